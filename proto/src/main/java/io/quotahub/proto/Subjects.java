@@ -1,0 +1,52 @@
+package io.quotahub.proto;
+
+/**
+ * NATS subjects of the wire contract, beside the messages that travel on them. The only
+ * hand-written class of this module: agents and hubs must agree on these as on the messages.
+ */
+public final class Subjects {
+
+    /** Acquire requests; hubs subscribe in {@link #HUB_QUEUE}, so NATS prefers the local hub. */
+    public static final String ACQUIRE = "qh.v1.acquire";
+    /** Settle requests, answered by any hub that knows the lease. */
+    public static final String SETTLE = "qh.v1.settle";
+    /** Queue group of all hubs. */
+    public static final String HUB_QUEUE = "qh-hubs";
+    /** Agent heartbeats; every hub listens (no queue group). */
+    public static final String HEARTBEAT = "qh.v1.heartbeat";
+    /** Hubs announce themselves here about once a second so agents learn their ids. */
+    public static final String HUBS = "qh.v1.hubs";
+
+    private Subjects() {
+    }
+
+    /** Direct acquire subject of one hub, used when the queue route times out (a hung hub). */
+    public static String hubAcquire(String hubId) {
+        return "qh.v1.hub." + hubId + ".acquire";
+    }
+
+    /** Direct settle subject of one hub. */
+    public static String hubSettle(String hubId) {
+        return "qh.v1.hub." + hubId + ".settle";
+    }
+
+    /** Name of a hub's ledger stream. */
+    public static String ledgerStream(String hubId) {
+        return "QH_LEDGER_" + hubId;
+    }
+
+    /** All subjects of a hub's ledger stream. */
+    public static String ledgerSubjects(String hubId) {
+        return "qh.ledger." + hubId + ".>";
+    }
+
+    /** The single subject on which a hub appends its own events. */
+    public static String ledgerEvents(String hubId) {
+        return "qh.ledger." + hubId + ".events";
+    }
+
+    /** The subject on which the peer appends a fence to this hub's ledger. */
+    public static String ledgerFence(String hubId) {
+        return "qh.ledger." + hubId + ".fence";
+    }
+}

@@ -1,0 +1,7 @@
+package io.quotahub.engine;
+
+public enum CircuitState {
+    CLOSED,
+    OPEN,
+    HALF_OPEN
+}

@@ -1,0 +1,31 @@
+package io.quotahub.engine;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Cooldown and circuit breaker settings (SPEC.md item 3).
+ *
+ * @param ladder          cooldowns after consecutive 429s without a Retry-After (the last step repeats)
+ * @param failuresToBlock consecutive failures that block the key and open its circuit
+ * @param blockFor        how long such a block lasts
+ * @param openFor         how long an open circuit waits before a half-open probe
+ */
+public record CooldownConfig(List<Duration> ladder, int failuresToBlock, Duration blockFor, Duration openFor) {
+
+    public CooldownConfig {
+        ladder = List.copyOf(ladder);
+        if (ladder.isEmpty()) {
+            throw new IllegalArgumentException("ladder must have at least one step");
+        }
+        if (failuresToBlock < 1) {
+            throw new IllegalArgumentException("failuresToBlock must be >= 1, was " + failuresToBlock);
+        }
+    }
+
+    public static CooldownConfig ofDefaults() {
+        return new CooldownConfig(
+                List.of(Duration.ofSeconds(1), Duration.ofSeconds(3), Duration.ofSeconds(10), Duration.ofSeconds(30)),
+                3, Duration.ofMinutes(5), Duration.ofSeconds(30));
+    }
+}

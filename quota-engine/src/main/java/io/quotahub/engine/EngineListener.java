@@ -1,0 +1,22 @@
+package io.quotahub.engine;
+
+/**
+ * Observes the engine (metrics, logs). Called on the deciding thread: keep it cheap.
+ * Every method defaults to a no-op.
+ */
+public interface EngineListener {
+
+    EngineListener NONE = new EngineListener() { };
+
+    default void onGranted(Lease lease) { }
+
+    default void onRefused(String pool, Refusal refusal) { }
+
+    default void onSettled(Lease lease, Settlement settlement) { }
+
+    default void onZoneChanged(String pool, String keyId, Zone from, Zone to) { }
+
+    default void onCircuitChanged(String pool, String keyId, CircuitState from, CircuitState to) { }
+
+    default void onKeyDisabled(String pool, String keyId) { }
+}

@@ -1,0 +1,8 @@
+package io.quotahub.engine;
+
+public enum Health {
+    HEALTHY,
+    DEGRADED,
+    UNHEALTHY,
+    DEAD
+}

@@ -1,0 +1,44 @@
+package io.quotahub.engine;
+
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.Objects;
+
+/**
+ * One limit: at most {@code capacity} units of {@code kind} in any interval of length {@code per}
+ * (sliding), or, when {@code calendarDayZone} is set, per calendar day in that zone (reset at
+ * local midnight; {@code per} must then be one day).
+ */
+public record LimitSpec(LimitKind kind, long capacity, Duration per, ZoneId calendarDayZone) {
+
+    public LimitSpec {
+        Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(per, "per");
+        if (capacity <= 0) {
+            throw new IllegalArgumentException("capacity must be > 0, was " + capacity);
+        }
+        if (per.isNegative() || per.isZero()) {
+            throw new IllegalArgumentException("per must be > 0, was " + per);
+        }
+        if (calendarDayZone != null && !per.equals(Duration.ofDays(1))) {
+            throw new IllegalArgumentException("a calendar-day limit needs per: 1d, was " + per);
+        }
+    }
+
+    public static LimitSpec requests(long capacity, Duration per) {
+        return new LimitSpec(LimitKind.REQUESTS, capacity, per, null);
+    }
+
+    public static LimitSpec tokens(long capacity, Duration per) {
+        return new LimitSpec(LimitKind.TOKENS, capacity, per, null);
+    }
+
+    public static LimitSpec requestsPerCalendarDay(long capacity, ZoneId zone) {
+        return new LimitSpec(LimitKind.REQUESTS, capacity, Duration.ofDays(1), Objects.requireNonNull(zone, "zone"));
+    }
+
+    /** Stable human-readable name, e.g. {@code requests 60/PT1M}, used in refusals and metric tags. */
+    public String describe() {
+        return kind.label() + " " + capacity + "/" + per + (calendarDayZone == null ? "" : " (calendar day " + calendarDayZone + ")");
+    }
+}

@@ -1,0 +1,7 @@
+package io.quotahub.engine;
+
+public enum Trend {
+    RISING,
+    STABLE,
+    FALLING
+}

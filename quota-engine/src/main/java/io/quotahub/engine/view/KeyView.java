@@ -1,0 +1,15 @@
+package io.quotahub.engine.view;
+
+import io.quotahub.engine.CircuitState;
+import io.quotahub.engine.Health;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * @param cooldownUntil null when the key is not cooling down
+ */
+public record KeyView(String id, List<LimitView> limits, ThermalView thermal, CircuitState circuit, Health health,
+                      int inFlight, int maxConcurrent, Instant cooldownUntil, boolean disabled,
+                      long granted, long refused, long rateLimited, long errors) {
+}

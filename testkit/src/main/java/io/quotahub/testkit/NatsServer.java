@@ -1,0 +1,242 @@
+package io.quotahub.testkit;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A real {@code nats-server} process with JetStream on a free loopback port, for tests, the
+ * chaos suite and benchmarks. It keeps its port and store directory across {@link #restart()},
+ * so a restarted server has its streams back. Only processes this class started are ever stopped.
+ *
+ * <pre>{@code
+ * try (NatsServer nats = NatsServer.start()) {
+ *     Connection c = Nats.connect(nats.url());
+ * }
+ * }</pre>
+ */
+public final class NatsServer implements AutoCloseable {
+
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(15);
+
+    private final Path dir;
+    private final int port;
+    private final String domain;
+    private final String extraConfig;
+    private Process process;
+
+    private NatsServer(Path dir, int port, String domain, String extraConfig) {
+        this.dir = dir;
+        this.port = port;
+        this.domain = domain;
+        this.extraConfig = extraConfig;
+    }
+
+    /** Starts a JetStream server without a domain. */
+    public static NatsServer start() {
+        return builder().start();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Path of the nats-server binary: {@code $NATS_SERVER_BIN}, else the PATH, else /usr/sbin. */
+    public static String binary() {
+        String env = System.getenv("NATS_SERVER_BIN");
+        if (env != null && !env.isBlank()) {
+            return env;
+        }
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, "nats-server"))) {
+                return Path.of(dir, "nats-server").toString();
+            }
+        }
+        return "/usr/sbin/nats-server";
+    }
+
+    public String url() {
+        return "nats://127.0.0.1:" + port;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public Path storeDir() {
+        return dir.resolve("jetstream");
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
+    private synchronized void launch() {
+        try {
+            Path conf = dir.resolve("nats.conf");
+            Files.writeString(conf, config());
+            ProcessBuilder pb = new ProcessBuilder(binary(), "-c", conf.toString())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("nats.log").toFile()));
+            process = pb.start();
+            awaitListening();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + binary() + " (install the Debian package nats-server)", e);
+        }
+    }
+
+    private String config() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("listen: \"127.0.0.1:").append(port).append("\"\n");
+        sb.append("server_name: \"qh-test-").append(port).append("\"\n");
+        sb.append("ping_interval: \"1s\"\nping_max: 3\n");
+        sb.append("jetstream {\n  store_dir: \"").append(storeDir()).append("\"\n");
+        if (domain != null) {
+            sb.append("  domain: \"").append(domain).append("\"\n");
+        }
+        sb.append("}\n");
+        sb.append(extraConfig);
+        return sb.toString();
+    }
+
+    private void awaitListening() {
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("nats-server exited with " + process.exitValue() + ": " + log());
+            }
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                return;
+            } catch (IOException notYet) {
+                sleep(20);
+            }
+        }
+        throw new IllegalStateException("nats-server did not listen on " + port + " within " + START_TIMEOUT + ": " + log());
+    }
+
+    /** The server's log so far (for failure messages). */
+    public String log() {
+        try {
+            return Files.readString(dir.resolve("nats.log"));
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
+    /** Graceful stop (SIGTERM), waiting for the process to end. */
+    public synchronized void stop() {
+        if (process != null && process.isAlive()) {
+            process.destroy();
+            waitFor();
+        }
+    }
+
+    /** {@code kill -9}: the process dies at once; JetStream keeps what it acknowledged. */
+    public synchronized void kill() {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly();
+            waitFor();
+        }
+    }
+
+    /** Starts the server again on the same port with the same store directory. */
+    public synchronized void restart() {
+        stop();
+        launch();
+    }
+
+    /** Starts a stopped or killed server again. */
+    public synchronized void startAgain() {
+        if (!isRunning()) {
+            launch();
+        }
+    }
+
+    private void waitFor() {
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        kill();
+        deleteQuietly(dir);
+    }
+
+    private static void deleteQuietly(Path root) {
+        try (Stream<Path> paths = Files.walk(root)) {
+            List<Path> all = new ArrayList<>(paths.sorted(Comparator.reverseOrder()).toList());
+            for (Path p : all) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException ignored) {
+            // a leftover temp directory is harmless
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    public static final class Builder {
+        private String domain;
+        private String extraConfig = "";
+        private int port;
+
+        private Builder() {
+        }
+
+        /** JetStream domain of the server (e.g. "main"). */
+        public Builder domain(String domain) {
+            this.domain = domain;
+            return this;
+        }
+
+        /** Fixed port; by default a free one. */
+        public Builder port(int port) {
+            this.port = port;
+            return this;
+        }
+
+        /** Raw nats-server configuration appended to the generated one (leafnodes, accounts...). */
+        public Builder extraConfig(String extraConfig) {
+            this.extraConfig = extraConfig;
+            return this;
+        }
+
+        public NatsServer start() {
+            try {
+                Path dir = Files.createTempDirectory("qh-nats-");
+                NatsServer server = new NatsServer(dir, port == 0 ? FreePorts.next() : port, domain, extraConfig);
+                server.launch();
+                return server;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+}

@@ -1,0 +1,217 @@
+package io.quotahub.chaos.provider;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A simulated LLM provider over HTTP, refereed by a {@link ProviderLimiter}:
+ * <ul>
+ *   <li>{@code POST /v1/complete} with {@code Authorization: Bearer <secret>} and {@code {"tokens":N}}
+ *       → 200 {@code {"keyId","tokensUsed"}}, 429 with {@code Retry-After}, or 401;</li>
+ *   <li>{@code GET /stats}, {@code POST /stats/reset}, {@code GET /calls}, {@code GET /health}.</li>
+ * </ul>
+ * Everything it answers names keys by id, never by secret.
+ */
+public final class ProviderServer implements AutoCloseable {
+
+    private static final int MAX_BODY = 64 * 1024;
+
+    private final ProviderLimiter limiter;
+    private final Duration latency;
+    private final HttpServer server;
+    private final ExecutorService executor;
+
+    private ProviderServer(ProviderLimiter limiter, Duration latency, HttpServer server, ExecutorService executor) {
+        this.limiter = limiter;
+        this.latency = latency;
+        this.server = server;
+        this.executor = executor;
+    }
+
+    /**
+     * Starts listening on {@code host:port} (port 0 picks a free one).
+     *
+     * @throws IOException if the port cannot be bound
+     */
+    public static ProviderServer start(List<ProviderKey> keys, String host, int port, Duration latency) throws IOException {
+        return start(new ProviderLimiter(keys, new MonotonicClock()), host, port, latency);
+    }
+
+    /** Starts a server around an existing limiter (tests inject one with a manual clock). */
+    public static ProviderServer start(ProviderLimiter limiter, String host, int port, Duration latency) throws IOException {
+        HttpServer http = HttpServer.create(new InetSocketAddress(host, port), 256);
+        ExecutorService ex = Executors.newFixedThreadPool(64, r -> {
+            Thread t = new Thread(r, "provider-http");
+            t.setDaemon(true);
+            return t;
+        });
+        ProviderServer s = new ProviderServer(limiter, latency == null ? Duration.ZERO : latency, http, ex);
+        http.createContext("/v1/complete", s::complete);
+        http.createContext("/stats", s::stats);
+        http.createContext("/calls", s::calls);
+        http.createContext("/health", e -> s.send(e, 200, "{\"status\":\"UP\"}", Map.of()));
+        http.createContext("/", e -> s.send(e, 404, "{\"error\":\"not_found\"}", Map.of()));
+        http.setExecutor(ex);
+        http.start();
+        return s;
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    public ProviderLimiter limiter() {
+        return limiter;
+    }
+
+    private void complete(HttpExchange e) throws IOException {
+        if (!"POST".equals(e.getRequestMethod())) {
+            send(e, 405, "{\"error\":\"method_not_allowed\"}", Map.of("Allow", "POST"));
+            return;
+        }
+        long tokens;
+        try {
+            tokens = Json.longField(readBody(e), "tokens", 1);
+            if (tokens < 0) {
+                throw new IllegalArgumentException("'tokens' must be >= 0");
+            }
+        } catch (IllegalArgumentException ex) {
+            send(e, 400, "{\"error\":\"bad_request\",\"message\":" + Json.str(ex.getMessage()) + "}", Map.of());
+            return;
+        }
+        String auth = e.getRequestHeaders().getFirst("Authorization");
+        String secret = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).trim() : null;
+        ProviderLimiter.Result r = limiter.call(secret, tokens);
+        switch (r.status()) {
+            case ProviderLimiter.OK -> {
+                sleepLatency();
+                send(e, 200, "{\"keyId\":" + Json.str(r.keyId()) + ",\"tokensUsed\":" + r.tokens() + "}", Map.of());
+            }
+            case ProviderLimiter.RATE_LIMITED -> {
+                long ms = Math.max(1, (r.retryAfter().toNanos() + 999_999) / 1_000_000);
+                long secs = Math.max(1, (ms + 999) / 1000);
+                send(e, 429, "{\"error\":\"rate_limited\",\"keyId\":" + Json.str(r.keyId()) + ",\"retryAfterMs\":" + ms + "}",
+                        Map.of("Retry-After", Long.toString(secs)));
+            }
+            default -> send(e, 401, "{\"error\":\"unauthorized\"}", Map.of());
+        }
+    }
+
+    private void stats(HttpExchange e) throws IOException {
+        String path = e.getRequestURI().getPath();
+        if (path.equals("/stats/reset") && "POST".equals(e.getRequestMethod())) {
+            limiter.reset();
+            send(e, 200, "{\"reset\":true}", Map.of());
+        } else if (path.equals("/stats") && "GET".equals(e.getRequestMethod())) {
+            send(e, 200, statsJson(limiter.stats()), Map.of());
+        } else {
+            send(e, 404, "{\"error\":\"not_found\"}", Map.of());
+        }
+    }
+
+    private void calls(HttpExchange e) throws IOException {
+        StringBuilder b = new StringBuilder("[");
+        boolean first = true;
+        for (ProviderLimiter.Call c : limiter.calls()) {
+            if (!first) {
+                b.append(',');
+            }
+            first = false;
+            long epochNanos = c.time().getEpochSecond() * 1_000_000_000L + c.time().getNano();
+            b.append("{\"time\":").append(Json.str(c.time().toString()))
+                    .append(",\"epochNanos\":").append(epochNanos)
+                    .append(",\"keyId\":").append(Json.str(c.keyId()))
+                    .append(",\"tokens\":").append(c.tokens())
+                    .append(",\"status\":").append(c.status()).append('}');
+        }
+        send(e, 200, b.append(']').toString(), Map.of());
+    }
+
+    /** The {@code /stats} document: totals first, then one entry per key id. */
+    public static String statsJson(ProviderLimiter.Stats s) {
+        StringBuilder b = new StringBuilder();
+        b.append("{\"requests\":").append(s.requests())
+                .append(",\"rateLimited\":").append(s.rateLimited())
+                .append(",\"ok\":").append(s.ok())
+                .append(",\"unauthorized\":").append(s.unauthorized())
+                .append(",\"keys\":{");
+        boolean firstKey = true;
+        for (Map.Entry<String, ProviderLimiter.KeyStats> k : s.keys().entrySet()) {
+            if (!firstKey) {
+                b.append(',');
+            }
+            firstKey = false;
+            ProviderLimiter.KeyStats ks = k.getValue();
+            b.append(Json.str(k.getKey())).append(":{\"requests\":").append(ks.requests())
+                    .append(",\"ok\":").append(ks.ok())
+                    .append(",\"rateLimited\":").append(ks.rateLimited())
+                    .append(",\"tokensUsed\":").append(ks.tokensUsed())
+                    .append(",\"maxWindowFill\":[");
+            boolean firstFill = true;
+            for (ProviderLimiter.WindowFill f : ks.maxWindowFill()) {
+                if (!firstFill) {
+                    b.append(',');
+                }
+                firstFill = false;
+                b.append("{\"limit\":").append(Json.str(f.limit()))
+                        .append(",\"max\":").append(f.max())
+                        .append(",\"capacity\":").append(f.capacity())
+                        .append(",\"current\":").append(f.current()).append('}');
+            }
+            b.append("]}");
+        }
+        return b.append("}}").toString();
+    }
+
+    private void sleepLatency() {
+        if (!latency.isZero()) {
+            try {
+                Thread.sleep(latency.toMillis());
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static String readBody(HttpExchange e) throws IOException {
+        try (InputStream in = e.getRequestBody()) {
+            byte[] body = in.readNBytes(MAX_BODY + 1);
+            if (body.length > MAX_BODY) {
+                throw new IllegalArgumentException("body too large");
+            }
+            return new String(body, StandardCharsets.UTF_8);
+        }
+    }
+
+    private void send(HttpExchange e, int status, String json, Map<String, String> headers) throws IOException {
+        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+        e.getResponseHeaders().set("Content-Type", "application/json");
+        headers.forEach((k, v) -> e.getResponseHeaders().set(k, v));
+        e.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = e.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+        try {
+            executor.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,5 +1,6 @@
 package io.quotahub.engine;
 
+import io.quotahub.engine.internal.EngineCore;
 import io.quotahub.engine.view.EngineView;
 
 import java.time.Clock;
@@ -17,50 +18,53 @@ import java.util.Optional;
  */
 public final class QuotaEngine {
 
+    private final EngineCore core;
+
     public QuotaEngine(EngineConfig config, Clock clock, EngineListener listener) {
-        throw new UnsupportedOperationException("not yet");
+        this.core = new EngineCore(java.util.Objects.requireNonNull(config, "config"),
+                java.util.Objects.requireNonNull(clock, "clock"), listener);
     }
 
     /** Decides one lease now; a grant is recorded before this returns. */
     public Decision acquire(AcquireRequest request) {
-        throw new UnsupportedOperationException("not yet");
+        return core.acquire(request);
     }
 
     /** Undoes a grant whose ledger append failed: afterwards it is as if it was never granted. */
     public void cancel(String leaseId) {
-        throw new UnsupportedOperationException("not yet");
+        core.cancel(leaseId);
     }
 
     /** Settles a lease, live or from a ledger; charges it into the windows at its settle time. */
     public SettleResult settle(Settlement settlement) {
-        throw new UnsupportedOperationException("not yet");
+        return core.settle(settlement);
     }
 
     /** Records a grant read from a ledger (own or peer) without an admission check. */
     public void replayGrant(Lease lease) {
-        throw new UnsupportedOperationException("not yet");
+        core.replayGrant(lease);
     }
 
     /** Leases past their expiry; each is settled as {@link Outcome#EXPIRED} at its expiry time. */
     public List<Settlement> expireDue() {
-        throw new UnsupportedOperationException("not yet");
+        return core.expireDue();
     }
 
     public Optional<Lease> openLease(String leaseId) {
-        throw new UnsupportedOperationException("not yet");
+        return core.openLease(leaseId);
     }
 
     /** Re-enables a key disabled by an auth failure. @return false if no such key */
     public boolean enableKey(String pool, String keyId) {
-        throw new UnsupportedOperationException("not yet");
+        return core.enableKey(pool, keyId);
     }
 
     /** Advances thermal smoothing, trends and recovery; the hub calls it about once a second. */
     public void tick() {
-        throw new UnsupportedOperationException("not yet");
+        core.tick();
     }
 
     public EngineView view() {
-        throw new UnsupportedOperationException("not yet");
+        return core.view();
     }
 }

@@ -1,0 +1,79 @@
+package io.quotahub.engine.internal;
+
+import io.quotahub.engine.LimitKind;
+import io.quotahub.engine.Outcome;
+import io.quotahub.engine.Settlement;
+
+/**
+ * How a lease enters and leaves the windows of its key and pool: reserved (estimate for TOKENS,
+ * 1 for REQUESTS) from grant to settle, then charged at its settle time with what it really used
+ * (an EXPIRED lease with its full estimate). Caller holds the pool's lock.
+ */
+final class Accounting {
+
+    private Accounting() {
+    }
+
+    static void record(OpenLease l) {
+        KeyState key = l.key;
+        long tokens = l.lease.tokens();
+        for (SlidingWindow w : key.windows) {
+            w.reserve(w.cost(tokens), l.own);
+        }
+        for (SlidingWindow w : l.pool.windows) {
+            w.reserve(w.cost(tokens), l.own);
+        }
+        key.open.put(l.id(), l);
+        l.pool.inFlight++;
+        if (key.burst != null) {
+            key.burst.record(l.grantedAtMillis);
+        }
+        key.lastGrantAt = Math.max(key.lastGrantAt, l.grantedAtMillis);
+        key.granted++;
+        key.guard.onGrant(l.id());
+    }
+
+    /** Removes the reservation (cancel, or the first half of a settle). */
+    static void unrecord(OpenLease l) {
+        long tokens = l.lease.tokens();
+        for (SlidingWindow w : l.key.windows) {
+            w.release(w.cost(tokens), l.own);
+        }
+        for (SlidingWindow w : l.pool.windows) {
+            w.release(w.cost(tokens), l.own);
+        }
+        l.key.open.remove(l.id());
+        l.pool.inFlight--;
+    }
+
+    /** Replaces the reservation by the real use, charged at {@code at}; feeds counters and heat. */
+    static void settle(OpenLease l, Settlement s, long at) {
+        unrecord(l);
+        long tokens = charged(l.lease.tokens(), s.tokensUsed(), s.outcome());
+        for (SlidingWindow w : l.key.windows) {
+            w.charge(at, w.spec.kind() == LimitKind.TOKENS ? tokens : 1, l.own);
+        }
+        for (SlidingWindow w : l.pool.windows) {
+            w.charge(at, w.spec.kind() == LimitKind.TOKENS ? tokens : 1, l.own);
+        }
+        KeyState key = l.key;
+        switch (s.outcome()) {
+            case OK -> key.thermal.onOutcome(false, at);
+            case RATE_LIMITED -> {
+                key.rateLimited++;
+                key.thermal.onOutcome(true, at);
+            }
+            case ERROR -> {
+                key.errors++;
+                key.thermal.onOutcome(true, at);
+            }
+            case AUTH_FAILED -> key.errors++;
+            default -> { }
+        }
+    }
+
+    /** Tokens a settled lease costs: what it used (a refund or an extra charge), or its estimate if it expired. */
+    static long charged(long estimate, long used, Outcome outcome) {
+        return outcome == Outcome.EXPIRED ? estimate : Math.max(0, used);
+    }
+}

@@ -1,0 +1,126 @@
+package io.quotahub.engine.internal;
+
+import io.quotahub.engine.Priority;
+import io.quotahub.engine.RefusalCode;
+import io.quotahub.engine.Zone;
+
+import java.util.Locale;
+
+/**
+ * Whether one key (or the pool itself) may take a lease now, and if not why and for how long.
+ * Checks, in order: disabled, cooldown/circuit, max-concurrent, load shedding, burst, windows,
+ * pacing. HIGH priority skips shedding and pacing only; every limit, budget and cooldown applies
+ * to it. Windows report the limit that frees up last (all must fit). Pure reads: the pool's lock
+ * is held and windows were advanced by the caller.
+ */
+final class Admission {
+
+    /** A refusal in the making: the code, retry time and human reason. */
+    record Block(RefusalCode code, long retryMillis, String keyId, String limit, String message) {
+    }
+
+    private Admission() {
+    }
+
+    static Block checkPool(PoolState pool, long tokens, long now, long leaseTtlMillis) {
+        String who = "pool " + pool.name();
+        int max = pool.spec.maxConcurrent();
+        if (max > 0 && pool.inFlight >= max) {
+            long retry = pool.millisUntilOldestExpires(now, leaseTtlMillis);
+            return new Block(RefusalCode.CONCURRENCY, retry, null, null,
+                    who + ": " + pool.inFlight + "/" + max + " concurrent leases; retry in " + human(retry));
+        }
+        return checkWindows(pool.windows, tokens, now, leaseTtlMillis, who, null);
+    }
+
+    static Block checkKey(PoolState pool, KeyState key, long tokens, Priority priority, long now, long leaseTtlMillis,
+                          long probeWaitMillis) {
+        String who = "key " + key.id() + " of pool " + pool.name();
+        KeyGuard guard = key.guard;
+        RefusalCode blocked = guard.blockedBy(now);
+        if (blocked != null) {
+            long retry = Math.max(1, guard.millisUntilUnblocked(now, probeWaitMillis));
+            String why = switch (blocked) {
+                case KEY_DISABLED -> "is disabled after an auth failure until an operator enables it";
+                case COOLDOWN -> "cools down after provider errors until " + java.time.Instant.ofEpochMilli(guard.cooldownUntil());
+                default -> guard.circuit() == io.quotahub.engine.CircuitState.OPEN
+                        ? "has an open circuit after repeated failures" : "is half-open and waits for its probe";
+            };
+            return new Block(blocked, retry, key.id(), null, who + " " + why + "; retry in " + human(retry));
+        }
+        int max = key.spec.maxConcurrent();
+        if (max > 0 && key.open.size() >= max) {
+            long retry = key.millisUntilOldestExpires(now, leaseTtlMillis);
+            return new Block(RefusalCode.CONCURRENCY, retry, key.id(), null,
+                    who + ": " + key.open.size() + "/" + max + " concurrent leases; retry in " + human(retry));
+        }
+        if (priority == Priority.LOW && key.zone.compareTo(Zone.CRITICAL) >= 0) {
+            long retry = Math.max(1000, key.thermal.throttled() ? key.thermal.recoveryRemainingMillis(now) : 1000);
+            return new Block(RefusalCode.SHED, retry, key.id(), null,
+                    who + " is " + key.zone + ": low-priority work is shed; retry in " + human(retry));
+        }
+        if (key.burst != null) {
+            long wait = key.burst.millisUntilAllowed(now);
+            if (wait > 0) {
+                return new Block(RefusalCode.BURST, wait, key.id(), null, who + ": burst protection allows "
+                        + key.burst.max() + " requests per " + BurstGuard.INTERVAL_MILLIS / 1000 + " s; retry in " + human(wait));
+            }
+        }
+        Block windows = checkWindows(key.windows, tokens, now, leaseTtlMillis, who, key.id());
+        if (windows != null) {
+            return windows;
+        }
+        if (priority != Priority.HIGH && key.thermal.throttled() && key.pacingMillis > 0 && key.lastGrantAt != Long.MIN_VALUE) {
+            long wait = pacingWait(key.lastGrantAt, key.pacingMillis, now);
+            if (wait > 0) {
+                return new Block(RefusalCode.THROTTLED, wait, key.id(), null, who + " is throttled to one lease per "
+                        + human(key.pacingMillis) + "; retry in " + human(wait));
+            }
+        }
+        return null;
+    }
+
+    /** Time until the next paced slot: one grant per {@code spacing}. */
+    static long pacingWait(long lastGrantAt, long spacing, long now) {
+        return Math.max(0, lastGrantAt + spacing - now);
+    }
+
+    private static Block checkWindows(SlidingWindow[] windows, long tokens, long now, long leaseTtlMillis,
+                                      String who, String keyId) {
+        Block worst = null;
+        for (SlidingWindow w : windows) {
+            long cost = w.cost(tokens);
+            if (w.admits(cost)) {
+                continue;
+            }
+            long retry = w.millisUntilFits(now, cost);
+            if (retry <= 0) {
+                retry = leaseTtlMillis;
+            }
+            if (worst == null || retry > worst.retryMillis()) {
+                worst = windowBlock(w, cost, retry, who, keyId);
+            }
+        }
+        return worst;
+    }
+
+    private static Block windowBlock(SlidingWindow w, long cost, long retry, String who, String keyId) {
+        long capacity = w.spec.capacity();
+        String limit = w.spec.describe();
+        if (w.usedAll() + cost > capacity || w.budget() >= capacity) {
+            return new Block(RefusalCode.QUOTA_EXHAUSTED, retry, keyId, limit, who + ": " + limit + " is full ("
+                    + w.usedAll() + "/" + capacity + " used" + (cost > 1 ? ", " + cost + " asked" : "")
+                    + "); retry in " + human(retry));
+        }
+        return new Block(RefusalCode.BUDGET_EXHAUSTED, retry, keyId, limit, who + ": this hub's budget of " + limit
+                + " is used up (" + w.usedOwn() + "/" + w.budget() + " of its budget, " + w.usedAll() + "/" + capacity
+                + " used by all hubs); retry in " + human(retry));
+    }
+
+    static String human(long millis) {
+        if (millis < 1000) {
+            return millis + " ms";
+        }
+        return String.format(Locale.ROOT, "%.1f s", millis / 1000.0);
+    }
+}

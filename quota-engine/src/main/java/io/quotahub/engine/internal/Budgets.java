@@ -1,0 +1,177 @@
+package io.quotahub.engine.internal;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * Per-hub budgets of every limit (DESIGN.md "Budgets"). For a limit of capacity C each hub h holds
+ * B_h units; a hub admits only while {@code used_h + cost <= B_h}. Invariants:
+ * <ul>
+ *   <li>I1: sum of B_h + units in flight between hubs &lt;= C (initial split by floor, transfers move
+ *       units: the giver lowers its budget first, the receiver raises it when the transfer arrives);</li>
+ *   <li>I2: a hub only gives away unused headroom (B_h - used_h), so used_h &lt;= B_h keeps holding.</li>
+ * </ul>
+ * Limits are named by a stable ref ({@code pool/key#i} or {@code pool#i}). Budget cells are read
+ * on the hot path without locking (atomics); changes synchronise on the cell.
+ */
+public final class Budgets {
+
+    private final List<String> hubs;
+    private final Map<String, Integer> hubIndex = new HashMap<>();
+    private final Map<String, Double> shares;
+    private final int ownIndex;
+    private final Map<String, Cell> cells = new ConcurrentHashMap<>();
+
+    public Budgets(Map<String, Double> shares, String ownHub) {
+        List<String> sorted = new ArrayList<>(shares.keySet());
+        Collections.sort(sorted);
+        this.hubs = List.copyOf(sorted);
+        for (int i = 0; i < hubs.size(); i++) {
+            hubIndex.put(hubs.get(i), i);
+        }
+        this.shares = Map.copyOf(shares);
+        Integer own = hubIndex.get(ownHub);
+        if (own == null) {
+            throw new IllegalArgumentException("budget shares do not include hub " + ownHub);
+        }
+        this.ownIndex = own;
+    }
+
+    /** One limit's budgets, one slot per hub. */
+    public final class Cell {
+        final long capacity;
+        private final AtomicLongArray budgets;
+        private long inFlight;
+
+        private Cell(long capacity, long[] initial) {
+            this.capacity = capacity;
+            this.budgets = new AtomicLongArray(initial);
+        }
+
+        /** This hub's budget. */
+        public long own() {
+            return budgets.get(ownIndex);
+        }
+
+        public long of(String hub) {
+            return budgets.get(index(hub));
+        }
+
+        public synchronized long inFlight() {
+            return inFlight;
+        }
+
+        public synchronized long total() {
+            long sum = inFlight;
+            for (int i = 0; i < budgets.length(); i++) {
+                sum += budgets.get(i);
+            }
+            return sum;
+        }
+    }
+
+    /** Creates (or returns) the budgets of a limit, split by the configured shares. */
+    public Cell register(String ref, long capacity) {
+        return cells.computeIfAbsent(ref, r -> new Cell(capacity, initialSplit(capacity)));
+    }
+
+    private long[] initialSplit(long capacity) {
+        double[] s = new double[hubs.size()];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = shares.get(hubs.get(i));
+        }
+        return split(capacity, s);
+    }
+
+    /** B_h = floor(share_h * C), trimmed so that rounding can never make the sum exceed C (I1). */
+    static long[] split(long capacity, double[] shares) {
+        long[] out = new long[shares.length];
+        long sum = 0;
+        for (int i = 0; i < shares.length; i++) {
+            out[i] = (long) Math.floor(Math.max(0, shares[i]) * capacity);
+            sum += out[i];
+        }
+        for (int i = out.length - 1; i >= 0 && sum > capacity; i--) {
+            long cut = Math.min(out[i], sum - capacity);
+            out[i] -= cut;
+            sum -= cut;
+        }
+        return out;
+    }
+
+    public Cell cell(String ref) {
+        Cell c = cells.get(ref);
+        if (c == null) {
+            throw new IllegalArgumentException("no limit " + ref);
+        }
+        return c;
+    }
+
+    public List<String> refs() {
+        return List.copyOf(cells.keySet());
+    }
+
+    public List<String> hubs() {
+        return hubs;
+    }
+
+    public long budget(String ref, String hub) {
+        return cell(ref).of(hub);
+    }
+
+    /**
+     * Moves up to {@code units} of {@code from}'s unused headroom to {@code to} at once.
+     * @param usedFrom {@code from}'s used units of the limit in the current window
+     * @return the units moved (0 when there is no headroom)
+     */
+    public long transfer(String ref, String from, String to, long units, long usedFrom) {
+        Cell c = cell(ref);
+        synchronized (c) {
+            long moved = giveAway(ref, from, units, usedFrom);
+            receive(ref, to, moved);
+            return moved;
+        }
+    }
+
+    /** First half of a transfer: lowers {@code from}'s budget by at most its headroom; the units are in flight. */
+    public long giveAway(String ref, String from, long units, long usedFrom) {
+        Cell c = cell(ref);
+        synchronized (c) {
+            int i = index(from);
+            long moved = headroomToGive(c.budgets.get(i), usedFrom, units);
+            c.budgets.addAndGet(i, -moved);
+            c.inFlight += moved;
+            return moved;
+        }
+    }
+
+    /** Second half of a transfer: the receiver raises its budget by units that were in flight. */
+    public void receive(String ref, String to, long units) {
+        Cell c = cell(ref);
+        synchronized (c) {
+            if (units < 0 || units > c.inFlight) {
+                throw new IllegalArgumentException("cannot receive " + units + " units of " + ref + ", in flight " + c.inFlight);
+            }
+            c.inFlight -= units;
+            c.budgets.addAndGet(index(to), units);
+        }
+    }
+
+    /** Only unused headroom may leave a hub (keeps I2): min(requested, max(0, B - used)). */
+    static long headroomToGive(long budget, long used, long requested) {
+        return Math.max(0, Math.min(requested, budget - used));
+    }
+
+    private int index(String hub) {
+        Integer i = hubIndex.get(hub);
+        if (i == null) {
+            throw new IllegalArgumentException("unknown hub " + hub);
+        }
+        return i;
+    }
+}

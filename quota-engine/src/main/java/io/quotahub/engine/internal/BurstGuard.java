@@ -1,0 +1,87 @@
+package io.quotahub.engine.internal;
+
+import io.quotahub.engine.LimitKind;
+import io.quotahub.engine.LimitSpec;
+import io.quotahub.engine.Preset;
+
+import java.util.List;
+
+/**
+ * Burst protection of one key: at most {@code max} grants in any interval of
+ * {@link Preset#BURST_INTERVAL_SECONDS}. Counted at grant time, because it protects against bursts
+ * of grants. Keeps only the last {@code max} grant times in a ring: a new grant at t is allowed iff
+ * the oldest of them is at least one interval before t.
+ */
+final class BurstGuard {
+
+    static final long INTERVAL_MILLIS = Preset.BURST_INTERVAL_SECONDS * 1000L;
+
+    /** One slot more than {@code max}, so that undoing a grant (cancel) restores the previous state. */
+    private final long[] ring;
+    private final int max;
+    private int next;
+    private int count;
+
+    private BurstGuard(int max) {
+        this.max = max;
+        this.ring = new long[max + 1];
+    }
+
+    /** The guard for a key, or null when burst protection is off or no request limit is longer than the interval. */
+    static BurstGuard forKey(List<LimitSpec> limits, Preset preset) {
+        int max = maxPerInterval(limits, preset.burstFactor());
+        return max <= 0 ? null : new BurstGuard(max);
+    }
+
+    /**
+     * ceil(factor * capacity * interval / per) of the tightest REQUESTS limit with per longer than the
+     * interval (CONSERVATIVE, 60/min: 10 per 10 s); 0 when off.
+     */
+    static int maxPerInterval(List<LimitSpec> limits, double factor) {
+        if (factor <= 0) {
+            return 0;
+        }
+        double tightest = Double.MAX_VALUE;
+        for (LimitSpec l : limits) {
+            long per = l.per().toMillis();
+            if (l.kind() == LimitKind.REQUESTS && per > INTERVAL_MILLIS) {
+                tightest = Math.min(tightest, l.capacity() * (double) INTERVAL_MILLIS / per);
+            }
+        }
+        if (tightest == Double.MAX_VALUE) {
+            return 0;
+        }
+        // a tiny epsilon keeps 10.000000000000002 from becoming 11
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE - 1, Math.ceil(factor * tightest - 1e-9)));
+    }
+
+    int max() {
+        return max;
+    }
+
+    /** 0 if a grant at {@code now} is allowed, else milliseconds until it is. */
+    long millisUntilAllowed(long now) {
+        if (count < max) {
+            return 0;
+        }
+        long oldest = ring[(next - max + ring.length) % ring.length];
+        return Math.max(0, oldest + INTERVAL_MILLIS - now);
+    }
+
+    void record(long at) {
+        ring[next] = at;
+        next = (next + 1) % ring.length;
+        if (count < ring.length) {
+            count++;
+        }
+    }
+
+    /** Forgets the latest grant (a cancelled lease). */
+    void unrecord(long at) {
+        int last = (next - 1 + ring.length) % ring.length;
+        if (count > 0 && ring[last] == at) {
+            next = last;
+            count--;
+        }
+    }
+}

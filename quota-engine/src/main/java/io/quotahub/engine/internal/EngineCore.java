@@ -1,0 +1,286 @@
+package io.quotahub.engine.internal;
+
+import io.quotahub.engine.AcquireRequest;
+import io.quotahub.engine.CircuitState;
+import io.quotahub.engine.Decision;
+import io.quotahub.engine.EngineConfig;
+import io.quotahub.engine.EngineListener;
+import io.quotahub.engine.LimitSpec;
+import io.quotahub.engine.Lease;
+import io.quotahub.engine.Outcome;
+import io.quotahub.engine.PoolSpec;
+import io.quotahub.engine.Refusal;
+import io.quotahub.engine.RefusalCode;
+import io.quotahub.engine.SettleResult;
+import io.quotahub.engine.Settlement;
+import io.quotahub.engine.Zone;
+import io.quotahub.engine.view.EngineView;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The engine behind {@link io.quotahub.engine.QuotaEngine}: routes every call to its pool and
+ * runs it under that pool's lock (see {@link PoolState}). Open leases live in a concurrent map so
+ * a settle finds its pool without a global lock. Listener callbacks run after the lock is released.
+ */
+public final class EngineCore {
+
+    private final EngineConfig config;
+    private final Clock clock;
+    private final EngineListener listener;
+    private final Map<String, PoolState> pools = new LinkedHashMap<>();
+    private final Budgets budgets;
+    private final Map<String, OpenLease> leases = new ConcurrentHashMap<>();
+    private final SettledIds settled;
+    private final LeaseIds ids;
+    private final long ttlMillis;
+    private final long probeWaitMillis;
+
+    public EngineCore(EngineConfig config, Clock clock, EngineListener listener) {
+        this.config = config;
+        this.clock = clock;
+        this.listener = listener == null ? EngineListener.NONE : listener;
+        this.budgets = new Budgets(config.budgetShares(), config.hubId());
+        long margin = config.settleMargin().toMillis();
+        long longest = 0;
+        for (PoolSpec p : config.pools()) {
+            pools.put(p.name(), new PoolState(p, budgets, margin, config.cooldown(), config.thermal()));
+            for (LimitSpec l : p.limits()) {
+                longest = Math.max(longest, l.per().toMillis());
+            }
+            for (var k : p.keys()) {
+                for (LimitSpec l : k.limits()) {
+                    longest = Math.max(longest, l.per().toMillis());
+                }
+            }
+        }
+        this.ttlMillis = config.leaseTtl().toMillis();
+        this.probeWaitMillis = Math.max(1, Math.min(ttlMillis, config.cooldown().openFor().toMillis()));
+        this.settled = new SettledIds(ttlMillis + longest + margin);
+        this.ids = new LeaseIds(config.hubId(), clock.millis());
+    }
+
+    public Budgets budgets() {
+        return budgets;
+    }
+
+    public Decision acquire(AcquireRequest r) {
+        PoolState pool = pools.get(r.pool());
+        if (pool == null) {
+            return refuse(r.pool(), RefusalCode.UNKNOWN_POOL, null, ttlMillis, "no pool named " + r.pool());
+        }
+        if (r.tokens() < 0) {
+            return refuse(r.pool(), RefusalCode.INVALID_REQUEST, null, ttlMillis,
+                    "tokens must be >= 0, was " + r.tokens());
+        }
+        if (!pool.canEverServe(r.tokens())) {
+            return refuse(r.pool(), RefusalCode.NO_USABLE_KEY, null, ttlMillis, "no key of pool " + r.pool()
+                    + " can ever serve " + r.tokens() + " tokens: every key (or the pool) has a smaller token limit");
+        }
+        Events events = new Events(listener);
+        Decision decision;
+        synchronized (pool) {
+            long now = clock.millis();
+            refresh(pool, now, events, false);
+            Admission.Block block = Admission.checkPool(pool, r.tokens(), now, ttlMillis);
+            PoolState.Choice choice = block == null
+                    ? pool.choose(r.tokens(), r.priority(), now, ttlMillis, probeWaitMillis) : null;
+            if (choice != null && choice.key() != null) {
+                KeyState key = choice.key();
+                Instant at = Instant.ofEpochMilli(now);
+                Lease lease = new Lease(ids.next(), config.hubId(), pool.name(), key.id(), r.tokens(), r.priority(),
+                        r.agentId(), r.requestId(), at, at.plusMillis(ttlMillis));
+                OpenLease open = new OpenLease(lease, pool, key, true);
+                Accounting.record(open);
+                leases.put(lease.leaseId(), open);
+                key.thermal.observe(key.utilisation(), now);
+                events.zone(pool.name(), key.id(), key.updateZone(now), key.zone);
+                events.granted(lease);
+                decision = new Decision.Granted(lease);
+            } else {
+                Admission.Block b = block != null ? block : choice.block();
+                if (b.keyId() != null) {
+                    pool.byId.get(b.keyId()).refused++;
+                }
+                decision = new Decision.Denied(refusal(pool.name(), b));
+            }
+        }
+        events.fire();
+        if (decision instanceof Decision.Denied d) {
+            listener.onRefused(r.pool(), d.refusal());
+        }
+        return decision;
+    }
+
+    private Decision refuse(String pool, RefusalCode code, String limit, long retryMillis, String message) {
+        Refusal refusal = new Refusal(code, pool, null, limit, Duration.ofMillis(Math.max(1, retryMillis)), message);
+        listener.onRefused(pool, refusal);
+        return new Decision.Denied(refusal);
+    }
+
+    private static Refusal refusal(String pool, Admission.Block b) {
+        return new Refusal(b.code(), pool, b.keyId(), b.limit(), Duration.ofMillis(Math.max(1, b.retryMillis())), b.message());
+    }
+
+    /** Advances windows, circuits and throttles of a pool to {@code now}; on a tick also the thermal smoothing. */
+    private void refresh(PoolState pool, long now, Events events, boolean tick) {
+        pool.advance(now);
+        for (KeyState k : pool.keys) {
+            k.advance(now);
+            CircuitState before = k.guard.refresh(now);
+            if (before != null) {
+                events.circuit(pool.name(), k.id(), before, k.guard.circuit());
+            }
+            if (tick) {
+                k.thermal.tick(k.utilisation(), now);
+            } else {
+                k.thermal.observe(k.utilisation(), now);
+            }
+            events.zone(pool.name(), k.id(), k.updateZone(now), k.zone);
+        }
+        if (tick) {
+            pool.thermal.tick(pool.utilisation(), now);
+            Zone z = pool.thermal.zone(now, false);
+            if (z != pool.zone) {
+                events.zone(pool.name(), null, pool.zone, z);
+                pool.zone = z;
+            }
+        }
+    }
+
+    public void cancel(String leaseId) {
+        OpenLease open = leases.get(leaseId);
+        if (open == null) {
+            return;
+        }
+        synchronized (open.pool) {
+            if (leases.remove(leaseId) != null) {
+                Accounting.unrecord(open);
+                open.key.granted--;
+                if (open.key.burst != null) {
+                    open.key.burst.unrecord(open.grantedAtMillis);
+                }
+                open.key.guard.onRelease(leaseId);
+            }
+        }
+    }
+
+    public SettleResult settle(Settlement s) {
+        OpenLease open = leases.get(s.leaseId());
+        if (open == null) {
+            return settled.contains(s.leaseId()) ? SettleResult.ALREADY_SETTLED : SettleResult.UNKNOWN_LEASE;
+        }
+        Events events = new Events(listener);
+        synchronized (open.pool) {
+            if (!leases.containsKey(s.leaseId())) {
+                return settled.contains(s.leaseId()) ? SettleResult.ALREADY_SETTLED : SettleResult.UNKNOWN_LEASE;
+            }
+            long now = clock.millis();
+            // remembered before removal, so a concurrent retry never sees neither
+            settled.add(s.leaseId(), now);
+            leases.remove(s.leaseId());
+            long at = Math.max(open.grantedAtMillis, s.settledAt() == null ? now : s.settledAt().toEpochMilli());
+            Accounting.settle(open, s, at);
+            KeyState key = open.key;
+            boolean wasDisabled = key.guard.disabled();
+            long retryAfter = s.retryAfter() == null ? 0 : s.retryAfter().toMillis();
+            CircuitState before = key.guard.onSettle(s.leaseId(), s.outcome(), retryAfter, at);
+            if (before != null) {
+                events.circuit(open.pool.name(), key.id(), before, key.guard.circuit());
+            }
+            if (!wasDisabled && key.guard.disabled()) {
+                events.disabled(open.pool.name(), key.id());
+            }
+            events.zone(open.pool.name(), key.id(), key.updateZone(now), key.zone);
+            events.settled(open.lease, s);
+        }
+        events.fire();
+        return SettleResult.SETTLED;
+    }
+
+    public void replayGrant(Lease lease) {
+        if (leases.containsKey(lease.leaseId()) || settled.contains(lease.leaseId())) {
+            return;
+        }
+        ids.observe(lease.leaseId());
+        PoolState pool = pools.get(lease.pool());
+        KeyState key = pool == null ? null : pool.byId.get(lease.keyId());
+        if (key == null) {
+            return; // a pool or key no longer configured: nothing here counts it
+        }
+        synchronized (pool) {
+            if (leases.containsKey(lease.leaseId()) || settled.contains(lease.leaseId())) {
+                return;
+            }
+            OpenLease open = new OpenLease(lease, pool, key, config.hubId().equals(lease.hubId()));
+            Accounting.record(open);
+            leases.put(lease.leaseId(), open);
+        }
+    }
+
+    public List<Settlement> expireDue() {
+        long now = clock.millis();
+        List<OpenLease> due = new ArrayList<>();
+        for (OpenLease l : leases.values()) {
+            if (l.expiresAtMillis <= now) {
+                due.add(l);
+            }
+        }
+        due.sort(Comparator.comparingLong((OpenLease l) -> l.expiresAtMillis).thenComparing(OpenLease::id));
+        List<Settlement> out = new ArrayList<>();
+        for (OpenLease l : due) {
+            Settlement s = new Settlement(l.id(), l.lease.tokens(), Outcome.EXPIRED, Duration.ZERO, l.lease.expiresAt());
+            if (settle(s) == SettleResult.SETTLED) {
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
+    public Optional<Lease> openLease(String leaseId) {
+        OpenLease l = leases.get(leaseId);
+        return l == null ? Optional.empty() : Optional.of(l.lease);
+    }
+
+    public boolean enableKey(String pool, String keyId) {
+        PoolState p = pools.get(pool);
+        KeyState k = p == null ? null : p.byId.get(keyId);
+        if (k == null) {
+            return false;
+        }
+        Events events = new Events(listener);
+        synchronized (p) {
+            k.guard.enable();
+            long now = clock.millis();
+            events.zone(pool, keyId, k.updateZone(now), k.zone);
+        }
+        events.fire();
+        return true;
+    }
+
+    public void tick() {
+        Events events = new Events(listener);
+        long now = clock.millis();
+        for (PoolState pool : pools.values()) {
+            synchronized (pool) {
+                refresh(pool, now, events, true);
+            }
+        }
+        settled.prune(now);
+        events.fire();
+    }
+
+    public EngineView view() {
+        long now = clock.millis();
+        return Views.engine(config.hubId(), now, pools.values(), leases.size());
+    }
+}

@@ -1,0 +1,176 @@
+package io.quotahub.engine.internal;
+
+import io.quotahub.engine.CircuitState;
+import io.quotahub.engine.CooldownConfig;
+import io.quotahub.engine.Outcome;
+import io.quotahub.engine.RefusalCode;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Cooldown, circuit breaker and disabling of one key (SPEC.md item 3), driven by settlements.
+ *
+ * <p>Reading of the spec: a provider 429 cools the key down for its Retry-After if given, else the
+ * next step of the ladder (1 s, 3 s, 10 s, 30 s, last repeats); the ladder restarts after an OK.
+ * {@code failuresToBlock} consecutive failures (429 or ERROR) trip the circuit OPEN for
+ * {@code openFor} (30 s), after which it is HALF_OPEN and admits exactly one probe lease; the
+ * probe's OK closes it, its failure opens it again. Each trip to OPEN also blocks the key for
+ * {@code blockFor} (5 min): the probe is only granted once both the open period and the block are
+ * over, so with the defaults the key rests 5 min and is then probed (set blockFor &lt;= openFor to
+ * probe after 30 s). AUTH_FAILED disables the key until an operator enables it. EXPIRED is neutral
+ * (the call's fate is unknown); an expired or cancelled probe frees the probe slot.
+ *
+ * <p>Times are the settlements' own times, so replaying a ledger rebuilds the same state.
+ * Not thread-safe: the owning pool's lock guards it.
+ */
+final class KeyGuard {
+
+    private final List<Long> ladderMillis;
+    private final int failuresToBlock;
+    private final long blockForMillis;
+    private final long openForMillis;
+
+    private int consecutiveFailures;
+    private int rateLimitStreak;
+    private long cooldownUntil = Long.MIN_VALUE;
+    private long blockedUntil = Long.MIN_VALUE;
+    private CircuitState circuit = CircuitState.CLOSED;
+    private long openUntil = Long.MIN_VALUE;
+    private String probeLeaseId;
+    private boolean disabled;
+
+    KeyGuard(CooldownConfig config) {
+        this.ladderMillis = config.ladder().stream().map(Duration::toMillis).toList();
+        this.failuresToBlock = config.failuresToBlock();
+        this.blockForMillis = config.blockFor().toMillis();
+        this.openForMillis = config.openFor().toMillis();
+    }
+
+    /** Cooldown after the n-th consecutive 429 (n >= 1): Retry-After wins, else the ladder step. */
+    static long cooldownMillis(List<Long> ladder, int streak, long retryAfterMillis) {
+        if (retryAfterMillis > 0) {
+            return retryAfterMillis;
+        }
+        return ladder.get(Math.min(streak, ladder.size()) - 1);
+    }
+
+    /** Moves OPEN to HALF_OPEN once the open period is over. @return the previous state if it changed, else null */
+    CircuitState refresh(long now) {
+        if (circuit == CircuitState.OPEN && now >= openUntil) {
+            circuit = CircuitState.HALF_OPEN;
+            probeLeaseId = null;
+            return CircuitState.OPEN;
+        }
+        return null;
+    }
+
+    /** Why the key may not take a lease now, or null. Call {@link #refresh} first. */
+    RefusalCode blockedBy(long now) {
+        if (disabled) {
+            return RefusalCode.KEY_DISABLED;
+        }
+        if (now < cooldownUntil()) {
+            return RefusalCode.COOLDOWN;
+        }
+        if (circuit == CircuitState.OPEN || (circuit == CircuitState.HALF_OPEN && probeLeaseId != null)) {
+            return RefusalCode.CIRCUIT_OPEN;
+        }
+        return null;
+    }
+
+    /** Milliseconds until {@link #blockedBy} may change. */
+    long millisUntilUnblocked(long now, long probeWaitMillis) {
+        if (disabled) {
+            return blockForMillis;
+        }
+        if (now < cooldownUntil()) {
+            return cooldownUntil() - now;
+        }
+        if (circuit == CircuitState.OPEN) {
+            return openUntil - now;
+        }
+        return probeWaitMillis;
+    }
+
+    void onGrant(String leaseId) {
+        if (circuit == CircuitState.HALF_OPEN && probeLeaseId == null) {
+            probeLeaseId = leaseId;
+        }
+    }
+
+    /** A lease that will never report (cancelled, expired): if it was the probe, allow another. */
+    void onRelease(String leaseId) {
+        if (leaseId.equals(probeLeaseId)) {
+            probeLeaseId = null;
+        }
+    }
+
+    /**
+     * Applies a settlement. @return the previous circuit state if it changed, else null
+     */
+    CircuitState onSettle(String leaseId, Outcome outcome, long retryAfterMillis, long at) {
+        CircuitState before = circuit;
+        boolean probe = leaseId.equals(probeLeaseId);
+        switch (outcome) {
+            case OK -> {
+                consecutiveFailures = 0;
+                rateLimitStreak = 0;
+                if (probe) {
+                    circuit = CircuitState.CLOSED;
+                    probeLeaseId = null;
+                }
+            }
+            case RATE_LIMITED, ERROR -> {
+                consecutiveFailures++;
+                if (outcome == Outcome.RATE_LIMITED) {
+                    rateLimitStreak++;
+                    long until = at + cooldownMillis(ladderMillis, rateLimitStreak, retryAfterMillis);
+                    cooldownUntil = Math.max(cooldownUntil, until);
+                }
+                if (probe || (circuit == CircuitState.CLOSED && consecutiveFailures >= failuresToBlock)) {
+                    circuit = CircuitState.OPEN;
+                    openUntil = at + openForMillis;
+                    blockedUntil = Math.max(blockedUntil, at + blockForMillis);
+                    probeLeaseId = null;
+                }
+            }
+            case AUTH_FAILED -> disabled = true;
+            case EXPIRED -> onRelease(leaseId);
+            default -> { }
+        }
+        return circuit == before ? null : before;
+    }
+
+    boolean enable() {
+        boolean was = disabled;
+        disabled = false;
+        return was;
+    }
+
+    boolean disabled() {
+        return disabled;
+    }
+
+    CircuitState circuit() {
+        return circuit;
+    }
+
+    /** The state {@link #refresh} would show at {@code now}, without changing anything (for views). */
+    CircuitState circuitAt(long now) {
+        return circuit == CircuitState.OPEN && now >= openUntil ? CircuitState.HALF_OPEN : circuit;
+    }
+
+    /** The later of the 429 cooldown and the failure block. */
+    long cooldownUntil() {
+        return Math.max(cooldownUntil, blockedUntil);
+    }
+
+    boolean coolingDown(long now) {
+        return now < cooldownUntil();
+    }
+
+    boolean blocked(long now) {
+        return now < blockedUntil;
+    }
+}

@@ -1,0 +1,124 @@
+package io.quotahub.engine.internal;
+
+import io.quotahub.engine.CooldownConfig;
+import io.quotahub.engine.Health;
+import io.quotahub.engine.KeySpec;
+import io.quotahub.engine.LimitKind;
+import io.quotahub.engine.LimitSpec;
+import io.quotahub.engine.Preset;
+import io.quotahub.engine.ThermalConfig;
+import io.quotahub.engine.Zone;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Everything the engine knows about one key. Guarded by its pool's lock. */
+final class KeyState {
+
+    final KeySpec spec;
+    final int index;
+    final SlidingWindow[] windows;
+    final KeyGuard guard;
+    final Thermal thermal;
+    final BurstGuard burst;
+    /** Sustainable spacing of grants while throttled: per/capacity of the tightest REQUESTS limit; 0 = no pacing. */
+    final long pacingMillis;
+    /** Smallest TOKENS capacity: a request for more tokens can never be served by this key. */
+    final long maxTokens;
+    /** Open leases in grant order (for max-concurrent and its retry time). */
+    final Map<String, OpenLease> open = new LinkedHashMap<>();
+
+    long lastGrantAt = Long.MIN_VALUE;
+    Zone zone = Zone.OPTIMAL;
+    long granted;
+    long refused;
+    long rateLimited;
+    long errors;
+
+    KeyState(String pool, KeySpec spec, int index, Preset preset, Budgets budgets, long marginMillis,
+             CooldownConfig cooldown, ThermalConfig thermalConfig) {
+        this.spec = spec;
+        this.index = index;
+        List<LimitSpec> limits = spec.limits();
+        this.windows = new SlidingWindow[limits.size()];
+        for (int i = 0; i < windows.length; i++) {
+            String ref = pool + "/" + spec.id() + "#" + i;
+            windows[i] = new SlidingWindow(limits.get(i), ref, marginMillis, budgets.register(ref, limits.get(i).capacity()));
+        }
+        this.guard = new KeyGuard(cooldown);
+        this.thermal = new Thermal(thermalConfig, preset.throttleAt());
+        this.burst = BurstGuard.forKey(limits, preset);
+        this.pacingMillis = pacingMillis(limits);
+        this.maxTokens = limits.stream().filter(l -> l.kind() == LimitKind.TOKENS)
+                .mapToLong(LimitSpec::capacity).min().orElse(Long.MAX_VALUE);
+    }
+
+    /** per/capacity of the REQUESTS limit with the lowest sustainable rate; 0 if there is none. */
+    static long pacingMillis(List<LimitSpec> limits) {
+        long spacing = 0;
+        for (LimitSpec l : limits) {
+            if (l.kind() == LimitKind.REQUESTS) {
+                spacing = Math.max(spacing, Math.max(1, l.per().toMillis() / l.capacity()));
+            }
+        }
+        return spacing;
+    }
+
+    String id() {
+        return spec.id();
+    }
+
+    void advance(long now) {
+        for (SlidingWindow w : windows) {
+            w.advance(now);
+        }
+    }
+
+    /** Max over limits of used (all hubs) / capacity. Call {@link #advance} first. */
+    double utilisation() {
+        double u = 0;
+        for (SlidingWindow w : windows) {
+            u = Math.max(u, w.utilisation());
+        }
+        return u;
+    }
+
+    /** Min over limits of this hub's relative room left: what selection maximises. */
+    double room() {
+        double r = 1;
+        for (SlidingWindow w : windows) {
+            r = Math.min(r, w.room());
+        }
+        return r;
+    }
+
+    /** The key's zone now; remembers it. @return the previous zone if it changed, else null */
+    Zone updateZone(long now) {
+        Zone z = thermal.zone(now, guard.coolingDown(now));
+        if (z == zone) {
+            return null;
+        }
+        Zone before = zone;
+        zone = z;
+        return before;
+    }
+
+    int healthScore(long now) {
+        return HealthScore.score(thermal.temperature(now), thermal.errorRate(), guard.circuit(),
+                guard.coolingDown(now), guard.disabled());
+    }
+
+    Health health(long now) {
+        return HealthScore.classify(guard.disabled(), guard.circuit(), guard.blocked(now), guard.coolingDown(now),
+                thermal.zone(now, guard.coolingDown(now)));
+    }
+
+    /** Milliseconds until the oldest open lease of this key expires (at least 1). */
+    long millisUntilOldestExpires(long now, long fallback) {
+        for (OpenLease l : open.values()) {
+            return Math.max(1, l.expiresAtMillis - now);
+        }
+        return fallback;
+    }
+}

@@ -1,0 +1,146 @@
+package io.quotahub.engine.internal;
+
+import io.quotahub.engine.CooldownConfig;
+import io.quotahub.engine.LimitKind;
+import io.quotahub.engine.LimitSpec;
+import io.quotahub.engine.PoolSpec;
+import io.quotahub.engine.Priority;
+import io.quotahub.engine.ThermalConfig;
+import io.quotahub.engine.Zone;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One pool: its keys, its own limits and its thermal state. Its monitor is the lock of every
+ * decision, settlement and view of the pool: one lock per pool keeps a decision (which compares
+ * the pool's keys and charges pool limits shared by all of them) atomic without a global lock;
+ * unrelated pools never contend.
+ */
+final class PoolState {
+
+    final PoolSpec spec;
+    final KeyState[] keys;
+    final Map<String, KeyState> byId = new HashMap<>();
+    final SlidingWindow[] windows;
+    final Thermal thermal;
+    /** Smallest TOKENS capacity of the pool's own limits. */
+    final long maxTokens;
+    int inFlight;
+    Zone zone = Zone.OPTIMAL;
+
+    PoolState(PoolSpec spec, Budgets budgets, long marginMillis, CooldownConfig cooldown, ThermalConfig thermalConfig) {
+        this.spec = spec;
+        this.keys = new KeyState[spec.keys().size()];
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = new KeyState(spec.name(), spec.keys().get(i), i, spec.preset(), budgets, marginMillis, cooldown, thermalConfig);
+            byId.put(keys[i].id(), keys[i]);
+        }
+        List<LimitSpec> limits = spec.limits();
+        this.windows = new SlidingWindow[limits.size()];
+        for (int i = 0; i < windows.length; i++) {
+            String ref = spec.name() + "#" + i;
+            windows[i] = new SlidingWindow(limits.get(i), ref, marginMillis, budgets.register(ref, limits.get(i).capacity()));
+        }
+        this.thermal = new Thermal(thermalConfig, spec.preset().throttleAt());
+        this.maxTokens = limits.stream().filter(l -> l.kind() == LimitKind.TOKENS)
+                .mapToLong(LimitSpec::capacity).min().orElse(Long.MAX_VALUE);
+    }
+
+    String name() {
+        return spec.name();
+    }
+
+    void advance(long now) {
+        for (SlidingWindow w : windows) {
+            w.advance(now);
+        }
+    }
+
+    /** Pool utilisation: its own limits, or the mean of its keys' if that is higher (the pool is as full as its keys). */
+    double utilisation() {
+        double u = 0;
+        for (SlidingWindow w : windows) {
+            u = Math.max(u, w.utilisation());
+        }
+        if (keys.length > 0) {
+            double sum = 0;
+            for (KeyState k : keys) {
+                sum += k.utilisation();
+            }
+            u = Math.max(u, sum / keys.length);
+        }
+        return u;
+    }
+
+    long millisUntilOldestExpires(long now, long fallback) {
+        long best = Long.MAX_VALUE;
+        for (KeyState k : keys) {
+            for (OpenLease l : k.open.values()) {
+                best = Math.min(best, l.expiresAtMillis);
+                break;
+            }
+        }
+        return best == Long.MAX_VALUE ? fallback : Math.max(1, best - now);
+    }
+
+    /**
+     * The best key that admits the request now, or the refusal of the one that frees up first.
+     * Key windows must have been advanced and zones updated by the caller.
+     */
+    Choice choose(long tokens, Priority priority, long now, long leaseTtlMillis, long probeWaitMillis) {
+        KeyState best = null;
+        double bestRoom = -1;
+        double bestTemp = 0;
+        Admission.Block soonest = null;
+        for (KeyState k : keys) {
+            if (tokens > k.maxTokens) {
+                continue;
+            }
+            Admission.Block b = Admission.checkKey(this, k, tokens, priority, now, leaseTtlMillis, probeWaitMillis);
+            if (b != null) {
+                if (soonest == null || b.retryMillis() < soonest.retryMillis()) {
+                    soonest = b;
+                }
+                continue;
+            }
+            double room = k.room();
+            double temp = k.thermal.temperature(now);
+            if (best == null || better(room, temp, k.health(now).ordinal(), bestRoom, bestTemp, best.health(now).ordinal())) {
+                best = k;
+                bestRoom = room;
+                bestTemp = temp;
+            }
+        }
+        return new Choice(best, best != null ? null : soonest);
+    }
+
+    /** Exactly one of key (admitted) and block (refused) is set. */
+    record Choice(KeyState key, Admission.Block block) {
+    }
+
+    /** Can any key (and the pool) ever serve this many tokens? */
+    boolean canEverServe(long tokens) {
+        if (tokens > maxTokens) {
+            return false;
+        }
+        for (KeyState k : keys) {
+            if (tokens <= k.maxTokens) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Selection order: most relative room, then coolest, then healthiest; ties keep config order. */
+    static boolean better(double room, double temp, int health, double bestRoom, double bestTemp, int bestHealth) {
+        if (room != bestRoom) {
+            return room > bestRoom;
+        }
+        if (temp != bestTemp) {
+            return temp < bestTemp;
+        }
+        return health < bestHealth;
+    }
+}

@@ -1,0 +1,225 @@
+package io.quotahub.engine.internal;
+
+import io.quotahub.engine.LimitKind;
+import io.quotahub.engine.LimitSpec;
+
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+
+/**
+ * The window of one limit (of a key or of a pool), exact under DESIGN.md's rule: a lease occupies
+ * capacity from its grant until it is settled (its reservation, counted as "unsettled"), and from
+ * then on sits in the window at its settle time. Admission at t counts
+ * {@code settled in (t - per - margin, t] + unsettled + cost <= budget}.
+ *
+ * <p>Settled entries are kept sorted by time in a growable array used as a queue (append at the
+ * tail, evict at the head), with running sums, so a decision is amortised O(1). Settle times from
+ * a ledger can arrive slightly out of order; they are inserted from the tail (short shift).
+ * A calendar-day limit keeps the entries of the current local day (minus the margin) instead.
+ *
+ * <p>Sums are kept twice: all hubs' leases (what the provider sees, shown in views) and this hub's
+ * own (what its budget is checked against). Not thread-safe: the owning pool's lock guards it.
+ */
+final class SlidingWindow {
+
+    final LimitSpec spec;
+    final String ref;
+    private final long perMillis;
+    private final long marginMillis;
+    private final ZoneId zone;
+    private final Budgets.Cell budget;
+
+    private long[] times = new long[16];
+    private long[] amounts = new long[16];
+    private boolean[] own = new boolean[16];
+    private int head;
+    private int tail;
+
+    private long settledAll;
+    private long settledOwn;
+    private long unsettledAll;
+    private long unsettledOwn;
+    /** Entries at or before this time are out of every future window (time only moves forward). */
+    private long horizon = Long.MIN_VALUE;
+    private long dayStart = Long.MAX_VALUE;
+    private long nextDayStart = Long.MIN_VALUE;
+
+    SlidingWindow(LimitSpec spec, String ref, long marginMillis, Budgets.Cell budget) {
+        this.spec = spec;
+        this.ref = ref;
+        this.perMillis = spec.per().toMillis();
+        this.marginMillis = marginMillis;
+        this.zone = spec.calendarDayZone();
+        this.budget = budget;
+    }
+
+    /** Units a lease of {@code tokens} costs in this limit. */
+    long cost(long tokens) {
+        return spec.kind() == LimitKind.TOKENS ? tokens : 1;
+    }
+
+    /** Evicts entries that left the window at {@code now}. */
+    void advance(long now) {
+        long cutoff = cutoff(now);
+        if (cutoff > horizon) {
+            horizon = cutoff;
+        }
+        while (head < tail && times[head] <= horizon) {
+            settledAll -= amounts[head];
+            if (own[head]) {
+                settledOwn -= amounts[head];
+            }
+            head++;
+        }
+        if (head == tail) {
+            head = 0;
+            tail = 0;
+        }
+    }
+
+    /** Entries with a time at or before the cutoff are outside the window at {@code now}. */
+    private long cutoff(long now) {
+        if (zone == null) {
+            return now - perMillis - marginMillis;
+        }
+        if (now >= nextDayStart || now < dayStart) {
+            LocalDate day = Instant.ofEpochMilli(now).atZone(zone).toLocalDate();
+            dayStart = day.atStartOfDay(zone).toInstant().toEpochMilli();
+            nextDayStart = day.plusDays(1).atStartOfDay(zone).toInstant().toEpochMilli();
+        }
+        return dayStart - marginMillis - 1;
+    }
+
+    void reserve(long units, boolean ownLease) {
+        unsettledAll += units;
+        if (ownLease) {
+            unsettledOwn += units;
+        }
+    }
+
+    void release(long units, boolean ownLease) {
+        unsettledAll -= units;
+        if (ownLease) {
+            unsettledOwn -= units;
+        }
+    }
+
+    /** Puts a settled lease into the window at {@code time}; dropped if it is already out. */
+    void charge(long time, long units, boolean ownLease) {
+        if (time <= horizon || units <= 0) {
+            return;
+        }
+        if (tail == times.length) {
+            makeRoom();
+        }
+        int i = tail;
+        while (i > head && times[i - 1] > time) {
+            times[i] = times[i - 1];
+            amounts[i] = amounts[i - 1];
+            own[i] = own[i - 1];
+            i--;
+        }
+        times[i] = time;
+        amounts[i] = units;
+        own[i] = ownLease;
+        tail++;
+        settledAll += units;
+        if (ownLease) {
+            settledOwn += units;
+        }
+    }
+
+    private void makeRoom() {
+        int size = tail - head;
+        int capacity = size * 2 < times.length ? times.length : times.length * 2;
+        long[] t = new long[capacity];
+        long[] a = new long[capacity];
+        boolean[] o = new boolean[capacity];
+        System.arraycopy(times, head, t, 0, size);
+        System.arraycopy(amounts, head, a, 0, size);
+        System.arraycopy(own, head, o, 0, size);
+        times = t;
+        amounts = a;
+        own = o;
+        head = 0;
+        tail = size;
+    }
+
+    long usedAll() {
+        return settledAll + unsettledAll;
+    }
+
+    long usedOwn() {
+        return settledOwn + unsettledOwn;
+    }
+
+    long budget() {
+        return budget.own();
+    }
+
+    Budgets.Cell budgetCell() {
+        return budget;
+    }
+
+    /** Does a lease costing {@code cost} fit this hub's budget now? Call {@link #advance} first. */
+    boolean admits(long cost) {
+        return fits(usedOwn(), cost, budget());
+    }
+
+    /** The admission rule, DESIGN.md "Budgets": used_h + cost <= B_h. */
+    static boolean fits(long usedOwn, long cost, long budget) {
+        return usedOwn + cost <= budget;
+    }
+
+    /** Relative room left (0–1) of this hub's budget: what key selection maximises. */
+    double room() {
+        long b = budget();
+        return b <= 0 ? 0 : Math.max(0, b - usedOwn()) / (double) b;
+    }
+
+    /** Utilisation of the limit by all hubs (0–1), for the thermal model. */
+    double utilisation() {
+        return Math.min(1.0, usedAll() / (double) spec.capacity());
+    }
+
+    /**
+     * Exact time until enough of this hub's settled units leave the window for {@code cost} to fit,
+     * or -1 if settled units alone can never make room (unsettled leases block it).
+     */
+    long millisUntilFits(long now, long cost) {
+        long need = usedOwn() + cost - budget();
+        if (need <= 0) {
+            return 0;
+        }
+        if (need > settledOwn) {
+            return -1;
+        }
+        if (zone != null) {
+            cutoff(now);
+            return Math.max(1, nextDayStart - now);
+        }
+        long freed = 0;
+        for (int i = head; i < tail; i++) {
+            if (own[i]) {
+                freed += amounts[i];
+                if (freed >= need) {
+                    return Math.max(1, times[i] + perMillis + marginMillis - now);
+                }
+            }
+        }
+        return -1;
+    }
+
+    /** When the oldest settled unit leaves the window; null if none is in it. */
+    Instant resetAt(long now) {
+        if (head == tail) {
+            return null;
+        }
+        if (zone != null) {
+            cutoff(now);
+            return Instant.ofEpochMilli(nextDayStart);
+        }
+        return Instant.ofEpochMilli(times[head] + perMillis + marginMillis);
+    }
+}

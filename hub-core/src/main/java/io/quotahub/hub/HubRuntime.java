@@ -1,0 +1,201 @@
+package io.quotahub.hub;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micronaut.context.annotation.Context;
+import io.nats.client.Connection;
+import io.nats.client.ConnectionListener;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import io.quotahub.engine.QuotaEngine;
+import io.quotahub.hub.config.HubSettings;
+import io.quotahub.hub.config.PoolsConfig;
+import io.quotahub.hub.ledger.JetStreamLedger;
+import io.quotahub.hub.ledger.Ledger;
+import io.quotahub.hub.ledger.LedgerFold;
+import io.quotahub.hub.service.AcquireOutcome;
+import io.quotahub.hub.service.AcquireService;
+import io.quotahub.hub.service.AgentRegistry;
+import io.quotahub.hub.service.HubLedger;
+import io.quotahub.hub.service.LeaseReaper;
+import io.quotahub.hub.service.NatsApi;
+import io.quotahub.hub.service.RequestIndex;
+import io.quotahub.hub.service.SettleService;
+import io.quotahub.hub.config.KeyRef;
+import io.quotahub.proto.HubAnnouncement;
+import io.quotahub.proto.Subjects;
+import jakarta.annotation.PreDestroy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Brings the hub up in order — connect to the local NATS server, open and replay the ledger,
+ * then serve — and takes it down again. Start-up runs in the background and retries until NATS
+ * answers, so the HTTP endpoints (liveness, readiness) are up from the first second.
+ */
+@Context
+public class HubRuntime implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HubRuntime.class);
+
+    private final HubSettings settings;
+    private final PoolsConfig pools;
+    private final QuotaEngine engine;
+    private final HubLedger hubLedger;
+    private final RequestIndex requests;
+    private final AcquireService acquire;
+    private final SettleService settle;
+    private final AgentRegistry agents;
+    private final MeterRegistry registry;
+    private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(1, r -> {
+        Thread t = new Thread(r, "qh-hub-housekeeping");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile Connection connection;
+    private volatile Ledger ledger;
+    private volatile NatsApi api;
+    private volatile boolean closed;
+    private volatile String startupProblem = "starting";
+
+    public HubRuntime(HubSettings settings, PoolsConfig pools, QuotaEngine engine, HubLedger hubLedger,
+                      RequestIndex requests, AcquireService acquire, SettleService settle, Clock clock,
+                      MeterRegistry registry) {
+        this.settings = settings;
+        this.pools = pools;
+        this.engine = engine;
+        this.hubLedger = hubLedger;
+        this.requests = requests;
+        this.acquire = acquire;
+        this.settle = settle;
+        this.registry = registry;
+        this.agents = new AgentRegistry(clock, settings.agentDeadAfter());
+        Thread starter = new Thread(this::startUp, "qh-hub-startup");
+        starter.setDaemon(true);
+        starter.start();
+    }
+
+    private void startUp() {
+        while (!closed) {
+            try {
+                connection = connection != null ? connection : connect();
+                Ledger opened = new JetStreamLedger(connection, settings.hubId(), settings.ledgerTimeout());
+                long t0 = System.nanoTime();
+                Ledger.ReplayResult replay = opened.replay(new LedgerFold(engine, lease -> requests.remember(
+                        lease.agentId(), lease.requestId(),
+                        new AcquireOutcome.Granted(lease, pools.secrets().get(new KeyRef(lease.pool(), lease.keyId()))),
+                        lease.grantedAt().toEpochMilli())));
+                ledger = opened;
+                hubLedger.open(opened);
+                NatsApi natsApi = new NatsApi(connection, acquire, settle, agents, settings.hubId(), registry);
+                natsApi.start();
+                api = natsApi;
+                scheduler.scheduleAtFixedRate(new LeaseReaper(engine, hubLedger, requests, settings.hubId()), 250, 250, TimeUnit.MILLISECONDS);
+                scheduler.scheduleAtFixedRate(this::announce, 0, 1, TimeUnit.SECONDS);
+                scheduler.scheduleAtFixedRate(() -> agents.reclaimDead(engine, opened, settings.hubId()), 1, 1, TimeUnit.SECONDS);
+                startupProblem = replay.fenced() ? "fenced by the peer hub" : null;
+                LOG.info("QuotaHub hub {} ready: replayed {} ledger events in {} ms, pools {}{}", settings.hubId(), replay.events(),
+                        (System.nanoTime() - t0) / 1_000_000, pools.pools().stream().map(p -> p.name() + "(" + p.keys().size() + " keys)").toList(),
+                        replay.fenced() ? " — FENCED: this hub grants nothing" : "");
+                return;
+            } catch (Exception e) {
+                startupProblem = "waiting for NATS at " + settings.natsUrl() + ": " + e.getMessage();
+                LOG.warn("hub {} not ready, retrying in 1 s: {}", settings.hubId(), e.getMessage());
+                sleep(1000);
+            }
+        }
+    }
+
+    private Connection connect() throws Exception {
+        Options options = Options.builder()
+                .server(settings.natsUrl())
+                .connectionName("quotahub-hub-" + settings.hubId())
+                .noRandomize()
+                .maxReconnects(-1)
+                .reconnectWait(Duration.ofMillis(250))
+                .pingInterval(Duration.ofSeconds(1))
+                .connectionTimeout(Duration.ofSeconds(2))
+                .connectionListener((conn, event) -> {
+                    if (event == ConnectionListener.Events.DISCONNECTED || event == ConnectionListener.Events.RECONNECTED) {
+                        LOG.warn("hub {}: NATS {}", settings.hubId(), event);
+                    }
+                })
+                .build();
+        return Nats.connect(options);
+    }
+
+    private void announce() {
+        Connection c = connection;
+        if (c != null && c.getStatus() == Connection.Status.CONNECTED) {
+            c.publish(Subjects.HUBS, HubAnnouncement.newBuilder()
+                    .setHubId(settings.hubId())
+                    .setSentAtEpochMs(System.currentTimeMillis())
+                    .setReady(ready())
+                    .build().toByteArray());
+        }
+    }
+
+    /** Ready to grant: connected, ledger replayed, not fenced. */
+    public boolean ready() {
+        Connection c = connection;
+        return startupProblem == null && hubLedger.ready() && c != null && c.getStatus() == Connection.Status.CONNECTED;
+    }
+
+    /** Why the hub is not ready, or null. */
+    public String notReadyReason() {
+        if (startupProblem != null) {
+            return startupProblem;
+        }
+        Connection c = connection;
+        if (c == null || c.getStatus() != Connection.Status.CONNECTED) {
+            return "NATS connection " + (c == null ? "not open" : c.getStatus());
+        }
+        return hubLedger.ready() ? null : "ledger fenced";
+    }
+
+    public String hubId() {
+        return settings.hubId();
+    }
+
+    public AgentRegistry agents() {
+        return agents;
+    }
+
+    /** The NATS connection once open (null before). */
+    public Connection connection() {
+        return connection;
+    }
+
+    @PreDestroy
+    @Override
+    public void close() {
+        closed = true;
+        scheduler.shutdownNow();
+        if (api != null) {
+            api.close();
+        }
+        if (ledger != null) {
+            ledger.close();
+        }
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,8 @@
+package io.quotahub.hub.api;
+
+import io.micronaut.serde.annotation.Serdeable;
+
+/** @param settled false when the lease had been settled before (a retry changed nothing) */
+@Serdeable
+public record SettledBody(String leaseId, boolean settled) {
+}

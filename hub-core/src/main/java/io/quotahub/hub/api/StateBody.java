@@ -1,0 +1,74 @@
+package io.quotahub.hub.api;
+
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.serde.annotation.Serdeable;
+import io.quotahub.engine.view.EngineView;
+import io.quotahub.engine.view.KeyView;
+import io.quotahub.engine.view.LimitView;
+import io.quotahub.engine.view.PoolView;
+import io.quotahub.engine.view.ThermalView;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code GET /api/v1/state}: the hub and, per pool and key, every limit's capacity, use and this
+ * hub's budget, thermal state, circuit and health. Key ids only — never a secret.
+ */
+@Serdeable
+public record StateBody(String hubId, boolean ready, @Nullable String notReadyReason, String at, Thermal thermal,
+                        int openLeases, List<Pool> pools, Map<String, String> agents) {
+
+    @Serdeable
+    public record Pool(String name, String preset, List<Limit> limits, Thermal thermal, int inFlight, int maxConcurrent,
+                       List<Key> keys) {
+    }
+
+    @Serdeable
+    public record Key(String id, List<Limit> limits, Thermal thermal, String circuit, String health, int inFlight,
+                      int maxConcurrent, @Nullable String cooldownUntil, boolean disabled, long granted, long refused,
+                      long rateLimited, long errors) {
+    }
+
+    /** @param per ISO-8601 duration, e.g. PT1M */
+    @Serdeable
+    public record Limit(String kind, long capacity, String per, @Nullable String calendarDayZone, long used, long budget,
+                        long remaining, @Nullable String resetAt) {
+    }
+
+    @Serdeable
+    public record Thermal(String zone, double temperature, String trend, int healthScore, boolean throttled,
+                          double recoveryProgress, long throttleEvents) {
+    }
+
+    static StateBody of(EngineView view, boolean ready, String notReadyReason, Map<String, String> agents) {
+        return new StateBody(view.hubId(), ready, notReadyReason, view.at().toString(), thermal(view.thermal()),
+                view.openLeases(), view.pools().stream().map(StateBody::pool).toList(), agents);
+    }
+
+    private static Pool pool(PoolView p) {
+        return new Pool(p.name(), p.preset(), limits(p.limits()), thermal(p.thermal()), p.inFlight(), p.maxConcurrent(),
+                p.keys().stream().map(StateBody::key).toList());
+    }
+
+    private static Key key(KeyView k) {
+        return new Key(k.id(), limits(k.limits()), thermal(k.thermal()), k.circuit().name(), k.health().name(),
+                k.inFlight(), k.maxConcurrent(), text(k.cooldownUntil()), k.disabled(), k.granted(), k.refused(),
+                k.rateLimited(), k.errors());
+    }
+
+    private static List<Limit> limits(List<LimitView> limits) {
+        return limits.stream().map(l -> new Limit(l.kind().label(), l.capacity(), l.per().toString(), l.calendarDayZone(),
+                l.used(), l.budget(), l.remaining(), text(l.resetAt()))).toList();
+    }
+
+    private static Thermal thermal(ThermalView t) {
+        return new Thermal(t.zone().name(), Math.round(t.temperature() * 10) / 10.0, t.trend().name(), t.healthScore(),
+                t.throttled(), Math.round(t.recoveryProgress() * 100) / 100.0, t.throttleEvents());
+    }
+
+    private static String text(Instant instant) {
+        return instant == null ? null : instant.toString();
+    }
+}

@@ -1,0 +1,29 @@
+package io.quotahub.hub.api;
+
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Get;
+import io.quotahub.engine.QuotaEngine;
+import io.quotahub.hub.HubRuntime;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+/** {@code GET /api/v1/state}: what this hub knows, for the dashboard and operators. */
+@Controller("/api/v1")
+public class StateController {
+
+    private final QuotaEngine engine;
+    private final HubRuntime runtime;
+
+    public StateController(QuotaEngine engine, HubRuntime runtime) {
+        this.engine = engine;
+        this.runtime = runtime;
+    }
+
+    @Get("/state")
+    public StateBody state() {
+        Map<String, String> agents = new TreeMap<>();
+        runtime.agents().all().forEach((id, health) -> agents.put(id, health.name()));
+        return StateBody.of(engine.view(), runtime.ready(), runtime.notReadyReason(), agents);
+    }
+}

@@ -1,0 +1,69 @@
+package io.quotahub.hub.config;
+
+import io.micronaut.context.annotation.Factory;
+import io.micronaut.context.env.Environment;
+import io.micronaut.core.type.Argument;
+import io.quotahub.engine.EngineConfig;
+import io.quotahub.engine.EngineListener;
+import io.quotahub.engine.QuotaEngine;
+import io.quotahub.hub.service.AcquireService;
+import io.quotahub.hub.service.HubLedger;
+import io.quotahub.hub.service.RequestIndex;
+import io.quotahub.hub.service.SettleService;
+import jakarta.inject.Singleton;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+
+/** Maps the configuration onto the engine and wires the transport-independent services. */
+@Factory
+public class HubFactory {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HubFactory.class);
+
+    @Singleton
+    Clock clock() {
+        return Clock.systemUTC();
+    }
+
+    @Singleton
+    PoolsConfig poolsConfig(Environment environment) {
+        Map<String, Object> raw = environment.getProperty("quotahub.pools", Argument.mapOf(String.class, Object.class)).orElse(Map.of());
+        PoolsConfig pools = new PoolsConfigReader(System::getenv).read(raw);
+        pools.problems().forEach(problem -> LOG.warn("configuration: {}", problem));
+        return pools;
+    }
+
+    @Singleton
+    QuotaEngine engine(HubSettings settings, PoolsConfig pools, Clock clock, EngineListener listener) {
+        EngineConfig config = EngineConfig.builder(settings.hubId())
+                .pools(pools.pools())
+                .leaseTtl(settings.leaseTtl())
+                .settleMargin(settings.settleMargin())
+                .build();
+        return new QuotaEngine(config, clock, listener);
+    }
+
+    @Singleton
+    HubLedger hubLedger() {
+        return new HubLedger();
+    }
+
+    @Singleton
+    RequestIndex requestIndex(Clock clock, HubSettings settings) {
+        return new RequestIndex(clock, settings.leaseTtl().plusMinutes(1), Duration.ofSeconds(10));
+    }
+
+    @Singleton
+    AcquireService acquireService(QuotaEngine engine, HubLedger ledger, PoolsConfig pools, RequestIndex requests, Clock clock) {
+        return new AcquireService(engine, ledger, pools, requests, clock);
+    }
+
+    @Singleton
+    SettleService settleService(QuotaEngine engine, HubLedger ledger, Clock clock, HubSettings settings) {
+        return new SettleService(engine, ledger, clock, settings.hubId());
+    }
+}

@@ -1,0 +1,110 @@
+package io.quotahub.hub.ledger;
+
+import io.quotahub.engine.Lease;
+import io.quotahub.engine.Outcome;
+import io.quotahub.engine.Priority;
+import io.quotahub.engine.Settlement;
+import io.quotahub.proto.Expire;
+import io.quotahub.proto.Grant;
+import io.quotahub.proto.LedgerEvent;
+import io.quotahub.proto.Settle;
+
+import java.time.Duration;
+import java.time.Instant;
+
+/** Maps engine values to ledger events and back; the only place that knows both shapes. */
+public final class LedgerEvents {
+
+    private LedgerEvents() {
+    }
+
+    public static LedgerEvent grant(Lease lease) {
+        return LedgerEvent.newBuilder()
+                .setHubId(lease.hubId())
+                .setAtEpochMs(lease.grantedAt().toEpochMilli())
+                .setGrant(Grant.newBuilder()
+                        .setLeaseId(lease.leaseId())
+                        .setRequestId(lease.requestId())
+                        .setAgentId(lease.agentId())
+                        .setPool(lease.pool())
+                        .setKeyId(lease.keyId())
+                        .setTokens(lease.tokens())
+                        .setPriority(toProto(lease.priority()))
+                        .setExpiresAtEpochMs(lease.expiresAt().toEpochMilli()))
+                .build();
+    }
+
+    public static LedgerEvent settle(String hubId, Settlement s) {
+        LedgerEvent.Builder event = LedgerEvent.newBuilder()
+                .setHubId(hubId)
+                .setAtEpochMs(s.settledAt().toEpochMilli());
+        if (s.outcome() == Outcome.EXPIRED) {
+            return event.setExpire(Expire.newBuilder().setLeaseId(s.leaseId())).build();
+        }
+        return event.setSettle(Settle.newBuilder()
+                        .setLeaseId(s.leaseId())
+                        .setTokensUsed(s.tokensUsed())
+                        .setOutcome(toProto(s.outcome()))
+                        .setRetryAfterMs(s.retryAfter().toMillis()))
+                .build();
+    }
+
+    public static Lease lease(LedgerEvent event) {
+        Grant g = event.getGrant();
+        return new Lease(g.getLeaseId(), event.getHubId(), g.getPool(), g.getKeyId(), g.getTokens(),
+                fromProto(g.getPriority()), g.getAgentId(), g.getRequestId(),
+                Instant.ofEpochMilli(event.getAtEpochMs()), Instant.ofEpochMilli(g.getExpiresAtEpochMs()));
+    }
+
+    /**
+     * The settlement of a Settle or Expire event. An Expire charges the lease's estimate, which the
+     * engine knows from the grant, so tokensUsed is -1 there (the engine reads it as "the estimate").
+     */
+    public static Settlement settlement(LedgerEvent event) {
+        Instant at = Instant.ofEpochMilli(event.getAtEpochMs());
+        if (event.hasExpire()) {
+            return new Settlement(event.getExpire().getLeaseId(), -1, Outcome.EXPIRED, Duration.ZERO, at);
+        }
+        Settle s = event.getSettle();
+        return new Settlement(s.getLeaseId(), s.getTokensUsed(), fromProto(s.getOutcome()),
+                Duration.ofMillis(s.getRetryAfterMs()), at);
+    }
+
+    public static io.quotahub.proto.Priority toProto(Priority p) {
+        return switch (p) {
+            case LOW -> io.quotahub.proto.Priority.LOW;
+            case NORMAL -> io.quotahub.proto.Priority.NORMAL;
+            case HIGH -> io.quotahub.proto.Priority.HIGH;
+        };
+    }
+
+    /** Unspecified (an older or careless client) means NORMAL. */
+    public static Priority fromProto(io.quotahub.proto.Priority p) {
+        return switch (p) {
+            case LOW -> Priority.LOW;
+            case HIGH -> Priority.HIGH;
+            default -> Priority.NORMAL;
+        };
+    }
+
+    public static io.quotahub.proto.Outcome toProto(Outcome o) {
+        return switch (o) {
+            case OK -> io.quotahub.proto.Outcome.OK;
+            case RATE_LIMITED -> io.quotahub.proto.Outcome.RATE_LIMITED;
+            case ERROR -> io.quotahub.proto.Outcome.ERROR;
+            case AUTH_FAILED -> io.quotahub.proto.Outcome.AUTH_FAILED;
+            case EXPIRED -> io.quotahub.proto.Outcome.EXPIRED;
+        };
+    }
+
+    /** @return null for an outcome this hub does not know */
+    public static Outcome fromProto(io.quotahub.proto.Outcome o) {
+        return switch (o) {
+            case OUTCOME_UNSPECIFIED, OK -> Outcome.OK;
+            case RATE_LIMITED -> Outcome.RATE_LIMITED;
+            case ERROR -> Outcome.ERROR;
+            case AUTH_FAILED -> Outcome.AUTH_FAILED;
+            default -> null;
+        };
+    }
+}

@@ -1,0 +1,15 @@
+package io.quotahub.hub.service;
+
+/** Stable error codes of the hub's APIs (NATS ErrorReply.code, HTTP "error" field). */
+public enum ErrorCode {
+    BAD_REQUEST,
+    UNKNOWN_POOL,
+    NO_USABLE_KEY,
+    DEADLINE_EXCEEDED,
+    UNKNOWN_LEASE,
+    /** The hub cannot make a grant durable right now (NATS/JetStream down, not ready). */
+    UNAVAILABLE,
+    /** This hub was fenced by its peer and grants nothing more. */
+    FENCED,
+    INTERNAL
+}

@@ -1,0 +1,192 @@
+package io.quotahub.hub.service;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.nats.client.Connection;
+import io.nats.client.Dispatcher;
+import io.nats.client.Message;
+import io.quotahub.hub.ledger.LedgerEvents;
+import io.quotahub.hub.metrics.MetricNames;
+import io.quotahub.proto.AcquireReply;
+import io.quotahub.proto.AcquireRequest;
+import io.quotahub.proto.ErrorReply;
+import io.quotahub.proto.Granted;
+import io.quotahub.proto.Heartbeat;
+import io.quotahub.proto.Refused;
+import io.quotahub.proto.SettleReply;
+import io.quotahub.proto.SettleRequest;
+import io.quotahub.proto.Subjects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * The hub's NATS API: acquire and settle on the shared queue subjects (NATS prefers the local
+ * hub) and on this hub's direct subjects, plus agent heartbeats. Protobuf in, protobuf out;
+ * replies are sent when the ledger confirmed, without blocking the dispatcher.
+ */
+public final class NatsApi implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(NatsApi.class);
+
+    private final Connection connection;
+    private final AcquireService acquire;
+    private final SettleService settle;
+    private final AgentRegistry agents;
+    private final String hubId;
+    private final Timer grantedLatency;
+    private final Timer refusedLatency;
+    private Dispatcher dispatcher;
+
+    public NatsApi(Connection connection, AcquireService acquire, SettleService settle, AgentRegistry agents,
+                   String hubId, MeterRegistry registry) {
+        this.connection = connection;
+        this.acquire = acquire;
+        this.settle = settle;
+        this.agents = agents;
+        this.hubId = hubId;
+        this.grantedLatency = latencyTimer(registry, hubId, "granted");
+        this.refusedLatency = latencyTimer(registry, hubId, "other");
+    }
+
+    private static Timer latencyTimer(MeterRegistry registry, String hubId, String result) {
+        return Timer.builder(MetricNames.ACQUIRE_LATENCY)
+                .description("Time from receiving an acquire to sending its reply (includes the ledger append)")
+                .tags(MetricNames.TAG_HUB, hubId, MetricNames.TAG_TRANSPORT, "nats", MetricNames.TAG_RESULT, result)
+                .publishPercentileHistogram()
+                .register(registry);
+    }
+
+    public void start() {
+        dispatcher = connection.createDispatcher();
+        dispatcher.subscribe(Subjects.ACQUIRE, Subjects.HUB_QUEUE, this::onAcquire);
+        dispatcher.subscribe(Subjects.hubAcquire(hubId), this::onAcquire);
+        dispatcher.subscribe(Subjects.SETTLE, Subjects.HUB_QUEUE, this::onSettle);
+        dispatcher.subscribe(Subjects.hubSettle(hubId), this::onSettle);
+        dispatcher.subscribe(Subjects.HEARTBEAT, this::onHeartbeat);
+    }
+
+    void onAcquire(Message msg) {
+        long start = System.nanoTime();
+        AcquireRequest request;
+        try {
+            request = AcquireRequest.parseFrom(msg.getData());
+        } catch (InvalidProtocolBufferException e) {
+            reply(msg, acquireError("", ErrorCode.BAD_REQUEST, "malformed AcquireRequest: not a protobuf message"));
+            return;
+        }
+        if (request.getDeadlineEpochMs() <= 0) {
+            reply(msg, acquireError(request.getRequestId(), ErrorCode.BAD_REQUEST, "deadline_epoch_ms is missing"));
+            return;
+        }
+        AcquireCommand cmd = new AcquireCommand(request.getRequestId(), request.getAgentId(), request.getPool(),
+                request.getTokens(), LedgerEvents.fromProto(request.getPriority()),
+                Instant.ofEpochMilli(request.getDeadlineEpochMs()));
+        acquire.acquire(cmd).whenComplete((outcome, error) -> {
+            AcquireReply reply = error != null
+                    ? acquireError(request.getRequestId(), ErrorCode.INTERNAL, "internal error")
+                    : toReply(request.getRequestId(), outcome);
+            reply(msg, reply.toByteArray());
+            (reply.hasGranted() ? grantedLatency : refusedLatency).record(Duration.ofNanos(System.nanoTime() - start));
+        });
+    }
+
+    private AcquireReply toReply(String requestId, AcquireOutcome outcome) {
+        AcquireReply.Builder reply = AcquireReply.newBuilder().setRequestId(requestId).setHubId(hubId);
+        if (outcome instanceof AcquireOutcome.Granted g) {
+            reply.setGranted(Granted.newBuilder()
+                    .setLeaseId(g.lease().leaseId())
+                    .setPool(g.lease().pool())
+                    .setKeyId(g.lease().keyId())
+                    .setApiKey(g.secret().reveal())
+                    .setTokens(g.lease().tokens())
+                    .setExpiresAtEpochMs(g.lease().expiresAt().toEpochMilli()));
+        } else if (outcome instanceof AcquireOutcome.Refused r) {
+            var refusal = r.refusal();
+            Refused.Builder refused = Refused.newBuilder()
+                    .setCode(refusal.code().name())
+                    .setReason(refusal.message())
+                    .setRetryAfterMs(refusal.retryAfter().toMillis())
+                    .setPool(refusal.pool() == null ? "" : refusal.pool());
+            if (refusal.keyId() != null) {
+                refused.setKeyId(refusal.keyId());
+            }
+            if (refusal.limit() != null) {
+                refused.setLimit(refusal.limit());
+            }
+            reply.setRefused(refused);
+        } else {
+            AcquireOutcome.Failed f = (AcquireOutcome.Failed) outcome;
+            reply.setError(ErrorReply.newBuilder().setCode(f.code().name()).setMessage(f.message()));
+        }
+        return reply.build();
+    }
+
+    private AcquireReply acquireError(String requestId, ErrorCode code, String message) {
+        return AcquireReply.newBuilder().setRequestId(requestId).setHubId(hubId)
+                .setError(ErrorReply.newBuilder().setCode(code.name()).setMessage(message)).build();
+    }
+
+    private void reply(Message msg, AcquireReply reply) {
+        reply(msg, reply.toByteArray());
+    }
+
+    void onSettle(Message msg) {
+        SettleRequest request;
+        try {
+            request = SettleRequest.parseFrom(msg.getData());
+        } catch (InvalidProtocolBufferException e) {
+            reply(msg, settleError("", ErrorCode.BAD_REQUEST, "malformed SettleRequest: not a protobuf message").toByteArray());
+            return;
+        }
+        Instant deadline = request.getDeadlineEpochMs() > 0 ? Instant.ofEpochMilli(request.getDeadlineEpochMs()) : null;
+        SettleCommand cmd = new SettleCommand(request.getRequestId(), request.getLeaseId(), request.getAgentId(),
+                request.getTokensUsed(), LedgerEvents.fromProto(request.getOutcome()),
+                Duration.ofMillis(request.getRetryAfterMs()), request.getDetail(), deadline);
+        settle.settle(cmd).whenComplete((outcome, error) -> {
+            SettleReply reply;
+            if (error != null) {
+                reply = settleError(request.getRequestId(), ErrorCode.INTERNAL, "internal error");
+            } else if (outcome instanceof SettleOutcome.Settled s) {
+                reply = SettleReply.newBuilder().setRequestId(request.getRequestId()).setHubId(hubId).setSettled(s.firstTime()).build();
+            } else {
+                SettleOutcome.Failed f = (SettleOutcome.Failed) outcome;
+                reply = settleError(request.getRequestId(), f.code(), f.message());
+            }
+            reply(msg, reply.toByteArray());
+        });
+    }
+
+    private SettleReply settleError(String requestId, ErrorCode code, String message) {
+        return SettleReply.newBuilder().setRequestId(requestId).setHubId(hubId)
+                .setError(ErrorReply.newBuilder().setCode(code.name()).setMessage(message)).build();
+    }
+
+    void onHeartbeat(Message msg) {
+        try {
+            Heartbeat hb = Heartbeat.parseFrom(msg.getData());
+            if (!hb.getAgentId().isBlank()) {
+                agents.heartbeat(hb.getAgentId(), List.copyOf(hb.getLeaseIdsList()));
+            }
+        } catch (InvalidProtocolBufferException e) {
+            LOG.debug("ignored a malformed heartbeat on {}", msg.getSubject());
+        }
+    }
+
+    private void reply(Message msg, byte[] bytes) {
+        if (msg.getReplyTo() != null) {
+            connection.publish(msg.getReplyTo(), bytes);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (dispatcher != null) {
+            connection.closeDispatcher(dispatcher);
+        }
+    }
+}

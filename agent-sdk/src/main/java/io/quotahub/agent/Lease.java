@@ -1,0 +1,138 @@
+package io.quotahub.agent;
+
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * Permission from a hub to make one call to a provider, with the API key to use. Report how the
+ * call went with exactly one of {@link #complete(long)}, {@link #rateLimited(Duration)},
+ * {@link #failed(String)} or {@link #authFailed()}; {@link #close()} without an outcome settles the
+ * lease with its estimate. Use it in try-with-resources so that no lease is left open:
+ *
+ * <pre>{@code
+ * try (Lease lease = client.acquire("demo", 1200, Duration.ofSeconds(5))) {
+ *     callProvider(lease.apiKey());
+ *     lease.complete(1432);
+ * }
+ * }</pre>
+ *
+ * <p>A settle goes to the hub that granted the lease first and to any hub through the hubs' queue
+ * group if that hub does not answer, retried with the same request id (hubs treat the retry as a
+ * duplicate) until the client's settle timeout. {@link #toString()} never shows the API key (at most
+ * its last four characters). Leases are thread-safe.
+ */
+public interface Lease extends AutoCloseable {
+
+    /**
+     * The hub's id of this lease.
+     *
+     * @return the lease id
+     */
+    String leaseId();
+
+    /**
+     * The pool the lease was granted from.
+     *
+     * @return the pool name
+     */
+    String pool();
+
+    /**
+     * Id of the key to use (safe to log, unlike {@link #apiKey()}).
+     *
+     * @return the key id
+     */
+    String keyId();
+
+    /**
+     * The secret API key to call the provider with. Never log it.
+     *
+     * @return the key's secret
+     */
+    String apiKey();
+
+    /**
+     * The token estimate reserved for this lease until it is settled.
+     *
+     * @return the estimate given to {@code acquire}
+     */
+    long tokens();
+
+    /**
+     * When the hub will settle the lease by itself if the agent does not (the agent is presumed
+     * dead then); make the call before it.
+     *
+     * @return the lease's expiry
+     */
+    Instant expiresAt();
+
+    /**
+     * Id of the hub that granted the lease.
+     *
+     * @return the hub id, e.g. {@code main}
+     */
+    String hubId();
+
+    /**
+     * Whether an outcome was already reported (or the lease was closed).
+     *
+     * @return true once settled
+     */
+    boolean isSettled();
+
+    /**
+     * Reports a successful call that used {@code tokensUsed} tokens; the hub corrects its estimate.
+     * Blocks until a hub confirmed the settle.
+     *
+     * @param tokensUsed tokens the provider counted, {@code >= 0}
+     * @throws IllegalArgumentException if {@code tokensUsed} is negative
+     * @throws IllegalStateException    if the lease was already settled
+     * @throws HubUnavailableException  if no hub confirmed the settle within the settle timeout
+     *                                  (the lease is then settled by the hub when it expires)
+     * @throws QuotaHubException        if a hub rejected the settle (e.g. {@code UNKNOWN_LEASE})
+     */
+    void complete(long tokensUsed);
+
+    /**
+     * Reports that the provider answered "rate limited" (HTTP 429): the key cools down. Reports 0
+     * tokens used.
+     *
+     * @param retryAfter the provider's Retry-After, {@link Duration#ZERO} if it gave none
+     * @throws IllegalArgumentException if {@code retryAfter} is null or negative
+     * @throws IllegalStateException    if the lease was already settled
+     * @throws HubUnavailableException  if no hub confirmed the settle within the settle timeout
+     * @throws QuotaHubException        if a hub rejected the settle
+     */
+    void rateLimited(Duration retryAfter);
+
+    /**
+     * Reports that the call failed (timeout, 5xx…); feeds the key's circuit breaker. Reports the
+     * estimate as used, since the provider may have counted the call.
+     *
+     * @param reason short reason, e.g. {@code "timeout"}; must not contain a secret (an occurrence
+     *               of this lease's key is masked anyway); at most 200 characters are sent
+     * @throws IllegalArgumentException if {@code reason} is null
+     * @throws IllegalStateException    if the lease was already settled
+     * @throws HubUnavailableException  if no hub confirmed the settle within the settle timeout
+     * @throws QuotaHubException        if a hub rejected the settle
+     */
+    void failed(String reason);
+
+    /**
+     * Reports that the provider rejected the key itself (HTTP 401/403): the hub disables the key
+     * until an operator re-enables it. Reports 0 tokens used.
+     *
+     * @throws IllegalStateException   if the lease was already settled
+     * @throws HubUnavailableException if no hub confirmed the settle within the settle timeout
+     * @throws QuotaHubException       if a hub rejected the settle
+     */
+    void authFailed();
+
+    /**
+     * Settles the lease with its estimate (outcome OK, tokens = {@link #tokens()}) if no outcome
+     * was reported; does nothing otherwise. Never throws: a settle that fails is logged (without
+     * secrets) and the hub settles the lease when it expires.
+     */
+    @Override
+    void close();
+}

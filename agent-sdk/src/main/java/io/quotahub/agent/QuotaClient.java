@@ -1,0 +1,348 @@
+package io.quotahub.agent;
+
+import io.nats.client.Connection;
+import io.quotahub.agent.internal.ClientConfig;
+import io.quotahub.agent.internal.DefaultQuotaClient;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The agent's handle on QuotaHub: asks the hubs for {@link Lease leases} over NATS, fails over
+ * between hubs, and heartbeats the leases it holds. Thread-safe; make one per process.
+ *
+ * <pre>{@code
+ * try (QuotaClient client = QuotaClient.builder()
+ *         .servers("nats://127.0.0.1:4222")   // local first, others as fallback
+ *         .agentId("summarizer-1")
+ *         .build()) {
+ *     try (Lease lease = client.acquire("demo", 1200, Duration.ofSeconds(5))) {
+ *         callProvider(lease.apiKey());
+ *         lease.complete(1432);
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>Routing: a request goes to the hubs' queue group (NATS prefers the hub beside the agent's
+ * server). If it times out (a hung hub keeps its subscription on nats-server 2.9.10) or has no
+ * responders, the same request (same request id: hubs never grant a duplicate twice) is retried on
+ * the direct subject of each other hub the client has heard announce itself. A hub that timed out
+ * stays suspect (skipped) for a few seconds or until it announces itself again.
+ */
+public interface QuotaClient extends AutoCloseable {
+
+    /**
+     * A new builder with the defaults described on its methods.
+     *
+     * @return a builder
+     */
+    static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Asks for a lease at the {@linkplain Builder#defaultPriority(Priority) default priority},
+     * waiting up to {@code maxWait} for room. See {@link #acquire(String, long, Duration, Priority)}.
+     *
+     * @param pool    pool to draw from, e.g. {@code "gemini-pro"}
+     * @param tokens  estimated tokens of the call, {@code >= 0}
+     * @param maxWait how long to wait for room, {@link Duration#ZERO} for a single attempt
+     * @return the lease; close it (or report an outcome) when the call is done
+     * @throws IllegalArgumentException if {@code pool} is null or blank, {@code tokens} is negative
+     *                                  or {@code maxWait} is null or negative
+     * @throws IllegalStateException    if the client is closed
+     * @throws QuotaExhaustedException  if the hub still refused when {@code maxWait} ran out
+     * @throws HubUnavailableException  if no hub answered within {@code maxWait} (and at least two
+     *                                  attempts were made)
+     * @throws QuotaHubException        if a hub rejected the request (e.g. {@code UNKNOWN_POOL},
+     *                                  {@code BAD_REQUEST}) or the thread was interrupted
+     *                                  ({@code INTERRUPTED})
+     */
+    Lease acquire(String pool, long tokens, Duration maxWait);
+
+    /**
+     * Asks for a lease, waiting up to {@code maxWait} for room: when the hub refuses, waits for
+     * the shorter of its retry-after and the time left, then asks again with a new request id.
+     * Hub errors {@code UNAVAILABLE} and {@code DEADLINE_EXCEEDED} are retried within
+     * {@code maxWait}; other hub errors are thrown at once.
+     *
+     * @param pool     pool to draw from
+     * @param tokens   estimated tokens of the call, {@code >= 0}
+     * @param maxWait  how long to wait for room, {@link Duration#ZERO} for a single attempt
+     * @param priority priority of the request
+     * @return the lease
+     * @throws IllegalArgumentException if an argument is null or invalid (see
+     *                                  {@link #acquire(String, long, Duration)})
+     * @throws IllegalStateException    if the client is closed
+     * @throws QuotaExhaustedException  if the hub still refused when {@code maxWait} ran out
+     * @throws HubUnavailableException  if no hub answered within {@code maxWait}
+     * @throws QuotaHubException        if a hub rejected the request or the thread was interrupted
+     */
+    Lease acquire(String pool, long tokens, Duration maxWait, Priority priority);
+
+    /**
+     * One attempt at the default priority: returns at once when the hub refuses. Still fails over
+     * between hubs when one does not answer. Use {@code acquire(pool, tokens, Duration.ZERO)} to
+     * learn why a refusal happened.
+     *
+     * @param pool   pool to draw from
+     * @param tokens estimated tokens of the call, {@code >= 0}
+     * @return the lease, or empty if the hub refused
+     * @throws IllegalArgumentException if {@code pool} is null or blank or {@code tokens} negative
+     * @throws IllegalStateException    if the client is closed
+     * @throws HubUnavailableException  if no hub answered
+     * @throws QuotaHubException        if a hub rejected the request or the thread was interrupted
+     */
+    Optional<Lease> tryAcquire(String pool, long tokens);
+
+    /**
+     * One attempt: returns at once when the hub refuses.
+     *
+     * @param pool     pool to draw from
+     * @param tokens   estimated tokens of the call, {@code >= 0}
+     * @param priority priority of the request
+     * @return the lease, or empty if the hub refused
+     * @throws IllegalArgumentException if an argument is null or invalid
+     * @throws IllegalStateException    if the client is closed
+     * @throws HubUnavailableException  if no hub answered
+     * @throws QuotaHubException        if a hub rejected the request or the thread was interrupted
+     */
+    Optional<Lease> tryAcquire(String pool, long tokens, Priority priority);
+
+    /**
+     * Non-blocking {@link #acquire(String, long, Duration)}: no thread waits while the request is
+     * pending. The future fails with the exceptions {@code acquire} throws (except the
+     * {@code IllegalArgumentException}, thrown directly). Cancelling the future abandons the
+     * request; a lease granted afterwards is released at once.
+     *
+     * @param pool    pool to draw from
+     * @param tokens  estimated tokens of the call, {@code >= 0}
+     * @param maxWait how long to wait for room
+     * @return a future of the lease; callbacks run on an SDK thread pool, never on a NATS thread
+     * @throws IllegalArgumentException if an argument is null or invalid
+     * @throws IllegalStateException    if the client is closed
+     */
+    CompletableFuture<Lease> acquireAsync(String pool, long tokens, Duration maxWait);
+
+    /**
+     * Non-blocking {@link #acquire(String, long, Duration, Priority)}.
+     *
+     * @param pool     pool to draw from
+     * @param tokens   estimated tokens of the call, {@code >= 0}
+     * @param maxWait  how long to wait for room
+     * @param priority priority of the request
+     * @return a future of the lease
+     * @throws IllegalArgumentException if an argument is null or invalid
+     * @throws IllegalStateException    if the client is closed
+     */
+    CompletableFuture<Lease> acquireAsync(String pool, long tokens, Duration maxWait, Priority priority);
+
+    /**
+     * The agent id sent with every request and heartbeat.
+     *
+     * @return the agent id
+     */
+    String agentId();
+
+    /**
+     * Settles the leases still open with their estimate (bounded by the settle timeout), fails
+     * pending acquires with {@link IllegalStateException}, stops heartbeats and closes the NATS
+     * connection if the client created it. Idempotent; never throws.
+     */
+    @Override
+    void close();
+
+    /**
+     * Builds a {@link QuotaClient}. Every setter validates its argument and names the field in the
+     * exception message.
+     */
+    final class Builder {
+
+        /** Per-attempt request timeout: two attempts (hung hub, then the other) fit well in 3 s. */
+        public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofMillis(750);
+        /** Heartbeat period; hubs consider an agent dead after several missed heartbeats. */
+        public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(2);
+        /** How long a settle is retried (same request id) before it is given up. */
+        public static final Duration DEFAULT_SETTLE_TIMEOUT = Duration.ofSeconds(5);
+
+        private final List<String> servers = new ArrayList<>();
+        private Connection connection;
+        private String agentId;
+        private Priority defaultPriority = Priority.NORMAL;
+        private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
+        private Duration heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL;
+        private Duration settleTimeout = DEFAULT_SETTLE_TIMEOUT;
+        private String connectionName;
+
+        private Builder() {
+        }
+
+        /**
+         * NATS servers, the local one first: the client connects to the first that answers
+         * and reconnects down the list (no randomisation). Replaces earlier calls. Default:
+         * {@code nats://127.0.0.1:4222}.
+         *
+         * @param urls server URLs, e.g. {@code "nats://127.0.0.1:4222", "nats://pc2:4223"}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code urls} is null, empty or holds a blank URL
+         */
+        public Builder servers(String... urls) {
+            if (urls == null) {
+                throw new IllegalArgumentException("servers must not be null");
+            }
+            return servers(Arrays.asList(urls));
+        }
+
+        /**
+         * NATS servers, the local one first. Replaces earlier calls.
+         *
+         * @param urls server URLs
+         * @return this builder
+         * @throws IllegalArgumentException if {@code urls} is null, empty or holds a blank URL
+         */
+        public Builder servers(List<String> urls) {
+            if (urls == null || urls.isEmpty()) {
+                throw new IllegalArgumentException("servers must list at least one NATS URL");
+            }
+            for (String url : urls) {
+                if (url == null || url.isBlank()) {
+                    throw new IllegalArgumentException("servers must not hold a null or blank URL");
+                }
+            }
+            servers.clear();
+            servers.addAll(urls);
+            return this;
+        }
+
+        /**
+         * Uses an existing connection instead of connecting (embedding, tests). The client
+         * never closes it. Exclusive with {@link #servers(String...)}.
+         *
+         * @param connection an open jnats connection
+         * @return this builder
+         * @throws IllegalArgumentException if {@code connection} is null
+         */
+        public Builder connection(Connection connection) {
+            if (connection == null) {
+                throw new IllegalArgumentException("connection must not be null");
+            }
+            this.connection = connection;
+            return this;
+        }
+
+        /**
+         * Id of this agent, sent with every request and heartbeat. Default: {@code agent-<pid>}.
+         *
+         * @param agentId a non-blank id, unique in the fleet
+         * @return this builder
+         * @throws IllegalArgumentException if {@code agentId} is null or blank
+         */
+        public Builder agentId(String agentId) {
+            if (agentId == null || agentId.isBlank()) {
+                throw new IllegalArgumentException("agentId must not be null or blank");
+            }
+            this.agentId = agentId;
+            return this;
+        }
+
+        /**
+         * Priority of the methods without a priority argument. Default {@link Priority#NORMAL}.
+         *
+         * @param priority the default priority
+         * @return this builder
+         * @throws IllegalArgumentException if {@code priority} is null
+         */
+        public Builder defaultPriority(Priority priority) {
+            if (priority == null) {
+                throw new IllegalArgumentException("defaultPriority must not be null");
+            }
+            this.defaultPriority = priority;
+            return this;
+        }
+
+        /**
+         * Timeout of one request attempt to one route; after it the request is retried on the
+         * other hub. Default {@link #DEFAULT_REQUEST_TIMEOUT} (750 ms).
+         *
+         * @param timeout a positive duration
+         * @return this builder
+         * @throws IllegalArgumentException if {@code timeout} is null, zero or negative
+         */
+        public Builder requestTimeout(Duration timeout) {
+            this.requestTimeout = positive(timeout, "requestTimeout");
+            return this;
+        }
+
+        /**
+         * Heartbeat period. Default {@link #DEFAULT_HEARTBEAT_INTERVAL} (2 s).
+         *
+         * @param interval a positive duration
+         * @return this builder
+         * @throws IllegalArgumentException if {@code interval} is null, zero or negative
+         */
+        public Builder heartbeatInterval(Duration interval) {
+            this.heartbeatInterval = positive(interval, "heartbeatInterval");
+            return this;
+        }
+
+        /**
+         * How long a settle is retried before {@link Lease#complete(long)} gives up. Default
+         * {@link #DEFAULT_SETTLE_TIMEOUT} (5 s).
+         *
+         * @param timeout a positive duration
+         * @return this builder
+         * @throws IllegalArgumentException if {@code timeout} is null, zero or negative
+         */
+        public Builder settleTimeout(Duration timeout) {
+            this.settleTimeout = positive(timeout, "settleTimeout");
+            return this;
+        }
+
+        /**
+         * Name of the NATS connection (shown by the server's monitoring). Default
+         * {@code qh-agent-<agentId>}.
+         *
+         * @param name a non-blank name
+         * @return this builder
+         * @throws IllegalArgumentException if {@code name} is null or blank
+         */
+        public Builder connectionName(String name) {
+            if (name == null || name.isBlank()) {
+                throw new IllegalArgumentException("connectionName must not be null or blank");
+            }
+            this.connectionName = name;
+            return this;
+        }
+
+        /**
+         * Connects (unless a connection was given) and starts heartbeats.
+         *
+         * @return the client
+         * @throws IllegalArgumentException if both {@code servers} and {@code connection} were set
+         * @throws HubUnavailableException  if no NATS server of the list could be reached
+         */
+        public QuotaClient build() {
+            if (connection != null && !servers.isEmpty()) {
+                throw new IllegalArgumentException("set either servers or connection, not both");
+            }
+            String id = agentId != null ? agentId : "agent-" + ProcessHandle.current().pid();
+            List<String> urls = servers.isEmpty() ? List.of("nats://127.0.0.1:4222") : List.copyOf(servers);
+            String name = connectionName != null ? connectionName : "qh-agent-" + id;
+            return new DefaultQuotaClient(new ClientConfig(urls, connection, id, defaultPriority, requestTimeout,
+                    heartbeatInterval, settleTimeout, name));
+        }
+
+        private static Duration positive(Duration d, String field) {
+            Objects.requireNonNull(field);
+            if (d == null || d.isZero() || d.isNegative()) {
+                throw new IllegalArgumentException(field + " must be a positive duration, was " + d);
+            }
+            return d;
+        }
+    }
+}

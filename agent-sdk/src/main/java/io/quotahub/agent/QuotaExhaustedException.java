@@ -1,0 +1,108 @@
+package io.quotahub.agent;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The hub refused a lease and the caller's {@code maxWait} ran out before room was made. Carries
+ * the hub's refusal: its {@link #code()} (e.g. {@code QUOTA_EXHAUSTED}, {@code CIRCUIT_OPEN}),
+ * which limit of which key or pool, and when a retry may succeed.
+ */
+public final class QuotaExhaustedException extends QuotaHubException {
+
+    private static final long serialVersionUID = 1L;
+
+    private final Duration retryAfter;
+    private final String reason;
+    private final String pool;
+    private final String keyId;
+    private final String limit;
+
+    /**
+     * Creates the exception from the hub's refusal.
+     *
+     * @param code       stable refusal code, e.g. {@code QUOTA_EXHAUSTED}
+     * @param reason     human-readable reason given by the hub
+     * @param retryAfter when a retry may succeed ({@link Duration#ZERO} if unknown)
+     * @param pool       the pool asked for
+     * @param keyId      the key whose limit refused, empty if the pool as a whole refused
+     * @param limit      the limit that refused, e.g. {@code "requests 60/PT1M"}, may be empty
+     * @throws NullPointerException if {@code code} or {@code retryAfter} is null
+     */
+    public QuotaExhaustedException(String code, String reason, Duration retryAfter, String pool, String keyId,
+            String limit) {
+        super(code, message(code, reason, retryAfter, pool, keyId, limit));
+        this.retryAfter = Objects.requireNonNull(retryAfter, "retryAfter");
+        this.reason = nullToEmpty(reason);
+        this.pool = nullToEmpty(pool);
+        this.keyId = nullToEmpty(keyId);
+        this.limit = nullToEmpty(limit);
+    }
+
+    private static String message(String code, String reason, Duration retryAfter, String pool, String keyId,
+            String limit) {
+        StringBuilder sb = new StringBuilder("pool '").append(pool).append("' refused (").append(code).append(')');
+        if (reason != null && !reason.isEmpty()) {
+            sb.append(": ").append(reason);
+        }
+        if (keyId != null && !keyId.isEmpty()) {
+            sb.append(" [key ").append(keyId).append(']');
+        }
+        if (limit != null && !limit.isEmpty()) {
+            sb.append(" [limit ").append(limit).append(']');
+        }
+        if (retryAfter != null) {
+            sb.append("; retry after ").append(retryAfter.toMillis()).append(" ms");
+        }
+        return sb.toString();
+    }
+
+    private static String nullToEmpty(String s) {
+        return s == null ? "" : s;
+    }
+
+    /**
+     * How long the hub suggested to wait before asking again.
+     *
+     * @return the suggested wait, {@link Duration#ZERO} if the hub gave none
+     */
+    public Duration retryAfter() {
+        return retryAfter;
+    }
+
+    /**
+     * The hub's human-readable reason (which limit of which key or pool).
+     *
+     * @return the reason, empty if none
+     */
+    public String reason() {
+        return reason;
+    }
+
+    /**
+     * The pool that refused.
+     *
+     * @return the pool name
+     */
+    public String pool() {
+        return pool;
+    }
+
+    /**
+     * The key whose limit refused.
+     *
+     * @return the key id (never its secret), empty if the refusal concerned the whole pool
+     */
+    public String keyId() {
+        return keyId;
+    }
+
+    /**
+     * The limit that refused, e.g. {@code "requests 60/PT1M"}.
+     *
+     * @return the limit, empty if the hub did not name one
+     */
+    public String limit() {
+        return limit;
+    }
+}

@@ -1,0 +1,256 @@
+package io.quotahub.agent.internal;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.nats.client.Message;
+import io.quotahub.agent.HubUnavailableException;
+import io.quotahub.agent.Lease;
+import io.quotahub.agent.QuotaExhaustedException;
+import io.quotahub.agent.QuotaHubException;
+import io.quotahub.proto.AcquireReply;
+import io.quotahub.proto.AcquireRequest;
+import io.quotahub.proto.ErrorReply;
+import io.quotahub.proto.Priority;
+import io.quotahub.proto.Refused;
+
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One {@code acquire}: a small state machine that runs on the client's scheduler thread (never
+ * blocking it) and completes {@link #result}.
+ *
+ * <p>A logical attempt has one request id. It is sent to the routes of {@link HubRouter} one after
+ * the other while they time out or have no responders (the same id each time: a hub answers a
+ * duplicate with its first result, so a late hub never grants twice); when every route of a round
+ * failed, a new round starts after a short backoff. A refusal or a retryable hub error ends the
+ * logical attempt: the next one, after the wait, has a new request id.
+ */
+final class AcquireOperation {
+
+    /** At least this many sends before giving up as "hub unavailable", whatever maxWait says. */
+    static final int MIN_SENDS = 2;
+    private static final long ROUND_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    private static final long MIN_ROUND_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    private static final long MIN_ATTEMPT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long MIN_REFUSAL_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    private static final long ERROR_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final Set<String> RETRYABLE_ERRORS = Set.of("UNAVAILABLE", "DEADLINE_EXCEEDED");
+
+    final CompletableFuture<Lease> result = new CompletableFuture<>();
+
+    private final DefaultQuotaClient client;
+    private final String pool;
+    private final long tokens;
+    private final Priority priority;
+    private final long startNanos;
+    private final long deadlineNanos;
+    private final Set<String> tried = new HashSet<>();
+    private String requestId;
+    private int attemptSends;
+    private int sends;
+    private String lastProblem = "no route tried";
+    private boolean finished;
+
+    AcquireOperation(DefaultQuotaClient client, String pool, long tokens, Priority priority, Duration maxWait) {
+        this.client = client;
+        this.pool = pool;
+        this.tokens = tokens;
+        this.priority = priority;
+        this.startNanos = System.nanoTime();
+        this.deadlineNanos = startNanos + saturatedNanos(maxWait);
+    }
+
+    private static long saturatedNanos(Duration d) {
+        try {
+            return Math.min(d.toNanos(), Long.MAX_VALUE / 4);
+        } catch (ArithmeticException overflow) {
+            return Long.MAX_VALUE / 4;
+        }
+    }
+
+    /** Starts on the scheduler thread. */
+    void start() {
+        client.execute(() -> {
+            newAttempt();
+            sendNext();
+        });
+    }
+
+    /** Fails the operation (client closing); runs on the scheduler thread or after it stopped. */
+    void abort(RuntimeException why) {
+        finish(why);
+    }
+
+    private void newAttempt() {
+        requestId = UUID.randomUUID().toString();
+        attemptSends = 0;
+        tried.clear();
+    }
+
+    private long remaining() {
+        return deadlineNanos - System.nanoTime();
+    }
+
+    private void sendNext() {
+        if (finished) {
+            return;
+        }
+        if (result.isDone()) { // cancelled by the caller
+            finish(null);
+            return;
+        }
+        if (client.isClosing()) {
+            finish(new IllegalStateException("QuotaClient is closed"));
+            return;
+        }
+        long remaining = remaining();
+        if (remaining <= 0 && attemptSends >= MIN_SENDS) {
+            finish(new HubUnavailableException("no hub answered acquire for pool '" + pool + "' within "
+                    + Duration.ofNanos(System.nanoTime() - startNanos).toMillis() + " ms after " + sends
+                    + " requests (last: " + lastProblem + "; known hubs " + client.router().knownHubs() + ")"));
+            return;
+        }
+        Route route = client.router().nextAcquireRoute(tried);
+        if (route == null) { // every route of this round failed: next round, same request id
+            tried.clear();
+            long backoff = attemptSends >= MIN_SENDS
+                    ? Math.max(0, Math.min(ROUND_BACKOFF_NANOS, remaining))
+                    : MIN_ROUND_BACKOFF_NANOS;
+            client.schedule(this::sendNext, backoff);
+            return;
+        }
+        tried.add(route.subject());
+        long requestTimeout = client.config().requestTimeout().toNanos();
+        long timeout = attemptSends < MIN_SENDS ? requestTimeout
+                : Math.max(MIN_ATTEMPT_NANOS, Math.min(remaining, requestTimeout));
+        attemptSends++;
+        sends++;
+        AcquireRequest request = AcquireRequest.newBuilder()
+                .setRequestId(requestId)
+                .setAgentId(client.agentId())
+                .setPool(pool)
+                .setTokens(tokens)
+                .setPriority(priority)
+                .setDeadlineEpochMs(client.config().clock().millis() + TimeUnit.NANOSECONDS.toMillis(timeout))
+                .build();
+        client.request(route.subject(), request.toByteArray(), Duration.ofNanos(timeout),
+                (msg, error) -> onResponse(route, msg, error));
+    }
+
+    private void onResponse(Route route, Message msg, Throwable error) {
+        if (finished) {
+            if (error == null && msg != null) {
+                releaseLateGrant(msg);
+            }
+            return;
+        }
+        if (error != null) {
+            routeFailed(route, Requests.classify(error), String.valueOf(error.getMessage()));
+            return;
+        }
+        AcquireReply reply;
+        try {
+            reply = AcquireReply.parseFrom(msg.getData());
+        } catch (InvalidProtocolBufferException e) {
+            routeFailed(route, ClientMetrics.RouteFailure.BAD_REPLY, "unparsable reply");
+            return;
+        }
+        client.router().onReply(route, reply.getHubId());
+        switch (reply.getResultCase()) {
+            case GRANTED -> granted(reply);
+            case REFUSED -> refused(reply.getRefused());
+            case ERROR -> error(route, reply.getHubId(), reply.getError());
+            default -> routeFailed(route, ClientMetrics.RouteFailure.BAD_REPLY, "reply without result");
+        }
+    }
+
+    private void routeFailed(Route route, ClientMetrics.RouteFailure failure, String detail) {
+        client.router().onFailure(route, failure);
+        client.metrics().routeFailed(route.subject(), failure);
+        lastProblem = failure + " on " + route.subject();
+        DefaultQuotaClient.LOG.log(System.Logger.Level.DEBUG,
+                () -> "acquire " + requestId + " for pool '" + pool + "': " + failure + " on " + route.subject()
+                        + " (" + detail + "), trying the next route");
+        sendNext();
+    }
+
+    private void granted(AcquireReply reply) {
+        LeaseImpl lease = client.openLease(reply.getHubId(), reply.getGranted(), tokens);
+        finished = true;
+        client.metrics().granted(pool, reply.getHubId(), System.nanoTime() - startNanos, sends);
+        client.operationDone(this);
+        client.callback(() -> {
+            if (!result.complete(lease)) { // cancelled meanwhile: give the capacity back
+                lease.release();
+            }
+        });
+    }
+
+    private void refused(Refused refused) {
+        client.metrics().refused(pool, refused.getCode());
+        long remaining = remaining();
+        if (remaining <= 0) {
+            finish(new QuotaExhaustedException(refused.getCode().isEmpty() ? "QUOTA_EXHAUSTED" : refused.getCode(),
+                    refused.getReason(), Duration.ofMillis(Math.max(0, refused.getRetryAfterMs())),
+                    refused.getPool().isEmpty() ? pool : refused.getPool(), refused.getKeyId(), refused.getLimit()));
+            return;
+        }
+        long wait = Math.min(Math.max(TimeUnit.MILLISECONDS.toNanos(refused.getRetryAfterMs()),
+                MIN_REFUSAL_WAIT_NANOS), remaining);
+        client.schedule(() -> {
+            newAttempt();
+            sendNext();
+        }, wait);
+    }
+
+    private void error(Route route, String hubId, ErrorReply error) {
+        String code = error.getCode().isEmpty() ? "INTERNAL" : error.getCode();
+        if (RETRYABLE_ERRORS.contains(code)) {
+            if ("UNAVAILABLE".equals(code)) {
+                client.router().markUnavailable(route, hubId);
+            }
+            lastProblem = code + " from hub " + hubId;
+            long remaining = remaining();
+            if (remaining <= 0 && attemptSends >= MIN_SENDS) {
+                finish(new HubUnavailableException("no hub could serve pool '" + pool + "': last " + lastProblem
+                        + ": " + error.getMessage()));
+                return;
+            }
+            client.schedule(() -> {
+                newAttempt();
+                sendNext();
+            }, Math.max(0, Math.min(ERROR_BACKOFF_NANOS, remaining)));
+            return;
+        }
+        finish(new QuotaHubException(code, "hub " + hubId + " rejected acquire for pool '" + pool + "': "
+                + error.getMessage()));
+    }
+
+    private void finish(RuntimeException failure) {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        client.operationDone(this);
+        if (failure != null) {
+            client.metrics().acquireFailed(pool, failure instanceof QuotaHubException q ? q.code() : "CLOSED");
+            client.callback(() -> result.completeExceptionally(failure));
+        }
+    }
+
+    /** A grant that arrived after the operation ended (a duplicate on another route): release it. */
+    private void releaseLateGrant(Message msg) {
+        try {
+            AcquireReply reply = AcquireReply.parseFrom(msg.getData());
+            if (reply.hasGranted() && !client.isOpenLease(reply.getGranted().getLeaseId())) {
+                client.openLease(reply.getHubId(), reply.getGranted(), tokens).release();
+            }
+        } catch (InvalidProtocolBufferException ignored) {
+            // nothing to release
+        }
+    }
+}

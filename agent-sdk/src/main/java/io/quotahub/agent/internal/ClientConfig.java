@@ -1,0 +1,63 @@
+package io.quotahub.agent.internal;
+
+import io.nats.client.Connection;
+import io.quotahub.agent.Priority;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Validated settings of a client (built by {@code QuotaClient.Builder}). Not part of the API.
+ *
+ * @param servers           NATS URLs, local first
+ * @param connection        an existing connection to use (not closed by the client), or null
+ * @param agentId           agent id
+ * @param defaultPriority   priority of the calls without one
+ * @param requestTimeout    timeout of one attempt on one route
+ * @param heartbeatInterval heartbeat period
+ * @param settleTimeout     how long a settle is retried
+ * @param connectionName    NATS connection name
+ * @param clock             wall clock for the absolute deadlines and timestamps on the wire
+ * @param metrics           metrics hook
+ */
+public record ClientConfig(List<String> servers, Connection connection, String agentId, Priority defaultPriority,
+        Duration requestTimeout, Duration heartbeatInterval, Duration settleTimeout, String connectionName,
+        Clock clock, ClientMetrics metrics) {
+
+    /** Reconnect wait: short, failover to the second server must be fast. */
+    public static final Duration RECONNECT_WAIT = Duration.ofMillis(250);
+    /** Connect timeout per server. */
+    public static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(2);
+    /** Client ping interval: a dead server is noticed after ~2-3 s (maxPingsOut 2). */
+    public static final Duration PING_INTERVAL = Duration.ofSeconds(1);
+
+    /**
+     * Settings with the system clock and no metrics.
+     *
+     * @param servers           NATS URLs, local first
+     * @param connection        an existing connection, or null
+     * @param agentId           agent id
+     * @param defaultPriority   default priority
+     * @param requestTimeout    per-attempt timeout
+     * @param heartbeatInterval heartbeat period
+     * @param settleTimeout     settle retry budget
+     * @param connectionName    NATS connection name
+     */
+    public ClientConfig(List<String> servers, Connection connection, String agentId, Priority defaultPriority,
+            Duration requestTimeout, Duration heartbeatInterval, Duration settleTimeout, String connectionName) {
+        this(servers, connection, agentId, defaultPriority, requestTimeout, heartbeatInterval, settleTimeout,
+                connectionName, Clock.systemUTC(), ClientMetrics.NOOP);
+    }
+
+    /**
+     * The same settings with another metrics hook.
+     *
+     * @param hook the hook
+     * @return a copy
+     */
+    public ClientConfig withMetrics(ClientMetrics hook) {
+        return new ClientConfig(servers, connection, agentId, defaultPriority, requestTimeout, heartbeatInterval,
+                settleTimeout, connectionName, clock, hook);
+    }
+}

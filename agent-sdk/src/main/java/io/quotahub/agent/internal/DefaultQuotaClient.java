@@ -1,0 +1,379 @@
+package io.quotahub.agent.internal;
+
+import io.nats.client.Connection;
+import io.nats.client.ConnectionListener;
+import io.nats.client.Dispatcher;
+import io.nats.client.Message;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import io.quotahub.agent.HubUnavailableException;
+import io.quotahub.agent.Lease;
+import io.quotahub.agent.Priority;
+import io.quotahub.agent.QuotaExhaustedException;
+import io.quotahub.agent.QuotaClient;
+import io.quotahub.agent.QuotaHubException;
+import io.quotahub.proto.Granted;
+import io.quotahub.proto.Heartbeat;
+import io.quotahub.proto.HubAnnouncement;
+import io.quotahub.proto.Outcome;
+import io.quotahub.proto.Subjects;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
+
+/**
+ * The {@link QuotaClient}: one NATS connection, one scheduler thread that runs every request state
+ * machine and the heartbeat, and a small pool on which callers' futures complete.
+ */
+public final class DefaultQuotaClient implements QuotaClient {
+
+    static final System.Logger LOG = System.getLogger("io.quotahub.agent");
+    private static final int MAX_POOL_LENGTH = 256;
+
+    private final ClientConfig config;
+    private final Connection connection;
+    private final boolean ownsConnection;
+    private final ScheduledExecutorService scheduler;
+    private final ExecutorService callbacks;
+    private final HubRouter router = new HubRouter(System::nanoTime);
+    private final Dispatcher dispatcher;
+    private final ScheduledFuture<?> heartbeat;
+    private final Map<String, LeaseImpl> openLeases = new ConcurrentHashMap<>();
+    private final Set<AcquireOperation> pending = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean closing = new AtomicBoolean();
+    private volatile boolean terminated;
+
+    /**
+     * Connects (unless {@code config} holds a connection), subscribes to hub announcements and starts
+     * heartbeats.
+     *
+     * @param config validated settings
+     * @throws HubUnavailableException if no NATS server could be reached
+     */
+    public DefaultQuotaClient(ClientConfig config) {
+        this.config = config;
+        this.ownsConnection = config.connection() == null;
+        this.connection = ownsConnection ? connect(config) : config.connection();
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("qh-agent-" + config.agentId()));
+        this.callbacks = Executors.newCachedThreadPool(daemon("qh-agent-callback-" + config.agentId()));
+        this.dispatcher = connection.createDispatcher(this::onHubMessage);
+        dispatcher.subscribe(Subjects.HUBS);
+        long period = config.heartbeatInterval().toNanos();
+        this.heartbeat = scheduler.scheduleAtFixedRate(this::sendHeartbeat, 0, period, TimeUnit.NANOSECONDS);
+    }
+
+    private static Connection connect(ClientConfig config) {
+        Options options = Options.builder()
+                .servers(config.servers().toArray(String[]::new))
+                .noRandomize()
+                .maxReconnects(-1)
+                .reconnectWait(ClientConfig.RECONNECT_WAIT)
+                .connectionTimeout(ClientConfig.CONNECTION_TIMEOUT)
+                .pingInterval(ClientConfig.PING_INTERVAL)
+                .connectionName(config.connectionName())
+                .connectionListener(DefaultQuotaClient::onConnectionEvent)
+                .build();
+        try {
+            return Nats.connect(options);
+        } catch (IOException e) {
+            throw new HubUnavailableException("cannot connect to any NATS server of " + config.servers(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HubUnavailableException("interrupted while connecting to " + config.servers(), e);
+        }
+    }
+
+    private static void onConnectionEvent(Connection conn, ConnectionListener.Events event) {
+        LOG.log(System.Logger.Level.INFO, () -> "NATS " + event.getEvent() + " (" + conn.getConnectedUrl() + ")");
+    }
+
+    private static ThreadFactory daemon(String name) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    // ---- API
+
+    @Override
+    public String agentId() {
+        return config.agentId();
+    }
+
+    @Override
+    public Lease acquire(String pool, long tokens, Duration maxWait) {
+        return acquire(pool, tokens, maxWait, config.defaultPriority());
+    }
+
+    @Override
+    public Lease acquire(String pool, long tokens, Duration maxWait, Priority priority) {
+        return await(acquireAsync(pool, tokens, maxWait, priority));
+    }
+
+    @Override
+    public Optional<Lease> tryAcquire(String pool, long tokens) {
+        return tryAcquire(pool, tokens, config.defaultPriority());
+    }
+
+    @Override
+    public Optional<Lease> tryAcquire(String pool, long tokens, Priority priority) {
+        try {
+            return Optional.of(acquire(pool, tokens, Duration.ZERO, priority));
+        } catch (QuotaExhaustedException refused) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public CompletableFuture<Lease> acquireAsync(String pool, long tokens, Duration maxWait) {
+        return acquireAsync(pool, tokens, maxWait, config.defaultPriority());
+    }
+
+    @Override
+    public CompletableFuture<Lease> acquireAsync(String pool, long tokens, Duration maxWait, Priority priority) {
+        validate(pool, tokens, maxWait, priority);
+        if (closing.get()) {
+            throw new IllegalStateException("QuotaClient is closed");
+        }
+        AcquireOperation op = new AcquireOperation(this, pool, tokens, toProto(priority), maxWait);
+        pending.add(op);
+        op.start();
+        return op.result;
+    }
+
+    static void validate(String pool, long tokens, Duration maxWait, Priority priority) {
+        if (pool == null || pool.isBlank()) {
+            throw new IllegalArgumentException("pool must not be null or blank");
+        }
+        if (pool.length() > MAX_POOL_LENGTH) {
+            throw new IllegalArgumentException("pool must be at most " + MAX_POOL_LENGTH + " characters");
+        }
+        if (tokens < 0) {
+            throw new IllegalArgumentException("tokens must be >= 0, was " + tokens);
+        }
+        if (maxWait == null || maxWait.isNegative()) {
+            throw new IllegalArgumentException("maxWait must be zero or positive, was " + maxWait);
+        }
+        if (priority == null) {
+            throw new IllegalArgumentException("priority must not be null");
+        }
+    }
+
+    private static io.quotahub.proto.Priority toProto(Priority p) {
+        return switch (p) {
+            case LOW -> io.quotahub.proto.Priority.LOW;
+            case NORMAL -> io.quotahub.proto.Priority.NORMAL;
+            case HIGH -> io.quotahub.proto.Priority.HIGH;
+        };
+    }
+
+    private static Lease await(CompletableFuture<Lease> future) {
+        try {
+            return future.get();
+        } catch (InterruptedException e) {
+            future.cancel(false);
+            Thread.currentThread().interrupt();
+            throw new QuotaHubException(QuotaHubException.INTERRUPTED, "interrupted while acquiring a lease", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new QuotaHubException("INTERNAL", "acquire failed: " + cause, cause);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closing.compareAndSet(false, true)) {
+            return;
+        }
+        heartbeat.cancel(false);
+        for (AcquireOperation op : List.copyOf(pending)) {
+            execute(() -> op.abort(new IllegalStateException("QuotaClient is closed")));
+        }
+        List<CompletableFuture<Void>> settles = new ArrayList<>();
+        for (LeaseImpl lease : List.copyOf(openLeases.values())) {
+            CompletableFuture<Void> f = lease.settleOnClose();
+            if (f != null) {
+                settles.add(f);
+            }
+        }
+        if (!settles.isEmpty()) {
+            LOG.log(System.Logger.Level.INFO, "settling " + settles.size() + " open lease(s) with their estimate");
+            try {
+                CompletableFuture.allOf(settles.toArray(CompletableFuture[]::new))
+                        .get(config.settleTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                // each failure was logged by its lease
+            }
+        }
+        terminated = true;
+        try {
+            connection.closeDispatcher(dispatcher);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, () -> "closing dispatcher: " + e.getMessage());
+        }
+        if (ownsConnection) {
+            try {
+                connection.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        scheduler.shutdownNow();
+        callbacks.shutdown();
+    }
+
+    // ---- internals used by the operations
+
+    ClientConfig config() {
+        return config;
+    }
+
+    ClientMetrics metrics() {
+        return config.metrics();
+    }
+
+    HubRouter router() {
+        return router;
+    }
+
+    boolean isClosing() {
+        return closing.get();
+    }
+
+    boolean isTerminated() {
+        return terminated;
+    }
+
+    void operationDone(AcquireOperation op) {
+        pending.remove(op);
+    }
+
+    /** Runs on the scheduler thread (state machines are confined to it). */
+    void execute(Runnable task) {
+        try {
+            scheduler.execute(guarded(task));
+        } catch (RejectedExecutionException e) {
+            task.run(); // client terminated: let the operation notice and fail
+        }
+    }
+
+    void schedule(Runnable task, long delayNanos) {
+        try {
+            scheduler.schedule(guarded(task), delayNanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            task.run();
+        }
+    }
+
+    /** Completes a caller-visible future off the scheduler and off NATS threads. */
+    void callback(Runnable task) {
+        try {
+            callbacks.execute(task);
+        } catch (RejectedExecutionException e) {
+            task.run();
+        }
+    }
+
+    private static Runnable guarded(Runnable task) {
+        return () -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "unexpected error in QuotaHub client task", e);
+            }
+        };
+    }
+
+    /** Sends a request with a timeout; {@code handler} runs on the scheduler thread. */
+    void request(String subject, byte[] body, Duration timeout, BiConsumer<Message, Throwable> handler) {
+        CompletableFuture<Message> reply;
+        try {
+            reply = Requests.request(connection, subject, body, timeout, scheduler);
+        } catch (RejectedExecutionException e) {
+            reply = CompletableFuture.failedFuture(e);
+        }
+        reply.whenComplete((msg, error) -> execute(() -> handler.accept(msg, error)));
+    }
+
+    LeaseImpl openLease(String hubId, Granted g, long requestedTokens) {
+        long tokens = g.getTokens() > 0 ? g.getTokens() : requestedTokens;
+        LeaseImpl lease = new LeaseImpl(this, g.getLeaseId(), g.getPool(), g.getKeyId(), g.getApiKey(), tokens,
+                Instant.ofEpochMilli(g.getExpiresAtEpochMs()), hubId);
+        openLeases.put(lease.leaseId(), lease);
+        return lease;
+    }
+
+    boolean isOpenLease(String leaseId) {
+        return openLeases.containsKey(leaseId);
+    }
+
+    CompletableFuture<Void> settle(LeaseImpl lease, Outcome outcome, long tokensUsed, long retryAfterMs,
+            String detail) {
+        openLeases.remove(lease.leaseId());
+        SettleOperation op = new SettleOperation(this, lease, outcome, tokensUsed, retryAfterMs, detail);
+        op.start();
+        return op.result;
+    }
+
+    /** Ids of the leases held now (what the next heartbeat lists). */
+    public Set<String> openLeaseIds() {
+        return Set.copyOf(openLeases.keySet());
+    }
+
+    private void sendHeartbeat() {
+        try {
+            Heartbeat hb = Heartbeat.newBuilder()
+                    .setAgentId(config.agentId())
+                    .setSentAtEpochMs(config.clock().millis())
+                    .addAllLeaseIds(openLeases.keySet())
+                    .build();
+            connection.publish(Subjects.HEARTBEAT, hb.toByteArray());
+            metrics().heartbeat(hb.getLeaseIdsCount());
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, () -> "heartbeat not sent: " + e.getMessage());
+        }
+    }
+
+    private void onHubMessage(Message msg) {
+        try {
+            HubAnnouncement a = HubAnnouncement.parseFrom(msg.getData());
+            router.onAnnouncement(a.getHubId(), a.getReady());
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            LOG.log(System.Logger.Level.DEBUG, "ignoring an unparsable hub announcement");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "QuotaClient[agent=" + config.agentId() + ", hubs=" + router.knownHubs() + ", openLeases="
+                + openLeases.size() + (closing.get() ? ", closed" : "") + "]";
+    }
+}

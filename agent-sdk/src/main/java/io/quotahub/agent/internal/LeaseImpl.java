@@ -1,0 +1,169 @@
+package io.quotahub.agent.internal;
+
+import io.quotahub.agent.Lease;
+import io.quotahub.agent.QuotaHubException;
+import io.quotahub.proto.Outcome;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/** A granted lease; settles once through its client. */
+final class LeaseImpl implements Lease {
+
+    static final int MAX_DETAIL = 200;
+
+    private final DefaultQuotaClient client;
+    private final String leaseId;
+    private final String pool;
+    private final String keyId;
+    private final String apiKey;
+    private final long tokens;
+    private final Instant expiresAt;
+    private final String hubId;
+    private final AtomicBoolean settled = new AtomicBoolean();
+
+    LeaseImpl(DefaultQuotaClient client, String leaseId, String pool, String keyId, String apiKey, long tokens,
+            Instant expiresAt, String hubId) {
+        this.client = client;
+        this.leaseId = leaseId;
+        this.pool = pool;
+        this.keyId = keyId;
+        this.apiKey = apiKey;
+        this.tokens = tokens;
+        this.expiresAt = expiresAt;
+        this.hubId = hubId;
+    }
+
+    @Override
+    public String leaseId() {
+        return leaseId;
+    }
+
+    @Override
+    public String pool() {
+        return pool;
+    }
+
+    @Override
+    public String keyId() {
+        return keyId;
+    }
+
+    @Override
+    public String apiKey() {
+        return apiKey;
+    }
+
+    @Override
+    public long tokens() {
+        return tokens;
+    }
+
+    @Override
+    public Instant expiresAt() {
+        return expiresAt;
+    }
+
+    @Override
+    public String hubId() {
+        return hubId;
+    }
+
+    @Override
+    public boolean isSettled() {
+        return settled.get();
+    }
+
+    @Override
+    public void complete(long tokensUsed) {
+        if (tokensUsed < 0) {
+            throw new IllegalArgumentException("tokensUsed must be >= 0, was " + tokensUsed);
+        }
+        settleAndWait(Outcome.OK, tokensUsed, 0, "");
+    }
+
+    @Override
+    public void rateLimited(Duration retryAfter) {
+        if (retryAfter == null || retryAfter.isNegative()) {
+            throw new IllegalArgumentException("retryAfter must be zero or positive, was " + retryAfter);
+        }
+        settleAndWait(Outcome.RATE_LIMITED, 0, retryAfter.toMillis(), "");
+    }
+
+    @Override
+    public void failed(String reason) {
+        if (reason == null) {
+            throw new IllegalArgumentException("reason must not be null");
+        }
+        String detail = Secrets.scrub(reason, apiKey);
+        if (detail.length() > MAX_DETAIL) {
+            detail = detail.substring(0, MAX_DETAIL);
+        }
+        settleAndWait(Outcome.ERROR, tokens, 0, detail);
+    }
+
+    @Override
+    public void authFailed() {
+        settleAndWait(Outcome.AUTH_FAILED, 0, 0, "");
+    }
+
+    @Override
+    public void close() {
+        CompletableFuture<Void> settle = settleOnClose();
+        if (settle != null) {
+            try {
+                settle.join();
+            } catch (CompletionException | java.util.concurrent.CancellationException e) {
+                // already logged by settleOnClose
+            }
+        }
+    }
+
+    /** Claims the lease and settles it with its estimate (close, client close); null if already settled. */
+    CompletableFuture<Void> settleOnClose() {
+        if (!settled.compareAndSet(false, true)) {
+            return null;
+        }
+        return client.settle(this, Outcome.OK, tokens, 0, "").whenComplete((v, e) -> {
+            if (e != null) {
+                Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                DefaultQuotaClient.LOG.log(System.Logger.Level.WARNING, "lease " + leaseId + " of pool '" + pool
+                        + "' (key " + keyId + ") could not be settled on close; the hub will expire it: "
+                        + cause.getMessage());
+            }
+        });
+    }
+
+    /** Gives an unused lease back (its acquire was cancelled): OK with 0 tokens, fire and forget. */
+    void release() {
+        if (settled.compareAndSet(false, true)) {
+            client.settle(this, Outcome.OK, 0, 0, "unused").exceptionally(e -> null);
+        }
+    }
+
+    private void settleAndWait(Outcome outcome, long tokensUsed, long retryAfterMs, String detail) {
+        if (!settled.compareAndSet(false, true)) {
+            throw new IllegalStateException("lease " + leaseId + " is already settled");
+        }
+        try {
+            client.settle(this, outcome, tokensUsed, retryAfterMs, detail).join();
+        } catch (CompletionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof QuotaHubException q) {
+                throw q;
+            }
+            throw new QuotaHubException("INTERNAL", "settle of lease " + leaseId + " failed: "
+                    + (cause == null ? e.getMessage() : cause.getMessage()), cause);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Lease[id=" + leaseId + ", pool=" + pool + ", key=" + keyId + ", apiKey=" + Secrets.mask(apiKey)
+                + ", tokens=" + tokens + ", hub=" + hubId + ", expiresAt=" + expiresAt + ", settled=" + settled.get()
+                + "]";
+    }
+}

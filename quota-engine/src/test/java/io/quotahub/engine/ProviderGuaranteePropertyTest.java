@@ -1,0 +1,195 @@
+package io.quotahub.engine;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * DESIGN.md's provider-side guarantee, checked by brute force over thousands of random runs: for
+ * every limit, no interval of length {@code per} ever holds more than its capacity, where a lease
+ * counts in an interval if it is unsettled at any point of it or settled inside it (the provider
+ * may see the call anywhere between grant and settle). Runs with one hub, and with two hubs that
+ * split the budgets and either replay each other's ledger at once or never see each other (a
+ * network split): together they must still stay within every limit.
+ */
+class ProviderGuaranteePropertyTest {
+
+    /** What the provider may have seen of one lease: the call anywhere in [grant, end], costing tokens. */
+    record Call(String key, long grant, long end, long tokens) {
+    }
+
+    @Test
+    void noIntervalOfAnyLimitEverHoldsMoreThanItsCapacity_singleHub() {
+        for (long seed = 1; seed <= 1000; seed++) {
+            runAndCheck(seed, 1, false);
+        }
+    }
+
+    @Test
+    void twoHubsWithSplitBudgetsStayWithinEveryLimit_syncedOrSplit() {
+        for (long seed = 1; seed <= 600; seed++) {
+            runAndCheck(seed, 2, seed % 2 == 0);
+        }
+    }
+
+    private static void runAndCheck(long seed, int hubs, boolean synced) {
+        Random rnd = new Random(seed);
+        List<KeySpec> keys = new ArrayList<>();
+        int keyCount = 1 + rnd.nextInt(3);
+        for (int i = 0; i < keyCount; i++) {
+            keys.add(new KeySpec("k" + i, randomLimits(rnd), rnd.nextInt(3) == 0 ? 1 + rnd.nextInt(4) : 0));
+        }
+        List<LimitSpec> poolLimits = rnd.nextBoolean() ? List.of() : List.of(rnd.nextBoolean()
+                ? LimitSpec.requests(3 + rnd.nextInt(8), Duration.ofMillis(1000 + rnd.nextInt(4000)))
+                : LimitSpec.tokens(100 + rnd.nextInt(200), Duration.ofSeconds(3)));
+        Preset preset = Preset.values()[rnd.nextInt(Preset.values().length)];
+        PoolSpec pool = new PoolSpec("p", keys, poolLimits, rnd.nextInt(3) == 0 ? 2 + rnd.nextInt(4) : 0, preset);
+        Map<String, Double> shares = hubs == 1 ? Map.of("main", 1.0) : Map.of("main", 0.5, "edge", 0.5);
+        Duration margin = Duration.ofMillis(rnd.nextInt(300));
+        Duration ttl = Duration.ofMillis(500 + rnd.nextInt(4000));
+        ManualClock clock = new ManualClock(Fixtures.T0);
+        List<QuotaEngine> engines = new ArrayList<>();
+        for (String hub : hubs == 1 ? List.of("main") : List.of("main", "edge")) {
+            engines.add(new QuotaEngine(EngineConfig.builder(hub).pools(List.of(pool)).budgetShares(shares)
+                    .settleMargin(margin).leaseTtl(ttl).build(), clock, EngineListener.NONE));
+        }
+
+        Map<String, Lease> leases = new HashMap<>();
+        Map<String, Integer> owner = new HashMap<>();
+        Map<String, long[]> pendingSettle = new HashMap<>(); // leaseId -> {settleAt, tokensUsed, outcome}
+        Map<String, long[]> ends = new HashMap<>();           // leaseId -> {end, charged}
+        int steps = 150 + rnd.nextInt(150);
+        for (int step = 0; step < steps; step++) {
+            clock.advance(Duration.ofMillis(rnd.nextInt(4) == 0 ? rnd.nextInt(1500) : rnd.nextInt(120)));
+            long now = clock.millis();
+            for (var it = pendingSettle.entrySet().iterator(); it.hasNext(); ) {
+                var e = it.next();
+                if (e.getValue()[0] <= now) {
+                    Lease l = leases.get(e.getKey());
+                    Outcome outcome = Outcome.values()[(int) e.getValue()[2]];
+                    Settlement s = new Settlement(l.leaseId(), e.getValue()[1], outcome,
+                            Duration.ofMillis(rnd.nextInt(2) * rnd.nextInt(2000)), clock.instant());
+                    SettleResult r = engines.get(owner.get(l.leaseId())).settle(s);
+                    if (synced) {
+                        engines.get(1 - owner.get(l.leaseId())).settle(s);
+                    }
+                    if (r == SettleResult.SETTLED) {
+                        ends.put(l.leaseId(), new long[] {now, s.tokensUsed()});
+                    }
+                    it.remove();
+                }
+            }
+            for (int h = 0; h < engines.size(); h++) {
+                for (Settlement s : engines.get(h).expireDue()) {
+                    ends.putIfAbsent(s.leaseId(), new long[] {s.settledAt().toEpochMilli(), s.tokensUsed()});
+                    pendingSettle.remove(s.leaseId());
+                    if (synced) {
+                        engines.get(1 - h).settle(s);
+                    }
+                }
+            }
+            if (rnd.nextInt(10) == 0) {
+                engines.forEach(QuotaEngine::tick);
+            }
+            int h = rnd.nextInt(engines.size());
+            long tokens = rnd.nextInt(5) == 0 ? 0 : rnd.nextInt(60);
+            Priority priority = Priority.values()[rnd.nextInt(3)];
+            Decision d = engines.get(h).acquire(new AcquireRequest("p", tokens, priority, "a", "r" + step));
+            if (d instanceof Decision.Granted g) {
+                Lease l = g.lease();
+                assertThat(leases).as("seed %d: lease ids are unique", seed).doesNotContainKey(l.leaseId());
+                leases.put(l.leaseId(), l);
+                owner.put(l.leaseId(), h);
+                if (synced) {
+                    engines.get(1 - h).replayGrant(l);
+                }
+                if (rnd.nextInt(8) != 0) { // the rest expire unsettled
+                    int outcome = rnd.nextInt(10) < 8 ? Outcome.OK.ordinal()
+                            : rnd.nextBoolean() ? Outcome.RATE_LIMITED.ordinal() : Outcome.ERROR.ordinal();
+                    long used = tokens == 0 ? 0 : rnd.nextLong(tokens + 1);
+                    pendingSettle.put(l.leaseId(), new long[] {now + rnd.nextInt(3000), used, outcome});
+                }
+            } else {
+                Refusal r = ((Decision.Denied) d).refusal();
+                assertThat(r.retryAfter()).as("seed %d: %s", seed, r).isPositive();
+            }
+        }
+        // leases still open at the end: the provider may see them until they expire
+        for (Lease l : leases.values()) {
+            ends.putIfAbsent(l.leaseId(), new long[] {l.expiresAt().toEpochMilli(), l.tokens()});
+        }
+        List<Call> calls = new ArrayList<>();
+        for (Lease l : leases.values()) {
+            long[] end = ends.get(l.leaseId());
+            calls.add(new Call(l.keyId(), l.grantedAt().toEpochMilli(), end[0], end[1]));
+        }
+        String context = "seed " + seed + " hubs " + hubs + " synced " + synced + " pool " + pool;
+        for (KeySpec k : keys) {
+            List<Call> ofKey = calls.stream().filter(c -> c.key().equals(k.id())).toList();
+            for (LimitSpec limit : k.limits()) {
+                assertWithinLimit(ofKey, limit, context + " key " + k.id());
+            }
+            if (k.maxConcurrent() > 0 && hubs == 1) {
+                assertConcurrency(ofKey, k.maxConcurrent(), context + " key " + k.id());
+            }
+        }
+        for (LimitSpec limit : poolLimits) {
+            assertWithinLimit(calls, limit, context + " pool limit");
+        }
+        if (pool.maxConcurrent() > 0 && hubs == 1) {
+            assertConcurrency(calls, pool.maxConcurrent(), context + " pool");
+        }
+    }
+
+    private static List<LimitSpec> randomLimits(Random rnd) {
+        List<LimitSpec> limits = new ArrayList<>();
+        limits.add(LimitSpec.requests(2 + rnd.nextInt(6), Duration.ofMillis(500 + rnd.nextInt(3000))));
+        if (rnd.nextBoolean()) {
+            limits.add(LimitSpec.tokens(60 + rnd.nextInt(150), Duration.ofMillis(1000 + rnd.nextInt(3000))));
+        }
+        if (rnd.nextInt(3) == 0) {
+            limits.add(LimitSpec.requests(8 + rnd.nextInt(10), Duration.ofSeconds(20)));
+        }
+        return limits;
+    }
+
+    /**
+     * Brute force: a lease with presence [grant, end] counts in [a, a + per) iff grant < a + per and
+     * end >= a. The count only rises where some a + per passes a grant, so checking every
+     * a = grant - per + 1 (and every end) covers every interval.
+     */
+    static void assertWithinLimit(List<Call> calls, LimitSpec limit, String context) {
+        long per = limit.per().toMillis();
+        List<Long> starts = new ArrayList<>();
+        for (Call c : calls) {
+            starts.add(c.grant() - per + 1);
+            starts.add(c.end());
+        }
+        for (long a : starts) {
+            long sum = 0;
+            for (Call c : calls) {
+                if (c.grant() < a + per && c.end() >= a) {
+                    sum += limit.kind() == LimitKind.TOKENS ? c.tokens() : 1;
+                }
+            }
+            assertThat(sum).as("%s: %s holds %d in [%s, +%d ms)", context, limit.describe(), sum,
+                    Instant.ofEpochMilli(a), per).isLessThanOrEqualTo(limit.capacity());
+        }
+    }
+
+    /** Open leases [grant, end) never number more than max at any grant time. */
+    static void assertConcurrency(List<Call> calls, int max, String context) {
+        for (Call c : calls) {
+            long open = calls.stream().filter(o -> o.grant() <= c.grant() && c.grant() < o.end()).count();
+            assertThat(open).as("%s: concurrent leases at %d", context, c.grant()).isLessThanOrEqualTo(max);
+        }
+    }
+}

@@ -343,6 +343,11 @@ public final class DefaultQuotaClient implements QuotaClient {
         return op.result;
     }
 
+    /** Ids of the hubs heard from so far (announcements and replies). */
+    public Set<String> knownHubs() {
+        return router.knownHubs();
+    }
+
     /** Ids of the leases held now (what the next heartbeat lists). */
     public Set<String> openLeaseIds() {
         return Set.copyOf(openLeases.keySet());

@@ -1,0 +1,236 @@
+package io.quotahub.agent;
+
+import io.quotahub.proto.AcquireRequest;
+import io.quotahub.proto.Subjects;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class AcquireTest extends NatsTestBase {
+
+    @Test
+    void acquire_returnsTheGrantedLeaseWithItsKey() throws Exception {
+        FakeHub main = hub("main");
+        QuotaClient client = client();
+
+        Lease lease = client.acquire("demo", 1200, Duration.ofSeconds(5));
+
+        assertThat(lease.hubId()).isEqualTo("main");
+        assertThat(lease.leaseId()).isEqualTo("main-lease-1");
+        assertThat(lease.pool()).isEqualTo("demo");
+        assertThat(lease.keyId()).isEqualTo("key-1");
+        assertThat(lease.apiKey()).isEqualTo(FakeHub.apiKeyOf("main"));
+        assertThat(lease.tokens()).isEqualTo(1200);
+        assertThat(lease.expiresAt()).isAfter(Instant.now());
+        AcquireRequest sent = main.acquires.get(0).request();
+        assertThat(main.acquires.get(0).subject()).isEqualTo(Subjects.ACQUIRE);
+        assertThat(sent.getAgentId()).isEqualTo("test-agent");
+        assertThat(sent.getPool()).isEqualTo("demo");
+        assertThat(sent.getTokens()).isEqualTo(1200);
+        assertThat(sent.getPriority()).isEqualTo(io.quotahub.proto.Priority.NORMAL);
+        assertThat(sent.getRequestId()).isNotBlank();
+        assertThat(sent.getDeadlineEpochMs()).isGreaterThan(System.currentTimeMillis() - 5_000);
+        lease.close();
+    }
+
+    @Test
+    void leaseToString_neverShowsTheApiKey() throws Exception {
+        hub("main");
+        QuotaClient client = client();
+
+        try (Lease lease = client.acquire("demo", 10, Duration.ofSeconds(5))) {
+            assertThat(lease.toString())
+                    .doesNotContain(lease.apiKey())
+                    .doesNotContain("secret")
+                    .contains("…abcd")
+                    .contains("key-1");
+        }
+    }
+
+    @Test
+    void acquire_sendsThePriorityAskedFor() throws Exception {
+        FakeHub main = hub("main");
+        QuotaClient client = client();
+
+        client.acquire("demo", 1, Duration.ZERO, Priority.HIGH).close();
+
+        assertThat(main.acquires.get(0).request().getPriority()).isEqualTo(io.quotahub.proto.Priority.HIGH);
+    }
+
+    @Test
+    void acquire_waitsForRetryAfterAndRetriesWithANewRequestId() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        FakeHub main = hub("main");
+        main.onAcquire(r -> calls.incrementAndGet() == 1 ? FakeHub.refuse(300) : main.grant(r));
+        QuotaClient client = client();
+
+        long start = System.nanoTime();
+        try (Lease lease = client.acquire("demo", 100, Duration.ofSeconds(5))) {
+            assertThat(lease.hubId()).isEqualTo("main");
+        }
+
+        assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(300));
+        assertThat(main.acquires).hasSize(2);
+        assertThat(main.acquires.get(1).request().getRequestId())
+                .isNotEqualTo(main.acquires.get(0).request().getRequestId());
+    }
+
+    @Test
+    void acquire_throwsQuotaExhaustedWithTheRefusalWhenMaxWaitRunsOut() throws Exception {
+        FakeHub main = hub("main");
+        main.onAcquire(r -> FakeHub.refuse(20_000));
+        QuotaClient client = client();
+
+        assertThatThrownBy(() -> client.acquire("demo", 100, Duration.ofMillis(400)))
+                .isInstanceOfSatisfying(QuotaExhaustedException.class, e -> {
+                    assertThat(e.code()).isEqualTo("QUOTA_EXHAUSTED");
+                    assertThat(e.retryAfter()).isEqualTo(Duration.ofSeconds(20));
+                    assertThat(e.reason()).contains("requests 2/PT1M");
+                    assertThat(e.pool()).isEqualTo("demo");
+                    assertThat(e.keyId()).isEqualTo("key-1");
+                    assertThat(e.limit()).isEqualTo("requests 2/PT1M");
+                    assertThat(e.getMessage()).doesNotContain(FakeHub.apiKeyOf("main"));
+                });
+        // refused at once, then once more when maxWait ran out
+        assertThat(main.acquires).hasSize(2);
+    }
+
+    @Test
+    void acquireWithZeroWait_throwsAtTheFirstRefusal() throws Exception {
+        FakeHub main = hub("main");
+        main.onAcquire(r -> FakeHub.refuse(1_000));
+        QuotaClient client = client();
+
+        assertThatThrownBy(() -> client.acquire("demo", 100, Duration.ZERO))
+                .isInstanceOf(QuotaExhaustedException.class);
+        assertThat(main.acquires).hasSize(1);
+    }
+
+    @Test
+    void tryAcquire_returnsEmptyOnRefusalWithoutWaiting() throws Exception {
+        FakeHub main = hub("main");
+        main.onAcquire(r -> FakeHub.refuse(10_000));
+        QuotaClient client = client();
+
+        Optional<Lease> lease = client.tryAcquire("demo", 100);
+
+        assertThat(lease).isEmpty();
+        assertThat(main.acquires).hasSize(1);
+    }
+
+    @Test
+    void tryAcquire_returnsTheLeaseWhenGranted() throws Exception {
+        hub("main");
+        QuotaClient client = client();
+
+        Optional<Lease> lease = client.tryAcquire("demo", 100, Priority.LOW);
+
+        assertThat(lease).hasValueSatisfying(l -> assertThat(l.hubId()).isEqualTo("main"));
+        lease.get().close();
+    }
+
+    @Test
+    void acquireAsync_completesWithTheLease() throws Exception {
+        hub("main");
+        QuotaClient client = client();
+
+        CompletableFuture<Lease> future = client.acquireAsync("demo", 50, Duration.ofSeconds(5));
+
+        try (Lease lease = future.get(5, TimeUnit.SECONDS)) {
+            assertThat(lease.tokens()).isEqualTo(50);
+        }
+    }
+
+    @Test
+    void acquireAsync_waitsOnRefusalWithoutBlockingTheCaller() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        FakeHub main = hub("main");
+        main.onAcquire(r -> calls.incrementAndGet() <= 2 ? FakeHub.refuse(200) : main.grant(r));
+        QuotaClient client = client();
+
+        CompletableFuture<Lease> future = client.acquireAsync("demo", 50, Duration.ofSeconds(5));
+        CompletableFuture<Lease> other = client.acquireAsync("demo", 60, Duration.ofSeconds(5));
+
+        assertThat(future.get(5, TimeUnit.SECONDS).hubId()).isEqualTo("main");
+        assertThat(other.get(5, TimeUnit.SECONDS).hubId()).isEqualTo("main");
+        future.get().close();
+        other.get().close();
+    }
+
+    @Test
+    void acquire_throwsTheHubErrorWithoutRetryingForUnknownPool() throws Exception {
+        FakeHub main = hub("main");
+        main.onAcquire(r -> FakeHub.error("UNKNOWN_POOL", "no pool named " + r.getPool()));
+        QuotaClient client = client();
+
+        assertThatThrownBy(() -> client.acquire("nope", 1, Duration.ofSeconds(5)))
+                .isInstanceOfSatisfying(QuotaHubException.class, e -> {
+                    assertThat(e).isNotInstanceOf(QuotaExhaustedException.class);
+                    assertThat(e.code()).isEqualTo("UNKNOWN_POOL");
+                    assertThat(e.getMessage()).contains("no pool named nope");
+                });
+        assertThat(main.acquires).hasSize(1);
+    }
+
+    @Test
+    void acquire_retriesUnavailableOnTheOtherHub() throws Exception {
+        FakeHub main = hub("main");
+        main.onAcquire(r -> FakeHub.error("UNAVAILABLE", "fenced"));
+        FakeHub edge = directOnlyHub("edge");
+        QuotaClient client = client();
+        awaitKnownHubs(client, "main", "edge");
+
+        try (Lease lease = client.acquire("demo", 1, Duration.ofSeconds(5))) {
+            assertThat(lease.hubId()).isEqualTo("edge");
+        }
+        assertThat(edge.acquiresOn(Subjects.hubAcquire("edge"))).isEqualTo(1);
+    }
+
+    @Test
+    void badInput_throwsIllegalArgumentWithoutSendingAnything() throws Exception {
+        FakeHub main = hub("main");
+        QuotaClient client = client();
+
+        assertThatThrownBy(() -> client.acquire(null, 1, Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> client.acquire(" ", 1, Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> client.acquire("demo", -1, Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("tokens");
+        assertThatThrownBy(() -> client.acquire("demo", 1, Duration.ofSeconds(-1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxWait");
+        assertThatThrownBy(() -> client.acquire("demo", 1, null)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> client.acquire("demo", 1, Duration.ZERO, null))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> client.tryAcquire("", 1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> client.acquireAsync("demo", -5, Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class);
+
+        client.acquire("demo", 1, Duration.ZERO).close(); // a valid request after them reaches the hub...
+        assertThat(main.acquires).hasSize(1);              // ...and is the only one it ever saw
+    }
+
+    @Test
+    void builder_rejectsBadSettings() {
+        assertThatThrownBy(() -> QuotaClient.builder().servers()).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> QuotaClient.builder().agentId(" ")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> QuotaClient.builder().requestTimeout(Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("requestTimeout");
+        assertThatThrownBy(() -> QuotaClient.builder().heartbeatInterval(Duration.ofSeconds(-1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("heartbeatInterval");
+    }
+
+    @Test
+    void acquireAfterClose_throwsIllegalState() {
+        QuotaClient client = clientBuilder().build();
+        client.close();
+
+        assertThatThrownBy(() -> client.acquire("demo", 1, Duration.ZERO)).isInstanceOf(IllegalStateException.class);
+    }
+}

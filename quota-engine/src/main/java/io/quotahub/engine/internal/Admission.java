@@ -70,11 +70,12 @@ final class Admission {
         if (windows != null) {
             return windows;
         }
-        if (priority != Priority.HIGH && key.thermal.throttled() && key.pacingMillis > 0 && key.lastGrantAt != Long.MIN_VALUE) {
-            long wait = pacingWait(key.lastGrantAt, key.pacingMillis, now);
+        if (priority != Priority.HIGH && key.thermal.throttled() && key.lastGrantAt != Long.MIN_VALUE) {
+            long spacing = key.pacingMillis();
+            long wait = pacingWait(key.lastGrantAt, spacing, now);
             if (wait > 0) {
                 return new Block(RefusalCode.THROTTLED, wait, key.id(), null, who + " is throttled to one lease per "
-                        + human(key.pacingMillis) + "; retry in " + human(wait));
+                        + human(spacing) + "; retry in " + human(wait));
             }
         }
         return null;

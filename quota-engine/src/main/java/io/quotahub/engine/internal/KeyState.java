@@ -22,8 +22,7 @@ final class KeyState {
     final KeyGuard guard;
     final Thermal thermal;
     final BurstGuard burst;
-    /** Sustainable spacing of grants while throttled: per/capacity of the tightest REQUESTS limit; 0 = no pacing. */
-    final long pacingMillis;
+    private final double throttleAt;
     /** Smallest TOKENS capacity: a request for more tokens can never be served by this key. */
     final long maxTokens;
     /** Open leases in grant order (for max-concurrent and its retry time). */
@@ -49,20 +48,28 @@ final class KeyState {
         this.guard = new KeyGuard(cooldown);
         this.thermal = new Thermal(thermalConfig, preset.throttleAt());
         this.burst = BurstGuard.forKey(limits, preset);
-        this.pacingMillis = pacingMillis(limits);
+        this.throttleAt = preset.throttleAt();
         this.maxTokens = limits.stream().filter(l -> l.kind() == LimitKind.TOKENS)
                 .mapToLong(LimitSpec::capacity).min().orElse(Long.MAX_VALUE);
     }
 
-    /** per/capacity of the REQUESTS limit with the lowest sustainable rate; 0 if there is none. */
-    static long pacingMillis(List<LimitSpec> limits) {
+    /**
+     * Spacing of grants while throttled: per/capacity (the sustainable rate) of the tightest REQUESTS
+     * limit that is at the throttle threshold now; 0 = no pacing. Only hot limits pace, so a key whose
+     * daily quota just reset is not held to one grant per (day/capacity) during its recovery window.
+     */
+    long pacingMillis() {
         long spacing = 0;
-        for (LimitSpec l : limits) {
-            if (l.kind() == LimitKind.REQUESTS) {
-                spacing = Math.max(spacing, Math.max(1, l.per().toMillis() / l.capacity()));
+        for (SlidingWindow w : windows) {
+            if (w.spec.kind() == LimitKind.REQUESTS && w.utilisation() >= throttleAt) {
+                spacing = Math.max(spacing, spacing(w.spec));
             }
         }
         return spacing;
+    }
+
+    static long spacing(LimitSpec l) {
+        return Math.max(1, l.per().toMillis() / l.capacity());
     }
 
     String id() {

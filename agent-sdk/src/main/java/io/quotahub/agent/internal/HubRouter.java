@@ -100,6 +100,11 @@ final class HubRouter {
             }
         } else if (failure != ClientMetrics.RouteFailure.BAD_REPLY) {
             hub(route.hubId()).suspectAt = now;
+            if (failure == ClientMetrics.RouteFailure.TIMEOUT && route.hubId().equals(lastQueueHub)) {
+                // the queue delivers to that same (local) hub: do not pay its timeout twice
+                queueSuspectHub = route.hubId();
+                queueSuspectAt = now;
+            }
         }
     }
 

@@ -1,0 +1,180 @@
+package io.quotahub.agent;
+
+import io.quotahub.proto.Outcome;
+import io.quotahub.proto.SettleRequest;
+import io.quotahub.proto.Subjects;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class SettleTest extends NatsTestBase {
+
+    private static SettleRequest only(FakeHub hub) {
+        assertThat(hub.settles).hasSize(1);
+        return hub.settles.get(0).request();
+    }
+
+    @Test
+    void closeWithoutOutcome_settlesWithTheEstimate() throws Exception {
+        FakeHub main = hub("main");
+        QuotaClient client = client();
+
+        Lease lease = client.acquire("demo", 1200, Duration.ofSeconds(5));
+        lease.close();
+
+        SettleRequest settle = only(main);
+        assertThat(main.settles.get(0).subject()).isEqualTo(Subjects.hubSettle("main"));
+        assertThat(settle.getLeaseId()).isEqualTo(lease.leaseId());
+        assertThat(settle.getAgentId()).isEqualTo("test-agent");
+        assertThat(settle.getOutcome()).isEqualTo(Outcome.OK);
+        assertThat(settle.getTokensUsed()).isEqualTo(1200);
+        assertThat(settle.getRequestId()).isNotBlank();
+        assertThat(settle.getDeadlineEpochMs()).isPositive();
+        assertThat(lease.isSettled()).isTrue();
+    }
+
+    @Test
+    void complete_sendsTheTokensUsedOnce() throws Exception {
+        FakeHub main = hub("main");
+        QuotaClient client = client();
+
+        try (Lease lease = client.acquire("demo", 1200, Duration.ofSeconds(5))) {
+            lease.complete(1432);
+            assertThatThrownBy(() -> lease.complete(1)).isInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(lease::authFailed).isInstanceOf(IllegalStateException.class);
+        } // close after an outcome sends nothing
+
+        SettleRequest settle = only(main);
+        assertThat(settle.getOutcome()).isEqualTo(Outcome.OK);
+        assertThat(settle.getTokensUsed()).isEqualTo(1432);
+    }
+
+    @Test
+    void rateLimited_sendsTheProvidersRetryAfter() throws Exception {
+        FakeHub main = hub("main");
+        QuotaClient client = client();
+
+        try (Lease lease = client.acquire("demo", 1200, Duration.ofSeconds(5))) {
+            lease.rateLimited(Duration.ofSeconds(20));
+            assertThatThrownBy(() -> lease.rateLimited(Duration.ZERO)).isInstanceOf(IllegalStateException.class);
+        }
+
+        SettleRequest settle = only(main);
+        assertThat(settle.getOutcome()).isEqualTo(Outcome.RATE_LIMITED);
+        assertThat(settle.getRetryAfterMs()).isEqualTo(20_000);
+        assertThat(settle.getTokensUsed()).isZero();
+    }
+
+    @Test
+    void failed_sendsTheReasonWithoutTheSecret() throws Exception {
+        FakeHub main = hub("main");
+        QuotaClient client = client();
+
+        try (Lease lease = client.acquire("demo", 700, Duration.ofSeconds(5))) {
+            lease.failed("timeout calling with key " + lease.apiKey());
+            assertThatThrownBy(() -> lease.failed("again")).isInstanceOf(IllegalStateException.class);
+        }
+
+        SettleRequest settle = only(main);
+        assertThat(settle.getOutcome()).isEqualTo(Outcome.ERROR);
+        assertThat(settle.getDetail()).startsWith("timeout calling with key ").endsWith("…abcd")
+                .doesNotContain(FakeHub.apiKeyOf("main"));
+        assertThat(settle.getTokensUsed()).isEqualTo(700);
+    }
+
+    @Test
+    void authFailed_sendsAuthFailed() throws Exception {
+        FakeHub main = hub("main");
+        QuotaClient client = client();
+
+        try (Lease lease = client.acquire("demo", 5, Duration.ofSeconds(5))) {
+            lease.authFailed();
+        }
+
+        assertThat(only(main).getOutcome()).isEqualTo(Outcome.AUTH_FAILED);
+    }
+
+    @Test
+    void badOutcomeArguments_throwIllegalArgumentAndLeaveTheLeaseOpen() throws Exception {
+        FakeHub main = hub("main");
+        QuotaClient client = client();
+
+        try (Lease lease = client.acquire("demo", 5, Duration.ofSeconds(5))) {
+            assertThatThrownBy(() -> lease.complete(-1)).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> lease.rateLimited(Duration.ofSeconds(-1)))
+                    .isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> lease.failed(null)).isInstanceOf(IllegalArgumentException.class);
+            assertThat(lease.isSettled()).isFalse();
+            lease.complete(3);
+        }
+        assertThat(only(main).getTokensUsed()).isEqualTo(3);
+    }
+
+    @Test
+    void settle_fallsBackToTheQueueWhenTheGrantingHubIsGone() throws Exception {
+        FakeHub main = hub("main");
+        QuotaClient client = client();
+        Lease lease = client.acquire("demo", 10, Duration.ofSeconds(5));
+        main.close(); // the granting hub is gone: its direct subject has no responders
+        FakeHub edge = hub("edge");
+
+        lease.complete(9);
+
+        SettleRequest settle = only(edge);
+        assertThat(edge.settles.get(0).subject()).isEqualTo(Subjects.SETTLE);
+        assertThat(settle.getLeaseId()).isEqualTo(lease.leaseId());
+        assertThat(settle.getTokensUsed()).isEqualTo(9);
+    }
+
+    @Test
+    void settle_retriesWithTheSameRequestIdAfterATimeout() throws Exception {
+        FakeHub main = hub("main");
+        QuotaClient client = client();
+        Lease lease = client.acquire("demo", 10, Duration.ofSeconds(5));
+        main.hang();
+        FakeHub edge = directOnlyHub("edge");
+        awaitKnownHubs(client, "edge");
+
+        lease.complete(8); // main's direct subject times out; the queue would reach main too: edge answers
+
+        assertThat(main.settles).hasSize(1);
+        assertThat(main.settles.get(0).subject()).isEqualTo(Subjects.hubSettle("main"));
+        assertThat(edge.settles).hasSize(1);
+        assertThat(edge.settles.get(0).request().getRequestId())
+                .isEqualTo(main.settles.get(0).request().getRequestId());
+    }
+
+    @Test
+    void complete_throwsHubUnavailableWhenNoHubConfirms() throws Exception {
+        FakeHub main = hub("main");
+        QuotaClient client = closeLater(clientBuilder().settleTimeout(Duration.ofMillis(600)).build());
+        Lease lease = client.acquire("demo", 10, Duration.ofSeconds(5));
+        main.close();
+
+        assertThatThrownBy(() -> lease.complete(1)).isInstanceOf(HubUnavailableException.class)
+                .hasMessageContaining(lease.leaseId())
+                .hasMessageNotContaining(lease.apiKey());
+        lease.close(); // never throws
+    }
+
+    @Test
+    void clientClose_settlesOpenLeasesWithTheirEstimate() throws Exception {
+        FakeHub main = hub("main");
+        QuotaClient client = clientBuilder().build();
+        Lease open = client.acquire("demo", 300, Duration.ofSeconds(5));
+        Lease done = client.acquire("demo", 200, Duration.ofSeconds(5));
+        done.complete(150);
+
+        client.close();
+
+        assertThat(open.isSettled()).isTrue();
+        assertThat(main.settles).hasSize(2);
+        SettleRequest onClose = main.settles.get(1).request();
+        assertThat(onClose.getLeaseId()).isEqualTo(open.leaseId());
+        assertThat(onClose.getTokensUsed()).isEqualTo(300);
+        assertThatThrownBy(() -> open.complete(1)).isInstanceOf(IllegalStateException.class);
+    }
+}

@@ -15,6 +15,7 @@ import java.util.List;
 final class BurstGuard {
 
     static final long INTERVAL_MILLIS = Preset.BURST_INTERVAL_SECONDS * 1000L;
+    private static final long MAX_DRIVING_PER_MILLIS = 60_000L;
 
     /** One slot more than {@code max}, so that undoing a grant (cancel) restores the previous state. */
     private final long[] ring;
@@ -35,7 +36,8 @@ final class BurstGuard {
 
     /**
      * ceil(factor * capacity * interval / per) of the tightest REQUESTS limit with per longer than the
-     * interval (CONSERVATIVE, 60/min: 10 per 10 s); 0 when off.
+     * interval and at most a minute (CONSERVATIVE, 60/min: 10 per 10 s); 0 when off. Hour and day
+     * limits do not drive it: their even share (1 500/day is 0.17 per 10 s) would forbid any burst.
      */
     static int maxPerInterval(List<LimitSpec> limits, double factor) {
         if (factor <= 0) {
@@ -44,7 +46,7 @@ final class BurstGuard {
         double tightest = Double.MAX_VALUE;
         for (LimitSpec l : limits) {
             long per = l.per().toMillis();
-            if (l.kind() == LimitKind.REQUESTS && per > INTERVAL_MILLIS) {
+            if (l.kind() == LimitKind.REQUESTS && per > INTERVAL_MILLIS && per <= MAX_DRIVING_PER_MILLIS) {
                 tightest = Math.min(tightest, l.capacity() * (double) INTERVAL_MILLIS / per);
             }
         }

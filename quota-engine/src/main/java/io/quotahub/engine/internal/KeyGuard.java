@@ -84,11 +84,10 @@ final class KeyGuard {
         if (disabled) {
             return blockForMillis;
         }
-        if (now < cooldownUntil()) {
-            return cooldownUntil() - now;
-        }
-        if (circuit == CircuitState.OPEN) {
-            return openUntil - now;
+        // both a cooldown and an open circuit must be over before the key serves again
+        long until = circuit == CircuitState.OPEN ? Math.max(cooldownUntil(), openUntil) : cooldownUntil();
+        if (now < until) {
+            return until - now;
         }
         return probeWaitMillis;
     }

@@ -1,0 +1,177 @@
+package io.quotahub.agent;
+
+import io.nats.client.Connection;
+import io.nats.client.Nats;
+import io.nats.client.Subscription;
+import io.quotahub.proto.AcquireRequest;
+import io.quotahub.proto.Heartbeat;
+import io.quotahub.proto.Subjects;
+import io.quotahub.testkit.FreePorts;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class FailoverTest extends NatsTestBase {
+
+    @Test
+    void retryAfterTimeout_reusesTheRequestId() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        FakeHub main = hub("main");
+        main.onAcquire(r -> calls.incrementAndGet() == 1 ? null : main.grant(r)); // ignores the first
+        QuotaClient client = client();
+        awaitKnownHubs(client, "main");
+
+        try (Lease lease = client.acquire("demo", 10, Duration.ofSeconds(5))) {
+            assertThat(lease.hubId()).isEqualTo("main");
+        }
+
+        assertThat(main.acquires).hasSize(2);
+        AcquireRequest first = main.acquires.get(0).request();
+        AcquireRequest retry = main.acquires.get(1).request();
+        assertThat(retry.getRequestId()).isEqualTo(first.getRequestId());
+        assertThat(retry.getDeadlineEpochMs()).isGreaterThan(first.getDeadlineEpochMs());
+        assertThat(main.acquires.get(0).subject()).isEqualTo(Subjects.ACQUIRE);
+        assertThat(main.acquires.get(1).subject()).isEqualTo(Subjects.hubAcquire("main"));
+    }
+
+    @Test
+    void hungLocalHub_failsOverToTheOtherHubsDirectSubjectAndFailsBackWhenItAnnouncesAgain() throws Exception {
+        FakeHub main = hub("main");               // local: in the queue group
+        FakeHub edge = directOnlyHub("edge");     // remote: NATS prefers the local queue member
+        QuotaClient client = client();
+        awaitKnownHubs(client, "main", "edge");
+        try (Lease lease = client.acquire("demo", 10, Duration.ofSeconds(5))) {
+            assertThat(lease.hubId()).isEqualTo("main");
+        }
+
+        main.hang(); // keeps its subscriptions, answers nothing (nats-server 2.9.10 and a SIGSTOPped hub)
+        long queueRequestsBefore = main.acquiresOn(Subjects.ACQUIRE);
+        try (Lease lease = client.acquire("demo", 10, Duration.ofSeconds(5))) {
+            assertThat(lease.hubId()).isEqualTo("edge");
+            assertThat(lease.apiKey()).isEqualTo(FakeHub.apiKeyOf("edge"));
+        }
+        assertThat(main.acquiresOn(Subjects.ACQUIRE)).isEqualTo(queueRequestsBefore + 1);
+        String hungRequest = main.acquires.get(main.acquires.size() - 1).request().getRequestId();
+        assertThat(edge.acquires.get(0).request().getRequestId()).isEqualTo(hungRequest);
+
+        // while main is suspect, requests go straight to edge: main sees none
+        int mainSeen = main.acquires.size();
+        try (Lease lease = client.acquire("demo", 10, Duration.ofSeconds(5))) {
+            assertThat(lease.hubId()).isEqualTo("edge");
+        }
+        assertThat(main.acquires).hasSize(mainSeen);
+        assertThat(edge.acquires).hasSize(2);
+
+        main.resume(); // announces itself again: failback to the queue route
+        Thread.sleep(FakeHub.ANNOUNCE_EVERY.toMillis() * 2);
+        try (Lease lease = client.acquire("demo", 10, Duration.ofSeconds(5))) {
+            assertThat(lease.hubId()).isEqualTo("main");
+        }
+        assertThat(main.acquiresOn(Subjects.ACQUIRE)).isEqualTo(queueRequestsBefore + 2);
+    }
+
+    @Test
+    void tryAcquire_stillFailsOverWhenTheLocalHubHangs() throws Exception {
+        FakeHub main = hub("main");
+        directOnlyHub("edge");
+        QuotaClient client = client();
+        awaitKnownHubs(client, "main", "edge");
+        main.hang();
+
+        assertThat(client.tryAcquire("demo", 1)).hasValueSatisfying(l -> {
+            assertThat(l.hubId()).isEqualTo("edge");
+            l.close();
+        });
+    }
+
+    @Test
+    void noHubAtAll_throwsHubUnavailableWithinMaxWait() {
+        QuotaClient client = client();
+
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> client.acquire("demo", 1, Duration.ofSeconds(1)))
+                .isInstanceOf(HubUnavailableException.class)
+                .satisfies(e -> assertThat(((QuotaHubException) e).code()).isEqualTo(HubUnavailableException.CODE));
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void onlyHungHubs_throwHubUnavailableAfterAtLeastTwoAttempts() throws Exception {
+        FakeHub main = hub("main");
+        main.hang();
+        QuotaClient client = client();
+
+        assertThatThrownBy(() -> client.acquire("demo", 1, Duration.ZERO)).isInstanceOf(HubUnavailableException.class);
+        assertThat(main.acquires).hasSizeGreaterThanOrEqualTo(2);
+        assertThat(main.acquires).extracting(r -> r.request().getRequestId()).containsOnly(
+                main.acquires.get(0).request().getRequestId());
+    }
+
+    @Test
+    void builder_connectsToTheSecondServerWhenTheFirstIsDown() throws Exception {
+        hub("main");
+        String down = "nats://127.0.0.1:" + FreePorts.next();
+        QuotaClient client = closeLater(QuotaClient.builder().servers(down, nats.url()).agentId("a2").build());
+
+        try (Lease lease = client.acquire("demo", 1, Duration.ofSeconds(5))) {
+            assertThat(lease.hubId()).isEqualTo("main");
+        }
+    }
+
+    @Test
+    void builder_throwsHubUnavailableWhenNoServerAnswers() {
+        String down = "nats://127.0.0.1:" + FreePorts.next();
+
+        assertThatThrownBy(() -> QuotaClient.builder().servers(down).build())
+                .isInstanceOf(HubUnavailableException.class).hasMessageContaining(down);
+    }
+
+    @Test
+    void heartbeats_listTheOpenLeases() throws Exception {
+        hub("main");
+        try (Connection listener = Nats.connect(nats.url())) {
+            Subscription sub = listener.subscribe(Subjects.HEARTBEAT);
+            listener.flush(Duration.ofSeconds(2));
+            QuotaClient client = closeLater(clientBuilder().heartbeatInterval(Duration.ofMillis(100)).build());
+
+            Lease lease = client.acquire("demo", 1, Duration.ofSeconds(5));
+            Heartbeat withLease = nextHeartbeat(sub, hb -> hb.getLeaseIdsList().contains(lease.leaseId()));
+            assertThat(withLease.getAgentId()).isEqualTo("test-agent");
+            assertThat(withLease.getSentAtEpochMs()).isPositive();
+
+            lease.complete(1);
+            Heartbeat after = nextHeartbeat(sub, hb -> hb.getLeaseIdsCount() == 0);
+            assertThat(after.getAgentId()).isEqualTo("test-agent");
+        }
+    }
+
+    private static Heartbeat nextHeartbeat(Subscription sub, java.util.function.Predicate<Heartbeat> wanted)
+            throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (System.nanoTime() < deadline) {
+            var msg = sub.nextMessage(Duration.ofMillis(500));
+            if (msg != null) {
+                Heartbeat hb = Heartbeat.parseFrom(msg.getData());
+                if (wanted.test(hb)) {
+                    return hb;
+                }
+            }
+        }
+        throw new AssertionError("no matching heartbeat within 5 s");
+    }
+
+    @Test
+    void externalConnection_isNotClosedByTheClient() throws Exception {
+        hub("main");
+        try (Connection connection = Nats.connect(nats.url())) {
+            try (QuotaClient client = QuotaClient.builder().connection(connection).agentId("embedded").build()) {
+                client.acquire("demo", 1, Duration.ofSeconds(5)).close();
+            }
+            assertThat(connection.getStatus()).isEqualTo(Connection.Status.CONNECTED);
+        }
+    }
+}

@@ -167,6 +167,10 @@ public final class JetStreamLedger implements Ledger {
         if (!writer.isAlive()) {
             return CompletableFuture.failedFuture(new IllegalStateException("ledger not replayed yet"));
         }
+        if (connection.getStatus() != Connection.Status.CONNECTED) {
+            // Fail fast instead of parking the grant in the client's reconnect buffer until it times out.
+            return CompletableFuture.failedFuture(new LedgerUnavailableException("NATS connection is " + connection.getStatus(), null));
+        }
         Pending pending = new Pending(event, new CompletableFuture<>());
         queue.add(pending);
         return pending.done;

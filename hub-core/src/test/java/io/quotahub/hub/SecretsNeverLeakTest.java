@@ -1,0 +1,64 @@
+package io.quotahub.hub;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.quotahub.testkit.NatsServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static io.quotahub.hub.TestHub.key;
+import static io.quotahub.hub.TestHub.requests;
+import static io.quotahub.hub.TestHub.secretFile;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Runs a hub through grants, refusals, errors and bad input, and greps everything it wrote —
+ * log lines, error bodies, state, metrics — for the configured secrets.
+ */
+class SecretsNeverLeakTest {
+
+    private static final String SECRET_1 = "sk-leak-check-AAAA-1111-secret";
+    private static final String SECRET_2 = "sk-leak-check-BBBB-2222-secret";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void noSecretInLogsErrorsStateOrMetrics() {
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        Logger root = ((LoggerContext) LoggerFactory.getILoggerFactory()).getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        logs.start();
+        root.addAppender(logs);
+        List<String> written = new ArrayList<>();
+        try (NatsServer nats = NatsServer.start();
+             TestHub hub = TestHub.start(nats, "main", Map.of("demo", Map.of("keys", List.of(
+                     key("k1", secretFile(dir, "k1", SECRET_1), List.of(requests(2, "1h"))),
+                     key("k2", secretFile(dir, "k2", SECRET_2), List.of(requests(1, "1h"))),
+                     key("k3", dir.resolve("no-such-file"), List.of(requests(1, "1h")))))))) {
+            for (int i = 0; i < 5; i++) {
+                written.add(hub.post("/api/v1/acquire", "{\"pool\":\"demo\",\"tokens\":1,\"agentId\":\"leak\"}").body()
+                        .replace(SECRET_1, "<granted>").replace(SECRET_2, "<granted>"));
+            }
+            written.add(hub.post("/api/v1/acquire", "{\"pool\":\"demo\",\"tokens\":0}").body());
+            written.add(hub.post("/api/v1/acquire", "garbage").body());
+            written.add(hub.post("/api/v1/leases/nope/complete", "{\"tokensUsed\":1,\"outcome\":\"AUTH_FAILED\"}").body());
+            written.add(hub.get("/api/v1/state").body());
+            written.add(hub.get("/prometheus").body());
+            written.add(hub.get("/health/readiness").body());
+        } finally {
+            root.detachAppender(logs);
+        }
+        logs.list.forEach(e -> written.add(e.getFormattedMessage() + (e.getThrowableProxy() == null ? "" : e.getThrowableProxy().getMessage())));
+
+        assertThat(written).isNotEmpty().noneMatch(line -> line.contains(SECRET_1) || line.contains(SECRET_2));
+        assertThat(written).anyMatch(line -> line.contains("k3") && line.contains("not used"));
+    }
+}

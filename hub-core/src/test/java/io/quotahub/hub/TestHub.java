@@ -1,0 +1,123 @@
+package io.quotahub.hub;
+
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.runtime.server.EmbeddedServer;
+import io.quotahub.testkit.NatsServer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A real hub (Micronaut context with its HTTP server on a free port) against a real nats-server,
+ * for integration tests. Pools come as flat properties; secrets from files in a temp directory.
+ */
+public final class TestHub implements AutoCloseable {
+
+    private final ApplicationContext context;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    private TestHub(ApplicationContext context) {
+        this.context = context;
+    }
+
+    /** Starts a hub and waits until it is ready to grant. */
+    public static TestHub start(NatsServer nats, String hubId, Map<String, Object> pools) {
+        Map<String, Object> props = new HashMap<>();
+        props.put("micronaut.server.port", -1);
+        props.put("endpoints.all.sensitive", false);
+        props.put("endpoints.health.details-visible", "ANONYMOUS");
+        props.put("micronaut.metrics.enabled", true);
+        props.put("micronaut.metrics.export.prometheus.enabled", true);
+        props.put("quotahub.hub-id", hubId);
+        props.put("quotahub.nats-url", nats.url());
+        props.put("quotahub.pools", pools);
+        ApplicationContext ctx = ApplicationContext.run(EmbeddedServer.class, props, "test").getApplicationContext();
+        TestHub hub = new TestHub(ctx);
+        hub.awaitReady();
+        return hub;
+    }
+
+    /** A pool {@code name} with one key per (id, secret file) and the given limits on each key. */
+    public static Map<String, Object> pool(String name, List<Map<String, Object>> keys) {
+        return Map.of(name, Map.of("keys", keys));
+    }
+
+    public static Map<String, Object> key(String id, Path secretFile, List<Map<String, Object>> limits) {
+        return Map.of("id", id, "secret-file", secretFile.toString(), "limits", limits);
+    }
+
+    public static Map<String, Object> requests(long n, String per) {
+        return Map.of("requests", n, "per", per);
+    }
+
+    public static Map<String, Object> tokens(long n, String per) {
+        return Map.of("tokens", n, "per", per);
+    }
+
+    public static Path secretFile(Path dir, String name, String secret) {
+        try {
+            return Files.writeString(dir.resolve(name), secret + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public void awaitReady() {
+        HubRuntime runtime = context.getBean(HubRuntime.class);
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!runtime.ready()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("hub not ready: " + runtime.notReadyReason());
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    public <T> T bean(Class<T> type) {
+        return context.getBean(type);
+    }
+
+    public URI uri(String path) {
+        return context.getBean(EmbeddedServer.class).getURI().resolve(path);
+    }
+
+    public HttpResponse<String> get(String path) {
+        return send(HttpRequest.newBuilder(uri(path)).GET().build());
+    }
+
+    public HttpResponse<String> post(String path, String body) {
+        return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build());
+    }
+
+    private HttpResponse<String> send(HttpRequest request) {
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        context.close();
+    }
+}

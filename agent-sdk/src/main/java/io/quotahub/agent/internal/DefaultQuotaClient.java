@@ -2,6 +2,8 @@ package io.quotahub.agent.internal;
 
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
+import io.nats.client.Consumer;
+import io.nats.client.ErrorListener;
 import io.nats.client.Dispatcher;
 import io.nats.client.Message;
 import io.nats.client.Nats;
@@ -92,6 +94,7 @@ public final class DefaultQuotaClient implements QuotaClient {
                 .pingInterval(ClientConfig.PING_INTERVAL)
                 .connectionName(config.connectionName())
                 .connectionListener(DefaultQuotaClient::onConnectionEvent)
+                .errorListener(new QuietErrorListener())
                 .build();
         try {
             return Nats.connect(options);
@@ -105,6 +108,24 @@ public final class DefaultQuotaClient implements QuotaClient {
 
     private static void onConnectionEvent(Connection conn, ConnectionListener.Events event) {
         LOG.log(System.Logger.Level.INFO, () -> "NATS " + event.getEvent() + " (" + conn.getConnectedUrl() + ")");
+    }
+
+    /** jnats' default listener logs every lost connection as SEVERE; reconnecting is routine here. */
+    private static final class QuietErrorListener implements ErrorListener {
+        @Override
+        public void errorOccurred(Connection conn, String error) {
+            LOG.log(System.Logger.Level.WARNING, () -> "NATS error: " + error);
+        }
+
+        @Override
+        public void exceptionOccurred(Connection conn, Exception exp) {
+            LOG.log(System.Logger.Level.DEBUG, () -> "NATS connection problem: " + exp);
+        }
+
+        @Override
+        public void slowConsumerDetected(Connection conn, Consumer consumer) {
+            LOG.log(System.Logger.Level.WARNING, "NATS slow consumer in the QuotaHub client");
+        }
     }
 
     private static ThreadFactory daemon(String name) {

@@ -233,4 +233,71 @@ class AcquireTest extends NatsTestBase {
 
         assertThatThrownBy(() -> client.acquire("demo", 1, Duration.ZERO)).isInstanceOf(IllegalStateException.class);
     }
+
+    @Test
+    void cancelledAcquireAsync_releasesALeaseGrantedAfterwards() throws Exception {
+        FakeHub main = hub("main");
+        main.onAcquire(r -> {
+            sleepMillis(400); // a slow hub: the grant comes after the caller gave up
+            return main.grant(r);
+        });
+        QuotaClient client = client();
+
+        CompletableFuture<Lease> future = client.acquireAsync("demo", 500, Duration.ofSeconds(5));
+        Thread.sleep(100);
+        assertThat(future.cancel(false)).isTrue();
+
+        await("the late lease to be released", () -> main.settles.size() == 1);
+        assertThat(main.settles.get(0).request().getLeaseId()).isEqualTo("main-lease-1");
+        assertThat(main.settles.get(0).request().getTokensUsed()).isZero();
+        assertThat(main.settles.get(0).request().getOutcome()).isEqualTo(io.quotahub.proto.Outcome.OK);
+    }
+
+    @Test
+    void metricsHook_seesGrantsRefusalsAndRouteFailures() throws Exception {
+        FakeHub main = hub("main");
+        AtomicInteger calls = new AtomicInteger();
+        main.onAcquire(r -> switch (calls.incrementAndGet()) {
+            case 1 -> null;                  // times out on the queue route
+            case 2 -> FakeHub.refuse(50);    // the retry on main's direct subject: refused
+            default -> main.grant(r);
+        });
+        java.util.List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        io.quotahub.agent.internal.ClientMetrics recorder = new io.quotahub.agent.internal.ClientMetrics() {
+            @Override
+            public void granted(String pool, String hubId, long latencyNanos, int sends) {
+                events.add("granted " + pool + " " + hubId + " " + sends);
+            }
+
+            @Override
+            public void refused(String pool, String code) {
+                events.add("refused " + pool + " " + code);
+            }
+
+            @Override
+            public void routeFailed(String subject, RouteFailure failure) {
+                events.add("failed " + subject + " " + failure);
+            }
+        };
+        QuotaClient client = closeLater(new io.quotahub.agent.internal.DefaultQuotaClient(
+                new io.quotahub.agent.internal.ClientConfig(java.util.List.of(nats.url()), null, "m1",
+                        Priority.NORMAL, Duration.ofMillis(750), Duration.ofSeconds(2), Duration.ofSeconds(5), "m1")
+                        .withMetrics(recorder)));
+        awaitKnownHubs(client, "main");
+
+        client.acquire("demo", 1, Duration.ofSeconds(5)).close();
+
+        assertThat(events).containsExactly(
+                "failed " + Subjects.ACQUIRE + " TIMEOUT",
+                "refused demo QUOTA_EXHAUSTED",
+                "granted demo main 3");
+    }
+
+    private static void sleepMillis(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
 }

@@ -107,7 +107,11 @@ public final class DefaultQuotaClient implements QuotaClient {
     }
 
     private static void onConnectionEvent(Connection conn, ConnectionListener.Events event) {
-        LOG.log(System.Logger.Level.INFO, () -> "NATS " + event.getEvent() + " (" + conn.getConnectedUrl() + ")");
+        System.Logger.Level level = switch (event) {
+            case DISCONNECTED, RECONNECTED, LAME_DUCK -> System.Logger.Level.INFO;
+            default -> System.Logger.Level.DEBUG;
+        };
+        LOG.log(level, () -> "NATS " + event.getEvent() + " (" + conn.getConnectedUrl() + ")");
     }
 
     /** jnats' default listener logs every lost connection as SEVERE; reconnecting is routine here. */

@@ -140,7 +140,7 @@ final class HubRouter {
                 .thenComparing(h -> -h.lastSeen));
         List<Route> good = new ArrayList<>();
         List<Route> suspect = new ArrayList<>();
-        if (firstHub != null) {
+        if (firstHub != null && !firstHub.isBlank()) {
             Hub h = hubs.get(firstHub);
             Route r = Route.direct(direct.apply(firstHub), firstHub);
             (h != null && isSuspect(h.suspectAt, now) ? suspect : good).add(r);

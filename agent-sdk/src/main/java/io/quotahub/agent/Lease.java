@@ -18,7 +18,7 @@ import java.time.Instant;
  *
  * <p>A settle goes to the hub that granted the lease first and to any hub through the hubs' queue
  * group if that hub does not answer, retried with the same request id (hubs treat the retry as a
- * duplicate) until the client's settle timeout. {@link #toString()} never shows the API key (at most
+ * duplicate) until the client's settle timeout. {@code toString()} never shows the API key (at most
  * its last four characters). Leases are thread-safe.
  */
 public interface Lease extends AutoCloseable {

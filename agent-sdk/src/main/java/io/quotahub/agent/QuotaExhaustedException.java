@@ -12,10 +12,15 @@ public final class QuotaExhaustedException extends QuotaHubException {
 
     private static final long serialVersionUID = 1L;
 
+    /** Suggested wait before asking again. */
     private final Duration retryAfter;
+    /** The hub's reason. */
     private final String reason;
+    /** The pool that refused. */
     private final String pool;
+    /** The key whose limit refused. */
     private final String keyId;
+    /** The limit that refused. */
     private final String limit;
 
     /**

@@ -19,6 +19,7 @@ public class QuotaHubException extends RuntimeException {
     /** Code of the exception thrown when a blocking call of the SDK was interrupted. */
     public static final String INTERRUPTED = "INTERRUPTED";
 
+    /** The stable code. */
     private final String code;
 
     /**

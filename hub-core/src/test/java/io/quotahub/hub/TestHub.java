@@ -32,7 +32,12 @@ public final class TestHub implements AutoCloseable {
 
     /** Starts a hub and waits until it is ready to grant. */
     public static TestHub start(NatsServer nats, String hubId, Map<String, Object> pools) {
-        Map<String, Object> props = new HashMap<>();
+        return start(nats, hubId, pools, Map.of());
+    }
+
+    /** Starts a hub with extra properties (e.g. quotahub.lease-ttl) and waits until it is ready. */
+    public static TestHub start(NatsServer nats, String hubId, Map<String, Object> pools, Map<String, Object> extra) {
+        Map<String, Object> props = new HashMap<>(extra);
         props.put("micronaut.server.port", -1);
         props.put("endpoints.all.sensitive", false);
         props.put("endpoints.health.details-visible", "ANONYMOUS");

@@ -9,6 +9,6 @@ public final class HubEdgeApplication {
     }
 
     public static void main(String[] args) {
-        Micronaut.run(HubEdgeApplication.class, args);
+        Micronaut.build(args).mainClass(HubEdgeApplication.class).banner(false).start();
     }
 }

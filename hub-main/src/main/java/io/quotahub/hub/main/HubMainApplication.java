@@ -9,6 +9,6 @@ public final class HubMainApplication {
     }
 
     public static void main(String[] args) {
-        Micronaut.run(HubMainApplication.class, args);
+        Micronaut.build(args).mainClass(HubMainApplication.class).banner(false).start();
     }
 }

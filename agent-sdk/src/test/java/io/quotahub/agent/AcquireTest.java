@@ -195,6 +195,19 @@ class AcquireTest extends NatsTestBase {
     }
 
     @Test
+    void acquire_throwsHubUnavailableWhenTheOnlyHubStaysUnavailable() throws Exception {
+        FakeHub main = hub("main");
+        main.onAcquire(r -> FakeHub.error("UNAVAILABLE", "fenced"));
+        QuotaClient client = client();
+
+        assertThatThrownBy(() -> client.acquire("demo", 1, Duration.ofMillis(500)))
+                .isInstanceOf(HubUnavailableException.class)
+                .hasMessageContaining("UNAVAILABLE");
+        assertThat(main.acquires.size()).isBetween(2, 20);
+        assertThat(main.acquires).extracting(r -> r.request().getRequestId()).doesNotHaveDuplicates();
+    }
+
+    @Test
     void badInput_throwsIllegalArgumentWithoutSendingAnything() throws Exception {
         FakeHub main = hub("main");
         QuotaClient client = client();

@@ -107,6 +107,10 @@ final class AcquireOperation {
             finish(new IllegalStateException("QuotaClient is closed"));
             return;
         }
+        if (client.isConnectionClosed()) {
+            finish(new HubUnavailableException("the NATS connection is closed for good"));
+            return;
+        }
         long remaining = remaining();
         if (remaining <= 0 && attemptSends >= MIN_SENDS) {
             finish(new HubUnavailableException("no hub answered acquire for pool '" + pool + "' within "
@@ -215,7 +219,7 @@ final class AcquireOperation {
             }
             lastProblem = code + " from hub " + hubId;
             long remaining = remaining();
-            if (remaining <= 0 && attemptSends >= MIN_SENDS) {
+            if (remaining <= 0 && sends >= MIN_SENDS) { // each retry is a new attempt: count all sends
                 finish(new HubUnavailableException("no hub could serve pool '" + pool + "': last " + lastProblem
                         + ": " + error.getMessage()));
                 return;

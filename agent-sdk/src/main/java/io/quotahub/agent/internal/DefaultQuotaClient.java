@@ -293,6 +293,11 @@ public final class DefaultQuotaClient implements QuotaClient {
         return closing.get();
     }
 
+    /** The connection is closed for good (not reconnecting): an embedding application closed it. */
+    boolean isConnectionClosed() {
+        return connection.getStatus() == Connection.Status.CLOSED;
+    }
+
     boolean isTerminated() {
         return terminated;
     }

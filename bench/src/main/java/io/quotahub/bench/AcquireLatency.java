@@ -1,0 +1,391 @@
+package io.quotahub.bench;
+
+import io.nats.client.Connection;
+import io.nats.client.Dispatcher;
+import io.nats.client.JetStream;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import io.nats.client.api.StorageType;
+import io.nats.client.api.StreamConfiguration;
+import io.quotahub.agent.Lease;
+import io.quotahub.agent.QuotaClient;
+import io.quotahub.testkit.FreePorts;
+import io.quotahub.testkit.NatsServer;
+import org.HdrHistogram.Histogram;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * End-to-end acquire latency against its floors, all measured in the same run on the same
+ * nats-server: (a) a raw core-NATS request-reply to a trivial responder, (b) a raw JetStream
+ * publish+ack to a scratch file-storage stream, (c) {@code QuotaClient.acquire} through the SDK to
+ * a real hub (a separate JVM running {@code hub-main.jar}) that decides, appends the grant to its
+ * JetStream ledger and replies. Closed loop, one request in flight; latencies in an HdrHistogram.
+ * Only the acquire is timed in (c); the lease is then settled ({@code complete(1)}), untimed, and
+ * the settle's own round trip is reported separately.
+ *
+ * <p>The three are measured in interleaved rounds (a, b, c, a, b, c...) so a slow moment of the
+ * machine hits all of them. Prints a table and writes JSON to {@code <out>/acquire-latency-<date>.json}.
+ * Starts and stops its own nats-server and hub; stops nothing else.
+ *
+ * <pre>
+ * java -cp bench/target/bench.jar io.quotahub.bench.AcquireLatency [--samples 20000] [--warmup 10000]
+ *      [--rounds 4] [--hub-jar hub-main/target/hub-main.jar] [--out bench/results]
+ * </pre>
+ */
+public final class AcquireLatency {
+
+    private static final long MAX_NANOS = TimeUnit.SECONDS.toNanos(30);
+    /** Payload of the raw floors: about the size of an acquire request / a ledger grant event. */
+    private static final int PAYLOAD_BYTES = 160;
+
+    private final int samples;
+    private final int warmup;
+    private final int rounds;
+    private final Path hubJar;
+    private final Path outDir;
+
+    private final Histogram requestReply = histogram();
+    private final Histogram publishAck = histogram();
+    private final Histogram acquire = histogram();
+    private final Histogram settle = histogram();
+
+    private AcquireLatency(int samples, int warmup, int rounds, Path hubJar, Path outDir) {
+        this.samples = samples;
+        this.warmup = warmup;
+        this.rounds = rounds;
+        this.hubJar = hubJar;
+        this.outDir = outDir;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> opts = parse(args);
+        AcquireLatency run = new AcquireLatency(
+                Integer.parseInt(opts.getOrDefault("samples", "20000")),
+                Integer.parseInt(opts.getOrDefault("warmup", "10000")),
+                Integer.parseInt(opts.getOrDefault("rounds", "4")),
+                Path.of(opts.getOrDefault("hub-jar", "hub-main/target/hub-main.jar")),
+                Path.of(opts.getOrDefault("out", "bench/results")));
+        run.run();
+    }
+
+    private static Map<String, String> parse(String[] args) {
+        Map<String, String> opts = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            if (!args[i].startsWith("--") || i + 1 == args.length) {
+                throw new IllegalArgumentException("usage: AcquireLatency [--samples N] [--warmup N] [--rounds N]"
+                        + " [--hub-jar PATH] [--out DIR]; bad argument " + args[i]);
+            }
+            opts.put(args[i].substring(2), args[++i]);
+        }
+        return opts;
+    }
+
+    private static Histogram histogram() {
+        return new Histogram(MAX_NANOS, 3);
+    }
+
+    private void run() throws Exception {
+        if (!Files.isRegularFile(hubJar)) {
+            throw new IllegalStateException("no hub jar at " + hubJar.toAbsolutePath()
+                    + ": build it with ./mvnw -B -q -DskipTests package (or pass --hub-jar)");
+        }
+        Path work = Files.createTempDirectory("qh-bench-");
+        Process hub = null;
+        try (NatsServer nats = NatsServer.start()) {
+            System.out.printf("nats-server %s (pid %d), work dir %s%n", nats.url(), nats.pid(), work);
+            hub = startHub(nats.url(), work);
+            Process hubProcess = hub;
+            Thread stopHub = new Thread(() -> stop(hubProcess));
+            Runtime.getRuntime().addShutdownHook(stopHub);
+            try (Connection requester = connect(nats.url(), "bench-requester");
+                 Connection responder = connect(nats.url(), "bench-responder");
+                 QuotaClient client = QuotaClient.builder().servers(nats.url()).agentId("bench-agent").build()) {
+                Floors floors = new Floors(requester, responder);
+                System.out.printf("warm-up: %d of each%n", warmup);
+                floors.requestReply(warmup, null);
+                floors.publishAck(warmup, null);
+                acquireLoop(client, warmup, false);
+                int perRound = Math.max(1, samples / rounds);
+                for (int r = 1; r <= rounds; r++) {
+                    System.out.printf("round %d/%d: %d of each%n", r, rounds, perRound);
+                    floors.requestReply(perRound, requestReply);
+                    floors.publishAck(perRound, publishAck);
+                    acquireLoop(client, perRound, true);
+                }
+                floors.close();
+            } finally {
+                stop(hub);
+                try {
+                    Runtime.getRuntime().removeShutdownHook(stopHub);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook runs anyway
+                }
+            }
+        } finally {
+            stop(hub);
+            deleteQuietly(work);
+        }
+        report();
+    }
+
+    private static Connection connect(String url, String name) throws IOException, InterruptedException {
+        return Nats.connect(new Options.Builder().server(url).connectionName(name).build());
+    }
+
+    /** The raw floors: a trivial responder, and a scratch stream with file storage. */
+    private static final class Floors implements AutoCloseable {
+        private static final String ECHO = "bench.echo";
+        private static final String SCRATCH_STREAM = "BENCH_SCRATCH";
+        private static final String SCRATCH_SUBJECT = "bench.scratch";
+
+        private final Connection requester;
+        private final Dispatcher dispatcher;
+        private final JetStream js;
+        private final JetStreamManagement jsm;
+        private final byte[] payload = new byte[PAYLOAD_BYTES];
+
+        Floors(Connection requester, Connection responder) throws Exception {
+            this.requester = requester;
+            new SecureRandom().nextBytes(payload);
+            this.dispatcher = responder.createDispatcher(msg -> responder.publish(msg.getReplyTo(), msg.getData()));
+            dispatcher.subscribe(ECHO);
+            responder.flush(Duration.ofSeconds(5));
+            this.jsm = requester.jetStreamManagement();
+            jsm.addStream(StreamConfiguration.builder().name(SCRATCH_STREAM).subjects(SCRATCH_SUBJECT)
+                    .storageType(StorageType.File).build());
+            this.js = requester.jetStream();
+        }
+
+        void requestReply(int n, Histogram into) throws Exception {
+            for (int i = 0; i < n; i++) {
+                long t0 = System.nanoTime();
+                var reply = requester.request(ECHO, payload, Duration.ofSeconds(5));
+                long dt = System.nanoTime() - t0;
+                if (reply == null) {
+                    throw new IllegalStateException("no reply from the echo responder within 5 s");
+                }
+                if (into != null) {
+                    into.recordValue(Math.min(dt, MAX_NANOS));
+                }
+            }
+        }
+
+        void publishAck(int n, Histogram into) throws Exception {
+            for (int i = 0; i < n; i++) {
+                long t0 = System.nanoTime();
+                js.publish(SCRATCH_SUBJECT, payload);
+                long dt = System.nanoTime() - t0;
+                if (into != null) {
+                    into.recordValue(Math.min(dt, MAX_NANOS));
+                }
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            jsm.deleteStream(SCRATCH_STREAM);
+        }
+    }
+
+    private void acquireLoop(QuotaClient client, int n, boolean record) {
+        Duration maxWait = Duration.ofSeconds(5);
+        for (int i = 0; i < n; i++) {
+            long t0 = System.nanoTime();
+            Lease lease = client.acquire("bench", 1, maxWait);
+            long t1 = System.nanoTime();
+            lease.complete(1);
+            long t2 = System.nanoTime();
+            if (record) {
+                acquire.recordValue(Math.min(t1 - t0, MAX_NANOS));
+                settle.recordValue(Math.min(t2 - t1, MAX_NANOS));
+            }
+        }
+    }
+
+    // ---- the hub ------------------------------------------------------------------------------
+
+    private Process startHub(String natsUrl, Path work) throws Exception {
+        int httpPort = FreePorts.next();
+        Path config = work.resolve("hub-bench.yml");
+        Files.writeString(config, """
+                quotahub:
+                  hub-id: main
+                  nats-url: %s
+                  pools:
+                    bench:
+                      preset: PREMIUM
+                      keys:
+                        - id: k1
+                          secret-env: BENCH_KEY_1
+                          limits:
+                            - { requests: 1000000000, per: 1m }
+                """.formatted(natsUrl));
+        byte[] secret = new byte[24];
+        new SecureRandom().nextBytes(secret);
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Path log = work.resolve("hub.log");
+        ProcessBuilder pb = new ProcessBuilder(java, "-jar", hubJar.toAbsolutePath().toString())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        pb.environment().put("MICRONAUT_CONFIG_FILES", config.toString());
+        pb.environment().put("MICRONAUT_SERVER_PORT", Integer.toString(httpPort));
+        pb.environment().put("BENCH_KEY_1", "sk-bench-" + HexFormat.of().formatHex(secret));
+        Process hub = pb.start();
+        System.out.printf("hub %s (pid %d) on HTTP port %d, log %s%n", hubJar, hub.pid(), httpPort, log);
+        try {
+            awaitReady(hub, httpPort, log);
+        } catch (RuntimeException e) {
+            stop(hub);
+            throw e;
+        }
+        return hub;
+    }
+
+    private static void awaitReady(Process hub, int httpPort, Path log) throws Exception {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/health/readiness"))
+                .timeout(Duration.ofSeconds(2)).GET().build();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        int last = -1;
+        while (System.nanoTime() < deadline) {
+            if (!hub.isAlive()) {
+                throw new IllegalStateException("hub exited with " + hub.exitValue() + "; its log:\n" + tail(log));
+            }
+            try {
+                last = http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode();
+                if (last == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("hub not ready within 60 s (last status " + last + "); its log:\n" + tail(log));
+    }
+
+    private static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
+    private static void stop(Process p) {
+        if (p == null || !p.isAlive()) {
+            return;
+        }
+        p.destroy();
+        try {
+            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void deleteQuietly(Path root) {
+        try (var paths = Files.walk(root)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException ignored) {
+            // a leftover temp directory is harmless
+        }
+    }
+
+    // ---- report -------------------------------------------------------------------------------
+
+    private static double us(Histogram h, double percentile) {
+        return h.getValueAtPercentile(percentile) / 1000.0;
+    }
+
+    private void report() throws IOException {
+        double rr50 = us(requestReply, 50);
+        double rr99 = us(requestReply, 99);
+        double pa50 = us(publishAck, 50);
+        double pa99 = us(publishAck, 99);
+        System.out.println();
+        System.out.printf(Locale.ROOT, "%-38s %8s %9s %9s %9s %9s %9s%n",
+                "closed loop, one in flight (µs)", "n", "p50", "p90", "p99", "p99.9", "max");
+        row("(a) NATS request-reply (raw)", requestReply);
+        row("(b) JetStream publish+ack (raw, file)", publishAck);
+        row("(c) SDK acquire via hub (durable)", acquire);
+        row("    SDK settle, lease.complete(1)", settle);
+        double ac50 = us(acquire, 50);
+        double ac99 = us(acquire, 99);
+        System.out.println();
+        System.out.printf(Locale.ROOT, "acquire p50 = %.2f x (a)   = %.2f x ((a)+(b))%n", ac50 / rr50, ac50 / (rr50 + pa50));
+        System.out.printf(Locale.ROOT, "acquire p99 = %.2f x (a)   = %.2f x ((a)+(b))%n", ac99 / rr99, ac99 / (rr99 + pa99));
+
+        StringBuilder json = new StringBuilder();
+        json.append("{\n");
+        json.append("  \"benchmark\": \"acquire-latency\",\n");
+        json.append("  \"time\": \"").append(Instant.now()).append("\",\n");
+        json.append("  \"machine\": {\"cpus\": ").append(Runtime.getRuntime().availableProcessors())
+                .append(", \"os\": \"").append(System.getProperty("os.name")).append(' ').append(System.getProperty("os.version"))
+                .append("\", \"java\": \"").append(System.getProperty("java.vm.name")).append(' ')
+                .append(System.getProperty("java.version")).append("\"},\n");
+        json.append("  \"settings\": {\"mode\": \"closed loop, 1 in flight\", \"samples\": ").append(samples)
+                .append(", \"warmup\": ").append(warmup).append(", \"rounds\": ").append(rounds)
+                .append(", \"payloadBytes\": ").append(PAYLOAD_BYTES)
+                .append(", \"pool\": \"1 key, requests 1e9/1m, preset PREMIUM\"},\n");
+        json.append("  \"unit\": \"microseconds\",\n");
+        json.append("  \"results\": {\n");
+        json.append("    \"natsRequestReply\": ").append(json(requestReply)).append(",\n");
+        json.append("    \"jetStreamPublishAck\": ").append(json(publishAck)).append(",\n");
+        json.append("    \"sdkAcquire\": ").append(json(acquire)).append(",\n");
+        json.append("    \"sdkSettle\": ").append(json(settle)).append("\n");
+        json.append("  },\n");
+        json.append(String.format(Locale.ROOT, "  \"ratios\": {\"acquireP50OverRequestReplyP50\": %.3f, "
+                        + "\"acquireP50OverRequestReplyPlusPublishAckP50\": %.3f, \"acquireP99OverRequestReplyP99\": %.3f, "
+                        + "\"acquireP99OverRequestReplyPlusPublishAckP99\": %.3f}%n",
+                ac50 / rr50, ac50 / (rr50 + pa50), ac99 / rr99, ac99 / (rr99 + pa99)));
+        json.append("}\n");
+        Files.createDirectories(outDir);
+        Path file = outDir.resolve("acquire-latency-" + LocalDate.now() + ".json");
+        Files.writeString(file, json.toString(), StandardCharsets.UTF_8);
+        System.out.println("wrote " + file);
+    }
+
+    private static void row(String name, Histogram h) {
+        System.out.printf(Locale.ROOT, "%-38s %8d %9.1f %9.1f %9.1f %9.1f %9.1f%n", name, h.getTotalCount(),
+                us(h, 50), us(h, 90), us(h, 99), us(h, 99.9), h.getMaxValue() / 1000.0);
+    }
+
+    private static String json(Histogram h) {
+        List<String> fields = new ArrayList<>();
+        fields.add("\"count\": " + h.getTotalCount());
+        fields.add(String.format(Locale.ROOT, "\"mean\": %.1f", h.getMean() / 1000.0));
+        for (double p : new double[] {50, 90, 99, 99.9}) {
+            String name = "p" + (p == Math.rint(p) ? Integer.toString((int) p) : Double.toString(p));
+            fields.add(String.format(Locale.ROOT, "\"%s\": %.1f", name, us(h, p)));
+        }
+        fields.add(String.format(Locale.ROOT, "\"max\": %.1f", h.getMaxValue() / 1000.0));
+        return "{" + String.join(", ", fields) + "}";
+    }
+}

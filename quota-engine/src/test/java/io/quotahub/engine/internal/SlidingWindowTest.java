@@ -1,0 +1,73 @@
+package io.quotahub.engine.internal;
+
+import io.quotahub.engine.LimitSpec;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class SlidingWindowTest {
+
+    private static SlidingWindow window(LimitSpec spec, long margin) {
+        Budgets budgets = new Budgets(Map.of("main", 1.0), "main");
+        return new SlidingWindow(spec, "r", margin, budgets.register("r", spec.capacity()));
+    }
+
+    @Test
+    void outOfOrderSettleTimesAreKeptSorted_soEvictionAndRetryStayExact() {
+        SlidingWindow w = window(LimitSpec.tokens(100, Duration.ofSeconds(10)), 0);
+        w.charge(5_000, 30, true);
+        w.charge(1_000, 20, true); // arrives late from a ledger
+        w.charge(3_000, 40, true);
+        w.advance(5_000);
+        assertThat(w.usedOwn()).isEqualTo(90);
+        // 50 more need 40 to leave: the entries at 1 s (20) and 3 s (40) leave at 11 s and 13 s
+        assertThat(w.millisUntilFits(5_000, 50)).isEqualTo(8_000);
+        w.advance(11_000);
+        assertThat(w.usedOwn()).isEqualTo(70);
+        w.advance(13_000);
+        assertThat(w.usedOwn()).isEqualTo(30);
+        assertThat(w.admits(70)).isTrue();
+        assertThat(w.admits(71)).isFalse();
+    }
+
+    @Test
+    void entriesOlderThanTheWindowAreDropped_andTheArrayGrows() {
+        SlidingWindow w = window(LimitSpec.requests(1000, Duration.ofSeconds(1)), 250);
+        w.advance(10_000);
+        w.charge(8_000, 1, true); // already out of every future window
+        assertThat(w.usedAll()).isZero();
+        for (int i = 0; i < 500; i++) {
+            w.charge(10_000 + i, 1, i % 2 == 0);
+        }
+        assertThat(w.usedAll()).isEqualTo(500);
+        assertThat(w.usedOwn()).isEqualTo(250);
+        w.advance(11_250 + 99); // entries at 10_000..10_099 are out
+        assertThat(w.usedAll()).isEqualTo(400);
+        assertThat(w.resetAt(11_349).toEpochMilli()).isEqualTo(10_100 + 1_250);
+    }
+
+    @Test
+    void unsettledUnitsBlockUntilReleased_andRetryIsUnknownThen() {
+        SlidingWindow w = window(LimitSpec.requests(2, Duration.ofSeconds(1)), 0);
+        w.reserve(1, true);
+        w.reserve(1, true);
+        assertThat(w.admits(1)).isFalse();
+        assertThat(w.millisUntilFits(0, 1)).isEqualTo(-1);
+        w.release(1, true);
+        assertThat(w.admits(1)).isTrue();
+        w.reserve(1, false); // another hub's lease: shown, but not charged to this hub's budget
+        assertThat(w.usedAll()).isEqualTo(2);
+        assertThat(w.usedOwn()).isEqualTo(1);
+        assertThat(w.admits(1)).isTrue();
+    }
+
+    @Test
+    void fitsIsUsedPlusCostAtMostBudget() {
+        assertThat(SlidingWindow.fits(59, 1, 60)).isTrue();
+        assertThat(SlidingWindow.fits(60, 1, 60)).isFalse();
+        assertThat(SlidingWindow.fits(60, 0, 60)).isTrue();
+    }
+}

@@ -23,19 +23,17 @@ final class Admission {
     }
 
     static Block checkPool(PoolState pool, long tokens, long now, long leaseTtlMillis) {
-        String who = "pool " + pool.name();
         int max = pool.spec.maxConcurrent();
         if (max > 0 && pool.inFlight >= max) {
             long retry = pool.millisUntilOldestExpires(now, leaseTtlMillis);
             return new Block(RefusalCode.CONCURRENCY, retry, null, null,
-                    who + ": " + pool.inFlight + "/" + max + " concurrent leases; retry in " + human(retry));
+                    "pool " + pool.name() + ": " + pool.inFlight + "/" + max + " concurrent leases; retry in " + human(retry));
         }
-        return checkWindows(pool.windows, tokens, now, leaseTtlMillis, who, null);
+        return checkWindows(pool.windows, tokens, now, leaseTtlMillis, pool, null);
     }
 
     static Block checkKey(PoolState pool, KeyState key, long tokens, Priority priority, long now, long leaseTtlMillis,
                           long probeWaitMillis) {
-        String who = "key " + key.id() + " of pool " + pool.name();
         KeyGuard guard = key.guard;
         RefusalCode blocked = guard.blockedBy(now);
         if (blocked != null) {
@@ -46,27 +44,27 @@ final class Admission {
                 default -> guard.circuit() == io.quotahub.engine.CircuitState.OPEN
                         ? "has an open circuit after repeated failures" : "is half-open and waits for its probe";
             };
-            return new Block(blocked, retry, key.id(), null, who + " " + why + "; retry in " + human(retry));
+            return new Block(blocked, retry, key.id(), null, who(pool, key) + " " + why + "; retry in " + human(retry));
         }
         int max = key.spec.maxConcurrent();
         if (max > 0 && key.open.size() >= max) {
             long retry = key.millisUntilOldestExpires(now, leaseTtlMillis);
             return new Block(RefusalCode.CONCURRENCY, retry, key.id(), null,
-                    who + ": " + key.open.size() + "/" + max + " concurrent leases; retry in " + human(retry));
+                    who(pool, key) + ": " + key.open.size() + "/" + max + " concurrent leases; retry in " + human(retry));
         }
         if (priority == Priority.LOW && key.zone.compareTo(Zone.CRITICAL) >= 0) {
             long retry = Math.max(1000, key.thermal.throttled() ? key.thermal.recoveryRemainingMillis(now) : 1000);
             return new Block(RefusalCode.SHED, retry, key.id(), null,
-                    who + " is " + key.zone + ": low-priority work is shed; retry in " + human(retry));
+                    who(pool, key) + " is " + key.zone + ": low-priority work is shed; retry in " + human(retry));
         }
         if (key.burst != null) {
             long wait = key.burst.millisUntilAllowed(now);
             if (wait > 0) {
-                return new Block(RefusalCode.BURST, wait, key.id(), null, who + ": burst protection allows "
+                return new Block(RefusalCode.BURST, wait, key.id(), null, who(pool, key) + ": burst protection allows "
                         + key.burst.max() + " requests per " + BurstGuard.INTERVAL_MILLIS / 1000 + " s; retry in " + human(wait));
             }
         }
-        Block windows = checkWindows(key.windows, tokens, now, leaseTtlMillis, who, key.id());
+        Block windows = checkWindows(key.windows, tokens, now, leaseTtlMillis, pool, key);
         if (windows != null) {
             return windows;
         }
@@ -74,7 +72,7 @@ final class Admission {
             long spacing = key.pacingMillis();
             long wait = pacingWait(key.lastGrantAt, spacing, now);
             if (wait > 0) {
-                return new Block(RefusalCode.THROTTLED, wait, key.id(), null, who + " is throttled to one lease per "
+                return new Block(RefusalCode.THROTTLED, wait, key.id(), null, who(pool, key) + " is throttled to one lease per "
                         + human(spacing) + "; retry in " + human(wait));
             }
         }
@@ -87,7 +85,7 @@ final class Admission {
     }
 
     private static Block checkWindows(SlidingWindow[] windows, long tokens, long now, long leaseTtlMillis,
-                                      String who, String keyId) {
+                                      PoolState pool, KeyState key) {
         Block worst = null;
         for (SlidingWindow w : windows) {
             long cost = w.cost(tokens);
@@ -99,7 +97,7 @@ final class Admission {
                 retry = leaseTtlMillis;
             }
             if (worst == null || retry > worst.retryMillis()) {
-                worst = windowBlock(w, cost, retry, who, keyId);
+                worst = windowBlock(w, cost, retry, who(pool, key), key == null ? null : key.id());
             }
         }
         return worst;
@@ -116,6 +114,11 @@ final class Admission {
         return new Block(RefusalCode.BUDGET_EXHAUSTED, retry, keyId, limit, who + ": this hub's budget of " + limit
                 + " is used up (" + w.usedOwn() + "/" + w.budget() + " of its budget, " + w.usedAll() + "/" + capacity
                 + " used by all hubs); retry in " + human(retry));
+    }
+
+    /** Who refused, for messages: built only when refusing, never on the granting path. */
+    private static String who(PoolState pool, KeyState key) {
+        return key == null ? "pool " + pool.name() : "key " + key.id() + " of pool " + pool.name();
     }
 
     static String human(long millis) {

@@ -107,7 +107,10 @@ final class PoolState {
             }
             double room = k.room();
             double temp = k.thermal.temperature(now);
-            if (best == null || better(room, temp, k.health(now).ordinal(), bestRoom, bestTemp, best.health(now).ordinal())) {
+            // health is only compared on a tie of room and temperature: skip computing it otherwise
+            boolean tie = best != null && room == bestRoom && temp == bestTemp;
+            if (best == null || better(room, temp, tie ? k.health(now).ordinal() : 0, bestRoom, bestTemp,
+                    tie ? best.health(now).ordinal() : 0)) {
                 best = k;
                 bestRoom = room;
                 bestTemp = temp;

@@ -25,6 +25,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
@@ -73,6 +74,7 @@ public class EngineDecisionBenchmark {
         ManualClock clock;
         QuotaEngine engine;
         AcquireRequest request;
+        int sinceTick;
 
         @Setup(Level.Trial)
         public void setUp() {
@@ -82,24 +84,31 @@ public class EngineDecisionBenchmark {
         }
     }
 
-    /** Grants of the last {@link #acquire} invocation, cancelled (untimed) before the next one. */
+    /**
+     * The same engine for {@link #acquire}, plus the grants of its last invocation, cancelled
+     * (untimed) before the next one. (Its own class: a per-invocation helper would otherwise also
+     * run, and cost, around every {@link #acquireSettle} op.)
+     */
     @State(Scope.Thread)
-    public static class Open {
+    public static class EngineWithCancel extends Engine {
         final List<String> leaseIds = new ArrayList<>(BATCH);
 
         @Setup(Level.Invocation)
-        public void cancelPrevious(Engine e) {
+        public void cancelPrevious() {
             for (String id : leaseIds) {
-                e.engine.cancel(id);
+                engine.cancel(id);
             }
             leaseIds.clear();
         }
-    }
 
-    /** Counts ops between ticks for {@link #acquireSettle}. */
-    @State(Scope.Thread)
-    public static class Ticks {
-        int sinceTick;
+        @TearDown(Level.Iteration)
+        public void checkBounded() {
+            cancelPrevious();
+            int open = engine.view().openLeases();
+            if (open != 0) {
+                throw new IllegalStateException(open + " leases still open after cancelling: the engine state grows");
+            }
+        }
     }
 
     static QuotaEngine newEngine(int keys, ManualClock clock) {
@@ -114,7 +123,7 @@ public class EngineDecisionBenchmark {
     /** One decision (a grant), fixed clock. Score: ns per decision. */
     @Benchmark
     @OperationsPerInvocation(BATCH)
-    public void acquire(Engine e, Open open, Blackhole bh) {
+    public void acquire(EngineWithCancel e, Blackhole bh) {
         QuotaEngine engine = e.engine;
         AcquireRequest request = e.request;
         for (int i = 0; i < BATCH; i++) {
@@ -122,22 +131,22 @@ public class EngineDecisionBenchmark {
             if (!(d instanceof Decision.Granted g)) {
                 throw new IllegalStateException("refused: " + d);
             }
-            open.leaseIds.add(g.lease().leaseId());
+            e.leaseIds.add(g.lease().leaseId());
             bh.consume(d);
         }
     }
 
     /** One grant plus its settlement, the clock 1 ms later each op, a tick every 1 000 ops. Score: ns per pair. */
     @Benchmark
-    public SettleResult acquireSettle(Engine e, Ticks ticks) {
+    public SettleResult acquireSettle(Engine e) {
         e.clock.advance(ONE_MS);
         Decision d = e.engine.acquire(e.request);
         if (!(d instanceof Decision.Granted g)) {
             throw new IllegalStateException("refused: " + d);
         }
         SettleResult r = e.engine.settle(new Settlement(g.lease().leaseId(), 1, Outcome.OK, Duration.ZERO, e.clock.instant()));
-        if (++ticks.sinceTick == TICK_EVERY) {
-            ticks.sinceTick = 0;
+        if (++e.sinceTick == TICK_EVERY) {
+            e.sinceTick = 0;
             e.engine.tick();
         }
         return r;

@@ -12,7 +12,7 @@ public final class ChaosMain {
                         a simulated LLM API with strict sliding-window limits per key (secrets from the
                         config's secret-env / secret-file)
               workload  --pool demo [--nats nats://127.0.0.1:4222] [--provider http://127.0.0.1:9300]
-                        [--agents 3] [--duration SECONDS] [--tokens 500] [--think-ms 100]
+                        [--agents 3] [--duration SECONDS] [--tokens 500] [--think-ms 100] [--verbose true]
                         agents that lease keys through the SDK and call the provider with them
             """;
 

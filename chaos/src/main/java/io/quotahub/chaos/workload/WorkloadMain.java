@@ -3,13 +3,19 @@ package io.quotahub.chaos.workload;
 import io.quotahub.chaos.Args;
 import java.net.URI;
 import java.time.Duration;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * {@code chaos.jar workload --nats URL --provider URL --pool demo --agents 3 [--duration SECONDS]
- * [--tokens 500] [--think-ms 100]}: runs the demo agents until the duration ends or the process is
+ * [--tokens 500] [--think-ms 100] [--verbose true]}: runs the demo agents until the duration ends or the process is
  * stopped, printing a summary every 5 s and a final one.
  */
 public final class WorkloadMain {
+
+    // Held strongly: JUL forgets the level of a logger nobody references.
+    private static final Logger SDK_LOG = Logger.getLogger("io.quotahub.agent");
+    private static final Logger NATS_LOG = Logger.getLogger("io.nats");
 
     private WorkloadMain() {
     }
@@ -23,6 +29,11 @@ public final class WorkloadMain {
                 args.getLong("tokens", 500),
                 Duration.ofMillis(args.getLong("think-ms", 100)));
         long seconds = args.getLong("duration", 0);
+        if (!"true".equals(args.get("verbose", "false"))) {
+            // The SDK's INFO lines (connection opened/closed) would drown the progress lines.
+            SDK_LOG.setLevel(Level.WARNING);
+            NATS_LOG.setLevel(Level.WARNING);
+        }
         Workload workload = new Workload(settings, System.out::println);
         Thread main = Thread.currentThread();
         Thread hook = new Thread(() -> {

@@ -16,6 +16,8 @@ public final class Subjects {
     public static final String HEARTBEAT = "qh.v1.heartbeat";
     /** Hubs announce themselves here about once a second so agents learn their ids. */
     public static final String HUBS = "qh.v1.hubs";
+    /** Hubs publish their recent demand here for rebalancing (advisory, never in a ledger). */
+    public static final String DEMAND = "qh.v1.demand";
 
     private Subjects() {
     }
@@ -38,6 +40,11 @@ public final class Subjects {
     /** All subjects of a hub's ledger stream. */
     public static String ledgerSubjects(String hubId) {
         return "qh.ledger." + hubId + ".>";
+    }
+
+    /** Name of the stream in this hub's domain that holds a 1:1 copy of the peer's ledger. */
+    public static String peerCopyStream(String peerId) {
+        return "QH_PEER_" + peerId;
     }
 
     /** The single subject on which a hub appends its own events. */

@@ -68,6 +68,8 @@ public final class AcquireLatency {
     private final Histogram publishAck = histogram();
     private final Histogram acquire = histogram();
     private final Histogram settle = histogram();
+    private String loadBefore = "";
+    private String loadAfter = "";
 
     private AcquireLatency(int samples, int warmup, int rounds, Path hubJar, Path outDir) {
         this.samples = samples;
@@ -109,6 +111,7 @@ public final class AcquireLatency {
             throw new IllegalStateException("no hub jar at " + hubJar.toAbsolutePath()
                     + ": build it with ./mvnw -B -q -DskipTests package (or pass --hub-jar)");
         }
+        loadBefore = loadAverage();
         Path work = Files.createTempDirectory("qh-bench-");
         Process hub = null;
         try (NatsServer nats = NatsServer.start()) {
@@ -145,7 +148,18 @@ public final class AcquireLatency {
             stop(hub);
             deleteQuietly(work);
         }
+        loadAfter = loadAverage();
         report();
+    }
+
+    /** 1/5/15-minute load averages (other work on the machine widens the tails). */
+    private static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
     }
 
     private static Connection connect(String url, String name) throws IOException, InterruptedException {
@@ -339,6 +353,7 @@ public final class AcquireLatency {
         double ac50 = us(acquire, 50);
         double ac99 = us(acquire, 99);
         System.out.println();
+        System.out.printf("load average before %s, after %s (1/5/15 min)%n", loadBefore, loadAfter);
         System.out.printf(Locale.ROOT, "acquire p50 = %.2f x (a)   = %.2f x ((a)+(b))%n", ac50 / rr50, ac50 / (rr50 + pa50));
         System.out.printf(Locale.ROOT, "acquire p99 = %.2f x (a)   = %.2f x ((a)+(b))%n", ac99 / rr99, ac99 / (rr99 + pa99));
 
@@ -349,7 +364,8 @@ public final class AcquireLatency {
         json.append("  \"machine\": {\"cpus\": ").append(Runtime.getRuntime().availableProcessors())
                 .append(", \"os\": \"").append(System.getProperty("os.name")).append(' ').append(System.getProperty("os.version"))
                 .append("\", \"java\": \"").append(System.getProperty("java.vm.name")).append(' ')
-                .append(System.getProperty("java.version")).append("\"},\n");
+                .append(System.getProperty("java.version")).append("\", \"loadAverageBefore\": \"").append(loadBefore)
+                .append("\", \"loadAverageAfter\": \"").append(loadAfter).append("\"},\n");
         json.append("  \"settings\": {\"mode\": \"closed loop, 1 in flight\", \"samples\": ").append(samples)
                 .append(", \"warmup\": ").append(warmup).append(", \"rounds\": ").append(rounds)
                 .append(", \"payloadBytes\": ").append(PAYLOAD_BYTES)

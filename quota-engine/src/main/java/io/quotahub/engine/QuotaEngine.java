@@ -1,10 +1,13 @@
 package io.quotahub.engine;
 
 import io.quotahub.engine.internal.EngineCore;
+import io.quotahub.engine.view.BudgetView;
 import io.quotahub.engine.view.EngineView;
 
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -66,5 +69,100 @@ public final class QuotaEngine {
 
     public EngineView view() {
         return core.view();
+    }
+
+    // ---- budgets of the two-hub protocol (DESIGN.md "Budgets", "Takeover") ----------------------
+    //
+    // Every limit has a budget per hub of EngineConfig#budgetShares; this hub admits only while its
+    // used units (its own leases and those of a hub it took over) plus the cost fit its budget.
+    // Budgets change only through the events below, which both hubs fold identically: the hub calls
+    // the same methods for its own events (live or replayed) and for the peer's.
+
+    /** Every limit of the configuration, in a stable order: per pool, its own limits, then each key's. */
+    public List<LimitRef> limitRefs() {
+        return core.limitRefs();
+    }
+
+    /**
+     * Budgets, use and in-flight units of every limit now, in {@link #limitRefs()} order. Use is
+     * counted per hub as admission counts it (settled in the window + unsettled; leases of a hub
+     * taken over count for the survivor).
+     */
+    public List<BudgetView> budgetTable() {
+        return core.budgetTable();
+    }
+
+    /**
+     * The budget of {@code hub} of every limit, zeros omitted; empty for a hub without a budget.
+     * The survivor of a takeover passes this (for the dead hub) as the Takeover's units.
+     */
+    public Map<LimitRef, Long> budgetsOf(String hub) {
+        return core.budgetsOf(hub);
+    }
+
+    /**
+     * Gives away unused headroom of this hub's budgets to {@code toHub}: for each limit,
+     * min(requested, budget − used now), decided and taken under the pool's admission lock, so no
+     * concurrent acquire can use the same units. Afterwards the state is as if
+     * {@link #applyTransfer}{@code (transferId, ownHub, toHub, result)} had been folded; the hub then
+     * appends the Transfer with exactly the returned units, or calls {@link #revertTransfer} if the
+     * append failed. Nothing is recorded when nothing could be moved (the result is empty: append
+     * nothing). Calling again with a transfer id already folded returns its units and moves nothing.
+     *
+     * @param requested units wanted per limit; unknown refs and non-positive units are skipped
+     * @return the units actually moved, per limit, zeros omitted
+     * @throws IllegalArgumentException if {@code toHub} is this hub or has no budget, or the id is
+     *                                  a transfer of another hub
+     */
+    public Map<LimitRef, Long> giveAway(String transferId, String toHub, Map<LimitRef, Long> requested) {
+        return core.giveAway(Objects.requireNonNull(transferId, "transferId"), toHub, requested);
+    }
+
+    /**
+     * Folds a Transfer event (this hub's own, replayed, or the peer's): {@code fromHub}'s budgets
+     * fall by the units, which are in flight until the matching TransferApplied. Idempotent on
+     * {@code transferId}. Unknown refs are ignored; an event naming a hub without a budget is
+     * ignored whole.
+     */
+    public void applyTransfer(String transferId, String fromHub, String toHub, Map<LimitRef, Long> units) {
+        core.applyTransfer(Objects.requireNonNull(transferId, "transferId"), fromHub, toHub, units);
+    }
+
+    /**
+     * Undoes this hub's own {@link #giveAway} whose ledger append failed: its budgets rise again and
+     * the transfer id is forgotten (folding a Transfer of that id later applies it). Only call it
+     * when the append certainly failed; an append that may have been stored must be retried instead.
+     *
+     * @return false if there was nothing to undo: unknown id, another hub's transfer, or already applied
+     */
+    public boolean revertTransfer(String transferId) {
+        return core.revertTransfer(transferId);
+    }
+
+    /**
+     * Folds a TransferApplied event: the in-flight units of the transfer move into {@code toHub}'s
+     * budgets (at most what the Transfer sent, per limit). Idempotent on {@code transferId}. If the
+     * Transfer was not folded yet (possible on some replay orders), this is remembered and takes
+     * effect when it is, so budgets and in-flight units end the same in either order and never show
+     * units twice or a negative in-flight meanwhile.
+     */
+    public void applyTransferApplied(String transferId, String fromHub, String toHub, Map<LimitRef, Long> units) {
+        core.applyTransferApplied(Objects.requireNonNull(transferId, "transferId"), fromHub, toHub, units);
+    }
+
+    /**
+     * Folds a Takeover event: {@code toHub} (the survivor) took the budgets of {@code fromHub}
+     * (fenced, or declared dead): B_from −= units, B_to += units; and every lease of {@code fromHub}
+     * this engine knows now, open or settled within a window, counts against {@code toHub}'s budgets
+     * from now on (views' {@code used} of all hubs is unchanged). Leases of {@code fromHub} folded
+     * later (it rejoined) stay its own. Not idempotent: fold each Takeover event once. Unknown refs
+     * are ignored; an event naming a hub without a budget is ignored whole.
+     *
+     * <p>Both engines end with the same attribution only if they fold the Takeover after the same
+     * leases of {@code fromHub}, i.e. in causal order; with a fence that is guaranteed, with
+     * {@code declare-dead} of a hub that was still granting it is not (its budgets stay exact).
+     */
+    public void applyTakeover(String fromHub, String toHub, Map<LimitRef, Long> units) {
+        core.applyTakeover(fromHub, toHub, units);
     }
 }

@@ -18,10 +18,10 @@ final class Accounting {
         KeyState key = l.key;
         long tokens = l.lease.tokens();
         for (SlidingWindow w : key.windows) {
-            w.reserve(w.cost(tokens), l.own);
+            w.reserve(w.cost(tokens), l.slot);
         }
         for (SlidingWindow w : l.pool.windows) {
-            w.reserve(w.cost(tokens), l.own);
+            w.reserve(w.cost(tokens), l.slot);
         }
         key.open.put(l.id(), l);
         l.pool.inFlight++;
@@ -37,10 +37,10 @@ final class Accounting {
     static void unrecord(OpenLease l) {
         long tokens = l.lease.tokens();
         for (SlidingWindow w : l.key.windows) {
-            w.release(w.cost(tokens), l.own);
+            w.release(w.cost(tokens), l.slot);
         }
         for (SlidingWindow w : l.pool.windows) {
-            w.release(w.cost(tokens), l.own);
+            w.release(w.cost(tokens), l.slot);
         }
         l.key.open.remove(l.id());
         l.pool.inFlight--;
@@ -51,10 +51,10 @@ final class Accounting {
         unrecord(l);
         long tokens = charged(l.lease.tokens(), s.tokensUsed(), s.outcome());
         for (SlidingWindow w : l.key.windows) {
-            w.charge(at, w.spec.kind() == LimitKind.TOKENS ? tokens : 1, l.own);
+            w.charge(at, w.spec.kind() == LimitKind.TOKENS ? tokens : 1, l.slot);
         }
         for (SlidingWindow w : l.pool.windows) {
-            w.charge(at, w.spec.kind() == LimitKind.TOKENS ? tokens : 1, l.own);
+            w.charge(at, w.spec.kind() == LimitKind.TOKENS ? tokens : 1, l.slot);
         }
         KeyState key = l.key;
         switch (s.outcome()) {

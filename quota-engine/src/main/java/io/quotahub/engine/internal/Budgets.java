@@ -17,7 +17,12 @@ import java.util.concurrent.atomic.AtomicLongArray;
  *   <li>I2: a hub only gives away unused headroom (B_h - used_h), so used_h &lt;= B_h keeps holding.</li>
  * </ul>
  * Limits are named by a stable ref ({@code pool/key#i} or {@code pool#i}). Budget cells are read
- * on the hot path without locking (atomics); changes synchronise on the cell.
+ * on the hot path without locking (atomics); changes synchronise on the cell. The replication
+ * protocol's events (Transfer, TransferApplied, Takeover) are folded in by {@link BudgetFold},
+ * which also holds the owning pool's lock so that a change is atomic with admission.
+ *
+ * <p>Hubs are numbered by <em>slot</em>: their index in the sorted hub ids of the shares, plus
+ * one last slot for leases of a hub that has no budget here (they count for all hubs only).
  */
 public final class Budgets {
 
@@ -62,8 +67,32 @@ public final class Budgets {
             return budgets.get(index(hub));
         }
 
+        /** Budget of the hub in {@code slot} (a slot of {@link #slot}, not the "other" slot). */
+        public long ofSlot(int slot) {
+            return budgets.get(slot);
+        }
+
+        /** Units in flight between hubs; negative never happens unless a fold was fed inconsistent events. */
         public synchronized long inFlight() {
             return inFlight;
+        }
+
+        /** Adds {@code delta} to the budget of the hub in {@code slot}. */
+        synchronized void add(int slot, long delta) {
+            budgets.addAndGet(slot, delta);
+        }
+
+        synchronized void addInFlight(long delta) {
+            inFlight += delta;
+        }
+
+        int ownSlot() {
+            return ownIndex;
+        }
+
+        /** Number of slots: one per hub with a budget, plus the "other hubs" slot. */
+        int slots() {
+            return hubs.size() + 1;
         }
 
         public synchronized long total() {
@@ -165,6 +194,21 @@ public final class Budgets {
     /** Only unused headroom may leave a hub (keeps I2): min(requested, max(0, B - used)). */
     static long headroomToGive(long budget, long used, long requested) {
         return Math.max(0, Math.min(requested, budget - used));
+    }
+
+    /** The slot of a hub: its index among the sorted hub ids, or the last slot for an unknown hub. */
+    public int slot(String hub) {
+        Integer i = hub == null ? null : hubIndex.get(hub);
+        return i == null ? hubs.size() : i;
+    }
+
+    /** Is {@code slot} a hub with a budget (not the "other hubs" slot)? */
+    public boolean hasBudget(int slot) {
+        return slot >= 0 && slot < hubs.size();
+    }
+
+    public int ownSlot() {
+        return ownIndex;
     }
 
     private int index(String hub) {

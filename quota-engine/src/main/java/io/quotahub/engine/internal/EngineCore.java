@@ -7,6 +7,7 @@ import io.quotahub.engine.EngineConfig;
 import io.quotahub.engine.EngineListener;
 import io.quotahub.engine.LimitSpec;
 import io.quotahub.engine.Lease;
+import io.quotahub.engine.LimitRef;
 import io.quotahub.engine.Outcome;
 import io.quotahub.engine.PoolSpec;
 import io.quotahub.engine.Refusal;
@@ -14,6 +15,7 @@ import io.quotahub.engine.RefusalCode;
 import io.quotahub.engine.SettleResult;
 import io.quotahub.engine.Settlement;
 import io.quotahub.engine.Zone;
+import io.quotahub.engine.view.BudgetView;
 import io.quotahub.engine.view.EngineView;
 
 import java.time.Clock;
@@ -44,6 +46,7 @@ public final class EngineCore {
     private final LeaseIds ids;
     private final long ttlMillis;
     private final long probeWaitMillis;
+    private final BudgetFold fold;
 
     public EngineCore(EngineConfig config, Clock clock, EngineListener listener) {
         this.config = config;
@@ -67,10 +70,43 @@ public final class EngineCore {
         this.probeWaitMillis = Math.max(1, Math.min(ttlMillis, config.cooldown().openFor().toMillis()));
         this.settled = new SettledIds(ttlMillis + longest + margin);
         this.ids = new LeaseIds(config.hubId(), clock.millis());
+        this.fold = new BudgetFold(budgets, clock, pools.values());
     }
 
     public Budgets budgets() {
         return budgets;
+    }
+
+    public List<LimitRef> limitRefs() {
+        return fold.refs();
+    }
+
+    public List<BudgetView> budgetTable() {
+        return fold.table();
+    }
+
+    public Map<LimitRef, Long> budgetsOf(String hub) {
+        return fold.budgetsOf(hub);
+    }
+
+    public Map<LimitRef, Long> giveAway(String transferId, String toHub, Map<LimitRef, Long> requested) {
+        return fold.giveAway(transferId, toHub, requested);
+    }
+
+    public void applyTransfer(String transferId, String fromHub, String toHub, Map<LimitRef, Long> units) {
+        fold.applyTransfer(transferId, fromHub, toHub, units);
+    }
+
+    public boolean revertTransfer(String transferId) {
+        return fold.revert(transferId);
+    }
+
+    public void applyTransferApplied(String transferId, String fromHub, String toHub, Map<LimitRef, Long> units) {
+        fold.applyTransferApplied(transferId, fromHub, toHub, units);
+    }
+
+    public void applyTakeover(String fromHub, String toHub, Map<LimitRef, Long> units) {
+        fold.applyTakeover(fromHub, toHub, units);
     }
 
     public Decision acquire(AcquireRequest r) {
@@ -99,7 +135,7 @@ public final class EngineCore {
                 Instant at = Instant.ofEpochMilli(now);
                 Lease lease = new Lease(ids.next(), config.hubId(), pool.name(), key.id(), r.tokens(), r.priority(),
                         r.agentId(), r.requestId(), at, at.plusMillis(ttlMillis));
-                OpenLease open = new OpenLease(lease, pool, key, true);
+                OpenLease open = new OpenLease(lease, pool, key, budgets.ownSlot());
                 Accounting.record(open);
                 leases.put(lease.leaseId(), open);
                 key.thermal.observe(key.utilisation(), now);
@@ -221,7 +257,7 @@ public final class EngineCore {
             if (leases.containsKey(lease.leaseId()) || settled.contains(lease.leaseId())) {
                 return;
             }
-            OpenLease open = new OpenLease(lease, pool, key, config.hubId().equals(lease.hubId()));
+            OpenLease open = new OpenLease(lease, pool, key, budgets.slot(lease.hubId()));
             Accounting.record(open);
             leases.put(lease.leaseId(), open);
         }

@@ -8,16 +8,19 @@ final class OpenLease {
     final Lease lease;
     final PoolState pool;
     final KeyState key;
-    /** Granted by this hub: counted against this hub's budgets. */
-    final boolean own;
+    /**
+     * Slot ({@link Budgets#slot}) of the hub whose budgets this lease counts against: the granting
+     * hub, or the survivor after a takeover. Guarded by the pool's lock.
+     */
+    int slot;
     final long grantedAtMillis;
     final long expiresAtMillis;
 
-    OpenLease(Lease lease, PoolState pool, KeyState key, boolean own) {
+    OpenLease(Lease lease, PoolState pool, KeyState key, int slot) {
         this.lease = lease;
         this.pool = pool;
         this.key = key;
-        this.own = own;
+        this.slot = slot;
         this.grantedAtMillis = lease.grantedAt().toEpochMilli();
         this.expiresAtMillis = lease.expiresAt().toEpochMilli();
     }

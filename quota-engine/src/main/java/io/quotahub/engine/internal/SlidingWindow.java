@@ -18,8 +18,11 @@ import java.time.ZoneId;
  * a ledger can arrive slightly out of order; they are inserted from the tail (short shift).
  * A calendar-day limit keeps the entries of the current local day (minus the margin) instead.
  *
- * <p>Sums are kept twice: all hubs' leases (what the provider sees, shown in views) and this hub's
- * own (what its budget is checked against). Not thread-safe: the owning pool's lock guards it.
+ * <p>Sums are kept for all hubs' leases (what the provider sees, shown in views) and per hub
+ * <em>slot</em> (see {@link Budgets#slot}): the hub whose budget a lease counts against. That is
+ * the hub that granted it, until a takeover moves the slot of every lease of the dead hub to the
+ * survivor ({@link #reattribute}). Admission checks this hub's slot. Not thread-safe: the owning
+ * pool's lock guards it.
  */
 final class SlidingWindow {
 
@@ -32,14 +35,16 @@ final class SlidingWindow {
 
     private long[] times = new long[16];
     private long[] amounts = new long[16];
-    private boolean[] own = new boolean[16];
+    private byte[] slotOf = new byte[16];
     private int head;
     private int tail;
 
+    private final int ownSlot;
+    private final int otherSlot;
     private long settledAll;
-    private long settledOwn;
     private long unsettledAll;
-    private long unsettledOwn;
+    private final long[] settled;
+    private final long[] unsettled;
     /** Entries at or before this time are out of every future window (time only moves forward). */
     private long horizon = Long.MIN_VALUE;
     private long dayStart = Long.MAX_VALUE;
@@ -52,6 +57,10 @@ final class SlidingWindow {
         this.marginMillis = marginMillis;
         this.zone = spec.calendarDayZone();
         this.budget = budget;
+        this.ownSlot = budget.ownSlot();
+        this.otherSlot = budget.slots() - 1;
+        this.settled = new long[budget.slots()];
+        this.unsettled = new long[budget.slots()];
     }
 
     /** Units a lease of {@code tokens} costs in this limit. */
@@ -67,9 +76,7 @@ final class SlidingWindow {
         }
         while (head < tail && times[head] <= horizon) {
             settledAll -= amounts[head];
-            if (own[head]) {
-                settledOwn -= amounts[head];
-            }
+            settled[slotOf[head]] -= amounts[head];
             head++;
         }
         if (head == tail) {
@@ -91,22 +98,51 @@ final class SlidingWindow {
         return dayStart - marginMillis - 1;
     }
 
+    /** Test convenience: {@code ownLease} false stands for a lease of a hub without a budget here. */
     void reserve(long units, boolean ownLease) {
-        unsettledAll += units;
-        if (ownLease) {
-            unsettledOwn += units;
-        }
+        reserve(units, ownLease ? ownSlot : otherSlot);
     }
 
     void release(long units, boolean ownLease) {
+        release(units, ownLease ? ownSlot : otherSlot);
+    }
+
+    void charge(long time, long units, boolean ownLease) {
+        charge(time, units, ownLease ? ownSlot : otherSlot);
+    }
+
+    /** An open lease counted against {@code slot} occupies {@code units} until released. */
+    void reserve(long units, int slot) {
+        unsettledAll += units;
+        unsettled[slot] += units;
+    }
+
+    void release(long units, int slot) {
         unsettledAll -= units;
-        if (ownLease) {
-            unsettledOwn -= units;
+        unsettled[slot] -= units;
+    }
+
+    /**
+     * Takeover: every unit counted against {@code from} (open or settled in the window) counts
+     * against {@code to} from now on. O(entries in the window); takeovers are rare.
+     */
+    void reattribute(int from, int to) {
+        if (from == to) {
+            return;
+        }
+        settled[to] += settled[from];
+        settled[from] = 0;
+        unsettled[to] += unsettled[from];
+        unsettled[from] = 0;
+        for (int i = head; i < tail; i++) {
+            if (slotOf[i] == from) {
+                slotOf[i] = (byte) to;
+            }
         }
     }
 
     /** Puts a settled lease into the window at {@code time}; dropped if it is already out. */
-    void charge(long time, long units, boolean ownLease) {
+    void charge(long time, long units, int slot) {
         if (time <= horizon || units <= 0) {
             return;
         }
@@ -117,17 +153,15 @@ final class SlidingWindow {
         while (i > head && times[i - 1] > time) {
             times[i] = times[i - 1];
             amounts[i] = amounts[i - 1];
-            own[i] = own[i - 1];
+            slotOf[i] = slotOf[i - 1];
             i--;
         }
         times[i] = time;
         amounts[i] = units;
-        own[i] = ownLease;
+        slotOf[i] = (byte) slot;
         tail++;
         settledAll += units;
-        if (ownLease) {
-            settledOwn += units;
-        }
+        settled[slot] += units;
     }
 
     private void makeRoom() {
@@ -135,13 +169,13 @@ final class SlidingWindow {
         int capacity = size * 2 < times.length ? times.length : times.length * 2;
         long[] t = new long[capacity];
         long[] a = new long[capacity];
-        boolean[] o = new boolean[capacity];
+        byte[] o = new byte[capacity];
         System.arraycopy(times, head, t, 0, size);
         System.arraycopy(amounts, head, a, 0, size);
-        System.arraycopy(own, head, o, 0, size);
+        System.arraycopy(slotOf, head, o, 0, size);
         times = t;
         amounts = a;
-        own = o;
+        slotOf = o;
         head = 0;
         tail = size;
     }
@@ -150,8 +184,14 @@ final class SlidingWindow {
         return settledAll + unsettledAll;
     }
 
+    /** Units counted against this hub's budget (its own leases and those it took over). */
     long usedOwn() {
-        return settledOwn + unsettledOwn;
+        return settled[ownSlot] + unsettled[ownSlot];
+    }
+
+    /** Units counted against the budget of the hub in {@code slot}. */
+    long usedBy(int slot) {
+        return settled[slot] + unsettled[slot];
     }
 
     long budget() {
@@ -192,7 +232,7 @@ final class SlidingWindow {
         if (need <= 0) {
             return 0;
         }
-        if (need > settledOwn) {
+        if (need > settled[ownSlot]) {
             return -1;
         }
         if (zone != null) {
@@ -201,7 +241,7 @@ final class SlidingWindow {
         }
         long freed = 0;
         for (int i = head; i < tail; i++) {
-            if (own[i]) {
+            if (slotOf[i] == ownSlot) {
                 freed += amounts[i];
                 if (freed >= need) {
                     return Math.max(1, times[i] + perMillis + marginMillis - now);

@@ -83,7 +83,7 @@ final class Views {
             var spec = w.spec;
             out.add(new LimitView(spec.kind(), spec.capacity(), spec.per(),
                     spec.calendarDayZone() == null ? null : spec.calendarDayZone().getId(), w.usedAll(), w.budget(),
-                    Math.max(0, w.budget() - w.usedOwn()), w.resetAt(now)));
+                    Math.max(0, w.budget() - w.usedOwn()), w.resetAt(now), w.usedOwn()));
         }
         return List.copyOf(out);
     }

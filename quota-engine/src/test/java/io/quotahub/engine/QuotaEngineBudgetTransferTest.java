@@ -113,8 +113,8 @@ class QuotaEngineBudgetTransferTest {
         Map<LimitRef, Long> first = main.giveAway("t1", "edge", Map.of(POOL, 2L));
         assertThat(main.giveAway("t1", "edge", Map.of(POOL, 2L))).isEqualTo(first);
         assertThat(row(main, POOL).budgetByHub()).containsEntry("main", 3L);
-        edge.applyTransfer("e1", "edge", "main", Map.of(POOL, 1L));
-        assertThatThrownBy(() -> edge.giveAway("e1", "main", Map.of(POOL, 1L))).isInstanceOf(IllegalArgumentException.class);
+        edge.applyTransfer("m1", "main", "edge", Map.of(POOL, 1L));
+        assertThatThrownBy(() -> edge.giveAway("m1", "main", Map.of(POOL, 1L))).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
@@ -201,7 +201,9 @@ class QuotaEngineBudgetTransferTest {
         main.giveAway("t1", "edge", Map.of(POOL, 1L));
         main.applyTransferApplied("t1", "main", "edge", Map.of(POOL, 1L));
         assertThat(main.revertTransfer("t1")).isFalse();
-        assertThat(row(main, POOL).budgetByHub()).containsEntry("main", 5L).containsEntry("edge", 5L);
+        // e1 still in flight (1), t1 received by edge
+        assertThat(row(main, POOL).budgetByHub()).containsEntry("main", 4L).containsEntry("edge", 5L);
+        assertThat(row(main, POOL).inFlight()).isEqualTo(1);
     }
 
     @Test

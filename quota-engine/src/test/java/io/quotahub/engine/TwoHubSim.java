@@ -1,0 +1,364 @@
+package io.quotahub.engine;
+
+import io.quotahub.engine.view.BudgetView;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Two hubs ("main", "edge") running the budget protocol of DESIGN.md in memory: each with its
+ * engine and its own ledger, folding the peer's ledger with random delay (in order, causally).
+ * Random steps: grants, settles, expiries, give-aways (Transfer), receipts (TransferApplied),
+ * takeovers of a hub whose whole ledger the survivor has read (a fence), and rejoins of a taken
+ * over hub after it has read the survivor's whole ledger. Records every lease's presence for the
+ * provider-side check, and checks I1/I2 on every live engine after every step.
+ */
+final class TwoHubSim {
+
+    static final List<String> HUBS = List.of("main", "edge");
+
+    /** A ledger event; {@code peerSeen} = how many of the peer's events its writer had folded (causal link). */
+    sealed interface Ev permits Grant, Settle, Transfer, Applied, Takeover {
+        String writer();
+
+        int peerSeen();
+    }
+
+    record Grant(String writer, int peerSeen, Lease lease) implements Ev {
+    }
+
+    record Settle(String writer, int peerSeen, Settlement settlement) implements Ev {
+    }
+
+    record Transfer(String writer, int peerSeen, String id, String to, Map<LimitRef, Long> units) implements Ev {
+    }
+
+    record Applied(String writer, int peerSeen, String id, String from, Map<LimitRef, Long> units) implements Ev {
+    }
+
+    record Takeover(String writer, int peerSeen, String from, Map<LimitRef, Long> units) implements Ev {
+    }
+
+    /** The fold of one event, as a hub (or a replay) does it. */
+    static void fold(QuotaEngine e, Ev ev) {
+        if (ev instanceof Grant g) {
+            e.replayGrant(g.lease());
+        } else if (ev instanceof Settle s) {
+            e.settle(s.settlement());
+        } else if (ev instanceof Transfer t) {
+            e.applyTransfer(t.id(), t.writer(), t.to(), t.units());
+        } else if (ev instanceof Applied a) {
+            e.applyTransferApplied(a.id(), a.from(), a.writer(), a.units());
+        } else if (ev instanceof Takeover t) {
+            e.applyTakeover(t.from(), t.writer(), t.units());
+        }
+    }
+
+    final class Hub {
+        final String id;
+        final QuotaEngine engine;
+        final List<Ev> ledger = new ArrayList<>();
+        final Set<String> received = new HashSet<>();
+        int seen;
+        boolean dead;
+
+        Hub(String id, QuotaEngine engine) {
+            this.id = id;
+            this.engine = engine;
+        }
+
+        Hub peer() {
+            return hubs.get(id.equals("main") ? "edge" : "main");
+        }
+
+        void write(Ev ev) {
+            ledger.add(ev);
+        }
+
+        /** Folds the next event of the peer's ledger; false if there is none. */
+        boolean deliverOne() {
+            Hub p = peer();
+            if (seen >= p.ledger.size()) {
+                return false;
+            }
+            fold(engine, p.ledger.get(seen++));
+            return true;
+        }
+
+        void catchUp() {
+            while (deliverOne()) {
+                // all of it
+            }
+        }
+    }
+
+    final Random rnd;
+    final ManualClock clock;
+    final Map<String, Hub> hubs = new LinkedHashMap<>();
+    final boolean expire;
+    final List<LimitRef> refs;
+    final Map<String, Lease> leases = new HashMap<>();
+    final Map<String, long[]> pendingSettle = new HashMap<>(); // leaseId -> {settleAt, tokensUsed}
+    final Map<String, long[]> ends = new HashMap<>();           // leaseId -> {end, charged}
+    int takeovers;
+    int transfers;
+    int applied;
+    private int nextId;
+
+    /**
+     * @param expire whether hubs expire leases (settles of the rest may then come after a lease's
+     *               expiry, which a hub has already charged: fine for the provider, but the hubs'
+     *               windows then differ, so convergence checks run without expiry)
+     */
+    TwoHubSim(long seed, List<PoolSpec> pools, Map<String, Double> shares, Duration margin, Duration ttl, boolean expire) {
+        this.rnd = new Random(seed);
+        this.clock = new ManualClock(Fixtures.T0);
+        this.expire = expire;
+        for (String h : HUBS) {
+            hubs.put(h, new Hub(h, engine(h, pools, shares, margin, ttl, clock)));
+        }
+        this.refs = hubs.get("main").engine.limitRefs();
+    }
+
+    static QuotaEngine engine(String hub, List<PoolSpec> pools, Map<String, Double> shares, Duration margin, Duration ttl,
+                              ManualClock clock) {
+        return new QuotaEngine(EngineConfig.builder(hub).pools(pools).budgetShares(shares).settleMargin(margin)
+                .leaseTtl(ttl).build(), clock, EngineListener.NONE);
+    }
+
+    Hub hub(String id) {
+        return hubs.get(id);
+    }
+
+    private Hub randomLive() {
+        List<Hub> live = hubs.values().stream().filter(h -> !h.dead).toList();
+        return live.get(rnd.nextInt(live.size()));
+    }
+
+    /** One random step; {@code pool} and the request size are the caller's. */
+    void step(String pool, long tokens) {
+        clock.advance(Duration.ofMillis(rnd.nextInt(4) == 0 ? rnd.nextInt(1500) : rnd.nextInt(120)));
+        settleDue();
+        if (expire) {
+            for (Hub h : hubs.values()) {
+                if (!h.dead) {
+                    for (Settlement s : h.engine.expireDue()) {
+                        ends.putIfAbsent(s.leaseId(), new long[] {s.settledAt().toEpochMilli(), s.tokensUsed()});
+                        pendingSettle.remove(s.leaseId());
+                        if (responsible(leases.get(s.leaseId())) == h) {
+                            h.write(new Settle(h.id, h.seen, s));
+                        }
+                    }
+                }
+            }
+        }
+        for (Hub h : hubs.values()) {
+            if (!h.dead) {
+                int n = rnd.nextInt(3) == 0 ? rnd.nextInt(4) : 0;
+                for (int i = 0; i < n; i++) {
+                    h.deliverOne();
+                }
+            }
+        }
+        int action = rnd.nextInt(100);
+        Hub h = randomLive();
+        if (action < 60) {
+            grant(h, pool, tokens);
+        } else if (action < 75) {
+            giveAway(h);
+        } else if (action < 90) {
+            applyTransfers(h);
+        } else if (action < 93 && takeovers < 3) {
+            takeover(h);
+        } else if (action < 97) {
+            rejoin();
+        }
+        if (rnd.nextInt(10) == 0) {
+            hubs.values().forEach(x -> x.engine.tick());
+        }
+        checkInvariants();
+    }
+
+    /** The hub that settles a lease now: the one that granted it, or the other when that one is dead. */
+    Hub responsible(Lease l) {
+        Hub issuer = hubs.get(l.hubId());
+        return issuer.dead ? issuer.peer() : issuer;
+    }
+
+    private void settleDue() {
+        long now = clock.millis();
+        for (var it = pendingSettle.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            if (e.getValue()[0] > now) {
+                continue;
+            }
+            Lease l = leases.get(e.getKey());
+            Hub h = responsible(l);
+            if (h.engine.openLease(l.leaseId()).isEmpty()) {
+                continue; // its hub has not folded the grant yet (only for a lease of the dead hub: never)
+            }
+            Outcome outcome = rnd.nextInt(10) < 8 ? Outcome.OK : rnd.nextBoolean() ? Outcome.RATE_LIMITED : Outcome.ERROR;
+            Settlement s = new Settlement(l.leaseId(), e.getValue()[1], outcome,
+                    Duration.ofMillis(rnd.nextInt(2) * rnd.nextInt(2000)), clock.instant());
+            if (h.engine.settle(s) == SettleResult.SETTLED) {
+                ends.put(l.leaseId(), new long[] {now, s.tokensUsed()});
+                h.write(new Settle(h.id, h.seen, s));
+            }
+            it.remove();
+        }
+    }
+
+    private void grant(Hub h, String pool, long tokens) {
+        Priority priority = Priority.values()[rnd.nextInt(3)];
+        Decision d = h.engine.acquire(new AcquireRequest(pool, tokens, priority, "a", "r" + (nextId++)));
+        if (d instanceof Decision.Granted g) {
+            Lease l = g.lease();
+            assertThat(leases).as("lease ids are unique").doesNotContainKey(l.leaseId());
+            leases.put(l.leaseId(), l);
+            h.write(new Grant(h.id, h.seen, l));
+            assertOwnUseWithinBudget(h, "after a grant");
+            if (rnd.nextInt(8) != 0) { // the rest stay open (and expire, if hubs expire)
+                long used = tokens == 0 ? 0 : rnd.nextLong(tokens + 1);
+                pendingSettle.put(l.leaseId(), new long[] {clock.millis() + rnd.nextInt(3000), used});
+            }
+        } else {
+            Refusal r = ((Decision.Denied) d).refusal();
+            assertThat(r.retryAfter()).as("%s", r).isPositive();
+        }
+    }
+
+    private void giveAway(Hub h) {
+        Map<LimitRef, Long> want = new HashMap<>();
+        for (LimitRef r : refs) {
+            if (rnd.nextInt(3) == 0) {
+                want.put(r, (long) rnd.nextInt(rnd.nextBoolean() ? 5 : 300));
+            }
+        }
+        String id = h.id + "-t" + (nextId++);
+        Map<String, Long> headroom = headroom(h);
+        Map<LimitRef, Long> moved = h.engine.giveAway(id, h.peer().id, want);
+        for (var m : moved.entrySet()) {
+            assertThat(m.getValue()).as("moved %s", m.getKey()).isPositive()
+                    .isLessThanOrEqualTo(want.get(m.getKey())).isLessThanOrEqualTo(headroom.get(m.getKey().toString()));
+        }
+        if (moved.isEmpty()) {
+            return;
+        }
+        if (rnd.nextInt(10) == 0) { // the append failed
+            assertThat(h.engine.revertTransfer(id)).isTrue();
+            assertThat(headroom(h)).isEqualTo(headroom);
+            return;
+        }
+        transfers++;
+        h.write(new Transfer(h.id, h.seen, id, h.peer().id, moved));
+    }
+
+    private Map<String, Long> headroom(Hub h) {
+        Map<String, Long> out = new HashMap<>();
+        for (BudgetView b : h.engine.budgetTable()) {
+            out.put(b.ref().toString(), b.budgetByHub().get(h.id) - b.usedByHub().get(h.id));
+        }
+        return out;
+    }
+
+    /** The receiver applies, exactly once, every transfer to it it has folded. */
+    private void applyTransfers(Hub h) {
+        Hub p = h.peer();
+        for (int i = 0; i < h.seen; i++) {
+            if (p.ledger.get(i) instanceof Transfer t && t.to().equals(h.id) && h.received.add(t.id())) {
+                h.engine.applyTransferApplied(t.id(), p.id, h.id, t.units());
+                h.write(new Applied(h.id, h.seen, t.id(), p.id, t.units()));
+                applied++;
+            }
+        }
+    }
+
+    /** h fences its (live) peer: reads its whole ledger, takes its budgets, and the peer stops. */
+    private void takeover(Hub h) {
+        Hub p = h.peer();
+        if (p.dead) {
+            return;
+        }
+        h.catchUp();
+        Map<LimitRef, Long> units = h.engine.budgetsOf(p.id);
+        h.engine.applyTakeover(p.id, h.id, units);
+        h.write(new Takeover(h.id, h.seen, p.id, units));
+        p.dead = true;
+        takeovers++;
+        assertOwnUseWithinBudget(h, "after taking over");
+    }
+
+    /** A dead hub restarts: it reads the survivor's whole ledger (incl. the Takeover) before granting again. */
+    void rejoin() {
+        for (Hub h : hubs.values()) {
+            if (h.dead) {
+                h.catchUp();
+                h.dead = false;
+            }
+        }
+    }
+
+    /** Everyone alive, everything delivered. */
+    void quiesce() {
+        rejoin();
+        hubs.values().forEach(Hub::catchUp);
+        hubs.values().forEach(Hub::catchUp);
+    }
+
+    /** I1 on every engine; I2 (used_h <= B_h) on every live hub's own engine for itself. */
+    void checkInvariants() {
+        for (Hub h : hubs.values()) {
+            assertI1(h.engine.budgetTable(), h.id);
+            if (!h.dead) {
+                assertOwnUseWithinBudget(h, "after a step");
+            }
+        }
+    }
+
+    static void assertI1(List<BudgetView> table, String who) {
+        for (BudgetView b : table) {
+            assertThat(b.inFlight()).as("%s %s in flight", who, b.ref()).isNotNegative();
+            assertThat(b.committed()).as("I1 at %s: %s", who, b).isLessThanOrEqualTo(b.capacity());
+            for (long v : b.budgetByHub().values()) {
+                assertThat(v).as("%s: %s", who, b).isNotNegative();
+            }
+        }
+    }
+
+    private void assertOwnUseWithinBudget(Hub h, String when) {
+        for (BudgetView b : h.engine.budgetTable()) {
+            assertThat(b.usedByHub().get(h.id)).as("I2 at %s %s: %s", h.id, when, b)
+                    .isLessThanOrEqualTo(b.budgetByHub().get(h.id));
+        }
+    }
+
+    /** Both ledgers interleaved in a random order that keeps each ledger's order and, if {@code causal}, every causal link. */
+    List<Ev> randomOrder(Random r, boolean causal) {
+        List<Ev> a = hubs.get("main").ledger;
+        List<Ev> b = hubs.get("edge").ledger;
+        List<Ev> out = new ArrayList<>(a.size() + b.size());
+        int i = 0;
+        int j = 0;
+        while (i < a.size() || j < b.size()) {
+            boolean canA = i < a.size() && (!causal || a.get(i).peerSeen() <= j);
+            boolean canB = j < b.size() && (!causal || b.get(j).peerSeen() <= i);
+            if (canA && (!canB || r.nextBoolean())) {
+                out.add(a.get(i++));
+            } else if (canB) {
+                out.add(b.get(j++));
+            } else {
+                throw new AssertionError("no causal order: " + i + "/" + j);
+            }
+        }
+        return out;
+    }
+}

@@ -18,7 +18,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * counts in an interval if it is unsettled at any point of it or settled inside it (the provider
  * may see the call anywhere between grant and settle). Runs with one hub, and with two hubs that
  * split the budgets and either replay each other's ledger at once or never see each other (a
- * network split): together they must still stay within every limit.
+ * network split), and with two hubs that trade budget and take each other over: together they
+ * must still stay within every limit.
  */
 class ProviderGuaranteePropertyTest {
 
@@ -38,6 +39,67 @@ class ProviderGuaranteePropertyTest {
         for (long seed = 1; seed <= 600; seed++) {
             runAndCheck(seed, 2, seed % 2 == 0);
         }
+    }
+
+    /**
+     * Two hubs with delayed replication that move budget to each other at random times
+     * (giveAway, Transfer, TransferApplied; some give-aways reverted), and take each other over at
+     * random times (a fence: the survivor has read the dead hub's whole ledger; the dead hub
+     * rejoins later), see {@link TwoHubSim}: the provider still never sees more than a limit.
+     */
+    @Test
+    void twoHubsThatTradeBudgetAndTakeEachOtherOverStayWithinEveryLimit() {
+        int transfers = 0;
+        int takeovers = 0;
+        for (long seed = 1; seed <= 600; seed++) {
+            Random rnd = new Random(seed * 31 + 7);
+            List<KeySpec> keys = randomKeys(rnd);
+            List<LimitSpec> poolLimits = randomPoolLimits(rnd);
+            PoolSpec pool = new PoolSpec("p", keys, poolLimits, rnd.nextInt(3) == 0 ? 2 + rnd.nextInt(4) : 0,
+                    Preset.values()[rnd.nextInt(Preset.values().length)]);
+            int share = rnd.nextInt(11);
+            Map<String, Double> shares = Map.of("main", share / 10.0, "edge", (10 - share) / 10.0);
+            TwoHubSim sim = new TwoHubSim(seed, List.of(pool), shares, Duration.ofMillis(rnd.nextInt(300)),
+                    Duration.ofMillis(500 + rnd.nextInt(4000)), true);
+            int steps = 150 + rnd.nextInt(250);
+            for (int step = 0; step < steps; step++) {
+                sim.step("p", rnd.nextInt(5) == 0 ? 0 : rnd.nextInt(60));
+            }
+            transfers += sim.transfers;
+            takeovers += sim.takeovers;
+            List<Call> calls = new ArrayList<>();
+            for (Lease l : sim.leases.values()) {
+                long[] end = sim.ends.getOrDefault(l.leaseId(), new long[] {l.expiresAt().toEpochMilli(), l.tokens()});
+                calls.add(new Call(l.keyId(), l.grantedAt().toEpochMilli(), end[0], end[1]));
+            }
+            String context = "seed " + seed + " (trading, takeovers) pool " + pool;
+            for (KeySpec k : keys) {
+                List<Call> ofKey = calls.stream().filter(c -> c.key().equals(k.id())).toList();
+                for (LimitSpec limit : k.limits()) {
+                    assertWithinLimit(ofKey, limit, context + " key " + k.id());
+                }
+            }
+            for (LimitSpec limit : poolLimits) {
+                assertWithinLimit(calls, limit, context + " pool limit");
+            }
+        }
+        assertThat(transfers).as("transfers happened").isGreaterThan(1000);
+        assertThat(takeovers).as("takeovers happened").isGreaterThan(300);
+    }
+
+    private static List<KeySpec> randomKeys(Random rnd) {
+        List<KeySpec> keys = new ArrayList<>();
+        int keyCount = 1 + rnd.nextInt(3);
+        for (int i = 0; i < keyCount; i++) {
+            keys.add(new KeySpec("k" + i, randomLimits(rnd), rnd.nextInt(3) == 0 ? 1 + rnd.nextInt(4) : 0));
+        }
+        return keys;
+    }
+
+    private static List<LimitSpec> randomPoolLimits(Random rnd) {
+        return rnd.nextBoolean() ? List.of() : List.of(rnd.nextBoolean()
+                ? LimitSpec.requests(3 + rnd.nextInt(8), Duration.ofMillis(1000 + rnd.nextInt(4000)))
+                : LimitSpec.tokens(100 + rnd.nextInt(200), Duration.ofSeconds(3)));
     }
 
     private static void runAndCheck(long seed, int hubs, boolean synced) {

@@ -12,6 +12,12 @@ import io.quotahub.hub.config.PoolsConfig;
 import io.quotahub.hub.ledger.JetStreamLedger;
 import io.quotahub.hub.ledger.Ledger;
 import io.quotahub.hub.ledger.LedgerFold;
+import io.quotahub.hub.ledger.PeerFeed;
+import io.quotahub.hub.ledger.StoredBatch;
+import io.quotahub.hub.replication.NatsPeerLink;
+import io.quotahub.hub.replication.PeerConnection;
+import io.quotahub.hub.replication.Replication;
+import io.quotahub.hub.replication.ReplicationSettings;
 import io.quotahub.hub.service.AcquireOutcome;
 import io.quotahub.hub.service.AcquireService;
 import io.quotahub.hub.service.AgentRegistry;
@@ -29,6 +35,8 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -60,6 +68,9 @@ public class HubRuntime implements AutoCloseable {
     private volatile Connection connection;
     private volatile Ledger ledger;
     private volatile NatsApi api;
+    private volatile Replication replication;
+    private volatile PeerConnection peerConnection;
+    private final Clock clock;
     private volatile boolean closed;
     private volatile String startupProblem = "starting";
 
@@ -74,6 +85,7 @@ public class HubRuntime implements AutoCloseable {
         this.acquire = acquire;
         this.settle = settle;
         this.registry = registry;
+        this.clock = clock;
         this.agents = new AgentRegistry(clock, settings.agentDeadAfter());
         Thread starter = new Thread(this::startUp, "qh-hub-startup");
         starter.setDaemon(true);
@@ -84,24 +96,35 @@ public class HubRuntime implements AutoCloseable {
         while (!closed) {
             try {
                 connection = connection != null ? connection : connect();
-                Ledger opened = new JetStreamLedger(connection, settings.hubId(), settings.ledgerTimeout());
-                long t0 = System.nanoTime();
-                Ledger.ReplayResult replay = opened.replay(new LedgerFold(engine, lease -> requests.remember(
+                JetStreamLedger opened = new JetStreamLedger(connection, settings.hubId(), settings.ledgerTimeout());
+                LedgerFold fold = new LedgerFold(settings.hubId(), engine, lease -> requests.remember(
                         lease.agentId(), lease.requestId(),
                         new AcquireOutcome.Granted(lease, pools.secrets().get(new KeyRef(lease.pool(), lease.keyId()))),
-                        lease.grantedAt().toEpochMilli())));
+                        lease.grantedAt().toEpochMilli()));
+                long t0 = System.nanoTime();
+                Ledger.ReplayResult replay;
+                if (settings.hasPeer()) {
+                    replay = startWithPeer(opened, fold);
+                } else {
+                    replay = opened.replay(fold::applyOwn, () -> 0);
+                }
                 ledger = opened;
                 hubLedger.open(opened);
                 NatsApi natsApi = new NatsApi(connection, acquire, settle, agents, settings.hubId(), registry);
                 natsApi.start();
                 api = natsApi;
-                scheduler.scheduleAtFixedRate(new LeaseReaper(engine, hubLedger, requests, settings.hubId()), 250, 250, TimeUnit.MILLISECONDS);
-                scheduler.scheduleAtFixedRate(this::announce, 0, 1, TimeUnit.SECONDS);
+                scheduler.scheduleAtFixedRate(new LeaseReaper(engine, hubLedger, requests, settings.hubId(), this::mayExpire),
+                        250, 250, TimeUnit.MILLISECONDS);
+                scheduler.scheduleAtFixedRate(this::announce, 0, 250, TimeUnit.MILLISECONDS);
                 scheduler.scheduleAtFixedRate(() -> agents.reclaimDead(engine, opened, settings.hubId()), 1, 1, TimeUnit.SECONDS);
-                startupProblem = replay.fenced() ? "fenced by the peer hub" : null;
-                LOG.info("QuotaHub hub {} ready: replayed {} ledger events in {} ms, pools {}{}", settings.hubId(), replay.events(),
+                if (replication != null) {
+                    scheduler.scheduleAtFixedRate(this::replicationTick, 250, 250, TimeUnit.MILLISECONDS);
+                }
+                startupProblem = null;
+                LOG.info("QuotaHub hub {} ready: replayed {} ledger events in {} ms, pools {}{}{}", settings.hubId(), replay.events(),
                         (System.nanoTime() - t0) / 1_000_000, pools.pools().stream().map(p -> p.name() + "(" + p.keys().size() + " keys)").toList(),
-                        replay.fenced() ? " — FENCED: this hub grants nothing" : "");
+                        settings.hasPeer() ? ", peer " + settings.peerId() : "",
+                        opened.fenced() ? " — FENCED by the peer: grants resume once its takeover is folded" : "");
                 return;
             } catch (Exception e) {
                 startupProblem = "waiting for NATS at " + settings.natsUrl() + ": " + e.getMessage();
@@ -109,6 +132,39 @@ public class HubRuntime implements AutoCloseable {
                 sleep(1000);
             }
         }
+    }
+
+    private Ledger.ReplayResult startWithPeer(JetStreamLedger opened, LedgerFold fold) throws Exception {
+        PeerFeed feed = new PeerFeed(connection, settings.peerId(), settings.peerJetStreamDomain());
+        NatsPeerLink link = new NatsPeerLink(connection, settings.hubId(), settings.peerId(), settings.peerJetStreamDomain(), clock);
+        ReplicationSettings protocol = new ReplicationSettings(ReplicationSettings.ofDefaults().suspectAfter(),
+                settings.takeoverAfter(), settings.rebalanceFloor(), settings.budgetShares().get(settings.hubId()));
+        Replication r = new Replication(settings.hubId(), settings.peerId(), engine, opened, fold, link, clock, protocol);
+        List<StoredBatch> own = new ArrayList<>();
+        Ledger.ReplayResult replay = opened.replay(own::add, r::peerCursor);
+        PeerConnection peer = new PeerConnection(connection, r, feed, settings.peerId());
+        peer.start(own);
+        peerConnection = peer;
+        replication = r;
+        return replay;
+    }
+
+    private void replicationTick() {
+        try {
+            replication.tick();
+        } catch (RuntimeException e) {
+            LOG.warn("replication tick failed: {}", e.toString());
+        }
+    }
+
+    /** A hub expires its own leases, and its peer's once it took the peer over. */
+    private boolean mayExpire(String leaseHubId) {
+        return leaseHubId.equals(settings.hubId()) || replication != null && replication.ownsPeerLeases();
+    }
+
+    /** The two-hub protocol, or null for a single hub (or before start-up finished). */
+    public Replication replication() {
+        return replication;
     }
 
     private Connection connect() throws Exception {
@@ -134,7 +190,7 @@ public class HubRuntime implements AutoCloseable {
         if (c != null && c.getStatus() == Connection.Status.CONNECTED) {
             c.publish(Subjects.HUBS, HubAnnouncement.newBuilder()
                     .setHubId(settings.hubId())
-                    .setSentAtEpochMs(System.currentTimeMillis())
+                    .setSentAtEpochMs(clock.millis())
                     .setReady(ready())
                     .build().toByteArray());
         }
@@ -178,6 +234,9 @@ public class HubRuntime implements AutoCloseable {
         scheduler.shutdownNow();
         if (api != null) {
             api.close();
+        }
+        if (peerConnection != null) {
+            peerConnection.close();
         }
         if (ledger != null) {
             ledger.close();

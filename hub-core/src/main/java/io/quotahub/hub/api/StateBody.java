@@ -7,6 +7,7 @@ import io.quotahub.engine.view.KeyView;
 import io.quotahub.engine.view.LimitView;
 import io.quotahub.engine.view.PoolView;
 import io.quotahub.engine.view.ThermalView;
+import io.quotahub.hub.replication.PeerView;
 
 import java.time.Instant;
 import java.util.List;
@@ -17,8 +18,13 @@ import java.util.Map;
  * hub's budget, thermal state, circuit and health. Key ids only — never a secret.
  */
 @Serdeable
-public record StateBody(String hubId, boolean ready, @Nullable String notReadyReason, String at, Thermal thermal,
-                        int openLeases, List<Pool> pools, Map<String, String> agents) {
+public record StateBody(String hubId, boolean ready, @Nullable String notReadyReason, String at, @Nullable Peer peer,
+                        Thermal thermal, int openLeases, List<Pool> pools, Map<String, String> agents) {
+
+    /** The other hub: status one of CONNECTED, SUSPECT, PARTITIONED, FENCED, DEAD. */
+    @Serdeable
+    public record Peer(String hubId, String status, long replicationLagMs, long lastSeenMs, long appliedSeq) {
+    }
 
     @Serdeable
     public record Pool(String name, String preset, List<Limit> limits, Thermal thermal, int inFlight, int maxConcurrent,
@@ -42,8 +48,10 @@ public record StateBody(String hubId, boolean ready, @Nullable String notReadyRe
                           double recoveryProgress, long throttleEvents) {
     }
 
-    static StateBody of(EngineView view, boolean ready, String notReadyReason, Map<String, String> agents) {
-        return new StateBody(view.hubId(), ready, notReadyReason, view.at().toString(), thermal(view.thermal()),
+    static StateBody of(EngineView view, boolean ready, String notReadyReason, PeerView peer, Map<String, String> agents) {
+        Peer peerBody = peer == null ? null : new Peer(peer.hubId(), peer.status().name(), peer.replicationLagMs(),
+                peer.lastSeenMs(), peer.appliedSeq());
+        return new StateBody(view.hubId(), ready, notReadyReason, view.at().toString(), peerBody, thermal(view.thermal()),
                 view.openLeases(), view.pools().stream().map(StateBody::pool).toList(), agents);
     }
 

@@ -24,6 +24,8 @@ public class StateController {
     public StateBody state() {
         Map<String, String> agents = new TreeMap<>();
         runtime.agents().all().forEach((id, health) -> agents.put(id, health.name()));
-        return StateBody.of(engine.view(), runtime.ready(), runtime.notReadyReason(), agents);
+        var replication = runtime.replication();
+        return StateBody.of(engine.view(), runtime.ready(), runtime.notReadyReason(),
+                replication == null ? null : replication.view(), agents);
     }
 }

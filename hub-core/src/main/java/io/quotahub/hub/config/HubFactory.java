@@ -43,6 +43,7 @@ public class HubFactory {
                 .pools(pools.pools())
                 .leaseTtl(settings.leaseTtl())
                 .settleMargin(settings.settleMargin())
+                .budgetShares(settings.budgetShares())
                 .build();
         return new QuotaEngine(config, clock, listener);
     }

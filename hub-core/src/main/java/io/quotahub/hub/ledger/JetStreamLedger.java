@@ -29,6 +29,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * The hub's ledger as a JetStream stream {@code QH_LEDGER_<hub>} (file storage), written only
@@ -64,10 +65,14 @@ public final class JetStreamLedger implements Ledger {
     private volatile boolean fenced;
     private volatile boolean needsResync;
     private volatile boolean closed;
-    private long lastSequence; // writer thread only, after open()
+    private volatile FenceListener fenceListener = seq -> { };
+    private LongSupplier peerCursor = () -> 0;
+    private long lastSequence; // writer thread only, after replay()
+    private long lastEventsSequence; // last sequence on the events subject: differs from lastSequence after a fence
+    private long knownFenceSeq; // writer thread only, after replay()
     private long batchCounter;
 
-    private record Pending(LedgerEvent event, CompletableFuture<Void> done) {
+    private record Pending(LedgerEvent event, CompletableFuture<Long> done) {
     }
 
     public JetStreamLedger(Connection connection, String hubId, Duration ackTimeout) throws IOException {
@@ -103,48 +108,69 @@ public final class JetStreamLedger implements Ledger {
     }
 
     @Override
-    public ReplayResult replay(Consumer<LedgerEvent> sink) {
+    public ReplayResult replay(Consumer<StoredBatch> sink, LongSupplier cursor) {
         if (writer.isAlive()) {
             throw new IllegalStateException("replay must happen before the first append");
         }
+        long batches = 0;
         long events = 0;
-        boolean fenceSeen = false;
+        long fenceSeq = 0;
         try {
             long last = lastStoredSequence();
-            if (last > 0) {
-                JetStreamSubscription sub = js.subscribe(Subjects.ledgerSubjects(hubIdOf(stream)),
-                        PushSubscribeOptions.builder().stream(stream).ordered(true).build());
-                try {
-                    long seq = 0;
-                    while (seq < last) {
-                        Message msg = sub.nextMessage(Duration.ofSeconds(10));
-                        if (msg == null) {
-                            throw new LedgerUnavailableException("ledger replay stalled at sequence " + seq + " of " + last, null);
-                        }
-                        seq = msg.metaData().streamSequence();
-                        if (msg.getSubject().equals(fenceSubject)) {
-                            fenceSeen = true;
-                            continue;
-                        }
-                        for (LedgerEvent event : LedgerBatch.parseFrom(msg.getData()).getEventsList()) {
-                            sink.accept(event);
-                            events++;
-                        }
-                    }
-                } finally {
-                    sub.unsubscribe();
+            for (StoredBatch batch : readAll(js, stream, Subjects.ledgerSubjects(hubIdOf(stream)), last)) {
+                sink.accept(batch);
+                batches++;
+                events += batch.events().size();
+                if (batch.isFence()) {
+                    fenceSeq = batch.seq();
+                } else {
+                    lastEventsSequence = batch.seq();
                 }
             }
             lastSequence = last;
         } catch (IOException | JetStreamApiException e) {
             throw new LedgerUnavailableException("cannot replay ledger " + stream + ": " + e.getMessage(), e);
+        }
+        knownFenceSeq = fenceSeq;
+        fenced = fenceSeq > 0;
+        peerCursor = cursor;
+        writer.start();
+        return new ReplayResult(batches, events, lastSequence, fenceSeq);
+    }
+
+    /**
+     * Reads messages 1..{@code last} of a ledger stream (own or a peer copy) with an ordered
+     * consumer. Fence messages come as batches holding one Fence event.
+     */
+    static List<StoredBatch> readAll(JetStream js, String stream, String subjects, long last) throws IOException, JetStreamApiException {
+        List<StoredBatch> batches = new ArrayList<>();
+        if (last <= 0) {
+            return batches;
+        }
+        JetStreamSubscription sub = js.subscribe(subjects, PushSubscribeOptions.builder().stream(stream).ordered(true).build());
+        try {
+            long seq = 0;
+            while (seq < last) {
+                Message msg = sub.nextMessage(Duration.ofSeconds(10));
+                if (msg == null) {
+                    throw new LedgerUnavailableException("reading " + stream + " stalled at sequence " + seq + " of " + last, null);
+                }
+                seq = msg.metaData().streamSequence();
+                batches.add(toBatch(seq, msg));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new LedgerUnavailableException("interrupted while replaying " + stream, e);
+            throw new LedgerUnavailableException("interrupted while reading " + stream, e);
+        } finally {
+            sub.unsubscribe();
         }
-        fenced = fenceSeen;
-        writer.start();
-        return new ReplayResult(events, fenceSeen);
+        return batches;
+    }
+
+    /** One stored message as a batch (the peer's fence included). */
+    public static StoredBatch toBatch(long seq, Message msg) {
+        LedgerBatch batch = parse(msg);
+        return new StoredBatch(seq, batch.getPeerSeq(), batch.getEventsList());
     }
 
     private static String hubIdOf(String stream) {
@@ -157,7 +183,7 @@ public final class JetStreamLedger implements Ledger {
     }
 
     @Override
-    public CompletableFuture<Void> append(LedgerEvent event) {
+    public CompletableFuture<Long> append(LedgerEvent event) {
         if (fenced) {
             return CompletableFuture.failedFuture(new LedgerFencedException("ledger " + stream + " is fenced by the peer hub"));
         }
@@ -181,6 +207,16 @@ public final class JetStreamLedger implements Ledger {
         return fenced;
     }
 
+    @Override
+    public void resume() {
+        fenced = false;
+    }
+
+    @Override
+    public void onFence(FenceListener listener) {
+        this.fenceListener = listener;
+    }
+
     private void writeLoop() {
         List<Pending> batch = new ArrayList<>(MAX_BATCH_EVENTS);
         while (!closed) {
@@ -200,6 +236,7 @@ public final class JetStreamLedger implements Ledger {
                 if (fenced) {
                     inFlight.release();
                     failAll(batch, new LedgerFencedException("ledger " + stream + " is fenced by the peer hub"));
+                    needsResync = true; // after resume(), re-read the tail before writing
                 } else {
                     publish(List.copyOf(batch));
                 }
@@ -219,15 +256,17 @@ public final class JetStreamLedger implements Ledger {
     }
 
     private void publish(List<Pending> batch) {
-        LedgerBatch.Builder message = LedgerBatch.newBuilder();
+        LedgerBatch.Builder message = LedgerBatch.newBuilder().setPeerSeq(peerCursor.getAsLong());
         for (Pending p : batch) {
             message.addEvents(p.event);
         }
         long expected = lastSequence;
+        long expectedOnSubject = lastEventsSequence;
         lastSequence++;
+        lastEventsSequence = lastSequence;
         PublishOptions options = PublishOptions.builder()
                 .expectedLastSequence(expected)
-                .expectedLastSubjectSequence(expected)
+                .expectedLastSubjectSequence(expectedOnSubject)
                 .messageId(msgIdPrefix + (++batchCounter))
                 .build();
         CompletableFuture<PublishAck> ack;
@@ -239,7 +278,7 @@ public final class JetStreamLedger implements Ledger {
         ack.orTimeout(ackTimeout.toMillis(), TimeUnit.MILLISECONDS).whenComplete((a, error) -> {
             inFlight.release();
             if (error == null) {
-                batch.forEach(p -> p.done.complete(null));
+                batch.forEach(p -> p.done.complete(a.getSeqno()));
             } else {
                 onFailedAppend(batch, error);
             }
@@ -261,11 +300,16 @@ public final class JetStreamLedger implements Ledger {
         try {
             while (!closed) {
                 try {
-                    if (fenceStored()) {
+                    long fenceSeq = lastFenceSeq();
+                    if (fenceSeq > knownFenceSeq) {
+                        knownFenceSeq = fenceSeq;
                         fenced = true;
-                        LOG.error("ledger {} is fenced by the peer hub: this hub grants nothing more", stream);
+                        LOG.error("ledger {} was fenced by the peer hub at sequence {}: granting stops until the takeover is folded",
+                                stream, fenceSeq);
+                        fenceListener.fenced(fenceSeq);
                     }
                     lastSequence = lastStoredSequence();
+                    lastEventsSequence = lastSequenceOn(eventsSubject);
                     needsResync = false;
                     LOG.info("ledger {} resynced at sequence {}", stream, lastSequence);
                     return;
@@ -279,13 +323,17 @@ public final class JetStreamLedger implements Ledger {
         }
     }
 
-    private boolean fenceStored() throws IOException, JetStreamApiException {
+    /** Sequence of the newest fence in the stream, 0 if none. */
+    private long lastFenceSeq() throws IOException, JetStreamApiException {
+        return lastSequenceOn(fenceSubject);
+    }
+
+    private long lastSequenceOn(String subject) throws IOException, JetStreamApiException {
         try {
-            jsm.getLastMessage(stream, fenceSubject);
-            return true;
+            return jsm.getLastMessage(stream, subject).getSeq();
         } catch (JetStreamApiException e) {
             if (e.getErrorCode() == 404) {
-                return false;
+                return 0;
             }
             throw e;
         }

@@ -4,30 +4,49 @@ import io.quotahub.proto.LedgerEvent;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
- * A hub's own append-only ledger. This hub is its single writer; everything the hub knows is a
- * fold of it (DESIGN.md "State = fold").
+ * A hub's own append-only ledger. This hub is its single writer (the peer writes only a fence);
+ * everything the hub knows is a fold of it and of the peer's ledger (DESIGN.md "State = fold").
  */
 public interface Ledger extends AutoCloseable {
 
     /**
-     * Appends one event. The future completes when the event is durable, in append order;
-     * it fails with {@link LedgerFencedException} once the ledger is fenced, or with
-     * {@link LedgerUnavailableException} when the store could not confirm the append.
+     * Appends one event. The future completes with the sequence of the stored message when the
+     * event is durable, in append order; it fails with {@link LedgerFencedException} while the
+     * ledger is fenced, or with {@link LedgerUnavailableException} when the store could not
+     * confirm the append.
      */
-    CompletableFuture<Void> append(LedgerEvent event);
+    CompletableFuture<Long> append(LedgerEvent event);
 
-    /** Reads every stored event from the start, in order, and tells whether a fence was found. */
-    ReplayResult replay(Consumer<LedgerEvent> sink);
+    /**
+     * Reads every stored message from the start, in order, then starts accepting appends.
+     * Each appended batch is stamped with {@code peerCursor}'s value at the time it is written.
+     */
+    ReplayResult replay(Consumer<StoredBatch> sink, LongSupplier peerCursor);
 
-    /** True once an append found the ledger fenced: this hub must grant nothing more. */
+    /** True while a fence written by the peer blocks this hub's appends. */
     boolean fenced();
+
+    /**
+     * Lifts the fence after the hub has folded the peer's takeover: appends are accepted again,
+     * after the fence (the hub rejoins with the budgets the fold gave it).
+     */
+    void resume();
+
+    /** Told once per fence the ledger discovers (its sequence), while serving or replaying. */
+    void onFence(FenceListener listener);
 
     @Override
     void close();
 
-    /** What a replay found. */
-    record ReplayResult(long events, boolean fenced) {
+    /** What a replay found. @param fenceSeq sequence of the last fence found, 0 if none */
+    record ReplayResult(long batches, long events, long lastSeq, long fenceSeq) {
+    }
+
+    /** Hears about fences written by the peer. */
+    interface FenceListener {
+        void fenced(long fenceSeq);
     }
 }

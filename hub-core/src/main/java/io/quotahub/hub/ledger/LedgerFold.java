@@ -1,30 +1,63 @@
 package io.quotahub.hub.ledger;
 
 import io.quotahub.engine.Lease;
+import io.quotahub.engine.LimitRef;
 import io.quotahub.engine.Outcome;
 import io.quotahub.engine.QuotaEngine;
 import io.quotahub.engine.Settlement;
+import io.quotahub.proto.BudgetUnits;
 import io.quotahub.proto.LedgerEvent;
+import io.quotahub.proto.Takeover;
+import io.quotahub.proto.Transfer;
 
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * Applies ledger events to the engine: the "fold" that rebuilds a hub's state on restart
- * (DESIGN.md "State = fold"). Events the engine has already seen change nothing.
+ * Applies ledger batches — this hub's own and the peer's — to the engine: the fold that rebuilds
+ * a hub's state on restart and keeps it current while serving (DESIGN.md "State = fold").
+ * Events the engine has already seen change nothing. Besides the engine it remembers what the
+ * replication protocol needs to know of the fold: the peer's transfers to this hub not yet
+ * applied, and fences and takeovers.
  */
-public final class LedgerFold implements Consumer<LedgerEvent> {
+public final class LedgerFold {
 
+    private final String hubId;
     private final QuotaEngine engine;
     private final Consumer<Lease> onGrant;
+    private final Map<String, Transfer> unappliedTransfersToMe = new LinkedHashMap<>();
+    private final Map<String, Boolean> appliedTransfers = new HashMap<>();
+    private long ownFenceSeq;
+    private long takenOverThroughFence;
 
-    /** @param onGrant told of every replayed grant (e.g. to answer retried request ids) */
-    public LedgerFold(QuotaEngine engine, Consumer<Lease> onGrant) {
+    /** @param onGrant told of every folded grant (e.g. to answer retried request ids) */
+    public LedgerFold(String hubId, QuotaEngine engine, Consumer<Lease> onGrant) {
+        this.hubId = hubId;
         this.engine = engine;
         this.onGrant = onGrant;
     }
 
-    @Override
-    public void accept(LedgerEvent event) {
+    /** Folds a batch of this hub's own ledger (including a fence the peer wrote into it). */
+    public synchronized void applyOwn(StoredBatch batch) {
+        if (batch.isFence()) {
+            ownFenceSeq = Math.max(ownFenceSeq, batch.seq());
+            return;
+        }
+        batch.events().forEach(this::apply);
+    }
+
+    /** Folds a batch of the peer's ledger (a fence this hub wrote into it changes nothing here). */
+    public synchronized void applyPeer(StoredBatch batch) {
+        if (!batch.isFence()) {
+            batch.events().forEach(this::apply);
+        }
+    }
+
+    /** Folds one event written by either hub. */
+    public synchronized void apply(LedgerEvent event) {
         switch (event.getEventCase()) {
             case GRANT -> {
                 Lease lease = LedgerEvents.lease(event);
@@ -37,9 +70,66 @@ public final class LedgerFold implements Consumer<LedgerEvent> {
                 long estimate = engine.openLease(expired.leaseId()).map(Lease::tokens).orElse(0L);
                 engine.settle(new Settlement(expired.leaseId(), estimate, Outcome.EXPIRED, expired.retryAfter(), expired.settledAt()));
             }
+            case TRANSFER -> {
+                Transfer t = event.getTransfer();
+                engine.applyTransfer(t.getTransferId(), event.getHubId(), t.getToHub(), units(t.getUnitsList()));
+                if (t.getToHub().equals(hubId) && !appliedTransfers.containsKey(t.getTransferId())) {
+                    unappliedTransfersToMe.put(t.getTransferId(), t);
+                }
+            }
+            case TRANSFER_APPLIED -> {
+                var a = event.getTransferApplied();
+                engine.applyTransferApplied(a.getTransferId(), a.getFromHub(), event.getHubId(), units(a.getUnitsList()));
+                if (event.getHubId().equals(hubId)) {
+                    appliedTransfers.put(a.getTransferId(), Boolean.TRUE);
+                    unappliedTransfersToMe.remove(a.getTransferId());
+                }
+            }
+            case TAKEOVER -> {
+                Takeover t = event.getTakeover();
+                engine.applyTakeover(t.getPeerHub(), event.getHubId(), units(t.getUnitsList()));
+                if (t.getPeerHub().equals(hubId)) {
+                    takenOverThroughFence = Math.max(takenOverThroughFence, t.getFenceSeq());
+                }
+            }
             default -> {
-                // ConfigApplied and later event types carry nothing the engine folds today.
+                // ConfigApplied and fences carry nothing the engine folds.
             }
         }
+    }
+
+    /** The peer's transfers to this hub that this hub has not applied yet (it must, exactly once). */
+    public synchronized List<Transfer> unappliedTransfersToMe() {
+        return List.copyOf(unappliedTransfersToMe.values());
+    }
+
+    /**
+     * True while this hub's ledger holds a fence whose takeover it has not folded yet: it must
+     * grant nothing until it has (it then rejoins with the budget the takeover left it).
+     */
+    public synchronized boolean awaitingTakeover() {
+        return ownFenceSeq > takenOverThroughFence;
+    }
+
+    public synchronized void ownFenceFound(long fenceSeq) {
+        ownFenceSeq = Math.max(ownFenceSeq, fenceSeq);
+    }
+
+    public static Map<LimitRef, Long> units(List<BudgetUnits> units) {
+        Map<LimitRef, Long> map = new LinkedHashMap<>();
+        for (BudgetUnits u : units) {
+            try {
+                map.merge(LimitRef.parse(u.getLimit()), u.getUnits(), Long::sum);
+            } catch (IllegalArgumentException unknown) {
+                // written by a hub with other pools: the engine would ignore it anyway
+            }
+        }
+        return map;
+    }
+
+    public static List<BudgetUnits> toProto(Map<LimitRef, Long> units) {
+        return units.entrySet().stream()
+                .map(e -> BudgetUnits.newBuilder().setLimit(e.getKey().toString()).setUnits(e.getValue()).build())
+                .toList();
     }
 }

@@ -5,6 +5,7 @@ import io.quotahub.engine.Settlement;
 import io.quotahub.hub.ledger.Ledger;
 import io.quotahub.hub.ledger.LedgerEvents;
 import org.slf4j.Logger;
+import java.util.function.Predicate;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -19,12 +20,22 @@ public final class LeaseReaper implements Runnable {
     private final HubLedger ledger;
     private final RequestIndex requests;
     private final String hubId;
+    private final Predicate<String> mayExpire;
 
-    public LeaseReaper(QuotaEngine engine, HubLedger ledger, RequestIndex requests, String hubId) {
+    /** @param mayExpire whether this hub records the expiry of a lease granted by the given hub */
+    public LeaseReaper(QuotaEngine engine, HubLedger ledger, RequestIndex requests, String hubId, Predicate<String> mayExpire) {
         this.engine = engine;
         this.ledger = ledger;
         this.requests = requests;
         this.hubId = hubId;
+        this.mayExpire = mayExpire;
+    }
+
+    /** The hub that granted a lease: lease ids are {@code <hub>-<epoch>-<n>}. */
+    static String hubOf(String leaseId) {
+        int last = leaseId.lastIndexOf('-');
+        int epoch = last > 0 ? leaseId.lastIndexOf('-', last - 1) : -1;
+        return epoch > 0 ? leaseId.substring(0, epoch) : leaseId;
     }
 
     @Override
@@ -33,8 +44,11 @@ public final class LeaseReaper implements Runnable {
             Ledger target = ledger.current();
             if (target != null) {
                 for (Settlement expired : engine.expireDue()) {
-                    // Best effort: if this append is lost, a replay expires the lease at the same time again.
-                    target.append(LedgerEvents.settle(hubId, expired));
+                    // Both hubs expire a lease at the same time; only its owner records it. Best effort:
+                    // if this append is lost, a replay expires the lease at the same time again.
+                    if (mayExpire.test(hubOf(expired.leaseId()))) {
+                        target.append(LedgerEvents.settle(hubId, expired));
+                    }
                 }
             }
             engine.tick();

@@ -5,8 +5,9 @@ class InMemoryLedgerTest extends LedgerContractTest {
     private InMemoryLedger ledger;
 
     @Override
-    Ledger newLedger() {
+    Ledger newLedger(java.util.function.LongSupplier peerCursor) {
         ledger = new InMemoryLedger();
+        ledger.replay(b -> { }, peerCursor);
         return ledger;
     }
 
@@ -17,6 +18,6 @@ class InMemoryLedgerTest extends LedgerContractTest {
 
     @Override
     void fenceFromOutside() {
-        ledger.fence();
+        ledger.fence("edge", ledger.lastSeq());
     }
 }

@@ -3,6 +3,9 @@ package io.quotahub.hub.ledger;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
 import io.nats.client.PublishOptions;
+import io.quotahub.proto.Fence;
+import io.quotahub.proto.LedgerBatch;
+import io.quotahub.proto.LedgerEvent;
 import io.quotahub.proto.Subjects;
 import io.quotahub.testkit.NatsServer;
 import org.junit.jupiter.api.AfterEach;
@@ -52,9 +55,9 @@ class JetStreamLedgerTest extends LedgerContractTest {
     }
 
     @Override
-    Ledger newLedger() {
+    Ledger newLedger(java.util.function.LongSupplier peerCursor) {
         Ledger ledger = reopen();
-        ledger.replay(e -> { });
+        ledger.replay(b -> { }, peerCursor);
         return ledger;
     }
 
@@ -73,8 +76,9 @@ class JetStreamLedgerTest extends LedgerContractTest {
         try {
             Connection peer = connect();
             long last = peer.jetStreamManagement().getStreamInfo(Subjects.ledgerStream("main")).getStreamState().getLastSequence();
-            peer.jetStream().publish(Subjects.ledgerFence("main"), "fenced-by-edge".getBytes(),
-                    PublishOptions.builder().expectedLastSequence(last).build());
+            byte[] fence = LedgerBatch.newBuilder().addEvents(LedgerEvent.newBuilder().setHubId("edge")
+                    .setFence(Fence.newBuilder().setByHub("edge").setFencedAfterSeq(last))).build().toByteArray();
+            peer.jetStream().publish(Subjects.ledgerFence("main"), fence, PublishOptions.builder().expectedLastSequence(last).build());
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
@@ -82,7 +86,7 @@ class JetStreamLedgerTest extends LedgerContractTest {
 
     @Test
     void underLoadManyGrantsShareOneLedgerMessage() throws Exception {
-        List<CompletableFuture<Void>> acks = new ArrayList<>();
+        List<CompletableFuture<Long>> acks = new ArrayList<>();
         try (Ledger ledger = newLedger()) {
             for (int i = 0; i < 5000; i++) {
                 acks.add(ledger.append(grant(i)));
@@ -104,7 +108,7 @@ class JetStreamLedgerTest extends LedgerContractTest {
             nats.kill();
             Thread.sleep(200);
 
-            CompletableFuture<Void> whileDown = ledger.append(grant(2));
+            CompletableFuture<Long> whileDown = ledger.append(grant(2));
             assertThat(whileDown).failsWithin(Duration.ofSeconds(10));
 
             nats.startAgain();

@@ -15,8 +15,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** What every ledger must do, run against each implementation (CONVENTIONS.md 8). */
 abstract class LedgerContractTest {
 
-    /** A fresh, empty, replayed ledger of hub "main". */
-    abstract Ledger newLedger();
+    /** A fresh, empty, replayed ledger of hub "main" whose batches carry the given peer cursor. */
+    abstract Ledger newLedger(java.util.function.LongSupplier peerCursor);
+
+    Ledger newLedger() {
+        return newLedger(() -> 0);
+    }
 
     /** The same ledger's store opened again, as after a restart (not yet replayed). */
     abstract Ledger reopen();
@@ -31,13 +35,13 @@ abstract class LedgerContractTest {
 
     static List<String> leaseIds(Ledger ledger) {
         List<String> ids = new ArrayList<>();
-        ledger.replay(e -> ids.add(e.getGrant().getLeaseId()));
+        ledger.replay(b -> b.events().stream().filter(LedgerEvent::hasGrant).forEach(e -> ids.add(e.getGrant().getLeaseId())), () -> 0);
         return ids;
     }
 
     @Test
     void appendsAreDurableAndReplayInAppendOrder() throws Exception {
-        List<CompletableFuture<Void>> acks = new ArrayList<>();
+        List<CompletableFuture<Long>> acks = new ArrayList<>();
         try (Ledger ledger = newLedger()) {
             for (int i = 0; i < 1000; i++) {
                 acks.add(ledger.append(grant(i)));
@@ -56,7 +60,7 @@ abstract class LedgerContractTest {
 
     @Test
     void concurrentAppendsFromManyThreadsAreAllKept() throws Exception {
-        List<CompletableFuture<Void>> acks = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<CompletableFuture<Long>> acks = java.util.Collections.synchronizedList(new ArrayList<>());
         try (Ledger ledger = newLedger()) {
             List<Thread> threads = new ArrayList<>();
             for (int t = 0; t < 4; t++) {
@@ -81,30 +85,76 @@ abstract class LedgerContractTest {
     }
 
     @Test
+    void appendsCarryTheirSequenceAndThePeerCursorOfTheirTime() throws Exception {
+        long[] cursor = {7};
+        List<StoredBatch> stored = new ArrayList<>();
+        try (Ledger ledger = newLedger(() -> cursor[0])) {
+            long first = ledger.append(grant(1)).get(10, TimeUnit.SECONDS);
+            cursor[0] = 9;
+            long second = ledger.append(grant(2)).get(10, TimeUnit.SECONDS);
+            assertThat(second).isGreaterThan(first);
+        }
+        try (Ledger again = reopen()) {
+            again.replay(stored::add, () -> 0);
+        }
+        assertThat(stored).extracting(StoredBatch::peerSeq).containsExactly(7L, 9L);
+    }
+
+    @Test
+    void aFenceBlocksAppendsUntilResumeAndThenAppendsGoAfterIt() throws Exception {
+        try (Ledger ledger = newLedger()) {
+            ledger.append(grant(1)).get(10, TimeUnit.SECONDS);
+            fenceFromOutside();
+            awaitFenced(ledger);
+
+            ledger.resume();
+            long seq = appendEventually(ledger, grant(5));
+
+            assertThat(seq).isEqualTo(3);
+        }
+    }
+
+    private static long appendEventually(Ledger ledger, LedgerEvent event) throws Exception {
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (true) {
+            try {
+                return ledger.append(event).get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                if (System.currentTimeMillis() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    @Test
     void afterAFenceNoAppendIsAcceptedAndAReplaySeesTheFence() throws Exception {
         try (Ledger ledger = newLedger()) {
             ledger.append(grant(1)).get(10, TimeUnit.SECONDS);
             fenceFromOutside();
 
-            CompletableFuture<Void> first = ledger.append(grant(2));
+            CompletableFuture<Long> first = ledger.append(grant(2));
             assertThatThrownBy(() -> first.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(RuntimeException.class);
             awaitFenced(ledger);
-            CompletableFuture<Void> later = ledger.append(grant(3));
+            CompletableFuture<Long> later = ledger.append(grant(3));
             assertThatThrownBy(() -> later.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(LedgerFencedException.class);
         }
 
         try (Ledger again = reopen()) {
             List<String> ids = new ArrayList<>();
-            Ledger.ReplayResult result = again.replay(e -> ids.add(e.getGrant().getLeaseId()));
-            assertThat(result.fenced()).isTrue();
+            Ledger.ReplayResult result = again.replay(b -> b.events().stream().filter(LedgerEvent::hasGrant)
+                    .forEach(e -> ids.add(e.getGrant().getLeaseId())), () -> 0);
+            assertThat(result.fenceSeq()).isEqualTo(2);
+            assertThat(again.fenced()).isTrue();
             assertThat(ids).containsExactly("main-1");
         }
     }
 
-    private static void awaitFenced(Ledger ledger) throws InterruptedException {
+    private static void awaitFenced(Ledger ledger) throws Exception {
         long deadline = System.currentTimeMillis() + 10_000;
         while (!ledger.fenced() && System.currentTimeMillis() < deadline) {
-            ledger.append(grant(99));
+            ledger.append(grant(99)).exceptionally(e -> -1L).get(10, TimeUnit.SECONDS);
             Thread.sleep(50);
         }
         assertThat(ledger.fenced()).isTrue();

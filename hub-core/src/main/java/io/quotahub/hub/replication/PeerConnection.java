@@ -1,0 +1,73 @@
+package io.quotahub.hub.replication;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.nats.client.Connection;
+import io.nats.client.Dispatcher;
+import io.quotahub.hub.ledger.PeerFeed;
+import io.quotahub.hub.ledger.StoredBatch;
+import io.quotahub.proto.Demand;
+import io.quotahub.proto.HubAnnouncement;
+import io.quotahub.proto.Subjects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * Wires {@link Replication} to NATS: the peer's ledger copy, the peer's announcements and demand.
+ */
+public final class PeerConnection implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PeerConnection.class);
+
+    private final Connection connection;
+    private final Replication replication;
+    private final PeerFeed feed;
+    private final String peerId;
+    private Dispatcher dispatcher;
+
+    public PeerConnection(Connection connection, Replication replication, PeerFeed feed, String peerId) {
+        this.connection = connection;
+        this.replication = replication;
+        this.feed = feed;
+        this.peerId = peerId;
+    }
+
+    /** Folds both ledgers as stored now, then follows the peer's and listens to it. */
+    public void start(List<StoredBatch> own) throws IOException {
+        List<StoredBatch> peer = feed.readAll();
+        replication.start(own, peer);
+        LOG.info("folded {} batches of the peer {}'s ledger", peer.size(), peerId);
+        feed.follow(replication.peerCursor(), replication::onPeerBatch);
+        dispatcher = connection.createDispatcher();
+        dispatcher.subscribe(Subjects.HUBS, msg -> {
+            try {
+                HubAnnouncement a = HubAnnouncement.parseFrom(msg.getData());
+                if (a.getHubId().equals(peerId)) {
+                    replication.onPeerAnnouncement(a.getReady());
+                }
+            } catch (InvalidProtocolBufferException ignored) {
+                // not ours to answer: announcements are advisory
+            }
+        });
+        dispatcher.subscribe(Subjects.DEMAND, msg -> {
+            try {
+                Demand d = Demand.parseFrom(msg.getData());
+                if (d.getHubId().equals(peerId)) {
+                    replication.onPeerDemand(d);
+                }
+            } catch (InvalidProtocolBufferException ignored) {
+                // advisory
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        feed.close();
+        if (dispatcher != null) {
+            connection.closeDispatcher(dispatcher);
+        }
+    }
+}

@@ -1,0 +1,15 @@
+package io.quotahub.hub.replication;
+
+/** What this hub knows of its peer. */
+public enum PeerStatus {
+    /** The peer announces itself: both hubs exchange state and budget. */
+    CONNECTED,
+    /** The peer went quiet but its NATS server answers: it may be dead or hung (takeover pending). */
+    SUSPECT,
+    /** Neither the peer nor its NATS server answers: a split or a dead machine; transfers stop. */
+    PARTITIONED,
+    /** This hub fenced the peer and took its budget; it rejoins with budget 0 when it returns. */
+    FENCED,
+    /** An operator declared the peer dead: this hub took its budget without a fence. */
+    DEAD
+}

@@ -1,0 +1,321 @@
+package io.quotahub.hub.replication;
+
+import io.quotahub.engine.LimitRef;
+import io.quotahub.engine.QuotaEngine;
+import io.quotahub.hub.ledger.Ledger;
+import io.quotahub.hub.ledger.LedgerFold;
+import io.quotahub.hub.ledger.StoredBatch;
+import io.quotahub.proto.Demand;
+import io.quotahub.proto.LedgerEvent;
+import io.quotahub.proto.PoolDemand;
+import io.quotahub.proto.Takeover;
+import io.quotahub.proto.Transfer;
+import io.quotahub.proto.TransferApplied;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The two-hub protocol of one hub (DESIGN.md "Budgets", "Takeover"): folds the peer's ledger as
+ * it arrives, applies the peer's transfers exactly once, hands unused headroom to a busier peer,
+ * fences and takes over a peer whose process died while its NATS server still answers, and
+ * rejoins after being fenced itself. Transport-free: NATS (or a simulated network) comes through
+ * {@link PeerLink}, so the simulation test runs exactly this code.
+ */
+public final class Replication {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Replication.class);
+
+    private final String hubId;
+    private final String peerId;
+    private final QuotaEngine engine;
+    private final Ledger ledger;
+    private final LedgerFold fold;
+    private final PeerLink link;
+    private final Clock clock;
+    private final ReplicationSettings settings;
+    private final Rebalancer rebalancer;
+    private final DemandMeter demand = new DemandMeter();
+    private final AtomicLong peerCursor = new AtomicLong();
+    private final Set<String> transfersBeingApplied = new HashSet<>();
+    private final String idPrefix;
+    private long transferCounter;
+    private long lastAnnouncementMillis = -1;
+    private long lagMillis;
+    private PeerStatus status = PeerStatus.SUSPECT;
+    private long fencedPeerAt;       // fence seq this hub wrote into the peer's ledger, 0 if none
+    private boolean takeoverPending; // fence written, Takeover not yet in this hub's ledger
+    private boolean declaredDead;
+    private Map<String, Double> peerDemand = Map.of();
+
+    public Replication(String hubId, String peerId, QuotaEngine engine, Ledger ledger, LedgerFold fold, PeerLink link,
+                       Clock clock, ReplicationSettings settings) {
+        this.hubId = hubId;
+        this.peerId = peerId;
+        this.engine = engine;
+        this.ledger = ledger;
+        this.fold = fold;
+        this.link = link;
+        this.clock = clock;
+        this.settings = settings;
+        this.rebalancer = new Rebalancer(settings.floor(), settings.initialShare());
+        this.idPrefix = hubId + "-t-" + Long.toString(clock.millis(), 36) + "-";
+        ledger.onFence(this::onOwnFence);
+    }
+
+    /** The peer sequence folded so far: stamped on every batch this hub appends. */
+    public long peerCursor() {
+        return peerCursor.get();
+    }
+
+    /** Folds both ledgers as read at start-up, in causal order; then the hub may serve. */
+    public synchronized void start(List<StoredBatch> own, List<StoredBatch> peer) {
+        CausalMerge.merge(own, peer, fold::applyOwn, b -> {
+            fold.applyPeer(b);
+            peerCursor.set(b.seq());
+        });
+        applyTransfersToMe();
+        rejoinIfTakenOver();
+    }
+
+    /** One batch of the peer's ledger, in order, as the copy stream delivers it. */
+    public synchronized void onPeerBatch(StoredBatch batch) {
+        if (batch.seq() <= peerCursor.get()) {
+            return;
+        }
+        fold.applyPeer(batch);
+        peerCursor.set(batch.seq());
+        long newest = batch.events().stream().mapToLong(LedgerEvent::getAtEpochMs).max().orElse(0);
+        if (newest > 0) {
+            lagMillis = Math.max(0, clock.millis() - newest);
+        }
+        applyTransfersToMe();
+        rejoinIfTakenOver();
+    }
+
+    /** The peer announced itself (core NATS): it is alive and, if ready, serving. */
+    public synchronized void onPeerAnnouncement(boolean ready) {
+        lastAnnouncementMillis = clock.millis();
+        if ((status == PeerStatus.FENCED || status == PeerStatus.DEAD) && ready) {
+            LOG.info("peer {} is back and serving again", peerId);
+            declaredDead = false;
+            fencedPeerAt = 0;
+        }
+    }
+
+    public synchronized void onPeerDemand(Demand d) {
+        Map<String, Double> rates = new HashMap<>();
+        for (PoolDemand p : d.getPoolsList()) {
+            rates.put(p.getPool(), p.getGrantedPerSecond() + p.getRefusedPerSecond());
+        }
+        peerDemand = rates;
+    }
+
+    private synchronized void onOwnFence(long fenceSeq) {
+        fold.ownFenceFound(fenceSeq);
+        LOG.warn("hub {} was fenced by {} (ledger sequence {}): it grants nothing until it has folded the takeover",
+                hubId, peerId, fenceSeq);
+        rejoinIfTakenOver();
+    }
+
+    /** Runs the protocol's periodic duties; call every ~250 ms. */
+    public void tick() {
+        long now = clock.millis();
+        Long peerLast = null;
+        boolean silent = lastAnnouncementMillis < 0 || now - lastAnnouncementMillis >= settings.suspectAfter().toMillis();
+        synchronized (this) {
+            if (fencedPeerAt > 0 || declaredDead) {
+                silent = false; // nothing to probe: the peer is ours until it announces itself again
+            }
+        }
+        if (silent) {
+            try {
+                peerLast = link.peerLedgerLastSeq(); // may block briefly: outside the lock
+            } catch (PeerLink.PeerUnreachableException unreachable) {
+                peerLast = null;
+            }
+        }
+        synchronized (this) {
+            status = currentStatus(now, silent, peerLast);
+            if (status == PeerStatus.SUSPECT && peerLast != null
+                    && (lastAnnouncementMillis < 0 || now - lastAnnouncementMillis >= settings.takeoverAfter().toMillis())) {
+                takeOver(peerLast);
+            }
+            if (takeoverPending) {
+                appendTakeover(fencedPeerAt, false);
+            }
+            applyTransfersToMe();
+            rejoinIfTakenOver();
+        }
+        Map<String, Double> own = demand.sample(engine.view(), now);
+        publishDemand(own, now);
+        synchronized (this) {
+            if (status == PeerStatus.CONNECTED && !ledger.fenced()) {
+                rebalance(own);
+            }
+        }
+    }
+
+    private PeerStatus currentStatus(long now, boolean silent, Long peerLast) {
+        if (declaredDead) {
+            return PeerStatus.DEAD;
+        }
+        if (fencedPeerAt > 0) {
+            return PeerStatus.FENCED;
+        }
+        if (!silent) {
+            return PeerStatus.CONNECTED;
+        }
+        return peerLast != null ? PeerStatus.SUSPECT : PeerStatus.PARTITIONED;
+    }
+
+    /** Fences the silent peer at the tail this hub has folded, then takes its budget. */
+    private void takeOver(long peerLastSeq) {
+        if (peerCursor.get() < peerLastSeq) {
+            return; // the copy is behind: fold everything the peer granted first
+        }
+        long fenceSeq;
+        try {
+            fenceSeq = link.fencePeer(peerLastSeq);
+        } catch (PeerLink.PeerUnreachableException e) {
+            return;
+        }
+        if (fenceSeq < 0) {
+            return; // the peer appended meanwhile: it is alive
+        }
+        LOG.warn("peer {} is silent but its NATS server answers: fenced its ledger at sequence {}; taking over its budget",
+                peerId, fenceSeq);
+        fencedPeerAt = fenceSeq;
+        takeoverPending = true;
+        status = PeerStatus.FENCED;
+        appendTakeover(fenceSeq, false);
+    }
+
+    private void appendTakeover(long fenceSeq, boolean declared) {
+        Map<LimitRef, Long> units = engine.budgetsOf(peerId);
+        LedgerEvent event = LedgerEvent.newBuilder().setHubId(hubId).setAtEpochMs(clock.millis())
+                .setTakeover(Takeover.newBuilder().setPeerHub(peerId).setFenceSeq(fenceSeq).setDeclared(declared)
+                        .addAllUnits(LedgerFold.toProto(units)))
+                .build();
+        takeoverPending = false;
+        ledger.append(event).whenComplete((seq, error) -> {
+            synchronized (this) {
+                if (error == null) {
+                    fold.apply(event);
+                    LOG.warn("hub {} took over {}'s budget ({} limits){}", hubId, peerId, units.size(),
+                            declared ? " by operator declaration" : "");
+                } else if (!declared) {
+                    takeoverPending = true; // retried on the next tick; the fence keeps the peer out meanwhile
+                }
+            }
+        });
+    }
+
+    /** Applies (once) every transfer the peer made to this hub: a TransferApplied in this hub's ledger. */
+    private void applyTransfersToMe() {
+        if (ledger.fenced()) {
+            return;
+        }
+        for (Transfer t : fold.unappliedTransfersToMe()) {
+            if (!transfersBeingApplied.add(t.getTransferId())) {
+                continue;
+            }
+            LedgerEvent event = LedgerEvent.newBuilder().setHubId(hubId).setAtEpochMs(clock.millis())
+                    .setTransferApplied(TransferApplied.newBuilder().setTransferId(t.getTransferId()).setFromHub(peerId)
+                            .addAllUnits(t.getUnitsList()))
+                    .build();
+            ledger.append(event).whenComplete((seq, error) -> {
+                synchronized (this) {
+                    transfersBeingApplied.remove(t.getTransferId());
+                    if (error == null) {
+                        fold.apply(event);
+                    }
+                }
+            });
+        }
+    }
+
+    private void rejoinIfTakenOver() {
+        if (ledger.fenced() && !fold.awaitingTakeover()) {
+            LOG.info("hub {} folded {}'s takeover: rejoining with the budget it left", hubId, peerId);
+            ledger.resume();
+        }
+    }
+
+    private void publishDemand(Map<String, Double> own, long now) {
+        Demand.Builder d = Demand.newBuilder().setHubId(hubId).setSentAtEpochMs(now);
+        own.forEach((pool, rate) -> d.addPools(PoolDemand.newBuilder().setPool(pool).setGrantedPerSecond(rate)));
+        link.publishDemand(d.build());
+    }
+
+    private void rebalance(Map<String, Double> ownDemand) {
+        Map<LimitRef, Long> wanted = rebalancer.toGive(engine.budgetTable(), hubId, ownDemand, peerDemand);
+        if (wanted.isEmpty()) {
+            return;
+        }
+        String id = idPrefix + (++transferCounter);
+        Map<LimitRef, Long> given = engine.giveAway(id, peerId, wanted);
+        if (given.isEmpty()) {
+            return;
+        }
+        LedgerEvent event = LedgerEvent.newBuilder().setHubId(hubId).setAtEpochMs(clock.millis())
+                .setTransfer(Transfer.newBuilder().setTransferId(id).setToHub(peerId).addAllUnits(LedgerFold.toProto(given)))
+                .build();
+        ledger.append(event).whenComplete((seq, error) -> {
+            if (error != null) {
+                engine.revertTransfer(id); // never durable: the units come back
+            }
+        });
+    }
+
+    /**
+     * Operator command: takes the peer's whole budget without a fence, for when the peer's machine
+     * is unreachable and known to be dead.
+     *
+     * @return what was done and what it risks
+     */
+    public synchronized DeclareDeadResult declarePeerDead() {
+        if (status == PeerStatus.CONNECTED) {
+            return new DeclareDeadResult(false, status, 0,
+                    "peer " + peerId + " is connected and serving: nothing to declare");
+        }
+        if (fencedPeerAt > 0 || declaredDead) {
+            return new DeclareDeadResult(false, status, 0, "peer " + peerId + " was already taken over");
+        }
+        long units = engine.budgetsOf(peerId).values().stream().mapToLong(Long::longValue).sum();
+        declaredDead = true;
+        status = PeerStatus.DEAD;
+        appendTakeover(0, true);
+        return new DeclareDeadResult(true, status, units, "hub " + hubId + " took the " + units
+                + " budget units " + peerId + " held, without a fence. If " + peerId
+                + " is in fact alive behind a network split it can still grant from that budget until the split heals,"
+                + " so a provider may see up to that many units above a limit meanwhile. Declare a peer dead only when"
+                + " its machine is known to be down.");
+    }
+
+    /** The result of {@link #declarePeerDead()}. */
+    public record DeclareDeadResult(boolean declared, PeerStatus status, long unitsTaken, String message) {
+    }
+
+    public synchronized PeerView view() {
+        long now = clock.millis();
+        return new PeerView(peerId, status, lagMillis, lastAnnouncementMillis < 0 ? -1 : now - lastAnnouncementMillis,
+                peerCursor.get());
+    }
+
+    public synchronized PeerStatus status() {
+        return status;
+    }
+
+    /** True when this hub may settle the peer's leases: it took the peer over. */
+    public synchronized boolean ownsPeerLeases() {
+        return fencedPeerAt > 0 || declaredDead;
+    }
+}

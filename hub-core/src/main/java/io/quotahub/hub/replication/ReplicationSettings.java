@@ -1,0 +1,18 @@
+package io.quotahub.hub.replication;
+
+import java.time.Duration;
+
+/**
+ * Timing and split of the two-hub protocol.
+ *
+ * @param suspectAfter  peer silence after which this hub probes the peer's NATS server
+ * @param takeoverAfter peer silence after which this hub fences a peer whose server still answers
+ * @param floor         share of every limit each hub keeps whatever the demand
+ * @param initialShare  this hub's share of every limit at first start and when both sides are idle
+ */
+public record ReplicationSettings(Duration suspectAfter, Duration takeoverAfter, double floor, double initialShare) {
+
+    public static ReplicationSettings ofDefaults() {
+        return new ReplicationSettings(Duration.ofMillis(1000), Duration.ofMillis(2500), 0.1, 0.5);
+    }
+}

@@ -70,4 +70,30 @@ class SlidingWindowTest {
         assertThat(SlidingWindow.fits(60, 1, 60)).isFalse();
         assertThat(SlidingWindow.fits(60, 0, 60)).isTrue();
     }
+
+    @Test
+    void reattributeMovesOpenAndSettledUnitsOfOneHubToAnother_andEvictionFollows() {
+        Budgets budgets = new Budgets(Map.of("main", 0.5, "edge", 0.5), "main");
+        SlidingWindow w = new SlidingWindow(LimitSpec.requests(10, Duration.ofSeconds(10)), "r", 0, budgets.register("r", 10));
+        int main = budgets.slot("main");
+        int edge = budgets.slot("edge");
+        w.charge(1_000, 2, edge);
+        w.charge(2_000, 1, main);
+        w.reserve(3, edge);
+        w.advance(5_000);
+        assertThat(w.usedOwn()).isEqualTo(1);
+        assertThat(w.usedBy(edge)).isEqualTo(5);
+        w.reattribute(edge, main);
+        assertThat(w.usedOwn()).isEqualTo(6);
+        assertThat(w.usedBy(edge)).isZero();
+        assertThat(w.usedAll()).isEqualTo(6);
+        assertThat(w.admits(0)).isFalse(); // budget 5, 6 counted against it
+        w.advance(11_000); // the 2 settled at 1 s leave, from main's count now
+        assertThat(w.usedOwn()).isEqualTo(4);
+        assertThat(w.millisUntilFits(11_000, 2)).isEqualTo(1_000);
+        w.release(3, main);
+        w.charge(11_500, 1, edge); // a later lease of edge stays edge's
+        assertThat(w.usedBy(edge)).isEqualTo(1);
+        assertThat(w.usedOwn()).isEqualTo(1);
+    }
 }

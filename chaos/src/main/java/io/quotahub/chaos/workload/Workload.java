@@ -29,10 +29,21 @@ import java.util.regex.Pattern;
  */
 public final class Workload {
 
-    /** What to run. */
-    public record Settings(String nats, URI provider, String pool, int agents, long tokens, Duration think) {
+    /**
+     * What to run.
+     *
+     * @param nats        NATS server URLs, comma-separated, the local one first (the SDK fails over down the list)
+     * @param agentPrefix agent ids are {@code <agentPrefix>-1}, {@code -2}, …: distinct per workload when
+     *                    several run against the same hubs
+     */
+    public record Settings(String nats, URI provider, String pool, int agents, long tokens, Duration think,
+            String agentPrefix) {
         public Settings {
             Objects.requireNonNull(nats, "nats");
+            if (servers(nats).isEmpty()) {
+                throw new IllegalArgumentException("nats must list at least one server URL, was '" + nats + "'");
+            }
+            Objects.requireNonNull(agentPrefix, "agentPrefix");
             Objects.requireNonNull(provider, "provider");
             Objects.requireNonNull(pool, "pool");
             if (agents <= 0) {
@@ -41,6 +52,25 @@ public final class Workload {
             if (tokens <= 0) {
                 throw new IllegalArgumentException("tokens must be > 0, was " + tokens);
             }
+        }
+
+        public Settings(String nats, URI provider, String pool, int agents, long tokens, Duration think) {
+            this(nats, provider, pool, agents, tokens, think, "demo-agent");
+        }
+
+        /** The server URLs of {@link #nats()}, in order. */
+        public List<String> natsServers() {
+            return servers(nats);
+        }
+
+        private static List<String> servers(String nats) {
+            List<String> urls = new ArrayList<>();
+            for (String url : nats.split(",")) {
+                if (!url.isBlank()) {
+                    urls.add(url.trim());
+                }
+            }
+            return urls;
         }
     }
 
@@ -81,7 +111,7 @@ public final class Workload {
                 + ", provider " + settings.provider() + ", ~" + settings.tokens() + " tokens per call");
         List<Thread> agents = new ArrayList<>();
         for (int i = 1; i <= settings.agents(); i++) {
-            String agentId = "demo-agent-" + i;
+            String agentId = settings.agentPrefix() + "-" + i;
             Thread t = new Thread(() -> agent(agentId), agentId);
             t.setDaemon(true);
             agents.add(t);
@@ -113,7 +143,7 @@ public final class Workload {
 
     private void agent(String agentId) {
         while (!stopping) {
-            try (QuotaClient client = QuotaClient.builder().servers(settings.nats()).agentId(agentId).build()) {
+            try (QuotaClient client = QuotaClient.builder().servers(settings.natsServers()).agentId(agentId).build()) {
                 while (!stopping) {
                     oneCall(client);
                     pause(settings.think());

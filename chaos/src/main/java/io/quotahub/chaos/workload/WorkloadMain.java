@@ -7,9 +7,10 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * {@code chaos.jar workload --nats URL --provider URL --pool demo --agents 3 [--duration SECONDS]
- * [--tokens 500] [--think-ms 100] [--verbose true]}: runs the demo agents until the duration ends or the process is
- * stopped, printing a summary every 5 s and a final one.
+ * {@code chaos.jar workload --nats URL[,URL…] --provider URL --pool demo --agents 3 [--duration SECONDS]
+ * [--tokens 500] [--think-ms 100] [--agent-prefix demo-agent] [--verbose true]}: runs the demo agents until
+ * the duration ends or the process is stopped, printing a summary every 5 s and a final one. {@code --nats} takes several servers, the local
+ * one first ({@code nats://127.0.0.1:4222,nats://127.0.0.1:4223}); the agents fail over down the list.
  */
 public final class WorkloadMain {
 
@@ -27,7 +28,8 @@ public final class WorkloadMain {
                 args.required("pool"),
                 (int) args.getLong("agents", 3),
                 args.getLong("tokens", 500),
-                Duration.ofMillis(args.getLong("think-ms", 100)));
+                Duration.ofMillis(args.getLong("think-ms", 100)),
+                args.get("agent-prefix", "demo-agent"));
         long seconds = args.getLong("duration", 0);
         if (!"true".equals(args.get("verbose", "false"))) {
             // The SDK's INFO lines (connection opened/closed) would drown the progress lines.

@@ -145,6 +145,15 @@ class HttpApiTest {
     }
 
     @Test
+    void theDashboardPageIsServedAtTheRoot() {
+        HttpResponse<String> page = hub.get("/");
+
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/html"));
+        assertThat(page.body()).contains("<title>QuotaHub</title>").contains("api/v1/state").doesNotContain(SECRET);
+    }
+
+    @Test
     void healthEndpointsAnswerAndPrometheusExportsLeaseCounters() {
         hub.post("/api/v1/acquire", "{\"pool\":\"demo\",\"tokens\":10,\"agentId\":\"curl\"}");
 

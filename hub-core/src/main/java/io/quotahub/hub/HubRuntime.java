@@ -95,7 +95,12 @@ public class HubRuntime implements AutoCloseable {
     private void startUp() {
         while (!closed) {
             try {
-                connection = connection != null ? connection : connect();
+                if (connection == null) {
+                    connection = connect();
+                    // Announce from the first second (ready=false while starting): a peer hub that
+                    // hears nothing from us would otherwise take us for dead and fence us.
+                    scheduler.scheduleAtFixedRate(this::announce, 0, 250, TimeUnit.MILLISECONDS);
+                }
                 JetStreamLedger opened = new JetStreamLedger(connection, settings.hubId(), settings.ledgerTimeout());
                 LedgerFold fold = new LedgerFold(settings.hubId(), engine, lease -> requests.remember(
                         lease.agentId(), lease.requestId(),
@@ -115,7 +120,6 @@ public class HubRuntime implements AutoCloseable {
                 api = natsApi;
                 scheduler.scheduleAtFixedRate(new LeaseReaper(engine, hubLedger, requests, settings.hubId(), this::mayExpire),
                         250, 250, TimeUnit.MILLISECONDS);
-                scheduler.scheduleAtFixedRate(this::announce, 0, 250, TimeUnit.MILLISECONDS);
                 scheduler.scheduleAtFixedRate(() -> agents.reclaimDead(engine, opened, settings.hubId()), 1, 1, TimeUnit.SECONDS);
                 if (replication != null) {
                     scheduler.scheduleAtFixedRate(this::replicationTick, 250, 250, TimeUnit.MILLISECONDS);

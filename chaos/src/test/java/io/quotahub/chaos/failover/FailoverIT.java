@@ -193,6 +193,8 @@ class FailoverIT {
             cluster.hub("main").resume();
             await("main rejoined", Duration.ofSeconds(20), () -> cluster.hub("main").get("/health/readiness").statusCode() == 200
                     && peerStatus(cluster.hub("edge")).equals("CONNECTED"));
+            long rejoinedAt = System.nanoTime();
+            await("the agent fails back to its local hub", Duration.ofSeconds(20), () -> agent.hubsAfter(rejoinedAt).contains("main"));
             agent.close();
 
             System.out.printf("[failover] SIGSTOP of hub-main: longest gap between leases %d ms%n", gap);

@@ -48,7 +48,8 @@ public final class Rebalancer {
         for (BudgetView limit : table) {
             String pool = limit.ref().pool();
             double share = share(ownDemand.getOrDefault(pool, 0.0), peerDemand.getOrDefault(pool, 0.0));
-            long target = (long) Math.floor(share * limit.capacity());
+            // rounded, not floored: both hubs' targets then add up to the capacity even for tiny limits
+            long target = Math.round(share * limit.capacity());
             long own = limit.budgetByHub().getOrDefault(ownHub, 0L);
             long excess = own - target;
             long threshold = Math.max(1, limit.capacity() / 100);

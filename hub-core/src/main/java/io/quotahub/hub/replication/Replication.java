@@ -47,7 +47,7 @@ public final class Replication {
     private final Set<String> transfersBeingApplied = new HashSet<>();
     private final String idPrefix;
     private long transferCounter;
-    private long lastAnnouncementMillis = -1;
+    private long lastAnnouncementMillis;
     private long lagMillis;
     private PeerStatus status = PeerStatus.SUSPECT;
     private long fencedPeerAt;       // fence seq this hub wrote into the peer's ledger, 0 if none
@@ -67,6 +67,8 @@ public final class Replication {
         this.settings = settings;
         this.rebalancer = new Rebalancer(settings.floor(), settings.initialShare());
         this.idPrefix = hubId + "-t-" + Long.toString(clock.millis(), 36) + "-";
+        // Silence counts from this hub's own start: a peer starting at the same time is not dead.
+        this.lastAnnouncementMillis = clock.millis();
         ledger.onFence(this::onOwnFence);
     }
 
@@ -129,11 +131,11 @@ public final class Replication {
     public void tick() {
         long now = clock.millis();
         Long peerLast = null;
-        boolean silent = lastAnnouncementMillis < 0 || now - lastAnnouncementMillis >= settings.suspectAfter().toMillis();
+        boolean silent;
         synchronized (this) {
-            if (fencedPeerAt > 0 || declaredDead) {
-                silent = false; // nothing to probe: the peer is ours until it announces itself again
-            }
+            silent = now - lastAnnouncementMillis >= settings.suspectAfter().toMillis()
+                    // nothing to probe once the peer is ours, until it announces itself again
+                    && fencedPeerAt == 0 && !declaredDead;
         }
         if (silent) {
             try {
@@ -144,8 +146,7 @@ public final class Replication {
         }
         synchronized (this) {
             status = currentStatus(now, silent, peerLast);
-            if (status == PeerStatus.SUSPECT && peerLast != null
-                    && (lastAnnouncementMillis < 0 || now - lastAnnouncementMillis >= settings.takeoverAfter().toMillis())) {
+            if (status == PeerStatus.SUSPECT && peerLast != null && now - lastAnnouncementMillis >= settings.takeoverAfter().toMillis()) {
                 takeOver(peerLast);
             }
             if (takeoverPending) {
@@ -306,7 +307,7 @@ public final class Replication {
 
     public synchronized PeerView view() {
         long now = clock.millis();
-        return new PeerView(peerId, status, lagMillis, lastAnnouncementMillis < 0 ? -1 : now - lastAnnouncementMillis,
+        return new PeerView(peerId, status, lagMillis, now - lastAnnouncementMillis,
                 peerCursor.get());
     }
 

@@ -142,6 +142,27 @@ class TwoHubTest {
     }
 
     @Test
+    void declareDeadHandsTheSurvivorThePeersBudgetAndSaysWhatThatRisks() throws Exception {
+        try (NatsPair pair = NatsPair.start(); TestHub main = hub(pair, "main", "edge"); TestHub edge = hub(pair, "edge", "main")) {
+            await("peers connected", Duration.ofSeconds(10), () -> peerStatus(main) == PeerStatus.CONNECTED);
+            HttpResponse<String> whileConnected = main.post("/api/v1/admin/peer/declare-dead", "");
+            assertThat(whileConnected.statusCode()).isEqualTo(409);
+            assertThat(ownBudget(main, "main")).isEqualTo(50);
+
+            pair.link().cut();
+            await("main sees the split", Duration.ofSeconds(10), () -> peerStatus(main) == PeerStatus.PARTITIONED);
+            assertThat(ownBudget(main, "main")).as("a split alone moves no budget").isEqualTo(50);
+            HttpResponse<String> declared = main.post("/api/v1/admin/peer/declare-dead", "");
+
+            assertThat(declared.statusCode()).as(declared.body()).isEqualTo(200);
+            assertThat(declared.body()).contains("\"declared\":true").contains("\"peerStatus\":\"DEAD\"")
+                    .contains("without a fence").contains("alive behind a network split");
+            await("main holds the whole capacity", Duration.ofSeconds(5), () -> ownBudget(main, "main") == CAPACITY);
+            assertThat(main.get("/api/v1/state").body()).contains("\"status\":\"DEAD\"");
+        }
+    }
+
+    @Test
     void aDeadHubIsFencedAndTakenOverAndRejoinsWithBudgetZeroAfterARestart() throws Exception {
         try (NatsPair pair = NatsPair.start(); TestHub edge = hub(pair, "edge", "main")) {
             TestHub main = hub(pair, "main", "edge");

@@ -117,18 +117,40 @@ public final class Budgets {
         return split(capacity, s);
     }
 
-    /** B_h = floor(share_h * C), trimmed so that rounding can never make the sum exceed C (I1). */
+    /**
+     * B_h = floor(share_h * C), trimmed so that rounding can never make the sum exceed C (I1).
+     * When the shares add up to 1, the units rounding left over go to the hubs with the largest
+     * fractions (ties: hub order), so no capacity is lost: a limit of 1 split 50/50 is not 0 + 0.
+     * Every hub computes the same split from the same shares.
+     */
     static long[] split(long capacity, double[] shares) {
         long[] out = new long[shares.length];
         long sum = 0;
+        double total = 0;
         for (int i = 0; i < shares.length; i++) {
             out[i] = (long) Math.floor(Math.max(0, shares[i]) * capacity);
             sum += out[i];
+            total += Math.max(0, shares[i]);
         }
         for (int i = out.length - 1; i >= 0 && sum > capacity; i--) {
             long cut = Math.min(out[i], sum - capacity);
             out[i] -= cut;
             sum -= cut;
+        }
+        if (total > 1 - 1e-9) {
+            while (sum < capacity) {
+                int best = 0;
+                double bestFraction = -1;
+                for (int i = 0; i < out.length; i++) {
+                    double fraction = Math.max(0, shares[i]) * capacity - out[i];
+                    if (fraction > bestFraction + 1e-12) {
+                        best = i;
+                        bestFraction = fraction;
+                    }
+                }
+                out[best]++;
+                sum++;
+            }
         }
         return out;
     }

@@ -21,12 +21,32 @@ class BudgetsTest {
     }
 
     @Test
-    void sharesAreFlooredSoTheirSumNeverExceedsTheCapacity() {
+    void anOddCapacitySplitsWithoutLosingTheUnitRoundingLeftOver() {
         Budgets b = new Budgets(Map.of("main", 0.5, "edge", 0.5), "main");
         Budgets.Cell c = b.register("p/k#0", 9);
         assertThat(c.own()).isEqualTo(4);
-        assertThat(c.of("edge")).isEqualTo(4);
-        assertThat(c.total()).isLessThanOrEqualTo(9);
+        assertThat(c.of("edge")).isEqualTo(5);
+        assertThat(c.total()).isEqualTo(9);
+    }
+
+    @Test
+    void aLimitOfOneStillBelongsToOneHub() {
+        Budgets atMain = new Budgets(Map.of("main", 0.5, "edge", 0.5), "main");
+        Budgets atEdge = new Budgets(Map.of("main", 0.5, "edge", 0.5), "edge");
+
+        Budgets.Cell main = atMain.register("p/k#0", 1);
+        Budgets.Cell edge = atEdge.register("p/k#0", 1);
+
+        assertThat(main.total()).isEqualTo(1);
+        assertThat(main.of("edge")).isEqualTo(edge.of("edge")).isEqualTo(1);
+        assertThat(main.of("main")).isEqualTo(edge.of("main")).isZero();
+    }
+
+    @Test
+    void sharesBelowOneNeverAddUpToMoreThanTheirPart() {
+        Budgets b = new Budgets(Map.of("main", 0.3, "edge", 0.3), "main");
+        Budgets.Cell c = b.register("p/k#0", 9);
+        assertThat(c.total()).isEqualTo(4);
     }
 
     @Test

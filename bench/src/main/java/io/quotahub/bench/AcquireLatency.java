@@ -1,13 +1,5 @@
 package io.quotahub.bench;
 
-import io.nats.client.Connection;
-import io.nats.client.Dispatcher;
-import io.nats.client.JetStream;
-import io.nats.client.JetStreamManagement;
-import io.nats.client.Nats;
-import io.nats.client.Options;
-import io.nats.client.api.StorageType;
-import io.nats.client.api.StreamConfiguration;
 import io.quotahub.agent.Lease;
 import io.quotahub.agent.QuotaClient;
 import io.quotahub.testkit.FreePorts;
@@ -26,7 +18,6 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -54,9 +45,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class AcquireLatency {
 
-    private static final long MAX_NANOS = TimeUnit.SECONDS.toNanos(30);
-    /** Payload of the raw floors: about the size of an acquire request / a ledger grant event. */
-    private static final int PAYLOAD_BYTES = 160;
+    private static final long MAX_NANOS = Stats.MAX_NANOS;
+    private static final int PAYLOAD_BYTES = NatsFloors.PAYLOAD_BYTES;
 
     private final int samples;
     private final int warmup;
@@ -103,7 +93,7 @@ public final class AcquireLatency {
     }
 
     private static Histogram histogram() {
-        return new Histogram(MAX_NANOS, 3);
+        return Stats.histogram();
     }
 
     private void run() throws Exception {
@@ -111,7 +101,7 @@ public final class AcquireLatency {
             throw new IllegalStateException("no hub jar at " + hubJar.toAbsolutePath()
                     + ": build it with ./mvnw -B -q -DskipTests package (or pass --hub-jar)");
         }
-        loadBefore = loadAverage();
+        loadBefore = Stats.loadAverage();
         Path work = Files.createTempDirectory("qh-bench-");
         Process hub = null;
         try (NatsServer nats = NatsServer.start()) {
@@ -120,10 +110,8 @@ public final class AcquireLatency {
             Process hubProcess = hub;
             Thread stopHub = new Thread(() -> stop(hubProcess));
             Runtime.getRuntime().addShutdownHook(stopHub);
-            try (Connection requester = connect(nats.url(), "bench-requester");
-                 Connection responder = connect(nats.url(), "bench-responder");
+            try (NatsFloors floors = new NatsFloors(nats.url());
                  QuotaClient client = QuotaClient.builder().servers(nats.url()).agentId("bench-agent").build()) {
-                Floors floors = new Floors(requester, responder);
                 System.out.printf("warm-up: %d of each%n", warmup);
                 floors.requestReply(warmup, null);
                 floors.publishAck(warmup, null);
@@ -135,7 +123,6 @@ public final class AcquireLatency {
                     floors.publishAck(perRound, publishAck);
                     acquireLoop(client, perRound, true);
                 }
-                floors.close();
             } finally {
                 stop(hub);
                 try {
@@ -148,77 +135,8 @@ public final class AcquireLatency {
             stop(hub);
             deleteQuietly(work);
         }
-        loadAfter = loadAverage();
+        loadAfter = Stats.loadAverage();
         report();
-    }
-
-    /** 1/5/15-minute load averages (other work on the machine widens the tails). */
-    private static String loadAverage() {
-        try {
-            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
-            return f[0] + " " + f[1] + " " + f[2];
-        } catch (IOException | RuntimeException e) {
-            return "unknown";
-        }
-    }
-
-    private static Connection connect(String url, String name) throws IOException, InterruptedException {
-        return Nats.connect(new Options.Builder().server(url).connectionName(name).build());
-    }
-
-    /** The raw floors: a trivial responder, and a scratch stream with file storage. */
-    private static final class Floors implements AutoCloseable {
-        private static final String ECHO = "bench.echo";
-        private static final String SCRATCH_STREAM = "BENCH_SCRATCH";
-        private static final String SCRATCH_SUBJECT = "bench.scratch";
-
-        private final Connection requester;
-        private final Dispatcher dispatcher;
-        private final JetStream js;
-        private final JetStreamManagement jsm;
-        private final byte[] payload = new byte[PAYLOAD_BYTES];
-
-        Floors(Connection requester, Connection responder) throws Exception {
-            this.requester = requester;
-            new SecureRandom().nextBytes(payload);
-            this.dispatcher = responder.createDispatcher(msg -> responder.publish(msg.getReplyTo(), msg.getData()));
-            dispatcher.subscribe(ECHO);
-            responder.flush(Duration.ofSeconds(5));
-            this.jsm = requester.jetStreamManagement();
-            jsm.addStream(StreamConfiguration.builder().name(SCRATCH_STREAM).subjects(SCRATCH_SUBJECT)
-                    .storageType(StorageType.File).build());
-            this.js = requester.jetStream();
-        }
-
-        void requestReply(int n, Histogram into) throws Exception {
-            for (int i = 0; i < n; i++) {
-                long t0 = System.nanoTime();
-                var reply = requester.request(ECHO, payload, Duration.ofSeconds(5));
-                long dt = System.nanoTime() - t0;
-                if (reply == null) {
-                    throw new IllegalStateException("no reply from the echo responder within 5 s");
-                }
-                if (into != null) {
-                    into.recordValue(Math.min(dt, MAX_NANOS));
-                }
-            }
-        }
-
-        void publishAck(int n, Histogram into) throws Exception {
-            for (int i = 0; i < n; i++) {
-                long t0 = System.nanoTime();
-                js.publish(SCRATCH_SUBJECT, payload);
-                long dt = System.nanoTime() - t0;
-                if (into != null) {
-                    into.recordValue(Math.min(dt, MAX_NANOS));
-                }
-            }
-        }
-
-        @Override
-        public void close() throws Exception {
-            jsm.deleteStream(SCRATCH_STREAM);
-        }
     }
 
     private void acquireLoop(QuotaClient client, int n, boolean record) {
@@ -394,14 +312,6 @@ public final class AcquireLatency {
     }
 
     private static String json(Histogram h) {
-        List<String> fields = new ArrayList<>();
-        fields.add("\"count\": " + h.getTotalCount());
-        fields.add(String.format(Locale.ROOT, "\"mean\": %.1f", h.getMean() / 1000.0));
-        for (double p : new double[] {50, 90, 99, 99.9}) {
-            String name = "p" + (p == Math.rint(p) ? Integer.toString((int) p) : Double.toString(p));
-            fields.add(String.format(Locale.ROOT, "\"%s\": %.1f", name, us(h, p)));
-        }
-        fields.add(String.format(Locale.ROOT, "\"max\": %.1f", h.getMaxValue() / 1000.0));
-        return "{" + String.join(", ", fields) + "}";
+        return Stats.json(h, 1000.0);
     }
 }

@@ -1,0 +1,89 @@
+package io.quotahub.bench;
+
+import io.nats.client.Connection;
+import io.nats.client.Dispatcher;
+import io.nats.client.JetStream;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import io.nats.client.api.StorageType;
+import io.nats.client.api.StreamConfiguration;
+import org.HdrHistogram.Histogram;
+
+import java.io.IOException;
+import java.security.SecureRandom;
+import java.time.Duration;
+
+/**
+ * The raw NATS floors under an acquire, on one nats-server: (a) a core-NATS request-reply to a
+ * trivial echo responder (a dispatcher on a second connection in this JVM), (b) a synchronous
+ * JetStream publish+ack to a scratch file-storage stream. Closed loop, one in flight. Used by
+ * {@link AcquireLatency} and {@link TwoHubBench}; {@link #close()} deletes the scratch stream and
+ * closes both connections.
+ */
+final class NatsFloors implements AutoCloseable {
+
+    /** Payload of the raw floors: about the size of an acquire request / a ledger grant event. */
+    static final int PAYLOAD_BYTES = 160;
+
+    private static final String ECHO = "bench.echo";
+    private static final String SCRATCH_STREAM = "BENCH_SCRATCH";
+    private static final String SCRATCH_SUBJECT = "bench.scratch";
+
+    private final Connection requester;
+    private final Connection responder;
+    private final Dispatcher dispatcher;
+    private final JetStream js;
+    private final JetStreamManagement jsm;
+    private final byte[] payload = new byte[PAYLOAD_BYTES];
+
+    NatsFloors(String url) throws Exception {
+        this.requester = connect(url, "bench-requester");
+        this.responder = connect(url, "bench-responder");
+        new SecureRandom().nextBytes(payload);
+        this.dispatcher = responder.createDispatcher(msg -> responder.publish(msg.getReplyTo(), msg.getData()));
+        dispatcher.subscribe(ECHO);
+        responder.flush(Duration.ofSeconds(5));
+        this.jsm = requester.jetStreamManagement();
+        jsm.addStream(StreamConfiguration.builder().name(SCRATCH_STREAM).subjects(SCRATCH_SUBJECT)
+                .storageType(StorageType.File).build());
+        this.js = requester.jetStream();
+    }
+
+    private static Connection connect(String url, String name) throws IOException, InterruptedException {
+        return Nats.connect(new Options.Builder().server(url).connectionName(name).build());
+    }
+
+    /** {@code n} request-replies; each round trip recorded in {@code into} (ns) unless it is null. */
+    void requestReply(int n, Histogram into) throws Exception {
+        for (int i = 0; i < n; i++) {
+            long t0 = System.nanoTime();
+            var reply = requester.request(ECHO, payload, Duration.ofSeconds(5));
+            long dt = System.nanoTime() - t0;
+            if (reply == null) {
+                throw new IllegalStateException("no reply from the echo responder within 5 s");
+            }
+            Stats.record(into, dt);
+        }
+    }
+
+    /** {@code n} publish+acks; each recorded in {@code into} (ns) unless it is null. */
+    void publishAck(int n, Histogram into) throws Exception {
+        for (int i = 0; i < n; i++) {
+            long t0 = System.nanoTime();
+            js.publish(SCRATCH_SUBJECT, payload);
+            long dt = System.nanoTime() - t0;
+            Stats.record(into, dt);
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            jsm.deleteStream(SCRATCH_STREAM);
+        } finally {
+            requester.close();
+            responder.close();
+        }
+    }
+}

@@ -14,6 +14,7 @@ import io.quotahub.hub.ledger.Ledger;
 import io.quotahub.hub.ledger.LedgerFold;
 import io.quotahub.hub.ledger.PeerFeed;
 import io.quotahub.hub.ledger.StoredBatch;
+import io.quotahub.hub.metrics.AcquireLatency;
 import io.quotahub.hub.replication.NatsPeerLink;
 import io.quotahub.hub.replication.PeerConnection;
 import io.quotahub.hub.replication.Replication;
@@ -102,6 +103,7 @@ public class HubRuntime implements AutoCloseable {
                     scheduler.scheduleAtFixedRate(this::announce, 0, 250, TimeUnit.MILLISECONDS);
                 }
                 JetStreamLedger opened = new JetStreamLedger(connection, settings.hubId(), settings.ledgerTimeout());
+                opened.onAppendLatency(AcquireLatency.ledgerAppend(registry, settings.hubId()));
                 LedgerFold fold = new LedgerFold(settings.hubId(), engine, lease -> requests.remember(
                         lease.agentId(), lease.requestId(),
                         new AcquireOutcome.Granted(lease, pools.secrets().get(new KeyRef(lease.pool(), lease.keyId()))),

@@ -9,6 +9,9 @@ import io.micronaut.http.annotation.Post;
 import io.micronaut.json.JsonMapper;
 import io.quotahub.engine.Outcome;
 import io.quotahub.engine.Priority;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quotahub.hub.config.HubSettings;
+import io.quotahub.hub.metrics.AcquireLatency;
 import io.quotahub.hub.service.AcquireCommand;
 import io.quotahub.hub.service.AcquireOutcome;
 import io.quotahub.hub.service.AcquireService;
@@ -32,15 +35,34 @@ public class LeaseController {
     private final AcquireService acquire;
     private final SettleService settle;
     private final JsonMapper json;
+    private final AcquireLatency latency;
 
-    public LeaseController(AcquireService acquire, SettleService settle, JsonMapper json) {
+    public LeaseController(AcquireService acquire, SettleService settle, JsonMapper json, MeterRegistry registry,
+                           HubSettings settings) {
         this.acquire = acquire;
         this.settle = settle;
         this.json = json;
+        this.latency = new AcquireLatency(registry, settings.hubId(), AcquireLatency.HTTP);
     }
 
     @Post(uri = "/acquire", consumes = MediaType.ALL, produces = MediaType.APPLICATION_JSON)
     public CompletableFuture<HttpResponse<?>> acquire(@Body byte[] raw) {
+        long start = System.nanoTime();
+        CompletableFuture<HttpResponse<?>> response = decide(raw);
+        response.whenComplete((r, error) -> {
+            int status = r == null ? 500 : r.code();
+            if (status == 200) {
+                latency.granted(start);
+            } else if (status == 429) {
+                latency.refused(start);
+            } else {
+                latency.error(start);
+            }
+        });
+        return response;
+    }
+
+    private CompletableFuture<HttpResponse<?>> decide(byte[] raw) {
         AcquireBody body;
         try {
             body = json.readValue(raw, AcquireBody.class);

@@ -29,6 +29,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -72,7 +73,9 @@ public final class JetStreamLedger implements Ledger {
     private long knownFenceSeq; // writer thread only, after replay()
     private long batchCounter;
 
-    private record Pending(LedgerEvent event, CompletableFuture<Long> done) {
+    private volatile LongConsumer appendLatency = nanos -> { };
+
+    private record Pending(LedgerEvent event, CompletableFuture<Long> done, long startNanos) {
     }
 
     public JetStreamLedger(Connection connection, String hubId, Duration ackTimeout) throws IOException {
@@ -197,9 +200,17 @@ public final class JetStreamLedger implements Ledger {
             // Fail fast instead of parking the grant in the client's reconnect buffer until it times out.
             return CompletableFuture.failedFuture(new LedgerUnavailableException("NATS connection is " + connection.getStatus(), null));
         }
-        Pending pending = new Pending(event, new CompletableFuture<>());
+        Pending pending = new Pending(event, new CompletableFuture<>(), System.nanoTime());
         queue.add(pending);
         return pending.done;
+    }
+
+    /**
+     * Receives, for every append the stream acknowledged, the nanoseconds from {@link #append} to
+     * the acknowledgement (metrics). Called on the acknowledging thread: keep it cheap.
+     */
+    public void onAppendLatency(LongConsumer listener) {
+        this.appendLatency = listener;
     }
 
     @Override
@@ -278,7 +289,12 @@ public final class JetStreamLedger implements Ledger {
         ack.orTimeout(ackTimeout.toMillis(), TimeUnit.MILLISECONDS).whenComplete((a, error) -> {
             inFlight.release();
             if (error == null) {
-                batch.forEach(p -> p.done.complete(a.getSeqno()));
+                long now = System.nanoTime();
+                LongConsumer latency = appendLatency;
+                for (Pending p : batch) {
+                    latency.accept(now - p.startNanos);
+                    p.done.complete(a.getSeqno());
+                }
             } else {
                 onFailedAppend(batch, error);
             }

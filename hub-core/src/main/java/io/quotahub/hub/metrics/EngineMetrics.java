@@ -1,40 +1,120 @@
 package io.quotahub.hub.metrics;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quotahub.engine.EngineListener;
+import io.quotahub.engine.KeySpec;
 import io.quotahub.engine.Lease;
+import io.quotahub.engine.Outcome;
+import io.quotahub.engine.PoolSpec;
 import io.quotahub.engine.Refusal;
+import io.quotahub.engine.RefusalCode;
 import io.quotahub.engine.Settlement;
 import io.quotahub.hub.config.HubSettings;
+import io.quotahub.hub.config.PoolsConfig;
+import io.quotahub.hub.service.HubLedger;
 import jakarta.inject.Singleton;
 
-/** Counts the engine's decisions as Prometheus metrics, tagged by hub, pool and key id (never a secret). */
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Counts the engine's decisions as Prometheus metrics, tagged by hub, pool and key id (never a
+ * secret): {@link MetricNames#LEASES_GRANTED}, {@link MetricNames#LEASES_REFUSED},
+ * {@link MetricNames#LEASES_SETTLED}.
+ *
+ * <p>Every series of the configured pools and keys is registered at start-up (at 0, so rates and
+ * alerts see them before the first event) and cached: the acquire path does one map lookup, no
+ * registry lookup. A refusal for a pool that is not configured is counted under the pool tag
+ * {@link #UNKNOWN_POOL}: pool names sent by clients never become tag values.
+ *
+ * <p>Settles are counted live and only for leases this hub granted, so summing over both hubs
+ * counts each settle once: the engine also folds the peer's settles and replays its own ledger at
+ * start-up, neither of which is counted here (the peer counts its own).
+ */
 @Singleton
 public class EngineMetrics implements EngineListener {
 
+    /** Pool tag of refusals naming a pool that is not configured. */
+    public static final String UNKNOWN_POOL = "(unknown)";
+
     private final MeterRegistry registry;
     private final String hubId;
+    private final HubLedger ledger;
+    private final Map<String, Counter> granted = new ConcurrentHashMap<>();               // pool/key
+    private final Map<String, EnumMap<RefusalCode, Counter>> refused = new HashMap<>();   // pool
+    private final Map<String, EnumMap<Outcome, Counter>> settled = new ConcurrentHashMap<>(); // pool/key
 
-    public EngineMetrics(MeterRegistry registry, HubSettings settings) {
+    public EngineMetrics(MeterRegistry registry, HubSettings settings, PoolsConfig pools, HubLedger ledger) {
         this.registry = registry;
         this.hubId = settings.hubId();
+        this.ledger = ledger;
+        for (PoolSpec pool : pools.pools()) {
+            refused.put(pool.name(), refusedCounters(pool.name()));
+            for (KeySpec key : pool.keys()) {
+                granted.put(id(pool.name(), key.id()), grantedCounter(pool.name(), key.id()));
+                settled.put(id(pool.name(), key.id()), settledCounters(pool.name(), key.id()));
+            }
+        }
+        refused.put(UNKNOWN_POOL, refusedCounters(UNKNOWN_POOL));
+    }
+
+    private static String id(String pool, String keyId) {
+        return pool + '\u0000' + keyId;
+    }
+
+    private Counter grantedCounter(String pool, String keyId) {
+        return Counter.builder(MetricNames.LEASES_GRANTED).description("Leases granted")
+                .tags(MetricNames.TAG_HUB, hubId, MetricNames.TAG_POOL, pool, MetricNames.TAG_KEY, keyId)
+                .register(registry);
+    }
+
+    private EnumMap<RefusalCode, Counter> refusedCounters(String pool) {
+        EnumMap<RefusalCode, Counter> byCode = new EnumMap<>(RefusalCode.class);
+        for (RefusalCode code : RefusalCode.values()) {
+            byCode.put(code, Counter.builder(MetricNames.LEASES_REFUSED).description("Acquires refused, by reason")
+                    .tags(MetricNames.TAG_HUB, hubId, MetricNames.TAG_POOL, pool, MetricNames.TAG_REASON, code.name())
+                    .register(registry));
+        }
+        return byCode;
+    }
+
+    private EnumMap<Outcome, Counter> settledCounters(String pool, String keyId) {
+        EnumMap<Outcome, Counter> byOutcome = new EnumMap<>(Outcome.class);
+        for (Outcome outcome : Outcome.values()) {
+            byOutcome.put(outcome, Counter.builder(MetricNames.LEASES_SETTLED)
+                    .description("Leases of this hub settled, by the provider outcome agents reported (EXPIRED: never reported)")
+                    .tags(MetricNames.TAG_HUB, hubId, MetricNames.TAG_POOL, pool, MetricNames.TAG_KEY, keyId,
+                            MetricNames.TAG_OUTCOME, outcome.name())
+                    .register(registry));
+        }
+        return byOutcome;
     }
 
     @Override
     public void onGranted(Lease lease) {
-        registry.counter(MetricNames.LEASES_GRANTED, MetricNames.TAG_HUB, hubId,
-                MetricNames.TAG_POOL, lease.pool(), MetricNames.TAG_KEY, lease.keyId()).increment();
+        Counter c = granted.get(id(lease.pool(), lease.keyId()));
+        if (c != null) {
+            c.increment();
+        }
     }
 
     @Override
     public void onRefused(String pool, Refusal refusal) {
-        registry.counter(MetricNames.LEASES_REFUSED, MetricNames.TAG_HUB, hubId,
-                MetricNames.TAG_POOL, pool, MetricNames.TAG_REASON, refusal.code().name()).increment();
+        EnumMap<RefusalCode, Counter> byCode = pool == null ? null : refused.get(pool);
+        (byCode != null ? byCode : refused.get(UNKNOWN_POOL)).get(refusal.code()).increment();
     }
 
     @Override
     public void onSettled(Lease lease, Settlement settlement) {
-        registry.counter(MetricNames.LEASES_SETTLED, MetricNames.TAG_HUB, hubId, MetricNames.TAG_POOL, lease.pool(),
-                MetricNames.TAG_KEY, lease.keyId(), MetricNames.TAG_OUTCOME, settlement.outcome().name()).increment();
+        if (ledger.current() == null || !hubId.equals(lease.hubId())) {
+            return; // replay at start-up, or the peer's lease
+        }
+        EnumMap<Outcome, Counter> byOutcome = settled.get(id(lease.pool(), lease.keyId()));
+        if (byOutcome != null) {
+            byOutcome.get(settlement.outcome()).increment();
+        }
     }
 }

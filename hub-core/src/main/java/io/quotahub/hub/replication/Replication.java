@@ -54,6 +54,8 @@ public final class Replication {
     private boolean takeoverPending; // fence written, Takeover not yet in this hub's ledger
     private boolean declaredDead;
     private Map<String, Double> peerDemand = Map.of();
+    private final AtomicLong takeovers = new AtomicLong();         // fenced takeovers this hub appended
+    private final AtomicLong declaredTakeovers = new AtomicLong(); // declare-dead takeovers this hub appended
 
     public Replication(String hubId, String peerId, QuotaEngine engine, Ledger ledger, LedgerFold fold, PeerLink link,
                        Clock clock, ReplicationSettings settings) {
@@ -210,6 +212,7 @@ public final class Replication {
             synchronized (this) {
                 if (error == null) {
                     fold.apply(event);
+                    (declared ? declaredTakeovers : takeovers).incrementAndGet();
                     LOG.warn("hub {} took over {}'s budget ({} limits){}", hubId, peerId, units.size(),
                             declared ? " by operator declaration" : "");
                 } else if (!declared) {
@@ -313,6 +316,11 @@ public final class Replication {
 
     public synchronized PeerStatus status() {
         return status;
+    }
+
+    /** Takeovers of the peer this hub appended since it started (metrics), by fence or by declaration. */
+    public long takeovers(boolean declared) {
+        return (declared ? declaredTakeovers : takeovers).get();
     }
 
     /** True when this hub may settle the peer's leases: it took the peer over. */

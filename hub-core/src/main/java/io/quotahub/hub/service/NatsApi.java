@@ -2,12 +2,11 @@ package io.quotahub.hub.service;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import io.nats.client.Message;
 import io.quotahub.hub.ledger.LedgerEvents;
-import io.quotahub.hub.metrics.MetricNames;
+import io.quotahub.hub.metrics.AcquireLatency;
 import io.quotahub.proto.AcquireReply;
 import io.quotahub.proto.AcquireRequest;
 import io.quotahub.proto.ErrorReply;
@@ -38,8 +37,7 @@ public final class NatsApi implements AutoCloseable {
     private final SettleService settle;
     private final AgentRegistry agents;
     private final String hubId;
-    private final Timer grantedLatency;
-    private final Timer refusedLatency;
+    private final AcquireLatency latency;
     private Dispatcher dispatcher;
 
     public NatsApi(Connection connection, AcquireService acquire, SettleService settle, AgentRegistry agents,
@@ -49,16 +47,7 @@ public final class NatsApi implements AutoCloseable {
         this.settle = settle;
         this.agents = agents;
         this.hubId = hubId;
-        this.grantedLatency = latencyTimer(registry, hubId, "granted");
-        this.refusedLatency = latencyTimer(registry, hubId, "other");
-    }
-
-    private static Timer latencyTimer(MeterRegistry registry, String hubId, String result) {
-        return Timer.builder(MetricNames.ACQUIRE_LATENCY)
-                .description("Time from receiving an acquire to sending its reply (includes the ledger append)")
-                .tags(MetricNames.TAG_HUB, hubId, MetricNames.TAG_TRANSPORT, "nats", MetricNames.TAG_RESULT, result)
-                .publishPercentileHistogram()
-                .register(registry);
+        this.latency = new AcquireLatency(registry, hubId, AcquireLatency.NATS);
     }
 
     public void start() {
@@ -77,10 +66,12 @@ public final class NatsApi implements AutoCloseable {
             request = AcquireRequest.parseFrom(msg.getData());
         } catch (InvalidProtocolBufferException e) {
             reply(msg, acquireError("", ErrorCode.BAD_REQUEST, "malformed AcquireRequest: not a protobuf message"));
+            latency.error(start);
             return;
         }
         if (request.getDeadlineEpochMs() <= 0) {
             reply(msg, acquireError(request.getRequestId(), ErrorCode.BAD_REQUEST, "deadline_epoch_ms is missing"));
+            latency.error(start);
             return;
         }
         AcquireCommand cmd = new AcquireCommand(request.getRequestId(), request.getAgentId(), request.getPool(),
@@ -91,7 +82,13 @@ public final class NatsApi implements AutoCloseable {
                     ? acquireError(request.getRequestId(), ErrorCode.INTERNAL, "internal error")
                     : toReply(request.getRequestId(), outcome);
             reply(msg, reply.toByteArray());
-            (reply.hasGranted() ? grantedLatency : refusedLatency).record(Duration.ofNanos(System.nanoTime() - start));
+            if (reply.hasGranted()) {
+                latency.granted(start);
+            } else if (reply.hasRefused()) {
+                latency.refused(start);
+            } else {
+                latency.error(start);
+            }
         });
     }
 

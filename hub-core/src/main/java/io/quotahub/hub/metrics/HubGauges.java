@@ -1,0 +1,214 @@
+package io.quotahub.hub.metrics;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micronaut.context.annotation.Context;
+import io.quotahub.engine.CircuitState;
+import io.quotahub.engine.Health;
+import io.quotahub.engine.KeySpec;
+import io.quotahub.engine.LimitRef;
+import io.quotahub.engine.PoolSpec;
+import io.quotahub.engine.QuotaEngine;
+import io.quotahub.engine.Zone;
+import io.quotahub.engine.view.EngineView;
+import io.quotahub.engine.view.KeyView;
+import io.quotahub.engine.view.LimitView;
+import io.quotahub.engine.view.PoolView;
+import io.quotahub.hub.HubRuntime;
+import io.quotahub.hub.config.HubSettings;
+import io.quotahub.hub.config.PoolsConfig;
+import io.quotahub.hub.replication.PeerStatus;
+import io.quotahub.hub.replication.PeerView;
+import io.quotahub.hub.replication.Replication;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The hub's gauges (and its takeover counters), registered once at start-up: pools, keys and
+ * limits are fixed by the configuration. Every gauge reads one {@link Snapshot} of the engine's
+ * {@code view()} and of the runtime, taken at most every {@link #MAX_AGE} and only when read (so a
+ * scrape computes the view once, not once per gauge, and nothing runs between scrapes).
+ *
+ * <p>Tag {@code limit} is the limit's {@link LimitRef#toString() wire form}: {@code pool/key#i}
+ * for the i-th limit of a key, {@code pool#i} for the i-th limit of the pool itself (whose
+ * {@code key} tag is empty); i is the position in the configuration's {@code limits} list. Tag
+ * values are pool names, key ids and enum names from the configuration: never a secret.
+ */
+@Context
+public class HubGauges {
+
+    /** How old a snapshot may be when a gauge is read. */
+    static final Duration MAX_AGE = Duration.ofMillis(250);
+
+    private final QuotaEngine engine;
+    private final HubRuntime runtime;
+    private final List<LimitRef> limits;
+    private final Map<LimitRef, Integer> limitIndex = new HashMap<>();
+    private final Map<String, Integer> keyIndex = new HashMap<>();
+    private volatile Snapshot snapshot;
+
+    /** One consistent read of everything the gauges show; arrays indexed like the registered series. */
+    record Snapshot(long takenAtNanos, double[] used, double[] capacity, double[] budget, double[] utilization,
+                    double[] temperature, Zone[] zone, CircuitState[] circuit, double[] cooldownSeconds,
+                    boolean[] disabled, double healthScore, int openLeases, int[] agentsByHealth,
+                    double replicationLagSeconds, PeerStatus peerStatus, boolean ready) {
+    }
+
+    public HubGauges(MeterRegistry registry, HubRuntime runtime, QuotaEngine engine, HubSettings settings, PoolsConfig pools) {
+        this.engine = engine;
+        this.runtime = runtime;
+        this.limits = engine.limitRefs();
+        Tags hub = Tags.of(MetricNames.TAG_HUB, settings.hubId());
+
+        for (int i = 0; i < limits.size(); i++) {
+            LimitRef ref = limits.get(i);
+            limitIndex.put(ref, i);
+            int j = i;
+            Tags tags = hub.and(MetricNames.TAG_POOL, ref.pool(), MetricNames.TAG_KEY, ref.isPoolLimit() ? "" : ref.keyId(),
+                    MetricNames.TAG_LIMIT, ref.toString());
+            gauge(registry, MetricNames.LIMIT_USED, "Units in the current window, leases of both hubs", tags, s -> s.used[j]);
+            gauge(registry, MetricNames.LIMIT_CAPACITY, "Capacity of the limit per window", tags, s -> s.capacity[j]);
+            gauge(registry, MetricNames.LIMIT_BUDGET, "This hub's budget of the limit", tags, s -> s.budget[j]);
+            gauge(registry, MetricNames.LIMIT_UTILIZATION, "Used / capacity, 0-1", tags, s -> s.utilization[j]);
+        }
+
+        int k = 0;
+        for (PoolSpec pool : pools.pools()) {
+            for (KeySpec key : pool.keys()) {
+                keyIndex.put(id(pool.name(), key.id()), k);
+                int j = k++;
+                Tags tags = hub.and(MetricNames.TAG_POOL, pool.name(), MetricNames.TAG_KEY, key.id());
+                gauge(registry, MetricNames.KEY_TEMPERATURE, "Key temperature 0-100", tags, s -> s.temperature[j]);
+                for (Zone z : Zone.values()) {
+                    gauge(registry, MetricNames.KEY_ZONE, "1 for the key's current thermal zone",
+                            tags.and(MetricNames.TAG_ZONE, z.name()), s -> s.zone[j] == z ? 1 : 0);
+                }
+                for (CircuitState c : CircuitState.values()) {
+                    gauge(registry, MetricNames.KEY_CIRCUIT, "1 for the key's current circuit state",
+                            tags.and(MetricNames.TAG_STATE, c.name()), s -> s.circuit[j] == c ? 1 : 0);
+                }
+                gauge(registry, MetricNames.KEY_COOLDOWN, "Seconds of cooldown left", tags, s -> s.cooldownSeconds[j]);
+                gauge(registry, MetricNames.KEY_DISABLED, "1 when the key is disabled (auth failure)", tags,
+                        s -> s.disabled[j] ? 1 : 0);
+            }
+        }
+
+        gauge(registry, MetricNames.HUB_HEALTH, "Hub health score 0-100", hub, Snapshot::healthScore);
+        for (Health h : Health.values()) {
+            gauge(registry, MetricNames.AGENTS, "Agents known from heartbeats, by health",
+                    hub.and(MetricNames.TAG_HEALTH, h.name()), s -> s.agentsByHealth[h.ordinal()]);
+        }
+        gauge(registry, MetricNames.OPEN_LEASES, "Leases open now (both hubs')", hub, Snapshot::openLeases);
+        gauge(registry, MetricNames.HUB_READY, "1 when this hub is ready to grant", hub, s -> s.ready ? 1 : 0);
+
+        if (settings.hasPeer()) {
+            Tags peer = hub.and(MetricNames.TAG_PEER, settings.peerId());
+            gauge(registry, MetricNames.REPLICATION_LAG, "Time from the peer writing its last event to this hub applying it",
+                    peer, Snapshot::replicationLagSeconds);
+            for (PeerStatus st : PeerStatus.values()) {
+                gauge(registry, MetricNames.PEER_STATUS, "1 for the peer's current status",
+                        peer.and(MetricNames.TAG_STATUS, st.name()), s -> s.peerStatus == st ? 1 : 0);
+            }
+            for (boolean declared : new boolean[] {false, true}) {
+                FunctionCounter.builder(MetricNames.TAKEOVERS, runtime, rt -> takeovers(rt, declared))
+                        .description("Takeovers of the peer by this hub (declared: by operator declare-dead)")
+                        .tags(peer.and(MetricNames.TAG_DECLARED, Boolean.toString(declared)))
+                        .register(registry);
+            }
+        }
+    }
+
+    private static double takeovers(HubRuntime runtime, boolean declared) {
+        Replication r = runtime.replication();
+        return r == null ? 0 : r.takeovers(declared);
+    }
+
+    private void gauge(MeterRegistry registry, String name, String description, Tags tags, ToDoubleFunction<Snapshot> value) {
+        Gauge.builder(name, this, g -> value.applyAsDouble(g.current()))
+                .description(description)
+                .tags(tags)
+                .strongReference(true)
+                .register(registry);
+    }
+
+    private static String id(String pool, String keyId) {
+        return pool + '\u0000' + keyId;
+    }
+
+    /** The snapshot, taken anew if older than {@link #MAX_AGE}. */
+    Snapshot current() {
+        Snapshot s = snapshot;
+        long now = System.nanoTime();
+        if (s != null && now - s.takenAtNanos < MAX_AGE.toNanos()) {
+            return s;
+        }
+        synchronized (this) {
+            s = snapshot;
+            if (s == null || System.nanoTime() - s.takenAtNanos >= MAX_AGE.toNanos()) {
+                s = take();
+                snapshot = s;
+            }
+            return s;
+        }
+    }
+
+    private Snapshot take() {
+        EngineView view = engine.view();
+        int n = limits.size();
+        double[] used = new double[n];
+        double[] capacity = new double[n];
+        double[] budget = new double[n];
+        double[] utilization = new double[n];
+        int keys = keyIndex.size();
+        double[] temperature = new double[keys];
+        Zone[] zone = new Zone[keys];
+        CircuitState[] circuit = new CircuitState[keys];
+        double[] cooldown = new double[keys];
+        boolean[] disabled = new boolean[keys];
+        for (PoolView pool : view.pools()) {
+            putLimits(pool.limits(), i -> LimitRef.ofPool(pool.name(), i), used, capacity, budget, utilization);
+            for (KeyView key : pool.keys()) {
+                putLimits(key.limits(), i -> LimitRef.ofKey(pool.name(), key.id(), i), used, capacity, budget, utilization);
+                Integer k = keyIndex.get(id(pool.name(), key.id()));
+                if (k == null) {
+                    continue;
+                }
+                temperature[k] = key.thermal().temperature();
+                zone[k] = key.thermal().zone();
+                circuit[k] = key.circuit();
+                cooldown[k] = key.cooldownUntil() == null ? 0
+                        : Math.max(0, Duration.between(view.at(), key.cooldownUntil()).toMillis() / 1000.0);
+                disabled[k] = key.disabled();
+            }
+        }
+        int[] agents = new int[Health.values().length];
+        runtime.agents().all().values().forEach(h -> agents[h.ordinal()]++);
+        Replication replication = runtime.replication();
+        PeerView peer = replication == null ? null : replication.view();
+        return new Snapshot(System.nanoTime(), used, capacity, budget, utilization, temperature, zone, circuit, cooldown,
+                disabled, view.thermal().healthScore(), view.openLeases(), agents,
+                peer == null ? Double.NaN : peer.replicationLagMs() / 1000.0, peer == null ? null : peer.status(),
+                runtime.ready());
+    }
+
+    private void putLimits(List<LimitView> views, java.util.function.IntFunction<LimitRef> refOf, double[] used,
+                           double[] capacity, double[] budget, double[] utilization) {
+        for (int i = 0; i < views.size(); i++) {
+            Integer j = limitIndex.get(refOf.apply(i));
+            if (j == null) {
+                continue;
+            }
+            LimitView l = views.get(i);
+            used[j] = l.used();
+            capacity[j] = l.capacity();
+            budget[j] = l.budget();
+            utilization[j] = l.capacity() <= 0 ? 0 : (double) l.used() / l.capacity();
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package io.quotahub.hub.diagnostics;
+
+import io.micronaut.context.annotation.ConfigurationProperties;
+import io.micronaut.core.bind.annotation.Bindable;
+
+import java.time.Duration;
+
+/**
+ * Thresholds of the diagnostics under {@code quotahub.diagnostics}; the defaults follow SPEC.md
+ * (memory alert at 80 %, rate-limit check under 1 ms, sync under 2 s).
+ *
+ * @param memoryWarn         heap used / max above which the memory check warns
+ * @param memoryFail         heap used / max above which it fails
+ * @param baselineDecisions  decisions in the performance baseline's timed burst
+ * @param baselineWarn       p99 of one decision above which the baseline warns
+ * @param baselineFail       p99 above which it fails
+ * @param rttWarn            NATS round trip above which the network check warns
+ * @param lagWarn            replication lag above which the network check warns
+ * @param natsTimeout        timeout of each JetStream management call a check makes
+ */
+@ConfigurationProperties("quotahub.diagnostics")
+public record DiagnosticsSettings(
+        @Bindable(defaultValue = "0.8") double memoryWarn,
+        @Bindable(defaultValue = "0.9") double memoryFail,
+        @Bindable(defaultValue = "2000") int baselineDecisions,
+        @Bindable(defaultValue = "1ms") Duration baselineWarn,
+        @Bindable(defaultValue = "10ms") Duration baselineFail,
+        @Bindable(defaultValue = "100ms") Duration rttWarn,
+        @Bindable(defaultValue = "2s") Duration lagWarn,
+        @Bindable(defaultValue = "750ms") Duration natsTimeout) {
+
+    public static DiagnosticsSettings ofDefaults() {
+        return new DiagnosticsSettings(0.8, 0.9, 2000, Duration.ofMillis(1), Duration.ofMillis(10),
+                Duration.ofMillis(100), Duration.ofSeconds(2), Duration.ofMillis(750));
+    }
+}

@@ -1,0 +1,106 @@
+package io.quotahub.hub.diagnostics;
+
+import io.quotahub.engine.KeySpec;
+import io.quotahub.engine.LimitSpec;
+import io.quotahub.engine.PoolSpec;
+import io.quotahub.hub.config.HubSettings;
+import io.quotahub.hub.config.PoolsConfig;
+import io.quotahub.hub.replication.ReplicationSettings;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Check 2: the hub's own settings make sense together: hub and peer ids and JetStream domains,
+ * lease TTL against the longest window, settle margin against the shortest one, ledger timeout
+ * against the lease TTL, the rebalance floor and takeover delay; reports the pools digest (a hash
+ * of pool and key ids and limits, never secrets) that both hubs must share.
+ */
+final class EnvironmentCheck implements DiagnosticCheck {
+
+    private static final Set<String> ROLES = Set.of("main", "edge");
+
+    private final HubSettings settings;
+    private final PoolsConfig pools;
+
+    EnvironmentCheck(HubSettings settings, PoolsConfig pools) {
+        this.settings = settings;
+        this.pools = pools;
+    }
+
+    @Override
+    public String name() {
+        return "environment-config";
+    }
+
+    @Override
+    public String title() {
+        return "Environment and configuration";
+    }
+
+    @Override
+    public CheckResult run() {
+        Findings f = new Findings();
+        String hub = settings.hubId();
+        if (!ROLES.contains(hub)) {
+            f.note("Hub id '" + hub + "' is not one of the standard roles main/edge (allowed, but the peer must name it exactly)");
+        }
+        if (settings.hasPeer()) {
+            if (settings.jetStreamDomain().equals(settings.peerJetStreamDomain())) {
+                f.fail("quotahub.domain and quotahub.peer-domain are both '" + settings.jetStreamDomain()
+                                + "': this hub would copy and fence its own ledger instead of the peer's",
+                        "Give each hub its own JetStream domain (the defaults are the hub ids) and set peer-domain to the other hub's");
+            }
+            if (settings.rebalanceFloor() == 0) {
+                f.warn("quotahub.rebalance-floor is 0: rebalancing may leave a hub with no budget at all, so it refuses everything until demand is measured",
+                        "Set quotahub.rebalance-floor to about 0.1 so each hub always keeps some budget");
+            }
+            Duration suspect = ReplicationSettings.ofDefaults().suspectAfter();
+            if (settings.takeoverAfter().compareTo(suspect) <= 0) {
+                f.warn("quotahub.takeover-after (" + settings.takeoverAfter().toMillis() + " ms) is not longer than the "
+                                + suspect.toMillis() + " ms after which a silent peer becomes SUSPECT, so a brief pause triggers a fence",
+                        "Set quotahub.takeover-after to at least 2.5 s");
+            }
+            f.note("Peer " + settings.peerId() + " in JetStream domain " + settings.peerJetStreamDomain() + ", own domain " + settings.jetStreamDomain());
+        } else {
+            f.note("Single hub: no peer configured");
+        }
+        List<LimitSpec> limits = new ArrayList<>();
+        for (PoolSpec p : pools.pools()) {
+            limits.addAll(p.limits());
+            for (KeySpec k : p.keys()) {
+                limits.addAll(k.limits());
+            }
+        }
+        Duration ttl = settings.leaseTtl();
+        if (!limits.isEmpty()) {
+            LimitSpec longest = limits.stream().max((a, b) -> a.per().compareTo(b.per())).orElseThrow();
+            LimitSpec shortest = limits.stream().min((a, b) -> a.per().compareTo(b.per())).orElseThrow();
+            if (ttl.compareTo(longest.per()) > 0) {
+                f.warn("quotahub.lease-ttl (" + ttl + ") is longer than the longest window (" + longest.describe()
+                                + "): a lease an agent never settles holds its units longer than any window lasts",
+                        "Lower quotahub.lease-ttl to at most " + longest.per() + " (a little above your slowest provider call)");
+            }
+            Duration margin = settings.settleMargin();
+            if (margin.multipliedBy(2).compareTo(shortest.per()) >= 0) {
+                f.fail("quotahub.settle-margin (" + margin + ") is at least half of the shortest window (" + shortest.describe()
+                                + "): every settled call counts far beyond its window and the limit is effectively cut",
+                        "Set quotahub.settle-margin to the real agent-to-provider delay (default 250ms), well under " + shortest.per());
+            } else if (margin.multipliedBy(10).compareTo(shortest.per()) > 0) {
+                f.warn("quotahub.settle-margin (" + margin + ") is more than 10 % of the shortest window (" + shortest.describe() + ")",
+                        "Lower quotahub.settle-margin towards the real agent-to-provider delay (default 250ms)");
+            }
+        }
+        if (settings.ledgerTimeout().compareTo(ttl) >= 0) {
+            f.warn("quotahub.ledger-timeout (" + settings.ledgerTimeout() + ") is not shorter than the lease TTL (" + ttl
+                            + "): a grant could expire before its append is confirmed",
+                    "Set quotahub.ledger-timeout well below quotahub.lease-ttl (default 5s)");
+        }
+        f.note("Lease TTL " + ttl + ", settle margin " + settings.settleMargin() + ", ledger timeout " + settings.ledgerTimeout());
+        f.note("Pools digest " + PoolsDigest.of(pools.pools()) + " over " + pools.pools().size()
+                + " pool(s) (ids and limits only; both hubs must show the same)");
+        return f.result("No action needed; compare the pools digest with the peer hub's report when you change pools");
+    }
+}

@@ -1,0 +1,48 @@
+package io.quotahub.hub.diagnostics;
+
+import io.quotahub.engine.KeySpec;
+import io.quotahub.engine.LimitSpec;
+import io.quotahub.engine.PoolSpec;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * A short SHA-256 of the pools as the engine sees them: pool names, presets, key ids, limits and
+ * concurrency caps, in configuration order. Secrets never enter it (the engine specs hold none),
+ * so two hubs can compare it openly: equal digests mean the same pools.
+ */
+final class PoolsDigest {
+
+    private PoolsDigest() {
+    }
+
+    static String of(List<PoolSpec> pools) {
+        StringBuilder canonical = new StringBuilder();
+        for (PoolSpec p : pools) {
+            canonical.append("pool ").append(p.name()).append(' ').append(p.preset()).append(" mc=").append(p.maxConcurrent());
+            limits(canonical, p.limits());
+            canonical.append('\n');
+            for (KeySpec k : p.keys()) {
+                canonical.append(" key ").append(k.id()).append(" mc=").append(k.maxConcurrent());
+                limits(canonical, k.limits());
+                canonical.append('\n');
+            }
+        }
+        try {
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(canonical.toString().getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(hash, 0, 6);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void limits(StringBuilder sb, List<LimitSpec> limits) {
+        for (LimitSpec l : limits) {
+            sb.append(" [").append(l.describe()).append(']');
+        }
+    }
+}

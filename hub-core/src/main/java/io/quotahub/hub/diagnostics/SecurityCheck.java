@@ -1,0 +1,171 @@
+package io.quotahub.hub.diagnostics;
+
+import io.micronaut.context.env.Environment;
+import io.micronaut.context.env.PropertySource;
+import io.nats.client.Connection;
+import io.nats.client.Options;
+import io.quotahub.hub.config.HubSettings;
+import io.quotahub.hub.config.Secret;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Supplier;
+
+/**
+ * Check 12: security settings (SPEC.md item 10).
+ * <ul>
+ *   <li>the NATS connection uses TLS or credentials, else WARN unless the server is on localhost;</li>
+ *   <li>every {@code secret-file} is not readable or writable by others (POSIX permissions):
+ *       FAIL when world-readable;</li>
+ *   <li>{@code secret-env} holds a variable name, and no secret value appears literally in any
+ *       configuration property (outside the process environment): FAIL;</li>
+ *   <li>management endpoints marked not sensitive (reachable without authentication): WARN.</li>
+ * </ul>
+ * Only names, paths and permissions are shown, never a value.
+ */
+final class SecurityCheck implements DiagnosticCheck {
+
+    private static final Set<String> PROCESS_SOURCES = Set.of("env", "system");
+
+    private final HubSettings settings;
+    private final Environment environment;
+    private final Supplier<Connection> connection;
+    private final Collection<Secret> secrets;
+
+    SecurityCheck(HubSettings settings, Environment environment, Supplier<Connection> connection, Collection<Secret> secrets) {
+        this.settings = settings;
+        this.environment = environment;
+        this.connection = connection;
+        this.secrets = List.copyOf(secrets);
+    }
+
+    @Override
+    public String name() {
+        return "security-configuration";
+    }
+
+    @Override
+    public String title() {
+        return "Security configuration";
+    }
+
+    @Override
+    public CheckResult run() {
+        Findings f = new Findings();
+        nats(f);
+        List<ConfiguredKeys.Source> keys = ConfiguredKeys.read(environment);
+        int files = 0;
+        for (ConfiguredKeys.Source k : keys) {
+            String who = "key " + k.keyId() + " of pool " + k.pool();
+            if (k.secretFile() != null) {
+                files++;
+                secretFile(f, who, Path.of(k.secretFile()));
+            }
+            if (k.secretEnv() != null && !Redactor.ENV_NAME.matcher(k.secretEnv()).matches()) {
+                f.fail("The secret-env of " + who + " is not an environment variable name: the key itself may have been pasted into the configuration",
+                        "Put the key in a file readable only by the hub (secret-file, mode 0400/0440) or in an environment variable, name that in the configuration, and revoke the exposed key at the provider");
+            }
+        }
+        Set<String> leaking = new TreeSet<>();
+        for (PropertySource source : environment.getPropertySources()) {
+            if (PROCESS_SOURCES.contains(source.getName())) {
+                continue;
+            }
+            for (String property : source) {
+                Object value = source.get(property);
+                if (value == null) {
+                    continue;
+                }
+                String text = value.toString();
+                for (Secret s : secrets) {
+                    if (text.contains(s.reveal())) {
+                        leaking.add(property + " (" + source.getName() + ")");
+                    }
+                }
+            }
+        }
+        if (!leaking.isEmpty()) {
+            f.fail("A key's secret appears literally in configuration " + leaking + ": anyone who can read the configuration can read the key",
+                    "Remove the value from the configuration, keep it only in a secret-file or the environment variable named by secret-env, and rotate the key at the provider");
+        }
+        endpoints(f);
+        f.note(keys.size() + " key(s) configured, " + files + " secret file(s) checked");
+        return f.result("No action needed: secrets are protected and NATS access is local or authenticated");
+    }
+
+    private void nats(Findings f) {
+        URI url;
+        try {
+            url = URI.create(settings.natsUrl());
+        } catch (IllegalArgumentException e) {
+            f.warn("quotahub.nats-url is not a URL", "Set quotahub.nats-url to e.g. nats://127.0.0.1:4222");
+            return;
+        }
+        String host = url.getHost() == null ? "" : url.getHost();
+        boolean local = host.equals("localhost") || host.startsWith("127.") || host.equals("::1") || host.equals("[::1]");
+        Connection c = connection.get();
+        Options o = c == null ? null : c.getOptions();
+        boolean tls = "tls".equalsIgnoreCase(url.getScheme()) || o != null && (o.getSslContext() != null || o.isTLSRequired());
+        boolean credentials = url.getUserInfo() != null || o != null && (o.getUsername() != null || o.getToken() != null || o.getAuthHandler() != null);
+        if (tls || credentials) {
+            f.note("The NATS connection to " + host + ":" + url.getPort() + " uses " + (tls ? "TLS" : "") + (tls && credentials ? " and " : "")
+                    + (credentials ? "credentials" : ""));
+        } else if (local) {
+            f.note("The NATS connection to " + host + ":" + url.getPort() + " is plain and unauthenticated, acceptable on localhost only");
+        } else {
+            f.warn("The NATS connection to " + host + ":" + url.getPort() + " is neither TLS nor authenticated, and the server is not on this machine: anyone on the network path can read and forge grants",
+                    "Run the hub beside its own nats-server (nats://127.0.0.1) or use tls:// with a user and password or credentials file");
+        }
+    }
+
+    private static void secretFile(Findings f, String who, Path file) {
+        if (!Files.exists(file)) {
+            return; // the key-configuration check reports unreadable secrets
+        }
+        Set<PosixFilePermission> perms;
+        try {
+            perms = Files.getPosixFilePermissions(file);
+        } catch (UnsupportedOperationException e) {
+            f.note("The secret file of " + who + " is on a file system without POSIX permissions; check its access rights by hand");
+            return;
+        } catch (IOException e) {
+            f.warn("The permissions of the secret file of " + who + " (" + file + ") could not be read", "Check the file's owner and mode");
+            return;
+        }
+        if (perms.contains(PosixFilePermission.OTHERS_READ) || perms.contains(PosixFilePermission.OTHERS_WRITE)) {
+            f.fail("The secret file of " + who + " (" + file + ") is " + (perms.contains(PosixFilePermission.OTHERS_READ) ? "world-readable" : "world-writable")
+                            + " (" + java.nio.file.attribute.PosixFilePermissions.toString(perms) + "): every user on the machine can read or replace the key",
+                    "chmod 0440 (or 0400) the secret files and chown them to root:quotahub (or the hub's user), then rotate any key that was exposed");
+        } else if (perms.contains(PosixFilePermission.GROUP_WRITE)) {
+            f.warn("The secret file of " + who + " (" + file + ") is group-writable (" + java.nio.file.attribute.PosixFilePermissions.toString(perms) + ")",
+                    "chmod 0440 the secret files so no one can replace a key");
+        }
+    }
+
+    private void endpoints(Findings f) {
+        boolean allOpen = environment.getProperty("endpoints.all.sensitive", Boolean.class).map(b -> !b).orElse(false);
+        Set<String> open = new TreeSet<>();
+        for (String e : List.of("beans", "env", "loggers", "refresh", "routes", "stop", "threaddump", "caches", "info", "metrics")) {
+            boolean enabled = environment.getProperty("endpoints." + e + ".enabled", Boolean.class).orElse(null) != Boolean.FALSE;
+            boolean sensitive = environment.getProperty("endpoints." + e + ".sensitive", Boolean.class).orElse(!allOpen);
+            if (enabled && !sensitive) {
+                open.add(e);
+            }
+        }
+        if (allOpen || !open.isEmpty()) {
+            f.warn("Management endpoints are reachable without authentication (" + (allOpen ? "endpoints.all.sensitive=false" : "sensitive=false on " + open)
+                            + "): anyone who reaches the HTTP port can read the hub's internals",
+                    "Remove endpoints.*.sensitive=false (keep only /health and /prometheus open), bind micronaut.server.host to 127.0.0.1 or firewall the port");
+        }
+        String host = environment.getProperty("micronaut.server.host", String.class).orElse(null);
+        f.note("The HTTP API (including POST /api/v1/admin/peer/declare-dead) has no authentication and listens on "
+                + (host == null ? "all interfaces" : host) + ": restrict the port to trusted hosts");
+    }
+}

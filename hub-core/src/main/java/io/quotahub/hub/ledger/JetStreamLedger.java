@@ -1,14 +1,10 @@
 package io.quotahub.hub.ledger;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
-import io.nats.client.JetStreamSubscription;
-import io.nats.client.Message;
 import io.nats.client.PublishOptions;
-import io.nats.client.PushSubscribeOptions;
 import io.nats.client.api.PublishAck;
 import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
@@ -120,7 +116,7 @@ public final class JetStreamLedger implements Ledger {
         long fenceSeq = 0;
         try {
             long last = lastStoredSequence();
-            for (StoredBatch batch : readAll(js, stream, Subjects.ledgerSubjects(hubIdOf(stream)), last)) {
+            for (StoredBatch batch : LedgerReader.readAll(js, stream, Subjects.ledgerSubjects(hubIdOf(stream)), last)) {
                 sink.accept(batch);
                 batches++;
                 events += batch.events().size();
@@ -139,41 +135,6 @@ public final class JetStreamLedger implements Ledger {
         peerCursor = cursor;
         writer.start();
         return new ReplayResult(batches, events, lastSequence, fenceSeq);
-    }
-
-    /**
-     * Reads messages 1..{@code last} of a ledger stream (own or a peer copy) with an ordered
-     * consumer. Fence messages come as batches holding one Fence event.
-     */
-    static List<StoredBatch> readAll(JetStream js, String stream, String subjects, long last) throws IOException, JetStreamApiException {
-        List<StoredBatch> batches = new ArrayList<>();
-        if (last <= 0) {
-            return batches;
-        }
-        JetStreamSubscription sub = js.subscribe(subjects, PushSubscribeOptions.builder().stream(stream).ordered(true).build());
-        try {
-            long seq = 0;
-            while (seq < last) {
-                Message msg = sub.nextMessage(Duration.ofSeconds(10));
-                if (msg == null) {
-                    throw new LedgerUnavailableException("reading " + stream + " stalled at sequence " + seq + " of " + last, null);
-                }
-                seq = msg.metaData().streamSequence();
-                batches.add(toBatch(seq, msg));
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new LedgerUnavailableException("interrupted while reading " + stream, e);
-        } finally {
-            sub.unsubscribe();
-        }
-        return batches;
-    }
-
-    /** One stored message as a batch (the peer's fence included). */
-    public static StoredBatch toBatch(long seq, Message msg) {
-        LedgerBatch batch = parse(msg);
-        return new StoredBatch(seq, batch.getPeerSeq(), batch.getEventsList());
     }
 
     private static String hubIdOf(String stream) {
@@ -376,15 +337,6 @@ public final class JetStreamLedger implements Ledger {
             writer.join(2000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    /** Parses one stored ledger message (for tools and tests). */
-    public static LedgerBatch parse(Message msg) {
-        try {
-            return LedgerBatch.parseFrom(msg.getData());
-        } catch (InvalidProtocolBufferException e) {
-            throw new IllegalStateException("corrupt ledger message at " + msg.getSubject(), e);
         }
     }
 }

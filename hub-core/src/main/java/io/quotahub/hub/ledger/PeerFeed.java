@@ -68,7 +68,7 @@ public final class PeerFeed implements AutoCloseable {
     public List<StoredBatch> readAll() throws IOException {
         try {
             long last = jsm.getStreamInfo(copy).getStreamState().getLastSequence();
-            return JetStreamLedger.readAll(js, copy, peerSubjects, last);
+            return LedgerReader.readAll(js, copy, peerSubjects, last);
         } catch (JetStreamApiException e) {
             throw new IOException("cannot read " + copy + ": " + e.getMessage(), e);
         }
@@ -78,7 +78,7 @@ public final class PeerFeed implements AutoCloseable {
     public void follow(long afterSeq, Consumer<StoredBatch> sink) throws IOException {
         dispatcher = connection.createDispatcher();
         try {
-            live = js.subscribe(peerSubjects, dispatcher, msg -> sink.accept(JetStreamLedger.toBatch(msg.metaData().streamSequence(), msg)),
+            live = js.subscribe(peerSubjects, dispatcher, msg -> sink.accept(LedgerReader.toBatch(msg.metaData().streamSequence(), msg)),
                     false, PushSubscribeOptions.builder().stream(copy).ordered(true)
                             .configuration(ConsumerConfiguration.builder()
                                     .deliverPolicy(DeliverPolicy.ByStartSequence).startSequence(afterSeq + 1).build())

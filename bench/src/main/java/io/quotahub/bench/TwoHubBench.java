@@ -55,7 +55,8 @@ import java.util.concurrent.TimeUnit;
  *   <li><b>Acquire cost of the second hub</b>: SDK acquire p50/p99 (closed loop, one in flight)
  *       against a single hub (no peer, own nats-server) and against hub-main of the pair, in
  *       interleaved rounds with the raw NATS request-reply and JetStream publish+ack floors of both
- *       nats-servers.</li>
+ *       nats-servers; and (unless {@code --latency-cut false}) against hub-main of the pair with the
+ *       leafnode link cut, so that nothing is replicated (edge's server and hub idle).</li>
  *   <li><b>Rebalance time</b> (a second cluster, small limit 1000/1m per pool): all load on main's
  *       side; time from the start of the load until main's budget reaches 85 % of capacity; the
  *       final split. One repetition per pool.</li>
@@ -69,7 +70,7 @@ import java.util.concurrent.TimeUnit;
  *      [--edge-jar hub-edge/target/hub-edge.jar] [--out bench/results] [--lag-grants 3000] [--lag-rate 300]
  *      [--samples 10000] [--warmup 5000] [--rounds 4] [--kill-reps 3] [--hang-reps 3] [--hang-seconds 6]
  *      [--split-reps 2] [--split-seconds 4] [--rebalance-reps 3]
- *      [--rebalance-pause-ms 10] [--only lag,latency,split,kill,hang,rebalance]
+ *      [--rebalance-pause-ms 10] [--latency-cut true] [--only lag,latency,split,kill,hang,rebalance]
  * </pre>
  */
 public final class TwoHubBench {
@@ -103,7 +104,7 @@ public final class TwoHubBench {
             if (!args[i].startsWith("--") || i + 1 == args.length) {
                 throw new IllegalArgumentException("usage: TwoHubBench [--main-jar PATH] [--edge-jar PATH] [--out DIR]"
                         + " [--lag-grants N] [--lag-rate PER_S] [--samples N] [--warmup N] [--rounds N] [--kill-reps N]"
-                        + " [--hang-reps N] [--hang-seconds N] [--split-reps N] [--split-seconds N] [--rebalance-reps N] [--rebalance-pause-ms N]"
+                        + " [--hang-reps N] [--hang-seconds N] [--split-reps N] [--split-seconds N] [--rebalance-reps N] [--rebalance-pause-ms N] [--latency-cut true|false]"
                         + " [--only lag,latency,split,kill,hang,rebalance]; bad argument " + args[i]);
             }
             opts.put(args[i].substring(2), args[++i]);
@@ -487,6 +488,8 @@ public final class TwoHubBench {
         Histogram paPair = Stats.histogram();
         Histogram acSingle = Stats.histogram();
         Histogram acPair = Stats.histogram();
+        Histogram acCut = Stats.histogram();
+        boolean withCut = !"false".equals(opts.get("latency-cut"));
         try (BenchHubs single = BenchHubs.single(mainJar, Map.of("bench", LARGE));
              NatsFloors floorsSingle = new NatsFloors(single.serverUrl("main"));
              NatsFloors floorsPair = new NatsFloors(pair.serverUrl("main"));
@@ -508,6 +511,16 @@ public final class TwoHubBench {
                 floorsPair.requestReply(perRound, rrPair);
                 floorsPair.publishAck(perRound, paPair);
                 acquireLoop(pairClient, perRound, acPair, "main");
+                if (withCut) {
+                    // the same hub with nothing to replicate to: edge's server and hub idle
+                    pair.nats().link().cut();
+                    BenchHubs.await("hub-main sees PARTITIONED", Duration.ofSeconds(30),
+                            () -> "PARTITIONED".equals(pair.peerStatus("main")), pair);
+                    acquireLoop(pairClient, perRound, acCut, "main");
+                    pair.nats().link().heal();
+                    BenchHubs.await("both peers CONNECTED", Duration.ofSeconds(60), pair::bothConnected, pair);
+                    BenchHubs.sleep(1000); // let edge's copy catch up before the next round
+                }
             }
         }
         Map<String, Object> r = new LinkedHashMap<>();
@@ -522,6 +535,9 @@ public final class TwoHubBench {
         r.put("pairMainNatsRequestReply", raw(Stats.json(rrPair, 1000)));
         r.put("pairMainJetStreamPublishAck", raw(Stats.json(paPair, 1000)));
         r.put("pairHubMainAcquire", raw(Stats.json(acPair, 1000)));
+        if (withCut) {
+            r.put("pairHubMainAcquireLinkCut", raw(Stats.json(acCut, 1000)));
+        }
         Map<String, Object> ratios = new LinkedHashMap<>();
         for (double p : new double[] {50, 99}) {
             String q = "p" + (int) p;
@@ -530,6 +546,9 @@ public final class TwoHubBench {
                     round3(Stats.us(acSingle, p) / (Stats.us(rrSingle, p) + Stats.us(paSingle, p))));
             ratios.put("pairOverFloors" + q.toUpperCase(), round3(Stats.us(acPair, p) / (Stats.us(rrPair, p) + Stats.us(paPair, p))));
             ratios.put("pairMinusSingle" + q.toUpperCase() + "Us", round3(Stats.us(acPair, p) - Stats.us(acSingle, p)));
+            if (withCut) {
+                ratios.put("pairLinkCutOverSingle" + q.toUpperCase(), round3(Stats.us(acCut, p) / Stats.us(acSingle, p)));
+            }
         }
         r.put("ratios", ratios);
         results.put("acquireLatency", r);
@@ -542,10 +561,17 @@ public final class TwoHubBench {
         table.add(usRow("(b') JetStream publish+ack, pair's main", paPair));
         table.add(usRow("(c) acquire, single hub (no peer)", acSingle));
         table.add(usRow("(d) acquire, hub-main of the pair", acPair));
+        if (withCut) {
+            table.add(usRow("(e) acquire, hub-main of the pair, link cut", acCut));
+        }
         table.add(String.format(Locale.ROOT, "   p50: (d)/(c) = %.2f x, (c)/((a)+(b)) = %.2f x, (d)/((a')+(b')) = %.2f x",
                 ratios.get("pairOverSingleP50"), ratios.get("singleOverFloorsP50"), ratios.get("pairOverFloorsP50")));
         table.add(String.format(Locale.ROOT, "   p99: (d)/(c) = %.2f x, (c)/((a)+(b)) = %.2f x, (d)/((a')+(b')) = %.2f x",
                 ratios.get("pairOverSingleP99"), ratios.get("singleOverFloorsP99"), ratios.get("pairOverFloorsP99")));
+        if (withCut) {
+            table.add(String.format(Locale.ROOT, "   (e)/(c): p50 %.2f x, p99 %.2f x", ratios.get("pairLinkCutOverSingleP50"),
+                    ratios.get("pairLinkCutOverSingleP99")));
+        }
     }
 
     private static void acquireLoop(QuotaClient client, int n, Histogram into, String expectedHub) {

@@ -1,0 +1,527 @@
+// QuotaHub dashboard: reads this hub's HTTP API (relative URLs, so a path prefix works) and renders
+// four tabs. State every 2 s, reset countdowns every second. Key ids only: the state holds no secret,
+// and every value goes into the page as text, never as HTML.
+'use strict';
+
+(function () {
+  const STATE_URL = document.body.dataset.state || 'api/v1/state';
+  const SYSTEM_URL = document.body.dataset.system || 'api/v1/system';
+  const DIAGNOSTICS_URL = document.body.dataset.diagnostics || 'api/v1/diagnostics';
+  const POLL_MS = 2000;
+  const STALE_MS = 5000;
+  const TABS = ['overview', 'thermal', 'quota', 'diagnostics'];
+
+  let skewMs = 0;          // server clock minus browser clock, from the state's "at"
+  let lastOk = 0;          // browser time of the last good state
+  let lastState = null;
+  let lastSystem = null;
+
+  // ---------- small helpers ----------
+  const $ = id => document.getElementById(id);
+
+  function el(tag, attrs, ...children) {
+    const e = document.createElement(tag);
+    if (attrs) {
+      for (const [k, v] of Object.entries(attrs)) {
+        if (v === undefined || v === null || v === false) continue;
+        if (k === 'class') e.className = v;
+        else if (k === 'testid') e.setAttribute('data-testid', v);
+        else if (k === 'style') e.style.cssText = v;
+        else e.setAttribute(k, v === true ? '' : String(v));
+      }
+    }
+    for (const c of children) {
+      if (c === undefined || c === null || c === false) continue;
+      e.append(c instanceof Node ? c : String(c));
+    }
+    return e;
+  }
+
+  function svg(tag, attrs) {
+    const e = document.createElementNS('http://www.w3.org/2000/svg', tag);
+    for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, String(v));
+    return e;
+  }
+
+  /** A test/DOM-safe id part: key and pool ids are config names, keep them readable. */
+  const idPart = s => String(s).replace(/[^A-Za-z0-9_.-]/g, '_');
+
+  /** Zone of a utilisation 0–1, on the same scale as temperatures (SPEC item 4). */
+  function zoneOfUse(u) {
+    const t = u * 100;
+    return t < 40 ? 'OPTIMAL' : t < 60 ? 'NOMINAL' : t < 80 ? 'ELEVATED' : t < 95 ? 'CRITICAL' : 'THROTTLED';
+  }
+
+  function zoneOfScore(score) {
+    return score >= 80 ? 'OPTIMAL' : score >= 60 ? 'NOMINAL' : score >= 40 ? 'ELEVATED' : 'CRITICAL';
+  }
+
+  /** "PT1M" -> "1m", "PT24H" -> "24h", "PT10S" -> "10s", "PT1H30M" -> "1h30m". */
+  function per(iso, zone) {
+    if (zone) return 'day (' + zone + ')';
+    const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:([\d.]+)S)?)?$/.exec(iso || '');
+    if (!m) return iso || '';
+    const parts = [];
+    if (m[1]) parts.push(m[1] + 'd');
+    if (m[2]) parts.push(m[2] + 'h');
+    if (m[3]) parts.push(m[3] + 'm');
+    if (m[4]) parts.push(m[4] + 's');
+    return parts.join('') || '0s';
+  }
+
+  const num = n => Number(n).toLocaleString('en-US');
+
+  function bytes(n) {
+    if (n === undefined || n === null || n < 0) return '–';
+    const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+    let i = 0;
+    while (n >= 1024 && i < u.length - 1) { n /= 1024; i++; }
+    return (i === 0 ? n : n.toFixed(1)) + ' ' + u[i];
+  }
+
+  function duration(sec) {
+    sec = Math.max(0, Math.round(sec));
+    const d = Math.floor(sec / 86400), h = Math.floor(sec % 86400 / 3600), m = Math.floor(sec % 3600 / 60), s = sec % 60;
+    if (d) return d + 'd ' + h + 'h';
+    if (h) return h + 'h ' + String(m).padStart(2, '0') + 'm';
+    if (m) return m + 'm ' + String(s).padStart(2, '0') + 's';
+    return s + 's';
+  }
+
+  const chip = (zone, testid) => el('span', {class: 'chip ' + zone, testid, 'data-zone': zone}, zone);
+
+  const TREND_ARROWS = {RISING: '↑', STABLE: '→', FALLING: '↓'};
+  const trendArrow = (trend, testid) => el('span', {class: 'trend ' + trend, testid, 'data-trend': trend,
+    title: 'trend: ' + String(trend).toLowerCase()}, (TREND_ARROWS[trend] || '?') + ' ' + String(trend).toLowerCase());
+
+  /** Use bar: fill = used/capacity coloured by zone, black mark = this hub's budget. */
+  function useBar(l, testid) {
+    const cap = Math.max(1, l.capacity);
+    const used = Math.min(1, l.used / cap), budget = Math.min(1, l.budget / cap);
+    const b = el('div', {class: 'bar', testid, 'data-used': l.used, 'data-capacity': l.capacity, 'data-budget': l.budget,
+      'data-remaining': l.remaining, role: 'meter', 'aria-valuemin': 0, 'aria-valuemax': l.capacity, 'aria-valuenow': l.used,
+      title: `${num(l.used)} used of ${num(l.capacity)} (all hubs); this hub's budget ${num(l.budget)}, ${num(l.remaining)} left`});
+    b.append(el('span', {class: 'fill fill-' + zoneOfUse(used), style: `width:${(used * 100).toFixed(2)}%`}));
+    b.append(el('span', {class: 'mark', style: `left:calc(${(budget * 100).toFixed(2)}% - 1px)`, title: "this hub's budget"}));
+    return b;
+  }
+
+  /** SVG half-circle gauge 0–100. */
+  function gauge(temperature, zone, testid) {
+    const g = svg('svg', {class: 'gauge', viewBox: '0 0 180 104', role: 'img', 'data-testid': testid,
+      'data-temperature': temperature, 'data-zone': zone, 'aria-label': `temperature ${temperature} (${zone})`});
+    const arc = 'M 20 90 A 70 70 0 0 1 160 90';
+    g.append(svg('path', {d: arc, class: 'track', fill: 'none', 'stroke-width': 14, 'stroke-linecap': 'butt'}));
+    const t = Math.max(0, Math.min(100, temperature));
+    if (t > 0) {
+      g.append(svg('path', {d: arc, class: 'stroke-' + zone, fill: 'none', 'stroke-width': 14, pathLength: 100,
+        'stroke-dasharray': `${t} 100`}));
+    }
+    // zone boundaries 40 / 60 / 80 / 95
+    for (const b of [40, 60, 80, 95]) {
+      const a = Math.PI * (1 - b / 100);
+      const x1 = 90 + 61 * Math.cos(a), y1 = 90 - 61 * Math.sin(a), x2 = 90 + 79 * Math.cos(a), y2 = 90 - 79 * Math.sin(a);
+      g.append(svg('line', {x1: x1.toFixed(1), y1: y1.toFixed(1), x2: x2.toFixed(1), y2: y2.toFixed(1), stroke: '#fff', 'stroke-width': 2}));
+    }
+    const v = svg('text', {x: 90, y: 82, 'text-anchor': 'middle', class: 'value'});
+    v.textContent = temperature.toFixed(1) + '°';
+    const u = svg('text', {x: 90, y: 100, 'text-anchor': 'middle', class: 'unit'});
+    u.textContent = 'of 100';
+    g.append(v, u);
+    return g;
+  }
+
+  function kv(pairs) {
+    const dl = el('dl', {class: 'kv'});
+    for (const [k, v, testid, attrs] of pairs) {
+      dl.append(el('dt', null, k), el('dd', Object.assign({testid}, attrs || {}), v));
+    }
+    return dl;
+  }
+
+  /** A countdown to resetAt (when the oldest unit leaves the window), re-rendered every second. */
+  function resetCell(l, testid, prefix) {
+    prefix = prefix || 'frees in';
+    return el('span', {class: 'countdown', testid, 'data-reset-at': l.resetAt || '', 'data-prefix': prefix},
+      countdownText(l.resetAt, prefix));
+  }
+
+  function countdownText(resetAt, prefix) {
+    if (!resetAt) return 'window empty';
+    const ms = Date.parse(resetAt) - (Date.now() + skewMs);
+    return ms <= 0 ? 'now' : prefix + ' ' + duration(Math.ceil(ms / 1000));
+  }
+
+  function tickCountdowns() {
+    for (const e of document.querySelectorAll('[data-reset-at]')) {
+      e.textContent = countdownText(e.getAttribute('data-reset-at'), e.getAttribute('data-prefix'));
+    }
+    updateFreshness();
+  }
+
+  // ---------- tabs ----------
+  function showTab(name) {
+    if (!TABS.includes(name)) name = 'overview';
+    for (const t of TABS) {
+      $('tab-' + t).classList.toggle('active', t === name);
+      $('tab-' + t).setAttribute('aria-selected', String(t === name));
+      $('panel-' + t).classList.toggle('active', t === name);
+    }
+    document.body.dataset.tab = name;
+    if (location.hash !== '#' + name) history.replaceState(null, '', '#' + name);
+  }
+
+  // ---------- Overview ----------
+  function peerServes(status) {
+    switch (status) {
+      case 'CONNECTED': return ['up', 'serving its own site; both hubs share state and budget'];
+      case 'SUSPECT': return ['unsure', 'silent but its NATS server answers: dead or hung, takeover pending'];
+      case 'PARTITIONED': return ['unsure', 'unreachable (split or machine down); each side serves from its own budget'];
+      case 'FENCED': return ['down', 'fenced: this hub took over its budget and serves its agents'];
+      case 'DEAD': return ['down', 'declared dead by an operator: this hub serves alone'];
+      default: return ['unsure', 'unknown'];
+    }
+  }
+
+  function renderOverview(s) {
+    const score = s.thermal.healthScore;
+    const h = $('health-score');
+    h.textContent = score;
+    h.className = 'big c-' + zoneOfScore(score);
+    h.dataset.score = score;
+
+    $('hub-thermal').replaceChildren(
+      el('div', {style: 'display:flex;gap:.8rem;align-items:center'},
+        el('div', {class: 'big c-' + s.thermal.zone, testid: 'hub-temperature', 'data-temperature': s.thermal.temperature},
+          s.thermal.temperature.toFixed(1) + '°'),
+        el('div', null, chip(s.thermal.zone, 'hub-zone'), el('div', null, trendArrow(s.thermal.trend, 'hub-trend')))),
+      el('div', {class: 'sub'}, s.thermal.throttled ? 'throttled · ' : '', `${num(s.thermal.throttleEvents)} throttle events`));
+
+    const agents = Object.values(s.agents || {});
+    const byHealth = {};
+    agents.forEach(a => { byHealth[a] = (byHealth[a] || 0) + 1; });
+    let granted = 0, refused = 0, keys = 0;
+    s.pools.forEach(p => p.keys.forEach(k => { granted += k.granted; refused += k.refused; keys++; }));
+    $('leases').replaceChildren(kv([
+      ['open leases', num(s.openLeases), 'open-leases'],
+      ['granted', num(granted), 'total-granted'],
+      ['refused', num(refused), 'total-refused'],
+      ['pools / keys', `${s.pools.length} / ${keys}`],
+      ['agents', agents.length ? Object.entries(byHealth).map(([k, v]) => `${v} ${k.toLowerCase()}`).join(', ') : 'none', 'agents'],
+    ]));
+
+    // both hubs and which one serves
+    const thisServes = s.ready;
+    const cards = [el('div', {class: 'hub ' + (thisServes ? 'up' : 'down'), testid: 'hub-this', 'data-ready': String(s.ready),
+      'data-serving': String(thisServes)},
+      el('div', {class: 'name'}, s.hubId, el('span', {class: 'muted'}, '(this hub)'),
+        el('span', {class: 'badge ' + (thisServes ? 'ok' : 'bad')}, thisServes ? 'SERVING' : 'NOT SERVING')),
+      kv([['ready', s.ready ? 'yes' : 'no — ' + (s.notReadyReason || 'unknown reason'), 'this-ready'],
+        ['state at', new Date(Date.parse(s.at)).toLocaleTimeString()]]))];
+    let serving = thisServes ? [s.hubId] : [];
+    if (s.peer) {
+      const [cls, text] = peerServes(s.peer.status);
+      const peerServing = s.peer.status === 'CONNECTED' || s.peer.status === 'PARTITIONED';
+      if (s.peer.status === 'CONNECTED') serving.push(s.peer.hubId);
+      if (s.peer.status === 'PARTITIONED') serving.push(s.peer.hubId + ' (unconfirmed)');
+      cards.push(el('div', {class: 'hub ' + cls, testid: 'hub-peer', 'data-status': s.peer.status},
+        el('div', {class: 'name'}, s.peer.hubId, el('span', {class: 'muted'}, '(peer)'),
+          el('span', {class: 'badge ' + (cls === 'up' ? 'ok' : cls === 'down' ? 'bad' : 'warn'), testid: 'peer-status'}, s.peer.status)),
+        el('div', {class: 'sub', style: 'margin-bottom:.3rem'}, text),
+        kv([['replication lag', num(s.peer.replicationLagMs) + ' ms', 'peer-lag'],
+          ['last seen', s.peer.lastSeenMs < 0 ? 'never' : duration(s.peer.lastSeenMs / 1000) + ' ago'],
+          ['applied seq', num(s.peer.appliedSeq)],
+          ['serving', peerServing ? 'yes' : 'no']])));
+    } else {
+      cards.push(el('div', {class: 'hub unsure', testid: 'hub-peer', 'data-status': 'NONE'},
+        el('div', {class: 'name'}, 'no peer'), el('div', {class: 'sub'}, 'this hub runs alone (no quotahub.peer-id configured)')));
+    }
+    $('hubs').replaceChildren(el('div', {class: 'card', testid: 'serving', style: 'grid-column:1/-1'},
+      el('h3', null, 'Serving now'), el('div', {style: 'font-size:1.1rem;font-weight:600'},
+        serving.length ? serving.join(' and ') : 'no hub is ready')), ...cards);
+
+    // quota use per pool: each (kind, window) summed over the pool's keys
+    $('quota-summary').replaceChildren(...s.pools.map(p => {
+      const groups = new Map();
+      p.keys.forEach(k => k.limits.forEach(l => {
+        const name = `${l.kind} / ${per(l.per, l.calendarDayZone)}`;
+        const g = groups.get(name) || {kind: l.kind, used: 0, capacity: 0, budget: 0, remaining: 0};
+        g.used += l.used; g.capacity += l.capacity; g.budget += l.budget; g.remaining += l.remaining;
+        groups.set(name, g);
+      }));
+      const rows = [];
+      p.limits.forEach((l, i) => rows.push(el('div', {class: 'limit'}, el('span', {class: 'label'}, `pool ${l.kind} / ${per(l.per, l.calendarDayZone)}`),
+        useBar(l, `summary-pool-bar-${idPart(p.name)}-${i}`), el('span', {class: 'nums'}, `${num(l.used)} / ${num(l.capacity)}`))));
+      let i = 0;
+      groups.forEach((g, name) => rows.push(el('div', {class: 'limit'}, el('span', {class: 'label'}, name),
+        useBar(g, `summary-bar-${idPart(p.name)}-${i++}`),
+        el('span', {class: 'nums'}, `${num(g.used)} / ${num(g.capacity)} (${Math.round(100 * g.used / Math.max(1, g.capacity))} %)`))));
+      return el('div', {class: 'pool', testid: 'summary-' + idPart(p.name)},
+        el('h2', null, p.name, chip(p.thermal.zone), el('span', {class: 'muted'},
+          `${p.preset} · ${p.keys.length} key${p.keys.length === 1 ? '' : 's'} · ${p.inFlight}/${p.maxConcurrent || '∞'} in flight`)),
+        ...rows);
+    }));
+  }
+
+  function renderSystem(sys) {
+    if (!sys) {
+      $('process').replaceChildren(el('span', {class: 'muted'}, 'CPU/memory not available (GET api/v1/system failed)'));
+      return;
+    }
+    const cpu = sys.cpuLoad < 0 ? null : sys.cpuLoad;
+    const heapMax = sys.heapMaxBytes > 0 ? sys.heapMaxBytes : null;
+    const heapShare = heapMax ? sys.heapUsedBytes / heapMax : 0;
+    $('process').replaceChildren(kv([
+      ['CPU', cpu === null ? 'unknown' : (cpu * 100).toFixed(1) + ' %', 'cpu', {'data-cpu': cpu === null ? '' : cpu}],
+      ['heap', `${bytes(sys.heapUsedBytes)} of ${heapMax ? bytes(heapMax) : 'no limit'}`, 'heap', {'data-heap-used': sys.heapUsedBytes}],
+      ['non-heap', bytes(sys.nonHeapUsedBytes)],
+      ['uptime', duration(sys.uptimeSeconds), 'uptime'],
+    ]), el('div', {class: 'bar thin', style: 'margin-top:.45rem', title: 'heap used of max'},
+      el('span', {class: 'fill fill-' + zoneOfUse(heapShare), style: `width:${(heapShare * 100).toFixed(1)}%`})));
+  }
+
+  // ---------- Thermal ----------
+  function thermalCard(title, t, testBase, extra) {
+    const rec = Math.max(0, Math.min(1, t.recoveryProgress || 0));
+    return el('div', {class: 'gauge-card', testid: 'thermal-' + testBase},
+      el('div', {class: 'title'}, el('span', {class: 'keyname'}, title), chip(t.zone, 'zone-' + testBase)),
+      gauge(t.temperature, t.zone, 'temperature-' + testBase),
+      el('div', {style: 'display:flex;justify-content:space-between;align-items:center;font-size:.85rem'},
+        trendArrow(t.trend, 'trend-' + testBase),
+        el('span', {class: 'flag ' + (t.throttled ? 'on' : 'off'), testid: 'throttled-' + testBase, 'data-throttled': String(t.throttled)},
+          t.throttled ? 'THROTTLED' : 'not throttled')),
+      el('div', {class: 'recovery'},
+        el('div', null, t.throttled ? `recovery ${Math.round(rec * 100)} % of the window below the threshold` : 'recovery: not needed'),
+        el('div', {class: 'bar thin', testid: 'recovery-' + testBase, 'data-progress': rec},
+          el('span', {class: 'fill', style: `width:${(rec * 100).toFixed(1)}%`}))),
+      el('div', {class: 'sub', style: 'margin-top:.3rem'},
+        el('span', {testid: 'throttle-events-' + testBase, 'data-events': t.throttleEvents}, `${num(t.throttleEvents)} throttle events`),
+        ` · health ${t.healthScore}`, extra ? ' · ' + extra : ''));
+  }
+
+  function renderThermal(s) {
+    const hub = el('div', {class: 'pool'}, el('h2', null, 'Hub ' + s.hubId),
+      el('div', {class: 'gauges'}, thermalCard('hub ' + s.hubId, s.thermal, 'hub')));
+    $('thermal').replaceChildren(hub, ...s.pools.map(p => el('div', {class: 'pool', testid: 'thermal-pool-' + idPart(p.name)},
+      el('h2', null, 'pool ' + p.name, el('span', {class: 'muted'}, p.preset)),
+      el('div', {class: 'gauges'},
+        thermalCard('pool ' + p.name, p.thermal, 'pool-' + idPart(p.name)),
+        ...p.keys.map(k => thermalCard(k.id, k.thermal, idPart(p.name) + '-' + idPart(k.id),
+          k.disabled ? 'DISABLED' : (k.circuit !== 'CLOSED' ? 'circuit ' + k.circuit : (k.cooldownUntil ? 'cooling down' : ''))))))));
+  }
+
+  // ---------- Quota ----------
+  function renderQuota(s) {
+    $('quota').replaceChildren(...s.pools.map(p => {
+      const pid = idPart(p.name);
+      const head = el('tr', null, ...['key', 'limits (fill: used by all hubs · mark: this hub\'s budget)', 'requests',
+        'tokens left', 'throttle', 'state'].map(h => el('th', null, h)));
+      const rows = p.keys.map(k => {
+        const base = pid + '-' + idPart(k.id);
+        const tokenLimits = k.limits.filter(l => l.kind === 'tokens');
+        const tokensLeft = tokenLimits.length ? Math.min(...tokenLimits.map(l => l.remaining)) : null;
+        return el('tr', {testid: 'quota-row-' + base},
+          el('td', null, el('div', {class: 'keyname'}, k.id), chip(k.thermal.zone)),
+          el('td', null, ...k.limits.map((l, i) => el('div', {class: 'limit'},
+            el('span', {class: 'label'}, `${l.kind} / ${per(l.per, l.calendarDayZone)}`),
+            useBar(l, `quota-bar-${base}-${i}`),
+            el('span', {class: 'nums'}, el('span', {testid: `quota-used-${base}-${i}`}, `${num(l.used)} / ${num(l.capacity)}`),
+              el('br'), el('span', {class: 'muted'}, `budget ${num(l.budget)} · `), resetCell(l, `reset-${base}-${i}`)))),
+            el('div', {class: 'limit'}, el('span', {class: 'label'}, 'concurrent'),
+              el('span', {class: 'nums'}, `${k.inFlight} / ${k.maxConcurrent || '∞'} in flight`))),
+          el('td', {class: 'num'}, kv([
+            ['granted', num(k.granted), 'granted-' + base, {'data-value': k.granted}],
+            ['refused', num(k.refused), 'refused-' + base, {'data-value': k.refused}],
+            ['429s', num(k.rateLimited), 'rate-limited-' + base],
+            ['errors', num(k.errors), 'errors-' + base]])),
+          el('td', {class: 'num', testid: 'tokens-left-' + base, 'data-value': tokensLeft === null ? '' : tokensLeft},
+            tokensLeft === null ? '—' : num(tokensLeft), tokensLeft === null ? null : el('div', {class: 'sub'}, 'of this hub\'s budget')),
+          el('td', {class: 'num'}, el('span', {testid: 'quota-throttle-events-' + base}, `${num(k.thermal.throttleEvents)} events`),
+            el('br'), k.thermal.throttled ? el('span', {class: 'flag on'}, 'THROTTLED') : el('span', {class: 'muted'}, 'not throttled')),
+          el('td', null, el('div', null, 'circuit ', el('b', null, k.circuit)), el('div', null, 'health ', el('b', null, k.health)),
+            k.disabled ? el('div', {class: 'c-CRITICAL'}, 'DISABLED') : null,
+            k.cooldownUntil ? el('div', {class: 'c-ELEVATED'}, 'cooldown ', resetCell({resetAt: k.cooldownUntil}, 'cooldown-' + base, 'ends in')) : null));
+      });
+      const poolLimits = p.limits.map((l, i) => el('div', {class: 'limit'},
+        el('span', {class: 'label'}, `pool ${l.kind} / ${per(l.per, l.calendarDayZone)}`), useBar(l, `quota-pool-bar-${pid}-${i}`),
+        el('span', {class: 'nums'}, `${num(l.used)} / ${num(l.capacity)} · `, resetCell(l))));
+      return el('div', {class: 'pool', testid: 'quota-pool-' + pid},
+        el('h2', null, 'pool ' + p.name, chip(p.thermal.zone), el('span', {class: 'muted'}, p.preset)),
+        ...poolLimits, el('table', {class: 'grid'}, el('thead', null, head), el('tbody', null, ...rows)));
+    }));
+  }
+
+  // ---------- Diagnostics ----------
+  function diagMessage(kind, text) {
+    const m = $('diag-message');
+    m.textContent = text;
+    m.dataset.kind = kind;
+    m.className = 'banner' + (kind === 'missing' ? ' info' : '');
+  }
+
+  async function runDiagnostics() {
+    const level = $('diag-level').value;
+    const button = $('diag-run');
+    button.disabled = true;
+    $('diag-status').textContent = `running ${level} diagnostics…`;
+    $('diag-message').className = 'banner hidden';
+    const started = performance.now();
+    try {
+      const r = await fetch(`${DIAGNOSTICS_URL}?level=${encodeURIComponent(level)}`, {headers: {Accept: 'application/json'}, cache: 'no-store'});
+      if (r.status === 404) {
+        clearDiagnostics();
+        diagMessage('missing', 'Diagnostics are not available on this hub: GET api/v1/diagnostics answered 404 Not Found. ' +
+          'This hub version has no diagnostics endpoint; the other tabs are unaffected.');
+        $('diag-status').textContent = 'not available';
+        return;
+      }
+      const text = await r.text();
+      if (!r.ok) {
+        clearDiagnostics();
+        diagMessage('failed', `Diagnostics failed: HTTP ${r.status} ${r.statusText}. ${text.slice(0, 300)}`);
+        $('diag-status').textContent = 'failed';
+        return;
+      }
+      let report;
+      try { report = JSON.parse(text); } catch (e) { report = null; }
+      if (!report || !Array.isArray(report.checks)) {
+        clearDiagnostics();
+        diagMessage('failed', 'Diagnostics failed: the hub answered something that is not a diagnostics report.');
+        $('diag-status').textContent = 'failed';
+        return;
+      }
+      renderDiagnostics(report);
+      $('diag-status').textContent = `${report.level || level} run at ${new Date().toLocaleTimeString()} in ${Math.round(performance.now() - started)} ms`;
+    } catch (e) {
+      clearDiagnostics();
+      diagMessage('failed', 'Diagnostics failed: cannot reach the hub (' + e.message + ').');
+      $('diag-status').textContent = 'failed';
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  function clearDiagnostics() {
+    $('diag-summary').replaceChildren();
+    $('diag-rows').replaceChildren();
+    $('diag-table').classList.add('hidden');
+  }
+
+  function renderDiagnostics(report) {
+    const checks = report.checks;
+    const count = st => checks.filter(c => c.status === st).length;
+    const sum = report.summary || {};
+    const run = sum.run ?? checks.length, passed = sum.passed ?? count('PASS'), warned = sum.warned ?? count('WARN'),
+      failed = sum.failed ?? count('FAIL');
+    const box = (label, value, cls, testid) => el('div', {class: 'card', testid, 'data-value': value},
+      el('h3', null, label), el('div', {class: 'big ' + cls}, value));
+    $('diag-summary').replaceChildren(
+      box('level', report.level || $('diag-level').value, '', 'diag-level-run'),
+      box('run', run, '', 'diag-run-count'),
+      box('passed', passed, 'c-OPTIMAL', 'diag-passed'),
+      box('warned', warned, 'c-ELEVATED', 'diag-warned'),
+      box('failed', failed, 'c-CRITICAL', 'diag-failed'));
+    $('diag-rows').replaceChildren(...checks.map(c => el('tr', {class: 'status-' + c.status, testid: 'diag-row-' + idPart(c.name),
+      'data-status': c.status},
+      el('td', {class: 'keyname'}, c.name),
+      el('td', null, el('span', {class: 'chip ' + c.status}, c.status)),
+      el('td', null, c.detail || ''),
+      el('td', null, c.recommendation || ''))));
+    $('diag-table').classList.remove('hidden');
+  }
+
+  // ---------- polling ----------
+  function updateFreshness() {
+    const u = $('updated');
+    if (!lastOk) return;
+    const age = Date.now() - lastOk;
+    u.textContent = 'updated ' + (age < 1500 ? 'just now' : Math.round(age / 1000) + ' s ago');
+    u.classList.toggle('stale', age > STALE_MS);
+  }
+
+  function render() {
+    const s = lastState;
+    if (!s) return;
+    const t0 = performance.now();
+    $('hub-id').textContent = s.hubId;
+    document.title = 'QuotaHub · ' + s.hubId;
+    const ready = $('ready');
+    ready.textContent = s.ready ? 'READY' : 'NOT READY: ' + (s.notReadyReason || '?');
+    ready.className = 'badge ' + (s.ready ? 'ok' : 'bad');
+    ready.dataset.ready = String(s.ready);
+    renderOverview(s);
+    renderSystem(lastSystem);
+    renderThermal(s);
+    renderQuota(s);
+    const ms = performance.now() - t0;
+    document.body.dataset.renderMs = ms.toFixed(1);
+    document.body.dataset.updates = String(Number(document.body.dataset.updates || 0) + 1);
+  }
+
+  async function getJson(url) {
+    const r = await fetch(url, {headers: {Accept: 'application/json'}, cache: 'no-store'});
+    if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+    return r.json();
+  }
+
+  /**
+   * The hub's JSON leaves out empty lists, empty maps and nulls (Micronaut Serialization's default),
+   * so fill them in once here and render from a complete shape.
+   */
+  function normalise(s) {
+    const thermal = t => Object.assign({zone: 'OPTIMAL', temperature: 0, trend: 'STABLE', healthScore: 100, throttled: false,
+      recoveryProgress: 0, throttleEvents: 0}, t || {});
+    const limit = l => Object.assign({kind: 'requests', capacity: 0, per: '', calendarDayZone: null, used: 0, budget: 0,
+      remaining: 0, resetAt: null}, l);
+    s.pools = (s.pools || []).map(p => Object.assign({limits: [], inFlight: 0, maxConcurrent: 0}, p, {
+      thermal: thermal(p.thermal),
+      limits: (p.limits || []).map(limit),
+      keys: (p.keys || []).map(k => Object.assign({circuit: 'CLOSED', health: 'HEALTHY', inFlight: 0, maxConcurrent: 0,
+        cooldownUntil: null, disabled: false, granted: 0, refused: 0, rateLimited: 0, errors: 0}, k, {
+        thermal: thermal(k.thermal), limits: (k.limits || []).map(limit)})),
+    }));
+    s.thermal = thermal(s.thermal);
+    s.agents = s.agents || {};
+    s.openLeases = s.openLeases || 0;
+    s.peer = s.peer ? Object.assign({replicationLagMs: 0, lastSeenMs: 0, appliedSeq: 0}, s.peer) : null;
+    return s;
+  }
+
+  async function refresh() {
+    const [state, system] = await Promise.allSettled([getJson(STATE_URL), getJson(SYSTEM_URL)]);
+    lastSystem = system.status === 'fulfilled' ? Object.assign({cpuLoad: -1, heapUsedBytes: 0, heapMaxBytes: -1,
+      nonHeapUsedBytes: 0, uptimeSeconds: 0}, system.value) : null;
+    if (state.status === 'fulfilled') {
+      lastState = normalise(state.value);
+      lastOk = Date.now();
+      skewMs = Date.parse(lastState.at) - lastOk;
+      if (!Number.isFinite(skewMs)) skewMs = 0;
+      $('error').className = 'banner hidden';
+      try {
+        render();
+      } catch (e) {
+        showError('cannot show the state: ' + e.message);
+      }
+    } else {
+      showError('cannot reach the hub (' + state.reason.message + '); showing the last known state');
+    }
+    updateFreshness();
+  }
+
+  function showError(text) {
+    const e = $('error');
+    e.textContent = text;
+    e.className = 'banner';
+  }
+
+  function start() {
+    for (const t of TABS) $('tab-' + t).addEventListener('click', () => showTab(t));
+    $('diag-run').addEventListener('click', runDiagnostics);
+    showTab(location.hash.slice(1));
+    refresh();
+    setInterval(refresh, POLL_MS);
+    setInterval(tickCountdowns, 1000);
+  }
+
+  start();
+})();

@@ -34,7 +34,8 @@ public class DiagnosticsController {
         Optional<DiagnosticLevel> parsed = level == null ? Optional.of(DiagnosticLevel.STANDARD) : DiagnosticLevel.parse(level);
         if (parsed.isEmpty()) {
             return ApiError.badRequest("level must be one of " + Arrays.toString(DiagnosticLevel.values())
-                    + " (BASIC runs 4 checks, STANDARD 6, ADVANCED 9, CRITICAL 12), was '" + level + "'");
+                    + " (BASIC runs 4 checks, STANDARD 6, ADVANCED 9, CRITICAL 12), was "
+                    + (level.matches("[A-Za-z_]{1,20}") ? "'" + level + "'" : "something else"));
         }
         return HttpResponse.ok(diagnostics.run(parsed.get()));
     }

@@ -1,5 +1,8 @@
 package io.quotahub.hub.metrics;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * Every metric name the hub exports, in one place. Micrometer names with dots; Prometheus shows
  * them with underscores and adds {@code _total} to counters and {@code _seconds} to timers, e.g.
@@ -11,21 +14,28 @@ public final class MetricNames {
     // counters
     /** Leases granted. Tags: hub, pool, key. */
     public static final String LEASES_GRANTED = "quotahub.leases.granted";
-    /** Acquires refused. Tags: hub, pool, reason (RefusalCode). */
+    /** Acquires refused. Tags: hub, pool ("(unknown)" for a pool not configured), reason (RefusalCode). */
     public static final String LEASES_REFUSED = "quotahub.leases.refused";
-    /** Leases settled, by the provider outcome agents reported. Tags: hub, pool, key, outcome. */
+    /**
+     * Leases settled, by the provider outcome agents reported (EXPIRED: never reported), counted by
+     * the hub that granted the lease, so a sum over hubs counts each once. Tags: hub, pool, key, outcome.
+     */
     public static final String LEASES_SETTLED = "quotahub.leases.settled";
-    /** Takeovers of the peer by this hub. Tags: hub, peer, declared. */
+    /** Takeovers of the peer by this hub. Tags: hub, peer, declared ("true": operator declare-dead). */
     public static final String TAKEOVERS = "quotahub.takeovers";
 
     // timers (histograms)
-    /** Receiving an acquire to sending its reply, ledger append included. Tags: hub, transport, result. */
+    /** Receiving an acquire to sending its reply, ledger append included. Tags: hub, transport (nats|http), result (granted|refused|error). */
     public static final String ACQUIRE_LATENCY = "quotahub.acquire.latency";
-    /** Ledger append to JetStream acknowledgement. Tags: hub. */
+    /** Ledger append (one event, group commit wait included) to JetStream acknowledgement. Tags: hub. */
     public static final String LEDGER_APPEND_LATENCY = "quotahub.ledger.append.latency";
 
     // gauges
-    /** Units in the current window, both hubs. Tags: hub, pool, key ("" for a pool limit), limit. */
+    /**
+     * Units in the current window, both hubs. Tags: hub, pool, key ("" for a pool limit), limit: the
+     * limit's {@code LimitRef} wire form, {@code pool/key#i} or {@code pool#i} (e.g. {@code demo/k1#0}),
+     * i its position in the configuration's {@code limits} list.
+     */
     public static final String LIMIT_USED = "quotahub.limit.used";
     /** Capacity of a limit. Tags as LIMIT_USED. */
     public static final String LIMIT_CAPACITY = "quotahub.limit.capacity";
@@ -70,6 +80,93 @@ public final class MetricNames {
     public static final String TAG_STATUS = "status";
     public static final String TAG_HEALTH = "health";
     public static final String TAG_DECLARED = "declared";
+
+    /**
+     * Every series name the hub exports for the metrics above, as Prometheus shows them (timers
+     * as histograms: {@code _bucket}, {@code _count}, {@code _sum}, {@code _max}). The peer
+     * series ({@link #REPLICATION_LAG}, {@link #PEER_STATUS}, {@link #TAKEOVERS}) exist only on a
+     * hub with a peer. {@link #LIMIT_USED} and the other limit gauges carry tag {@code limit} =
+     * the limit's ref, {@code pool/key#i} ({@code pool#i} for a pool's own limit, with
+     * {@code key=""}), i its position in the configuration's {@code limits} list.
+     */
+    public static final List<String> QUOTAHUB_PROMETHEUS_NAMES = List.of(
+            "quotahub_leases_granted_total",
+            "quotahub_leases_refused_total",
+            "quotahub_leases_settled_total",
+            "quotahub_takeovers_total",
+            "quotahub_acquire_latency_seconds_bucket",
+            "quotahub_acquire_latency_seconds_count",
+            "quotahub_acquire_latency_seconds_sum",
+            "quotahub_acquire_latency_seconds_max",
+            "quotahub_ledger_append_latency_seconds_bucket",
+            "quotahub_ledger_append_latency_seconds_count",
+            "quotahub_ledger_append_latency_seconds_sum",
+            "quotahub_ledger_append_latency_seconds_max",
+            "quotahub_limit_used",
+            "quotahub_limit_capacity",
+            "quotahub_limit_budget",
+            "quotahub_limit_utilization",
+            "quotahub_key_temperature",
+            "quotahub_key_zone",
+            "quotahub_key_circuit",
+            "quotahub_key_cooldown_seconds",
+            "quotahub_key_disabled",
+            "quotahub_hub_health_score",
+            "quotahub_agents",
+            "quotahub_leases_open",
+            "quotahub_replication_lag_seconds",
+            "quotahub_peer_status",
+            "quotahub_hub_ready");
+
+    /**
+     * JVM, process and system series every hub exports as well (Micronaut's Micrometer binders),
+     * for the memory and CPU alerts and panels. GC pause and HTTP request series are left out:
+     * they appear only after a first GC or request.
+     */
+    public static final List<String> JVM_PROMETHEUS_NAMES = List.of(
+            "jvm_memory_used_bytes",
+            "jvm_memory_max_bytes",
+            "jvm_memory_committed_bytes",
+            "jvm_threads_live_threads",
+            "jvm_threads_daemon_threads",
+            "jvm_classes_loaded_classes",
+            "jvm_gc_memory_allocated_bytes_total",
+            "process_cpu_usage",
+            "process_uptime_seconds",
+            "process_start_time_seconds",
+            "process_files_open_files",
+            "process_files_max_files",
+            "system_cpu_usage",
+            "system_cpu_count");
+
+    /**
+     * Every Prometheus series name a hub (with a peer) exports that alert rules and dashboards
+     * may use: {@link #QUOTAHUB_PROMETHEUS_NAMES} then {@link #JVM_PROMETHEUS_NAMES}. A test scrapes
+     * two running hubs and checks that each is exported and that no other {@code quotahub_*}
+     * series is. The agents' own series (pushed by the SDK to the Pushgateway) are in
+     * {@link #AGENT_PROMETHEUS_NAMES}.
+     */
+    public static final List<String> PROMETHEUS_NAMES = concat(QUOTAHUB_PROMETHEUS_NAMES, JVM_PROMETHEUS_NAMES);
+
+    /**
+     * The series agents push to their machine's Pushgateway (job {@code quotahub_agent}, grouping
+     * {@code agent}); scraped from the Pushgateway, never from a hub. A hub-core test checks them
+     * against what the SDK actually pushes.
+     */
+    public static final List<String> AGENT_PROMETHEUS_NAMES = List.of(
+            "quotahub_agent_acquire_latency_seconds_bucket",
+            "quotahub_agent_acquire_latency_seconds_count",
+            "quotahub_agent_acquire_latency_seconds_sum",
+            "quotahub_agent_leases_total",
+            "quotahub_agent_refusals_total",
+            "quotahub_agent_outcomes_total",
+            "quotahub_agent_hub_unavailable_total");
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        return List.copyOf(all);
+    }
 
     private MetricNames() {
     }

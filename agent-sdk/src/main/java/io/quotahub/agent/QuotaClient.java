@@ -3,6 +3,7 @@ package io.quotahub.agent;
 import io.nats.client.Connection;
 import io.quotahub.agent.internal.ClientConfig;
 import io.quotahub.agent.internal.DefaultQuotaClient;
+import io.quotahub.agent.internal.PushgatewayMetrics;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -169,6 +170,8 @@ public interface QuotaClient extends AutoCloseable {
         public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(2);
         /** How long a settle is retried (same request id) before it is given up. */
         public static final Duration DEFAULT_SETTLE_TIMEOUT = Duration.ofSeconds(5);
+        /** Period of the pushes to the Pushgateway. */
+        public static final Duration DEFAULT_PUSH_INTERVAL = Duration.ofSeconds(10);
 
         private final List<String> servers = new ArrayList<>();
         private Connection connection;
@@ -178,6 +181,8 @@ public interface QuotaClient extends AutoCloseable {
         private Duration heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL;
         private Duration settleTimeout = DEFAULT_SETTLE_TIMEOUT;
         private String connectionName;
+        private String pushGateway;
+        private Duration pushInterval = DEFAULT_PUSH_INTERVAL;
 
         private Builder() {
         }
@@ -320,10 +325,46 @@ public interface QuotaClient extends AutoCloseable {
         }
 
         /**
+         * Pushes the agent's metrics to a Prometheus Pushgateway (the one on the agent's machine):
+         * acquire latency, leases, refusals, provider outcomes and hub failovers, as
+         * {@code quotahub_agent_*} series under job {@code quotahub_agent}, grouped by
+         * {@code agent=<agentId>}. Pushed every {@link #pushInterval(Duration)} and once on
+         * {@link QuotaClient#close()}, with {@code pushAdd} on a daemon thread. A Pushgateway that is
+         * down never fails or slows the agent: a warning is logged once per outage. Default: no
+         * pushes.
+         *
+         * @param address {@code host:port} (e.g. {@code "127.0.0.1:9091"}) or an {@code http(s)://} URL
+         * @return this builder
+         * @throws IllegalArgumentException if {@code address} is null or blank
+         */
+        public Builder pushGateway(String address) {
+            if (address == null || address.isBlank()) {
+                throw new IllegalArgumentException("pushGateway must not be null or blank (host:port, e.g. 127.0.0.1:9091)");
+            }
+            this.pushGateway = address.trim();
+            return this;
+        }
+
+        /**
+         * Period of the metric pushes to the {@link #pushGateway(String) Pushgateway}. Default
+         * {@link #DEFAULT_PUSH_INTERVAL} (10 s).
+         *
+         * @param interval a positive duration
+         * @return this builder
+         * @throws IllegalArgumentException if {@code interval} is null, zero or negative
+         */
+        public Builder pushInterval(Duration interval) {
+            this.pushInterval = positive(interval, "pushInterval");
+            return this;
+        }
+
+        /**
          * Connects (unless a connection was given) and starts heartbeats.
          *
          * @return the client
-         * @throws IllegalArgumentException if both {@code servers} and {@code connection} were set
+         * @throws IllegalArgumentException if both {@code servers} and {@code connection} were set, or
+         *                                  the {@link #pushGateway(String) Pushgateway address} is not
+         *                                  a valid address
          * @throws HubUnavailableException  if no NATS server of the list could be reached
          */
         public QuotaClient build() {
@@ -333,8 +374,15 @@ public interface QuotaClient extends AutoCloseable {
             String id = agentId != null ? agentId : "agent-" + ProcessHandle.current().pid();
             List<String> urls = servers.isEmpty() ? List.of("nats://127.0.0.1:4222") : List.copyOf(servers);
             String name = connectionName != null ? connectionName : "qh-agent-" + id;
-            return new DefaultQuotaClient(new ClientConfig(urls, connection, id, defaultPriority, requestTimeout,
-                    heartbeatInterval, settleTimeout, name));
+            ClientConfig config = new ClientConfig(urls, connection, id, defaultPriority, requestTimeout,
+                    heartbeatInterval, settleTimeout, name);
+            if (pushGateway == null) {
+                return new DefaultQuotaClient(config);
+            }
+            PushgatewayMetrics metrics = new PushgatewayMetrics(pushGateway, id, pushInterval);
+            DefaultQuotaClient client = new DefaultQuotaClient(config.withMetrics(metrics));
+            metrics.start(); // only once the client exists: a failed build leaves no thread behind
+            return client;
         }
 
         private static Duration positive(Duration d, String field) {

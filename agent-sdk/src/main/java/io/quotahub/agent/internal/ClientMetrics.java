@@ -1,9 +1,9 @@
 package io.quotahub.agent.internal;
 
 /**
- * Hook through which the client reports what it does, for agent metrics (a Pushgateway adapter
- * comes later). Every method defaults to a no-op and must not block or throw: it is called on the
- * client's scheduler thread. Arguments never include a secret.
+ * Hook through which the client reports what it does, for agent metrics ({@link PushgatewayMetrics}
+ * pushes them to a Pushgateway). Every method defaults to a no-op and must not block or throw: it is
+ * called on the client's scheduler thread. Arguments never include a secret.
  */
 public interface ClientMetrics {
 
@@ -77,5 +77,9 @@ public interface ClientMetrics {
      * @param openLeases number of leases listed
      */
     default void heartbeat(int openLeases) {
+    }
+
+    /** The client closed, after settling its open leases: flush (e.g. push once more) and stop. */
+    default void close() {
     }
 }

@@ -273,6 +273,11 @@ public final class DefaultQuotaClient implements QuotaClient {
         }
         scheduler.shutdownNow();
         callbacks.shutdown();
+        try {
+            config.metrics().close();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, () -> "closing metrics: " + e);
+        }
     }
 
     // ---- internals used by the operations

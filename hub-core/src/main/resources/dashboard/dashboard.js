@@ -517,6 +517,7 @@
   function start() {
     for (const t of TABS) $('tab-' + t).addEventListener('click', () => showTab(t));
     $('diag-run').addEventListener('click', runDiagnostics);
+    window.addEventListener('hashchange', () => showTab(location.hash.slice(1)));
     showTab(location.hash.slice(1));
     refresh();
     setInterval(refresh, POLL_MS);

@@ -15,6 +15,7 @@ import io.quotahub.hub.ledger.LedgerFold;
 import io.quotahub.hub.ledger.PeerFeed;
 import io.quotahub.hub.ledger.StoredBatch;
 import io.quotahub.hub.metrics.AcquireLatency;
+import io.quotahub.hub.replication.DemandCounter;
 import io.quotahub.hub.replication.NatsPeerLink;
 import io.quotahub.hub.replication.PeerConnection;
 import io.quotahub.hub.replication.Replication;
@@ -72,12 +73,14 @@ public class HubRuntime implements AutoCloseable {
     private volatile Replication replication;
     private volatile PeerConnection peerConnection;
     private final Clock clock;
+    private final DemandCounter demand;
     private volatile boolean closed;
     private volatile String startupProblem = "starting";
 
     public HubRuntime(HubSettings settings, PoolsConfig pools, QuotaEngine engine, HubLedger hubLedger,
                       RequestIndex requests, AcquireService acquire, SettleService settle, Clock clock,
-                      MeterRegistry registry) {
+                      MeterRegistry registry, DemandCounter demand) {
+        this.demand = demand;
         this.settings = settings;
         this.pools = pools;
         this.engine = engine;
@@ -145,7 +148,7 @@ public class HubRuntime implements AutoCloseable {
         NatsPeerLink link = new NatsPeerLink(connection, settings.hubId(), settings.peerId(), settings.peerJetStreamDomain(), clock);
         ReplicationSettings protocol = new ReplicationSettings(ReplicationSettings.ofDefaults().suspectAfter(),
                 settings.takeoverAfter(), settings.rebalanceFloor(), settings.budgetShares().get(settings.hubId()));
-        Replication r = new Replication(settings.hubId(), settings.peerId(), engine, opened, fold, link, clock, protocol);
+        Replication r = new Replication(settings.hubId(), settings.peerId(), engine, opened, fold, link, clock, protocol, demand);
         List<StoredBatch> own = new ArrayList<>();
         Ledger.ReplayResult replay = opened.replay(own::add, r::peerCursor);
         PeerConnection peer = new PeerConnection(connection, r, feed, settings.peerId());

@@ -6,16 +6,62 @@ import io.micronaut.http.annotation.Post;
 import io.micronaut.serde.annotation.Serdeable;
 import io.quotahub.hub.HubRuntime;
 import io.quotahub.hub.replication.Replication;
+import io.quotahub.engine.QuotaEngine;
+import io.quotahub.hub.ledger.Ledger;
 import io.quotahub.hub.service.ErrorCode;
+import io.quotahub.hub.service.HubLedger;
+import io.quotahub.proto.KeyEnabled;
+import io.quotahub.proto.LedgerEvent;
+
+import java.time.Clock;
+import java.util.concurrent.CompletableFuture;
 
 /** Operator commands. */
 @Controller("/api/v1/admin")
 public class AdminController {
 
     private final HubRuntime runtime;
+    private final QuotaEngine engine;
+    private final HubLedger ledger;
+    private final Clock clock;
 
-    public AdminController(HubRuntime runtime) {
+    public AdminController(HubRuntime runtime, QuotaEngine engine, HubLedger ledger, Clock clock) {
         this.runtime = runtime;
+        this.engine = engine;
+        this.ledger = ledger;
+        this.clock = clock;
+    }
+
+    /** The answer of enable: the key and whether it was disabled before. */
+    @Serdeable
+    public record KeyEnabledBody(String pool, String keyId, boolean wasDisabled) {
+    }
+
+    /**
+     * Re-enables a key an auth failure disabled (after the operator fixed the key). Written to the
+     * ledger, so the peer hub and a restart fold it too. 404 for an unknown key.
+     */
+    @Post("/keys/{pool}/{keyId}/enable")
+    public CompletableFuture<HttpResponse<?>> enableKey(String pool, String keyId) {
+        var key = engine.view().pools().stream().filter(p -> p.name().equals(pool))
+                .flatMap(p -> p.keys().stream()).filter(k -> k.id().equals(keyId)).findFirst();
+        if (key.isEmpty()) {
+            return CompletableFuture.completedFuture(ApiError.response(ErrorCode.UNKNOWN_POOL, "no key '" + keyId + "' in pool '" + pool + "'"));
+        }
+        Ledger target = ledger.current();
+        if (target == null) {
+            return CompletableFuture.completedFuture(ApiError.response(ErrorCode.UNAVAILABLE, "hub is starting"));
+        }
+        boolean wasDisabled = key.get().disabled();
+        LedgerEvent event = LedgerEvent.newBuilder().setHubId(runtime.hubId()).setAtEpochMs(clock.millis())
+                .setKeyEnabled(KeyEnabled.newBuilder().setPool(pool).setKeyId(keyId)).build();
+        return target.append(event).handle((seq, error) -> {
+            if (error != null) {
+                return ApiError.response(ErrorCode.UNAVAILABLE, "could not record the change in the ledger; retry");
+            }
+            engine.enableKey(pool, keyId);
+            return HttpResponse.ok(new KeyEnabledBody(pool, keyId, wasDisabled));
+        });
     }
 
     /** The answer of declare-dead: whether it was done, the peer's status, and what it risks. */

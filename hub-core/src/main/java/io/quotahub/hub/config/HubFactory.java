@@ -6,6 +6,7 @@ import io.micronaut.core.type.Argument;
 import io.quotahub.engine.EngineConfig;
 import io.quotahub.engine.EngineListener;
 import io.quotahub.engine.QuotaEngine;
+import io.quotahub.hub.replication.DemandCounter;
 import io.quotahub.hub.service.AcquireService;
 import io.quotahub.hub.service.HubLedger;
 import io.quotahub.hub.service.RequestIndex;
@@ -59,8 +60,14 @@ public class HubFactory {
     }
 
     @Singleton
-    AcquireService acquireService(QuotaEngine engine, HubLedger ledger, PoolsConfig pools, RequestIndex requests, Clock clock) {
-        return new AcquireService(engine, ledger, pools, requests, clock);
+    DemandCounter demandCounter() {
+        return new DemandCounter();
+    }
+
+    @Singleton
+    AcquireService acquireService(QuotaEngine engine, HubLedger ledger, PoolsConfig pools, RequestIndex requests, Clock clock,
+                                  DemandCounter demand) {
+        return new AcquireService(engine, ledger, pools, requests, clock, demand);
     }
 
     @Singleton

@@ -92,6 +92,7 @@ public final class LedgerFold {
                     takenOverThroughFence = Math.max(takenOverThroughFence, t.getFenceSeq());
                 }
             }
+            case KEY_ENABLED -> engine.enableKey(event.getKeyEnabled().getPool(), event.getKeyEnabled().getKeyId());
             default -> {
                 // ConfigApplied and fences carry nothing the engine folds.
             }

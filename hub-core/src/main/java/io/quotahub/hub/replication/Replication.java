@@ -42,7 +42,7 @@ public final class Replication {
     private final Clock clock;
     private final ReplicationSettings settings;
     private final Rebalancer rebalancer;
-    private final DemandMeter demand = new DemandMeter();
+    private final DemandMeter demand;
     private final AtomicLong peerCursor = new AtomicLong();
     private final Set<String> transfersBeingApplied = new HashSet<>();
     private final String idPrefix;
@@ -58,7 +58,8 @@ public final class Replication {
     private final AtomicLong declaredTakeovers = new AtomicLong(); // declare-dead takeovers this hub appended
 
     public Replication(String hubId, String peerId, QuotaEngine engine, Ledger ledger, LedgerFold fold, PeerLink link,
-                       Clock clock, ReplicationSettings settings) {
+                       Clock clock, ReplicationSettings settings, DemandCounter demandCounter) {
+        this.demand = new DemandMeter(demandCounter);
         this.hubId = hubId;
         this.peerId = peerId;
         this.engine = engine;
@@ -157,7 +158,7 @@ public final class Replication {
             applyTransfersToMe();
             rejoinIfTakenOver();
         }
-        Map<String, Double> own = demand.sample(engine.view(), now);
+        Map<String, Double> own = demand.sample(now);
         publishDemand(own, now);
         synchronized (this) {
             if (status == PeerStatus.CONNECTED && !ledger.fenced()) {

@@ -13,6 +13,7 @@ import io.quotahub.hub.config.Secret;
 import io.quotahub.hub.ledger.Ledger;
 import io.quotahub.hub.ledger.LedgerEvents;
 import io.quotahub.hub.ledger.LedgerFencedException;
+import io.quotahub.hub.replication.DemandCounter;
 
 import java.time.Clock;
 import java.util.HashMap;
@@ -31,10 +32,13 @@ public final class AcquireService {
     private final PoolsConfig pools;
     private final RequestIndex requests;
     private final Clock clock;
+    private final DemandCounter demand;
     private final Map<String, Long> largestTokenLimit = new HashMap<>();
 
-    public AcquireService(QuotaEngine engine, HubLedger ledger, PoolsConfig pools, RequestIndex requests, Clock clock) {
+    public AcquireService(QuotaEngine engine, HubLedger ledger, PoolsConfig pools, RequestIndex requests, Clock clock,
+                          DemandCounter demand) {
         this.engine = engine;
+        this.demand = demand;
         this.ledger = ledger;
         this.pools = pools;
         this.requests = requests;
@@ -87,6 +91,7 @@ public final class AcquireService {
             return failed(ErrorCode.FENCED, "this hub was fenced by its peer and grants nothing; use the other hub");
         }
         Decision decision = engine.acquire(new AcquireRequest(cmd.pool(), cmd.tokens(), cmd.priority(), cmd.agentId(), cmd.requestId()));
+        demand.record(cmd.pool());
         if (decision instanceof Decision.Denied denied) {
             if (denied.refusal().code() == RefusalCode.NO_USABLE_KEY) {
                 return failed(ErrorCode.BAD_REQUEST, denied.refusal().message());

@@ -38,7 +38,8 @@ class HttpApiTest {
         Path secret = secretFile(dir, "k1", SECRET);
         hub = TestHub.start(nats, "main", Map.of(
                 "demo", Map.of("keys", List.of(key("k1", secret, List.of(requests(60, "1m"), tokens(100_000, "1m"))))),
-                "tiny", Map.of("keys", List.of(key("t1", secret, List.of(requests(1, "1h")))))));
+                "tiny", Map.of("keys", List.of(key("t1", secret, List.of(requests(1, "1h"))))),
+                "authy", Map.of("keys", List.of(key("a1", secret, List.of(requests(100, "1h")))))));
     }
 
     @AfterAll
@@ -142,6 +143,24 @@ class HttpApiTest {
         assertThat(rpm).containsEntry("kind", "requests").containsEntry("per", "PT1M").containsEntry("budget", 60);
         assertThat(((Number) rpm.get("capacity")).longValue()).isEqualTo(60);
         assertThat(((Number) rpm.get("used")).longValue()).isPositive();
+    }
+
+    @Test
+    void anAuthFailureDisablesTheKeyUntilAnOperatorEnablesItAgain() {
+        HttpResponse<String> lease = hub.post("/api/v1/acquire", "{\"pool\":\"authy\",\"tokens\":1,\"agentId\":\"curl\"}");
+        hub.post("/api/v1/leases/" + json(lease).get("leaseId") + "/complete", "{\"tokensUsed\":0,\"outcome\":\"AUTH_FAILED\"}");
+
+        HttpResponse<String> whileDisabled = hub.post("/api/v1/acquire", "{\"pool\":\"authy\",\"tokens\":1,\"agentId\":\"curl\"}");
+        HttpResponse<String> enabled = hub.post("/api/v1/admin/keys/authy/a1/enable", "");
+        HttpResponse<String> unknown = hub.post("/api/v1/admin/keys/authy/nope/enable", "");
+        HttpResponse<String> afterwards = hub.post("/api/v1/acquire", "{\"pool\":\"authy\",\"tokens\":1,\"agentId\":\"curl\"}");
+
+        assertThat(whileDisabled.statusCode()).isEqualTo(429);
+        assertThat(json(whileDisabled)).containsEntry("code", "KEY_DISABLED");
+        assertThat(enabled.statusCode()).as(enabled.body()).isEqualTo(200);
+        assertThat(json(enabled)).containsEntry("wasDisabled", true);
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(afterwards.statusCode()).isEqualTo(200);
     }
 
     @Test

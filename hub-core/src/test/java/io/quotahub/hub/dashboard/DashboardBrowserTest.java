@@ -1,0 +1,458 @@
+package io.quotahub.hub.dashboard;
+
+import com.sun.net.httpserver.HttpServer;
+import io.quotahub.agent.Lease;
+import io.quotahub.agent.QuotaClient;
+import io.quotahub.hub.TestHub;
+import io.quotahub.testkit.NatsServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.NoSuchElementException;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.TimeoutException;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
+import org.openqa.selenium.support.Color;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.logging.Level;
+
+import static io.quotahub.hub.TestHub.key;
+import static io.quotahub.hub.TestHub.requests;
+import static io.quotahub.hub.TestHub.secretFile;
+import static io.quotahub.hub.TestHub.tokens;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The dashboard in a real headless Chromium (Debian packages {@code chromium} and
+ * {@code chromium-driver}, driven by Selenium with the local driver: nothing is downloaded) against
+ * a real hub and nats-server, with load driven through the agent SDK. Saves a screenshot of each
+ * tab under {@code target/dashboard-screenshots/}. Skipped when the browser is not installed
+ * ({@code .ci/run} installs it).
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DashboardBrowserTest {
+
+    private static final File CHROMIUM = new File("/usr/bin/chromium");
+    private static final File CHROMEDRIVER = new File("/usr/bin/chromedriver");
+    private static final String SECRET = "sk-dashboard-secret-never-shown-4242";
+    private static final Path SHOTS = Path.of("target", "dashboard-screenshots");
+    private static final List<String> ZONES = List.of("OPTIMAL", "NOMINAL", "ELEVATED", "CRITICAL", "THROTTLED");
+    /** The zone colours of dashboard.css, as Chromium reports them. */
+    private static final Map<String, String> ZONE_RGB = Map.of("OPTIMAL", "rgb(46, 157, 74)", "NOMINAL", "rgb(47, 111, 209)",
+            "ELEVATED", "rgb(217, 164, 6)", "CRITICAL", "rgb(201, 55, 44)", "THROTTLED", "rgb(201, 55, 44)");
+
+    @TempDir
+    static Path dir;
+    static NatsServer nats;
+    static TestHub hub;
+    static QuotaClient client;
+    static ChromeDriverService service;
+    static ChromeDriver driver;
+    static HttpServer prefixProxy;
+    static final List<Lease> held = new ArrayList<>();
+
+    @BeforeAll
+    static void start() throws IOException {
+        assumeTrue(CHROMIUM.canExecute() && CHROMEDRIVER.canExecute(),
+                "dashboard browser test skipped: /usr/bin/chromium or /usr/bin/chromedriver is missing "
+                        + "(apt-get install chromium chromium-driver; .ci/run installs them)");
+        nats = NatsServer.start();
+        hub = TestHub.start(nats, "main", Map.of(
+                "demo", Map.of("preset", "PREMIUM", "keys", List.of(key("k1", secretFile(dir, "k1", SECRET),
+                        List.of(requests(40, "1m"), tokens(20_000, "1m"))))),
+                "batch", Map.of("preset", "PREMIUM", "keys", List.of(
+                        key("b1", secretFile(dir, "b1", SECRET + "-b1"), List.of(requests(10, "1m"))),
+                        key("b2", secretFile(dir, "b2", SECRET + "-b2"), List.of(requests(30, "1m"), requests(500, "1d")))))));
+        client = QuotaClient.builder().servers(nats.url()).agentId("dashboard-agent").build();
+
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM);
+        Path profile = Files.createTempDirectory(dir, "chromium-profile");
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+                "--hide-scrollbars", "--window-size=1400,1000", "--user-data-dir=" + profile);
+        LoggingPreferences logs = new LoggingPreferences();
+        logs.enable(LogType.BROWSER, Level.ALL);
+        options.setCapability("goog:loggingPrefs", logs);
+        service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER).usingAnyFreePort().build();
+        driver = new ChromeDriver(service, options);
+        driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(10));
+        Files.createDirectories(SHOTS);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        held.forEach(Lease::close);
+        if (driver != null) {
+            driver.quit();
+        }
+        if (service != null) {
+            service.stop();
+        }
+        if (prefixProxy != null) {
+            prefixProxy.stop(0);
+        }
+        if (client != null) {
+            client.close();
+        }
+        if (hub != null) {
+            hub.close();
+        }
+        if (nats != null) {
+            nats.close();
+        }
+    }
+
+    // ---------- helpers ----------
+
+    private static By testId(String id) {
+        return By.cssSelector("[data-testid='" + id + "']");
+    }
+
+    private static WebElement find(String id) {
+        return driver.findElement(testId(id));
+    }
+
+    /**
+     * One element read in a single script call: the page re-renders every 2 s, so reading an
+     * element through several WebDriver calls could see it replaced in between.
+     */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> node(String id, String inner) {
+        Object r = ((JavascriptExecutor) driver).executeScript("""
+                const e = document.querySelector(arguments[0]);
+                const t = e && arguments[1] ? e.querySelector(arguments[1]) : e;
+                if (!t) return null;
+                return {text: (t.innerText ?? t.textContent ?? '').trim(), tag: t.tagName.toLowerCase(), bg: getComputedStyle(t).backgroundColor,
+                        style: t.getAttribute('style') || '',
+                        attrs: Object.fromEntries(Array.from(t.attributes, a => [a.name, a.value]))};
+                """, "[data-testid='" + id + "']", inner);
+        if (r == null) {
+            throw new NoSuchElementException("no element " + id + (inner == null ? "" : " " + inner));
+        }
+        return (Map<String, Object>) r;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String attr(String id, String name) {
+        return ((Map<String, String>) node(id, null).get("attrs")).get(name);
+    }
+
+    private static String text(String id) {
+        return (String) node(id, null).get("text");
+    }
+
+    /** Background colour as rgba(…), however Chromium spells it. */
+    private static String background(String id, String inner) {
+        return Color.fromString((String) node(id, inner).get("bg")).asRgba();
+    }
+
+    private static String rgba(String zone) {
+        return Color.fromString(ZONE_RGB.get(zone)).asRgba();
+    }
+
+    private static <T> T within(Duration timeout, Function<WebDriver, T> condition) {
+        return new WebDriverWait(driver, timeout, Duration.ofMillis(100))
+                .ignoring(StaleElementReferenceException.class).ignoring(NullPointerException.class)
+                .ignoring(NumberFormatException.class).until(condition);
+    }
+
+    /** Number of state renders so far: waits for the next one proves the page is live. */
+    private static int updates() {
+        String n = driver.findElement(By.tagName("body")).getDomAttribute("data-updates");
+        return n == null ? 0 : Integer.parseInt(n);
+    }
+
+    private static void open(String url) {
+        driver.get(url);
+        try {
+            within(Duration.ofSeconds(10), d -> updates() >= 1);
+        } catch (TimeoutException e) {
+            throw new AssertionError("the dashboard at " + url + " never rendered a state; banner: "
+                    + driver.findElements(testId("error")).stream().map(WebElement::getText).toList()
+                    + "; browser console: " + driver.manage().logs().get(LogType.BROWSER).getAll(), e);
+        }
+    }
+
+    private static void switchTo(String tab) {
+        find("tab-" + tab).click();
+        within(Duration.ofSeconds(2), d -> find("panel-" + tab).isDisplayed());
+        for (String other : List.of("overview", "thermal", "quota", "diagnostics")) {
+            assertThat(find("panel-" + other).isDisplayed()).as("panel %s while on %s", other, tab).isEqualTo(other.equals(tab));
+        }
+        assertThat(find("tab-" + tab).getDomAttribute("class")).contains("active");
+    }
+
+    /** Full-page screenshot: grows the window to the page's height first. */
+    private static void screenshot(String name) throws IOException {
+        long height = (Long) ((JavascriptExecutor) driver).executeScript(
+                "return Math.ceil(document.documentElement.scrollHeight)");
+        driver.manage().window().setSize(new Dimension(1400, (int) Math.min(4000, Math.max(900, height + 20))));
+        within(Duration.ofSeconds(3), d -> updates() >= 1);
+        byte[] png = driver.getScreenshotAs(OutputType.BYTES);
+        Files.write(SHOTS.resolve(name + ".png"), png);
+        driver.manage().window().setSize(new Dimension(1400, 1000));
+        assertThat(png.length).isGreaterThan(10_000);
+    }
+
+    private static double temperature(String id) {
+        return Double.parseDouble(attr("temperature-" + id, "data-temperature"));
+    }
+
+    // ---------- tests ----------
+
+    @Test
+    @Order(1)
+    void thePageLoadsWithFourTabsAndSwitchesBetweenThem() {
+        open(hub.uri("/").toString());
+
+        assertThat(text("hub-id")).isEqualTo("main");
+        assertThat(text("ready")).isEqualTo("READY");
+        assertThat(find("panel-overview").isDisplayed()).isTrue();
+        for (String tab : List.of("thermal", "quota", "diagnostics", "overview")) {
+            switchTo(tab);
+        }
+        // the page polls: a second render follows within 5 s
+        int seen = updates();
+        within(Duration.ofSeconds(5), d -> updates() > seen);
+        // SPEC: render < 100 ms (a few keys here; the number is measured in the page around the DOM build)
+        assertThat(Double.parseDouble(driver.findElement(By.tagName("body")).getDomAttribute("data-render-ms"))).isLessThan(100);
+        assertThat(driver.getPageSource()).doesNotContain(SECRET);
+    }
+
+    @Test
+    @Order(2)
+    void loadThroughTheSdkMovesTheQuotaBarTheTokensLeftAndTheTemperatureWithinFiveSeconds() {
+        open(hub.uri("/#quota").toString());
+        assertThat(find("panel-quota").isDisplayed()).isTrue();
+        long usedBefore = Long.parseLong(attr("quota-bar-demo-k1-0", "data-used"));
+        long tokensBefore = Long.parseLong(attr("tokens-left-demo-k1", "data-value"));
+        double temperatureBefore = temperature("demo-k1");
+        assertThat(usedBefore).isZero();
+        assertThat(tokensBefore).isEqualTo(20_000);
+        assertThat(attr("quota-bar-demo-k1-0", "data-capacity")).isEqualTo("40");
+        assertThat(attr("quota-bar-demo-k1-0", "data-budget")).isEqualTo("40");
+
+        // 32 of 40 requests/min on demo/k1 (80 %), 500 tokens each
+        for (int i = 0; i < 32; i++) {
+            try (Lease lease = client.acquire("demo", 500, Duration.ofSeconds(2))) {
+                lease.complete(500);
+            }
+        }
+        long loaded = System.nanoTime();
+        // the other pool: a 429 on b2 (it cools down 20 s), two leases held open, b1 filled to its limit (it throttles)
+        int b1 = 0;
+        boolean coolingB2 = false;
+        for (int i = 0; i < 60 && b1 < 10; i++) {
+            Optional<Lease> lease = client.tryAcquire("batch", 1);
+            if (lease.isEmpty()) {
+                break;
+            }
+            Lease l = lease.get();
+            b1 += l.keyId().equals("b1") ? 1 : 0;
+            if (!coolingB2 && l.keyId().equals("b2")) {
+                coolingB2 = true;
+                l.rateLimited(Duration.ofSeconds(20));
+            } else if (held.size() < 2) {
+                held.add(l);
+            } else {
+                l.complete(1);
+            }
+        }
+        assertThat(b1).as("leases on batch/b1").isEqualTo(10);
+
+        within(Duration.ofSeconds(5), d -> Long.parseLong(attr("quota-bar-demo-k1-0", "data-used")) == 32);
+        assertThat(Duration.ofNanos(System.nanoTime() - loaded)).isLessThan(Duration.ofSeconds(5));
+        assertThat(attr("tokens-left-demo-k1", "data-value")).isEqualTo(String.valueOf(20_000 - 32 * 500));
+        assertThat(attr("granted-demo-k1", "data-value")).isEqualTo("32");
+        assertThat(text("quota-used-demo-k1-0")).isEqualTo("32 / 40");
+        // the fill is 80 % wide and coloured by zone (80 % is CRITICAL on the zone scale)
+        assertThat((String) node("quota-bar-demo-k1-0", ".fill").get("style")).contains("width: 80%");
+        assertThat(background("quota-bar-demo-k1-0", ".fill")).isEqualTo(rgba("CRITICAL"));
+
+        switchTo("thermal");
+        within(Duration.ofSeconds(5), d -> temperature("demo-k1") >= temperatureBefore + 20);
+        assertThat(Duration.ofNanos(System.nanoTime() - loaded)).isLessThan(Duration.ofSeconds(5));
+        String zone = attr("zone-demo-k1", "data-zone");
+        assertThat(zone).isNotEqualTo("OPTIMAL").isIn(ZONES);
+        assertThat(background("zone-demo-k1", null)).isEqualTo(rgba(zone));
+    }
+
+    @Test
+    @Order(3)
+    void overviewShowsHealthThermalQuotaProcessAndWhichHubServes() throws IOException {
+        open(hub.uri("/").toString());
+
+        int score = Integer.parseInt(attr("health-score", "data-score"));
+        assertThat(score).isBetween(0, 100);
+        assertThat(attr("hub-zone", "data-zone")).isIn(ZONES);
+        assertThat(background("hub-zone", null)).isEqualTo(rgba(attr("hub-zone", "data-zone")));
+        assertThat(text("hub-temperature")).endsWith("°");
+        within(Duration.ofSeconds(5), d -> !text("cpu").isBlank() && attr("heap", "data-heap-used") != null);
+        assertThat(Long.parseLong(attr("heap", "data-heap-used"))).isPositive();
+        assertThat(text("cpu")).matches("(\\d+\\.\\d %|unknown)");
+        assertThat(text("uptime")).isNotBlank();
+        assertThat(attr("hub-this", "data-serving")).isEqualTo("true");
+        assertThat(text("serving")).contains("main");
+        assertThat(attr("hub-peer", "data-status")).isEqualTo("NONE");
+        assertThat(text("hub-peer")).contains("no peer");
+        assertThat(text("summary-demo")).contains("requests / 1m").contains("32 / 40 (80 %)");
+        assertThat(text("summary-batch")).contains("requests / 24h");
+        assertThat(Long.parseLong(text("total-granted").replace(",", ""))).isGreaterThanOrEqualTo(32);
+        within(Duration.ofSeconds(5), d -> text("agents").contains("healthy"));
+        screenshot("Overview");
+    }
+
+    @Test
+    @Order(4)
+    void thermalShowsAGaugeZoneTrendThrottleAndRecoveryPerKey() throws IOException {
+        open(hub.uri("/").toString());
+        switchTo("thermal");
+
+        for (String key : List.of("demo-k1", "batch-b1", "batch-b2", "pool-demo", "hub")) {
+            assertThat(node("temperature-" + key, null).get("tag")).isEqualTo("svg");
+            assertThat(temperature(key)).isBetween(0.0, 100.0);
+            assertThat(attr("zone-" + key, "data-zone")).isIn(ZONES);
+            assertThat(attr("trend-" + key, "data-trend")).isIn("RISING", "STABLE", "FALLING");
+            assertThat(text("trend-" + key)).matches("[↑→↓] (rising|stable|falling)");
+            assertThat(attr("throttled-" + key, "data-throttled")).isIn("true", "false");
+            assertThat(Double.parseDouble(attr("recovery-" + key, "data-progress"))).isBetween(0.0, 1.0);
+            assertThat(text("throttle-events-" + key)).endsWith("throttle events");
+        }
+        // b1 was filled to its limit: it throttled (95 % threshold) and shows it in red
+        within(Duration.ofSeconds(5), d -> "true".equals(attr("throttled-batch-b1", "data-throttled")));
+        assertThat(text("throttled-batch-b1")).isEqualTo("THROTTLED");
+        assertThat(Long.parseLong(attr("throttle-events-batch-b1", "data-events"))).isPositive();
+        screenshot("Thermal");
+    }
+
+    @Test
+    @Order(5)
+    void quotaShowsBarsWithBudgetRequestsTokensThrottleEventsAndATickingResetCountdown() throws IOException {
+        open(hub.uri("/").toString());
+        switchTo("quota");
+
+        assertThat((String) node("quota-bar-demo-k1-0", ".mark").get("style")).contains("left: calc(100% - 1px)");
+        assertThat(attr("quota-bar-demo-k1-1", "data-used")).isEqualTo("16000");
+        assertThat(text("tokens-left-demo-k1")).startsWith("4,000");
+        assertThat(text("tokens-left-batch-b1")).isEqualTo("—");
+        assertThat(text("refused-demo-k1")).isEqualTo("0");
+        assertThat(text("rate-limited-batch-b2")).isEqualTo("1");
+        assertThat(text("cooldown-batch-b2")).matches("ends in \\d+s");
+        assertThat(text("quota-throttle-events-batch-b1")).endsWith("events");
+
+        String first = text("reset-demo-k1-0");
+        assertThat(first).matches("frees in \\d+s");
+        within(Duration.ofMillis(2500), d -> !text("reset-demo-k1-0").equals(first));
+        assertThat(text("reset-demo-k1-0")).matches("frees in \\d+s");
+        screenshot("Quota");
+    }
+
+    @Test
+    @Order(6)
+    void diagnosticsRunsTheChosenLevelOrSaysTheEndpointIsMissing() throws IOException {
+        open(hub.uri("/").toString());
+        switchTo("diagnostics");
+        new Select(find("diag-level")).selectByValue("CRITICAL");
+        find("diag-run").click();
+        within(Duration.ofSeconds(20), d -> find("diag-table").isDisplayed() || find("diag-message").isDisplayed());
+
+        int status = hub.get("/api/v1/diagnostics?level=CRITICAL").statusCode();
+        if (status == 404) {
+            assertThat(attr("diag-message", "data-kind")).isEqualTo("missing");
+            assertThat(text("diag-message")).contains("not available").contains("404");
+            assertThat(find("diag-table").isDisplayed()).isFalse();
+        } else {
+            assertThat(status).isEqualTo(200);
+            assertThat(find("diag-table").isDisplayed()).isTrue();
+            List<WebElement> rows = find("diag-rows").findElements(By.tagName("tr"));
+            assertThat(rows).hasSize(12);
+            assertThat(attr("diag-run-count", "data-value")).isEqualTo("12");
+            int passed = Integer.parseInt(attr("diag-passed", "data-value"));
+            int warned = Integer.parseInt(attr("diag-warned", "data-value"));
+            int failed = Integer.parseInt(attr("diag-failed", "data-value"));
+            assertThat(passed + warned + failed).isEqualTo(12);
+            for (WebElement row : rows) {
+                String st = row.getDomAttribute("data-status");
+                assertThat(st).isIn("PASS", "WARN", "FAIL");
+                String expected = st.equals("PASS") ? ZONE_RGB.get("OPTIMAL") : st.equals("WARN") ? ZONE_RGB.get("ELEVATED")
+                        : ZONE_RGB.get("CRITICAL");
+                assertThat(Color.fromString(row.findElement(By.className("chip")).getCssValue("background-color")).asRgba())
+                        .isEqualTo(Color.fromString(expected).asRgba());
+                assertThat(row.findElements(By.tagName("td")).get(3).getText()).as("recommendation of %s", row.getText())
+                        .isNotBlank();
+            }
+            new Select(find("diag-level")).selectByValue("BASIC");
+            find("diag-run").click();
+            within(Duration.ofSeconds(20), d -> find("diag-rows").findElements(By.tagName("tr")).size() == 4);
+            new Select(find("diag-level")).selectByValue("CRITICAL");
+            find("diag-run").click();
+            within(Duration.ofSeconds(20), d -> find("diag-rows").findElements(By.tagName("tr")).size() == 12);
+        }
+        assertThat(driver.getPageSource()).doesNotContain(SECRET);
+        screenshot("Diagnostics");
+    }
+
+    @Test
+    @Order(7)
+    void thePageWorksBehindAPathPrefix() throws IOException {
+        // a reverse proxy that serves the hub under /quotahub/: only relative URLs keep working
+        prefixProxy = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        HttpClient http = HttpClient.newHttpClient();
+        prefixProxy.createContext("/quotahub/", exchange -> {
+            try (exchange) {
+                URI raw = exchange.getRequestURI();
+                String path = raw.getRawPath().substring("/quotahub".length());
+                URI target = hub.uri(path + (raw.getRawQuery() == null ? "" : "?" + raw.getRawQuery()));
+                HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(target).GET().build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
+                r.headers().firstValue("Content-Type").ifPresent(v -> exchange.getResponseHeaders().add("Content-Type", v));
+                exchange.sendResponseHeaders(r.statusCode(), r.body().length == 0 ? -1 : r.body().length);
+                exchange.getResponseBody().write(r.body());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        prefixProxy.start();
+
+        open("http://127.0.0.1:" + prefixProxy.getAddress().getPort() + "/quotahub/");
+
+        assertThat(text("hub-id")).isEqualTo("main");
+        assertThat(find("error").isDisplayed()).isFalse();
+        within(Duration.ofSeconds(5), d -> attr("heap", "data-heap-used") != null);
+        switchTo("quota");
+        assertThat(attr("quota-bar-demo-k1-0", "data-capacity")).isEqualTo("40");
+    }
+}

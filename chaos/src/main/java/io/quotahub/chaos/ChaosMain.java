@@ -1,6 +1,7 @@
 package io.quotahub.chaos;
 
 import io.quotahub.chaos.provider.ProviderMain;
+import io.quotahub.chaos.suite.SuiteMain;
 import io.quotahub.chaos.workload.WorkloadMain;
 
 /** Entry point of {@code chaos.jar}: dispatches sub-commands. */
@@ -14,7 +15,7 @@ public final class ChaosMain {
               workload  --pool demo [--nats nats://127.0.0.1:4222] [--provider http://127.0.0.1:9300]
                         [--agents 3] [--duration SECONDS] [--tokens 500] [--think-ms 100] [--verbose true]
                         agents that lease keys through the SDK and call the provider with them
-            """;
+            """ + SuiteMain.USAGE;
 
     private ChaosMain() {
     }
@@ -25,6 +26,9 @@ public final class ChaosMain {
             return;
         }
         try {
+            if (argv[0].equals("suite")) {
+                System.exit(SuiteMain.run(argv, 1));
+            }
             Args args = Args.parse(argv, 1);
             switch (argv[0]) {
                 case "provider" -> ProviderMain.run(args);

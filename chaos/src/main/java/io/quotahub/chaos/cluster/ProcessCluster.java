@@ -12,7 +12,11 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListSet;
 
 /**
  * The real system on one host, as separate processes: two nats-servers (JetStream domains main
@@ -20,7 +24,7 @@ import java.util.Map;
  * the other as its peer. Secrets are random, passed in the environment only. {@link #close()}
  * stops everything it started, also when a test failed.
  */
-public final class ProcessCluster implements AutoCloseable {
+public final class ProcessCluster implements ChaosCluster {
 
     private static final Duration READY_WITHIN = Duration.ofSeconds(60);
 
@@ -30,6 +34,8 @@ public final class ProcessCluster implements AutoCloseable {
     private final Map<String, String> secrets;
     private final Map<String, HubProcess> hubs = new LinkedHashMap<>();
     private final Map<String, Path> jars;
+    private final Set<Long> pids = new ConcurrentSkipListSet<>();
+    private final Map<String, String> hubLogs = new ConcurrentHashMap<>();
 
     private ProcessCluster(NatsPair nats, Path dir, String poolsYaml, Map<String, String> secrets, Map<String, Path> jars) {
         this.nats = nats;
@@ -67,6 +73,8 @@ public final class ProcessCluster implements AutoCloseable {
         try {
             Path dir = Files.createTempDirectory("qh-cluster-");
             ProcessCluster cluster = new ProcessCluster(nats, dir, poolsYaml + extraYaml, secrets, jars);
+            cluster.pids.add(nats.main().pid());
+            cluster.pids.add(nats.edge().pid());
             cluster.startHub("main");
             cluster.startHub("edge");
             return cluster;
@@ -78,7 +86,20 @@ public final class ProcessCluster implements AutoCloseable {
 
     /** Starts (or restarts) a hub process and waits until it is ready. */
     public HubProcess startHub(String hubId) {
+        return startHub(hubId, Map.of());
+    }
+
+    /**
+     * Starts (or restarts) a hub process with extra environment variables (e.g. {@code LD_PRELOAD}
+     * for libfaketime) and waits until it is ready. A previous process of that hub is stopped first.
+     */
+    public HubProcess startHub(String hubId, Map<String, String> extraEnv) {
         String peer = hubId.equals("main") ? "edge" : "main";
+        HubProcess previous = hubs.get(hubId);
+        if (previous != null) {
+            keepLog(hubId, previous);
+            previous.close();
+        }
         try {
             Path config = Files.writeString(dir.resolve("hub-" + hubId + ".yml"), """
                     quotahub:
@@ -87,12 +108,24 @@ public final class ProcessCluster implements AutoCloseable {
                       nats-url: %s
                       takeover-after: 1500ms
                     %s""".formatted(hubId, peer, nats.server(hubId).url(), poolsYaml));
-            HubProcess hub = HubProcess.start(jars.get(hubId), config, secrets, READY_WITHIN);
+            Map<String, String> env = new HashMap<>(secrets);
+            env.putAll(extraEnv);
+            HubProcess hub = HubProcess.start(jars.get(hubId), config, env, READY_WITHIN);
+            pids.add(hub.pid());
             hubs.put(hubId, hub);
             return hub;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private void keepLog(String hubId, HubProcess hub) {
+        String log = hub.log();
+        hubLogs.merge(hubId, tail(log, 200_000), (a, b) -> tail(a + "\n---- restart ----\n" + b, 400_000));
+    }
+
+    private static String tail(String s, int max) {
+        return s.length() <= max ? s : s.substring(s.length() - max);
     }
 
     public HubProcess hub(String hubId) {
@@ -103,20 +136,143 @@ public final class ProcessCluster implements AutoCloseable {
         return nats;
     }
 
-    /** NATS URLs for an agent on a machine: its own server first, the other as fallback. */
+    /** The secrets (env name → value), e.g. for a provider simulator playing the same keys. */
+    @Override
+    public Map<String, String> secrets() {
+        return Map.copyOf(secrets);
+    }
+
+    @Override
     public String[] agentServers(String localHubId) {
         String other = localHubId.equals("main") ? "edge" : "main";
         return new String[] {nats.server(localHubId).url(), nats.server(other).url()};
     }
 
-    /** The secrets (env name → value), e.g. for a provider simulator playing the same keys. */
-    public Map<String, String> secrets() {
-        return Map.copyOf(secrets);
+    @Override
+    public String natsUrl(String side) {
+        return nats.server(side).url();
+    }
+
+    @Override
+    public String hubUrl(String hubId) {
+        return "http://127.0.0.1:" + hubs.get(hubId).httpPort();
+    }
+
+    @Override
+    public void killHub(String hubId) {
+        hubs.get(hubId).kill();
+    }
+
+    @Override
+    public void restartHub(String hubId) {
+        startHub(hubId);
+    }
+
+    /** Path of libfaketime when installed (Debian package {@code libfaketime}), else null. */
+    public static Path libfaketime() {
+        for (String p : List.of("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
+                "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1", "/usr/lib/faketime/libfaketime.so.1")) {
+            if (Files.isRegularFile(Path.of(p))) {
+                return Path.of(p);
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public String clockSkewUnsupportedReason() {
+        return libfaketime() == null ? "libfaketime is not installed (apt-get install libfaketime): the hub reads "
+                + "Clock.systemUTC() and has no clock-offset setting, so a skewed hub clock cannot be injected otherwise" : null;
+    }
+
+    @Override
+    public void restartHubWithClockOffset(String hubId, long offsetMillis) {
+        Path lib = libfaketime();
+        if (lib == null) {
+            throw new IllegalStateException(clockSkewUnsupportedReason());
+        }
+        String offset = (offsetMillis >= 0 ? "+" : "-") + String.format("%.3fs", Math.abs(offsetMillis) / 1000.0);
+        // Only the wall clock moves: the JVM's monotonic clock (nanoTime) stays true, as on a host
+        // whose NTP is off by a few seconds.
+        startHub(hubId, offsetMillis == 0 ? Map.of() : Map.of("LD_PRELOAD", lib.toString(), "FAKETIME", offset,
+                "FAKETIME_DONT_FAKE_MONOTONIC", "1", "FAKETIME_NO_CACHE", "1"));
+    }
+
+    @Override
+    public boolean hubAlive(String hubId) {
+        HubProcess hub = hubs.get(hubId);
+        return hub != null && hub.isAlive();
+    }
+
+    @Override
+    public void pauseHub(String hubId) {
+        hubs.get(hubId).pause();
+    }
+
+    @Override
+    public void resumeHub(String hubId) {
+        hubs.get(hubId).resume();
+    }
+
+    @Override
+    public void killNats(String side) {
+        nats.server(side).kill();
+    }
+
+    @Override
+    public void startNats(String side) {
+        nats.server(side).startAgain();
+        pids.add(nats.server(side).pid());
+    }
+
+    @Override
+    public void cutLink() {
+        nats.link().cut();
+    }
+
+    @Override
+    public void blackholeLink() {
+        nats.link().blackhole();
+    }
+
+    @Override
+    public void healLink() {
+        nats.link().heal();
+    }
+
+    @Override
+    public Set<Long> startedPids() {
+        return Set.copyOf(pids);
+    }
+
+    @Override
+    public void saveLogs(Path into) {
+        try {
+            Files.createDirectories(into);
+            for (Map.Entry<String, HubProcess> e : hubs.entrySet()) {
+                String earlier = hubLogs.getOrDefault(e.getKey(), "");
+                Files.writeString(into.resolve("hub-" + e.getKey() + ".log"),
+                        earlier + (earlier.isEmpty() ? "" : "\n---- restart ----\n") + tail(e.getValue().log(), 400_000));
+            }
+            for (String side : HUBS) {
+                Files.writeString(into.resolve("nats-" + side + ".log"), tail(nats.server(side).log(), 400_000));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Override
     public void close() {
         hubs.values().forEach(HubProcess::close);
         nats.close();
+        try (var files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                Files.deleteIfExists(f);
+            }
+            Files.deleteIfExists(dir);
+        } catch (IOException ignored) {
+            // a leftover temp directory is harmless
+        }
     }
 }

@@ -1,0 +1,117 @@
+package io.quotahub.chaos.suite;
+
+import io.quotahub.chaos.Args;
+import io.quotahub.chaos.cluster.ProcessCluster;
+import io.quotahub.chaos.nemesis.Fault;
+import io.quotahub.chaos.report.Report;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * {@code chaos.jar suite}: starts the process cluster, runs a profile's scenarios, stops every
+ * process it started (and checks that none is left), prints the table and writes the report.
+ */
+public final class SuiteMain {
+
+    public static final String USAGE = """
+              suite     [--full] [--scenario NAME] [--seed N] [--duration SECONDS] [--project-root .]
+                        [--report-dir chaos/target/chaos-report]
+                        the chaos suite: both hubs and nats-servers as processes, agents, faults,
+                        an independent checker; exit 0 when every scenario passed
+            """;
+
+    private SuiteMain() {
+    }
+
+    /** The outcome of a run. */
+    public record Outcome(Report report, Path reportDir) {
+    }
+
+    public static int run(String[] argv, int from) throws IOException {
+        List<String> rest = new ArrayList<>();
+        boolean full = false;
+        for (int i = from; i < argv.length; i++) {
+            if (argv[i].equals("--full")) {
+                full = true;
+            } else {
+                rest.add(argv[i]);
+            }
+        }
+        Args args = Args.parse(rest.toArray(String[]::new), 0);
+        Path root = Path.of(args.get("project-root", ".")).toAbsolutePath().normalize();
+        long seed = args.getLong("seed", System.currentTimeMillis() % 1_000_000);
+        long duration = args.getLong("duration", 1800);
+        Profile profile = full ? Profile.full(duration) : Profile.quick();
+        String only = args.get("scenario", null);
+        if (only != null) {
+            profile = profile.only(only);
+        }
+        Path reportDir = Path.of(args.get("report-dir", root.resolve("chaos/target/chaos-report").toString()));
+        Outcome o = run(root, profile, seed, reportDir);
+        return o.report().passed() ? 0 : 1;
+    }
+
+    /** Runs a profile on a fresh process cluster built from the jars under {@code root}. */
+    public static Outcome run(Path root, Profile profile, long seed, Path reportDir) throws IOException {
+        long t0 = Clock.now();
+        log("chaos suite: profile " + profile.name() + ", seed " + seed + ", scenarios " + profile.scenarios()
+                + " (replay with --seed " + seed + ")");
+        log("starting two nats-servers and both hubs (" + root + ")");
+        ProcessCluster cluster = ProcessCluster.start(root, Suite.POOLS, Suite.SECRET_ENVS, Suite.EXTRA);
+        AtomicBoolean closed = new AtomicBoolean();
+        Thread hook = new Thread(() -> {
+            if (closed.compareAndSet(false, true)) {
+                cluster.close();
+            }
+        }, "chaos-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        List<ScenarioResult> results;
+        List<Fault> faults;
+        List<Recorder.LeaseRec> leases;
+        try (Suite suite = new Suite(cluster, profile, seed, SuiteMain::log)) {
+            results = suite.run();
+            faults = suite.nemesis().faults();
+            leases = suite.recorder().leases();
+        } finally {
+            cluster.saveLogs(reportDir.resolve("logs"));
+            if (closed.compareAndSet(false, true)) {
+                cluster.close();
+            }
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs or ran
+            }
+        }
+        Set<Long> pids = cluster.startedPids();
+        List<Long> left = leftRunning(pids);
+        Report report = new Report(profile.name(), seed, t0, Clock.now(), results, faults, left, pids.size());
+        report.write(reportDir, leases);
+        System.out.print(report.table());
+        log("report: " + reportDir.resolve("chaos-report.json") + ", " + reportDir.resolve("timeline.png"));
+        return new Outcome(report, reportDir);
+    }
+
+    /** The PIDs that still run after a grace period of 5 s. */
+    static List<Long> leftRunning(Set<Long> pids) {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        List<Long> left;
+        do {
+            left = pids.stream().filter(p -> ProcessHandle.of(p).map(ProcessHandle::isAlive).orElse(false)).sorted().toList();
+            if (left.isEmpty()) {
+                return left;
+            }
+            Clock.sleep(100);
+        } while (System.nanoTime() < deadline);
+        return left;
+    }
+
+    private static void log(String line) {
+        System.out.printf("[chaos %s] %s%n", java.time.LocalTime.now().withNano(0), line);
+    }
+}

@@ -107,7 +107,7 @@ class TwoHubTest {
 
             assertThat(ownBudget(main, "main")).isGreaterThanOrEqualTo(85);
             assertThat(ownBudget(edge, "edge")).isGreaterThanOrEqualTo(10); // the floor stays
-            assertThat(granted).isGreaterThan(50);
+            assertThat(granted).isPositive();
             await("edge agrees on the budgets", Duration.ofSeconds(5),
                     () -> budget(edge).budgetByHub().equals(budget(main).budgetByHub()));
         }

@@ -106,6 +106,12 @@ class HubMetricsTest {
     }
 
     @Test
+    void theAgentSeriesListedForDashboardsAreExactlyWhatTheSdkPushes() {
+        assertThat(MetricNames.AGENT_PROMETHEUS_NAMES)
+                .containsExactlyInAnyOrderElementsOf(io.quotahub.agent.internal.PushgatewayMetrics.PROMETHEUS_NAMES);
+    }
+
+    @Test
     void acquireLatencyIsRecordedPerTransportAndResultAndLedgerAppendsAreTimed() throws Exception {
         Scrape before = Scrape.of(hub);
 

@@ -61,6 +61,8 @@ class TwoHubMetricsTest {
             for (int i = 0; i < 5; i++) {
                 assertThat(main.post("/api/v1/acquire", "{\"pool\":\"demo\",\"tokens\":1,\"agentId\":\"t\"}").statusCode()).isEqualTo(200);
             }
+            await("edge's used gauge counts main's 5 leases", Duration.ofSeconds(5),
+                    () -> Scrape.of(edge).value("quotahub_limit_used", Map.of("limit", "demo/k1#0")) == 5);
             Thread.sleep(HubGauges.MAX_AGE.toMillis() + 50);
 
             Scrape atMain = Scrape.of(main);

@@ -18,7 +18,6 @@ import jakarta.inject.Singleton;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Counts the engine's decisions as Prometheus metrics, tagged by hub, pool and key id (never a
@@ -26,7 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@link MetricNames#LEASES_SETTLED}.
  *
  * <p>Every series of the configured pools and keys is registered at start-up (at 0, so rates and
- * alerts see them before the first event) and cached: the acquire path does one map lookup, no
+ * alerts see them before the first event) and cached: the acquire path does two map reads and no allocation, no
  * registry lookup. A refusal for a pool that is not configured is counted under the pool tag
  * {@link #UNKNOWN_POOL}: pool names sent by clients never become tag values.
  *
@@ -43,9 +42,10 @@ public class EngineMetrics implements EngineListener {
     private final MeterRegistry registry;
     private final String hubId;
     private final HubLedger ledger;
-    private final Map<String, Counter> granted = new ConcurrentHashMap<>();               // pool/key
-    private final Map<String, EnumMap<RefusalCode, Counter>> refused = new HashMap<>();   // pool
-    private final Map<String, EnumMap<Outcome, Counter>> settled = new ConcurrentHashMap<>(); // pool/key
+    // filled in the constructor, read-only afterwards: pool -> key id -> counter(s), no allocation per lookup
+    private final Map<String, Map<String, Counter>> granted = new HashMap<>();
+    private final Map<String, EnumMap<RefusalCode, Counter>> refused = new HashMap<>();
+    private final Map<String, Map<String, EnumMap<Outcome, Counter>>> settled = new HashMap<>();
 
     public EngineMetrics(MeterRegistry registry, HubSettings settings, PoolsConfig pools, HubLedger ledger) {
         this.registry = registry;
@@ -54,15 +54,16 @@ public class EngineMetrics implements EngineListener {
         for (PoolSpec pool : pools.pools()) {
             refused.put(pool.name(), refusedCounters(pool.name()));
             for (KeySpec key : pool.keys()) {
-                granted.put(id(pool.name(), key.id()), grantedCounter(pool.name(), key.id()));
-                settled.put(id(pool.name(), key.id()), settledCounters(pool.name(), key.id()));
+                granted.computeIfAbsent(pool.name(), p -> new HashMap<>()).put(key.id(), grantedCounter(pool.name(), key.id()));
+                settled.computeIfAbsent(pool.name(), p -> new HashMap<>()).put(key.id(), settledCounters(pool.name(), key.id()));
             }
         }
         refused.put(UNKNOWN_POOL, refusedCounters(UNKNOWN_POOL));
     }
 
-    private static String id(String pool, String keyId) {
-        return pool + '\u0000' + keyId;
+    private static <T> T lookup(Map<String, Map<String, T>> byPool, String pool, String keyId) {
+        Map<String, T> byKey = byPool.get(pool);
+        return byKey == null ? null : byKey.get(keyId);
     }
 
     private Counter grantedCounter(String pool, String keyId) {
@@ -95,7 +96,7 @@ public class EngineMetrics implements EngineListener {
 
     @Override
     public void onGranted(Lease lease) {
-        Counter c = granted.get(id(lease.pool(), lease.keyId()));
+        Counter c = lookup(granted, lease.pool(), lease.keyId());
         if (c != null) {
             c.increment();
         }
@@ -112,7 +113,7 @@ public class EngineMetrics implements EngineListener {
         if (ledger.current() == null || !hubId.equals(lease.hubId())) {
             return; // replay at start-up, or the peer's lease
         }
-        EnumMap<Outcome, Counter> byOutcome = settled.get(id(lease.pool(), lease.keyId()));
+        EnumMap<Outcome, Counter> byOutcome = lookup(settled, lease.pool(), lease.keyId());
         if (byOutcome != null) {
             byOutcome.get(settlement.outcome()).increment();
         }

@@ -26,7 +26,7 @@ import java.util.concurrent.ConcurrentSkipListSet;
  */
 public final class ProcessCluster implements ChaosCluster {
 
-    private static final Duration READY_WITHIN = Duration.ofSeconds(60);
+    private static final Duration READY_WITHIN = Duration.ofSeconds(120);
 
     private final NatsPair nats;
     private final Path dir;
@@ -110,13 +110,28 @@ public final class ProcessCluster implements ChaosCluster {
                     %s""".formatted(hubId, peer, nats.server(hubId).url(), poolsYaml));
             Map<String, String> env = new HashMap<>(secrets);
             env.putAll(extraEnv);
-            HubProcess hub = HubProcess.start(jars.get(hubId), config, env, READY_WITHIN);
+            Set<Long> before = children();
+            HubProcess hub;
+            try {
+                hub = HubProcess.start(jars.get(hubId), config, env, READY_WITHIN);
+            } catch (RuntimeException notReady) {
+                // HubProcess.start leaves a hub that did not become ready running: stop it here
+                ProcessHandle.current().children().filter(p -> !before.contains(p.pid())).forEach(p -> {
+                    pids.add(p.pid());
+                    p.destroyForcibly();
+                });
+                throw notReady;
+            }
             pids.add(hub.pid());
             hubs.put(hubId, hub);
             return hub;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static Set<Long> children() {
+        return ProcessHandle.current().children().map(ProcessHandle::pid).collect(java.util.stream.Collectors.toSet());
     }
 
     private void keepLog(String hubId, HubProcess hub) {
@@ -195,7 +210,7 @@ public final class ProcessCluster implements ChaosCluster {
         // Only the wall clock moves: the JVM's monotonic clock (nanoTime) stays true, as on a host
         // whose NTP is off by a few seconds.
         startHub(hubId, offsetMillis == 0 ? Map.of() : Map.of("LD_PRELOAD", lib.toString(), "FAKETIME", offset,
-                "FAKETIME_DONT_FAKE_MONOTONIC", "1", "FAKETIME_NO_CACHE", "1"));
+                "FAKETIME_DONT_FAKE_MONOTONIC", "1"));
     }
 
     @Override

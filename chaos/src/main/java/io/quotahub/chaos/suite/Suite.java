@@ -516,13 +516,36 @@ public final class Suite implements AutoCloseable {
 
     private void healAndConverge(Fault f) {
         nemesis.heal(f);
-        long at = agreement.awaitAgreement(cluster, CONVERGENCE_WAIT);
+        long deadline = System.nanoTime() + CONVERGENCE_WAIT.toNanos();
+        long peersAt = -1;
+        long at = -1;
+        String firstReason = null;
+        while (System.nanoTime() < deadline) {
+            if (agreement.agree(cluster)) {
+                at = Clock.now();
+                break;
+            }
+            String why = agreement.lastDisagreement();
+            if (firstReason == null) {
+                firstReason = why;
+            }
+            if (peersAt < 0 && why.startsWith("used differs")) {
+                peersAt = Clock.now();
+            }
+            Clock.sleep(50);
+        }
         f.converged(at);
+        if (at >= 0 && peersAt < 0) {
+            peersAt = at;
+        }
+        String note = (peersAt < 0 ? "peers never both CONNECTED" : "peers CONNECTED after "
+                + Math.max(0, (peersAt - f.healedAt()) / 1_000_000L) + " ms") + (firstReason == null ? "" : "; first: " + firstReason);
+        f.note(f.note().isEmpty() ? note : f.note() + "; " + note);
         if (at < 0) {
             log.accept("hubs did not agree within " + CONVERGENCE_WAIT + " after healing " + f.name() + ": "
                     + agreement.lastDisagreement());
         } else {
-            log.accept("hubs agree " + f.convergenceMillis() + " ms after healing " + f.name());
+            log.accept("hubs agree " + f.convergenceMillis() + " ms after healing " + f.name() + " (" + note + ")");
         }
     }
 

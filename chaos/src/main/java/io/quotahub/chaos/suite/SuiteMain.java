@@ -25,6 +25,9 @@ public final class SuiteMain {
                         an independent checker; exit 0 when every scenario passed
             """;
 
+    /** The SDK logs every reconnect at INFO: thousands of lines in a run with faults. */
+    private static final java.util.logging.Logger SDK_LOG = java.util.logging.Logger.getLogger("io.quotahub.agent");
+
     private SuiteMain() {
     }
 
@@ -58,6 +61,7 @@ public final class SuiteMain {
 
     /** Runs a profile on a fresh process cluster built from the jars under {@code root}. */
     public static Outcome run(Path root, Profile profile, long seed, Path reportDir) throws IOException {
+        SDK_LOG.setLevel(java.util.logging.Level.WARNING);
         long t0 = Clock.now();
         log("chaos suite: profile " + profile.name() + ", seed " + seed + ", scenarios " + profile.scenarios()
                 + " (replay with --seed " + seed + ")");
@@ -88,7 +92,10 @@ public final class SuiteMain {
                 // the hook runs or ran
             }
         }
-        Set<Long> pids = cluster.startedPids();
+        Set<Long> pids = new java.util.TreeSet<>(cluster.startedPids());
+        // whatever this JVM started, tracked or not (e.g. a hub that never became ready)
+        ProcessHandle.current().descendants().filter(p -> p.info().command().map(c -> c.endsWith("java")
+                || c.endsWith("nats-server")).orElse(false)).forEach(p -> pids.add(p.pid()));
         List<Long> left = leftRunning(pids);
         Report report = new Report(profile.name(), seed, t0, Clock.now(), results, faults, left, pids.size());
         report.write(reportDir, leases);

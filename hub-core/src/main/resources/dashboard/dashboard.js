@@ -70,6 +70,7 @@
   }
 
   const num = n => Number(n).toLocaleString('en-US');
+  const plural = (n, word) => `${num(n)} ${word}${n === 1 ? '' : 's'}`;
 
   function bytes(n) {
     if (n === undefined || n === null || n < 0) return '–';
@@ -195,7 +196,7 @@
         el('div', {class: 'big c-' + s.thermal.zone, testid: 'hub-temperature', 'data-temperature': s.thermal.temperature},
           s.thermal.temperature.toFixed(1) + '°'),
         el('div', null, chip(s.thermal.zone, 'hub-zone'), el('div', null, trendArrow(s.thermal.trend, 'hub-trend')))),
-      el('div', {class: 'sub'}, s.thermal.throttled ? 'throttled · ' : '', `${num(s.thermal.throttleEvents)} throttle events`));
+      el('div', {class: 'sub'}, s.thermal.throttled ? 'throttled · ' : '', plural(s.thermal.throttleEvents, 'throttle event')));
 
     const agents = Object.values(s.agents || {});
     const byHealth = {};
@@ -281,21 +282,22 @@
   }
 
   // ---------- Thermal ----------
-  function thermalCard(title, t, testBase, extra) {
+  function thermalCard(title, t, testBase, extra, coolingDown) {
     const rec = Math.max(0, Math.min(1, t.recoveryProgress || 0));
     return el('div', {class: 'gauge-card', testid: 'thermal-' + testBase},
       el('div', {class: 'title'}, el('span', {class: 'keyname'}, title), chip(t.zone, 'zone-' + testBase)),
       gauge(t.temperature, t.zone, 'temperature-' + testBase),
       el('div', {style: 'display:flex;justify-content:space-between;align-items:center;font-size:.85rem'},
         trendArrow(t.trend, 'trend-' + testBase),
-        el('span', {class: 'flag ' + (t.throttled ? 'on' : 'off'), testid: 'throttled-' + testBase, 'data-throttled': String(t.throttled)},
-          t.throttled ? 'THROTTLED' : 'not throttled')),
+        el('span', {class: 'flag ' + (t.throttled ? 'on' : coolingDown ? 'cool' : 'off'), testid: 'throttled-' + testBase,
+          'data-throttled': String(t.throttled), title: coolingDown ? 'the provider asked for a pause (429)' : null},
+          t.throttled ? 'THROTTLED' : coolingDown ? 'COOLDOWN' : 'not throttled')),
       el('div', {class: 'recovery'},
         el('div', null, t.throttled ? `recovery ${Math.round(rec * 100)} % of the window below the threshold` : 'recovery: not needed'),
         el('div', {class: 'bar thin', testid: 'recovery-' + testBase, 'data-progress': rec},
           el('span', {class: 'fill', style: `width:${(rec * 100).toFixed(1)}%`}))),
       el('div', {class: 'sub', style: 'margin-top:.3rem'},
-        el('span', {testid: 'throttle-events-' + testBase, 'data-events': t.throttleEvents}, `${num(t.throttleEvents)} throttle events`),
+        el('span', {testid: 'throttle-events-' + testBase, 'data-events': t.throttleEvents}, plural(t.throttleEvents, 'throttle event')),
         ` · health ${t.healthScore}`, extra ? ' · ' + extra : ''));
   }
 
@@ -307,8 +309,10 @@
       el('div', {class: 'gauges'},
         thermalCard('pool ' + p.name, p.thermal, 'pool-' + idPart(p.name)),
         ...p.keys.map(k => thermalCard(k.id, k.thermal, idPart(p.name) + '-' + idPart(k.id),
-          k.disabled ? 'DISABLED' : (k.circuit !== 'CLOSED' ? 'circuit ' + k.circuit : (k.cooldownUntil ? 'cooling down' : ''))))))));
+          k.disabled ? 'DISABLED' : k.circuit !== 'CLOSED' ? 'circuit ' + k.circuit : '', coolingDown(k)))))));
   }
+
+  const coolingDown = k => !!k.cooldownUntil && Date.parse(k.cooldownUntil) > Date.now() + skewMs;
 
   // ---------- Quota ----------
   function renderQuota(s) {
@@ -322,7 +326,7 @@
         const tokensLeft = tokenLimits.length ? Math.min(...tokenLimits.map(l => l.remaining)) : null;
         return el('tr', {testid: 'quota-row-' + base},
           el('td', null, el('div', {class: 'keyname'}, k.id), chip(k.thermal.zone)),
-          el('td', null, ...k.limits.map((l, i) => el('div', {class: 'limit'},
+          el('td', {class: 'limits'}, ...k.limits.map((l, i) => el('div', {class: 'limit'},
             el('span', {class: 'label'}, `${l.kind} / ${per(l.per, l.calendarDayZone)}`),
             useBar(l, `quota-bar-${base}-${i}`),
             el('span', {class: 'nums'}, el('span', {testid: `quota-used-${base}-${i}`}, `${num(l.used)} / ${num(l.capacity)}`),
@@ -336,7 +340,7 @@
             ['errors', num(k.errors), 'errors-' + base]])),
           el('td', {class: 'num', testid: 'tokens-left-' + base, 'data-value': tokensLeft === null ? '' : tokensLeft},
             tokensLeft === null ? '—' : num(tokensLeft), tokensLeft === null ? null : el('div', {class: 'sub'}, 'of this hub\'s budget')),
-          el('td', {class: 'num'}, el('span', {testid: 'quota-throttle-events-' + base}, `${num(k.thermal.throttleEvents)} events`),
+          el('td', {class: 'num'}, el('span', {testid: 'quota-throttle-events-' + base}, plural(k.thermal.throttleEvents, 'event')),
             el('br'), k.thermal.throttled ? el('span', {class: 'flag on'}, 'THROTTLED') : el('span', {class: 'muted'}, 'not throttled')),
           el('td', null, el('div', null, 'circuit ', el('b', null, k.circuit)), el('div', null, 'health ', el('b', null, k.health)),
             k.disabled ? el('div', {class: 'c-CRITICAL'}, 'DISABLED') : null,

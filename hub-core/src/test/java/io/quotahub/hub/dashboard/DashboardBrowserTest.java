@@ -13,7 +13,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
-import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.NoSuchElementException;
 import org.openqa.selenium.OutputType;
@@ -41,6 +40,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -215,15 +215,17 @@ class DashboardBrowserTest {
         assertThat(find("tab-" + tab).getDomAttribute("class")).contains("active");
     }
 
-    /** Full-page screenshot: grows the window to the page's height first. */
+    /** Full-page screenshot (Chromium's own capture beyond the viewport, through the driver's CDP endpoint). */
+    @SuppressWarnings("unchecked")
     private static void screenshot(String name) throws IOException {
-        long height = (Long) ((JavascriptExecutor) driver).executeScript(
-                "return Math.ceil(document.documentElement.scrollHeight)");
-        driver.manage().window().setSize(new Dimension(1400, (int) Math.min(4000, Math.max(900, height + 20))));
-        within(Duration.ofSeconds(3), d -> updates() >= 1);
-        byte[] png = driver.getScreenshotAs(OutputType.BYTES);
+        Map<String, Object> size = (Map<String, Object>) driver.executeCdpCommand("Page.getLayoutMetrics", Map.of())
+                .get("cssContentSize");
+        Map<String, Object> clip = Map.of("x", 0, "y", 0, "scale", 1,
+                "width", ((Number) size.get("width")).doubleValue(), "height", ((Number) size.get("height")).doubleValue());
+        Map<String, Object> shot = driver.executeCdpCommand("Page.captureScreenshot",
+                Map.of("format", "png", "captureBeyondViewport", true, "clip", clip));
+        byte[] png = Base64.getDecoder().decode((String) shot.get("data"));
         Files.write(SHOTS.resolve(name + ".png"), png);
-        driver.manage().window().setSize(new Dimension(1400, 1000));
         assertThat(png.length).isGreaterThan(10_000);
     }
 
@@ -349,7 +351,7 @@ class DashboardBrowserTest {
             assertThat(text("trend-" + key)).matches("[↑→↓] (rising|stable|falling)");
             assertThat(attr("throttled-" + key, "data-throttled")).isIn("true", "false");
             assertThat(Double.parseDouble(attr("recovery-" + key, "data-progress"))).isBetween(0.0, 1.0);
-            assertThat(text("throttle-events-" + key)).endsWith("throttle events");
+            assertThat(text("throttle-events-" + key)).matches("\\d+ throttle events?");
         }
         // b1 was filled to its limit: it throttled (95 % threshold) and shows it in red
         within(Duration.ofSeconds(5), d -> "true".equals(attr("throttled-batch-b1", "data-throttled")));
@@ -371,7 +373,7 @@ class DashboardBrowserTest {
         assertThat(text("refused-demo-k1")).isEqualTo("0");
         assertThat(text("rate-limited-batch-b2")).isEqualTo("1");
         assertThat(text("cooldown-batch-b2")).matches("ends in \\d+s");
-        assertThat(text("quota-throttle-events-batch-b1")).endsWith("events");
+        assertThat(text("quota-throttle-events-batch-b1")).isEqualTo("1 event");
 
         String first = text("reset-demo-k1-0");
         assertThat(first).matches("frees in \\d+s");

@@ -342,7 +342,7 @@
             tokensLeft === null ? '—' : num(tokensLeft), tokensLeft === null ? null : el('div', {class: 'sub'}, 'of this hub\'s budget')),
           el('td', {class: 'num'}, el('span', {testid: 'quota-throttle-events-' + base}, plural(k.thermal.throttleEvents, 'event')),
             el('br'), k.thermal.throttled ? el('span', {class: 'flag on'}, 'THROTTLED') : el('span', {class: 'muted'}, 'not throttled')),
-          el('td', null, el('div', null, 'circuit ', el('b', null, k.circuit)), el('div', null, 'health ', el('b', null, k.health)),
+          el('td', {class: 'state'}, el('div', null, 'circuit ', el('b', null, k.circuit)), el('div', null, 'health ', el('b', null, k.health)),
             k.disabled ? el('div', {class: 'c-CRITICAL'}, 'DISABLED') : null,
             k.cooldownUntil ? el('div', {class: 'c-ELEVATED'}, 'cooldown ', resetCell({resetAt: k.cooldownUntil}, 'cooldown-' + base, 'ends in')) : null));
       });

@@ -486,8 +486,11 @@ public final class Suite implements AutoCloseable {
     private ScenarioResult randomMix() {
         long start = Clock.now();
         long end = System.nanoTime() + profile.mixMillis() * 1_000_000L;
-        List<FaultKind> kinds = new ArrayList<>(List.of(FaultKind.KILL_HUB, FaultKind.PAUSE_HUB, FaultKind.KILL_NATS,
-                FaultKind.SPLIT_CUT, FaultKind.SPLIT_BLACKHOLE, FaultKind.KILL_HUB, FaultKind.PAUSE_HUB, FaultKind.RESTART_BOTH));
+        // the quick mix leaves out the slow and the known-failing faults (see Profile.quick)
+        List<FaultKind> kinds = profile.name().equals("full")
+                ? List.of(FaultKind.KILL_HUB, FaultKind.PAUSE_HUB, FaultKind.KILL_NATS, FaultKind.SPLIT_CUT,
+                        FaultKind.SPLIT_BLACKHOLE, FaultKind.KILL_HUB, FaultKind.PAUSE_HUB, FaultKind.RESTART_BOTH)
+                : List.of(FaultKind.KILL_HUB, FaultKind.PAUSE_HUB, FaultKind.SPLIT_CUT, FaultKind.SPLIT_BLACKHOLE, FaultKind.PAUSE_HUB);
         List<Fault> faults = new ArrayList<>();
         allDemand(true);
         while (System.nanoTime() < end) {
@@ -520,12 +523,14 @@ public final class Suite implements AutoCloseable {
         long peersAt = -1;
         long at = -1;
         String firstReason = null;
+        String lastReason = null;
         while (System.nanoTime() < deadline) {
             if (agreement.agree(cluster)) {
                 at = Clock.now();
                 break;
             }
             String why = agreement.lastDisagreement();
+            lastReason = why;
             if (firstReason == null) {
                 firstReason = why;
             }
@@ -539,7 +544,8 @@ public final class Suite implements AutoCloseable {
             peersAt = at;
         }
         String note = (peersAt < 0 ? "peers never both CONNECTED" : "peers CONNECTED after "
-                + Math.max(0, (peersAt - f.healedAt()) / 1_000_000L) + " ms") + (firstReason == null ? "" : "; first: " + firstReason);
+                + Math.max(0, (peersAt - f.healedAt()) / 1_000_000L) + " ms") + (firstReason == null ? "" : "; first: " + firstReason)
+                + (lastReason == null || lastReason.equals(firstReason) ? "" : "; last: " + lastReason);
         f.note(f.note().isEmpty() ? note : f.note() + "; " + note);
         if (at < 0) {
             log.accept("hubs did not agree within " + CONVERGENCE_WAIT + " after healing " + f.name() + ": "

@@ -4,13 +4,16 @@ import io.quotahub.agent.Lease;
 import io.quotahub.agent.QuotaClient;
 import io.quotahub.chaos.cluster.ProcessCluster;
 import io.quotahub.testkit.HubProcess;
+import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,6 +24,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -36,17 +40,19 @@ import static org.assertj.core.api.Assertions.assertThat;
  *
  * <p>Names are compared exactly as Prometheus stores them: a rule using
  * {@code quotahub_acquire_latency_seconds_bucket} needs the timer published as a histogram, not
- * only its {@code _count} and {@code _sum}. Agent metrics ({@code quotahub_agent_*}) are pushed by the
- * SDK to a Pushgateway, not scraped from a hub: they are listed but not checked here.
+ * only its {@code _count} and {@code _sum}. Agent metrics ({@code quotahub_agent_*}) are not
+ * scraped from a hub: the SDK pushes them to its machine's Pushgateway; here the agents push to a
+ * stand-in Pushgateway that keeps what it receives, and those series are checked the same way.
  */
 class MetricNamesExportedIT {
 
     private static final Path ROOT = Path.of(System.getProperty("project.root", "..")).toAbsolutePath().normalize();
     private static final Path ALERTS = ROOT.resolve("infra/prometheus/alerts.yml");
     private static final Path DASHBOARD = ROOT.resolve("infra/grafana/quotahub.json");
-    private static final Pattern METRIC = Pattern.compile("\\b(?:quotahub|jvm)_[a-z_]+");
-    /** Pushed by agents to their machine's Pushgateway (SDK), never exported by a hub. */
-    private static final String AGENT_PREFIX = "quotahub_agent_";
+    /** A metric name; not a label value such as {@code job="quotahub_agent"} (also JSON-escaped). */
+    private static final Pattern METRIC = Pattern.compile("(?<![=~]\"|[=~]\\\\\")\\b(?:quotahub|jvm)_[a-z_]+");
+    /** The Pushgateway job the SDK pushes under (PushgatewayMetrics.JOB). */
+    private static final String AGENT_JOB = "quotahub_agent";
 
     private static final String POOLS = """
               pools:
@@ -64,6 +70,9 @@ class MetricNamesExportedIT {
 
     private ProcessCluster cluster;
     private final List<QuotaClient> clients = new ArrayList<>();
+    private HttpServer pushgateway;
+    /** Request path and body of every push the stand-in Pushgateway received. */
+    private final List<String[]> pushes = new CopyOnWriteArrayList<>();
 
     @AfterEach
     void stop() {
@@ -71,6 +80,22 @@ class MetricNamesExportedIT {
         if (cluster != null) {
             cluster.close();
         }
+        if (pushgateway != null) {
+            pushgateway.stop(0);
+        }
+    }
+
+    /** A Pushgateway stand-in on a free port: answers 200 to every push and keeps it. */
+    private String startPushgateway() throws IOException {
+        pushgateway = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        pushgateway.createContext("/", exchange -> {
+            String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            pushes.add(new String[] {exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath(), body});
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        pushgateway.start();
+        return "127.0.0.1:" + pushgateway.getAddress().getPort();
     }
 
     @Test
@@ -85,9 +110,11 @@ class MetricNamesExportedIT {
         await("peers connected", Duration.ofSeconds(30),
                 () -> peerStatus(main).equals("CONNECTED") && peerStatus(edge).equals("CONNECTED"));
 
-        // leases through both hubs with every kind of outcome, then refusals once the keys are full
-        QuotaClient onMain = agent("main", "obs-agent-main");
-        QuotaClient onEdge = agent("edge", "obs-agent-edge");
+        // leases through both hubs with every kind of outcome, then refusals once the keys are full;
+        // the agents push their metrics to the stand-in Pushgateway
+        String gateway = startPushgateway();
+        QuotaClient onMain = agent("main", "obs-agent-main", gateway);
+        QuotaClient onEdge = agent("edge", "obs-agent-edge", gateway);
         int granted = 0;
         int refused = 0;
         for (int i = 0; i < 16; i++) {
@@ -117,6 +144,16 @@ class MetricNamesExportedIT {
         scrape(main, "main", exported, labels);
         scrape(edge, "edge", exported, labels);
 
+        // closing the agents pushes their metrics a last time
+        clients.forEach(QuotaClient::close);
+        clients.clear();
+        assertThat(pushes).as("pushes the stand-in Pushgateway received").isNotEmpty();
+        for (String[] push : pushes) {
+            assertThat(push[0]).as("push request").matches("(POST|PUT) /metrics/job/" + AGENT_JOB + "/agent/obs-agent-(main|edge)");
+            parse(push[1], "pushgateway", exported, labels);
+        }
+        System.out.printf("[metrics] %d pushes from the agents%n", pushes.size());
+
         // a takeover: counters and peer statuses that only exist once it happened
         edge.kill();
         await("main fenced the killed edge", Duration.ofSeconds(20), () -> peerStatus(main).equals("FENCED"));
@@ -128,9 +165,7 @@ class MetricNamesExportedIT {
         for (Map.Entry<String, Set<String>> e : used.entrySet()) {
             String name = e.getKey();
             String status;
-            if (name.startsWith(AGENT_PREFIX)) {
-                status = "agent metric (Pushgateway), not checked";
-            } else if (exported.containsKey(name)) {
+            if (exported.containsKey(name)) {
                 status = "exported by " + exported.get(name);
             } else {
                 status = "MISSING";
@@ -153,8 +188,11 @@ class MetricNamesExportedIT {
                 .isEmpty();
     }
 
-    /** Labels Prometheus adds at scrape time (prometheus.yml), or that histogram_quantile needs. */
-    private static final Set<String> TARGET_LABELS = Set.of("job", "instance", "machine", "le");
+    /**
+     * Labels Prometheus adds at scrape time (prometheus.yml), the Pushgateway's grouping key
+     * ({@code agent}), and {@code le}, which histogram_quantile needs.
+     */
+    private static final Set<String> TARGET_LABELS = Set.of("job", "instance", "machine", "agent", "le");
     private static final Pattern SELECTOR = Pattern.compile("\\b((?:quotahub|jvm)_[a-z_]+)\\{([^}]*)}");
     private static final Pattern MATCHER = Pattern.compile("(\\w+)\\s*(=~|!~|!=|=)\\s*\"([^\"]*)\"");
     private static final Pattern GROUPING = Pattern.compile("\\b(?:by|without)\\s*\\(([^)]*)\\)");
@@ -164,7 +202,7 @@ class MetricNamesExportedIT {
      * matcher on a label the metric does not have, a literal value (or each of {@code A|B}) the
      * label never takes, or a {@code by (...)} label none of the expression's metrics has selects
      * nothing or groups everything into one series. Grafana variables and the labels Prometheus
-     * adds ({@link #TARGET_LABELS}) are not checked; nor are agent metrics.
+     * adds ({@link #TARGET_LABELS}) are not checked.
      */
     private static List<String> checkLabels(Map<String, Map<String, Set<String>>> labels) throws IOException {
         List<String> problems = new ArrayList<>();
@@ -174,15 +212,13 @@ class MetricNamesExportedIT {
             Set<String> metrics = new TreeSet<>();
             Matcher names = METRIC.matcher(expr);
             while (names.find()) {
-                if (!names.group().startsWith(AGENT_PREFIX)) {
-                    metrics.add(names.group());
-                }
+                metrics.add(names.group());
             }
             Matcher sel = SELECTOR.matcher(expr);
             while (sel.find()) {
                 String metric = sel.group(1);
-                if (metric.startsWith(AGENT_PREFIX) || !labels.containsKey(metric)) {
-                    continue; // agent metric, or a missing name (reported above)
+                if (!labels.containsKey(metric)) {
+                    continue; // a missing name (reported above)
                 }
                 Matcher m = MATCHER.matcher(sel.group(2));
                 while (m.find()) {
@@ -295,10 +331,17 @@ class MetricNamesExportedIT {
         assertThat(page.statusCode()).as("GET /prometheus of %s", label).isEqualTo(200);
         Path dir = Files.createDirectories(Path.of("target", "observability"));
         Files.writeString(dir.resolve("prometheus-" + label.replace(' ', '-') + ".txt"), page.body());
+        int lines = parse(page.body(), label, exported, labels);
+        System.out.printf("[metrics] scraped %s: %d samples (target/observability/)%n", label, lines);
+    }
+
+    /** Adds the samples of a Prometheus text page; returns how many. */
+    private static int parse(String text, String label, Map<String, Set<String>> exported,
+                             Map<String, Map<String, Set<String>>> labels) {
         Pattern sample = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{([^}]*)})?\\s");
         Pattern pair = Pattern.compile("(\\w+)=\"((?:[^\"\\\\]|\\\\.)*)\"");
         int lines = 0;
-        for (String line : page.body().split("\n")) {
+        for (String line : text.split("\n")) {
             if (line.isEmpty() || line.startsWith("#")) {
                 continue;
             }
@@ -316,11 +359,12 @@ class MetricNamesExportedIT {
                 lines++;
             }
         }
-        System.out.printf("[metrics] scraped %s: %d samples (target/observability/)%n", label, lines);
+        return lines;
     }
 
-    private QuotaClient agent(String site, String id) {
-        QuotaClient client = QuotaClient.builder().servers(cluster.agentServers(site)).agentId(id).build();
+    private QuotaClient agent(String site, String id, String pushgatewayAddress) {
+        QuotaClient client = QuotaClient.builder().servers(cluster.agentServers(site)).agentId(id)
+                .pushGateway(pushgatewayAddress).pushInterval(Duration.ofMillis(500)).build();
         clients.add(client);
         return client;
     }

@@ -75,7 +75,8 @@ final class TimelinePng {
             g.setColor(r.passed() ? Color.DARK_GRAY : FAIL);
             g.drawString(r.scenario + (r.passed() ? "" : " FAIL"), x0 + 2, TOP - 6 - (band % 2) * 12);
         }
-        // faults: shaded spans
+        // faults: shaded spans, labels staggered so that neighbours stay readable
+        int n = 0;
         for (Fault f : faults) {
             int x0 = LEFT + (int) ((f.injectedAt() - start) / 1e9 * xs);
             long healed = f.healedAt() < 0 ? end : f.healedAt();
@@ -84,7 +85,7 @@ final class TimelinePng {
             g.fillRect(x0, TOP, Math.max(2, x1 - x0), PLOT_H);
             g.setColor(FAIL);
             g.drawLine(x0, TOP, x0, TOP + PLOT_H);
-            g.drawString(f.name(), x0 + 2, TOP + 12);
+            g.drawString(f.name(), x0 + 2, TOP + 12 + (n++ % 3) * 12);
         }
         // axes
         g.setColor(Color.BLACK);

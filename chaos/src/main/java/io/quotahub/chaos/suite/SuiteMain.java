@@ -62,6 +62,7 @@ public final class SuiteMain {
     /** Runs a profile on a fresh process cluster built from the jars under {@code root}. */
     public static Outcome run(Path root, Profile profile, long seed, Path reportDir) throws IOException {
         SDK_LOG.setLevel(java.util.logging.Level.WARNING);
+        Set<Long> before = ProcessHandle.current().descendants().map(ProcessHandle::pid).collect(java.util.stream.Collectors.toSet());
         long t0 = Clock.now();
         log("chaos suite: profile " + profile.name() + ", seed " + seed + ", scenarios " + profile.scenarios()
                 + " (replay with --seed " + seed + ")");
@@ -94,8 +95,8 @@ public final class SuiteMain {
         }
         Set<Long> pids = new java.util.TreeSet<>(cluster.startedPids());
         // whatever this JVM started, tracked or not (e.g. a hub that never became ready)
-        ProcessHandle.current().descendants().filter(p -> p.info().command().map(c -> c.endsWith("java")
-                || c.endsWith("nats-server")).orElse(false)).forEach(p -> pids.add(p.pid()));
+        ProcessHandle.current().descendants().filter(p -> !before.contains(p.pid())).filter(p -> p.info().command()
+                .map(c -> c.endsWith("java") || c.endsWith("nats-server")).orElse(false)).forEach(p -> pids.add(p.pid()));
         List<Long> left = leftRunning(pids);
         Report report = new Report(profile.name(), seed, t0, Clock.now(), results, faults, left, pids.size());
         report.write(reportDir, leases);

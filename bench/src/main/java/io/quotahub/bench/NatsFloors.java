@@ -77,6 +77,42 @@ final class NatsFloors implements AutoCloseable {
         }
     }
 
+    /** One asynchronous request-reply to the echo responder (open-loop floor); fails after 5 s. */
+    java.util.concurrent.CompletableFuture<?> requestAsync() {
+        return requester.request(ECHO, payload).orTimeout(5, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    /** One asynchronous JetStream publish to the scratch stream; completes on its ack. */
+    java.util.concurrent.CompletableFuture<?> publishAsync() {
+        return js.publishAsync(SCRATCH_SUBJECT, payload).orTimeout(5, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    /**
+     * Raw asynchronous JetStream publishing as fast as acks come back: {@code n} messages, at most
+     * {@code window} unacknowledged; returns acknowledged messages per second.
+     */
+    double publishAsyncThroughput(int n, int window) throws Exception {
+        java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(window);
+        java.util.concurrent.atomic.AtomicLong failed = new java.util.concurrent.atomic.AtomicLong();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            slots.acquire();
+            js.publishAsync(SCRATCH_SUBJECT, payload).whenComplete((ack, e) -> {
+                if (e != null) {
+                    failed.incrementAndGet();
+                }
+                slots.release();
+            });
+        }
+        slots.acquire(window);
+        long dt = System.nanoTime() - t0;
+        slots.release(window);
+        if (failed.get() > 0) {
+            throw new IllegalStateException(failed.get() + " async publishes failed");
+        }
+        return n / (dt / 1e9);
+    }
+
     @Override
     public void close() throws Exception {
         try {

@@ -1,0 +1,176 @@
+package io.quotahub.bench;
+
+import io.nats.client.Connection;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import io.nats.client.api.StreamState;
+import io.quotahub.agent.Lease;
+import io.quotahub.agent.QuotaClient;
+import io.quotahub.proto.Subjects;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A real hub-main (separate JVM, production flags, durable JetStream ledger) with pool {@code bench}
+ * (one key, {@code requests 1e9 per 1m}, preset PREMIUM) and {@code clients} SDK clients, each with
+ * its own NATS connection. {@link #send(long)} is one open-loop acquire: {@code acquireAsync}
+ * round-robin over the clients; the future completes when the lease is granted, and the lease is
+ * then settled ({@code complete(1)}, durable too) on a pool of settle threads — the SDK's settle
+ * blocks its caller, so the open loop hands it off instead of waiting.
+ */
+final class HubTarget implements AutoCloseable {
+
+    static final String POOL = "bench";
+
+    final HubLaunch hub;
+    private final List<QuotaClient> clients = new ArrayList<>();
+    private final ExecutorService settlers;
+    private final Connection stats;
+    private final JetStreamManagement jsm;
+    private final Path dir;
+    final AtomicLong settled = new AtomicLong();
+    final AtomicLong settleFailed = new AtomicLong();
+    final AtomicLong settleQueued = new AtomicLong();
+    private final Duration maxWait;
+
+    HubTarget(Path hubJar, List<String> jvm, String natsUrl, int clientCount, int settleThreads, Duration maxWait)
+            throws Exception {
+        this.maxWait = maxWait;
+        this.dir = Files.createTempDirectory("qh-bench-tp-");
+        Path config = Files.writeString(dir.resolve("hub.yml"), """
+                quotahub:
+                  hub-id: main
+                  nats-url: %s
+                  pools:
+                    %s:
+                      preset: PREMIUM
+                      keys:
+                        - id: k1
+                          secret-env: BENCH_TP_K1
+                          limits:
+                            - { requests: 1000000000, per: 1m }
+                """.formatted(natsUrl, POOL));
+        byte[] secret = new byte[16];
+        new SecureRandom().nextBytes(secret);
+        this.hub = HubLaunch.start(hubJar, jvm, config, Map.of("BENCH_TP_K1", "sk-bench-" + HexFormat.of().formatHex(secret)),
+                Duration.ofSeconds(120));
+        for (int i = 0; i < clientCount; i++) {
+            clients.add(QuotaClient.builder().servers(natsUrl).agentId("bench-tp-" + i).build());
+        }
+        AtomicInteger n = new AtomicInteger();
+        this.settlers = Executors.newFixedThreadPool(settleThreads, r -> {
+            Thread t = new Thread(r, "bench-settle-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.stats = Nats.connect(new Options.Builder().server(natsUrl).connectionName("bench-stats").build());
+        this.jsm = stats.jetStreamManagement();
+    }
+
+    /**
+     * The SDK's own non-blocking settle ({@code LeaseImpl.settleOnClose()}: OK with the lease's
+     * estimate, i.e. the same request as {@code complete(1)} for a 1-token lease), reached by
+     * reflection because the public API only has the blocking {@code complete}. Null if absent.
+     */
+    private static final java.lang.reflect.Method ASYNC_SETTLE = asyncSettle();
+
+    private static java.lang.reflect.Method asyncSettle() {
+        try {
+            java.lang.reflect.Method m = Class.forName("io.quotahub.agent.internal.LeaseImpl").getDeclaredMethod("settleOnClose");
+            m.setAccessible(true);
+            return m;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    static String settleMode(boolean useAsync) {
+        return useAsync && ASYNC_SETTLE != null ? "SDK-internal async settle (settleOnClose, no blocked thread)"
+                : "blocking complete(1) on a settle thread pool";
+    }
+
+    boolean asyncSettle = true;
+
+    CompletableFuture<?> send(long i) {
+        CompletableFuture<Lease> f = clients.get((int) (i % clients.size())).acquireAsync(POOL, 1, maxWait);
+        f.thenAccept(lease -> {
+            settleQueued.incrementAndGet();
+            if (asyncSettle && ASYNC_SETTLE != null) {
+                try {
+                    ((CompletableFuture<?>) ASYNC_SETTLE.invoke(lease)).whenComplete((v, e) -> {
+                        if (e == null) {
+                            settled.incrementAndGet();
+                        } else {
+                            settleFailed.incrementAndGet();
+                        }
+                        settleQueued.decrementAndGet();
+                    });
+                } catch (ReflectiveOperationException e) {
+                    settleFailed.incrementAndGet();
+                    settleQueued.decrementAndGet();
+                }
+                return;
+            }
+            settlers.execute(() -> {
+                try {
+                    lease.complete(1);
+                    settled.incrementAndGet();
+                } catch (RuntimeException e) {
+                    settleFailed.incrementAndGet();
+                } finally {
+                    settleQueued.decrementAndGet();
+                }
+            });
+        });
+        return f;
+    }
+
+    /** Waits until the settle backlog is empty (at most {@code within}). */
+    void awaitSettles(Duration within) {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (settleQueued.get() > 0 && System.nanoTime() < deadline) {
+            BenchHubs.sleep(20);
+        }
+    }
+
+    /** {messages, bytes} of the hub's ledger stream. */
+    long[] ledger() {
+        try {
+            StreamState s = jsm.getStreamInfo(Subjects.ledgerStream("main")).getStreamState();
+            return new long[] {s.getMsgCount(), s.getByteCount()};
+        } catch (IOException | io.nats.client.JetStreamApiException e) {
+            return new long[] {-1, -1};
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        settlers.shutdown();
+        settlers.awaitTermination(10, TimeUnit.SECONDS);
+        for (QuotaClient c : clients) {
+            c.close();
+        }
+        stats.close();
+        hub.close();
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

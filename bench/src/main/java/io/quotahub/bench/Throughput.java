@@ -1,0 +1,250 @@
+package io.quotahub.bench;
+
+import io.quotahub.testkit.NatsServer;
+import org.HdrHistogram.Histogram;
+
+import java.awt.Color;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Open-loop throughput of durable acquires through the SDK to a real hub-main, beside the raw NATS
+ * floors of the same nats-server in the same run.
+ *
+ * <p>For each offered rate (default 1k, 2k, 5k, 10k, 20k, 30k acquires/s): {@code --warm} seconds
+ * unrecorded then {@code --seconds} recorded, {@code acquireAsync} round-robin over {@code --clients}
+ * SDK clients from one generator thread on a fixed timeline ({@link OpenLoop}: latency from the
+ * intended send time, so a stall or a late send is counted), each lease settled ({@code complete(1)})
+ * on a settle pool. Before each hub phase, the same rate of raw core-NATS request-replies to an echo
+ * responder (the open-loop floor). Also measured: closed-loop request-reply and JetStream
+ * publish+ack p50, raw async JetStream publish throughput; CPU of the generator JVM, the hub and
+ * nats-server during each phase; ledger messages per phase (events per message = group commit).
+ * Prints tables, writes {@code <out>/throughput-<date>.json} and the PNG plot {@code --png}.
+ *
+ * <pre>
+ * java -cp bench/target/bench.jar io.quotahub.bench.Throughput [--rates 1000,2000,5000,10000,20000,30000]
+ *      [--seconds 10] [--warm 2] [--clients 4] [--settle async|pool] [--settle-threads 64] [--max-in-flight 20000] [--grace 5]
+ *      [--floor-open true] [--hub-jar hub-main/target/hub-main.jar] [--out bench/results]
+ *      [--png docs/latency-vs-rate.png] [--tag run1]
+ * </pre>
+ */
+public final class Throughput {
+
+    static final double TARGET_P99_MS = 5.0;
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> o = parse(args);
+        new Throughput().run(o);
+        System.exit(0);
+    }
+
+    static Map<String, String> parse(String[] args) {
+        Map<String, String> opts = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            if (!args[i].startsWith("--") || i + 1 == args.length) {
+                throw new IllegalArgumentException("options are --name value; bad argument " + args[i]);
+            }
+            opts.put(args[i].substring(2), args[++i]);
+        }
+        return opts;
+    }
+
+    static double[] rates(Map<String, String> o) {
+        return Arrays.stream(o.getOrDefault("rates", "1000,2000,5000,10000,20000,30000").split(","))
+                .mapToDouble(Double::parseDouble).toArray();
+    }
+
+    static List<String> jvm(Map<String, String> o) {
+        String j = o.get("jvm");
+        return j == null ? HubLaunch.PROD_JVM : List.of(j.trim().split("\\s+"));
+    }
+
+    /** Closed-loop floors, p50/p99 in µs, and async publish throughput. */
+    record Floors(Histogram rr, Histogram pa, double asyncPublishPerSec) {
+        String json() {
+            return "{\"requestReplyUs\": " + Stats.json(rr, 1000) + ", \"publishAckUs\": " + Stats.json(pa, 1000)
+                    + String.format(Locale.ROOT, ", \"asyncPublishPerSec\": %.0f}", asyncPublishPerSec);
+        }
+    }
+
+    static Floors floors(NatsFloors f, int samples) throws Exception {
+        f.requestReply(2000, null);
+        f.publishAck(2000, null);
+        Histogram rr = Stats.histogram();
+        Histogram pa = Stats.histogram();
+        for (int r = 0; r < 2; r++) {
+            f.requestReply(samples / 2, rr);
+            f.publishAck(samples / 2, pa);
+        }
+        f.publishAsyncThroughput(20_000, 1000); // warm
+        double best = 0;
+        for (int r = 0; r < 3; r++) {
+            best = Math.max(best, f.publishAsyncThroughput(100_000, 1000));
+        }
+        return new Floors(rr, pa, best);
+    }
+
+    private void run(Map<String, String> o) throws Exception {
+        Path hubJar = Path.of(o.getOrDefault("hub-jar", "hub-main/target/hub-main.jar"));
+        Path out = Path.of(o.getOrDefault("out", "bench/results"));
+        Path png = Path.of(o.getOrDefault("png", "docs/latency-vs-rate.png"));
+        String tag = o.getOrDefault("tag", "");
+        double seconds = Double.parseDouble(o.getOrDefault("seconds", "10"));
+        double warm = Double.parseDouble(o.getOrDefault("warm", "2"));
+        int clients = Integer.parseInt(o.getOrDefault("clients", "4"));
+        int settleThreads = Integer.parseInt(o.getOrDefault("settle-threads", "64"));
+        int maxInFlight = Integer.parseInt(o.getOrDefault("max-in-flight", "20000"));
+        double grace = Double.parseDouble(o.getOrDefault("grace", "5"));
+        boolean floorOpen = Boolean.parseBoolean(o.getOrDefault("floor-open", "true"));
+        double[] rates = rates(o);
+
+        String loadBefore = Stats.loadAverage();
+        List<String> lines = new ArrayList<>();
+        StringBuilder json = new StringBuilder();
+        List<OpenLoop.Phase> hubPhases = new ArrayList<>();
+        List<OpenLoop.Phase> floorPhases = new ArrayList<>();
+        List<String> phaseJson = new ArrayList<>();
+        Floors floors;
+        try (NatsServer nats = NatsServer.start();
+             NatsFloors f = new NatsFloors(nats.url());
+             HubTarget target = new HubTarget(hubJar, jvm(o), nats.url(), clients, settleThreads, Duration.ofSeconds(5))) {
+            System.out.printf("nats-server %s (pid %d); hub pid %d ready in %.2f s; load %s%n", nats.url(), nats.pid(),
+                    target.hub.pid(), target.hub.startSeconds(), loadBefore);
+            target.asyncSettle = !"pool".equals(o.getOrDefault("settle", "async"));
+            System.out.println("settle: " + HubTarget.settleMode(target.asyncSettle));
+            Map<String, Long> pids = new LinkedHashMap<>();
+            pids.put("hub", target.hub.pid());
+            pids.put("nats-server", nats.pid());
+            // warm-up of the hub and the SDK (JIT), unrecorded
+            OpenLoop.run(target::send, 2000, 0, 8, maxInFlight, grace, pids);
+            target.awaitSettles(Duration.ofSeconds(10));
+            floors = floors(f, 10_000);
+            System.out.printf(Locale.ROOT, "floors: request-reply p50 %.0f µs, publish+ack p50 %.0f µs, async publish %.0f msg/s%n",
+                    Stats.us(floors.rr, 50), Stats.us(floors.pa, 50), floors.asyncPublishPerSec);
+            lines.add(OpenLoop.header("open loop (ms)"));
+            for (double rate : rates) {
+                String load = Stats.loadAverage();
+                OpenLoop.Phase fp = null;
+                if (floorOpen) {
+                    fp = OpenLoop.run(i -> f.requestAsync(), rate, warm, seconds, maxInFlight, grace, pids);
+                    floorPhases.add(fp);
+                    lines.add(OpenLoop.row("raw NATS request-reply", fp));
+                    System.out.println(lines.get(lines.size() - 1));
+                }
+                long[] ledgerBefore = target.ledger();
+                long settledBefore = target.settled.get();
+                OpenLoop.Phase hp = OpenLoop.run(target::send, rate, warm, seconds, maxInFlight, grace, pids);
+                target.awaitSettles(Duration.ofSeconds(30));
+                long[] ledgerAfter = target.ledger();
+                long settles = target.settled.get() - settledBefore;
+                hubPhases.add(hp);
+                long msgs = ledgerAfter[0] - ledgerBefore[0];
+                double eventsPerMsg = msgs <= 0 ? 0 : (hp.ok() + settles) / (double) msgs;
+                double hubCpuUs = hp.coresByProcess().getOrDefault("hub", 0.0) * 1e6 / Math.max(1, hp.achievedPerSec());
+                double natsCpuUs = hp.coresByProcess().getOrDefault("nats-server", 0.0) * 1e6 / Math.max(1, hp.achievedPerSec());
+                double genCpuUs = hp.coresByProcess().getOrDefault("generator", 0.0) * 1e6 / Math.max(1, hp.achievedPerSec());
+                lines.add(OpenLoop.row("SDK acquire via hub (durable)", hp));
+                System.out.println(lines.get(lines.size() - 1));
+                String extra = String.format(Locale.ROOT,
+                        "    ledger: %d messages, %.1f events/message; CPU per acquire+settle: hub %.0f µs, nats-server %.0f µs, generator %.0f µs; load %s",
+                        msgs, eventsPerMsg, hubCpuUs, natsCpuUs, genCpuUs, load);
+                lines.add(extra);
+                System.out.println(extra);
+                phaseJson.add(String.format(Locale.ROOT,
+                        "{\"loadAverage\": \"%s\", \"rawRequestReply\": %s, \"hubAcquire\": %s, \"settles\": %d, "
+                                + "\"settleFailed\": %d, \"ledgerMessages\": %d, \"ledgerBytes\": %d, \"eventsPerLedgerMessage\": %.2f, "
+                                + "\"cpuUsPerAcquire\": {\"hub\": %.1f, \"natsServer\": %.1f, \"generator\": %.1f}}",
+                        load, fp == null ? "null" : fp.json(), hp.json(), settles, target.settleFailed.get(), msgs,
+                        ledgerAfter[1] - ledgerBefore[1], eventsPerMsg, hubCpuUs, natsCpuUs, genCpuUs));
+            }
+            long rss = HubLaunch.rssKiB(target.hub.pid());
+            lines.add("hub RSS after the sweep: " + rss / 1024 + " MiB");
+        }
+        String loadAfter = Stats.loadAverage();
+
+        // summary
+        double best = 0;
+        for (OpenLoop.Phase p : hubPhases) {
+            if (p.sustained(TARGET_P99_MS)) {
+                best = Math.max(best, p.offeredPerSec());
+            }
+        }
+        double maxAchieved = hubPhases.stream().mapToDouble(OpenLoop.Phase::achievedPerSec).max().orElse(0);
+        double floorMaxAchieved = floorPhases.stream().mapToDouble(OpenLoop.Phase::achievedPerSec).max().orElse(0);
+        double rr50 = Stats.us(floors.rr, 50);
+        double pa50 = Stats.us(floors.pa, 50);
+        System.out.println();
+        lines.forEach(System.out::println);
+        System.out.println();
+        List<String> summary = new ArrayList<>();
+        summary.add(String.format(Locale.ROOT, "closed-loop floors: request-reply p50 %.0f µs, p99 %.0f µs; publish+ack p50 %.0f µs, p99 %.0f µs; "
+                + "async JetStream publish %.0f msg/s", rr50, Stats.us(floors.rr, 99), pa50, Stats.us(floors.pa, 99), floors.asyncPublishPerSec));
+        summary.add(String.format(Locale.ROOT, "highest offered rate sustained with p99 < %.0f ms: %.0f acquires/s; highest acknowledged rate: %.0f acquires/s "
+                + "(%.2f x the async publish floor); raw request-reply open loop max %.0f/s", TARGET_P99_MS, best, maxAchieved,
+                maxAchieved / floors.asyncPublishPerSec, floorMaxAchieved));
+        for (int i = 0; i < hubPhases.size(); i++) {
+            OpenLoop.Phase hp = hubPhases.get(i);
+            double p50 = Stats.us(hp.latency(), 50);
+            summary.add(String.format(Locale.ROOT, "  %6.0f/s: acquire p50 %.0f µs = %.2f x (rr+pa) p50%s", hp.offeredPerSec(), p50,
+                    p50 / (rr50 + pa50), floorPhases.size() > i ? String.format(Locale.ROOT, ", p50 %.2f x and p99 %.2f x the open-loop request-reply at this rate",
+                            p50 / Stats.us(floorPhases.get(i).latency(), 50),
+                            Stats.us(hp.latency(), 99) / Stats.us(floorPhases.get(i).latency(), 99)) : ""));
+        }
+        summary.add("load average before " + loadBefore + ", after " + loadAfter);
+        summary.forEach(System.out::println);
+
+        json.append("{\n  \"benchmark\": \"throughput\",\n  \"time\": \"").append(Instant.now()).append("\",\n");
+        json.append("  \"machine\": ").append(Stats.machineJson(loadBefore, loadAfter)).append(",\n");
+        json.append(String.format(Locale.ROOT, "  \"settings\": {\"rates\": \"%s\", \"warmSeconds\": %.1f, \"seconds\": %.1f, \"clients\": %d, \"settle\": \"%s\", "
+                        + "\"settleThreads\": %d, \"maxInFlight\": %d, \"graceSeconds\": %.1f, \"hubJvm\": \"%s\", "
+                        + "\"pool\": \"1 key, requests 1e9/1m, preset PREMIUM\", \"op\": \"acquireAsync(bench, 1, 5s) then complete(1) on a settle pool\"},%n",
+                Arrays.toString(rates), warm, seconds, clients,
+                HubTarget.settleMode(!"pool".equals(o.getOrDefault("settle", "async"))), settleThreads, maxInFlight, grace, String.join(" ", jvm(o))));
+        json.append("  \"floors\": ").append(floors.json()).append(",\n");
+        json.append("  \"phases\": [\n    ").append(String.join(",\n    ", phaseJson)).append("\n  ],\n");
+        json.append(String.format(Locale.ROOT, "  \"summary\": {\"highestSustainedP99Under5ms\": %.0f, \"highestAchievedPerSec\": %.1f, "
+                + "\"highestAchievedOverAsyncPublishFloor\": %.3f}%n}%n", best, maxAchieved, maxAchieved / floors.asyncPublishPerSec));
+        Files.createDirectories(out);
+        Path file = out.resolve("throughput-" + LocalDate.now() + (tag.isEmpty() ? "" : "-" + tag) + ".json");
+        Files.writeString(file, json.toString());
+        Path txt = out.resolve("throughput-" + LocalDate.now() + (tag.isEmpty() ? "" : "-" + tag) + ".txt");
+        List<String> all = new ArrayList<>(lines);
+        all.add("");
+        all.addAll(summary);
+        Files.write(txt, all);
+        System.out.println("wrote " + file + " and " + txt);
+
+        List<LatencyPlot.Series> series = new ArrayList<>();
+        series.add(series("hub acquire p50", new Color(0, 90, 200), false, hubPhases, 50));
+        series.add(series("hub acquire p99", new Color(0, 90, 200), true, hubPhases, 99));
+        series.add(series("hub acquire p99.9", new Color(120, 170, 240), true, hubPhases, 99.9));
+        if (!floorPhases.isEmpty()) {
+            series.add(series("raw NATS req-reply p50", new Color(90, 90, 90), false, floorPhases, 50));
+            series.add(series("raw NATS req-reply p99", new Color(90, 90, 90), true, floorPhases, 99));
+        }
+        LatencyPlot.write(png, "QuotaHub: durable acquire latency vs offered rate (open loop, from intended send time)",
+                "1 hub + nats-server + load generator on one shared 2-core VM; load " + loadBefore + " -> " + loadAfter, series);
+        System.out.println("wrote " + png);
+    }
+
+    static LatencyPlot.Series series(String name, Color c, boolean dashed, List<OpenLoop.Phase> phases, double pct) {
+        double[] x = new double[phases.size()];
+        double[] y = new double[phases.size()];
+        boolean[] kept = new boolean[phases.size()];
+        for (int i = 0; i < phases.size(); i++) {
+            x[i] = phases.get(i).offeredPerSec();
+            y[i] = Stats.ms(phases.get(i).latency(), pct);
+            kept[i] = phases.get(i).unsent() == 0 && phases.get(i).failed() == 0;
+        }
+        return new LatencyPlot.Series(name, c, dashed, x, y, kept);
+    }
+}

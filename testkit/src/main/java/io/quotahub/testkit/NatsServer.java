@@ -153,6 +153,26 @@ public final class NatsServer implements AutoCloseable {
         }
     }
 
+    /** SIGSTOP: the server hangs with its connections open (acknowledgements stop coming). */
+    public synchronized void pause() {
+        signal("STOP");
+    }
+
+    /** SIGCONT after {@link #pause()}. */
+    public synchronized void resume() {
+        signal("CONT");
+    }
+
+    private void signal(String name) {
+        try {
+            new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).start().waitFor(5, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Starts the server again on the same port with the same store directory. */
     public synchronized void restart() {
         stop();
@@ -178,6 +198,9 @@ public final class NatsServer implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        if (isRunning()) {
+            resume();
+        }
         kill();
         deleteQuietly(dir);
     }

@@ -66,12 +66,12 @@ public class HubFactory {
 
     @Singleton
     AcquireService acquireService(QuotaEngine engine, HubLedger ledger, PoolsConfig pools, RequestIndex requests, Clock clock,
-                                  DemandCounter demand) {
-        return new AcquireService(engine, ledger, pools, requests, clock, demand);
+                                  DemandCounter demand, HubSettings settings) {
+        return new AcquireService(engine, ledger, pools, requests, clock, demand, settings.ledgerTimeout());
     }
 
     @Singleton
     SettleService settleService(QuotaEngine engine, HubLedger ledger, Clock clock, HubSettings settings) {
-        return new SettleService(engine, ledger, clock, settings.hubId());
+        return new SettleService(engine, ledger, clock, settings.hubId(), settings.ledgerTimeout());
     }
 }

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -70,6 +71,12 @@ public final class JetStreamLedger implements Ledger {
     private long batchCounter;
 
     private volatile LongConsumer appendLatency = nanos -> { };
+
+    /** A batch sent whose acknowledgement never came: it may or may not be stored. */
+    private record Unconfirmed(List<Pending> batch, byte[] body, String msgId) {
+    }
+
+    private final ConcurrentSkipListMap<Long, Unconfirmed> unconfirmed = new ConcurrentSkipListMap<>();
 
     private record Pending(LedgerEvent event, CompletableFuture<Long> done, long startNanos) {
     }
@@ -195,6 +202,9 @@ public final class JetStreamLedger implements Ledger {
             try {
                 Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
                 if (first == null) {
+                    if (needsResync && !unconfirmed.isEmpty()) {
+                        resync(); // settle lost acknowledgements even when nothing new is appended
+                    }
                     continue;
                 }
                 inFlight.acquire();
@@ -225,6 +235,7 @@ public final class JetStreamLedger implements Ledger {
             }
         }
         failAll(new ArrayList<>(queue), new LedgerUnavailableException("ledger " + stream + " closed", null));
+        unconfirmed.values().forEach(u -> failAll(u.batch, new LedgerUnavailableException("ledger " + stream + " closed", null)));
     }
 
     private void publish(List<Pending> batch) {
@@ -236,39 +247,86 @@ public final class JetStreamLedger implements Ledger {
         long expectedOnSubject = lastEventsSequence;
         lastSequence++;
         lastEventsSequence = lastSequence;
-        PublishOptions options = PublishOptions.builder()
-                .expectedLastSequence(expected)
-                .expectedLastSubjectSequence(expectedOnSubject)
-                .messageId(msgIdPrefix + (++batchCounter))
-                .build();
+        long number = ++batchCounter;
+        String msgId = msgIdPrefix + number;
+        byte[] body = message.build().toByteArray();
         CompletableFuture<PublishAck> ack;
         try {
-            ack = js.publishAsync(eventsSubject, message.build().toByteArray(), options);
-        } catch (RuntimeException e) {
-            ack = CompletableFuture.failedFuture(e);
+            ack = js.publishAsync(eventsSubject, body, options(expected, expectedOnSubject, msgId));
+        } catch (RuntimeException notSent) {
+            inFlight.release();
+            needsResync = true;
+            failAll(batch, new LedgerUnavailableException("ledger append not sent: " + notSent.getMessage(), notSent));
+            return;
         }
         ack.orTimeout(ackTimeout.toMillis(), TimeUnit.MILLISECONDS).whenComplete((a, error) -> {
             inFlight.release();
             if (error == null) {
-                long now = System.nanoTime();
-                LongConsumer latency = appendLatency;
-                for (Pending p : batch) {
-                    latency.accept(now - p.startNanos);
-                    p.done.complete(a.getSeqno());
-                }
+                confirm(batch, a.getSeqno());
+            } else if (unwrap(error) != null) {
+                // Refused by the stream (wrong sequence: a fence, or an earlier batch that was not
+                // stored): definitely not stored.
+                needsResync = true;
+                failAll(batch, new LedgerUnavailableException("ledger append refused: the ledger moved under this hub", error));
             } else {
-                onFailedAppend(batch, error);
+                // Sent, but no acknowledgement: it may be stored. The resync settles it either way,
+                // so the hub never forgets a grant the ledger holds.
+                needsResync = true;
+                unconfirmed.put(number, new Unconfirmed(batch, body, msgId));
             }
         });
     }
 
-    private void onFailedAppend(List<Pending> batch, Throwable error) {
-        needsResync = true;
-        JetStreamApiException api = unwrap(error);
-        String why = api != null && api.getApiErrorCode() == WRONG_LAST_SEQUENCE
-                ? "the ledger moved under this hub (fence or an earlier failed append)"
-                : error.getClass().getSimpleName() + (error.getMessage() == null ? "" : ": " + error.getMessage());
-        failAll(batch, new LedgerUnavailableException("ledger append not confirmed: " + why, error));
+    private static PublishOptions options(long expected, long expectedOnSubject, String msgId) {
+        return PublishOptions.builder()
+                .expectedLastSequence(expected)
+                .expectedLastSubjectSequence(expectedOnSubject)
+                .messageId(msgId)
+                .build();
+    }
+
+    private void confirm(List<Pending> batch, long seq) {
+        long now = System.nanoTime();
+        LongConsumer latency = appendLatency;
+        for (Pending p : batch) {
+            latency.accept(now - p.startNanos);
+            p.done.complete(seq);
+        }
+    }
+
+    /**
+     * Settles every unconfirmed batch, oldest first, by sending it again with the same
+     * Nats-Msg-Id: JetStream answers a duplicate before any sequence check, so a batch that was
+     * stored is confirmed and one that was not is stored now. A fenced ledger must not grow, so
+     * there the batch is sent with an expectation that cannot hold: only the duplicate answer
+     * (stored before the fence) confirms it.
+     */
+    private void settleUnconfirmed() throws IOException, JetStreamApiException, InterruptedException {
+        for (var entry : unconfirmed.entrySet()) {
+            Unconfirmed u = entry.getValue();
+            PublishOptions options = fenced
+                    ? options(Long.MAX_VALUE, Long.MAX_VALUE, u.msgId)
+                    : options(lastSequence, lastEventsSequence, u.msgId);
+            PublishAck ack;
+            try {
+                ack = js.publishAsync(eventsSubject, u.body, options).get(ackTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (unwrap(e) == null) {
+                    throw new IOException("still no acknowledgement: " + e.getCause(), e);
+                }
+                unconfirmed.remove(entry.getKey());
+                failAll(u.batch, new LedgerUnavailableException("ledger append not stored: " + e.getCause().getMessage(), e));
+                continue;
+            } catch (java.util.concurrent.TimeoutException e) {
+                throw new IOException("still no acknowledgement", e);
+            }
+            if (!ack.isDuplicate()) {
+                lastSequence = ack.getSeqno();
+                lastEventsSequence = ack.getSeqno();
+            }
+            unconfirmed.remove(entry.getKey());
+            confirm(u.batch, ack.getSeqno());
+        }
     }
 
     /** Waits for every batch in flight, then re-reads the stream's last sequence and checks for a fence. */
@@ -287,6 +345,7 @@ public final class JetStreamLedger implements Ledger {
                     }
                     lastSequence = lastStoredSequence();
                     lastEventsSequence = lastSequenceOn(eventsSubject);
+                    settleUnconfirmed();
                     needsResync = false;
                     LOG.info("ledger {} resynced at sequence {}", stream, lastSequence);
                     return;

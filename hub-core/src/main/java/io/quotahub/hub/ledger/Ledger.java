@@ -14,9 +14,11 @@ public interface Ledger extends AutoCloseable {
 
     /**
      * Appends one event. The future completes with the sequence of the stored message when the
-     * event is durable, in append order; it fails with {@link LedgerFencedException} while the
-     * ledger is fenced, or with {@link LedgerUnavailableException} when the store could not
-     * confirm the append.
+     * event is durable; it fails only when the event is certainly NOT stored — with
+     * {@link LedgerFencedException} while the ledger is fenced, or {@link LedgerUnavailableException}.
+     * An append whose acknowledgement was lost stays pending until the ledger has found out
+     * (possibly long after): callers that must answer sooner time out on their own and must keep
+     * the event's effect, since it may well be durable.
      */
     CompletableFuture<Long> append(LedgerEvent event);
 

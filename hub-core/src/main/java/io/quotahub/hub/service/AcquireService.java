@@ -16,6 +16,8 @@ import io.quotahub.hub.ledger.LedgerFencedException;
 import io.quotahub.hub.replication.DemandCounter;
 
 import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -33,10 +35,12 @@ public final class AcquireService {
     private final RequestIndex requests;
     private final Clock clock;
     private final DemandCounter demand;
+    private final Duration replyTimeout;
     private final Map<String, Long> largestTokenLimit = new HashMap<>();
 
     public AcquireService(QuotaEngine engine, HubLedger ledger, PoolsConfig pools, RequestIndex requests, Clock clock,
-                          DemandCounter demand) {
+                          DemandCounter demand, Duration replyTimeout) {
+        this.replyTimeout = replyTimeout;
         this.engine = engine;
         this.demand = demand;
         this.ledger = ledger;
@@ -100,10 +104,11 @@ public final class AcquireService {
         }
         var lease = ((Decision.Granted) decision).lease();
         Secret secret = pools.secrets().get(new KeyRef(lease.pool(), lease.keyId()));
-        return target.append(LedgerEvents.grant(lease)).handle((ok, error) -> {
+        CompletableFuture<AcquireOutcome> reply = target.append(LedgerEvents.grant(lease)).handle((ok, error) -> {
             if (error == null) {
                 return new AcquireOutcome.Granted(lease, secret);
             }
+            // The ledger only fails an append that is certainly not stored: forget the grant.
             engine.cancel(lease.leaseId());
             Throwable cause = error.getCause() != null && error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
             if (cause instanceof LedgerFencedException) {
@@ -111,6 +116,10 @@ public final class AcquireService {
             }
             return new AcquireOutcome.Failed(ErrorCode.UNAVAILABLE, "grant could not be made durable: " + cause.getMessage());
         });
+        // An append whose acknowledgement was lost may still be stored: the grant stays counted
+        // (it expires unused) and the agent is told to go elsewhere.
+        return reply.completeOnTimeout(new AcquireOutcome.Failed(ErrorCode.UNAVAILABLE,
+                "the ledger did not confirm the grant in time; it was not given out"), replyTimeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** @return null when the command is valid */

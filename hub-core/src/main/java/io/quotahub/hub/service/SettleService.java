@@ -9,6 +9,7 @@ import io.quotahub.hub.ledger.LedgerEvents;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The settle path: validate → append the Settle to the ledger → apply it to the engine. Settling
@@ -20,8 +21,10 @@ public final class SettleService {
     private final HubLedger ledger;
     private final Clock clock;
     private final String hubId;
+    private final Duration replyTimeout;
 
-    public SettleService(QuotaEngine engine, HubLedger ledger, Clock clock, String hubId) {
+    public SettleService(QuotaEngine engine, HubLedger ledger, Clock clock, String hubId, Duration replyTimeout) {
+        this.replyTimeout = replyTimeout;
         this.engine = engine;
         this.ledger = ledger;
         this.clock = clock;
@@ -48,10 +51,11 @@ public final class SettleService {
         }
         return target.append(LedgerEvents.settle(hubId, settlement)).handle((ok, error) -> {
             if (error != null) {
-                return new SettleOutcome.Failed(ErrorCode.UNAVAILABLE, "settle could not be made durable; retry");
+                return (SettleOutcome) new SettleOutcome.Failed(ErrorCode.UNAVAILABLE, "settle could not be made durable; retry");
             }
             return new SettleOutcome.Settled(engine.settle(settlement) == SettleResult.SETTLED);
-        });
+        }).completeOnTimeout(new SettleOutcome.Failed(ErrorCode.UNAVAILABLE, "the ledger did not confirm the settle in time; retry"),
+                replyTimeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private SettleOutcome.Failed validate(SettleCommand cmd) {

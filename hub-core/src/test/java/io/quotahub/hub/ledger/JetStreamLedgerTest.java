@@ -102,6 +102,29 @@ class JetStreamLedgerTest extends LedgerContractTest {
     }
 
     @Test
+    void anAppendWhoseAcknowledgementWasLostIsConfirmedLaterAndStoredOnce() throws Exception {
+        Ledger ledger = new JetStreamLedger(connect(), "main", Duration.ofMillis(500));
+        try {
+            ledger.replay(b -> { }, () -> 0);
+            ledger.append(grant(1)).get(10, TimeUnit.SECONDS);
+            nats.pause();
+            CompletableFuture<Long> lost = ledger.append(grant(2));
+            Thread.sleep(1500); // the acknowledgement times out while the server hangs
+            assertThat(lost).isNotDone();
+
+            nats.resume();
+
+            assertThat(lost.get(15, TimeUnit.SECONDS)).isEqualTo(2);
+            assertThat(ledger.append(grant(3)).get(10, TimeUnit.SECONDS)).isEqualTo(3);
+        } finally {
+            ledger.close();
+        }
+        try (Ledger again = reopen()) {
+            assertThat(leaseIds(again)).containsExactly("main-1", "main-2", "main-3");
+        }
+    }
+
+    @Test
     void withNatsDownAnAppendFailsAtOnceAndAfterItReturnsAppendsWorkAgain() throws Exception {
         try (Ledger ledger = newLedger()) {
             ledger.append(grant(1)).get(10, TimeUnit.SECONDS);

@@ -67,7 +67,7 @@ final class LatencyPlot {
             String label = e < 0 ? "0.1 ms" : e < 3 ? (int) Math.pow(10, e) + " ms" : (int) Math.pow(10, e - 3) + " s";
             g.drawString(label, left - 60, y + 4);
         }
-        int ticks = 6;
+        int ticks = 8;
         for (int i = 0; i <= ticks; i++) {
             double xv = xMax * i / ticks;
             int x = left + (int) (pw * xv / xMax);

@@ -33,7 +33,7 @@ import java.util.Map;
  * <pre>
  * java -cp bench/target/bench.jar io.quotahub.bench.Throughput [--rates 1000,2000,5000,10000,20000,30000]
  *      [--seconds 10] [--warm 2] [--clients 4] [--settle async|pool] [--settle-threads 64] [--max-in-flight 20000] [--grace 5]
- *      [--floor-open true] [--hub-jar hub-main/target/hub-main.jar] [--out bench/results]
+ *      [--floor-open true] [--saturate 32,256] [--hub-jar hub-main/target/hub-main.jar] [--out bench/results]
  *      [--png docs/latency-vs-rate.png] [--tag run1]
  * </pre>
  */
@@ -113,6 +113,7 @@ public final class Throughput {
         List<OpenLoop.Phase> hubPhases = new ArrayList<>();
         List<OpenLoop.Phase> floorPhases = new ArrayList<>();
         List<String> phaseJson = new ArrayList<>();
+        List<String> saturation = new ArrayList<>();
         Floors floors;
         try (NatsServer nats = NatsServer.start();
              NatsFloors f = new NatsFloors(nats.url());
@@ -168,6 +169,28 @@ public final class Throughput {
             }
             long rss = HubLaunch.rssKiB(target.hub.pid());
             lines.add("hub RSS after the sweep: " + rss / 1024 + " MiB");
+            // capacity: closed loop with N requests always outstanding (no timeline: only the rate counts)
+            for (String n : o.getOrDefault("saturate", "32,256").split(",")) {
+                if (n.isBlank()) {
+                    continue;
+                }
+                int inFlight = Integer.parseInt(n.trim());
+                BenchHubs.sleep(5000); // let the hub drain what an overloaded rate left behind
+                String load = Stats.loadAverage();
+                OpenLoop.Phase fs = OpenLoop.run(i -> f.requestAsync(), 1e6, 0, seconds, inFlight, 0, pids);
+                long[] lb = target.ledger();
+                OpenLoop.Phase hs = OpenLoop.run(target::send, 1e6, 0, seconds, inFlight, 0, pids);
+                target.awaitSettles(Duration.ofSeconds(30));
+                long[] la = target.ledger();
+                double perMsg = la[0] - lb[0] <= 0 ? 0 : 2.0 * hs.ok() / (la[0] - lb[0]);
+                String line = String.format(Locale.ROOT, "saturation, %d in flight: raw request-reply %.0f/s (%s); hub acquire+settle %.0f/s, %d failed (%s); %.1f events/ledger message; load %s",
+                        inFlight, fs.ok() / Math.max(seconds, fs.wallSeconds()), cores(fs), hs.ok() / Math.max(seconds, hs.wallSeconds()), hs.failed(), cores(hs), perMsg, load);
+                lines.add(line);
+                System.out.println(line);
+                saturation.add(String.format(Locale.ROOT, "{\"inFlight\": %d, \"loadAverage\": \"%s\", \"rawRequestReplyPerSec\": %.0f, \"hubAcquirePerSec\": %.0f, "
+                                + "\"hubFailed\": %d, \"eventsPerLedgerMessage\": %.2f, \"rawCores\": \"%s\", \"hubCores\": \"%s\"}",
+                        inFlight, load, fs.ok() / Math.max(seconds, fs.wallSeconds()), hs.ok() / Math.max(seconds, hs.wallSeconds()), hs.failed(), perMsg, cores(fs), cores(hs)));
+            }
         }
         String loadAfter = Stats.loadAverage();
 
@@ -211,6 +234,7 @@ public final class Throughput {
                 HubTarget.settleMode(!"pool".equals(o.getOrDefault("settle", "async"))), settleThreads, maxInFlight, grace, String.join(" ", jvm(o))));
         json.append("  \"floors\": ").append(floors.json()).append(",\n");
         json.append("  \"phases\": [\n    ").append(String.join(",\n    ", phaseJson)).append("\n  ],\n");
+        json.append("  \"saturation\": [").append(String.join(", ", saturation)).append("],\n");
         json.append(String.format(Locale.ROOT, "  \"summary\": {\"highestSustainedP99Under5ms\": %.0f, \"highestAchievedPerSec\": %.1f, "
                 + "\"highestAchievedOverAsyncPublishFloor\": %.3f}%n}%n", best, maxAchieved, maxAchieved / floors.asyncPublishPerSec));
         Files.createDirectories(out);
@@ -234,6 +258,12 @@ public final class Throughput {
         LatencyPlot.write(png, "QuotaHub: durable acquire latency vs offered rate (open loop, from intended send time)",
                 "1 hub + nats-server + load generator on one shared 2-core VM; load " + loadBefore + " -> " + loadAfter, series);
         System.out.println("wrote " + png);
+    }
+
+    private static String cores(OpenLoop.Phase p) {
+        StringBuilder sb = new StringBuilder();
+        p.coresByProcess().forEach((k, v) -> sb.append(sb.length() > 0 ? ", " : "").append(String.format(Locale.ROOT, "%s %.2f cores", k, v)));
+        return sb.toString();
     }
 
     static LatencyPlot.Series series(String name, Color c, boolean dashed, List<OpenLoop.Phase> phases, double pct) {

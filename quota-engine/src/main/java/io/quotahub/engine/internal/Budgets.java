@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
@@ -31,6 +32,8 @@ public final class Budgets {
     private final Map<String, Double> shares;
     private final int ownIndex;
     private final Map<String, Cell> cells = new ConcurrentHashMap<>();
+    /** Moves on every change of any budget: key selection re-reads rooms when it moved. */
+    private final AtomicLong version = new AtomicLong();
 
     public Budgets(Map<String, Double> shares, String ownHub) {
         List<String> sorted = new ArrayList<>(shares.keySet());
@@ -80,6 +83,7 @@ public final class Budgets {
         /** Adds {@code delta} to the budget of the hub in {@code slot}. */
         synchronized void add(int slot, long delta) {
             budgets.addAndGet(slot, delta);
+            version.incrementAndGet();
         }
 
         synchronized void addInFlight(long delta) {
@@ -196,6 +200,7 @@ public final class Budgets {
             int i = index(from);
             long moved = headroomToGive(c.budgets.get(i), usedFrom, units);
             c.budgets.addAndGet(i, -moved);
+            version.incrementAndGet();
             c.inFlight += moved;
             return moved;
         }
@@ -210,6 +215,7 @@ public final class Budgets {
             }
             c.inFlight -= units;
             c.budgets.addAndGet(index(to), units);
+            version.incrementAndGet();
         }
     }
 
@@ -227,6 +233,11 @@ public final class Budgets {
     /** Is {@code slot} a hub with a budget (not the "other hubs" slot)? */
     public boolean hasBudget(int slot) {
         return slot >= 0 && slot < hubs.size();
+    }
+
+    /** Changes whenever a budget changes. */
+    long version() {
+        return version.get();
     }
 
     public int ownSlot() {

@@ -126,7 +126,7 @@ public final class EngineCore {
         Decision decision;
         synchronized (pool) {
             long now = clock.millis();
-            refresh(pool, now, events, false);
+            refresh(pool, now, events);
             Admission.Block block = Admission.checkPool(pool, r.tokens(), now, ttlMillis);
             PoolState.Choice choice = block == null
                     ? pool.choose(r.tokens(), r.priority(), now, ttlMillis, probeWaitMillis) : null;
@@ -140,6 +140,7 @@ public final class EngineCore {
                 leases.put(lease.leaseId(), open);
                 key.thermal.observe(key.utilisation(), now);
                 events.zone(pool.name(), key.id(), key.updateZone(now), key.zone);
+                pool.order.granted(key, now);
                 events.granted(lease);
                 decision = new Decision.Granted(lease);
             } else {
@@ -167,29 +168,35 @@ public final class EngineCore {
         return new Refusal(b.code(), pool, b.keyId(), b.limit(), Duration.ofMillis(Math.max(1, b.retryMillis())), b.message());
     }
 
-    /** Advances windows, circuits and throttles of a pool to {@code now}; on a tick also the thermal smoothing. */
-    private void refresh(PoolState pool, long now, Events events, boolean tick) {
+    /**
+     * Before a decision: the pool's windows, and every key whose refresh would change anything
+     * (due or touched, see {@link KeyOrder}), brought to {@code now}: windows, circuits, throttles, zones.
+     */
+    private void refresh(PoolState pool, long now, Events events) {
         pool.advance(now);
+        pool.refreshedAt = Math.max(pool.refreshedAt, now);
+        pool.order.upkeep(now, events, pool.name());
+    }
+
+    /** Once a second: every key and the pool to {@code now}, with the thermal smoothing, and the order rebuilt. */
+    private void tick(PoolState pool, long now, Events events) {
+        pool.advance(now);
+        pool.refreshedAt = Math.max(pool.refreshedAt, now);
         for (KeyState k : pool.keys) {
             k.advance(now);
             CircuitState before = k.guard.refresh(now);
             if (before != null) {
                 events.circuit(pool.name(), k.id(), before, k.guard.circuit());
             }
-            if (tick) {
-                k.thermal.tick(k.utilisation(), now);
-            } else {
-                k.thermal.observe(k.utilisation(), now);
-            }
+            k.thermal.tick(k.utilisation(), now);
             events.zone(pool.name(), k.id(), k.updateZone(now), k.zone);
         }
-        if (tick) {
-            pool.thermal.tick(pool.utilisation(), now);
-            Zone z = pool.thermal.zone(now, false);
-            if (z != pool.zone) {
-                events.zone(pool.name(), null, pool.zone, z);
-                pool.zone = z;
-            }
+        pool.order.rebuild(now);
+        pool.thermal.tick(pool.utilisation(), now);
+        Zone z = pool.thermal.zone(now, false);
+        if (z != pool.zone) {
+            events.zone(pool.name(), null, pool.zone, z);
+            pool.zone = z;
         }
     }
 
@@ -206,6 +213,7 @@ public final class EngineCore {
                     open.key.burst.unrecord(open.grantedAtMillis);
                 }
                 open.key.guard.onRelease(leaseId);
+                open.key.touch();
             }
         }
     }
@@ -225,8 +233,13 @@ public final class EngineCore {
             settled.add(s.leaseId(), now);
             leases.remove(s.leaseId());
             long at = Math.max(open.grantedAtMillis, s.settledAt() == null ? now : s.settledAt().toEpochMilli());
-            Accounting.settle(open, s, at);
             KeyState key = open.key;
+            if (open.pool.refreshedAt != Long.MIN_VALUE) {
+                // a key not examined since is caught up to the pool's last refresh, as one that was
+                key.advance(open.pool.refreshedAt);
+            }
+            Accounting.settle(open, s, at);
+            key.touch();
             boolean wasDisabled = key.guard.disabled();
             long retryAfter = s.retryAfter() == null ? 0 : s.retryAfter().toMillis();
             CircuitState before = key.guard.onSettle(s.leaseId(), s.outcome(), retryAfter, at);
@@ -298,6 +311,7 @@ public final class EngineCore {
             k.guard.enable();
             long now = clock.millis();
             events.zone(pool, keyId, k.updateZone(now), k.zone);
+            k.touch();
         }
         events.fire();
         return true;
@@ -308,7 +322,7 @@ public final class EngineCore {
         long now = clock.millis();
         for (PoolState pool : pools.values()) {
             synchronized (pool) {
-                refresh(pool, now, events, true);
+                tick(pool, now, events);
             }
         }
         settled.prune(now);

@@ -141,6 +141,24 @@ final class KeyGuard {
         return circuit == before ? null : before;
     }
 
+    /**
+     * The earliest time after {@code now} (refreshed) at which {@link #refresh}, {@link #coolingDown}
+     * or {@link #blocked} change by themselves; MAX if none.
+     */
+    long nextChangeAt(long now) {
+        long t = Long.MAX_VALUE;
+        if (circuit == CircuitState.OPEN) {
+            t = openUntil;
+        }
+        if (cooldownUntil > now) {
+            t = Math.min(t, cooldownUntil);
+        }
+        if (blockedUntil > now) {
+            t = Math.min(t, blockedUntil);
+        }
+        return t;
+    }
+
     boolean enable() {
         boolean was = disabled;
         disabled = false;

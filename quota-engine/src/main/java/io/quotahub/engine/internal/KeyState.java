@@ -1,5 +1,6 @@
 package io.quotahub.engine.internal;
 
+import io.quotahub.engine.CircuitState;
 import io.quotahub.engine.CooldownConfig;
 import io.quotahub.engine.Health;
 import io.quotahub.engine.KeySpec;
@@ -28,6 +29,19 @@ final class KeyState {
     /** Open leases in grant order (for max-concurrent and its retry time). */
     final Map<String, OpenLease> open = new LinkedHashMap<>();
 
+    // place in its pool's KeyOrder (guarded by the pool's lock)
+    KeyOrder order;
+    /** Cached {@link #room()} and {@link Thermal#temperatureFloor()}: the key's place in the order heap. */
+    double orderRoom;
+    double orderTemp;
+    int orderPos;
+    /** When a refresh could next change anything (see {@link #nextUpkeepAt}); index in the due heap. */
+    long dueAt;
+    int duePos;
+    boolean touched;
+    boolean inTouchedList;
+    boolean inUpkeep;
+
     long lastGrantAt = Long.MIN_VALUE;
     Zone zone = Zone.OPTIMAL;
     long granted;
@@ -44,6 +58,7 @@ final class KeyState {
         for (int i = 0; i < windows.length; i++) {
             String ref = pool + "/" + spec.id() + "#" + i;
             windows[i] = new SlidingWindow(limits.get(i), ref, marginMillis, budgets.register(ref, limits.get(i).capacity()));
+            windows[i].owner = this;
         }
         this.guard = new KeyGuard(cooldown);
         this.thermal = new Thermal(thermalConfig, preset.throttleAt());
@@ -80,6 +95,46 @@ final class KeyState {
         for (SlidingWindow w : windows) {
             w.advance(now);
         }
+    }
+
+    /** Something about this key changed outside a decision's refresh (see {@link KeyOrder}). */
+    void touch() {
+        if (order != null) {
+            order.touch(this);
+        }
+    }
+
+    /**
+     * Brings the key to {@code now} for a decision: windows, circuit, throttle hysteresis, zone.
+     * Records circuit and zone changes in {@code events}.
+     */
+    void refresh(long now, Events events, String pool) {
+        advance(now);
+        CircuitState before = guard.refresh(now);
+        if (before != null) {
+            events.circuit(pool, id(), before, guard.circuit());
+        }
+        thermal.observe(utilisation(), now);
+        events.zone(pool, id(), updateZone(now), zone);
+    }
+
+    /**
+     * The earliest time after {@code now} (just refreshed) at which {@link #refresh} could change
+     * anything, if nothing touches the key before: a settled entry leaves a window, the circuit's
+     * open period, a cooldown or a block ends, error heat cools the key into another zone; or the
+     * next millisecond while the throttle is on or utilisation is at its threshold (the hysteresis
+     * observes every decision then).
+     */
+    long nextUpkeepAt(long now) {
+        long t = guard.nextChangeAt(now);
+        for (SlidingWindow w : windows) {
+            t = Math.min(t, w.nextEvictionAt(now));
+        }
+        if (thermal.watching(utilisation())) {
+            return now + 1;
+        }
+        t = Math.min(t, thermal.zoneChangeAt(now));
+        return Math.max(now + 1, t);
     }
 
     /** Max over limits of used (all hubs) / capacity. Call {@link #advance} first. */

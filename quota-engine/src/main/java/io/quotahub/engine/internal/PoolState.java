@@ -27,6 +27,10 @@ final class PoolState {
     final Thermal thermal;
     /** Smallest TOKENS capacity of the pool's own limits. */
     final long maxTokens;
+    /** The keys in selection order, refreshed lazily (see {@link KeyOrder}). */
+    final KeyOrder order;
+    /** The latest time a decision or tick refreshed the pool: key windows are caught up to it before a charge. */
+    long refreshedAt = Long.MIN_VALUE;
     int inFlight;
     Zone zone = Zone.OPTIMAL;
 
@@ -44,6 +48,7 @@ final class PoolState {
             windows[i] = new SlidingWindow(limits.get(i), ref, marginMillis, budgets.register(ref, limits.get(i).capacity()));
         }
         this.thermal = new Thermal(thermalConfig, spec.preset().throttleAt());
+        this.order = new KeyOrder(keys, budgets);
         this.maxTokens = limits.stream().filter(l -> l.kind() == LimitKind.TOKENS)
                 .mapToLong(LimitSpec::capacity).min().orElse(Long.MAX_VALUE);
     }
@@ -86,35 +91,74 @@ final class PoolState {
     }
 
     /**
-     * The best key that admits the request now, or the refusal of the one that frees up first.
-     * Key windows must have been advanced and zones updated by the caller.
+     * The best key that admits the request now (by {@link #better}; exact ties go to the key first
+     * in config order), or the refusal of the one that frees up first (ties: config order).
+     * Keys are examined in {@link KeyOrder} order, stopping as soon as no key left can beat the best
+     * one that admits; a refusal examines every key. The caller ran {@link KeyOrder#upkeep} at
+     * {@code now}, so every key not refreshed is as a refresh would leave it.
      */
     Choice choose(long tokens, Priority priority, long now, long leaseTtlMillis, long probeWaitMillis) {
         KeyState best = null;
         double bestRoom = -1;
         double bestTemp = 0;
+        int bestHealth = -1;
         Admission.Block soonest = null;
-        for (KeyState k : keys) {
-            if (tokens > k.maxTokens) {
-                continue;
-            }
-            Admission.Block b = Admission.checkKey(this, k, tokens, priority, now, leaseTtlMillis, probeWaitMillis);
-            if (b != null) {
-                if (soonest == null || b.retryMillis() < soonest.retryMillis()) {
-                    soonest = b;
+        int soonestIndex = Integer.MAX_VALUE;
+        KeyOrder o = order;
+        try {
+            KeyState k;
+            while ((k = o.peek()) != null) {
+                if (best != null) {
+                    if (bestHealth < 0 && k.orderRoom == bestRoom && k.orderTemp == bestTemp && k.index > best.index) {
+                        bestHealth = best.health(now).ordinal();
+                    }
+                    if (!KeyOrder.mayBeat(k, bestRoom, bestTemp, bestHealth, best)) {
+                        break;
+                    }
                 }
-                continue;
+                o.poll();
+                if (tokens > k.maxTokens) {
+                    continue;
+                }
+                k.advance(now); // evicts nothing (the key is not due); moves the horizon as a refresh would
+                Admission.Block b = Admission.checkKey(this, k, tokens, priority, now, leaseTtlMillis, probeWaitMillis);
+                if (b != null) {
+                    if (soonest == null || b.retryMillis() < soonest.retryMillis()
+                            || (b.retryMillis() == soonest.retryMillis() && k.index < soonestIndex)) {
+                        soonest = b;
+                        soonestIndex = k.index;
+                    }
+                    continue;
+                }
+                double room = k.room();
+                double temp = k.thermal.temperature(now);
+                boolean wins;
+                if (best == null) {
+                    wins = true;
+                } else if (room != bestRoom || temp != bestTemp) {
+                    wins = better(room, temp, 0, bestRoom, bestTemp, 0);
+                } else {
+                    // health is only compared on a tie of room and temperature: computed only then
+                    if (bestHealth < 0) {
+                        bestHealth = best.health(now).ordinal();
+                    }
+                    int health = k.health(now).ordinal();
+                    wins = health != bestHealth ? health < bestHealth : k.index < best.index;
+                    if (wins) {
+                        bestHealth = health;
+                    }
+                }
+                if (wins) {
+                    if (best != null && (room != bestRoom || temp != bestTemp)) {
+                        bestHealth = -1;
+                    }
+                    best = k;
+                    bestRoom = room;
+                    bestTemp = temp;
+                }
             }
-            double room = k.room();
-            double temp = k.thermal.temperature(now);
-            // health is only compared on a tie of room and temperature: skip computing it otherwise
-            boolean tie = best != null && room == bestRoom && temp == bestTemp;
-            if (best == null || better(room, temp, tie ? k.health(now).ordinal() : 0, bestRoom, bestTemp,
-                    tie ? best.health(now).ordinal() : 0)) {
-                best = k;
-                bestRoom = room;
-                bestTemp = temp;
-            }
+        } finally {
+            o.restore();
         }
         return new Choice(best, best != null ? null : soonest);
     }

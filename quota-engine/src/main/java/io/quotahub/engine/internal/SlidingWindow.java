@@ -32,6 +32,8 @@ final class SlidingWindow {
     private final long marginMillis;
     private final ZoneId zone;
     private final Budgets.Cell budget;
+    /** The key whose window this is (null for a pool's): told of every change, see {@link KeyOrder}. */
+    KeyState owner;
 
     private long[] times = new long[16];
     private long[] amounts = new long[16];
@@ -74,15 +76,39 @@ final class SlidingWindow {
         if (cutoff > horizon) {
             horizon = cutoff;
         }
-        while (head < tail && times[head] <= horizon) {
-            settledAll -= amounts[head];
-            settled[slotOf[head]] -= amounts[head];
-            head++;
+        if (head < tail && times[head] <= horizon) {
+            do {
+                settledAll -= amounts[head];
+                settled[slotOf[head]] -= amounts[head];
+                head++;
+            } while (head < tail && times[head] <= horizon);
+            touch();
         }
         if (head == tail) {
             head = 0;
             tail = 0;
         }
+    }
+
+    private void touch() {
+        if (owner != null) {
+            owner.touch();
+        }
+    }
+
+    /**
+     * A time after {@code now} (this window advanced to it) not later than the next eviction:
+     * when the oldest entry leaves a sliding window, the next local midnight for a calendar day.
+     */
+    long nextEvictionAt(long now) {
+        if (head == tail) {
+            return Long.MAX_VALUE;
+        }
+        if (zone != null) {
+            cutoff(now);
+            return nextDayStart;
+        }
+        return times[head] + perMillis + marginMillis;
     }
 
     /** Entries with a time at or before the cutoff are outside the window at {@code now}. */
@@ -115,11 +141,13 @@ final class SlidingWindow {
     void reserve(long units, int slot) {
         unsettledAll += units;
         unsettled[slot] += units;
+        touch();
     }
 
     void release(long units, int slot) {
         unsettledAll -= units;
         unsettled[slot] -= units;
+        touch();
     }
 
     /**
@@ -130,6 +158,7 @@ final class SlidingWindow {
         if (from == to) {
             return;
         }
+        touch();
         settled[to] += settled[from];
         settled[from] = 0;
         unsettled[to] += unsettled[from];
@@ -162,6 +191,7 @@ final class SlidingWindow {
         tail++;
         settledAll += units;
         settled[slot] += units;
+        touch();
     }
 
     private void makeRoom() {

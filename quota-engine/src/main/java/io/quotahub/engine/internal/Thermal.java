@@ -98,6 +98,38 @@ final class Thermal {
         return heat * Math.pow(0.5, dt / (double) HEAT_HALF_LIFE_MILLIS);
     }
 
+    /** A lower bound of {@link #temperature} that only a {@link #tick} changes (error heat only adds). */
+    double temperatureFloor() {
+        return Math.max(0, Math.min(100, ewma));
+    }
+
+    /** Would {@link #observe} of this utilisation change or track anything (throttle on, or at the threshold)? */
+    boolean watching(double utilisation) {
+        return throttled || utilisation >= throttleAt;
+    }
+
+    /**
+     * A time not later than the first millisecond after {@code now} at which decaying error heat
+     * takes the temperature below the lower bound of its zone (95, 80, 60, 40); MAX if it never
+     * does before the next tick or error. May be early (the caller then asks again).
+     */
+    long zoneChangeAt(long now) {
+        if (heat <= 0) {
+            return Long.MAX_VALUE;
+        }
+        double t = temperature(now);
+        double bound = t >= 95 ? 95 : t >= 80 ? 80 : t >= 60 ? 60 : t >= 40 ? 40 : -1;
+        if (bound < 0 || temperatureFloor() >= bound) {
+            return Long.MAX_VALUE;
+        }
+        // ewma + heat * 0.5^((x - heatAt) / halfLife) < bound
+        double x = heatAt + HEAT_HALF_LIFE_MILLIS * (Math.log(heat / (bound - ewma)) / Math.log(2));
+        if (!(x < 9.0e18)) {
+            return Long.MAX_VALUE;
+        }
+        return (long) Math.floor(x) - 1;
+    }
+
     double temperature(long now) {
         return Math.max(0, Math.min(100, ewma + decayedHeat(now)));
     }

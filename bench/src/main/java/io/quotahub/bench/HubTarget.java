@@ -99,6 +99,19 @@ final class HubTarget implements AutoCloseable {
         }
     }
 
+    /** Settles {@code lease} without blocking (the SDK-internal async settle), or on the caller with complete(1). */
+    static CompletableFuture<?> settleAsync(Lease lease) {
+        if (ASYNC_SETTLE != null) {
+            try {
+                return (CompletableFuture<?>) ASYNC_SETTLE.invoke(lease);
+            } catch (ReflectiveOperationException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
+        lease.complete(1);
+        return CompletableFuture.completedFuture(null);
+    }
+
     static String settleMode(boolean useAsync) {
         return useAsync && ASYNC_SETTLE != null ? "SDK-internal async settle (settleOnClose, no blocked thread)"
                 : "blocking complete(1) on a settle thread pool";

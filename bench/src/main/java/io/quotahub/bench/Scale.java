@@ -152,7 +152,7 @@ public final class Scale {
                 // open-loop traffic: every key gets leases (the engine picks the key with the most room)
                 OpenLoop.Phase p;
                 try (QuotaClient c = QuotaClient.builder().servers(nats.url()).agentId("bench-scale-ol").build()) {
-                    p = OpenLoop.run(i -> c.acquireAsync("scale", 1, Duration.ofSeconds(5)).thenAccept(Lease::close), 2000, 1, 10, 20000, 5,
+                    p = OpenLoop.run(i -> c.acquireAsync("scale", 1, Duration.ofSeconds(5)).thenAccept(HubTarget::settleAsync), 2000, 1, 10, 20000, 5,
                             Map.of("hub", hub.pid()));
                 }
                 BenchHubs.sleep(2000);

@@ -94,8 +94,17 @@ class DiagnosticsTwoHubTest {
             // main's copy of edge's ledger loses a message edge still has: the hubs' views diverge
             try (Connection direct = Nats.connect(pair.main().url())) {
                 JetStreamManagement jsm = direct.jetStreamManagement();
-                long last = jsm.getStreamInfo("QH_PEER_edge").getStreamState().getLastSequence();
-                assertThat(jsm.deleteMessage("QH_PEER_edge", last)).isTrue();
+                boolean deleted = false;
+                for (int attempt = 0; attempt < 50 && !deleted; attempt++) {
+                    // the copy keeps receiving edge's batches (e.g. rebalancing): take the last one stored now
+                    long last = jsm.getStreamInfo("QH_PEER_edge").getStreamState().getLastSequence();
+                    try {
+                        deleted = jsm.deleteMessage("QH_PEER_edge", last);
+                    } catch (io.nats.client.JetStreamApiException raced) {
+                        Thread.sleep(50);
+                    }
+                }
+                assertThat(deleted).isTrue();
             }
 
             Map<String, Object> fail = check(main, "data-integrity");

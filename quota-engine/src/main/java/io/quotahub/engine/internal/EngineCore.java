@@ -47,8 +47,16 @@ public final class EngineCore {
     private final long ttlMillis;
     private final long probeWaitMillis;
     private final BudgetFold fold;
+    /** Reference mode for tests: refresh every key and scan every key on each decision (the plain algorithm). */
+    private final boolean scanEveryKey;
 
     public EngineCore(EngineConfig config, Clock clock, EngineListener listener) {
+        this(config, clock, listener, false);
+    }
+
+    /** @param scanEveryKey the reference algorithm, for tests that check {@link KeyOrder} against it */
+    EngineCore(EngineConfig config, Clock clock, EngineListener listener, boolean scanEveryKey) {
+        this.scanEveryKey = scanEveryKey;
         this.config = config;
         this.clock = clock;
         this.listener = listener == null ? EngineListener.NONE : listener;
@@ -128,8 +136,9 @@ public final class EngineCore {
             long now = clock.millis();
             refresh(pool, now, events);
             Admission.Block block = Admission.checkPool(pool, r.tokens(), now, ttlMillis);
-            PoolState.Choice choice = block == null
-                    ? pool.choose(r.tokens(), r.priority(), now, ttlMillis, probeWaitMillis) : null;
+            PoolState.Choice choice = block == null ? (scanEveryKey
+                    ? pool.chooseByScan(r.tokens(), r.priority(), now, ttlMillis, probeWaitMillis)
+                    : pool.choose(r.tokens(), r.priority(), now, ttlMillis, probeWaitMillis)) : null;
             if (choice != null && choice.key() != null) {
                 KeyState key = choice.key();
                 Instant at = Instant.ofEpochMilli(now);
@@ -175,6 +184,12 @@ public final class EngineCore {
     private void refresh(PoolState pool, long now, Events events) {
         pool.advance(now);
         pool.refreshedAt = Math.max(pool.refreshedAt, now);
+        if (scanEveryKey) {
+            for (KeyState k : pool.keys) {
+                k.refresh(now, events, pool.name());
+            }
+            return;
+        }
         pool.order.upkeep(now, events, pool.name());
     }
 

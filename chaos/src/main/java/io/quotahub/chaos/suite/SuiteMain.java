@@ -116,6 +116,10 @@ public final class SuiteMain {
             }
             Clock.sleep(100);
         } while (System.nanoTime() < deadline);
+        for (long pid : left) {
+            ProcessHandle.of(pid).ifPresent(p -> log("left running: pid " + pid + " parent "
+                    + p.parent().map(ProcessHandle::pid).orElse(-1L) + ": " + p.info().commandLine().orElse("?")));
+        }
         return left;
     }
 

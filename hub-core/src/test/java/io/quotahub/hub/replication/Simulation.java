@@ -1,0 +1,563 @@
+package io.quotahub.hub.replication;
+
+import io.quotahub.engine.KeySpec;
+import io.quotahub.engine.LimitSpec;
+import io.quotahub.engine.ManualClock;
+import io.quotahub.engine.PoolSpec;
+import io.quotahub.engine.Preset;
+import io.quotahub.engine.view.BudgetView;
+import io.quotahub.engine.view.KeyView;
+import io.quotahub.engine.view.LimitView;
+import io.quotahub.engine.view.PoolView;
+import io.quotahub.hub.config.KeyRef;
+import io.quotahub.hub.config.PoolsConfig;
+import io.quotahub.hub.config.Secret;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Random;
+import java.util.Set;
+
+/**
+ * A deterministic simulation of the two-hub protocol: two {@link SimHub}s running the real engine,
+ * fold, {@link Replication} and acquire/settle services over in-memory ledgers, a {@link SimNetwork},
+ * agents ({@link SimWorkload}) and faults, all driven by one seeded {@link Random} and one
+ * {@link ManualClock} advanced in steps of {@value #STEP_MS} ms. The {@link SimChecker} checks the
+ * invariants after every step; a broken one throws {@link Failure} naming the seed and the time.
+ */
+final class Simulation {
+
+    static final String MAIN = "main";
+    static final String EDGE = "edge";
+    static final String POOL = "chat";
+    static final long STEP_MS = 50;
+    static final long PERIOD = 250;
+    /** How long the hubs must agree without a break to have converged. */
+    static final long STABLE_MS = 2000;
+    static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
+
+    /**
+     * Which faults a random run injects, and how often. The last three widen races of the protocol
+     * code that the default model keeps as narrow as on real hardware (see the bug notes of the tests).
+     *
+     * @param concurrentTakeovers          the fenced hub's tick may run while the fence is being acked
+     * @param faultsWhileTakeoverPending the window between a hub's fence and its Takeover stays open: a ledger
+     *                                   outage may fail the Takeover's append, and the hub may die right
+     *                                   after its fence was acked, or crash, hang or lose its machine
+     *                                   while its fence has no Takeover in its ledger yet
+     * @param slowFenceNotice              a found fence is told to the protocol one step late
+     */
+    record Faults(double perSecond, boolean splits, boolean crashes, boolean hangs, boolean machinesDown,
+                  boolean ledgerOutages, boolean concurrentTakeovers, boolean faultsWhileTakeoverPending,
+                  boolean slowFenceNotice) {
+
+        /** Every fault the protocol is meant to survive. */
+        static Faults all() {
+            return new Faults(0.5, true, true, true, true, true, false, false, false);
+        }
+
+        static Faults none() {
+            return new Faults(0, false, false, false, false, false, false, false, false);
+        }
+
+        Faults withConcurrentTakeovers() {
+            return new Faults(perSecond, splits, crashes, hangs, machinesDown, ledgerOutages, true,
+                    faultsWhileTakeoverPending, slowFenceNotice);
+        }
+
+        Faults withFaultsWhileTakeoverPending() {
+            return new Faults(perSecond, splits, crashes, hangs, machinesDown, ledgerOutages, concurrentTakeovers, true,
+                    slowFenceNotice);
+        }
+
+        Faults withSlowFenceNotice() {
+            return new Faults(perSecond, splits, crashes, hangs, machinesDown, ledgerOutages, concurrentTakeovers,
+                    faultsWhileTakeoverPending, true);
+        }
+    }
+
+    /** An invariant broke: the message names the seed to replay. */
+    static final class Failure extends AssertionError {
+        final long seed;
+        String trace = "";
+
+        Failure(long seed, String message) {
+            super(message);
+            this.seed = seed;
+        }
+    }
+
+    /** What a run did, for the summary and to show the faults really happened. */
+    static final class Stats {
+        int splits;
+        int crashes;
+        int hangs;
+        int machinesDown;
+        int outages;
+        int fences;
+        int falseTakeovers;
+        int takeovers;
+        int rejoins;
+        int grants;
+        int refusals;
+        int orphans;
+        int steps;
+        long convergeMillis;
+
+        void add(Stats o) {
+            splits += o.splits;
+            crashes += o.crashes;
+            hangs += o.hangs;
+            machinesDown += o.machinesDown;
+            outages += o.outages;
+            fences += o.fences;
+            falseTakeovers += o.falseTakeovers;
+            takeovers += o.takeovers;
+            rejoins += o.rejoins;
+            grants += o.grants;
+            refusals += o.refusals;
+            orphans += o.orphans;
+            steps += o.steps;
+            convergeMillis = Math.max(convergeMillis, o.convergeMillis);
+        }
+
+        @Override
+        public String toString() {
+            return String.format("%d steps, %d grants, %d refusals, %d late grants ignored; faults: %d splits, %d crashes, "
+                            + "%d hangs, %d machines down, %d ledger outages; %d fences (%d of a hub that was running), "
+                            + "%d takeovers, %d rejoins; slowest convergence %d ms", steps, grants, refusals, orphans, splits,
+                    crashes, hangs, machinesDown, outages, fences, falseTakeovers, takeovers, rejoins, convergeMillis);
+        }
+    }
+
+    private record Action(long at, long order, String what, Runnable run) {
+    }
+
+    final long seed;
+    final Random rnd;
+    final ManualClock clock = new ManualClock(START);
+    final SimTrace trace;
+    final SimNetwork net;
+    final PoolsConfig pools;
+    final ReplicationSettings settings = ReplicationSettings.ofDefaults();
+    final Duration leaseTtl = Duration.ofSeconds(4);
+    final Duration settleMargin = Duration.ofMillis(250);
+    final SimWorkload workload;
+    final SimChecker checker;
+    final Stats stats = new Stats();
+    private final SimHub main;
+    private final SimHub edge;
+    private final PriorityQueue<Action> agenda = new PriorityQueue<>(
+            (a, b) -> a.at != b.at ? Long.compare(a.at, b.at) : Long.compare(a.order, b.order));
+    private long actions;
+    Faults faults = Faults.none();
+    /** Fail when a hub fences a peer whose process has been running for takeoverAfter (see the bug notes). */
+    boolean strictTakeovers;
+    private boolean inFenceHook;
+
+    /** @param keep trace lines kept (the last ones), 0 for all */
+    Simulation(long seed, boolean trace, int keep) {
+        this.seed = seed;
+        this.rnd = new Random(seed);
+        this.trace = new SimTrace(clock, trace, keep);
+        this.pools = poolsFor(rnd);
+        this.net = new SimNetwork(rnd, SimNetwork.Params.ofDefaults());
+        this.main = new SimHub(MAIN, EDGE, this);
+        this.edge = new SimHub(EDGE, MAIN, this);
+        net.connect(main, edge);
+        this.workload = new SimWorkload(this);
+        this.checker = new SimChecker(this, pools.pools(), settleMargin.toMillis());
+        this.trace.log("sim", "seed %d, pools %s", seed, pools.pools());
+    }
+
+    /**
+     * One pool of two keys, each with a request and a token limit, and a request limit of the pool:
+     * tight enough that the agents hit them all the time.
+     */
+    private static PoolsConfig poolsFor(Random rnd) {
+        Duration per = Duration.ofSeconds(rnd.nextBoolean() ? 5 : 3);
+        long requests = rnd.nextBoolean() ? 20 : 12;
+        long tokens = rnd.nextBoolean() ? 500 : 800;
+        List<KeySpec> keys = List.of(
+                new KeySpec("k1", List.of(LimitSpec.requests(requests, per), LimitSpec.tokens(tokens, per)), 0),
+                new KeySpec("k2", List.of(LimitSpec.requests(requests, per), LimitSpec.tokens(tokens, per)), 0));
+        PoolSpec pool = new PoolSpec(POOL, keys, List.of(LimitSpec.requests(requests * 3 / 2, per)), 0,
+                rnd.nextBoolean() ? Preset.AGGRESSIVE : Preset.PREMIUM);
+        return new PoolsConfig(List.of(pool),
+                Map.of(new KeyRef(POOL, "k1"), new Secret("sk-sim-key-one-0001"), new KeyRef(POOL, "k2"), new Secret("sk-sim-key-two-0002")),
+                List.of(), Set.of());
+    }
+
+    // ---- the world -----------------------------------------------------------------------------
+
+    SimHub hub(String id) {
+        return MAIN.equals(id) ? main : edge;
+    }
+
+    String peerOf(String id) {
+        return MAIN.equals(id) ? EDGE : MAIN;
+    }
+
+    long now() {
+        return clock.millis();
+    }
+
+    void fail(String message) {
+        throw new Failure(seed, "seed " + seed + " at " + trace.time() + ": " + message
+                + "\n  main: " + describe(main) + "\n  edge: " + describe(edge));
+    }
+
+    private String describe(SimHub h) {
+        if (h.process == null) {
+            return h + ", ledger " + h.store.lastSeq();
+        }
+        return h + ", ledger " + h.store.lastSeq() + ", peer " + h.process.replication.view() + ", budgets "
+                + h.process.engine.budgetsOf(h.id) + " / peer's " + h.process.engine.budgetsOf(h.peerId);
+    }
+
+    void faults(Faults faults) {
+        this.faults = faults;
+    }
+
+    // ---- running -------------------------------------------------------------------------------
+
+    void start() {
+        main.start(now());
+        edge.start(now());
+    }
+
+    /**
+     * Starts both hubs, each having heard the other's announcement at once — so that a script is not
+     * disturbed by a start-up race of the protocol (ReplicationProtocolBugsTest, bug 1).
+     */
+    void startIntroduced() {
+        start();
+        main.receive(new SimNetwork.Announcement(EDGE, true));
+        edge.receive(new SimNetwork.Announcement(MAIN, true));
+    }
+
+    void step() {
+        clock.advance(Duration.ofMillis(STEP_MS));
+        long now = now();
+        stats.steps++;
+        net.beginStep(now);
+        while (!agenda.isEmpty() && agenda.peek().at <= now) {
+            Action a = agenda.poll();
+            a.run.run();
+        }
+        net.pump();
+        List<SimHub> hubs = rnd.nextBoolean() ? List.of(main, edge) : List.of(edge, main);
+        for (SimHub h : hubs) {
+            h.step(now);
+        }
+        workload.step(now);
+        checker.afterStep(now);
+    }
+
+    void runFor(Duration d) {
+        long until = now() + d.toMillis();
+        while (now() < until) {
+            step();
+        }
+    }
+
+    void at(long delayMillis, String what, Runnable run) {
+        agenda.add(new Action(now() + delayMillis, actions++, what, run));
+    }
+
+    /**
+     * A random run: shifting load on both sides and random faults for {@code chaos}, then every
+     * fault repaired and {@link #converge()}.
+     */
+    void runRandom(Duration chaos) {
+        start();
+        long end = now() + chaos.toMillis();
+        long nextLoadChange = now();
+        while (now() < end) {
+            if (now() >= nextLoadChange) {
+                shiftLoad();
+                nextLoadChange = now() + 2000 + rnd.nextInt(6000);
+            }
+            if (faults.perSecond > 0 && rnd.nextDouble() < faults.perSecond * STEP_MS / 1000.0) {
+                injectFault();
+            }
+            step();
+        }
+        converge();
+    }
+
+    private void shiftLoad() {
+        double[] levels = {0, 0, 2, 4, 6, 10, 14};
+        switch (rnd.nextInt(4)) {
+            case 0 -> { // all on one side
+                String busy = rnd.nextBoolean() ? MAIN : EDGE;
+                workload.rate(busy, 6 + rnd.nextInt(9));
+                workload.rate(peerOf(busy), 0);
+            }
+            default -> {
+                workload.rate(MAIN, levels[rnd.nextInt(levels.length)]);
+                workload.rate(EDGE, levels[rnd.nextInt(levels.length)]);
+            }
+        }
+    }
+
+    private void injectFault() {
+        List<Runnable> kinds = new ArrayList<>();
+        SimHub h = rnd.nextBoolean() ? main : edge;
+        boolean mayStop = faults.faultsWhileTakeoverPending || !checker.fenceUnanswered(h.id);
+        if (faults.splits && !net.split()) {
+            kinds.add(() -> {
+                split();
+                at(1000 + rnd.nextInt(7000), "heal", this::heal);
+            });
+        }
+        if (faults.crashes && mayStop && h.state != SimHub.State.CRASHED) {
+            kinds.add(() -> {
+                crash(h);
+                scheduleRestart(h);
+            });
+        }
+        if (faults.hangs && mayStop && h.state == SimHub.State.RUNNING) {
+            kinds.add(() -> {
+                hang(h);
+                at(300 + rnd.nextInt(5700), "wake " + h.id, () -> wake(h));
+            });
+        }
+        if (faults.machinesDown && mayStop && !net.serverDown(h.id)) {
+            kinds.add(() -> {
+                machineDown(h);
+                at(1000 + rnd.nextInt(5000), "machine " + h.id + " back", () -> machineUp(h));
+            });
+        }
+        if (faults.ledgerOutages && !h.outage) {
+            kinds.add(() -> {
+                h.outage = true;
+                stats.outages++;
+                trace.log(h.id, "LEDGER OUTAGE (appends fail)");
+                at(100 + rnd.nextInt(1400), "outage over at " + h.id, () -> {
+                    h.outage = false;
+                    trace.log(h.id, "ledger outage over");
+                });
+            });
+        }
+        if (!kinds.isEmpty()) {
+            kinds.get(rnd.nextInt(kinds.size())).run();
+        }
+    }
+
+    void scheduleRestart(SimHub h) {
+        at(300 + rnd.nextInt(5700), "restart " + h.id, () -> restart(h));
+    }
+
+    // ---- faults ----------------------------------------------------------------------------------
+
+    void split() {
+        net.split(true);
+        stats.splits++;
+        trace.log("net", "SPLIT: the leafnode link is cut");
+    }
+
+    void heal() {
+        if (net.split()) {
+            net.split(false);
+            trace.log("net", "HEALED");
+        }
+    }
+
+    void crash(SimHub h) {
+        if (h.state != SimHub.State.CRASHED) {
+            stats.crashes++;
+            h.crash();
+        }
+    }
+
+    void restart(SimHub h) {
+        if (h.state == SimHub.State.CRASHED && !net.serverDown(h.id)) {
+            h.start(now());
+        }
+    }
+
+    void hang(SimHub h) {
+        if (h.state == SimHub.State.RUNNING) {
+            stats.hangs++;
+            h.hang();
+        }
+    }
+
+    void wake(SimHub h) {
+        h.wake(now());
+    }
+
+    void machineDown(SimHub h) {
+        stats.machinesDown++;
+        trace.log("net", "MACHINE %s DOWN (server and hub)", h.id);
+        h.crash();
+        net.serverDown(h.id, true);
+    }
+
+    void machineUp(SimHub h) {
+        if (net.serverDown(h.id)) {
+            net.serverDown(h.id, false);
+            trace.log("net", "machine %s back", h.id);
+            h.start(now());
+        }
+    }
+
+    /** Repairs everything: link, servers, processes, ledger stores. */
+    void repairAll() {
+        agenda.clear();
+        heal();
+        for (SimHub h : List.of(main, edge)) {
+            h.outage = false;
+            machineUp(h);
+            wake(h);
+            restart(h);
+        }
+    }
+
+    Replication.DeclareDeadResult declarePeerDead(String by) {
+        Replication.DeclareDeadResult r = hub(by).process.replication.declarePeerDead();
+        trace.log(by, "DECLARE-DEAD: %s", r);
+        return r;
+    }
+
+    /** Told by a {@link SimPeerLink} when its hub wrote a fence into the peer's ledger. */
+    void fenceWritten(String byHub, String fencedHub, long fenceSeq) {
+        stats.fences++;
+        SimHub fencedHub0 = hub(fencedHub);
+        if (fencedHub0.running() && now() - fencedHub0.runningSince >= settings.takeoverAfter().toMillis()) {
+            stats.falseTakeovers++;
+            trace.log(byHub, "(a false takeover: %s has been running for %d ms)", fencedHub, now() - fencedHub0.runningSince);
+            if (strictTakeovers) {
+                fail(byHub + " fenced " + fencedHub + ", which has been running for " + (now() - fencedHub0.runningSince)
+                        + " ms: a takeover is for a peer whose process died or hung (DESIGN.md \"Takeover\")");
+            }
+        }
+        if (inFenceHook) {
+            return;
+        }
+        inFenceHook = true;
+        try {
+            SimHub fenced = hub(fencedHub);
+            if (faults.concurrentTakeovers && fenced.running()
+                    && Math.abs(fenced.process.nextTick - now()) <= STEP_MS && rnd.nextBoolean()) {
+                trace.log(fencedHub, "its tick runs while %s's fence is being acked", byHub);
+                fenced.tickNow();
+            }
+            if (faults.faultsWhileTakeoverPending && faults.perSecond > 0 && rnd.nextInt(3) == 0) {
+                trace.log(byHub, "dies right after its fence was acked");
+                stats.crashes++;
+                hub(byHub).process.ledger.kill();
+            }
+        } finally {
+            inFenceHook = false;
+        }
+    }
+
+    // ---- convergence ---------------------------------------------------------------------------
+
+    /**
+     * Repairs every fault, keeps a moderate load for a while, stops it, and waits until both hubs
+     * agree: both running and connected, neither fenced, copies caught up, no lease open, equal
+     * budget tables and equal use of every limit, for {@link #STABLE_MS} without a break.
+     *
+     * @return how long it took after the load stopped, in ms
+     */
+    long converge() {
+        repairAll();
+        trace.log("sim", "all repaired: converging");
+        workload.rate(MAIN, 3);
+        workload.rate(EDGE, 3);
+        runFor(Duration.ofSeconds(3));
+        workload.rate(MAIN, 0);
+        workload.rate(EDGE, 0);
+        long quietFrom = now();
+        long deadline = quietFrom + 30_000;
+        long agreeingSince = -1;
+        while (now() < deadline) {
+            step();
+            if (disagreement() != null) {
+                agreeingSince = -1;
+            } else if (agreeingSince < 0) {
+                agreeingSince = now();
+            } else if (now() - agreeingSince >= STABLE_MS) {
+                long took = agreeingSince - quietFrom;
+                stats.convergeMillis = took;
+                trace.log("sim", "converged %d ms after the load stopped", took);
+                collectStats();
+                return took;
+            }
+        }
+        fail("no stable convergence 30 s after every fault was repaired and the load stopped: " + disagreement());
+        return -1;
+    }
+
+    private void collectStats() {
+        stats.grants = checker.leasesGranted();
+        stats.refusals = workload.refused;
+        stats.orphans = workload.orphaned;
+        stats.takeovers = checker.takeoverCount;
+        stats.rejoins = checker.rejoinCount;
+    }
+
+    /** Why the hubs do not agree yet, or null when they do. */
+    String disagreement() {
+        for (SimHub h : List.of(main, edge)) {
+            if (!h.running()) {
+                return h + " is not running";
+            }
+            if (!h.mayGrant()) {
+                return h + " cannot write its ledger (peer view " + h.process.replication.view() + ")";
+            }
+            if (h.process.replication.status() != PeerStatus.CONNECTED) {
+                return h.id + " sees its peer " + h.process.replication.status();
+            }
+            if (h.process.consumed < net.copyOnServerOf(h.id).size()) {
+                return h.id + " has not folded its copy of the peer's ledger";
+            }
+            if (h.process.engine.view().openLeases() > 0) {
+                return h.id + " has open leases";
+            }
+        }
+        if (!net.copiesCaughtUp()) {
+            return "a copy of a ledger is behind";
+        }
+        if (!workload.idle()) {
+            return "agents are still busy";
+        }
+        List<BudgetView> a = main.process.engine.budgetTable();
+        List<BudgetView> b = edge.process.engine.budgetTable();
+        if (!a.equals(b)) {
+            return "budget tables differ:\n    main " + a + "\n    edge " + b;
+        }
+        Map<String, Long> ua = used(main);
+        Map<String, Long> ub = used(edge);
+        if (!ua.equals(ub)) {
+            return "use differs: main " + ua + ", edge " + ub;
+        }
+        return null;
+    }
+
+    /** Each limit's use over both hubs, as the hub's view (state endpoint) shows it. */
+    static Map<String, Long> used(SimHub h) {
+        Map<String, Long> out = new LinkedHashMap<>();
+        for (PoolView p : h.process.engine.view().pools()) {
+            int i = 0;
+            for (LimitView l : p.limits()) {
+                out.put(p.name() + "#" + i++, l.used());
+            }
+            for (KeyView k : p.keys()) {
+                int j = 0;
+                for (LimitView l : k.limits()) {
+                    out.put(p.name() + "/" + k.id() + "#" + j++, l.used());
+                }
+            }
+        }
+        return out;
+    }
+}

@@ -232,8 +232,8 @@ final class Simulation {
     }
 
     /**
-     * Starts both hubs, each having heard the other's announcement at once — so that a script is not
-     * disturbed by a start-up race of the protocol (ReplicationProtocolBugsTest, bug 1).
+     * Starts both hubs, each having heard the other's announcement at once, so that a script does not
+     * depend on when the first announcements arrive.
      */
     void startIntroduced() {
         start();

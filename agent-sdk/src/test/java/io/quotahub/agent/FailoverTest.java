@@ -96,7 +96,8 @@ class FailoverTest extends NatsTestBase {
         assertThatThrownBy(() -> client.acquire("demo", 1, Duration.ofSeconds(1)))
                 .isInstanceOf(HubUnavailableException.class)
                 .satisfies(e -> assertThat(((QuotaHubException) e).code()).isEqualTo(HubUnavailableException.CODE));
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+        // gives up on its own (a generous bound: only a hang fails this, not a slow machine)
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
     }
 
     @Test

@@ -74,6 +74,11 @@ public final class InMemoryLedger implements Ledger {
     }
 
     @Override
+    public synchronized long fenceSeq() {
+        return batches.stream().filter(StoredBatch::isFence).mapToLong(StoredBatch::seq).max().orElse(0);
+    }
+
+    @Override
     public synchronized void resume() {
         fenced = false;
     }

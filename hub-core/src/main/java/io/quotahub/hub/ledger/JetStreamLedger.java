@@ -67,7 +67,7 @@ public final class JetStreamLedger implements Ledger {
     private LongSupplier peerCursor = () -> 0;
     private long lastSequence; // writer thread only, after replay()
     private long lastEventsSequence; // last sequence on the events subject: differs from lastSequence after a fence
-    private long knownFenceSeq; // writer thread only, after replay()
+    private volatile long knownFenceSeq;
     private long batchCounter;
 
     private volatile LongConsumer appendLatency = nanos -> { };
@@ -184,6 +184,11 @@ public final class JetStreamLedger implements Ledger {
     @Override
     public boolean fenced() {
         return fenced;
+    }
+
+    @Override
+    public long fenceSeq() {
+        return knownFenceSeq;
     }
 
     @Override

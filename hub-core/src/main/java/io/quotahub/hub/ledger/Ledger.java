@@ -31,6 +31,9 @@ public interface Ledger extends AutoCloseable {
     /** True while a fence written by the peer blocks this hub's appends. */
     boolean fenced();
 
+    /** Sequence of the newest fence this ledger has found (0: none): set before {@link #fenced()} turns true. */
+    long fenceSeq();
+
     /**
      * Lifts the fence after the hub has folded the peer's takeover: appends are accepted again,
      * after the fence (the hub rejoins with the budgets the fold gave it).

@@ -112,6 +112,11 @@ public final class LedgerFold {
         return ownFenceSeq > takenOverThroughFence;
     }
 
+    /** Sequence of the newest own fence whose takeover this hub has folded (0: none). */
+    public synchronized long takenOverThroughFence() {
+        return takenOverThroughFence;
+    }
+
     public synchronized void ownFenceFound(long fenceSeq) {
         ownFenceSeq = Math.max(ownFenceSeq, fenceSeq);
     }

@@ -48,6 +48,7 @@ public final class Replication {
     private final String idPrefix;
     private long transferCounter;
     private long lastAnnouncementMillis;
+    private long lastUnreachableMillis; // the peer's server did not answer: silence before this is a split's
     private long lagMillis;
     private PeerStatus status = PeerStatus.SUSPECT;
     private long fencedPeerAt;       // fence seq this hub wrote into the peer's ledger, 0 if none
@@ -108,7 +109,7 @@ public final class Replication {
     /** The peer announced itself (core NATS): it is alive and, if ready, serving. */
     public synchronized void onPeerAnnouncement(boolean ready) {
         lastAnnouncementMillis = clock.millis();
-        if ((status == PeerStatus.FENCED || status == PeerStatus.DEAD) && ready) {
+        if ((status == PeerStatus.FENCED || status == PeerStatus.DEAD) && ready && !takeoverPending) {
             LOG.info("peer {} is back and serving again", peerId);
             declaredDead = false;
             fencedPeerAt = 0;
@@ -149,7 +150,14 @@ public final class Replication {
         }
         synchronized (this) {
             status = currentStatus(now, silent, peerLast);
-            if (status == PeerStatus.SUSPECT && peerLast != null && now - lastAnnouncementMillis >= settings.takeoverAfter().toMillis()) {
+            if (silent && peerLast == null) {
+                lastUnreachableMillis = now;
+            }
+            // Silence counts only while the peer's server answers: right after a split heals the
+            // peer's first announcement may still be on its way, and it is alive.
+            long silentSince = Math.max(lastAnnouncementMillis, lastUnreachableMillis);
+            if (status == PeerStatus.SUSPECT && peerLast != null && !ledger.fenced()
+                    && now - silentSince >= settings.takeoverAfter().toMillis()) {
                 takeOver(peerLast);
             }
             if (takeoverPending) {
@@ -248,7 +256,9 @@ public final class Replication {
     }
 
     private void rejoinIfTakenOver() {
-        if (ledger.fenced() && !fold.awaitingTakeover()) {
+        // The ledger's own fence sequence, not the fold's: the ledger says "fenced" before its
+        // listener tells the fold, and resuming in that window would grant from a budget the peer took.
+        if (ledger.fenced() && fold.takenOverThroughFence() >= ledger.fenceSeq() && !fold.awaitingTakeover()) {
             LOG.info("hub {} folded {}'s takeover: rejoining with the budget it left", hubId, peerId);
             ledger.resume();
         }

@@ -120,6 +120,11 @@ final class SimLedger implements Ledger {
     }
 
     @Override
+    public long fenceSeq() {
+        return knownFenceSeq;
+    }
+
+    @Override
     public void resume() {
         if (alive) {
             fenced = false;

@@ -16,13 +16,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The engine's heap per key, and per remembered settled lease id, without JOL: heap used (after
  * GC, {@link MemoryMXBean}) with the engine built minus before, divided by the count. Keys are
  * those of {@link EngineDecisionBenchmark} (one {@code requests} limit each), in one pool and in
  * pools of 100. Run: {@code java -cp bench/target/bench.jar io.quotahub.bench.EngineMemory}
- * (best with {@code -XX:+UseSerialGC}, so that a GC leaves only live objects).
+ * with the default collector (G1; on this JDK Serial GC's "used" after {@code System.gc()} did not drop
+ * when an object became garbage, which gave nonsense figures).
  */
 public final class EngineMemory {
 
@@ -35,35 +37,37 @@ public final class EngineMemory {
         System.out.printf("%-32s %10s %12s%n", "engine", "count", "bytes/each");
         for (int round = 0; round < 2; round++) { // the first round also warms up class loading
             for (int keys : new int[] {1_000, 10_000}) {
-                long before = usedAfterGc();
-                sink = new QuotaEngine(EngineConfig.builder("main")
-                        .pools(List.of(EngineDecisionBenchmark.pool("bench", keys))).build(), clock(), null);
-                long after = usedAfterGc();
-                sink = null;
-                report(round, keys + " keys, one pool", keys, after - before);
-                before = usedAfterGc();
-                List<PoolSpec> pools = new ArrayList<>();
-                for (int p = 0; p < keys / EngineDecisionBenchmark.POOL_SIZE; p++) {
-                    pools.add(EngineDecisionBenchmark.pool("p" + p, EngineDecisionBenchmark.POOL_SIZE));
-                }
-                sink = new QuotaEngine(EngineConfig.builder("main").pools(pools).build(), clock(), null);
-                after = usedAfterGc();
-                sink = null;
-                report(round, keys + " keys, pools of 100", keys, after - before);
+                int n = keys;
+                report(round, keys + " keys, one pool", keys, retained(() -> new QuotaEngine(EngineConfig.builder("main")
+                        .pools(List.of(EngineDecisionBenchmark.pool("bench", n))).build(), clock(), null)));
+                report(round, keys + " keys, pools of 100", keys, retained(() -> {
+                    List<PoolSpec> pools = new ArrayList<>();
+                    for (int p = 0; p < n / EngineDecisionBenchmark.POOL_SIZE; p++) {
+                        pools.add(EngineDecisionBenchmark.pool("p" + p, EngineDecisionBenchmark.POOL_SIZE));
+                    }
+                    return new QuotaEngine(EngineConfig.builder("main").pools(pools).build(), clock(), null);
+                }));
             }
             int ids = 100_000;
             ManualClock clock = clock();
             QuotaEngine engine = EngineDecisionBenchmark.newEngine(1, clock);
-            sink = engine;
             AcquireRequest request = new AcquireRequest("bench", 1, Priority.NORMAL, "agent-1", "req-1");
             settle(engine, clock, request, 1_000); // the window's arrays grown for this rate
-            long before = usedAfterGc();
-            settle(engine, clock, request, ids);
-            long after = usedAfterGc();
-            // each settle also leaves one entry in the key's window (16 B: time, amount, slot), counted here
-            sink = null;
-            report(round, "settled lease ids (+ window)", ids, after - before);
+            // each settle also leaves one entry in the key's window (time, amount, slot: 17 B), counted here
+            report(round, "settled lease ids (+ window)", ids, retained(() -> {
+                settle(engine, clock, request, ids);
+                return engine;
+            }));
         }
+    }
+
+    /** Heap retained by what {@code build} makes (measured after GC before and after, with it reachable). */
+    private static long retained(Supplier<Object> build) {
+        long before = usedAfterGc();
+        sink = build.get();
+        long after = usedAfterGc();
+        sink = null;
+        return after - before;
     }
 
     private static void settle(QuotaEngine engine, ManualClock clock, AcquireRequest request, int n) {

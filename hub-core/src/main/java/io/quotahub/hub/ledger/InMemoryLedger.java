@@ -84,6 +84,13 @@ public final class InMemoryLedger implements Ledger {
     }
 
     @Override
+    public synchronized void learnFence(long fenceSeq) {
+        if (fenceSeq > 0 && fenceSeq <= batches.size() && batches.get((int) fenceSeq - 1).isFence()) {
+            fenced = true;
+        }
+    }
+
+    @Override
     public synchronized void onFence(FenceListener listener) {
         this.fenceListener = listener;
     }

@@ -197,6 +197,17 @@ public final class JetStreamLedger implements Ledger {
     }
 
     @Override
+    public void learnFence(long fenceSeq) {
+        if (fenceSeq > knownFenceSeq) {
+            knownFenceSeq = fenceSeq;
+            fenced = true;
+            needsResync = true;
+            LOG.error("ledger {} was fenced by the peer hub at sequence {} (its takeover says so): granting stops until it is folded",
+                    stream, fenceSeq);
+        }
+    }
+
+    @Override
     public void onFence(FenceListener listener) {
         this.fenceListener = listener;
     }

@@ -40,6 +40,13 @@ public interface Ledger extends AutoCloseable {
      */
     void resume();
 
+    /**
+     * The fold saw the peer's Takeover of this hub through the fence at {@code fenceSeq}, which this
+     * ledger has not found (an idle hub finds a fence only when it appends): the ledger counts as
+     * fenced there, and re-reads its tail before it writes again.
+     */
+    void learnFence(long fenceSeq);
+
     /** Told once per fence the ledger discovers (its sequence), while serving or replaying. */
     void onFence(FenceListener listener);
 

@@ -30,8 +30,12 @@ public final class LedgerFold {
     private final Consumer<Lease> onGrant;
     private final Map<String, Transfer> unappliedTransfersToMe = new LinkedHashMap<>();
     private final Map<String, Boolean> appliedTransfers = new HashMap<>();
-    private long ownFenceSeq;
-    private long takenOverThroughFence;
+    private long ownFenceSeq;           // newest fence the peer wrote into this hub's ledger
+    private long ownPassedFence;        // newest own fence this hub wrote past (it rejoined after it)
+    private long takenOverThroughFence; // newest own fence the peer's Takeover answered
+    private long peerFenceSeq;          // newest fence this hub wrote into the peer's ledger
+    private long peerLastWriteSeq;      // newest batch the peer wrote itself
+    private long peerTakenOverThroughFence; // newest peer fence this hub's own Takeover answered
 
     /** @param onGrant told of every folded grant (e.g. to answer retried request ids) */
     public LedgerFold(String hubId, QuotaEngine engine, Consumer<Lease> onGrant) {
@@ -46,14 +50,20 @@ public final class LedgerFold {
             ownFenceSeq = Math.max(ownFenceSeq, batch.seq());
             return;
         }
+        if (batch.seq() > ownFenceSeq) {
+            ownPassedFence = ownFenceSeq;
+        }
         batch.events().forEach(this::apply);
     }
 
-    /** Folds a batch of the peer's ledger (a fence this hub wrote into it changes nothing here). */
+    /** Folds a batch of the peer's ledger, including a fence this hub wrote into it. */
     public synchronized void applyPeer(StoredBatch batch) {
-        if (!batch.isFence()) {
-            batch.events().forEach(this::apply);
+        if (batch.isFence()) {
+            peerFenceSeq = Math.max(peerFenceSeq, batch.seq());
+            return;
         }
+        peerLastWriteSeq = Math.max(peerLastWriteSeq, batch.seq());
+        batch.events().forEach(this::apply);
     }
 
     /** Folds one event written by either hub. */
@@ -90,6 +100,13 @@ public final class LedgerFold {
                 engine.applyTakeover(t.getPeerHub(), event.getHubId(), units(t.getUnitsList()));
                 if (t.getPeerHub().equals(hubId)) {
                     takenOverThroughFence = Math.max(takenOverThroughFence, t.getFenceSeq());
+                } else if (event.getHubId().equals(hubId) && !t.getDeclared()) {
+                    peerTakenOverThroughFence = Math.max(peerTakenOverThroughFence, t.getFenceSeq());
+                }
+            }
+            case REJOINED -> {
+                if (event.getHubId().equals(hubId)) {
+                    ownPassedFence = Math.max(ownPassedFence, event.getRejoined().getFenceSeq());
                 }
             }
             case KEY_ENABLED -> engine.enableKey(event.getKeyEnabled().getPool(), event.getKeyEnabled().getKeyId());
@@ -105,11 +122,32 @@ public final class LedgerFold {
     }
 
     /**
-     * True while this hub's ledger holds a fence whose takeover it has not folded yet: it must
-     * grant nothing until it has (it then rejoins with the budget the takeover left it).
+     * True while this hub's ledger holds a fence it has not got past: no takeover of it folded and
+     * nothing written after it. The hub must grant nothing until it has (it then rejoins with the
+     * budget the takeover left it).
      */
     public synchronized boolean awaitingTakeover() {
-        return ownFenceSeq > takenOverThroughFence;
+        return ownFenceSeq > Math.max(takenOverThroughFence, ownPassedFence);
+    }
+
+    /** True when this hub wrote its ledger after the fence at {@code fenceSeq}: it rejoined past it before. */
+    public synchronized boolean ownWroteAfter(long fenceSeq) {
+        return ownPassedFence >= fenceSeq;
+    }
+
+    /** Sequence of the newest fence this hub wrote into the peer's ledger, as folded from the copy (0: none). */
+    public synchronized long peerFenceSeq() {
+        return peerFenceSeq;
+    }
+
+    /** True when the peer wrote its ledger after {@code fenceSeq}: it rejoined, the fence is spent. */
+    public synchronized boolean peerWroteAfter(long fenceSeq) {
+        return peerLastWriteSeq > fenceSeq;
+    }
+
+    /** Sequence of the newest peer fence that this hub's own Takeover answered (0: none). */
+    public synchronized long peerTakenOverThroughFence() {
+        return peerTakenOverThroughFence;
     }
 
     /** Sequence of the newest own fence whose takeover this hub has folded (0: none). */

@@ -8,6 +8,7 @@ import io.quotahub.hub.ledger.StoredBatch;
 import io.quotahub.proto.Demand;
 import io.quotahub.proto.LedgerEvent;
 import io.quotahub.proto.PoolDemand;
+import io.quotahub.proto.Rejoined;
 import io.quotahub.proto.Takeover;
 import io.quotahub.proto.Transfer;
 import io.quotahub.proto.TransferApplied;
@@ -28,6 +29,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * fences and takes over a peer whose process died while its NATS server still answers, and
  * rejoins after being fenced itself. Transport-free: NATS (or a simulated network) comes through
  * {@link PeerLink}, so the simulation test runs exactly this code.
+ *
+ * <p>What a fence started is derived from the two ledgers, never from memory alone, so a hub that
+ * restarts between writing a fence and its Takeover still answers it: a fence of the peer stands
+ * until the peer writes after it, and is answered by this hub's Takeover naming it. When both hubs
+ * fenced each other before either wrote its Takeover, neither could ever write one: the hub with
+ * the lower id then resumes past the fence it got (the other cannot write until it folds that
+ * hub's Takeover, after which the fence it wrote is spent) and takes the other over.
  */
 public final class Replication {
 
@@ -51,8 +59,10 @@ public final class Replication {
     private long lastUnreachableMillis; // the peer's server did not answer: silence before this is a split's
     private long lagMillis;
     private PeerStatus status = PeerStatus.SUSPECT;
-    private long fencedPeerAt;       // fence seq this hub wrote into the peer's ledger, 0 if none
-    private boolean takeoverPending; // fence written, Takeover not yet in this hub's ledger
+    private long fencedPeerAt;       // fence seq this hub wrote into the peer's ledger and knows before its copy does
+    private boolean takeoverInFlight;
+    private long rejoinToMark;       // fence this hub resumed past without a Rejoined stored yet (0: none)
+    private boolean rejoinMarkInFlight;
     private boolean declaredDead;
     private Map<String, Double> peerDemand = Map.of();
     private final AtomicLong takeovers = new AtomicLong();         // fenced takeovers this hub appended
@@ -109,10 +119,11 @@ public final class Replication {
     /** The peer announced itself (core NATS): it is alive and, if ready, serving. */
     public synchronized void onPeerAnnouncement(boolean ready) {
         lastAnnouncementMillis = clock.millis();
-        if ((status == PeerStatus.FENCED || status == PeerStatus.DEAD) && ready && !takeoverPending) {
+        // A fenced peer is back once it writes after the fence (see fenceOfPeer): until then a
+        // "ready" says only that it has not found the fence yet.
+        if (declaredDead && ready) {
             LOG.info("peer {} is back and serving again", peerId);
             declaredDead = false;
-            fencedPeerAt = 0;
         }
     }
 
@@ -139,7 +150,7 @@ public final class Replication {
         synchronized (this) {
             silent = now - lastAnnouncementMillis >= settings.suspectAfter().toMillis()
                     // nothing to probe once the peer is ours, until it announces itself again
-                    && fencedPeerAt == 0 && !declaredDead;
+                    && fenceOfPeer() == 0 && !declaredDead;
         }
         if (silent) {
             try {
@@ -156,15 +167,17 @@ public final class Replication {
             // Silence counts only while the peer's server answers: right after a split heals the
             // peer's first announcement may still be on its way, and it is alive.
             long silentSince = Math.max(lastAnnouncementMillis, lastUnreachableMillis);
-            if (status == PeerStatus.SUSPECT && peerLast != null && !ledger.fenced()
+            // A fenced hub never fences: its peer is alive (it fenced it) and will take it over.
+            if (status == PeerStatus.SUSPECT && peerLast != null && !ledger.fenced() && !fold.awaitingTakeover()
                     && now - silentSince >= settings.takeoverAfter().toMillis()) {
                 takeOver(peerLast);
             }
-            if (takeoverPending) {
-                appendTakeover(fencedPeerAt, false);
+            if (takeoverDue()) {
+                appendTakeover(fenceOfPeer(), false);
             }
             applyTransfersToMe();
             rejoinIfTakenOver();
+            markRejoin();
         }
         Map<String, Double> own = demand.sample(now);
         publishDemand(own, now);
@@ -179,7 +192,7 @@ public final class Replication {
         if (declaredDead) {
             return PeerStatus.DEAD;
         }
-        if (fencedPeerAt > 0) {
+        if (fenceOfPeer() > 0) {
             return PeerStatus.FENCED;
         }
         if (!silent) {
@@ -205,9 +218,23 @@ public final class Replication {
         LOG.warn("peer {} is silent but its NATS server answers: fenced its ledger at sequence {}; taking over its budget",
                 peerId, fenceSeq);
         fencedPeerAt = fenceSeq;
-        takeoverPending = true;
         status = PeerStatus.FENCED;
         appendTakeover(fenceSeq, false);
+    }
+
+    /**
+     * The fence this hub holds on the peer (0: none): the newest it wrote, as it knows it or as its
+     * copy of the peer's ledger shows it, until the peer writes after it (it rejoined).
+     */
+    private long fenceOfPeer() {
+        long fence = Math.max(fencedPeerAt, fold.peerFenceSeq());
+        return fence > 0 && !fold.peerWroteAfter(fence) ? fence : 0;
+    }
+
+    /** A fence of the peer stands that no Takeover of this hub answers yet, and none is being written. */
+    private boolean takeoverDue() {
+        long fence = fenceOfPeer();
+        return fence > 0 && fold.peerTakenOverThroughFence() < fence && !takeoverInFlight && !ledger.fenced();
     }
 
     private void appendTakeover(long fenceSeq, boolean declared) {
@@ -216,16 +243,17 @@ public final class Replication {
                 .setTakeover(Takeover.newBuilder().setPeerHub(peerId).setFenceSeq(fenceSeq).setDeclared(declared)
                         .addAllUnits(LedgerFold.toProto(units)))
                 .build();
-        takeoverPending = false;
+        takeoverInFlight = !declared;
         ledger.append(event).whenComplete((seq, error) -> {
             synchronized (this) {
+                if (!declared) {
+                    takeoverInFlight = false; // on failure the next tick retries; the fence keeps the peer out meanwhile
+                }
                 if (error == null) {
                     fold.apply(event);
                     (declared ? declaredTakeovers : takeovers).incrementAndGet();
                     LOG.warn("hub {} took over {}'s budget ({} limits){}", hubId, peerId, units.size(),
                             declared ? " by operator declaration" : "");
-                } else if (!declared) {
-                    takeoverPending = true; // retried on the next tick; the fence keeps the peer out meanwhile
                 }
             }
         });
@@ -256,12 +284,68 @@ public final class Replication {
     }
 
     private void rejoinIfTakenOver() {
+        long takenOverThrough = fold.takenOverThroughFence();
+        if (takenOverThrough > ledger.fenceSeq()) {
+            // The peer took this hub over through a fence its ledger has not found yet (nothing appended since).
+            fold.ownFenceFound(takenOverThrough);
+            ledger.learnFence(takenOverThrough);
+        }
+        if (!ledger.fenced()) {
+            return;
+        }
         // The ledger's own fence sequence, not the fold's: the ledger says "fenced" before its
         // listener tells the fold, and resuming in that window would grant from a budget the peer took.
-        if (ledger.fenced() && fold.takenOverThroughFence() >= ledger.fenceSeq() && !fold.awaitingTakeover()) {
+        long fence = ledger.fenceSeq();
+        if (fold.ownWroteAfter(fence)) {
+            LOG.info("hub {} had rejoined after {}'s fence at sequence {} before it restarted", hubId, peerId, fence);
+        } else if (fold.takenOverThroughFence() >= fence && !fold.awaitingTakeover()) {
             LOG.info("hub {} folded {}'s takeover: rejoining with the budget it left", hubId, peerId);
-            ledger.resume();
+        } else if (winsMutualFence()) {
+            LOG.warn("hub {} and {} fenced each other before either took the other over: {} (the lower id) resumes"
+                    + " and takes {} over", hubId, peerId, hubId, peerId);
+        } else {
+            return;
         }
+        ledger.resume();
+        rejoinToMark = fence;
+        markRejoin();
+    }
+
+    /**
+     * Writes the Rejoined marker (retried every tick until stored): the peer's copy shows it that
+     * its fence is spent even when this hub has nothing else to write.
+     */
+    private void markRejoin() {
+        if (rejoinToMark == 0 || rejoinMarkInFlight || ledger.fenced()) {
+            return;
+        }
+        long fence = rejoinToMark;
+        LedgerEvent rejoined = LedgerEvent.newBuilder().setHubId(hubId).setAtEpochMs(clock.millis())
+                .setRejoined(Rejoined.newBuilder().setFenceSeq(fence)).build();
+        rejoinMarkInFlight = true;
+        ledger.append(rejoined).whenComplete((seq, error) -> {
+            synchronized (this) {
+                rejoinMarkInFlight = false;
+                if (error == null) {
+                    fold.apply(rejoined);
+                    if (rejoinToMark == fence) {
+                        rejoinToMark = 0;
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * True when this hub's fence on the peer stands unanswered while the peer's fence on this hub
+     * does too, and this hub has the lower id. Safe to resume: the fold has reached this hub's fence
+     * in the peer's copy, so it holds everything the peer wrote (no Takeover of this hub among it),
+     * and the peer can write nothing more until it folds this hub's Takeover, written after resuming.
+     */
+    private boolean winsMutualFence() {
+        long mine = fold.peerFenceSeq();
+        return hubId.compareTo(peerId) < 0 && mine > 0 && !fold.peerWroteAfter(mine)
+                && fold.peerTakenOverThroughFence() < mine && !takeoverInFlight;
     }
 
     private void publishDemand(Map<String, Double> own, long now) {
@@ -301,7 +385,7 @@ public final class Replication {
             return new DeclareDeadResult(false, status, 0,
                     "peer " + peerId + " is connected and serving: nothing to declare");
         }
-        if (fencedPeerAt > 0 || declaredDead) {
+        if (fenceOfPeer() > 0 || declaredDead) {
             return new DeclareDeadResult(false, status, 0, "peer " + peerId + " was already taken over");
         }
         long units = engine.budgetsOf(peerId).values().stream().mapToLong(Long::longValue).sum();
@@ -336,6 +420,6 @@ public final class Replication {
 
     /** True when this hub may settle the peer's leases: it took the peer over. */
     public synchronized boolean ownsPeerLeases() {
-        return fencedPeerAt > 0 || declaredDead;
+        return fenceOfPeer() > 0 || declaredDead;
     }
 }

@@ -290,35 +290,56 @@ final class SimChecker {
         if (fenceSeq < 1 || fenceSeq > store.lastSeq() || !store.batchesFrom(fenceSeq).get(0).isFence()) {
             sim.fail(survivor + " wrote a Takeover naming fence seq " + fenceSeq + " which is no fence in " + fenced + "'s ledger");
         }
+        if (peerWroteAfter(fenced, fenceSeq)) {
+            sim.fail(survivor + " wrote a Takeover of " + fenced + " (fence " + fenceSeq + ") after " + fenced
+                    + " had written past that fence: it is alive and may grant from the budget taken");
+        }
         if (b.peerSeq() < fenceSeq - 1) {
             sim.fail(survivor + " wrote a Takeover of " + fenced + " (fence " + fenceSeq + ") having folded only "
                     + b.peerSeq() + " of its batches: grants of the tail are not counted");
         }
     }
 
-    /** After a fence, a hub writes again only once it folded the peer's Takeover of that fence. */
+    /**
+     * After a fence, a hub writes again only once it folded the peer's Takeover of that fence — or,
+     * when both fenced each other and neither wrote a Takeover, as the lower id of the two, once it
+     * folded its own fence in the peer's ledger (so it knows the peer wrote no Takeover of it).
+     * Judged at the first write after each fence.
+     */
     private void checkRejoins() {
         for (Object[] entry : afterFence) {
             String hub = (String) entry[0];
             StoredBatch b = (StoredBatch) entry[1];
             long fence = (Long) entry[2];
+            if (Long.valueOf(fence).equals(rejoinedAfter.get(hub))) {
+                continue;
+            }
+            String peer = sim.peerOf(hub);
             boolean folded = false;
-            for (long[] t : takeovers.get(sim.peerOf(hub))) {
+            for (long[] t : takeovers.get(peer)) {
                 if (t[2] == 0 && t[1] >= fence && t[0] <= b.peerSeq()) {
                     folded = true;
                     break;
                 }
             }
-            if (folded && !Long.valueOf(fence).equals(rejoinedAfter.put(hub, fence))) {
-                rejoinCount++;
-                sim.trace.log(hub, "REJOINED after the fence at seq %d (first write: seq %d)", fence, b.seq());
-            }
-            if (!folded) {
+            long ownFenceOfPeer = fencedBy.getOrDefault(hub, 0L);
+            boolean wonMutualFence = !folded && hub.compareTo(peer) < 0 && ownFenceOfPeer > 0
+                    && ownFenceOfPeer <= b.peerSeq() && !peerWroteAfter(peer, ownFenceOfPeer);
+            if (!folded && !wonMutualFence) {
                 sim.fail(hub + " wrote seq " + b.seq() + " after the fence at seq " + fence + " without having folded "
-                        + sim.peerOf(hub) + "'s Takeover of it (its peer cursor was " + b.peerSeq() + "): " + b.events());
+                        + peer + "'s Takeover of it (its peer cursor was " + b.peerSeq() + "): " + b.events());
             }
+            rejoinedAfter.put(hub, fence);
+            rejoinCount++;
+            sim.trace.log(hub, "REJOINED after the fence at seq %d (first write: seq %d)%s", fence, b.seq(),
+                    wonMutualFence ? ", winning a mutual fence" : "");
         }
         afterFence.clear();
+    }
+
+    private boolean peerWroteAfter(String hub, long seq) {
+        InMemoryLedger store = sim.hub(hub).store;
+        return seq < store.lastSeq() && store.batchesFrom(seq + 1).stream().anyMatch(x -> !x.isFence());
     }
 
     /** Has {@code hub} fenced its peer without a Takeover of that fence in its own ledger yet? */

@@ -131,6 +131,15 @@ final class SimLedger implements Ledger {
         }
     }
 
+    @Override
+    public void learnFence(long fenceSeq) {
+        if (alive && fenceSeq > knownFenceSeq) {
+            knownFenceSeq = fenceSeq;
+            fenced = true;
+            needsResync = true;
+        }
+    }
+
     /** Would an append now be stored: alive, not fenced, and nobody wrote to the ledger behind its back? */
     boolean mayWrite() {
         return alive && !fenced && store.lastSeq() == expectedLastSeq;

@@ -56,6 +56,8 @@ public final class Replication {
     private final String idPrefix;
     private long transferCounter;
     private long lastAnnouncementMillis;
+    private long lastTickMillis;
+    private boolean heldPeer;        // at the last tick the peer was fenced or declared dead by this hub
     private long lastUnreachableMillis; // the peer's server did not answer: silence before this is a split's
     private long lagMillis;
     private PeerStatus status = PeerStatus.SUSPECT;
@@ -148,6 +150,18 @@ public final class Replication {
         Long peerLast = null;
         boolean silent;
         synchronized (this) {
+            if (lastTickMillis > 0 && now - lastTickMillis >= settings.suspectAfter().toMillis()) {
+                // This hub was stopped itself (SIGSTOP, a long pause): it heard nothing meanwhile,
+                // and the announcements waiting for it are not delivered yet. Silence counts from now.
+                lastAnnouncementMillis = Math.max(lastAnnouncementMillis, now);
+            }
+            lastTickMillis = now;
+            boolean holdsPeer = fenceOfPeer() > 0 || declaredDead;
+            if (heldPeer && !holdsPeer) {
+                // The peer wrote past the fence: it is back. Silence while it was held was not watched.
+                lastAnnouncementMillis = Math.max(lastAnnouncementMillis, now);
+            }
+            heldPeer = holdsPeer;
             silent = now - lastAnnouncementMillis >= settings.suspectAfter().toMillis()
                     // nothing to probe once the peer is ours, until it announces itself again
                     && fenceOfPeer() == 0 && !declaredDead;

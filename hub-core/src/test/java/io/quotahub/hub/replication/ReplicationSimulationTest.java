@@ -93,13 +93,9 @@ class ReplicationSimulationTest {
         return total;
     }
 
-    /** Fail on a fence of a hub that was running (ReplicationProtocolBugsTest, bug 1); off: a known bug. */
-    static boolean strict;
-
     static Simulation.Stats run(long seed, Simulation.Faults faults, boolean trace) {
         Simulation sim = new Simulation(seed, trace, trace ? 200 : 1);
         sim.faults(faults);
-        sim.strictTakeovers = strict;
         try {
             sim.runRandom(Duration.ofSeconds(CHAOS_SECONDS));
         } catch (Simulation.Failure f) {

@@ -85,6 +85,7 @@ public final class Replication {
         this.idPrefix = hubId + "-t-" + Long.toString(clock.millis(), 36) + "-";
         // Silence counts from this hub's own start: a peer starting at the same time is not dead.
         this.lastAnnouncementMillis = clock.millis();
+        this.lastTickMillis = lastAnnouncementMillis;
         ledger.onFence(this::onOwnFence);
     }
 
@@ -150,7 +151,7 @@ public final class Replication {
         Long peerLast = null;
         boolean silent;
         synchronized (this) {
-            if (lastTickMillis > 0 && now - lastTickMillis >= settings.suspectAfter().toMillis()) {
+            if (now - lastTickMillis >= settings.suspectAfter().toMillis()) {
                 // This hub was stopped itself (SIGSTOP, a long pause): it heard nothing meanwhile,
                 // and the announcements waiting for it are not delivered yet. Silence counts from now.
                 lastAnnouncementMillis = Math.max(lastAnnouncementMillis, now);

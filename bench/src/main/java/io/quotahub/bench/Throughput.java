@@ -23,8 +23,8 @@ import java.util.Map;
  * <p>For each offered rate (default 1k, 2k, 5k, 10k, 20k, 30k acquires/s): {@code --warm} seconds
  * unrecorded then {@code --seconds} recorded, {@code acquireAsync} round-robin over {@code --clients}
  * SDK clients from one generator thread on a fixed timeline ({@link OpenLoop}: latency from the
- * intended send time, so a stall or a late send is counted), each lease settled ({@code complete(1)})
- * on a settle pool. Before each hub phase, the same rate of raw core-NATS request-replies to an echo
+ * intended send time, so a stall or a late send is counted), each lease settled
+ * ({@code completeAsync(1)}). Before each hub phase, the same rate of raw core-NATS request-replies to an echo
  * responder (the open-loop floor). Also measured: closed-loop request-reply and JetStream
  * publish+ack p50, raw async JetStream publish throughput; CPU of the generator JVM, the hub and
  * nats-server during each phase; ledger messages per phase (events per message = group commit).
@@ -229,7 +229,7 @@ public final class Throughput {
         json.append("  \"machine\": ").append(Stats.machineJson(loadBefore, loadAfter)).append(",\n");
         json.append(String.format(Locale.ROOT, "  \"settings\": {\"rates\": \"%s\", \"warmSeconds\": %.1f, \"seconds\": %.1f, \"clients\": %d, \"settle\": \"%s\", "
                         + "\"settleThreads\": %d, \"maxInFlight\": %d, \"graceSeconds\": %.1f, \"hubJvm\": \"%s\", "
-                        + "\"pool\": \"1 key, requests 1e9/1m, preset PREMIUM\", \"op\": \"acquireAsync(bench, 1, 5s) then complete(1) on a settle pool\"},%n",
+                        + "\"pool\": \"1 key, requests 1e9/1m, preset PREMIUM\", \"op\": \"acquireAsync(bench, 1, 5s) then completeAsync(1)\"},%n",
                 Arrays.toString(rates), warm, seconds, clients,
                 HubTarget.settleMode(!"pool".equals(o.getOrDefault("settle", "async"))), settleThreads, maxInFlight, grace, String.join(" ", jvm(o))));
         json.append("  \"floors\": ").append(floors.json()).append(",\n");

@@ -59,6 +59,7 @@ public final class DefaultQuotaClient implements QuotaClient {
     private final ScheduledExecutorService scheduler;
     private final ExecutorService callbacks;
     private final HubRouter router = new HubRouter(System::nanoTime);
+    private final AcquireSlots acquireSlots = new AcquireSlots(System::nanoTime);
     private final Dispatcher dispatcher;
     private final ScheduledFuture<?> heartbeat;
     private final Map<String, LeaseImpl> openLeases = new ConcurrentHashMap<>();
@@ -304,6 +305,18 @@ public final class DefaultQuotaClient implements QuotaClient {
 
     HubRouter router() {
         return router;
+    }
+
+    /** Outstanding acquire requests of this client (scheduler thread only). */
+    AcquireSlots acquireSlots() {
+        return acquireSlots;
+    }
+
+    /** Runs acquires that {@link AcquireSlots} handed a slot, each as its own scheduler task. */
+    void wake(Runnable[] acquires) {
+        for (Runnable r : acquires) {
+            execute(r);
+        }
     }
 
     boolean isClosing() {

@@ -56,9 +56,17 @@ final class AcquireOperation {
     private boolean finished;
     /** This acquire holds one of the client's {@link AcquireSlots} (for a request in flight or about to be sent). */
     private boolean holdsSlot;
+    /**
+     * The blocking {@code acquire} waits on {@link #result} and attaches nothing to it: completing it
+     * right here saves a hand-off to the callback pool (with it, the time an acquire adds to the raw
+     * NATS floors fell from 227–271 to 27–133 µs, docs/benchmarks.md section 2).
+     */
+    private final boolean callerWaits;
     private boolean waitedForSlot;
 
-    AcquireOperation(DefaultQuotaClient client, String pool, long tokens, Priority priority, Duration maxWait) {
+    AcquireOperation(DefaultQuotaClient client, String pool, long tokens, Priority priority, Duration maxWait,
+            boolean callerWaits) {
+        this.callerWaits = callerWaits;
         this.client = client;
         this.pool = pool;
         this.tokens = tokens;
@@ -227,7 +235,7 @@ final class AcquireOperation {
         finished = true;
         client.metrics().granted(pool, reply.getHubId(), System.nanoTime() - startNanos, sends);
         client.operationDone(this);
-        client.callback(() -> {
+        complete(() -> {
             if (!result.complete(lease)) { // cancelled meanwhile: give the capacity back
                 lease.release();
             }
@@ -286,7 +294,15 @@ final class AcquireOperation {
         client.operationDone(this);
         if (failure != null) {
             client.metrics().acquireFailed(pool, failure instanceof QuotaHubException q ? q.code() : "CLOSED");
-            client.callback(() -> result.completeExceptionally(failure));
+            complete(() -> result.completeExceptionally(failure));
+        }
+    }
+
+    private void complete(Runnable completion) {
+        if (callerWaits) {
+            completion.run();
+        } else {
+            client.callback(completion);
         }
     }
 

@@ -168,7 +168,7 @@ public final class DefaultQuotaClient implements QuotaClient {
 
     @Override
     public Lease acquire(String pool, long tokens, Duration maxWait, Priority priority) {
-        return await(acquireAsync(pool, tokens, maxWait, priority));
+        return await(start(pool, tokens, maxWait, priority, true));
     }
 
     @Override
@@ -192,11 +192,17 @@ public final class DefaultQuotaClient implements QuotaClient {
 
     @Override
     public CompletableFuture<Lease> acquireAsync(String pool, long tokens, Duration maxWait, Priority priority) {
+        return start(pool, tokens, maxWait, priority, false);
+    }
+
+    /** {@code callerWaits}: the caller blocks on the future and attaches nothing to it. */
+    private CompletableFuture<Lease> start(String pool, long tokens, Duration maxWait, Priority priority,
+            boolean callerWaits) {
         validate(pool, tokens, maxWait, priority);
         if (closing.get()) {
             throw new IllegalStateException("QuotaClient is closed");
         }
-        AcquireOperation op = new AcquireOperation(this, pool, tokens, toProto(priority), maxWait);
+        AcquireOperation op = new AcquireOperation(this, pool, tokens, toProto(priority), maxWait, callerWaits);
         pending.add(op);
         op.start();
         return op.result;
@@ -397,8 +403,14 @@ public final class DefaultQuotaClient implements QuotaClient {
 
     CompletableFuture<Void> settle(LeaseImpl lease, Outcome outcome, long tokensUsed, long retryAfterMs,
             String detail) {
+        return settle(lease, outcome, tokensUsed, retryAfterMs, detail, false);
+    }
+
+    /** {@code callerWaits}: the caller blocks on the future and attaches nothing to it. */
+    CompletableFuture<Void> settle(LeaseImpl lease, Outcome outcome, long tokensUsed, long retryAfterMs,
+            String detail, boolean callerWaits) {
         openLeases.remove(lease.leaseId());
-        SettleOperation op = new SettleOperation(this, lease, outcome, tokensUsed, retryAfterMs, detail);
+        SettleOperation op = new SettleOperation(this, lease, outcome, tokensUsed, retryAfterMs, detail, callerWaits);
         op.start();
         return op.result;
     }

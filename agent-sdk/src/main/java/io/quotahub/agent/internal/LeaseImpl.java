@@ -167,7 +167,7 @@ final class LeaseImpl implements Lease {
     private void settleAndWait(Outcome outcome, long tokensUsed, long retryAfterMs, String detail) {
         claim();
         try {
-            client.settle(this, outcome, tokensUsed, retryAfterMs, detail).join();
+            client.settle(this, outcome, tokensUsed, retryAfterMs, detail, true).join();
         } catch (CompletionException e) {
             throw asHubException(e);
         }

@@ -2,6 +2,7 @@ package io.quotahub.agent;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Permission from a hub to make one call to a provider, with the API key to use. Report how the
@@ -92,6 +93,23 @@ public interface Lease extends AutoCloseable {
      * @throws QuotaHubException        if a hub rejected the settle (e.g. {@code UNKNOWN_LEASE})
      */
     void complete(long tokensUsed);
+
+    /**
+     * Non-blocking {@link #complete(long)}: reports a successful call that used {@code tokensUsed}
+     * tokens and returns at once. The lease counts as settled from this call on (a second outcome
+     * throws {@link IllegalStateException}); the settle is sent and retried like
+     * {@code complete}'s. An agent that makes many calls concurrently settles this way without
+     * parking a thread per call.
+     *
+     * @param tokensUsed tokens the provider counted, {@code >= 0}
+     * @return a future that completes when a hub confirmed the settle, or completes exceptionally
+     *         with {@link HubUnavailableException} if none did within the settle timeout (the hub
+     *         then settles the lease when it expires) or with {@link QuotaHubException} if a hub
+     *         rejected it
+     * @throws IllegalArgumentException if {@code tokensUsed} is negative
+     * @throws IllegalStateException    if the lease was already settled
+     */
+    CompletableFuture<Void> completeAsync(long tokensUsed);
 
     /**
      * Reports that the provider answered "rate limited" (HTTP 429): the key cools down. Reports 0

@@ -5,8 +5,9 @@ import java.util.Objects;
 
 /**
  * The hub refused a lease and the caller's {@code maxWait} ran out before room was made. Carries
- * the hub's refusal: its {@link #code()} (e.g. {@code QUOTA_EXHAUSTED}, {@code CIRCUIT_OPEN}),
- * which limit of which key or pool, and when a retry may succeed.
+ * the hub's refusal: its {@link #code()} (e.g. {@code QUOTA_EXHAUSTED}, {@code CIRCUIT_OPEN}, or
+ * {@code OVERLOADED} when the hub shed the request because it had more work queued than it could
+ * do in time), which limit of which key or pool, and when a retry may succeed.
  */
 public final class QuotaExhaustedException extends QuotaHubException {
 

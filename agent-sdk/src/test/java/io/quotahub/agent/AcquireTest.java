@@ -1,13 +1,17 @@
 package io.quotahub.agent;
 
+import io.quotahub.proto.AcquireReply;
 import io.quotahub.proto.AcquireRequest;
 import io.quotahub.proto.Subjects;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -311,6 +315,42 @@ class AcquireTest extends NatsTestBase {
             Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    private static AcquireReply.Builder overloaded() {
+        return AcquireReply.newBuilder().setRefused(io.quotahub.proto.Refused.newBuilder()
+                .setCode("OVERLOADED").setReason("hub main is overloaded").setRetryAfterMs(50).setPool("demo"));
+    }
+
+    @Test
+    void acquire_retriesAfterAnOverloadRefusalAndGetsTheLease() throws Exception {
+        FakeHub main = hub("main");
+        AtomicInteger calls = new AtomicInteger();
+        main.onAcquire(r -> calls.incrementAndGet() <= 2 ? overloaded() : main.grant(r));
+        QuotaClient client = client();
+
+        Lease lease = client.acquire("demo", 100, Duration.ofSeconds(5));
+
+        assertThat(lease.leaseId()).isNotBlank();
+        assertThat(main.acquires).hasSize(3);
+    }
+
+    @Test
+    void aBurstAgainstAnOverloadedHub_endsEveryAcquireWithAnOverloadRefusalWithinItsWait() throws Exception {
+        FakeHub main = hub("main");
+        main.onAcquire(r -> overloaded());
+        QuotaClient client = client();
+        List<CompletableFuture<Lease>> burst = new ArrayList<>();
+
+        for (int i = 0; i < 1_000; i++) {
+            burst.add(client.acquireAsync("demo", 1, Duration.ofMillis(500)));
+        }
+
+        for (CompletableFuture<Lease> f : burst) {
+            assertThatThrownBy(() -> f.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                    .cause().isInstanceOfSatisfying(QuotaExhaustedException.class,
+                            e -> assertThat(e.code()).isEqualTo("OVERLOADED"));
         }
     }
 }

@@ -6,6 +6,9 @@ import io.quotahub.proto.Subjects;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -176,5 +179,50 @@ class SettleTest extends NatsTestBase {
         assertThat(onClose.getLeaseId()).isEqualTo(open.leaseId());
         assertThat(onClose.getTokensUsed()).isEqualTo(300);
         assertThatThrownBy(() -> open.complete(1)).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void completeAsync_returnsAtOnceAndItsFutureCompletesWhenTheHubConfirmed() throws Exception {
+        FakeHub main = hub("main");
+        QuotaClient client = client();
+        Lease lease = client.acquire("demo", 1200, Duration.ofSeconds(5));
+
+        CompletableFuture<Void> settled = lease.completeAsync(1100);
+
+        assertThat(lease.isSettled()).isTrue();
+        assertThatThrownBy(() -> lease.complete(1)).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> lease.completeAsync(1)).isInstanceOf(IllegalStateException.class);
+        settled.get(5, TimeUnit.SECONDS);
+        SettleRequest settle = only(main);
+        assertThat(settle.getLeaseId()).isEqualTo(lease.leaseId());
+        assertThat(settle.getOutcome()).isEqualTo(Outcome.OK);
+        assertThat(settle.getTokensUsed()).isEqualTo(1100);
+        lease.close(); // sends nothing more
+        assertThat(main.settles).hasSize(1);
+    }
+
+    @Test
+    void completeAsync_failsItsFutureWithHubUnavailableWhenNoHubConfirms() throws Exception {
+        FakeHub main = hub("main");
+        QuotaClient client = closeLater(clientBuilder().settleTimeout(Duration.ofMillis(600)).build());
+        Lease lease = client.acquire("demo", 10, Duration.ofSeconds(5));
+        main.close();
+
+        CompletableFuture<Void> settled = lease.completeAsync(1);
+
+        assertThatThrownBy(() -> settled.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOf(HubUnavailableException.class).hasMessageContaining(lease.leaseId());
+    }
+
+    @Test
+    void completeAsync_rejectsNegativeTokensAndLeavesTheLeaseOpen() throws Exception {
+        hub("main");
+        QuotaClient client = client();
+        Lease lease = client.acquire("demo", 10, Duration.ofSeconds(5));
+
+        assertThatThrownBy(() -> lease.completeAsync(-1)).isInstanceOf(IllegalArgumentException.class);
+
+        assertThat(lease.isSettled()).isFalse();
+        lease.close();
     }
 }

@@ -2,15 +2,10 @@ package io.quotahub.bench;
 
 import io.quotahub.agent.Lease;
 import io.quotahub.agent.QuotaClient;
-import io.quotahub.testkit.FreePorts;
 import io.quotahub.testkit.NatsServer;
 import org.HdrHistogram.Histogram;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,16 +15,14 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * End-to-end acquire latency against its floors, all measured in the same run on the same
  * nats-server: (a) a raw core-NATS request-reply to a trivial responder, (b) a raw JetStream
  * publish+ack to a scratch file-storage stream, (c) {@code QuotaClient.acquire} through the SDK to
- * a real hub (a separate JVM running {@code hub-main.jar}) that decides, appends the grant to its
+ * a real hub (a separate JVM running {@code hub-main.jar} with the production JVM flags, via {@link HubLaunch}) that decides, appends the grant to its
  * JetStream ledger and replies. Closed loop, one request in flight; latencies in an HdrHistogram.
  * Only the acquire is timed in (c); the lease is then settled ({@code complete(1)}), untimed, and
  * the settle's own round trip is reported separately.
@@ -103,13 +96,10 @@ public final class AcquireLatency {
         }
         loadBefore = Stats.loadAverage();
         Path work = Files.createTempDirectory("qh-bench-");
-        Process hub = null;
-        try (NatsServer nats = NatsServer.start()) {
-            System.out.printf("nats-server %s (pid %d), work dir %s%n", nats.url(), nats.pid(), work);
-            hub = startHub(nats.url(), work);
-            Process hubProcess = hub;
-            Thread stopHub = new Thread(() -> stop(hubProcess));
-            Runtime.getRuntime().addShutdownHook(stopHub);
+        try (NatsServer nats = NatsServer.start();
+             HubLaunch hub = startHub(nats.url(), work)) {
+            System.out.printf("nats-server %s (pid %d); hub %s (pid %d, %s) ready in %.2f s, log %s%n", nats.url(), nats.pid(),
+                    hubJar, hub.pid(), String.join(" ", HubLaunch.PROD_JVM), hub.startSeconds(), hub.log);
             try (NatsFloors floors = new NatsFloors(nats.url());
                  QuotaClient client = QuotaClient.builder().servers(nats.url()).agentId("bench-agent").build()) {
                 System.out.printf("warm-up: %d of each%n", warmup);
@@ -123,16 +113,8 @@ public final class AcquireLatency {
                     floors.publishAck(perRound, publishAck);
                     acquireLoop(client, perRound, true);
                 }
-            } finally {
-                stop(hub);
-                try {
-                    Runtime.getRuntime().removeShutdownHook(stopHub);
-                } catch (IllegalStateException shuttingDown) {
-                    // the hook runs anyway
-                }
             }
         } finally {
-            stop(hub);
             deleteQuietly(work);
         }
         loadAfter = Stats.loadAverage();
@@ -156,8 +138,8 @@ public final class AcquireLatency {
 
     // ---- the hub ------------------------------------------------------------------------------
 
-    private Process startHub(String natsUrl, Path work) throws Exception {
-        int httpPort = FreePorts.next();
+    /** The real hub-main with the production JVM flags ({@link HubLaunch}), pool {@code bench}. */
+    private HubLaunch startHub(String natsUrl, Path work) throws Exception {
         Path config = work.resolve("hub-bench.yml");
         Files.writeString(config, """
                 quotahub:
@@ -174,70 +156,8 @@ public final class AcquireLatency {
                 """.formatted(natsUrl));
         byte[] secret = new byte[24];
         new SecureRandom().nextBytes(secret);
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Path log = work.resolve("hub.log");
-        ProcessBuilder pb = new ProcessBuilder(java, "-jar", hubJar.toAbsolutePath().toString())
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile());
-        pb.environment().put("MICRONAUT_CONFIG_FILES", config.toString());
-        pb.environment().put("MICRONAUT_SERVER_PORT", Integer.toString(httpPort));
-        pb.environment().put("BENCH_KEY_1", "sk-bench-" + HexFormat.of().formatHex(secret));
-        Process hub = pb.start();
-        System.out.printf("hub %s (pid %d) on HTTP port %d, log %s%n", hubJar, hub.pid(), httpPort, log);
-        try {
-            awaitReady(hub, httpPort, log);
-        } catch (RuntimeException e) {
-            stop(hub);
-            throw e;
-        }
-        return hub;
-    }
-
-    private static void awaitReady(Process hub, int httpPort, Path log) throws Exception {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-        HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/health/readiness"))
-                .timeout(Duration.ofSeconds(2)).GET().build();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        int last = -1;
-        while (System.nanoTime() < deadline) {
-            if (!hub.isAlive()) {
-                throw new IllegalStateException("hub exited with " + hub.exitValue() + "; its log:\n" + tail(log));
-            }
-            try {
-                last = http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode();
-                if (last == 200) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // not listening yet
-            }
-            Thread.sleep(100);
-        }
-        throw new IllegalStateException("hub not ready within 60 s (last status " + last + "); its log:\n" + tail(log));
-    }
-
-    private static String tail(Path log) {
-        try {
-            List<String> lines = Files.readAllLines(log);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
-        } catch (IOException e) {
-            return "(no log: " + e.getMessage() + ")";
-        }
-    }
-
-    private static void stop(Process p) {
-        if (p == null || !p.isAlive()) {
-            return;
-        }
-        p.destroy();
-        try {
-            if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
+        return HubLaunch.start(hubJar, HubLaunch.PROD_JVM, config,
+                Map.of("BENCH_KEY_1", "sk-bench-" + HexFormat.of().formatHex(secret)), Duration.ofSeconds(120));
     }
 
     private static void deleteQuietly(Path root) {

@@ -30,8 +30,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * (one key, {@code requests 1e9 per 1m}, preset PREMIUM) and {@code clients} SDK clients, each with
  * its own NATS connection. {@link #send(long)} is one open-loop acquire: {@code acquireAsync}
  * round-robin over the clients; the future completes when the lease is granted, and the lease is
- * then settled ({@code complete(1)}, durable too) on a pool of settle threads — the SDK's settle
- * blocks its caller, so the open loop hands it off instead of waiting.
+ * then settled with {@code completeAsync(1)} (durable too), or with the blocking {@code complete(1)}
+ * on a pool of settle threads.
  */
 final class HubTarget implements AutoCloseable {
 
@@ -82,39 +82,13 @@ final class HubTarget implements AutoCloseable {
         this.jsm = stats.jetStreamManagement();
     }
 
-    /**
-     * The SDK's own non-blocking settle ({@code LeaseImpl.settleOnClose()}: OK with the lease's
-     * estimate, i.e. the same request as {@code complete(1)} for a 1-token lease), reached by
-     * reflection because the public API only has the blocking {@code complete}. Null if absent.
-     */
-    private static final java.lang.reflect.Method ASYNC_SETTLE = asyncSettle();
-
-    private static java.lang.reflect.Method asyncSettle() {
-        try {
-            java.lang.reflect.Method m = Class.forName("io.quotahub.agent.internal.LeaseImpl").getDeclaredMethod("settleOnClose");
-            m.setAccessible(true);
-            return m;
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            return null;
-        }
-    }
-
-    /** Settles {@code lease} without blocking (the SDK-internal async settle), or on the caller with complete(1). */
+    /** Settles {@code lease} without blocking: the SDK's {@link Lease#completeAsync}, 1 token used. */
     static CompletableFuture<?> settleAsync(Lease lease) {
-        if (ASYNC_SETTLE != null) {
-            try {
-                return (CompletableFuture<?>) ASYNC_SETTLE.invoke(lease);
-            } catch (ReflectiveOperationException e) {
-                return CompletableFuture.failedFuture(e);
-            }
-        }
-        lease.complete(1);
-        return CompletableFuture.completedFuture(null);
+        return lease.completeAsync(1);
     }
 
     static String settleMode(boolean useAsync) {
-        return useAsync && ASYNC_SETTLE != null ? "SDK-internal async settle (settleOnClose, no blocked thread)"
-                : "blocking complete(1) on a settle thread pool";
+        return useAsync ? "Lease.completeAsync(1) (non-blocking)" : "blocking complete(1) on a settle thread pool";
     }
 
     boolean asyncSettle = true;
@@ -123,20 +97,15 @@ final class HubTarget implements AutoCloseable {
         CompletableFuture<Lease> f = clients.get((int) (i % clients.size())).acquireAsync(POOL, 1, maxWait);
         f.thenAccept(lease -> {
             settleQueued.incrementAndGet();
-            if (asyncSettle && ASYNC_SETTLE != null) {
-                try {
-                    ((CompletableFuture<?>) ASYNC_SETTLE.invoke(lease)).whenComplete((v, e) -> {
-                        if (e == null) {
-                            settled.incrementAndGet();
-                        } else {
-                            settleFailed.incrementAndGet();
-                        }
-                        settleQueued.decrementAndGet();
-                    });
-                } catch (ReflectiveOperationException e) {
-                    settleFailed.incrementAndGet();
+            if (asyncSettle) {
+                lease.completeAsync(1).whenComplete((v, e) -> {
+                    if (e == null) {
+                        settled.incrementAndGet();
+                    } else {
+                        settleFailed.incrementAndGet();
+                    }
                     settleQueued.decrementAndGet();
-                }
+                });
                 return;
             }
             settlers.execute(() -> {

@@ -201,7 +201,7 @@ public final class RedisPeer {
             if (withHub) {
                 pidsHub.put("hub", target.hub.pid());
                 pidsHub.put("nats-server", nats.pid());
-                OpenLoop.run(target::send, 2000, 0, 8, maxInFlight, grace, pidsHub);
+                OpenLoop.run(target::send, 5000, 0, 8, maxInFlight, grace, pidsHub); // JIT warm-up, as in Throughput
                 target.awaitSettles(Duration.ofSeconds(10));
             }
             OpenLoop.run(r1::check, 2000, 0, 5, maxInFlight, grace, pids1);

@@ -23,8 +23,8 @@ import java.util.Map;
  * <p>For each offered rate (default 1k, 2k, 5k, 10k, 20k, 30k acquires/s): {@code --warm} seconds
  * unrecorded then {@code --seconds} recorded, {@code acquireAsync} round-robin over {@code --clients}
  * SDK clients from one generator thread on a fixed timeline ({@link OpenLoop}: latency from the
- * intended send time, so a stall or a late send is counted), each lease settled ({@code complete(1)})
- * on a settle pool. Before each hub phase, the same rate of raw core-NATS request-replies to an echo
+ * intended send time, so a stall or a late send is counted), each lease settled
+ * ({@code completeAsync(1)}). Before each hub phase, the same rate of raw core-NATS request-replies to an echo
  * responder (the open-loop floor). Also measured: closed-loop request-reply and JetStream
  * publish+ack p50, raw async JetStream publish throughput; CPU of the generator JVM, the hub and
  * nats-server during each phase; ledger messages per phase (events per message = group commit).
@@ -33,7 +33,7 @@ import java.util.Map;
  * <pre>
  * java -cp bench/target/bench.jar io.quotahub.bench.Throughput [--rates 1000,2000,5000,10000,20000,30000]
  *      [--seconds 10] [--warm 2] [--clients 4] [--settle async|pool] [--settle-threads 64] [--max-in-flight 20000] [--grace 5]
- *      [--floor-open true] [--saturate 32,256] [--hub-jar hub-main/target/hub-main.jar] [--out bench/results]
+ *      [--floor-open true] [--saturate 32,256] [--warmup-rate 5000] [--hub-jar hub-main/target/hub-main.jar] [--out bench/results]
  *      [--png docs/latency-vs-rate.png] [--tag run1]
  * </pre>
  */
@@ -105,6 +105,7 @@ public final class Throughput {
         int maxInFlight = Integer.parseInt(o.getOrDefault("max-in-flight", "20000"));
         double grace = Double.parseDouble(o.getOrDefault("grace", "5"));
         boolean floorOpen = Boolean.parseBoolean(o.getOrDefault("floor-open", "true"));
+        double warmupRate = Double.parseDouble(o.getOrDefault("warmup-rate", "5000"));
         double[] rates = rates(o);
 
         String loadBefore = Stats.loadAverage();
@@ -125,8 +126,9 @@ public final class Throughput {
             Map<String, Long> pids = new LinkedHashMap<>();
             pids.put("hub", target.hub.pid());
             pids.put("nats-server", nats.pid());
-            // warm-up of the hub and the SDK (JIT), unrecorded
-            OpenLoop.run(target::send, 2000, 0, 8, maxInFlight, grace, pids);
+            // warm-up of the hub and the SDK (JIT), unrecorded: at a low rate C2 was still compiling
+            // during the first phase, which then showed 2-3 x the CPU per acquire of later phases
+            OpenLoop.run(target::send, warmupRate, 0, 8, maxInFlight, grace, pids);
             target.awaitSettles(Duration.ofSeconds(10));
             floors = floors(f, 10_000);
             System.out.printf(Locale.ROOT, "floors: request-reply p50 %.0f µs, publish+ack p50 %.0f µs, async publish %.0f msg/s%n",
@@ -178,18 +180,25 @@ public final class Throughput {
                 BenchHubs.sleep(5000); // let the hub drain what an overloaded rate left behind
                 String load = Stats.loadAverage();
                 OpenLoop.Phase fs = OpenLoop.run(i -> f.requestAsync(), 1e6, 0, seconds, inFlight, 0, pids);
+                OpenLoop.Phase js = OpenLoop.run(i -> f.publishAsync(), 1e6, 0, seconds, inFlight, 0, pids);
                 long[] lb = target.ledger();
                 OpenLoop.Phase hs = OpenLoop.run(target::send, 1e6, 0, seconds, inFlight, 0, pids);
                 target.awaitSettles(Duration.ofSeconds(30));
                 long[] la = target.ledger();
                 double perMsg = la[0] - lb[0] <= 0 ? 0 : 2.0 * hs.ok() / (la[0] - lb[0]);
-                String line = String.format(Locale.ROOT, "saturation, %d in flight: raw request-reply %.0f/s (%s); hub acquire+settle %.0f/s, %d failed (%s); %.1f events/ledger message; load %s",
-                        inFlight, fs.ok() / Math.max(seconds, fs.wallSeconds()), cores(fs), hs.ok() / Math.max(seconds, hs.wallSeconds()), hs.failed(), cores(hs), perMsg, load);
+                String line = String.format(Locale.ROOT, "saturation, %d in flight (load %s):%n"
+                                + "    raw NATS request-reply     %7.0f/s  CPU µs per op: %s%n"
+                                + "    raw JetStream publish+ack  %7.0f/s  CPU µs per op: %s%n"
+                                + "    hub acquire+settle         %7.0f/s  CPU µs per op: %s; %d failed; %.1f events/ledger message",
+                        inFlight, load, rate(fs, seconds), perOp(fs, seconds), rate(js, seconds), perOp(js, seconds),
+                        rate(hs, seconds), perOp(hs, seconds), hs.failed(), perMsg);
                 lines.add(line);
                 System.out.println(line);
-                saturation.add(String.format(Locale.ROOT, "{\"inFlight\": %d, \"loadAverage\": \"%s\", \"rawRequestReplyPerSec\": %.0f, \"hubAcquirePerSec\": %.0f, "
-                                + "\"hubFailed\": %d, \"eventsPerLedgerMessage\": %.2f, \"rawCores\": \"%s\", \"hubCores\": \"%s\"}",
-                        inFlight, load, fs.ok() / Math.max(seconds, fs.wallSeconds()), hs.ok() / Math.max(seconds, hs.wallSeconds()), hs.failed(), perMsg, cores(fs), cores(hs)));
+                saturation.add(String.format(Locale.ROOT, "{\"inFlight\": %d, \"loadAverage\": \"%s\", \"rawRequestReplyPerSec\": %.0f, "
+                                + "\"rawJetStreamPublishPerSec\": %.0f, \"hubAcquirePerSec\": %.0f, "
+                                + "\"hubFailed\": %d, \"eventsPerLedgerMessage\": %.2f, \"rawCores\": \"%s\", \"rawPublishCores\": \"%s\", \"hubCores\": \"%s\"}",
+                        inFlight, load, rate(fs, seconds), rate(js, seconds), rate(hs, seconds), hs.failed(), perMsg,
+                        cores(fs), cores(js), cores(hs)));
             }
         }
         String loadAfter = Stats.loadAverage();
@@ -229,7 +238,7 @@ public final class Throughput {
         json.append("  \"machine\": ").append(Stats.machineJson(loadBefore, loadAfter)).append(",\n");
         json.append(String.format(Locale.ROOT, "  \"settings\": {\"rates\": \"%s\", \"warmSeconds\": %.1f, \"seconds\": %.1f, \"clients\": %d, \"settle\": \"%s\", "
                         + "\"settleThreads\": %d, \"maxInFlight\": %d, \"graceSeconds\": %.1f, \"hubJvm\": \"%s\", "
-                        + "\"pool\": \"1 key, requests 1e9/1m, preset PREMIUM\", \"op\": \"acquireAsync(bench, 1, 5s) then complete(1) on a settle pool\"},%n",
+                        + "\"pool\": \"1 key, requests 1e9/1m, preset PREMIUM\", \"op\": \"acquireAsync(bench, 1, 5s) then completeAsync(1)\"},%n",
                 Arrays.toString(rates), warm, seconds, clients,
                 HubTarget.settleMode(!"pool".equals(o.getOrDefault("settle", "async"))), settleThreads, maxInFlight, grace, String.join(" ", jvm(o))));
         json.append("  \"floors\": ").append(floors.json()).append(",\n");
@@ -258,6 +267,19 @@ public final class Throughput {
         LatencyPlot.write(png, "QuotaHub: durable acquire latency vs offered rate (open loop, from intended send time)",
                 "1 hub + nats-server + load generator on one shared 2-core VM; load " + loadBefore + " -> " + loadAfter, series);
         System.out.println("wrote " + png);
+    }
+
+    private static double rate(OpenLoop.Phase p, double seconds) {
+        return p.ok() / Math.max(seconds, p.wallSeconds());
+    }
+
+    /** CPU µs per acknowledged operation of each measured process. */
+    private static String perOp(OpenLoop.Phase p, double seconds) {
+        double rate = Math.max(1, rate(p, seconds));
+        StringBuilder sb = new StringBuilder();
+        p.coresByProcess().forEach((k, v) -> sb.append(sb.length() > 0 ? ", " : "")
+                .append(String.format(Locale.ROOT, "%s %.0f", k, v * 1e6 / rate)));
+        return sb.toString();
     }
 
     private static String cores(OpenLoop.Phase p) {

@@ -36,6 +36,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -58,6 +59,7 @@ public final class DefaultQuotaClient implements QuotaClient {
     private final ScheduledExecutorService scheduler;
     private final ExecutorService callbacks;
     private final HubRouter router = new HubRouter(System::nanoTime);
+    private final AcquireSlots acquireSlots = new AcquireSlots(System::nanoTime);
     private final Dispatcher dispatcher;
     private final ScheduledFuture<?> heartbeat;
     private final Map<String, LeaseImpl> openLeases = new ConcurrentHashMap<>();
@@ -76,12 +78,23 @@ public final class DefaultQuotaClient implements QuotaClient {
         this.config = config;
         this.ownsConnection = config.connection() == null;
         this.connection = ownsConnection ? connect(config) : config.connection();
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("qh-agent-" + config.agentId()));
+        this.scheduler = scheduler(config.agentId());
         this.callbacks = Executors.newCachedThreadPool(daemon("qh-agent-callback-" + config.agentId()));
         this.dispatcher = connection.createDispatcher(this::onHubMessage);
         dispatcher.subscribe(Subjects.HUBS);
         long period = config.heartbeatInterval().toNanos();
         this.heartbeat = scheduler.scheduleAtFixedRate(this::sendHeartbeat, 0, period, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * One thread for every state machine. Cancelled timers (a request's timeout, once its reply
+     * came) leave the queue at once: left in it, thousands of them made every schedule slower
+     * (JFR showed the queue's sift as the SDK's hottest method at 5 000 acquires/s).
+     */
+    private static ScheduledExecutorService scheduler(String agentId) {
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, daemon("qh-agent-" + agentId));
+        executor.setRemoveOnCancelPolicy(true);
+        return executor;
     }
 
     private static Connection connect(ClientConfig config) {
@@ -155,7 +168,7 @@ public final class DefaultQuotaClient implements QuotaClient {
 
     @Override
     public Lease acquire(String pool, long tokens, Duration maxWait, Priority priority) {
-        return await(acquireAsync(pool, tokens, maxWait, priority));
+        return await(start(pool, tokens, maxWait, priority, true));
     }
 
     @Override
@@ -179,11 +192,17 @@ public final class DefaultQuotaClient implements QuotaClient {
 
     @Override
     public CompletableFuture<Lease> acquireAsync(String pool, long tokens, Duration maxWait, Priority priority) {
+        return start(pool, tokens, maxWait, priority, false);
+    }
+
+    /** {@code callerWaits}: the caller blocks on the future and attaches nothing to it. */
+    private CompletableFuture<Lease> start(String pool, long tokens, Duration maxWait, Priority priority,
+            boolean callerWaits) {
         validate(pool, tokens, maxWait, priority);
         if (closing.get()) {
             throw new IllegalStateException("QuotaClient is closed");
         }
-        AcquireOperation op = new AcquireOperation(this, pool, tokens, toProto(priority), maxWait);
+        AcquireOperation op = new AcquireOperation(this, pool, tokens, toProto(priority), maxWait, callerWaits);
         pending.add(op);
         op.start();
         return op.result;
@@ -294,6 +313,18 @@ public final class DefaultQuotaClient implements QuotaClient {
         return router;
     }
 
+    /** Outstanding acquire requests of this client (scheduler thread only). */
+    AcquireSlots acquireSlots() {
+        return acquireSlots;
+    }
+
+    /** Runs acquires that {@link AcquireSlots} handed a slot, each as its own scheduler task. */
+    void wake(Runnable[] acquires) {
+        for (Runnable r : acquires) {
+            execute(r);
+        }
+    }
+
     boolean isClosing() {
         return closing.get();
     }
@@ -372,8 +403,14 @@ public final class DefaultQuotaClient implements QuotaClient {
 
     CompletableFuture<Void> settle(LeaseImpl lease, Outcome outcome, long tokensUsed, long retryAfterMs,
             String detail) {
+        return settle(lease, outcome, tokensUsed, retryAfterMs, detail, false);
+    }
+
+    /** {@code callerWaits}: the caller blocks on the future and attaches nothing to it. */
+    CompletableFuture<Void> settle(LeaseImpl lease, Outcome outcome, long tokensUsed, long retryAfterMs,
+            String detail, boolean callerWaits) {
         openLeases.remove(lease.leaseId());
-        SettleOperation op = new SettleOperation(this, lease, outcome, tokensUsed, retryAfterMs, detail);
+        SettleOperation op = new SettleOperation(this, lease, outcome, tokensUsed, retryAfterMs, detail, callerWaits);
         op.start();
         return op.result;
     }

@@ -86,6 +86,20 @@ final class LeaseImpl implements Lease {
     }
 
     @Override
+    public CompletableFuture<Void> completeAsync(long tokensUsed) {
+        if (tokensUsed < 0) {
+            throw new IllegalArgumentException("tokensUsed must be >= 0, was " + tokensUsed);
+        }
+        claim();
+        return client.settle(this, Outcome.OK, tokensUsed, 0, "").handle((v, e) -> {
+            if (e == null) {
+                return null;
+            }
+            throw asHubException(e);
+        });
+    }
+
+    @Override
     public void rateLimited(Duration retryAfter) {
         if (retryAfter == null || retryAfter.isNegative()) {
             throw new IllegalArgumentException("retryAfter must be zero or positive, was " + retryAfter);
@@ -144,20 +158,28 @@ final class LeaseImpl implements Lease {
         }
     }
 
-    private void settleAndWait(Outcome outcome, long tokensUsed, long retryAfterMs, String detail) {
+    private void claim() {
         if (!settled.compareAndSet(false, true)) {
             throw new IllegalStateException("lease " + leaseId + " is already settled");
         }
+    }
+
+    private void settleAndWait(Outcome outcome, long tokensUsed, long retryAfterMs, String detail) {
+        claim();
         try {
-            client.settle(this, outcome, tokensUsed, retryAfterMs, detail).join();
+            client.settle(this, outcome, tokensUsed, retryAfterMs, detail, true).join();
         } catch (CompletionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof QuotaHubException q) {
-                throw q;
-            }
-            throw new QuotaHubException("INTERNAL", "settle of lease " + leaseId + " failed: "
-                    + (cause == null ? e.getMessage() : cause.getMessage()), cause);
+            throw asHubException(e);
         }
+    }
+
+    /** The QuotaHubException behind a failed settle (the operation fails with one, or with a client error). */
+    private QuotaHubException asHubException(Throwable e) {
+        Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+        if (cause instanceof QuotaHubException q) {
+            return q;
+        }
+        return new QuotaHubException("INTERNAL", "settle of lease " + leaseId + " failed: " + cause.getMessage(), cause);
     }
 
     @Override

@@ -38,9 +38,12 @@ final class SettleOperation {
     private String lastProblem = "no route tried";
     private String lastErrorCode;
     private boolean finished;
+    /** The blocking settle only waits on {@link #result}: complete it here, without the callback pool. */
+    private final boolean callerWaits;
 
     SettleOperation(DefaultQuotaClient client, LeaseImpl lease, Outcome outcome, long tokensUsed, long retryAfterMs,
-            String detail) {
+            String detail, boolean callerWaits) {
+        this.callerWaits = callerWaits;
         this.client = client;
         this.lease = lease;
         this.deadlineNanos = System.nanoTime() + client.config().settleTimeout().toNanos();
@@ -136,10 +139,11 @@ final class SettleOperation {
         }
         finished = true;
         client.metrics().settled(lease.pool(), request.getOutcome().name(), failure == null);
-        if (failure == null) {
-            client.callback(() -> result.complete(null));
+        Runnable completion = failure == null ? () -> result.complete(null) : () -> result.completeExceptionally(failure);
+        if (callerWaits) {
+            completion.run();
         } else {
-            client.callback(() -> result.completeExceptionally(failure));
+            client.callback(completion);
         }
     }
 }

@@ -22,15 +22,31 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The hub's NATS API: acquire and settle on the shared queue subjects (NATS prefers the local
  * hub) and on this hub's direct subjects, plus agent heartbeats. Protobuf in, protobuf out;
  * replies are sent when the ledger confirmed, without blocking the dispatcher.
+ *
+ * <p>Acquires and settles have a dispatcher (thread) each, so settles, which free capacity, never
+ * wait behind a backlog of acquires. Overload is shed, not queued: when more than
+ * {@code maxQueuedAcquires} acquires wait for the dispatcher, or {@code maxGrantsInFlight} grants
+ * wait for the ledger, an acquire is refused at once with code {@value #OVERLOADED} and a
+ * retry-after. Queueing instead let requests wait past the SDK's attempt timeout, so every grant
+ * was wasted work and retries doubled the load: acknowledged throughput collapsed from ≈ 5 000/s
+ * to ≈ 200/s when 10 000/s were offered (docs/benchmarks.md section 4).
  */
 public final class NatsApi implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(NatsApi.class);
+    /** Refusal code of a shed acquire. */
+    public static final String OVERLOADED = "OVERLOADED";
+    /** About 50–200 ms of work on a 2-core machine, well under the SDK's 750 ms attempt timeout. */
+    public static final int DEFAULT_MAX_QUEUED_ACQUIRES = 1_000;
+    /** A safeguard for a slow ledger: group commit keeps far fewer in flight at capacity. */
+    public static final int DEFAULT_MAX_GRANTS_IN_FLIGHT = 5_000;
+    static final long SHED_RETRY_AFTER_MS = 100;
 
     private final Connection connection;
     private final AcquireService acquire;
@@ -38,10 +54,26 @@ public final class NatsApi implements AutoCloseable {
     private final AgentRegistry agents;
     private final String hubId;
     private final AcquireLatency latency;
-    private Dispatcher dispatcher;
+    private final int maxQueuedAcquires;
+    private final int maxGrantsInFlight;
+    private final AtomicInteger acquiresInFlight = new AtomicInteger();
+    private Dispatcher acquires;
+    private Dispatcher settles;
 
     public NatsApi(Connection connection, AcquireService acquire, SettleService settle, AgentRegistry agents,
                    String hubId, MeterRegistry registry) {
+        this(connection, acquire, settle, agents, hubId, registry, DEFAULT_MAX_QUEUED_ACQUIRES, DEFAULT_MAX_GRANTS_IN_FLIGHT);
+    }
+
+    /** With explicit overload limits (tests use small ones). */
+    public NatsApi(Connection connection, AcquireService acquire, SettleService settle, AgentRegistry agents,
+                   String hubId, MeterRegistry registry, int maxQueuedAcquires, int maxGrantsInFlight) {
+        if (maxQueuedAcquires < 1 || maxGrantsInFlight < 1) {
+            throw new IllegalArgumentException("maxQueuedAcquires and maxGrantsInFlight must be >= 1, were "
+                    + maxQueuedAcquires + " and " + maxGrantsInFlight);
+        }
+        this.maxQueuedAcquires = maxQueuedAcquires;
+        this.maxGrantsInFlight = maxGrantsInFlight;
         this.connection = connection;
         this.acquire = acquire;
         this.settle = settle;
@@ -51,12 +83,35 @@ public final class NatsApi implements AutoCloseable {
     }
 
     public void start() {
-        dispatcher = connection.createDispatcher();
-        dispatcher.subscribe(Subjects.ACQUIRE, Subjects.HUB_QUEUE, this::onAcquire);
-        dispatcher.subscribe(Subjects.hubAcquire(hubId), this::onAcquire);
-        dispatcher.subscribe(Subjects.SETTLE, Subjects.HUB_QUEUE, this::onSettle);
-        dispatcher.subscribe(Subjects.hubSettle(hubId), this::onSettle);
-        dispatcher.subscribe(Subjects.HEARTBEAT, this::onHeartbeat);
+        acquires = connection.createDispatcher();
+        acquires.subscribe(Subjects.ACQUIRE, Subjects.HUB_QUEUE, this::onAcquire);
+        acquires.subscribe(Subjects.hubAcquire(hubId), this::onAcquire);
+        settles = connection.createDispatcher();
+        settles.subscribe(Subjects.SETTLE, Subjects.HUB_QUEUE, this::onSettle);
+        settles.subscribe(Subjects.hubSettle(hubId), this::onSettle);
+        settles.subscribe(Subjects.HEARTBEAT, this::onHeartbeat);
+    }
+
+    /** Acquires waiting for the dispatcher (0 before start). */
+    long queuedAcquires() {
+        return acquires == null ? 0 : acquires.getPendingMessageCount();
+    }
+
+    /** The refusal of a shed acquire, or null if the hub can take it. */
+    private AcquireReply shed(AcquireRequest request) {
+        long queued = queuedAcquires();
+        int inFlight = acquiresInFlight.get();
+        if (queued <= maxQueuedAcquires && inFlight < maxGrantsInFlight) {
+            return null;
+        }
+        return AcquireReply.newBuilder().setRequestId(request.getRequestId()).setHubId(hubId)
+                .setRefused(Refused.newBuilder()
+                        .setCode(OVERLOADED)
+                        .setPool(request.getPool())
+                        .setReason("hub " + hubId + " is overloaded (" + queued + " acquires queued, " + inFlight
+                                + " grants awaiting the ledger); retry shortly or use another hub")
+                        .setRetryAfterMs(SHED_RETRY_AFTER_MS))
+                .build();
     }
 
     void onAcquire(Message msg) {
@@ -74,10 +129,18 @@ public final class NatsApi implements AutoCloseable {
             latency.error(start);
             return;
         }
+        AcquireReply overloaded = shed(request);
+        if (overloaded != null) {
+            reply(msg, overloaded);
+            latency.refused(start);
+            return;
+        }
         AcquireCommand cmd = new AcquireCommand(request.getRequestId(), request.getAgentId(), request.getPool(),
                 request.getTokens(), LedgerEvents.fromProto(request.getPriority()),
                 Instant.ofEpochMilli(request.getDeadlineEpochMs()));
+        acquiresInFlight.incrementAndGet();
         acquire.acquire(cmd).whenComplete((outcome, error) -> {
+            acquiresInFlight.decrementAndGet();
             AcquireReply reply = error != null
                     ? acquireError(request.getRequestId(), ErrorCode.INTERNAL, "internal error")
                     : toReply(request.getRequestId(), outcome);
@@ -182,8 +245,11 @@ public final class NatsApi implements AutoCloseable {
 
     @Override
     public void close() {
-        if (dispatcher != null) {
-            connection.closeDispatcher(dispatcher);
+        if (acquires != null) {
+            connection.closeDispatcher(acquires);
+        }
+        if (settles != null) {
+            connection.closeDispatcher(settles);
         }
     }
 }

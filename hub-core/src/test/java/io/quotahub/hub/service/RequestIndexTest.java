@@ -1,0 +1,93 @@
+package io.quotahub.hub.service;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.concurrent.CompletableFuture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class RequestIndexTest {
+
+    /** A clock the test moves by hand. */
+    private static final class ManualClock extends Clock {
+        long millis = 1_000_000;
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return Instant.ofEpochMilli(millis);
+        }
+    }
+
+    private final ManualClock clock = new ManualClock();
+    private final RequestIndex index = new RequestIndex(clock, Duration.ofSeconds(60), Duration.ofSeconds(10));
+
+    private CompletableFuture<AcquireOutcome> claim(String id, AcquireOutcome outcome) {
+        CompletableFuture<AcquireOutcome> f = new CompletableFuture<>();
+        assertThat(index.claim("agent", id, f)).isNull();
+        if (outcome != null) {
+            f.complete(outcome);
+        }
+        return f;
+    }
+
+    private static final AcquireOutcome GRANT = new AcquireOutcome.Granted(null, null);
+    private static final AcquireOutcome ERROR = new AcquireOutcome.Failed(ErrorCode.UNAVAILABLE, "x");
+
+    @Test
+    void aRetryGetsTheFirstOutcomeUntilItsKeepTimeIsOver() {
+        CompletableFuture<AcquireOutcome> first = claim("r1", GRANT);
+
+        assertThat(index.claim("agent", "r1", new CompletableFuture<>())).isSameAs(first);
+        assertThat(index.claim("other-agent", "r1", new CompletableFuture<>())).isNull();
+    }
+
+    @Test
+    void sweep_dropsRefusalsAfterTheShortKeepAndGrantsOnlyAfterTheLongOne() {
+        claim("grant", GRANT);
+        claim("error", ERROR);
+        CompletableFuture<AcquireOutcome> unfinished = claim("unfinished", null);
+        clock.millis += 5_000;
+        claim("young-error", ERROR);
+
+        clock.millis += 5_001; // first three are 10.001 s old, the young one 5.001 s
+        index.sweep();
+        assertThat(index.claim("agent", "error", new CompletableFuture<>())).as("refusal forgotten").isNull();
+        assertThat(index.claim("agent", "grant", new CompletableFuture<>())).as("grant kept").isNotNull();
+        assertThat(index.claim("agent", "unfinished", new CompletableFuture<>())).isSameAs(unfinished);
+        assertThat(index.claim("agent", "young-error", new CompletableFuture<>())).as("not due yet").isNotNull();
+
+        clock.millis += 50_000; // 60.001 s after the first claims
+        index.sweep();
+        assertThat(index.claim("agent", "grant", new CompletableFuture<>())).as("grant forgotten").isNull();
+        assertThat(index.claim("agent", "unfinished", new CompletableFuture<>())).isNull();
+    }
+
+    @Test
+    void sweep_leavesAnEntryThatReplacedAForgottenOne() {
+        claim("r", ERROR);
+        index.forget("agent", "r");
+        clock.millis += 9_000;
+        claim("r", GRANT); // a new attempt with the same id after the first failed
+        clock.millis += 2_000;
+
+        index.sweep(); // the first entry is due, the second is not
+
+        assertThat(index.size()).isEqualTo(1);
+        assertThat(index.claim("agent", "r", new CompletableFuture<>())).isNotNull();
+    }
+}

@@ -13,8 +13,9 @@ import io.quotahub.hub.ledger.JetStreamLedger;
 import io.quotahub.hub.ledger.Ledger;
 import io.quotahub.hub.ledger.LedgerFold;
 import io.quotahub.hub.ledger.PeerFeed;
-import io.quotahub.hub.ledger.StoredBatch;
+import io.quotahub.hub.ledger.LedgerCursor;
 import io.quotahub.hub.metrics.AcquireLatency;
+import io.quotahub.hub.replication.CausalMerge;
 import io.quotahub.hub.replication.DemandCounter;
 import io.quotahub.hub.replication.NatsPeerLink;
 import io.quotahub.hub.replication.PeerConnection;
@@ -37,8 +38,6 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -107,10 +106,13 @@ public class HubRuntime implements AutoCloseable {
                 }
                 JetStreamLedger opened = new JetStreamLedger(connection, settings.hubId(), settings.ledgerTimeout());
                 opened.onAppendLatency(AcquireLatency.ledgerAppend(registry, settings.hubId()));
-                LedgerFold fold = new LedgerFold(settings.hubId(), engine, lease -> requests.remember(
-                        lease.agentId(), lease.requestId(),
-                        new AcquireOutcome.Granted(lease, pools.secrets().get(new KeyRef(lease.pool(), lease.keyId()))),
-                        lease.grantedAt().toEpochMilli()));
+                LedgerFold fold = new LedgerFold(settings.hubId(), engine, lease -> {
+                    long grantedAt = lease.grantedAt().toEpochMilli();
+                    if (requests.remembers(grantedAt)) { // an old grant's request can no longer be retried
+                        requests.remember(lease.agentId(), lease.requestId(),
+                                new AcquireOutcome.Granted(lease, pools.secrets().get(new KeyRef(lease.pool(), lease.keyId()))), grantedAt);
+                    }
+                });
                 long t0 = System.nanoTime();
                 Ledger.ReplayResult replay;
                 if (settings.hasPeer()) {
@@ -149,10 +151,17 @@ public class HubRuntime implements AutoCloseable {
         ReplicationSettings protocol = new ReplicationSettings(ReplicationSettings.ofDefaults().suspectAfter(),
                 settings.takeoverAfter(), settings.rebalanceFloor(), settings.budgetShares().get(settings.hubId()));
         Replication r = new Replication(settings.hubId(), settings.peerId(), engine, opened, fold, link, clock, protocol, demand);
-        List<StoredBatch> own = new ArrayList<>();
-        Ledger.ReplayResult replay = opened.replay(own::add, r::peerCursor);
+        Ledger.ReplayResult replay;
+        // Streaming causal merge: own batches are folded as they are read, the peer copy is read
+        // only as far as each own batch needs (its peer_seq), the rest of it after the own ledger.
+        // Peer batches go through Replication.onPeerBatch, which folds them and moves the peer cursor.
+        try (LedgerCursor peerCopy = feed.open(0)) {
+            CausalMerge merge = new CausalMerge(peerCopy, 0, 0, fold::applyOwn, r::onPeerBatch);
+            replay = opened.replay(merge::own, r::peerCursor);
+            merge.finish();
+        }
         PeerConnection peer = new PeerConnection(connection, r, feed, settings.peerId());
-        peer.start(own);
+        peer.start();
         peerConnection = peer;
         replication = r;
         return replay;

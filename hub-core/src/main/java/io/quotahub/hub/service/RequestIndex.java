@@ -9,8 +9,10 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Remembers recent acquires by (agent, request id), so a retried request is answered with its
- * original result — never with a second grant. Grants are kept for the lease time-to-live,
- * refusals and errors only briefly (a retry after a refusal is a new attempt with a new id).
+ * original result — never with a second grant. Grants are kept for the lease time-to-live (plus a
+ * margin), refusals and errors only briefly (a retry after a refusal is a new attempt with a new id).
+ * Bounded by time, not by the ledger's age: a replayed grant older than that is not remembered at
+ * all, since no retry of its request can still come.
  */
 public final class RequestIndex {
 
@@ -37,9 +39,19 @@ public final class RequestIndex {
         return existing == null ? null : existing.outcome;
     }
 
-    /** Records a grant read from the ledger, so retries across a restart still find it. */
+    /**
+     * Records a grant read from the ledger, so retries across a restart still find it; a grant
+     * made at {@code atMillis} that is already past the keep time is ignored.
+     */
     public void remember(String agentId, String requestId, AcquireOutcome outcome, long atMillis) {
-        entries.put(key(agentId, requestId), new Entry(CompletableFuture.completedFuture(outcome), atMillis));
+        if (remembers(atMillis)) {
+            entries.put(key(agentId, requestId), new Entry(CompletableFuture.completedFuture(outcome), atMillis));
+        }
+    }
+
+    /** True if a grant made at {@code grantedAtMillis} may still see its request retried (worth remembering). */
+    public boolean remembers(long grantedAtMillis) {
+        return clock.millis() - grantedAtMillis <= keepGrants.toMillis();
     }
 
     public void forget(String agentId, String requestId) {

@@ -348,4 +348,81 @@ public final class EngineCore {
         long now = clock.millis();
         return Views.engine(config.hubId(), now, pools.values(), leases.size());
     }
+
+    // ---- state (snapshots) ---------------------------------------------------------------------
+
+    /** Writes the whole state, consistent: taken under the budget fold's lock and every pool's. */
+    public void writeState(java.io.DataOutput out) throws java.io.IOException {
+        fold.underAllLocks(() -> {
+            EngineState.writeHeader(out, config);
+            ids.writeState(out);
+            settled.writeState(out);
+            budgets.writeState(out);
+            fold.writeLog(out);
+            out.writeInt(pools.size());
+            for (PoolState p : pools.values()) {
+                p.writeState(out);
+            }
+            int open = 0;
+            for (PoolState p : pools.values()) {
+                for (KeyState k : p.keys) {
+                    open += k.open.size();
+                }
+            }
+            out.writeInt(open);
+            for (PoolState p : pools.values()) {
+                for (KeyState k : p.keys) {
+                    for (OpenLease l : k.open.values()) {
+                        EngineState.writeLease(out, l.lease, l.slot);
+                    }
+                }
+            }
+            EngineState.writeEnd(out);
+        });
+    }
+
+    /**
+     * Replaces this engine's state by one {@link #writeState written} for the same configuration.
+     * Only on a fresh engine (nothing granted or folded yet): a failure leaves it half-restored, so
+     * callers check the bytes on a scratch engine first.
+     */
+    public void readState(java.io.DataInput in) throws java.io.IOException {
+        if (!leases.isEmpty() || settled.size() > 0) {
+            throw new IllegalStateException("restore engine state only into a fresh engine");
+        }
+        fold.underAllLocks(() -> {
+            EngineState.readHeader(in, config);
+            ids.readState(in);
+            settled.readState(in);
+            budgets.readState(in);
+            fold.readLog(in);
+            EngineState.expect(in.readInt(), pools.size(), "pools");
+            for (PoolState p : pools.values()) {
+                p.readState(in);
+            }
+            int open = in.readInt();
+            EngineState.expectCount(open, "open leases");
+            for (int i = 0; i < open; i++) {
+                EngineState.StoredLease s = EngineState.readLease(in);
+                PoolState pool = pools.get(s.lease().pool());
+                KeyState key = pool == null ? null : pool.byId.get(s.lease().keyId());
+                if (key == null || s.slot() < 0 || s.slot() > budgets.hubs().size()) {
+                    throw new java.io.IOException("open lease of an unknown key or slot");
+                }
+                OpenLease l = new OpenLease(s.lease(), pool, key, s.slot());
+                leases.put(l.id(), l);
+                key.open.put(l.id(), l);
+            }
+            EngineState.readEnd(in);
+        });
+    }
+
+    /** Every open lease (e.g. to index their request ids after a restore). */
+    public List<Lease> openLeases() {
+        List<Lease> out = new ArrayList<>();
+        for (OpenLease l : leases.values()) {
+            out.add(l.lease);
+        }
+        return out;
+    }
 }

@@ -22,8 +22,10 @@ import java.util.Optional;
 public final class QuotaEngine {
 
     private final EngineCore core;
+    private final EngineConfig config;
 
     public QuotaEngine(EngineConfig config, Clock clock, EngineListener listener) {
+        this.config = config;
         this.core = new EngineCore(java.util.Objects.requireNonNull(config, "config"),
                 java.util.Objects.requireNonNull(clock, "clock"), listener);
     }
@@ -215,6 +217,11 @@ public final class QuotaEngine {
      */
     public static void checkState(EngineConfig config, Clock clock, byte[] state) throws EngineStateException {
         new QuotaEngine(config, clock, EngineListener.NONE).readState(state);
+    }
+
+    /** The configuration this engine was built with (a snapshot fits only an engine of the same). */
+    public EngineConfig config() {
+        return config;
     }
 
     /** Every lease granted and not settled yet (own and folded from the peer). */

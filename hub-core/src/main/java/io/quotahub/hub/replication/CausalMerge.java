@@ -58,6 +58,16 @@ public final class CausalMerge {
         }
     }
 
+    /**
+     * The own ledger (as read) is exhausted: folds only the peer batches whose writer had not seen
+     * own batches beyond it; the rest waits (a snapshot must stay a causal cut of both ledgers).
+     */
+    public void finishCausal() {
+        for (StoredBatch p = peer.peek(); p != null && p.peerSeq() <= ownApplied; p = peer.peek()) {
+            applyPeer(peer.next());
+        }
+    }
+
     private void applyPeer(StoredBatch b) {
         applyPeer.accept(b);
         peerApplied = b.seq();

@@ -83,7 +83,7 @@ public class HubRuntime implements AutoCloseable {
     private volatile boolean closed;
     private volatile Snapshots snapshots;
     /** The snapshot the engine was restored from (kept across start-up retries: the engine holds it). */
-    private HubSnapshot restoredFrom;
+    private volatile HubSnapshot restoredFrom;
     private static final Duration SNAPSHOT_CHECK = Duration.ofSeconds(10);
     private volatile String startupProblem = "starting";
 
@@ -158,7 +158,7 @@ public class HubRuntime implements AutoCloseable {
                     scheduler.scheduleAtFixedRate(this::replicationTick, 250, 250, TimeUnit.MILLISECONDS);
                 }
                 if (snaps != null) {
-                    snaps.start(SNAPSHOT_CHECK);
+                    snaps.start(settings.snapshotMaxAge().compareTo(SNAPSHOT_CHECK) < 0 ? settings.snapshotMaxAge() : SNAPSHOT_CHECK);
                     snapshots = snaps;
                 }
                 startupProblem = null;
@@ -214,6 +214,16 @@ public class HubRuntime implements AutoCloseable {
     /** A hub expires its own leases, and its peer's once it took the peer over. */
     private boolean mayExpire(String leaseHubId) {
         return leaseHubId.equals(settings.hubId()) || replication != null && replication.ownsPeerLeases();
+    }
+
+    /** The hub's snapshots, or null (turned off, or before start-up finished). */
+    public Snapshots snapshots() {
+        return snapshots;
+    }
+
+    /** The snapshot this run started from, or null (a full replay). */
+    public HubSnapshot restoredFrom() {
+        return restoredFrom;
     }
 
     /** The two-hub protocol, or null for a single hub (or before start-up finished). */

@@ -150,6 +150,11 @@ public final class Snapshots implements AutoCloseable {
         return s;
     }
 
+    /** The newest snapshot this hub loaded or wrote, or null. */
+    public HubSnapshot latest() {
+        return latest;
+    }
+
     /** For tests and tools: the store. */
     public SnapshotStore store() {
         return store;

@@ -24,7 +24,7 @@ import java.util.Map;
  * @param rebalanceFloor share of every limit each hub keeps whatever the demand
  * @param takeoverAfter  peer silence after which a peer whose NATS server answers is fenced and taken over
  * @param snapshotEvery  write a snapshot once this many ledger messages (own + peer copy; a message
- *                       holds 1–512 events) came after the newest; 0 turns snapshots off
+ *                       holds 1–512 events) came after the newest, at most every 30 s; 0 turns snapshots off
  * @param snapshotMaxAge also write one when the newest is this old and anything came after it
  */
 @ConfigurationProperties("quotahub")
@@ -41,7 +41,7 @@ public record HubSettings(
         @Nullable Map<String, Double> initialSplit,
         @Bindable(defaultValue = "0.1") double rebalanceFloor,
         @Bindable(defaultValue = "2500ms") Duration takeoverAfter,
-        @Bindable(defaultValue = "100000") long snapshotEvery,
+        @Bindable(defaultValue = "10000") long snapshotEvery,
         @Bindable(defaultValue = "10m") Duration snapshotMaxAge) {
 
     public HubSettings {

@@ -25,13 +25,16 @@ import java.util.concurrent.TimeUnit;
 /**
  * A hub's snapshots (DESIGN.md "State = fold": restart = snapshot + tail): finds the newest usable
  * one at start-up, and writes a new one in the background when enough ledger messages (own +
- * peer copy) came after the newest, or it is old and anything came at all. A snapshot that cannot
+ * peer copy) came after the newest (but at most every {@link #MIN_SPACING}), or it is old and
+ * anything came at all. A snapshot that cannot
  * be used — unreadable, corrupt, another format or configuration, or naming sequences its ledgers
  * do not have (a ledger recreated) — is reported in the log and start-up replays everything.
  */
 public final class Snapshots implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Snapshots.class);
+    /** Snapshots hold every settled id of the dedup horizon (MBs under load): never more often than this. */
+    static final Duration MIN_SPACING = Duration.ofSeconds(30);
 
     private final String hubId;
     private final String peerId;
@@ -120,8 +123,9 @@ public final class Snapshots implements AutoCloseable {
             HubSnapshot base = latest;
             long pending = lastSeq(Subjects.ledgerStream(hubId)) - (base == null ? 0 : base.ownSeq())
                     + (peerId == null ? 0 : lastSeq(Subjects.peerCopyStream(peerId)) - (base == null ? 0 : base.peerSeq()));
-            boolean old = base == null || clock.millis() - base.takenAtMillis() >= maxAge.toMillis();
-            if (pending >= everyMessages || pending > 0 && old) {
+            long age = base == null ? Long.MAX_VALUE : clock.millis() - base.takenAtMillis();
+            boolean spaced = age >= Math.min(MIN_SPACING.toMillis(), maxAge.toMillis());
+            if (spaced && pending >= everyMessages || pending > 0 && age >= maxAge.toMillis()) {
                 writeNow();
             }
         } catch (IOException | RuntimeException e) {

@@ -244,10 +244,12 @@ public final class EngineCore {
                 return settled.contains(s.leaseId()) ? SettleResult.ALREADY_SETTLED : SettleResult.UNKNOWN_LEASE;
             }
             long now = clock.millis();
-            // remembered before removal, so a concurrent retry never sees neither
-            settled.add(s.leaseId(), now);
-            leases.remove(s.leaseId());
             long at = Math.max(open.grantedAtMillis, s.settledAt() == null ? now : s.settledAt().toEpochMilli());
+            // remembered before removal, so a concurrent retry never sees neither; for the retention
+            // counted from the settle's own time (not from when a replay folds it), so a replayed
+            // old ledger does not keep every id it ever settled (nor put them all in a snapshot)
+            settled.add(s.leaseId(), Math.min(now, at));
+            leases.remove(s.leaseId());
             KeyState key = open.key;
             if (open.pool.refreshedAt != Long.MIN_VALUE) {
                 // a key not examined since is caught up to the pool's last refresh, as one that was
@@ -354,6 +356,7 @@ public final class EngineCore {
     /** Writes the whole state, consistent: taken under the budget fold's lock and every pool's. */
     public void writeState(java.io.DataOutput out) throws java.io.IOException {
         fold.underAllLocks(() -> {
+            settled.prune(clock.millis()); // what the next tick forgets anyway: not worth writing
             EngineState.writeHeader(out, config);
             ids.writeState(out);
             settled.writeState(out);

@@ -356,7 +356,16 @@ public final class EngineCore {
     /** Writes the whole state, consistent: taken under the budget fold's lock and every pool's. */
     public void writeState(java.io.DataOutput out) throws java.io.IOException {
         fold.underAllLocks(() -> {
-            settled.prune(clock.millis()); // what the next tick forgets anyway: not worth writing
+            // What the next decision or tick evicts anyway is not worth writing: a replayed ledger
+            // leaves every settle it folded in the windows until then (hundreds of thousands).
+            long now = clock.millis();
+            settled.prune(now);
+            for (PoolState p : pools.values()) {
+                p.advance(now);
+                for (KeyState k : p.keys) {
+                    k.advance(now);
+                }
+            }
             EngineState.writeHeader(out, config);
             ids.writeState(out);
             settled.writeState(out);

@@ -297,7 +297,7 @@ public final class Scale {
     }
 
     /** Publishes {@code events} ledger events as batches of 100 to QH_LEDGER_main; {events, messages, stored bytes}. */
-    private static long[] fillLedger(String url, int events) throws Exception {
+    static long[] fillLedger(String url, int events) throws Exception {
         try (Connection c = Nats.connect(new Options.Builder().server(url).connectionName("bench-fill").build())) {
             JetStream js = c.jetStream();
             JetStreamManagement jsm = c.jetStreamManagement();

@@ -55,7 +55,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * <pre>
  * java -cp bench/target/bench.jar io.quotahub.bench.Scale [--keys 1,1000,10000] [--events 1000000]
  *      [--restarts 3] [--samples 5000] [--only keys,restart,sdk] [--jvm "-Xms128m -Xmx512m -XX:+ExitOnOutOfMemoryError"]
- *      [--hub-jar hub-main/target/hub-main.jar] [--out bench/results]
+ *      [--hub-jar hub-main/target/hub-main.jar] [--out bench/results] [--linger 0]
+ *
+ * --linger S keeps each restarted hub up to S s after readiness until its background snapshot is
+ * written, so the following restarts start from it (snapshot-every as configured, e.g. by
+ * --jvm "... -Dquotahub.snapshot-every=5000").
  * </pre>
  */
 public final class Scale {
@@ -229,11 +233,16 @@ public final class Scale {
                     long[] rep = hub.replayed();
                     long rss = HubLaunch.rssKiB(hub.pid());
                     long heapUsed = heapUsed(hub);
+                    String from = matched(hub, FROM_SNAPSHOT, 1);
+                    String snapshot = lingerForSnapshot(hub);
                     starts.add(String.format(Locale.ROOT, "{\"startSeconds\": %.3f, \"replayedEvents\": %d, \"replayMs\": %d, \"rssKiB\": %d, "
-                                    + "\"heapUsedBytes\": %d, \"loadAverage\": \"%s\"}",
-                            hub.startSeconds(), rep == null ? -1 : rep[0], rep == null ? -1 : rep[1], rss, heapUsed, load));
-                    out(String.format(Locale.ROOT, "restart %d with %d events: ready %.2f s after process start; hub log: replayed %s events in %s ms; RSS %d MiB; load %s",
-                            r + 1, written[0], hub.startSeconds(), rep == null ? "?" : rep[0], rep == null ? "?" : rep[1], rss / 1024, load));
+                                    + "\"heapUsedBytes\": %d, \"fromSnapshotOwnSeq\": %s, \"snapshotWritten\": \"%s\", \"loadAverage\": \"%s\"}",
+                            hub.startSeconds(), rep == null ? -1 : rep[0], rep == null ? -1 : rep[1], rss, heapUsed, from == null ? "null" : from,
+                            snapshot == null ? "" : snapshot, load));
+                    out(String.format(Locale.ROOT, "restart %d with %d events: ready %.2f s after process start; hub log: replayed %s events in %s ms%s; RSS %d MiB; load %s%s",
+                            r + 1, written[0], hub.startSeconds(), rep == null ? "?" : rep[0], rep == null ? "?" : rep[1],
+                            from == null ? " (no snapshot: full replay)" : " after a snapshot through own sequence " + from, rss / 1024, load,
+                            snapshot == null ? "" : "; then " + snapshot));
                 } catch (RuntimeException e) {
                     String msg = e.getMessage() == null ? e.toString() : e.getMessage();
                     out("restart " + (r + 1) + " FAILED: " + msg.substring(0, Math.min(msg.length(), 3000)));
@@ -255,6 +264,28 @@ public final class Scale {
         return "{" + String.join(", ", results) + "}";
     }
 
+    private static final java.util.regex.Pattern FROM_SNAPSHOT = java.util.regex.Pattern.compile("after the snapshot of own ledger through (\\d+)");
+    private static final java.util.regex.Pattern SNAPSHOT_WRITTEN = java.util.regex.Pattern.compile("snapshot written: (.*)");
+
+    private static String matched(HubLaunch hub, java.util.regex.Pattern p, int group) {
+        var m = p.matcher(hub.logText());
+        return m.find() ? m.group(group) : null;
+    }
+
+    /**
+     * With {@code --linger S}: keeps the restarted hub up to S seconds until its background snapshot
+     * is written (so the next restart can start from it); what its log says about it, or null.
+     */
+    private String lingerForSnapshot(HubLaunch hub) {
+        long deadline = System.nanoTime() + (long) (Double.parseDouble(o.getOrDefault("linger", "0")) * 1e9);
+        String written = matched(hub, SNAPSHOT_WRITTEN, 1);
+        while (written == null && System.nanoTime() < deadline) {
+            BenchHubs.sleep(200);
+            written = matched(hub, SNAPSHOT_WRITTEN, 1);
+        }
+        return written == null ? null : "snapshot written: " + written.trim();
+    }
+
     private static long heapUsed(HubLaunch hub) {
         try {
             String body = hub.get("/api/v1/system");
@@ -266,7 +297,7 @@ public final class Scale {
     }
 
     /** Publishes {@code events} ledger events as batches of 100 to QH_LEDGER_main; {events, messages, stored bytes}. */
-    private static long[] fillLedger(String url, int events) throws Exception {
+    static long[] fillLedger(String url, int events) throws Exception {
         try (Connection c = Nats.connect(new Options.Builder().server(url).connectionName("bench-fill").build())) {
             JetStream js = c.jetStream();
             JetStreamManagement jsm = c.jetStreamManagement();

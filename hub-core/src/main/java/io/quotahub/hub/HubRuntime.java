@@ -6,6 +6,7 @@ import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
 import io.nats.client.Nats;
 import io.nats.client.Options;
+import io.quotahub.engine.Lease;
 import io.quotahub.engine.QuotaEngine;
 import io.quotahub.hub.config.HubSettings;
 import io.quotahub.hub.config.PoolsConfig;
@@ -13,8 +14,12 @@ import io.quotahub.hub.ledger.JetStreamLedger;
 import io.quotahub.hub.ledger.Ledger;
 import io.quotahub.hub.ledger.LedgerFold;
 import io.quotahub.hub.ledger.PeerFeed;
-import io.quotahub.hub.ledger.StoredBatch;
+import io.quotahub.hub.ledger.LedgerCursor;
+import io.quotahub.hub.snapshot.HubSnapshot;
+import io.quotahub.hub.snapshot.SnapshotBuilder;
+import io.quotahub.hub.snapshot.Snapshots;
 import io.quotahub.hub.metrics.AcquireLatency;
+import io.quotahub.hub.replication.CausalMerge;
 import io.quotahub.hub.replication.DemandCounter;
 import io.quotahub.hub.replication.NatsPeerLink;
 import io.quotahub.hub.replication.PeerConnection;
@@ -37,8 +42,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.function.Consumer;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -75,6 +79,10 @@ public class HubRuntime implements AutoCloseable {
     private final Clock clock;
     private final DemandCounter demand;
     private volatile boolean closed;
+    private volatile Snapshots snapshots;
+    /** The snapshot the engine was restored from (kept across start-up retries: the engine holds it). */
+    private volatile HubSnapshot restoredFrom;
+    private static final Duration SNAPSHOT_CHECK = Duration.ofSeconds(10);
     private volatile String startupProblem = "starting";
 
     public HubRuntime(HubSettings settings, PoolsConfig pools, QuotaEngine engine, HubLedger hubLedger,
@@ -107,16 +115,34 @@ public class HubRuntime implements AutoCloseable {
                 }
                 JetStreamLedger opened = new JetStreamLedger(connection, settings.hubId(), settings.ledgerTimeout());
                 opened.onAppendLatency(AcquireLatency.ledgerAppend(registry, settings.hubId()));
-                LedgerFold fold = new LedgerFold(settings.hubId(), engine, lease -> requests.remember(
-                        lease.agentId(), lease.requestId(),
-                        new AcquireOutcome.Granted(lease, pools.secrets().get(new KeyRef(lease.pool(), lease.keyId()))),
-                        lease.grantedAt().toEpochMilli()));
+                Consumer<Lease> rememberGrant = lease -> {
+                    long grantedAt = lease.grantedAt().toEpochMilli();
+                    if (requests.remembers(grantedAt)) { // an old grant's request can no longer be retried
+                        requests.remember(lease.agentId(), lease.requestId(),
+                                new AcquireOutcome.Granted(lease, pools.secrets().get(new KeyRef(lease.pool(), lease.keyId()))), grantedAt);
+                    }
+                };
+                LedgerFold fold = new LedgerFold(settings.hubId(), engine, rememberGrant);
                 long t0 = System.nanoTime();
+                Snapshots snaps = settings.snapshots() ? new Snapshots(connection, settings.hubId(), settings.peerId(),
+                        engine.config(), clock, settings.snapshotEvery(), settings.snapshotMaxAge()) : null;
+                if (restoredFrom == null && snaps != null) {
+                    HubSnapshot snap = snaps.loadUsable();
+                    if (snap != null) {
+                        SnapshotBuilder.restore(snap, engine, fold); // checked on a scratch engine by loadUsable
+                        engine.openLeases().forEach(rememberGrant);  // retries of requests granted before it
+                        restoredFrom = snap;
+                    }
+                } else if (restoredFrom != null) {
+                    SnapshotBuilder.restoreFold(restoredFrom, fold); // a retry: the engine still holds the snapshot
+                }
+                long ownAfter = restoredFrom == null ? 0 : restoredFrom.ownSeq();
+                long peerAfter = restoredFrom == null ? 0 : restoredFrom.peerSeq();
                 Ledger.ReplayResult replay;
                 if (settings.hasPeer()) {
-                    replay = startWithPeer(opened, fold);
+                    replay = startWithPeer(opened, fold, ownAfter, peerAfter);
                 } else {
-                    replay = opened.replay(fold::applyOwn, () -> 0);
+                    replay = opened.replayAfter(ownAfter, fold::applyOwn, () -> 0);
                 }
                 ledger = opened;
                 hubLedger.open(opened);
@@ -129,9 +155,16 @@ public class HubRuntime implements AutoCloseable {
                 if (replication != null) {
                     scheduler.scheduleAtFixedRate(this::replicationTick, 250, 250, TimeUnit.MILLISECONDS);
                 }
+                if (snaps != null) {
+                    snaps.start(settings.snapshotMaxAge().compareTo(SNAPSHOT_CHECK) < 0 ? settings.snapshotMaxAge() : SNAPSHOT_CHECK);
+                    snapshots = snaps;
+                }
                 startupProblem = null;
-                LOG.info("QuotaHub hub {} ready: replayed {} ledger events in {} ms, pools {}{}{}", settings.hubId(), replay.events(),
-                        (System.nanoTime() - t0) / 1_000_000, pools.pools().stream().map(p -> p.name() + "(" + p.keys().size() + " keys)").toList(),
+                LOG.info("QuotaHub hub {} ready: replayed {} ledger events in {} ms{}, pools {}{}{}", settings.hubId(), replay.events(),
+                        (System.nanoTime() - t0) / 1_000_000,
+                        restoredFrom == null ? "" : " after the snapshot of own ledger through " + restoredFrom.ownSeq()
+                                + " and peer copy through " + restoredFrom.peerSeq() + " (" + restoredFrom.events() + " events)",
+                        pools.pools().stream().map(p -> p.name() + "(" + p.keys().size() + " keys)").toList(),
                         settings.hasPeer() ? ", peer " + settings.peerId() : "",
                         opened.fenced() ? " — FENCED by the peer: grants resume once its takeover is folded" : "");
                 return;
@@ -143,16 +176,24 @@ public class HubRuntime implements AutoCloseable {
         }
     }
 
-    private Ledger.ReplayResult startWithPeer(JetStreamLedger opened, LedgerFold fold) throws Exception {
+    private Ledger.ReplayResult startWithPeer(JetStreamLedger opened, LedgerFold fold, long ownAfter, long peerAfter) throws Exception {
         PeerFeed feed = new PeerFeed(connection, settings.peerId(), settings.peerJetStreamDomain());
         NatsPeerLink link = new NatsPeerLink(connection, settings.hubId(), settings.peerId(), settings.peerJetStreamDomain(), clock);
         ReplicationSettings protocol = new ReplicationSettings(ReplicationSettings.ofDefaults().suspectAfter(),
                 settings.takeoverAfter(), settings.rebalanceFloor(), settings.budgetShares().get(settings.hubId()));
         Replication r = new Replication(settings.hubId(), settings.peerId(), engine, opened, fold, link, clock, protocol, demand);
-        List<StoredBatch> own = new ArrayList<>();
-        Ledger.ReplayResult replay = opened.replay(own::add, r::peerCursor);
+        Ledger.ReplayResult replay;
+        // Streaming causal merge: own batches are folded as they are read, the peer copy is read
+        // only as far as each own batch needs (its peer_seq), the rest of it after the own ledger.
+        // Peer batches go through Replication, which folds them and moves the peer cursor.
+        try (LedgerCursor peerCopy = feed.open(peerAfter)) {
+            r.startPeerCursorAt(peerAfter); // where the snapshot ends (0: none)
+            CausalMerge merge = new CausalMerge(peerCopy, ownAfter, peerAfter, fold::applyOwn, r::foldPeerAtStart);
+            replay = opened.replayAfter(ownAfter, merge::own, r::peerCursor);
+            merge.finish();
+        }
         PeerConnection peer = new PeerConnection(connection, r, feed, settings.peerId());
-        peer.start(own);
+        peer.start();
         peerConnection = peer;
         replication = r;
         return replay;
@@ -169,6 +210,16 @@ public class HubRuntime implements AutoCloseable {
     /** A hub expires its own leases, and its peer's once it took the peer over. */
     private boolean mayExpire(String leaseHubId) {
         return leaseHubId.equals(settings.hubId()) || replication != null && replication.ownsPeerLeases();
+    }
+
+    /** The hub's snapshots, or null (turned off, or before start-up finished). */
+    public Snapshots snapshots() {
+        return snapshots;
+    }
+
+    /** The snapshot this run started from, or null (a full replay). */
+    public HubSnapshot restoredFrom() {
+        return restoredFrom;
     }
 
     /** The two-hub protocol, or null for a single hub (or before start-up finished). */
@@ -243,6 +294,9 @@ public class HubRuntime implements AutoCloseable {
         scheduler.shutdownNow();
         if (api != null) {
             api.close();
+        }
+        if (snapshots != null) {
+            snapshots.close();
         }
         if (peerConnection != null) {
             peerConnection.close();

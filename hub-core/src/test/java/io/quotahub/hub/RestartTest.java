@@ -47,6 +47,29 @@ class RestartTest {
     }
 
     @Test
+    void aFullWindowStaysFullAfterARestartFromASnapshot() throws InterruptedException {
+        Map<String, Object> snapshotOften = Map.of("quotahub.snapshot-every", 1, "quotahub.snapshot-max-age", "200ms");
+        try (NatsServer nats = NatsServer.start()) {
+            try (TestHub hub = TestHub.start(nats, "main", pools(), snapshotOften)) {
+                assertThat(List.of(acquire(hub), acquire(hub), acquire(hub))).containsOnly(200);
+                HubRuntime runtime = hub.bean(HubRuntime.class);
+                long deadline = System.currentTimeMillis() + 20_000;
+                while ((runtime.snapshots().latest() == null || runtime.snapshots().latest().ownSeq() < 3)
+                        && System.currentTimeMillis() < deadline) {
+                    Thread.sleep(50);
+                }
+                assertThat(runtime.snapshots().latest().ownSeq()).isGreaterThanOrEqualTo(3);
+            }
+
+            try (TestHub restarted = TestHub.start(nats, "main", pools(), snapshotOften)) {
+                assertThat(restarted.bean(HubRuntime.class).restoredFrom()).isNotNull();
+                assertThat(acquire(restarted)).isEqualTo(429);
+                assertThat(restarted.bean(QuotaEngine.class).view().openLeases()).isEqualTo(3);
+            }
+        }
+    }
+
+    @Test
     void aFullWindowStaysFullAfterNatsAndTheHubRestart() {
         try (NatsServer nats = NatsServer.start()) {
             try (TestHub hub = TestHub.start(nats, "main", pools())) {

@@ -22,8 +22,10 @@ import java.util.Optional;
 public final class QuotaEngine {
 
     private final EngineCore core;
+    private final EngineConfig config;
 
     public QuotaEngine(EngineConfig config, Clock clock, EngineListener listener) {
+        this.config = config;
         this.core = new EngineCore(java.util.Objects.requireNonNull(config, "config"),
                 java.util.Objects.requireNonNull(clock, "clock"), listener);
     }
@@ -164,5 +166,66 @@ public final class QuotaEngine {
      */
     public void applyTakeover(String fromHub, String toHub, Map<LimitRef, Long> units) {
         core.applyTakeover(fromHub, toHub, units);
+    }
+
+    // ---- snapshots -------------------------------------------------------------------------------
+
+    /**
+     * The engine's whole state as bytes: windows, open leases, settled ids, budgets and transfers,
+     * cooldowns, circuits, thermal state, lease id counter. Consistent (taken under the engine's
+     * locks, so no decision or fold is half-way). Valid only for an engine of the same configuration.
+     */
+    public byte[] writeState() {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(1 << 16);
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+            core.writeState(out);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e); // in-memory stream: not reached
+        }
+        return bytes.toByteArray();
+    }
+
+    /**
+     * Restores a state {@link #writeState written} by an engine of the same configuration, into
+     * this fresh engine (nothing acquired or folded yet). Afterwards it decides exactly as the
+     * writing engine did.
+     *
+     * @throws EngineStateException if the bytes are corrupt, truncated, of another format version or
+     *                              of another configuration; this engine must then be discarded
+     *                              (use {@link #checkState} first to avoid that)
+     * @throws IllegalStateException if this engine is not fresh
+     */
+    public void readState(byte[] state) throws EngineStateException {
+        try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(state))) {
+            core.readState(in);
+            if (in.available() > 0) {
+                throw new java.io.IOException(in.available() + " bytes after the end");
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            if (e instanceof IllegalStateException ise && ise.getMessage() != null && ise.getMessage().contains("fresh engine")) {
+                throw ise;
+            }
+            throw new EngineStateException("cannot restore engine state: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Checks that {@code state} restores into an engine of {@code config} (restores it into a
+     * scratch engine), without touching any live engine.
+     *
+     * @throws EngineStateException as {@link #readState}
+     */
+    public static void checkState(EngineConfig config, Clock clock, byte[] state) throws EngineStateException {
+        new QuotaEngine(config, clock, EngineListener.NONE).readState(state);
+    }
+
+    /** The configuration this engine was built with (a snapshot fits only an engine of the same). */
+    public EngineConfig config() {
+        return config;
+    }
+
+    /** Every lease granted and not settled yet (own and folded from the peer). */
+    public List<Lease> openLeases() {
+        return core.openLeases();
     }
 }

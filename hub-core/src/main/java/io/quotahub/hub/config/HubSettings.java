@@ -23,6 +23,9 @@ import java.util.Map;
  * @param initialSplit   share of every limit per hub id at first start (both hubs must agree); equal by default
  * @param rebalanceFloor share of every limit each hub keeps whatever the demand
  * @param takeoverAfter  peer silence after which a peer whose NATS server answers is fenced and taken over
+ * @param snapshotEvery  write a snapshot once this many ledger messages (own + peer copy; a message
+ *                       holds 1–512 events) came after the newest, at most every 30 s; 0 turns snapshots off
+ * @param snapshotMaxAge also write one when the newest is this old and anything came after it
  */
 @ConfigurationProperties("quotahub")
 public record HubSettings(
@@ -37,7 +40,9 @@ public record HubSettings(
         @Nullable String peerDomain,
         @Nullable Map<String, Double> initialSplit,
         @Bindable(defaultValue = "0.1") double rebalanceFloor,
-        @Bindable(defaultValue = "2500ms") Duration takeoverAfter) {
+        @Bindable(defaultValue = "2500ms") Duration takeoverAfter,
+        @Bindable(defaultValue = "10000") long snapshotEvery,
+        @Bindable(defaultValue = "10m") Duration snapshotMaxAge) {
 
     public HubSettings {
         if (hubId == null || !hubId.matches("[A-Za-z0-9_-]+")) {
@@ -46,9 +51,20 @@ public record HubSettings(
         if (peerId != null && (peerId.equals(hubId) || !peerId.matches("[A-Za-z0-9_-]+"))) {
             throw new ConfigException("quotahub.peer-id must name the other hub (e.g. edge), was '" + peerId + "'");
         }
+        if (snapshotEvery < 0) {
+            throw new ConfigException("quotahub.snapshot-every must be >= 0 (0 turns snapshots off), was " + snapshotEvery);
+        }
+        if (snapshotMaxAge == null || snapshotMaxAge.isNegative() || snapshotMaxAge.isZero()) {
+            throw new ConfigException("quotahub.snapshot-max-age must be > 0, was " + snapshotMaxAge);
+        }
         if (rebalanceFloor < 0 || rebalanceFloor > 0.5) {
             throw new ConfigException("quotahub.rebalance-floor must be between 0 and 0.5, was " + rebalanceFloor);
         }
+    }
+
+    /** Whether the hub writes and restarts from snapshots. */
+    public boolean snapshots() {
+        return snapshotEvery > 0;
     }
 
     /** Whether a second hub is configured. */

@@ -115,25 +115,34 @@ public final class JetStreamLedger implements Ledger {
 
     @Override
     public ReplayResult replay(Consumer<StoredBatch> sink, LongSupplier cursor) {
+        return replayAfter(0, sink, cursor);
+    }
+
+    /**
+     * Streams every stored message after {@code afterSeq} (0: all; a snapshot's own sequence
+     * otherwise) into {@code sink} as it is read — the ledger is never held in memory — then
+     * starts accepting appends. Fence and last-sequence bookkeeping comes from the stream itself,
+     * so it is right whatever {@code afterSeq} skips.
+     */
+    public ReplayResult replayAfter(long afterSeq, Consumer<StoredBatch> sink, LongSupplier cursor) {
         if (writer.isAlive()) {
             throw new IllegalStateException("replay must happen before the first append");
         }
         long batches = 0;
         long events = 0;
-        long fenceSeq = 0;
+        long fenceSeq;
         try {
             long last = lastStoredSequence();
-            for (StoredBatch batch : LedgerReader.readAll(js, stream, Subjects.ledgerSubjects(hubIdOf(stream)), last)) {
-                sink.accept(batch);
-                batches++;
-                events += batch.events().size();
-                if (batch.isFence()) {
-                    fenceSeq = batch.seq();
-                } else {
-                    lastEventsSequence = batch.seq();
+            try (LedgerCursor reader = new LedgerCursor(js, stream, Subjects.ledgerSubjects(hubIdOf(stream)), afterSeq, last)) {
+                for (StoredBatch batch = reader.next(); batch != null; batch = reader.next()) {
+                    sink.accept(batch);
+                    batches++;
+                    events += batch.events().size();
                 }
             }
             lastSequence = last;
+            lastEventsSequence = lastSequenceOn(eventsSubject);
+            fenceSeq = lastFenceSeq();
         } catch (IOException | JetStreamApiException e) {
             throw new LedgerUnavailableException("cannot replay ledger " + stream + ": " + e.getMessage(), e);
         }

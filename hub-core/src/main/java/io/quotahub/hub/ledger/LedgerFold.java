@@ -10,6 +10,9 @@ import io.quotahub.proto.LedgerEvent;
 import io.quotahub.proto.Takeover;
 import io.quotahub.proto.Transfer;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -175,5 +178,82 @@ public final class LedgerFold {
         return units.entrySet().stream()
                 .map(e -> BudgetUnits.newBuilder().setLimit(e.getKey().toString()).setUnits(e.getValue()).build())
                 .toList();
+    }
+
+    // ---- state (snapshots) -----------------------------------------------------------------------
+
+    private static final int STATE_VERSION = 2; // 2: fences and takeovers of the peer, rejoins
+
+    /** What the fold knows besides the engine: fences, takeovers, transfers to this hub (applied or not). */
+    public synchronized void writeState(DataOutput out) throws IOException {
+        out.writeInt(STATE_VERSION);
+        out.writeUTF(hubId);
+        out.writeLong(ownFenceSeq);
+        out.writeLong(takenOverThroughFence);
+        out.writeLong(ownPassedFence);
+        out.writeLong(peerFenceSeq);
+        out.writeLong(peerLastWriteSeq);
+        out.writeLong(peerTakenOverThroughFence);
+        out.writeInt(unappliedTransfersToMe.size());
+        for (Transfer t : unappliedTransfersToMe.values()) {
+            byte[] b = t.toByteArray();
+            out.writeInt(b.length);
+            out.write(b);
+        }
+        out.writeInt(appliedTransfers.size());
+        for (String id : appliedTransfers.keySet()) {
+            out.writeUTF(id);
+        }
+    }
+
+    /** Replaces this fold's own state by a written one (the engine is restored separately). */
+    public synchronized void readState(DataInput in) throws IOException {
+        int version = in.readInt();
+        if (version != STATE_VERSION) {
+            throw new IOException("fold state version " + version + ", this hub reads " + STATE_VERSION);
+        }
+        String writer = in.readUTF();
+        if (!writer.equals(hubId)) {
+            throw new IOException("fold state of hub " + writer + ", this is " + hubId);
+        }
+        long fence = in.readLong();
+        long takenOver = in.readLong();
+        long passed = in.readLong();
+        long peerFence = in.readLong();
+        long peerLastWrite = in.readLong();
+        long peerTakenOver = in.readLong();
+        Map<String, Transfer> unapplied = new LinkedHashMap<>();
+        int n = in.readInt();
+        if (n < 0 || n > 1 << 24) {
+            throw new IOException("fold state: " + n + " unapplied transfers");
+        }
+        for (int i = 0; i < n; i++) {
+            int len = in.readInt();
+            if (len < 0 || len > 1 << 20) {
+                throw new IOException("fold state: transfer of " + len + " bytes");
+            }
+            byte[] b = new byte[len];
+            in.readFully(b);
+            Transfer t = Transfer.parseFrom(b);
+            unapplied.put(t.getTransferId(), t);
+        }
+        int m = in.readInt();
+        if (m < 0 || m > 1 << 24) {
+            throw new IOException("fold state: " + m + " applied transfers");
+        }
+        Map<String, Boolean> applied = new HashMap<>();
+        for (int i = 0; i < m; i++) {
+            applied.put(in.readUTF(), Boolean.TRUE);
+        }
+        ownFenceSeq = fence;
+        takenOverThroughFence = takenOver;
+        ownPassedFence = passed;
+        peerFenceSeq = peerFence;
+        peerLastWriteSeq = peerLastWrite;
+        peerTakenOverThroughFence = peerTakenOver;
+        unappliedTransfersToMe.clear();
+        unappliedTransfersToMe.putAll(unapplied);
+        appliedTransfers.clear();
+        appliedTransfers.putAll(applied);
     }
 }

@@ -20,30 +20,15 @@ public final class LedgerReader {
     }
 
     /**
-     * Reads messages 1..{@code last} of a ledger stream (own or a peer copy) with an ordered
-     * consumer. Fence messages come as batches holding one Fence event.
+     * Reads messages 1..{@code last} of a ledger stream into a list. Only for small ledgers (tests,
+     * diagnostics): a hub's start-up streams with {@link LedgerCursor} instead.
      */
-    public static List<StoredBatch> readAll(JetStream js, String stream, String subjects, long last) throws IOException, JetStreamApiException {
+    public static List<StoredBatch> readAll(JetStream js, String stream, String subjects, long last) throws IOException {
         List<StoredBatch> batches = new ArrayList<>();
-        if (last <= 0) {
-            return batches;
-        }
-        JetStreamSubscription sub = js.subscribe(subjects, PushSubscribeOptions.builder().stream(stream).ordered(true).build());
-        try {
-            long seq = 0;
-            while (seq < last) {
-                Message msg = sub.nextMessage(Duration.ofSeconds(10));
-                if (msg == null) {
-                    throw new LedgerUnavailableException("reading " + stream + " stalled at sequence " + seq + " of " + last, null);
-                }
-                seq = msg.metaData().streamSequence();
-                batches.add(toBatch(seq, msg));
+        try (LedgerCursor cursor = new LedgerCursor(js, stream, subjects, 0, last)) {
+            for (StoredBatch b = cursor.next(); b != null; b = cursor.next()) {
+                batches.add(b);
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new LedgerUnavailableException("interrupted while reading " + stream, e);
-        } finally {
-            sub.unsubscribe();
         }
         return batches;
     }

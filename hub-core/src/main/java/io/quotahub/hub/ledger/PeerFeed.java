@@ -66,9 +66,17 @@ public final class PeerFeed implements AutoCloseable {
 
     /** Every batch the copy holds now. */
     public List<StoredBatch> readAll() throws IOException {
+        return LedgerReader.readAll(js, copy, peerSubjects, lastSeq());
+    }
+
+    /** Reads, one batch at a time, what the copy holds now after {@code afterSeq}; close it after. */
+    public LedgerCursor open(long afterSeq) throws IOException {
+        return new LedgerCursor(js, copy, peerSubjects, afterSeq, lastSeq());
+    }
+
+    private long lastSeq() throws IOException {
         try {
-            long last = jsm.getStreamInfo(copy).getStreamState().getLastSequence();
-            return LedgerReader.readAll(js, copy, peerSubjects, last);
+            return jsm.getStreamInfo(copy).getStreamState().getLastSequence();
         } catch (JetStreamApiException e) {
             throw new IOException("cannot read " + copy + ": " + e.getMessage(), e);
         }

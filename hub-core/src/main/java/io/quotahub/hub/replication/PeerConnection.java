@@ -4,7 +4,6 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import io.quotahub.hub.ledger.PeerFeed;
-import io.quotahub.hub.ledger.StoredBatch;
 import io.quotahub.proto.Demand;
 import io.quotahub.proto.HubAnnouncement;
 import io.quotahub.proto.Subjects;
@@ -12,7 +11,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.util.List;
 
 /**
  * Wires {@link Replication} to NATS: the peer's ledger copy, the peer's announcements and demand.
@@ -34,11 +32,14 @@ public final class PeerConnection implements AutoCloseable {
         this.peerId = peerId;
     }
 
-    /** Folds both ledgers as stored now, then follows the peer's and listens to it. */
-    public void start(List<StoredBatch> own) throws IOException {
-        List<StoredBatch> peer = feed.readAll();
-        replication.start(own, peer);
-        LOG.info("folded {} batches of the peer {}'s ledger", peer.size(), peerId);
+    /**
+     * Both ledgers as stored at start-up are folded already (a streaming {@link CausalMerge} that
+     * handed every peer batch to {@link Replication#foldPeerAtStart}): finishes the start (transfers to
+     * this hub, rejoin after a takeover), then follows the peer's ledger and listens to the peer.
+     */
+    public void start() throws IOException {
+        replication.finishStart();
+        LOG.info("folded the peer {}'s ledger through sequence {}", peerId, replication.peerCursor());
         feed.follow(replication.peerCursor(), replication::onPeerBatch);
         dispatcher = connection.createDispatcher();
         dispatcher.subscribe(Subjects.HUBS, msg -> {

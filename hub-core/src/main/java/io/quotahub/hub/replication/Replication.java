@@ -96,10 +96,23 @@ public final class Replication {
 
     /** Folds both ledgers as read at start-up, in causal order; then the hub may serve. */
     public synchronized void start(List<StoredBatch> own, List<StoredBatch> peer) {
-        CausalMerge.merge(own, peer, fold::applyOwn, b -> {
-            fold.applyPeer(b);
-            peerCursor.set(b.seq());
-        });
+        CausalMerge.merge(own, peer, fold::applyOwn, this::foldPeerAtStart);
+        finishStart();
+    }
+
+    /** Start-up from a snapshot: the fold already holds the peer's ledger through {@code peerSeq}. */
+    public synchronized void startPeerCursorAt(long peerSeq) {
+        peerCursor.set(peerSeq);
+    }
+
+    /** Start-up: folds one batch of the peer's copy, in causal order (a streaming replay). */
+    public synchronized void foldPeerAtStart(StoredBatch batch) {
+        fold.applyPeer(batch);
+        peerCursor.set(batch.seq());
+    }
+
+    /** Ends the start-up fold: applies the peer's transfers to this hub, rejoins after a takeover. */
+    public synchronized void finishStart() {
         applyTransfersToMe();
         rejoinIfTakenOver();
     }

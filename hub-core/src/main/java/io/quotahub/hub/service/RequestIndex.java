@@ -55,12 +55,24 @@ public final class RequestIndex {
         return null;
     }
 
-    /** Records a grant read from the ledger, so retries across a restart still find it. */
+    /**
+     * Records a grant read from the ledger, so retries across a restart still find it; a grant
+     * made at {@code atMillis} that is already past the keep time is ignored (no retry of its
+     * request can still come, so the index stays bounded by time, not by the ledger's age).
+     */
     public void remember(String agentId, String requestId, AcquireOutcome outcome, long atMillis) {
+        if (!remembers(atMillis)) {
+            return;
+        }
         String key = key(agentId, requestId);
         Entry entry = new Entry(CompletableFuture.completedFuture(outcome), atMillis);
         entries.put(key, entry);
         recent.add(new Aged(key, entry));
+    }
+
+    /** True if a grant made at {@code grantedAtMillis} may still see its request retried (worth remembering). */
+    public boolean remembers(long grantedAtMillis) {
+        return clock.millis() - grantedAtMillis <= keepGrants.toMillis();
     }
 
     public void forget(String agentId, String requestId) {

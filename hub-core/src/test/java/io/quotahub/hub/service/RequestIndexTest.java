@@ -1,5 +1,7 @@
 package io.quotahub.hub.service;
 
+import io.quotahub.engine.Lease;
+import io.quotahub.engine.Priority;
 import org.junit.jupiter.api.Test;
 
 import java.time.Clock;
@@ -89,5 +91,47 @@ class RequestIndexTest {
 
         assertThat(index.size()).isEqualTo(1);
         assertThat(index.claim("agent", "r", new CompletableFuture<>())).isNotNull();
+    }
+
+    // ---- grants replayed from the ledger at start-up -------------------------------------------
+
+    private final io.quotahub.engine.ManualClock replayClock = new io.quotahub.engine.ManualClock(Instant.parse("2026-12-06T12:00:00Z"));
+    private final RequestIndex replayIndex = new RequestIndex(replayClock, Duration.ofSeconds(120), Duration.ofSeconds(10));
+
+    private AcquireOutcome granted(String requestId, Instant at) {
+        Lease lease = new Lease("l-" + requestId, "main", "p", "k", 1, Priority.NORMAL, "a", requestId, at, at.plusSeconds(60));
+        return new AcquireOutcome.Granted(lease, null);
+    }
+
+    @Test
+    void replayedGrantOlderThanTheKeepTime_isNotRemembered() {
+        Instant old = replayClock.instant().minusSeconds(121);
+        replayIndex.remember("a", "r-old", granted("r-old", old), old.toEpochMilli());
+        assertThat(replayIndex.size()).isZero();
+        assertThat(replayIndex.claim("a", "r-old", new CompletableFuture<>())).isNull(); // a new request now
+    }
+
+    @Test
+    void replayedRecentGrant_answersARetryUntilTheKeepTimePasses() {
+        Instant at = replayClock.instant().minusSeconds(30);
+        replayIndex.remember("a", "r1", granted("r1", at), at.toEpochMilli());
+        CompletableFuture<AcquireOutcome> earlier = replayIndex.claim("a", "r1", new CompletableFuture<>());
+        assertThat(earlier).isNotNull();
+        assertThat(earlier.join()).isInstanceOf(AcquireOutcome.Granted.class);
+
+        replayClock.advance(Duration.ofSeconds(91));
+        replayIndex.sweep();
+        assertThat(replayIndex.size()).isZero();
+    }
+
+    @Test
+    void indexSizeStaysBoundedWhateverTheLedgersAge() {
+        Instant start = replayClock.instant().minus(Duration.ofDays(1));
+        for (int i = 0; i < 100_000; i++) {
+            Instant at = start.plusMillis(i * 864L); // one day of grants, the last ones recent
+            replayIndex.remember("a", "r" + i, granted("r" + i, at), at.toEpochMilli());
+        }
+        // only the last 120 s of grants: 120 000 / 864 ≈ 139
+        assertThat(replayIndex.size()).isBetween(130, 150);
     }
 }

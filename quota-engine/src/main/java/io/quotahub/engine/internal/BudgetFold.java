@@ -1,5 +1,9 @@
 package io.quotahub.engine.internal;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+
 import io.quotahub.engine.LimitRef;
 import io.quotahub.engine.view.BudgetView;
 
@@ -298,5 +302,32 @@ final class BudgetFold {
             }
         }
         return out;
+    }
+
+    // ---- state (snapshots, see EngineState) ----------------------------------------------------
+
+    /** Runs {@code body} holding the fold's lock and every pool's, in the order the fold takes them. */
+    void underAllLocks(EngineState.IoBody body) throws IOException {
+        synchronized (lock) {
+            lockPools(new ArrayList<>(pools), 0, body);
+        }
+    }
+
+    private static void lockPools(List<PoolState> all, int i, EngineState.IoBody body) throws IOException {
+        if (i == all.size()) {
+            body.run();
+            return;
+        }
+        synchronized (all.get(i)) {
+            lockPools(all, i + 1, body);
+        }
+    }
+
+    void writeLog(DataOutput out) throws IOException {
+        log.writeState(out);
+    }
+
+    void readLog(DataInput in) throws IOException {
+        log.readState(in);
     }
 }

@@ -1,5 +1,9 @@
 package io.quotahub.engine.internal;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -250,5 +254,45 @@ public final class Budgets {
             throw new IllegalArgumentException("unknown hub " + hub);
         }
         return i;
+    }
+
+    // ---- state (snapshots, see EngineState) ----------------------------------------------------
+
+    /** Every cell's budgets and in-flight units, by ref in sorted order. */
+    void writeState(DataOutput out) throws IOException {
+        List<String> refs = new ArrayList<>(cells.keySet());
+        Collections.sort(refs);
+        out.writeInt(refs.size());
+        out.writeInt(hubs.size());
+        for (String ref : refs) {
+            Cell c = cells.get(ref);
+            synchronized (c) {
+                out.writeUTF(ref);
+                for (int i = 0; i < hubs.size(); i++) {
+                    out.writeLong(c.budgets.get(i));
+                }
+                out.writeLong(c.inFlight);
+            }
+        }
+    }
+
+    void readState(DataInput in) throws IOException {
+        int n = in.readInt();
+        EngineState.expect(n, cells.size(), "number of limits");
+        EngineState.expect(in.readInt(), hubs.size(), "number of hubs with a budget");
+        for (int k = 0; k < n; k++) {
+            String ref = in.readUTF();
+            Cell c = cells.get(ref);
+            if (c == null) {
+                throw new IOException("unknown limit " + ref);
+            }
+            synchronized (c) {
+                for (int i = 0; i < hubs.size(); i++) {
+                    c.budgets.set(i, in.readLong());
+                }
+                c.inFlight = in.readLong();
+            }
+        }
+        version.incrementAndGet();
     }
 }

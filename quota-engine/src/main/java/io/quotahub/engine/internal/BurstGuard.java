@@ -1,5 +1,9 @@
 package io.quotahub.engine.internal;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+
 import io.quotahub.engine.LimitKind;
 import io.quotahub.engine.LimitSpec;
 import io.quotahub.engine.Preset;
@@ -84,6 +88,29 @@ final class BurstGuard {
         if (count > 0 && ring[last] == at) {
             next = last;
             count--;
+        }
+    }
+
+    // ---- state (snapshots, see EngineState) ----------------------------------------------------
+
+    void writeState(DataOutput out) throws IOException {
+        out.writeInt(ring.length);
+        for (long t : ring) {
+            out.writeLong(t);
+        }
+        out.writeInt(next);
+        out.writeInt(count);
+    }
+
+    void readState(DataInput in) throws IOException {
+        EngineState.expect(in.readInt(), ring.length, "burst guard size");
+        for (int i = 0; i < ring.length; i++) {
+            ring[i] = in.readLong();
+        }
+        next = in.readInt();
+        count = in.readInt();
+        if (next < 0 || next >= ring.length || count < 0 || count > ring.length) {
+            throw new IOException("burst guard position out of range");
         }
     }
 }

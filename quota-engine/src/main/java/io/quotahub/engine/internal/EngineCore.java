@@ -244,10 +244,12 @@ public final class EngineCore {
                 return settled.contains(s.leaseId()) ? SettleResult.ALREADY_SETTLED : SettleResult.UNKNOWN_LEASE;
             }
             long now = clock.millis();
-            // remembered before removal, so a concurrent retry never sees neither
-            settled.add(s.leaseId(), now);
-            leases.remove(s.leaseId());
             long at = Math.max(open.grantedAtMillis, s.settledAt() == null ? now : s.settledAt().toEpochMilli());
+            // remembered before removal, so a concurrent retry never sees neither; for the retention
+            // counted from the settle's own time (not from when a replay folds it), so a replayed
+            // old ledger does not keep every id it ever settled (nor put them all in a snapshot)
+            settled.add(s.leaseId(), Math.min(now, at));
+            leases.remove(s.leaseId());
             KeyState key = open.key;
             if (open.pool.refreshedAt != Long.MIN_VALUE) {
                 // a key not examined since is caught up to the pool's last refresh, as one that was
@@ -347,5 +349,92 @@ public final class EngineCore {
     public EngineView view() {
         long now = clock.millis();
         return Views.engine(config.hubId(), now, pools.values(), leases.size());
+    }
+
+    // ---- state (snapshots) ---------------------------------------------------------------------
+
+    /** Writes the whole state, consistent: taken under the budget fold's lock and every pool's. */
+    public void writeState(java.io.DataOutput out) throws java.io.IOException {
+        fold.underAllLocks(() -> {
+            // What the next decision or tick evicts anyway is not worth writing: a replayed ledger
+            // leaves every settle it folded in the windows until then (hundreds of thousands).
+            long now = clock.millis();
+            settled.prune(now);
+            for (PoolState p : pools.values()) {
+                p.advance(now);
+                for (KeyState k : p.keys) {
+                    k.advance(now);
+                }
+            }
+            EngineState.writeHeader(out, config);
+            ids.writeState(out);
+            settled.writeState(out);
+            budgets.writeState(out);
+            fold.writeLog(out);
+            out.writeInt(pools.size());
+            for (PoolState p : pools.values()) {
+                p.writeState(out);
+            }
+            int open = 0;
+            for (PoolState p : pools.values()) {
+                for (KeyState k : p.keys) {
+                    open += k.open.size();
+                }
+            }
+            out.writeInt(open);
+            for (PoolState p : pools.values()) {
+                for (KeyState k : p.keys) {
+                    for (OpenLease l : k.open.values()) {
+                        EngineState.writeLease(out, l.lease, l.slot);
+                    }
+                }
+            }
+            EngineState.writeEnd(out);
+        });
+    }
+
+    /**
+     * Replaces this engine's state by one {@link #writeState written} for the same configuration.
+     * Only on a fresh engine (nothing granted or folded yet): a failure leaves it half-restored, so
+     * callers check the bytes on a scratch engine first.
+     */
+    public void readState(java.io.DataInput in) throws java.io.IOException {
+        if (!leases.isEmpty() || settled.size() > 0) {
+            throw new IllegalStateException("restore engine state only into a fresh engine");
+        }
+        fold.underAllLocks(() -> {
+            EngineState.readHeader(in, config);
+            ids.readState(in);
+            settled.readState(in);
+            budgets.readState(in);
+            fold.readLog(in);
+            EngineState.expect(in.readInt(), pools.size(), "pools");
+            for (PoolState p : pools.values()) {
+                p.readState(in);
+            }
+            int open = in.readInt();
+            EngineState.expectCount(open, "open leases");
+            for (int i = 0; i < open; i++) {
+                EngineState.StoredLease s = EngineState.readLease(in);
+                PoolState pool = pools.get(s.lease().pool());
+                KeyState key = pool == null ? null : pool.byId.get(s.lease().keyId());
+                if (key == null || s.slot() < 0 || s.slot() > budgets.hubs().size()) {
+                    throw new java.io.IOException("open lease of an unknown key or slot");
+                }
+                OpenLease l = new OpenLease(s.lease(), pool, key, s.slot());
+                leases.put(l.id(), l);
+                key.open.put(l.id(), l);
+            }
+            EngineState.readEnd(in);
+        });
+    }
+
+    /** Every open lease (e.g. to index their request ids after a restore). */
+    public List<Lease> openLeases() {
+        List<Lease> out = new ArrayList<>();
+        for (OpenLease l : leases.values()) {
+            out.add(l.lease);
+        }
+        return out;
     }
 }

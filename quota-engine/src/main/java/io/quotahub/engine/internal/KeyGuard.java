@@ -1,5 +1,9 @@
 package io.quotahub.engine.internal;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+
 import io.quotahub.engine.CircuitState;
 import io.quotahub.engine.CooldownConfig;
 import io.quotahub.engine.Outcome;
@@ -189,5 +193,29 @@ final class KeyGuard {
 
     boolean blocked(long now) {
         return now < blockedUntil;
+    }
+
+    // ---- state (snapshots, see EngineState) ----------------------------------------------------
+
+    void writeState(DataOutput out) throws IOException {
+        out.writeInt(consecutiveFailures);
+        out.writeInt(rateLimitStreak);
+        out.writeLong(cooldownUntil);
+        out.writeLong(blockedUntil);
+        out.writeByte(circuit.ordinal());
+        out.writeLong(openUntil);
+        EngineState.writeNullable(out, probeLeaseId);
+        out.writeBoolean(disabled);
+    }
+
+    void readState(DataInput in) throws IOException {
+        consecutiveFailures = in.readInt();
+        rateLimitStreak = in.readInt();
+        cooldownUntil = in.readLong();
+        blockedUntil = in.readLong();
+        circuit = EngineState.enumAt(CircuitState.values(), in.readByte(), "circuit state");
+        openUntil = in.readLong();
+        probeLeaseId = EngineState.readNullable(in);
+        disabled = in.readBoolean();
     }
 }

@@ -1,5 +1,9 @@
 package io.quotahub.engine.internal;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+
 import java.util.Arrays;
 import java.util.Comparator;
 
@@ -326,5 +330,73 @@ final class KeyOrder {
         }
         due[i] = k;
         k.duePos = i;
+    }
+
+    // ---- state (snapshots, see EngineState) ----------------------------------------------------
+    //
+    // The lazy bookkeeping is part of the state: which keys a decision refreshes decides when a
+    // key's throttle hysteresis observes it, so a restored engine must be exactly as lazy.
+
+    void writeState(DataOutput out) throws IOException {
+        out.writeBoolean(budgetsVersion == budgets.version());
+        out.writeInt(keys.length);
+        for (KeyState k : keys) {
+            out.writeDouble(k.orderRoom);
+            out.writeDouble(k.orderTemp);
+            out.writeLong(k.dueAt);
+            out.writeBoolean(k.touched);
+        }
+        out.writeInt(orderSize);
+        for (int i = 0; i < orderSize; i++) {
+            out.writeInt(order[i].index);
+        }
+        for (KeyState k : due) {
+            out.writeInt(k.index);
+        }
+        out.writeInt(touchedCount);
+        for (int i = 0; i < touchedCount; i++) {
+            out.writeInt(touched[i].index);
+        }
+    }
+
+    void readState(DataInput in) throws IOException {
+        boolean budgetsCurrent = in.readBoolean();
+        EngineState.expect(in.readInt(), keys.length, "keys in the order");
+        for (KeyState k : keys) {
+            k.orderRoom = in.readDouble();
+            k.orderTemp = in.readDouble();
+            k.dueAt = in.readLong();
+            k.touched = in.readBoolean();
+            k.inTouchedList = false;
+            k.orderPos = -1;
+        }
+        orderSize = in.readInt();
+        if (orderSize < 0 || orderSize > keys.length) {
+            throw new IOException("key order size " + orderSize);
+        }
+        for (int i = 0; i < orderSize; i++) {
+            order[i] = keyAt(in.readInt());
+            order[i].orderPos = i;
+        }
+        for (int i = 0; i < keys.length; i++) {
+            due[i] = keyAt(in.readInt());
+            due[i].duePos = i;
+        }
+        touchedCount = in.readInt();
+        if (touchedCount < 0 || touchedCount > keys.length) {
+            throw new IOException("touched keys " + touchedCount);
+        }
+        for (int i = 0; i < touchedCount; i++) {
+            touched[i] = keyAt(in.readInt());
+            touched[i].inTouchedList = true;
+        }
+        budgetsVersion = budgetsCurrent ? budgets.version() : Long.MIN_VALUE;
+    }
+
+    private KeyState keyAt(int index) throws IOException {
+        if (index < 0 || index >= keys.length) {
+            throw new IOException("key index " + index + " out of range");
+        }
+        return keys[index];
     }
 }

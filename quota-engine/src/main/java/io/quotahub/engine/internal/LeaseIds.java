@@ -1,5 +1,9 @@
 package io.quotahub.engine.internal;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -86,6 +90,25 @@ final class LeaseIds {
             return new long[] {Long.parseLong(rest.substring(0, dash), 36), Long.parseLong(rest.substring(dash + 1), 36)};
         } catch (NumberFormatException e) {
             return null;
+        }
+    }
+
+    // ---- state (snapshots, see EngineState) ----------------------------------------------------
+
+    synchronized void writeState(DataOutput out) throws IOException {
+        out.writeLong(epoch);
+        out.writeLong(seq);
+    }
+
+    /** Moves past the snapshot's counter (never back: this run's epoch may already be newer). */
+    synchronized void readState(DataInput in) throws IOException {
+        long e = in.readLong();
+        long s = in.readLong();
+        if (e > epoch || (e == epoch && s > seq)) {
+            if (e != epoch) {
+                setEpoch(e);
+            }
+            seq = s;
         }
     }
 }

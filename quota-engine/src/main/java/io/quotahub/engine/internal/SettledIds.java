@@ -1,5 +1,9 @@
 package io.quotahub.engine.internal;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+
 import java.util.HashMap;
 import java.util.Map;
 
@@ -325,6 +329,28 @@ final class SettledIds {
                 chunkBits[i] = ob[j];
                 chunkCount[i] = oc[j];
             }
+        }
+    }
+
+    // ---- state (snapshots, see EngineState) ----------------------------------------------------
+
+    /** Every remembered id with its forget time, in settle order. */
+    synchronized void writeState(DataOutput out) throws IOException {
+        out.writeInt(size);
+        for (int k = 0; k < size; k++) {
+            int i = (queueHead + k) % queuePrefix.length;
+            int p = queuePrefix[i];
+            out.writeUTF(prefixIsOther[p] ? prefixName[p] : prefixName[p] + Long.toString(queueSeq[i], 36));
+            out.writeLong(queueForgetAt[i]);
+        }
+    }
+
+    synchronized void readState(DataInput in) throws IOException {
+        int n = in.readInt();
+        EngineState.expectCount(n, "settled ids");
+        for (int k = 0; k < n; k++) {
+            String id = in.readUTF();
+            add(id, in.readLong() - retentionMillis);
         }
     }
 }

@@ -1,5 +1,9 @@
 package io.quotahub.engine.internal;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+
 import io.quotahub.engine.LimitKind;
 import io.quotahub.engine.LimitSpec;
 
@@ -291,5 +295,53 @@ final class SlidingWindow {
             return Instant.ofEpochMilli(nextDayStart);
         }
         return Instant.ofEpochMilli(times[head] + perMillis + marginMillis);
+    }
+
+    // ---- state (snapshots, see EngineState) ----------------------------------------------------
+
+    void writeState(DataOutput out) throws IOException {
+        out.writeLong(horizon);
+        out.writeLong(settledAll);
+        out.writeLong(unsettledAll);
+        out.writeInt(settled.length);
+        for (int i = 0; i < settled.length; i++) {
+            out.writeLong(settled[i]);
+            out.writeLong(unsettled[i]);
+        }
+        out.writeInt(tail - head);
+        for (int i = head; i < tail; i++) {
+            out.writeLong(times[i]);
+            out.writeLong(amounts[i]);
+            out.writeByte(slotOf[i]);
+        }
+    }
+
+    void readState(DataInput in) throws IOException {
+        horizon = in.readLong();
+        settledAll = in.readLong();
+        unsettledAll = in.readLong();
+        EngineState.expect(in.readInt(), settled.length, "budget slots of " + ref);
+        for (int i = 0; i < settled.length; i++) {
+            settled[i] = in.readLong();
+            unsettled[i] = in.readLong();
+        }
+        int n = in.readInt();
+        EngineState.expectCount(n, "window entries of " + ref);
+        int capacity = Math.max(16, Integer.highestOneBit(Math.max(1, n)) * 2);
+        times = new long[capacity];
+        amounts = new long[capacity];
+        slotOf = new byte[capacity];
+        for (int i = 0; i < n; i++) {
+            times[i] = in.readLong();
+            amounts[i] = in.readLong();
+            slotOf[i] = in.readByte();
+            if (slotOf[i] < 0 || slotOf[i] >= settled.length) {
+                throw new IOException("window entry of " + ref + " has slot " + slotOf[i]);
+            }
+        }
+        head = 0;
+        tail = n;
+        dayStart = Long.MAX_VALUE; // recomputed from the clock on the next cutoff
+        nextDayStart = Long.MIN_VALUE;
     }
 }

@@ -1,5 +1,9 @@
 package io.quotahub.engine.internal;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+
 import io.quotahub.engine.ThermalConfig;
 import io.quotahub.engine.Trend;
 import io.quotahub.engine.Zone;
@@ -188,5 +192,37 @@ final class Thermal {
 
     double errorRate() {
         return errorRate;
+    }
+
+    // ---- state (snapshots, see EngineState) ----------------------------------------------------
+
+    void writeState(DataOutput out) throws IOException {
+        out.writeDouble(ewma);
+        out.writeDouble(heat);
+        out.writeLong(heatAt);
+        out.writeInt(history.length);
+        for (double h : history) {
+            out.writeDouble(h);
+        }
+        out.writeInt(ticks);
+        out.writeBoolean(throttled);
+        out.writeLong(belowSince);
+        out.writeLong(throttleEvents);
+        out.writeDouble(errorRate);
+    }
+
+    void readState(DataInput in) throws IOException {
+        ewma = in.readDouble();
+        heat = in.readDouble();
+        heatAt = in.readLong();
+        EngineState.expect(in.readInt(), history.length, "thermal history length");
+        for (int i = 0; i < history.length; i++) {
+            history[i] = in.readDouble();
+        }
+        ticks = in.readInt();
+        throttled = in.readBoolean();
+        belowSince = in.readLong();
+        throttleEvents = in.readLong();
+        errorRate = in.readDouble();
     }
 }

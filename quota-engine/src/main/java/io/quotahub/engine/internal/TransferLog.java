@@ -1,5 +1,9 @@
 package io.quotahub.engine.internal;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -144,5 +148,71 @@ final class TransferLog {
             }
         }
         return out;
+    }
+
+    // ---- state (snapshots, see EngineState) ----------------------------------------------------
+
+    void writeState(DataOutput out) throws IOException {
+        out.writeInt(entries.size());
+        for (var en : entries.entrySet()) {
+            Entry e = en.getValue();
+            out.writeUTF(en.getKey());
+            out.writeInt(e.from);
+            out.writeInt(e.to);
+            writeUnits(out, e.sent);
+            writeUnits(out, e.applied);
+            out.writeInt(e.appliedFrom);
+            out.writeInt(e.appliedTo);
+        }
+        out.writeInt(finished.size());
+        for (String id : finished) {
+            out.writeUTF(id);
+        }
+    }
+
+    void readState(DataInput in) throws IOException {
+        entries.clear();
+        finished.clear();
+        int n = in.readInt();
+        EngineState.expectCount(n, "transfers");
+        for (int k = 0; k < n; k++) {
+            String id = in.readUTF();
+            Entry e = new Entry();
+            e.from = in.readInt();
+            e.to = in.readInt();
+            e.sent = readUnits(in);
+            e.applied = readUnits(in);
+            e.appliedFrom = in.readInt();
+            e.appliedTo = in.readInt();
+            entries.put(id, e);
+        }
+        int f = in.readInt();
+        EngineState.expectCount(f, "finished transfers");
+        for (int k = 0; k < f; k++) {
+            finished.add(in.readUTF());
+        }
+    }
+
+    private static void writeUnits(DataOutput out, Map<String, Long> units) throws IOException {
+        out.writeInt(units == null ? -1 : units.size());
+        if (units != null) {
+            for (var u : new java.util.TreeMap<>(units).entrySet()) {
+                out.writeUTF(u.getKey());
+                out.writeLong(u.getValue());
+            }
+        }
+    }
+
+    private static Map<String, Long> readUnits(DataInput in) throws IOException {
+        int n = in.readInt();
+        if (n < 0) {
+            return null;
+        }
+        EngineState.expectCount(n, "transfer units");
+        Map<String, Long> m = new java.util.LinkedHashMap<>();
+        for (int k = 0; k < n; k++) {
+            m.put(in.readUTF(), in.readLong());
+        }
+        return Map.copyOf(m);
     }
 }

@@ -1,0 +1,100 @@
+package io.quotahub.hub.ledger;
+
+import io.quotahub.engine.EngineConfig;
+import io.quotahub.engine.EngineListener;
+import io.quotahub.engine.KeySpec;
+import io.quotahub.engine.LimitSpec;
+import io.quotahub.engine.ManualClock;
+import io.quotahub.engine.PoolSpec;
+import io.quotahub.engine.Preset;
+import io.quotahub.engine.QuotaEngine;
+import io.quotahub.proto.BudgetUnits;
+import io.quotahub.proto.Fence;
+import io.quotahub.proto.LedgerEvent;
+import io.quotahub.proto.Takeover;
+import io.quotahub.proto.Transfer;
+import io.quotahub.proto.TransferApplied;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The fold's own state (transfers to this hub, fences, takeovers) survives a snapshot. */
+class LedgerFoldStateTest {
+
+    private final ManualClock clock = new ManualClock(Instant.parse("2026-12-06T12:00:00Z"));
+
+    private QuotaEngine engine() {
+        return new QuotaEngine(EngineConfig.builder("main").budgetShares(Map.of("main", 0.5, "edge", 0.5))
+                .pools(List.of(new PoolSpec("p", List.of(new KeySpec("k1", List.of(LimitSpec.requests(100, Duration.ofMinutes(1))), 0)),
+                        List.of(), 0, Preset.STANDARD))).build(), clock, EngineListener.NONE);
+    }
+
+    private static LedgerEvent transfer(String id) {
+        return LedgerEvent.newBuilder().setHubId("edge").setAtEpochMs(1).setTransfer(Transfer.newBuilder().setTransferId(id).setToHub("main")
+                .addUnits(BudgetUnits.newBuilder().setLimit("p/k1#0").setUnits(5))).build();
+    }
+
+    private static LedgerEvent applied(String id) {
+        return LedgerEvent.newBuilder().setHubId("main").setAtEpochMs(2).setTransferApplied(TransferApplied.newBuilder().setTransferId(id)
+                .setFromHub("edge").addUnits(BudgetUnits.newBuilder().setLimit("p/k1#0").setUnits(5))).build();
+    }
+
+    private static byte[] state(LedgerFold fold) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(b)) {
+            fold.writeState(out);
+        }
+        return b.toByteArray();
+    }
+
+    @Test
+    void transfersFencesAndTakeoversSurviveWriteAndRead() throws IOException {
+        LedgerFold fold = new LedgerFold("main", engine(), lease -> { });
+        fold.apply(transfer("t1"));
+        fold.apply(applied("t1"));
+        fold.apply(transfer("t2")); // not applied yet: this hub still owes its TransferApplied
+        fold.ownFenceFound(7);
+        fold.apply(LedgerEvent.newBuilder().setHubId("edge").setAtEpochMs(3)
+                .setTakeover(Takeover.newBuilder().setPeerHub("main").setFenceSeq(5)).build());
+        // this hub fenced the peer at 12 of its ledger and answered it; the peer wrote up to 11 before
+        fold.applyPeer(new StoredBatch(11, 0, List.of(transfer("t3"))));
+        fold.applyPeer(new StoredBatch(12, 0, List.of(LedgerEvent.newBuilder().setHubId("main")
+                .setFence(Fence.newBuilder().setByHub("main").setFencedAfterSeq(11)).build())));
+        fold.apply(LedgerEvent.newBuilder().setHubId("main").setAtEpochMs(4)
+                .setTakeover(Takeover.newBuilder().setPeerHub("edge").setFenceSeq(12)).build());
+
+        LedgerFold restored = new LedgerFold("main", engine(), lease -> { });
+        restored.readState(new DataInputStream(new ByteArrayInputStream(state(fold))));
+
+        assertThat(restored.unappliedTransfersToMe()).extracting(Transfer::getTransferId).containsExactly("t2");
+        assertThat(restored.takenOverThroughFence()).isEqualTo(5);
+        assertThat(restored.awaitingTakeover()).isTrue(); // fence 7 found, takeover only through 5
+        assertThat(restored.peerFenceSeq()).isEqualTo(12);
+        assertThat(restored.peerTakenOverThroughFence()).isEqualTo(12);
+        assertThat(restored.peerWroteAfter(11)).isFalse();
+        assertThat(restored.unappliedTransfersToMe()).extracting(Transfer::getTransferId).containsExactly("t2", "t3");
+        restored.apply(transfer("t1")); // replayed again after the snapshot: already applied, owes nothing
+        assertThat(restored.unappliedTransfersToMe()).extracting(Transfer::getTransferId).containsExactly("t2", "t3");
+        assertThat(state(restored)).isEqualTo(state(fold));
+    }
+
+    @Test
+    void stateOfAnotherHubIsRefused() throws IOException {
+        LedgerFold edge = new LedgerFold("edge", engine(), lease -> { });
+        LedgerFold main = new LedgerFold("main", engine(), lease -> { });
+        byte[] edgeState = state(edge);
+        assertThatThrownBy(() -> main.readState(new DataInputStream(new ByteArrayInputStream(edgeState))))
+                .isInstanceOf(IOException.class).hasMessageContaining("edge");
+    }
+}

@@ -1,8 +1,7 @@
 package io.quotahub.hub.replication;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
 
@@ -16,19 +15,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * keeps the faults that found them switched on ({@link Simulation.Faults#all()}) and fails on any
  * fence of a running hub.
  */
+@ExtendWith(QuietProtocolLogs.class)
 class ReplicationRegressionTest {
-
-    private static ch.qos.logback.classic.Level logLevel;
-
-    @BeforeAll
-    static void quiet() {
-        logLevel = ReplicationSimulationTest.quietLogs();
-    }
-
-    @AfterAll
-    static void loud() {
-        ReplicationSimulationTest.restoreLogs(logLevel);
-    }
 
     /**
      * Bug 1. After a split heals, a hub fences its peer — which was alive all along, only cut off — if

@@ -3,9 +3,8 @@ package io.quotahub.hub.replication;
 import io.quotahub.engine.LimitRef;
 import io.quotahub.hub.ledger.InMemoryLedger;
 import io.quotahub.proto.LedgerEvent;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
 import java.util.List;
@@ -20,19 +19,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * (DESIGN.md "Budgets", "Takeover"). The {@link SimChecker} invariants are checked after every
  * step as in the random runs; each test then converges. Fixed seeds: each run is reproducible.
  */
+@ExtendWith(QuietProtocolLogs.class)
 class ReplicationScenarioTest {
-
-    private static ch.qos.logback.classic.Level logLevel;
-
-    @BeforeAll
-    static void quiet() {
-        logLevel = ReplicationSimulationTest.quietLogs();
-    }
-
-    @AfterAll
-    static void loud() {
-        ReplicationSimulationTest.restoreLogs(logLevel);
-    }
 
     @Test
     void split_withLoadOnBothSides_neitherSideExceedsNorFences_andTheyConvergeAfterTheHeal() {

@@ -1,41 +1,19 @@
 package io.quotahub.hub.service;
 
 import io.quotahub.engine.Lease;
+import io.quotahub.engine.ManualClock;
 import io.quotahub.engine.Priority;
 import org.junit.jupiter.api.Test;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.concurrent.CompletableFuture;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 class RequestIndexTest {
 
-    /** A clock the test moves by hand. */
-    private static final class ManualClock extends Clock {
-        long millis = 1_000_000;
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(millis);
-        }
-    }
-
-    private final ManualClock clock = new ManualClock();
+    private final ManualClock clock = new ManualClock(Instant.ofEpochMilli(1_000_000));
     private final RequestIndex index = new RequestIndex(clock, Duration.ofSeconds(60), Duration.ofSeconds(10));
 
     private CompletableFuture<AcquireOutcome> claim(String id, AcquireOutcome outcome) {
@@ -63,17 +41,17 @@ class RequestIndexTest {
         claim("grant", GRANT);
         claim("error", ERROR);
         CompletableFuture<AcquireOutcome> unfinished = claim("unfinished", null);
-        clock.millis += 5_000;
+        clock.advance(Duration.ofMillis(5_000));
         claim("young-error", ERROR);
 
-        clock.millis += 5_001; // first three are 10.001 s old, the young one 5.001 s
+        clock.advance(Duration.ofMillis(5_001)); // first three are 10.001 s old, the young one 5.001 s
         index.sweep();
         assertThat(index.claim("agent", "error", new CompletableFuture<>())).as("refusal forgotten").isNull();
         assertThat(index.claim("agent", "grant", new CompletableFuture<>())).as("grant kept").isNotNull();
         assertThat(index.claim("agent", "unfinished", new CompletableFuture<>())).isSameAs(unfinished);
         assertThat(index.claim("agent", "young-error", new CompletableFuture<>())).as("not due yet").isNotNull();
 
-        clock.millis += 50_000; // 60.001 s after the first claims
+        clock.advance(Duration.ofMillis(50_000)); // 60.001 s after the first claims
         index.sweep();
         assertThat(index.claim("agent", "grant", new CompletableFuture<>())).as("grant forgotten").isNull();
         assertThat(index.claim("agent", "unfinished", new CompletableFuture<>())).isNull();
@@ -83,9 +61,9 @@ class RequestIndexTest {
     void sweep_leavesAnEntryThatReplacedAForgottenOne() {
         claim("r", ERROR);
         index.forget("agent", "r");
-        clock.millis += 9_000;
+        clock.advance(Duration.ofMillis(9_000));
         claim("r", GRANT); // a new attempt with the same id after the first failed
-        clock.millis += 2_000;
+        clock.advance(Duration.ofMillis(2_000));
 
         index.sweep(); // the first entry is due, the second is not
 
@@ -95,7 +73,7 @@ class RequestIndexTest {
 
     // ---- grants replayed from the ledger at start-up -------------------------------------------
 
-    private final io.quotahub.engine.ManualClock replayClock = new io.quotahub.engine.ManualClock(Instant.parse("2026-12-06T12:00:00Z"));
+    private final ManualClock replayClock = new ManualClock(Instant.parse("2026-12-06T12:00:00Z"));
     private final RequestIndex replayIndex = new RequestIndex(replayClock, Duration.ofSeconds(120), Duration.ofSeconds(10));
 
     private AcquireOutcome granted(String requestId, Instant at) {

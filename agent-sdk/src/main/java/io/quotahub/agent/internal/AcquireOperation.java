@@ -63,6 +63,8 @@ final class AcquireOperation {
     /** The route the next send must take (the other hub after a BUDGET_EXHAUSTED), or null. */
     private Route nextRoute;
     private int attemptSends;
+    /** Whether this attempt already re-sent a route whose connection dropped. */
+    private boolean resentAfterConnectionLoss;
     private int sends;
     private String lastProblem = "no route tried";
     private boolean finished;
@@ -100,6 +102,7 @@ final class AcquireOperation {
     private void newAttempt() {
         requestId = UUID.randomUUID().toString();
         attemptSends = 0;
+        resentAfterConnectionLoss = false;
         tried.clear();
     }
 
@@ -191,6 +194,13 @@ final class AcquireOperation {
         if (budgetRefusal != null) { // the other hub could not be asked: the refusal stands
             waitAfterRefusal(takeBudgetRefusal());
             return;
+        }
+        if (failure == ClientMetrics.RouteFailure.CONNECTION && !resentAfterConnectionLoss) {
+            // the request died with its server, not with the route: the same route goes out once more
+            // on the next connection (the queue then reaches the hub beside that server at once,
+            // where the next route could be the lost hub's direct subject, timing out meanwhile)
+            resentAfterConnectionLoss = true;
+            tried.remove(route.subject());
         }
         lastProblem = failure + " on " + route.subject();
         DefaultQuotaClient.LOG.log(System.Logger.Level.DEBUG,

@@ -188,8 +188,10 @@ public interface QuotaClient extends AutoCloseable {
         }
 
         /**
-         * NATS servers, the local one first: the client connects to the first that answers
-         * and reconnects down the list (no randomisation). Replaces earlier calls. Default:
+         * NATS servers, the local one first: the client keeps a connection to each (at least one
+         * must answer at start; the others are connected in the background) and sends on the
+         * first one that is up, so losing the local server costs no reconnect, and a request in
+         * flight on it is retried on the next at once. Replaces earlier calls. Default:
          * {@code nats://127.0.0.1:4222}.
          *
          * @param urls server URLs, e.g. {@code "nats://127.0.0.1:4222", "nats://pc2:4223"}

@@ -10,6 +10,7 @@ import io.quotahub.testkit.FreePorts;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -86,6 +87,43 @@ class FailoverTest extends NatsTestBase {
             assertThat(l.hubId()).isEqualTo("edge");
             l.close();
         });
+    }
+
+    @Test
+    void budgetExhaustedOnTheLocalHub_asksTheOtherHubBeforeWaiting() throws Exception {
+        FakeHub main = hub("main");               // a hub whose share is used up (e.g. it just rejoined)
+        FakeHub edge = directOnlyHub("edge");     // holds the rest of the budget
+        main.onAcquire(r -> FakeHub.refuse(5_000).setRefused(FakeHub.refuse(5_000).getRefused().toBuilder()
+                .setCode("BUDGET_EXHAUSTED")));
+        QuotaClient client = client();
+        awaitKnownHubs(client, "main", "edge");
+
+        assertThat(client.tryAcquire("demo", 1)).hasValueSatisfying(l -> {
+            assertThat(l.hubId()).isEqualTo("edge");
+            l.close();
+        });
+        assertThat(main.acquires).hasSize(1);
+        assertThat(edge.acquires).hasSize(1);
+    }
+
+    @Test
+    void budgetExhaustedOnEveryHub_isARefusalAfterAskingEachOnce() throws Exception {
+        FakeHub main = hub("main");
+        FakeHub edge = directOnlyHub("edge");
+        for (FakeHub h : List.of(main, edge)) {
+            h.onAcquire(r -> FakeHub.refuse(5_000).setRefused(FakeHub.refuse(5_000).getRefused().toBuilder()
+                    .setCode("BUDGET_EXHAUSTED")));
+        }
+        QuotaClient client = client();
+        awaitKnownHubs(client, "main", "edge");
+
+        assertThatThrownBy(() -> client.acquire("demo", 1, Duration.ZERO))
+                .isInstanceOfSatisfying(QuotaExhaustedException.class, e -> {
+                    assertThat(e.code()).isEqualTo("BUDGET_EXHAUSTED");
+                    assertThat(e.retryAfter()).isEqualTo(Duration.ofMillis(5_000));
+                });
+        assertThat(main.acquires).hasSize(1);
+        assertThat(edge.acquires).hasSize(1);
     }
 
     @Test

@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A hub started from its runnable jar as a separate JVM ({@code java -jar hub-main.jar}), the way
@@ -130,54 +129,30 @@ public final class HubProcess implements AutoCloseable {
         }
     }
 
-    /** {@code kill -9}. */
+    /** The process (its handle knows its start time, so a reused PID is not mistaken for it). */
+    public ProcessHandle handle() {
+        return process.toHandle();
+    }
+
+    /** {@code kill -9} of the hub and anything it spawned, waiting until they are gone. */
     public void kill() {
-        process.destroyForcibly();
-        waitFor();
+        Signals.killTree(process.toHandle());
     }
 
     /** SIGSTOP: the process hangs with its connections open (like a long GC pause). */
     public void pause() {
-        signal("STOP");
+        Signals.stop(process.toHandle());
     }
 
     /** SIGCONT after {@link #pause()}. */
     public void resume() {
-        signal("CONT");
+        Signals.cont(process.toHandle());
     }
 
-    private void signal(String name) {
-        try {
-            new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).start().waitFor(5, TimeUnit.SECONDS);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private void waitFor() {
-        try {
-            process.waitFor(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
+    /** SIGTERM (SIGKILL after 10 s) of the hub and anything it spawned, waiting until they are gone. */
     @Override
     public void close() {
-        if (process.isAlive()) {
-            resume();
-            process.destroy();
-            try {
-                if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                    kill();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                kill();
-            }
-        }
+        Signals.stopTree(process.toHandle(), Duration.ofSeconds(10));
         try {
             Files.deleteIfExists(log);
         } catch (IOException ignored) {

@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -137,40 +136,33 @@ public final class NatsServer implements AutoCloseable {
         }
     }
 
-    /** Graceful stop (SIGTERM), waiting for the process to end. */
+    /** The running process (its handle knows its start time, so a reused PID is not mistaken for it). */
+    public ProcessHandle handle() {
+        return process.toHandle();
+    }
+
+    /** Graceful stop (SIGTERM, SIGKILL after 10 s), waiting for the process to end. */
     public synchronized void stop() {
-        if (process != null && process.isAlive()) {
-            process.destroy();
-            waitFor();
+        if (process != null) {
+            Signals.stopTree(process.toHandle(), Duration.ofSeconds(10));
         }
     }
 
     /** {@code kill -9}: the process dies at once; JetStream keeps what it acknowledged. */
     public synchronized void kill() {
-        if (process != null && process.isAlive()) {
-            process.destroyForcibly();
-            waitFor();
+        if (process != null) {
+            Signals.killTree(process.toHandle());
         }
     }
 
     /** SIGSTOP: the server hangs with its connections open (acknowledgements stop coming). */
     public synchronized void pause() {
-        signal("STOP");
+        Signals.stop(process.toHandle());
     }
 
     /** SIGCONT after {@link #pause()}. */
     public synchronized void resume() {
-        signal("CONT");
-    }
-
-    private void signal(String name) {
-        try {
-            new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).start().waitFor(5, TimeUnit.SECONDS);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        Signals.cont(process.toHandle());
     }
 
     /** Starts the server again on the same port with the same store directory. */
@@ -186,21 +178,8 @@ public final class NatsServer implements AutoCloseable {
         }
     }
 
-    private void waitFor() {
-        try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     @Override
     public synchronized void close() {
-        if (isRunning()) {
-            resume();
-        }
         kill();
         deleteQuietly(dir);
     }

@@ -28,6 +28,11 @@ import java.util.concurrent.TimeUnit;
  * duplicate with its first result, so a late hub never grants twice); when every route of a round
  * failed, a new round starts after a short backoff. A refusal or a retryable hub error ends the
  * logical attempt: the next one, after the wait, has a new request id.
+ *
+ * <p>A {@code BUDGET_EXHAUSTED} refusal means this hub's share is used up while the other hub may
+ * hold the rest (e.g. a hub that rejoined after its peer took its budget over): before waiting,
+ * the request goes once to each other ready hub's direct subject, which grants only from its own
+ * budget.
  */
 final class AcquireOperation {
 
@@ -39,6 +44,7 @@ final class AcquireOperation {
     private static final long MIN_REFUSAL_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final long ERROR_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final Set<String> RETRYABLE_ERRORS = Set.of("UNAVAILABLE", "DEADLINE_EXCEEDED");
+    private static final String BUDGET_EXHAUSTED = "BUDGET_EXHAUSTED";
 
     final CompletableFuture<Lease> result = new CompletableFuture<>();
 
@@ -50,7 +56,15 @@ final class AcquireOperation {
     private final long deadlineNanos;
     private final Set<String> tried = new HashSet<>();
     private String requestId;
+    /** Hubs whose share was used up in this round of refusals. */
+    private final Set<String> budgetRefusedBy = new HashSet<>();
+    /** The BUDGET_EXHAUSTED refusal answered while another hub is asked, or null. */
+    private Refused budgetRefusal;
+    /** The route the next send must take (the other hub after a BUDGET_EXHAUSTED), or null. */
+    private Route nextRoute;
     private int attemptSends;
+    /** Whether this attempt already re-sent a route whose connection dropped. */
+    private boolean resentAfterConnectionLoss;
     private int sends;
     private String lastProblem = "no route tried";
     private boolean finished;
@@ -99,6 +113,7 @@ final class AcquireOperation {
     private void newAttempt() {
         requestId = UUID.randomUUID().toString();
         attemptSends = 0;
+        resentAfterConnectionLoss = false;
         tried.clear();
     }
 
@@ -150,7 +165,8 @@ final class AcquireOperation {
                     Duration.ofMillis(AcquireSlots.RETRY_AFTER_MS), pool, "", ""));
             return;
         }
-        Route route = client.router().nextAcquireRoute(tried);
+        Route route = nextRoute != null ? nextRoute : client.router().nextAcquireRoute(tried);
+        nextRoute = null;
         if (route == null) { // every route of this round failed: next round, same request id
             giveBackSlot();
             tried.clear();
@@ -214,7 +230,7 @@ final class AcquireOperation {
         client.router().onReply(route, reply.getHubId());
         switch (reply.getResultCase()) {
             case GRANTED -> granted(reply);
-            case REFUSED -> refused(reply.getRefused());
+            case REFUSED -> refused(reply.getHubId(), reply.getRefused());
             case ERROR -> error(route, reply.getHubId(), reply.getError());
             default -> routeFailed(route, ClientMetrics.RouteFailure.BAD_REPLY, "reply without result");
         }
@@ -223,6 +239,17 @@ final class AcquireOperation {
     private void routeFailed(Route route, ClientMetrics.RouteFailure failure, String detail) {
         client.router().onFailure(route, failure);
         client.metrics().routeFailed(route.subject(), failure);
+        if (budgetRefusal != null) { // the other hub could not be asked: the refusal stands
+            waitAfterRefusal(takeBudgetRefusal());
+            return;
+        }
+        if (failure == ClientMetrics.RouteFailure.CONNECTION && !resentAfterConnectionLoss) {
+            // the request died with its server, not with the route: the same route goes out once more
+            // on the next connection (the queue then reaches the hub beside that server at once,
+            // where the next route could be the lost hub's direct subject, timing out meanwhile)
+            resentAfterConnectionLoss = true;
+            tried.remove(route.subject());
+        }
         lastProblem = failure + " on " + route.subject();
         DefaultQuotaClient.LOG.log(System.Logger.Level.DEBUG,
                 () -> "acquire " + requestId + " for pool '" + pool + "': " + failure + " on " + route.subject()
@@ -242,8 +269,33 @@ final class AcquireOperation {
         });
     }
 
-    private void refused(Refused refused) {
+    private void refused(String hubId, Refused refused) {
         client.metrics().refused(pool, refused.getCode());
+        if (BUDGET_EXHAUSTED.equals(refused.getCode()) && hubId != null && !hubId.isBlank()) {
+            budgetRefusedBy.add(hubId);
+            Route other = client.router().readyDirectAcquireRouteExcept(budgetRefusedBy);
+            if (other != null) {
+                if (budgetRefusal == null) {
+                    budgetRefusal = refused;
+                }
+                newAttempt();
+                nextRoute = other;
+                sendNext();
+                return;
+            }
+        }
+        waitAfterRefusal(refused); // the last hub's word: every hub asked refused
+    }
+
+    private Refused takeBudgetRefusal() {
+        Refused r = budgetRefusal;
+        budgetRefusal = null;
+        return r;
+    }
+
+    private void waitAfterRefusal(Refused refused) {
+        budgetRefusal = null;
+        budgetRefusedBy.clear();
         long remaining = remaining();
         if (remaining <= 0) {
             finish(new QuotaExhaustedException(refused.getCode().isEmpty() ? "QUOTA_EXHAUSTED" : refused.getCode(),
@@ -264,6 +316,13 @@ final class AcquireOperation {
 
     private void error(Route route, String hubId, ErrorReply error) {
         String code = error.getCode().isEmpty() ? "INTERNAL" : error.getCode();
+        if (budgetRefusal != null) { // the other hub cannot serve: the first hub's refusal stands
+            if ("UNAVAILABLE".equals(code)) {
+                client.router().markUnavailable(route, hubId);
+            }
+            waitAfterRefusal(takeBudgetRefusal());
+            return;
+        }
         if (RETRYABLE_ERRORS.contains(code)) {
             if ("UNAVAILABLE".equals(code)) {
                 client.router().markUnavailable(route, hubId);

@@ -1,13 +1,8 @@
 package io.quotahub.agent.internal;
 
 import io.nats.client.Connection;
-import io.nats.client.ConnectionListener;
-import io.nats.client.Consumer;
-import io.nats.client.ErrorListener;
 import io.nats.client.Dispatcher;
 import io.nats.client.Message;
-import io.nats.client.Nats;
-import io.nats.client.Options;
 import io.quotahub.agent.HubUnavailableException;
 import io.quotahub.agent.Lease;
 import io.quotahub.agent.Priority;
@@ -45,8 +40,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 
 /**
- * The {@link QuotaClient}: one NATS connection, one scheduler thread that runs every request state
- * machine and the heartbeat, and a small pool on which callers' futures complete.
+ * The {@link QuotaClient}: a NATS connection to each configured server ({@link ServerLinks}), one
+ * scheduler thread that runs every request state machine and the heartbeat, and a small pool on
+ * which callers' futures complete.
  */
 public final class DefaultQuotaClient implements QuotaClient {
 
@@ -54,13 +50,13 @@ public final class DefaultQuotaClient implements QuotaClient {
     private static final int MAX_POOL_LENGTH = 256;
 
     private final ClientConfig config;
-    private final Connection connection;
-    private final boolean ownsConnection;
+    private final ServerLinks links;
     private final ScheduledExecutorService scheduler;
     private final ExecutorService callbacks;
     private final HubRouter router = new HubRouter(System::nanoTime);
     private final AcquireSlots acquireSlots = new AcquireSlots(System::nanoTime);
-    private final Dispatcher dispatcher;
+    /** Announcements on each connection (whichever server is up), by connection. */
+    private final Map<Connection, Dispatcher> dispatchers = new ConcurrentHashMap<>();
     private final ScheduledFuture<?> heartbeat;
     private final Map<String, LeaseImpl> openLeases = new ConcurrentHashMap<>();
     private final Set<AcquireOperation> pending = ConcurrentHashMap.newKeySet();
@@ -76,12 +72,10 @@ public final class DefaultQuotaClient implements QuotaClient {
      */
     public DefaultQuotaClient(ClientConfig config) {
         this.config = config;
-        this.ownsConnection = config.connection() == null;
-        this.connection = ownsConnection ? connect(config) : config.connection();
+        this.links = config.connection() == null ? connect(config, this::listenToHubs)
+                : ServerLinks.of(config.connection(), this::listenToHubs);
         this.scheduler = scheduler(config.agentId());
         this.callbacks = Executors.newCachedThreadPool(daemon("qh-agent-callback-" + config.agentId()));
-        this.dispatcher = connection.createDispatcher(this::onHubMessage);
-        dispatcher.subscribe(Subjects.HUBS);
         long period = config.heartbeatInterval().toNanos();
         this.heartbeat = scheduler.scheduleAtFixedRate(this::sendHeartbeat, 0, period, TimeUnit.NANOSECONDS);
     }
@@ -97,51 +91,20 @@ public final class DefaultQuotaClient implements QuotaClient {
         return executor;
     }
 
-    private static Connection connect(ClientConfig config) {
-        Options options = Options.builder()
-                .servers(config.servers().toArray(String[]::new))
-                .noRandomize()
-                .maxReconnects(-1)
-                .reconnectWait(ClientConfig.RECONNECT_WAIT)
-                .connectionTimeout(ClientConfig.CONNECTION_TIMEOUT)
-                .pingInterval(ClientConfig.PING_INTERVAL)
-                .connectionName(config.connectionName())
-                .connectionListener(DefaultQuotaClient::onConnectionEvent)
-                .errorListener(new QuietErrorListener())
-                .build();
+    private void listenToHubs(Connection c) {
+        Dispatcher d = c.createDispatcher(this::onHubMessage);
+        d.subscribe(Subjects.HUBS);
+        dispatchers.put(c, d);
+    }
+
+    private static ServerLinks connect(ClientConfig config, java.util.function.Consumer<Connection> onConnected) {
         try {
-            return Nats.connect(options);
+            return ServerLinks.connect(config, onConnected);
         } catch (IOException e) {
             throw new HubUnavailableException("cannot connect to any NATS server of " + config.servers(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new HubUnavailableException("interrupted while connecting to " + config.servers(), e);
-        }
-    }
-
-    private static void onConnectionEvent(Connection conn, ConnectionListener.Events event) {
-        System.Logger.Level level = switch (event) {
-            case DISCONNECTED, RECONNECTED, LAME_DUCK -> System.Logger.Level.INFO;
-            default -> System.Logger.Level.DEBUG;
-        };
-        LOG.log(level, () -> "NATS " + event.getEvent() + " (" + conn.getConnectedUrl() + ")");
-    }
-
-    /** jnats' default listener logs every lost connection as SEVERE; reconnecting is routine here. */
-    private static final class QuietErrorListener implements ErrorListener {
-        @Override
-        public void errorOccurred(Connection conn, String error) {
-            LOG.log(System.Logger.Level.WARNING, () -> "NATS error: " + error);
-        }
-
-        @Override
-        public void exceptionOccurred(Connection conn, Exception exp) {
-            LOG.log(System.Logger.Level.DEBUG, () -> "NATS connection problem: " + exp);
-        }
-
-        @Override
-        public void slowConsumerDetected(Connection conn, Consumer consumer) {
-            LOG.log(System.Logger.Level.WARNING, "NATS slow consumer in the QuotaHub client");
         }
     }
 
@@ -278,18 +241,14 @@ public final class DefaultQuotaClient implements QuotaClient {
             }
         }
         terminated = true;
-        try {
-            connection.closeDispatcher(dispatcher);
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.DEBUG, () -> "closing dispatcher: " + e.getMessage());
-        }
-        if (ownsConnection) {
+        for (Map.Entry<Connection, Dispatcher> e : dispatchers.entrySet()) {
             try {
-                connection.close();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                e.getKey().closeDispatcher(e.getValue());
+            } catch (RuntimeException problem) {
+                LOG.log(System.Logger.Level.DEBUG, () -> "closing dispatcher: " + problem.getMessage());
             }
         }
+        links.close();
         scheduler.shutdownNow();
         callbacks.shutdown();
         try {
@@ -329,9 +288,9 @@ public final class DefaultQuotaClient implements QuotaClient {
         return closing.get();
     }
 
-    /** The connection is closed for good (not reconnecting): an embedding application closed it. */
+    /** Every connection is closed for good (not reconnecting): an embedding application closed it. */
     boolean isConnectionClosed() {
-        return connection.getStatus() == Connection.Status.CLOSED;
+        return links.allClosed();
     }
 
     boolean isTerminated() {
@@ -382,7 +341,7 @@ public final class DefaultQuotaClient implements QuotaClient {
     void request(String subject, byte[] body, Duration timeout, BiConsumer<Message, Throwable> handler) {
         CompletableFuture<Message> reply;
         try {
-            reply = Requests.request(connection, subject, body, timeout, scheduler);
+            reply = links.request(subject, body, timeout, scheduler);
         } catch (RejectedExecutionException e) {
             reply = CompletableFuture.failedFuture(e);
         }
@@ -432,7 +391,7 @@ public final class DefaultQuotaClient implements QuotaClient {
                     .setSentAtEpochMs(config.clock().millis())
                     .addAllLeaseIds(openLeases.keySet())
                     .build();
-            connection.publish(Subjects.HEARTBEAT, hb.toByteArray());
+            links.active().publish(Subjects.HEARTBEAT, hb.toByteArray());
             metrics().heartbeat(hb.getLeaseIdsCount());
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.DEBUG, () -> "heartbeat not sent: " + e.getMessage());

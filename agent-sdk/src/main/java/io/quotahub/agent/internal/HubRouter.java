@@ -126,6 +126,20 @@ final class HubRouter {
         return next(tried, null, Subjects.ACQUIRE, Subjects::hubAcquire);
     }
 
+    /**
+     * The direct acquire route of a hub not in {@code except} that is ready, not suspect and heard
+     * from recently (the most recently heard first), or null.
+     */
+    Route readyDirectAcquireRouteExcept(Set<String> except) {
+        long now = nanoTime.getAsLong();
+        return hubs.values().stream()
+                .filter(h -> !except.contains(h.id) && h.ready && !isSuspect(h.suspectAt, now)
+                        && now - h.lastSeen <= STALE_NANOS)
+                .max(Comparator.comparingLong(h -> h.lastSeen))
+                .map(h -> Route.direct(Subjects.hubAcquire(h.id), h.id))
+                .orElse(null);
+    }
+
     /** Next settle route for a lease of {@code leaseHub}: that hub first, then the queue, then the others. */
     Route nextSettleRoute(String leaseHub, Set<String> tried) {
         return next(tried, leaseHub, Subjects.SETTLE, Subjects::hubSettle);

@@ -64,8 +64,12 @@ public interface ChaosCluster extends AutoCloseable {
 
     void healLink();
 
-    /** Every OS process id this cluster started so far (for the "nothing left running" check). */
-    Set<Long> startedPids();
+    /**
+     * Every OS process this cluster started so far (for the "nothing left running" check). Handles,
+     * not PIDs: a handle knows its process's start time, so a PID reused by another program on a
+     * busy host (pid_max is often 32768) is not mistaken for a process left running.
+     */
+    List<ProcessHandle> startedProcesses();
 
     /** Copies the logs of the processes into {@code dir} (for a failed run). */
     void saveLogs(java.nio.file.Path dir);

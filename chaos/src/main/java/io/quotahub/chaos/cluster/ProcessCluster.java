@@ -2,6 +2,7 @@ package io.quotahub.chaos.cluster;
 
 import io.quotahub.testkit.HubProcess;
 import io.quotahub.testkit.NatsPair;
+import io.quotahub.testkit.Signals;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,7 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The real system on one host, as separate processes: two nats-servers (JetStream domains main
@@ -34,7 +35,7 @@ public final class ProcessCluster implements ChaosCluster {
     private final Map<String, String> secrets;
     private final Map<String, HubProcess> hubs = new LinkedHashMap<>();
     private final Map<String, Path> jars;
-    private final Set<Long> pids = new ConcurrentSkipListSet<>();
+    private final List<ProcessHandle> started = new CopyOnWriteArrayList<>();
     private final Map<String, String> hubLogs = new ConcurrentHashMap<>();
 
     private ProcessCluster(NatsPair nats, Path dir, String poolsYaml, Map<String, String> secrets, Map<String, Path> jars) {
@@ -73,8 +74,8 @@ public final class ProcessCluster implements ChaosCluster {
         try {
             Path dir = Files.createTempDirectory("qh-cluster-");
             ProcessCluster cluster = new ProcessCluster(nats, dir, poolsYaml + extraYaml, secrets, jars);
-            cluster.pids.add(nats.main().pid());
-            cluster.pids.add(nats.edge().pid());
+            cluster.started.add(nats.main().handle());
+            cluster.started.add(nats.edge().handle());
             cluster.startHub("main");
             cluster.startHub("edge");
             return cluster;
@@ -117,12 +118,12 @@ public final class ProcessCluster implements ChaosCluster {
             } catch (RuntimeException notReady) {
                 // HubProcess.start leaves a hub that did not become ready running: stop it here
                 ProcessHandle.current().children().filter(p -> !before.contains(p.pid())).forEach(p -> {
-                    pids.add(p.pid());
-                    p.destroyForcibly();
+                    started.add(p);
+                    Signals.killTree(p);
                 });
                 throw notReady;
             }
-            pids.add(hub.pid());
+            started.add(hub.handle());
             hubs.put(hubId, hub);
             return hub;
         } catch (IOException e) {
@@ -237,7 +238,7 @@ public final class ProcessCluster implements ChaosCluster {
     @Override
     public void startNats(String side) {
         nats.server(side).startAgain();
-        pids.add(nats.server(side).pid());
+        started.add(nats.server(side).handle());
     }
 
     @Override
@@ -256,8 +257,8 @@ public final class ProcessCluster implements ChaosCluster {
     }
 
     @Override
-    public Set<Long> startedPids() {
-        return Set.copyOf(pids);
+    public List<ProcessHandle> startedProcesses() {
+        return List.copyOf(started);
     }
 
     @Override
@@ -281,6 +282,8 @@ public final class ProcessCluster implements ChaosCluster {
     public void close() {
         hubs.values().forEach(HubProcess::close);
         nats.close();
+        // anything else this cluster started (and its children) that is still running
+        started.stream().filter(ProcessHandle::isAlive).forEach(Signals::killTree);
         try (var files = Files.list(dir)) {
             for (Path f : files.toList()) {
                 Files.deleteIfExists(f);

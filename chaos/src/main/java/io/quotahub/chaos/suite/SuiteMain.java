@@ -4,6 +4,7 @@ import io.quotahub.chaos.Args;
 import io.quotahub.chaos.cluster.ProcessCluster;
 import io.quotahub.chaos.nemesis.Fault;
 import io.quotahub.chaos.report.Report;
+import io.quotahub.testkit.Signals;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -93,34 +94,42 @@ public final class SuiteMain {
                 // the hook runs or ran
             }
         }
-        Set<Long> pids = new java.util.TreeSet<>(cluster.startedPids());
-        // whatever this JVM started, tracked or not (e.g. a hub that never became ready)
+        List<ProcessHandle> processes = new ArrayList<>(cluster.startedProcesses());
+        // whatever this JVM started, tracked or not (e.g. a hub that never became ready), and their children
         ProcessHandle.current().descendants().filter(p -> !before.contains(p.pid())).filter(p -> p.info().command()
-                .map(c -> c.endsWith("java") || c.endsWith("nats-server")).orElse(false)).forEach(p -> pids.add(p.pid()));
-        List<Long> left = leftRunning(pids);
-        Report report = new Report(profile.name(), seed, t0, Clock.now(), results, faults, left, pids.size());
+                .map(c -> c.endsWith("java") || c.endsWith("nats-server")).orElse(false))
+                .filter(p -> processes.stream().noneMatch(q -> q.equals(p))).forEach(processes::add);
+        List<ProcessHandle> withChildren = new ArrayList<>(processes);
+        processes.forEach(p -> p.descendants().filter(c -> !withChildren.contains(c)).forEach(withChildren::add));
+        List<Long> left = leftRunning(withChildren);
+        int pidsStarted = withChildren.size();
+        Report report = new Report(profile.name(), seed, t0, Clock.now(), results, faults, left, pidsStarted);
         report.write(reportDir, leases);
         System.out.print(report.table());
         log("report: " + reportDir.resolve("chaos-report.json") + ", " + reportDir.resolve("timeline.png"));
         return new Outcome(report, reportDir);
     }
 
-    /** The PIDs that still run after a grace period of 5 s. */
-    static List<Long> leftRunning(Set<Long> pids) {
+    /**
+     * The processes that still run after a grace period of 5 s, by PID. Each is named in the log and
+     * then killed with its children, so a failed run leaves nothing behind either.
+     */
+    static List<Long> leftRunning(List<ProcessHandle> processes) {
         long deadline = System.nanoTime() + 5_000_000_000L;
-        List<Long> left;
+        List<ProcessHandle> left;
         do {
-            left = pids.stream().filter(p -> ProcessHandle.of(p).map(ProcessHandle::isAlive).orElse(false)).sorted().toList();
+            left = processes.stream().filter(ProcessHandle::isAlive).toList();
             if (left.isEmpty()) {
-                return left;
+                return List.of();
             }
             Clock.sleep(100);
         } while (System.nanoTime() < deadline);
-        for (long pid : left) {
-            ProcessHandle.of(pid).ifPresent(p -> log("left running: pid " + pid + " parent "
-                    + p.parent().map(ProcessHandle::pid).orElse(-1L) + ": " + p.info().commandLine().orElse("?")));
+        for (ProcessHandle p : left) {
+            log("left running: pid " + p.pid() + " parent " + p.parent().map(ProcessHandle::pid).orElse(-1L) + ": "
+                    + p.info().commandLine().orElse("?"));
+            Signals.killTree(p);
         }
-        return left;
+        return left.stream().map(ProcessHandle::pid).sorted().toList();
     }
 
     private static void log(String line) {

@@ -258,8 +258,8 @@ public final class ContainerCluster implements ChaosCluster {
 
     /** Containers are not host processes: nothing for the PID check; {@link #close()} removes them all. */
     @Override
-    public Set<Long> startedPids() {
-        return Set.of();
+    public List<ProcessHandle> startedProcesses() {
+        return List.of();
     }
 
     /** Whether every container this cluster started is gone. */

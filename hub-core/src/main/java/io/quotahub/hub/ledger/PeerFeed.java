@@ -1,11 +1,13 @@
 package io.quotahub.hub.ledger;
 
 import io.nats.client.Connection;
+import io.nats.client.ConnectionListener;
 import io.nats.client.Dispatcher;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.JetStreamSubscription;
+import io.nats.client.Message;
 import io.nats.client.PushSubscribeOptions;
 import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.api.DeliverPolicy;
@@ -38,7 +40,12 @@ public final class PeerFeed implements AutoCloseable {
     private final String copy;
     private final String peerSubjects;
     private Dispatcher dispatcher;
+    private final ConnectionListener onReconnect = this::onConnectionEvent;
     private JetStreamSubscription live;
+    private Consumer<StoredBatch> sink;
+    /** Stream sequence of the last batch passed to the sink (written on the dispatcher's thread). */
+    private volatile long delivered;
+    private volatile boolean closed;
 
     public PeerFeed(Connection connection, String peerId, String peerDomain) throws IOException {
         this.connection = connection;
@@ -82,22 +89,84 @@ public final class PeerFeed implements AutoCloseable {
         }
     }
 
-    /** Delivers every batch after {@code afterSeq}, in order, as it arrives (one thread). */
+    /**
+     * Delivers every batch after {@code afterSeq}, in order, as it arrives (one thread). Survives a
+     * restart of the local nats-server: the ordered push consumer is an ephemeral one that dies with
+     * the server, and jnats notices only when its heartbeat alarm fires (about 30 s), so on
+     * reconnect the feed subscribes again after the last batch it delivered.
+     */
     public void follow(long afterSeq, Consumer<StoredBatch> sink) throws IOException {
+        delivered = afterSeq;
+        this.sink = sink;
         dispatcher = connection.createDispatcher();
+        subscribe();
+        connection.addConnectionListener(onReconnect);
+    }
+
+    private synchronized void subscribe() throws IOException {
+        if (closed) {
+            return;
+        }
+        if (live != null) {
+            try {
+                dispatcher.unsubscribe(live);
+            } catch (RuntimeException gone) {
+                // the old consumer died with the server
+            }
+        }
         try {
-            live = js.subscribe(peerSubjects, dispatcher, msg -> sink.accept(LedgerReader.toBatch(msg.metaData().streamSequence(), msg)),
-                    false, PushSubscribeOptions.builder().stream(copy).ordered(true)
+            live = js.subscribe(peerSubjects, dispatcher, this::deliver, false,
+                    PushSubscribeOptions.builder().stream(copy).ordered(true)
                             .configuration(ConsumerConfiguration.builder()
-                                    .deliverPolicy(DeliverPolicy.ByStartSequence).startSequence(afterSeq + 1).build())
+                                    .deliverPolicy(DeliverPolicy.ByStartSequence).startSequence(delivered + 1).build())
                             .build());
         } catch (JetStreamApiException e) {
             throw new IOException("cannot follow " + copy + ": " + e.getMessage(), e);
         }
     }
 
+    /** On the dispatcher's thread; a batch the old and the new subscription both bring is passed once. */
+    private void deliver(Message msg) {
+        long seq = msg.metaData().streamSequence();
+        if (seq <= delivered) {
+            return;
+        }
+        sink.accept(LedgerReader.toBatch(seq, msg));
+        delivered = seq;
+    }
+
+    private void onConnectionEvent(Connection conn, ConnectionListener.Events event) {
+        if (event == ConnectionListener.Events.RECONNECTED) {
+            // not on jnats' listener thread: subscribing is a request that needs the connection's threads
+            Thread t = new Thread(this::resubscribe, "qh-peer-feed-resubscribe");
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+
+    /** JetStream may still be recovering its streams just after the server came back: retry. */
+    private void resubscribe() {
+        for (int attempt = 1; !closed && connection.getStatus() == Connection.Status.CONNECTED; attempt++) {
+            try {
+                subscribe();
+                LOG.info("following {} again after a reconnect, from sequence {}", copy, delivered + 1);
+                return;
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("cannot follow {} yet after a reconnect (attempt {}): {}", copy, attempt, e.getMessage());
+                try {
+                    Thread.sleep(250);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
     @Override
     public void close() {
+        closed = true;
+        connection.removeConnectionListener(onReconnect);
         if (dispatcher != null) {
             connection.closeDispatcher(dispatcher);
         }

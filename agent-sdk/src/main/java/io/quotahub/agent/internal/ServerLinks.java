@@ -1,0 +1,227 @@
+package io.quotahub.agent.internal;
+
+import io.nats.client.Connection;
+import io.nats.client.ConnectionListener;
+import io.nats.client.Consumer;
+import io.nats.client.ErrorListener;
+import io.nats.client.Message;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+/**
+ * The client's NATS connections: one to each configured server, each reconnecting only to its
+ * own server. Requests go out on the first connected one in the configured order (local first),
+ * so when the local server dies the next request takes the other server at once instead of
+ * waiting for one connection to reconnect elsewhere; when it comes back, requests return to it.
+ * A request in flight on a connection that drops fails at once (it can never be answered), so
+ * the caller retries on the other connection instead of waiting for its timeout.
+ */
+final class ServerLinks implements AutoCloseable {
+
+    /** One slot per configured server, in order; null until that server was first reached. */
+    private final AtomicReferenceArray<Connection> connections;
+    private final boolean owned;
+    private final java.util.function.Consumer<Connection> onConnected;
+    private volatile boolean closed;
+    /** Requests waiting for their reply, and the connection each went out on. */
+    private final Map<CompletableFuture<Message>, Connection> inFlight = new ConcurrentHashMap<>();
+
+    private ServerLinks(int servers, boolean owned, java.util.function.Consumer<Connection> onConnected) {
+        this.connections = new AtomicReferenceArray<>(servers);
+        this.owned = owned;
+        this.onConnected = onConnected;
+    }
+
+    /** An embedding application's connection: used as it is, never closed here. */
+    static ServerLinks of(Connection connection, java.util.function.Consumer<Connection> onConnected) {
+        ServerLinks links = new ServerLinks(1, false, onConnected);
+        links.add(0, connection);
+        return links;
+    }
+
+    private void add(int slot, Connection c) {
+        connections.set(slot, c);
+        onConnected.accept(c);
+    }
+
+    /**
+     * Connects to each server; {@code onConnected} gets each connection when it is first made. A
+     * server down now is connected to in the background as soon as it is up; at least one must
+     * answer now.
+     *
+     * @throws IOException if no server could be reached
+     */
+    static ServerLinks connect(ClientConfig config, java.util.function.Consumer<Connection> onConnected)
+            throws IOException, InterruptedException {
+        List<String> servers = config.servers();
+        ServerLinks links = new ServerLinks(servers.size(), true, onConnected);
+        IOException lastFailure = null;
+        List<Integer> down = new ArrayList<>();
+        for (int i = 0; i < servers.size(); i++) {
+            try {
+                links.add(i, Nats.connect(links.options(config, servers.get(i))));
+            } catch (IOException e) {
+                lastFailure = e;
+                down.add(i);
+            }
+        }
+        if (down.size() == servers.size()) {
+            throw lastFailure != null ? lastFailure : new IOException("no NATS server configured");
+        }
+        for (int slot : down) {
+            Thread t = new Thread(() -> links.connectLater(config, slot), "qh-agent-connect-" + config.agentId());
+            t.setDaemon(true);
+            t.start();
+        }
+        return links;
+    }
+
+    /** Retries a server that was down at start until it answers or the client closes. */
+    private void connectLater(ClientConfig config, int slot) {
+        Options options = options(config, config.servers().get(slot));
+        while (!closed) {
+            try {
+                Connection c = Nats.connect(options);
+                synchronized (this) {
+                    if (!closed) {
+                        add(slot, c);
+                        return;
+                    }
+                }
+                c.close();
+                return;
+            } catch (IOException notYet) {
+                try {
+                    Thread.sleep(ClientConfig.RECONNECT_WAIT.toMillis());
+                } catch (InterruptedException e) {
+                    return;
+                }
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private Options options(ClientConfig config, String server) {
+        return Options.builder()
+                .server(server)
+                .ignoreDiscoveredServers() // each connection stays with its own server
+                .maxReconnects(-1)
+                .reconnectWait(ClientConfig.RECONNECT_WAIT)
+                .connectionTimeout(ClientConfig.CONNECTION_TIMEOUT)
+                .pingInterval(ClientConfig.PING_INTERVAL)
+                .connectionName(config.connectionName())
+                .connectionListener(this::onConnectionEvent)
+                .errorListener(new QuietErrorListener())
+                .build();
+    }
+
+    private void onConnectionEvent(Connection conn, ConnectionListener.Events event) {
+        System.Logger.Level level = switch (event) {
+            case DISCONNECTED, RECONNECTED, LAME_DUCK -> System.Logger.Level.INFO;
+            default -> System.Logger.Level.DEBUG;
+        };
+        DefaultQuotaClient.LOG.log(level, () -> "NATS " + event.getEvent() + " (" + conn.getConnectedUrl() + ")");
+        if (event == ConnectionListener.Events.DISCONNECTED || event == ConnectionListener.Events.CLOSED) {
+            failInFlight(conn);
+        }
+    }
+
+    /** The replies of requests sent on {@code conn} died with it: fail them now. */
+    private void failInFlight(Connection conn) {
+        inFlight.forEach((reply, on) -> {
+            if (on == conn) {
+                reply.completeExceptionally(new IOException("NATS connection lost before the reply"));
+            }
+        });
+    }
+
+    /** The connection requests take now: the first connected one, in the configured order. */
+    Connection active() {
+        Connection first = null;
+        for (Connection c : all()) {
+            if (c.getStatus() == Connection.Status.CONNECTED) {
+                return c;
+            }
+            first = first == null ? c : first;
+        }
+        return first; // none connected: jnats buffers until that one is back
+    }
+
+    /** The connections made so far, in the configured order. */
+    List<Connection> all() {
+        List<Connection> made = new ArrayList<>(connections.length());
+        for (int i = 0; i < connections.length(); i++) {
+            Connection c = connections.get(i);
+            if (c != null) {
+                made.add(c);
+            }
+        }
+        return made;
+    }
+
+    /** Every connection is closed for good (e.g. an embedding application closed its own). */
+    boolean allClosed() {
+        return all().stream().allMatch(c -> c.getStatus() == Connection.Status.CLOSED);
+    }
+
+    /** Sends a request on the active connection with a precise timeout. */
+    CompletableFuture<Message> request(String subject, byte[] body, Duration timeout, ScheduledExecutorService timer) {
+        Connection conn = active();
+        CompletableFuture<Message> reply = Requests.request(conn, subject, body, timeout, timer);
+        if (!reply.isDone()) {
+            inFlight.put(reply, conn);
+            reply.whenComplete((m, e) -> inFlight.remove(reply));
+            if (conn.getStatus() != Connection.Status.CONNECTED && active() != conn) {
+                // it dropped while sending and another one is up: do not wait for the buffer
+                reply.completeExceptionally(new IOException("NATS connection lost before the reply"));
+            }
+        }
+        return reply;
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            closed = true;
+        }
+        if (!owned) {
+            return;
+        }
+        for (Connection c : all()) {
+            try {
+                c.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** jnats' default listener logs every lost connection as SEVERE; reconnecting is routine here. */
+    private static final class QuietErrorListener implements ErrorListener {
+        @Override
+        public void errorOccurred(Connection conn, String error) {
+            DefaultQuotaClient.LOG.log(System.Logger.Level.WARNING, () -> "NATS error: " + error);
+        }
+
+        @Override
+        public void exceptionOccurred(Connection conn, Exception exp) {
+            DefaultQuotaClient.LOG.log(System.Logger.Level.DEBUG, () -> "NATS connection problem: " + exp);
+        }
+
+        @Override
+        public void slowConsumerDetected(Connection conn, Consumer consumer) {
+            DefaultQuotaClient.LOG.log(System.Logger.Level.WARNING, "NATS slow consumer in the QuotaHub client");
+        }
+    }
+}

@@ -347,25 +347,44 @@ public final class Suite implements AutoCloseable {
      * Primary m1 filled to 99 % (while m2, with a 2 s window, empties again), then leases must come
      * from the fresh secondary m2 at once (< 100 ms each), without the agent doing anything.
      */
+    /** Agents filling the primary key of multi-key-failover, half on each side. */
+    private static final int FILL_AGENTS = 8;
+
     private ScenarioResult multiKeyFailover() {
         long start = Clock.now();
-        int onPrimary = 0;
+        AtomicInteger primary = new AtomicInteger();
         List<Long> latencies = new ArrayList<>();
         List<String> probeKeys = new ArrayList<>();
         try (QuotaClient a = client("main"); QuotaClient b = client("edge")) {
+            // The engine gives each lease the key with the most room, so m1 fills only while m2 is
+            // full: agents on both sides ask faster than m2's 50/s (a provider call per lease included).
             long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-            int i = 0;
-            while (onPrimary < 99 && System.nanoTime() < deadline) {
-                QuotaClient c = i++ % 2 == 0 ? a : b;
-                long asked = Clock.now();
-                Optional<Lease> lease = tryAcquire(c, "multi");
-                if (lease.isPresent()) {
-                    if (lease.get().keyId().equals("m1")) {
-                        onPrimary++;
+            List<Thread> agents = new ArrayList<>();
+            for (int t = 0; t < FILL_AGENTS; t++) {
+                QuotaClient c = t % 2 == 0 ? a : b;
+                Thread agent = new Thread(() -> {
+                    while (primary.get() < 99 && System.nanoTime() < deadline) {
+                        long asked = Clock.now();
+                        Optional<Lease> lease = tryAcquire(c, "multi");
+                        if (lease.isEmpty()) {
+                            Clock.sleep(5);
+                            continue;
+                        }
+                        if (lease.get().keyId().equals("m1")) {
+                            primary.incrementAndGet();
+                        }
+                        record(c, lease.get(), asked, c == a ? "main" : "edge");
                     }
-                    record(c, lease.get(), asked, c == a ? "main" : "edge");
-                } else {
-                    Clock.sleep(5);
+                }, "fill-" + t);
+                agent.start();
+                agents.add(agent);
+            }
+            for (Thread agent : agents) {
+                try {
+                    agent.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted", e);
                 }
             }
             // m2's 2 s window empties; m1's 20 s window still holds 99 of 100
@@ -384,6 +403,7 @@ public final class Suite implements AutoCloseable {
             }
         }
         ScenarioResult r = check("multi-key-failover", start, Clock.now(), List.of("multi"), List.of());
+        int onPrimary = primary.get();
         r.details.put("primaryFill", onPrimary + "/100");
         r.details.put("probeKeys", probeKeys);
         r.details.put("probeLatencyMs", latencies);

@@ -60,7 +60,8 @@ public class HubGauges {
                     double replicationLagSeconds, PeerStatus peerStatus, boolean ready) {
     }
 
-    public HubGauges(MeterRegistry registry, HubRuntime runtime, QuotaEngine engine, HubSettings settings, PoolsConfig pools) {
+    public HubGauges(MeterRegistry meterRegistry, HubRuntime runtime, QuotaEngine engine, HubSettings settings, PoolsConfig pools) {
+        MeterRegistry registry = PerKeyRegistry.of(meterRegistry);
         this.engine = engine;
         this.runtime = runtime;
         this.limits = engine.limitRefs();

@@ -55,17 +55,19 @@ public final class PoolsConfigReader {
                 throw new ConfigException(at + ".keys is empty: a pool needs at least one key");
             }
             List<KeySpec> keys = new ArrayList<>();
+            Set<String> keyIds = new HashSet<>(); // ids of the keys added: a linear search was O(keys²) at start-up
             for (int i = 0; i < rawKeys.size(); i++) {
                 String keyAt = at + ".keys[" + i + "]";
                 Map<String, Object> rawKey = map(keyAt, rawKeys.get(i));
                 KeySpec key = new KeySpec(string(keyAt + ".id", rawKey.get("id")),
                         limits(keyAt, rawKey.get("limits")), integer(keyAt + ".max-concurrent", rawKey.get("max-concurrent"), 0));
-                if (keys.stream().anyMatch(k -> k.id().equals(key.id()))) {
+                if (keyIds.contains(key.id())) {
                     throw new ConfigException(keyAt + ".id '" + key.id() + "' is used twice in pool " + pool);
                 }
                 String problem = readSecret(keyAt, key.id(), rawKey, secret -> secrets.put(new KeyRef(pool, key.id()), secret));
                 if (problem == null) {
                     keys.add(key);
+                    keyIds.add(key.id());
                 } else {
                     problems.add("key " + key.id() + " of pool " + pool + " is not used: " + problem);
                 }

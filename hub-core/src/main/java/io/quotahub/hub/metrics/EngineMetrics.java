@@ -48,7 +48,7 @@ public class EngineMetrics implements EngineListener {
     private final Map<String, Map<String, EnumMap<Outcome, Counter>>> settled = new HashMap<>();
 
     public EngineMetrics(MeterRegistry registry, HubSettings settings, PoolsConfig pools, HubLedger ledger) {
-        this.registry = registry;
+        this.registry = PerKeyRegistry.of(registry);
         this.hubId = settings.hubId();
         this.ledger = ledger;
         for (PoolSpec pool : pools.pools()) {

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.micronaut.context.annotation.Context;
 import io.quotahub.engine.CircuitState;
 import io.quotahub.engine.Health;
@@ -24,6 +25,7 @@ import io.quotahub.hub.replication.PeerView;
 import io.quotahub.hub.replication.Replication;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,43 +62,28 @@ public class HubGauges {
                     double replicationLagSeconds, PeerStatus peerStatus, boolean ready) {
     }
 
-    public HubGauges(MeterRegistry registry, HubRuntime runtime, QuotaEngine engine, HubSettings settings, PoolsConfig pools) {
+    public HubGauges(MeterRegistry meterRegistry, HubRuntime runtime, QuotaEngine engine, HubSettings settings, PoolsConfig pools) {
+        MeterRegistry registry = PerKeyRegistry.of(meterRegistry);
         this.engine = engine;
         this.runtime = runtime;
         this.limits = engine.limitRefs();
         Tags hub = Tags.of(MetricNames.TAG_HUB, settings.hubId());
 
-        for (int i = 0; i < limits.size(); i++) {
-            LimitRef ref = limits.get(i);
-            limitIndex.put(ref, i);
-            int j = i;
-            Tags tags = hub.and(MetricNames.TAG_POOL, ref.pool(), MetricNames.TAG_KEY, ref.isPoolLimit() ? "" : ref.keyId(),
-                    MetricNames.TAG_LIMIT, ref.toString());
-            gauge(registry, MetricNames.LIMIT_USED, "Units in the current window, leases of both hubs", tags, s -> s.used[j]);
-            gauge(registry, MetricNames.LIMIT_CAPACITY, "Capacity of the limit per window", tags, s -> s.capacity[j]);
-            gauge(registry, MetricNames.LIMIT_BUDGET, "This hub's budget of the limit", tags, s -> s.budget[j]);
-            gauge(registry, MetricNames.LIMIT_UTILIZATION, "Used / capacity, 0-1", tags, s -> s.utilization[j]);
-        }
-
-        int k = 0;
+        List<String[]> keys = new ArrayList<>();
         for (PoolSpec pool : pools.pools()) {
             for (KeySpec key : pool.keys()) {
-                keyIndex.put(id(pool.name(), key.id()), k);
-                int j = k++;
-                Tags tags = hub.and(MetricNames.TAG_POOL, pool.name(), MetricNames.TAG_KEY, key.id());
-                gauge(registry, MetricNames.KEY_TEMPERATURE, "Key temperature 0-100", tags, s -> s.temperature[j]);
-                for (Zone z : Zone.values()) {
-                    gauge(registry, MetricNames.KEY_ZONE, "1 for the key's current thermal zone",
-                            tags.and(MetricNames.TAG_ZONE, z.name()), s -> s.zone[j] == z ? 1 : 0);
-                }
-                for (CircuitState c : CircuitState.values()) {
-                    gauge(registry, MetricNames.KEY_CIRCUIT, "1 for the key's current circuit state",
-                            tags.and(MetricNames.TAG_STATE, c.name()), s -> s.circuit[j] == c ? 1 : 0);
-                }
-                gauge(registry, MetricNames.KEY_COOLDOWN, "Seconds of cooldown left", tags, s -> s.cooldownSeconds[j]);
-                gauge(registry, MetricNames.KEY_DISABLED, "1 when the key is disabled (auth failure)", tags,
-                        s -> s.disabled[j] ? 1 : 0);
+                keyIndex.put(id(pool.name(), key.id()), keys.size());
+                keys.add(new String[] {pool.name(), key.id()});
             }
+        }
+        for (int i = 0; i < limits.size(); i++) {
+            limitIndex.put(limits.get(i), i);
+        }
+        if (registry instanceof PrometheusMeterRegistry prometheus) {
+            // per-limit and per-key series: one collector, not ≈ 15 Micrometer meters per key
+            prometheus.getPrometheusRegistry().register(new KeySeriesCollector(this::current, settings.hubId(), limits, keys));
+        } else {
+            registerKeySeries(registry, hub, keys);
         }
 
         gauge(registry, MetricNames.HUB_HEALTH, "Hub health score 0-100", hub, Snapshot::healthScore);
@@ -121,6 +108,36 @@ public class HubGauges {
                         .tags(peer.and(MetricNames.TAG_DECLARED, Boolean.toString(declared)))
                         .register(registry);
             }
+        }
+    }
+
+    /** The per-limit and per-key series as Micrometer gauges, for a registry that is not Prometheus's. */
+    private void registerKeySeries(MeterRegistry registry, Tags hub, List<String[]> keys) {
+        for (int i = 0; i < limits.size(); i++) {
+            LimitRef ref = limits.get(i);
+            int j = i;
+            Tags tags = hub.and(MetricNames.TAG_POOL, ref.pool(), MetricNames.TAG_KEY, ref.isPoolLimit() ? "" : ref.keyId(),
+                    MetricNames.TAG_LIMIT, ref.toString());
+            gauge(registry, MetricNames.LIMIT_USED, "Units in the current window, leases of both hubs", tags, s -> s.used[j]);
+            gauge(registry, MetricNames.LIMIT_CAPACITY, "Capacity of the limit per window", tags, s -> s.capacity[j]);
+            gauge(registry, MetricNames.LIMIT_BUDGET, "This hub's budget of the limit", tags, s -> s.budget[j]);
+            gauge(registry, MetricNames.LIMIT_UTILIZATION, "Used / capacity, 0-1", tags, s -> s.utilization[j]);
+        }
+        for (int k = 0; k < keys.size(); k++) {
+            int j = k;
+            Tags tags = hub.and(MetricNames.TAG_POOL, keys.get(k)[0], MetricNames.TAG_KEY, keys.get(k)[1]);
+            gauge(registry, MetricNames.KEY_TEMPERATURE, "Key temperature 0-100", tags, s -> s.temperature[j]);
+            for (Zone z : Zone.values()) {
+                gauge(registry, MetricNames.KEY_ZONE, "1 for the key's current thermal zone",
+                        tags.and(MetricNames.TAG_ZONE, z.name()), s -> s.zone[j] == z ? 1 : 0);
+            }
+            for (CircuitState c : CircuitState.values()) {
+                gauge(registry, MetricNames.KEY_CIRCUIT, "1 for the key's current circuit state",
+                        tags.and(MetricNames.TAG_STATE, c.name()), s -> s.circuit[j] == c ? 1 : 0);
+            }
+            gauge(registry, MetricNames.KEY_COOLDOWN, "Seconds of cooldown left", tags, s -> s.cooldownSeconds[j]);
+            gauge(registry, MetricNames.KEY_DISABLED, "1 when the key is disabled (auth failure)", tags,
+                    s -> s.disabled[j] ? 1 : 0);
         }
     }
 

@@ -110,7 +110,9 @@ class JetStreamLedgerTest extends LedgerContractTest {
             nats.pause();
             CompletableFuture<Long> lost = ledger.append(grant(2));
             Thread.sleep(1500); // the acknowledgement times out while the server hangs
-            assertThat(lost).isNotDone();
+            // Never failed: the append may be stored. (On a loaded machine the server may even have
+            // stored and acknowledged it before SIGSTOP took hold: then it is done, with its sequence.)
+            assertThat(lost.isCompletedExceptionally()).as("a lost acknowledgement must not fail the append").isFalse();
 
             nats.resume();
 

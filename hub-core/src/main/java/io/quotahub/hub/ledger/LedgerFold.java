@@ -13,7 +13,6 @@ import io.quotahub.proto.Transfer;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +31,18 @@ public final class LedgerFold {
     private final QuotaEngine engine;
     private final Consumer<Lease> onGrant;
     private final Map<String, Transfer> unappliedTransfersToMe = new LinkedHashMap<>();
-    private final Map<String, Boolean> appliedTransfers = new HashMap<>();
+    /**
+     * Ids of transfers this hub applied, newest {@value #APPLIED_TRANSFERS_KEPT}: a guard only (in
+     * causal order a Transfer is folded before its TransferApplied), bounded so that neither memory
+     * nor snapshots grow with the ledger's age (rebalancing writes a transfer every few seconds).
+     */
+    private final Map<String, Boolean> appliedTransfers = new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > APPLIED_TRANSFERS_KEPT;
+        }
+    };
+    static final int APPLIED_TRANSFERS_KEPT = 65_536;
     private long ownFenceSeq;           // newest fence the peer wrote into this hub's ledger
     private long ownPassedFence;        // newest own fence this hub wrote past (it rejoined after it)
     private long takenOverThroughFence; // newest own fence the peer's Takeover answered
@@ -241,7 +251,7 @@ public final class LedgerFold {
         if (m < 0 || m > 1 << 24) {
             throw new IOException("fold state: " + m + " applied transfers");
         }
-        Map<String, Boolean> applied = new HashMap<>();
+        Map<String, Boolean> applied = new LinkedHashMap<>();
         for (int i = 0; i < m; i++) {
             applied.put(in.readUTF(), Boolean.TRUE);
         }

@@ -96,4 +96,17 @@ class LedgerFoldStateTest {
         assertThatThrownBy(() -> main.readState(new DataInputStream(new ByteArrayInputStream(edgeState))))
                 .isInstanceOf(IOException.class).hasMessageContaining("edge");
     }
+
+    @Test
+    void appliedTransferIds_areBoundedToTheNewest() {
+        LedgerFold fold = new LedgerFold("main", engine(), lease -> { });
+        int n = LedgerFold.APPLIED_TRANSFERS_KEPT + 10;
+        for (int i = 0; i < n; i++) {
+            fold.apply(applied("t" + i));
+        }
+        fold.apply(transfer("t" + (n - 1))); // recent: known as applied, owes nothing
+        assertThat(fold.unappliedTransfersToMe()).isEmpty();
+        fold.apply(transfer("t0"));          // past the bound: forgotten (in causal order it never comes again)
+        assertThat(fold.unappliedTransfersToMe()).extracting(Transfer::getTransferId).containsExactly("t0");
+    }
 }

@@ -17,7 +17,6 @@ import io.quotahub.hub.replication.DemandCounter;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -35,12 +34,12 @@ public final class AcquireService {
     private final RequestIndex requests;
     private final Clock clock;
     private final DemandCounter demand;
-    private final Duration replyTimeout;
+    private final ReplyDeadline replyDeadline;
     private final Map<String, Long> largestTokenLimit = new HashMap<>();
 
     public AcquireService(QuotaEngine engine, HubLedger ledger, PoolsConfig pools, RequestIndex requests, Clock clock,
                           DemandCounter demand, Duration replyTimeout) {
-        this.replyTimeout = replyTimeout;
+        this.replyDeadline = new ReplyDeadline(replyTimeout);
         this.engine = engine;
         this.demand = demand;
         this.ledger = ledger;
@@ -118,8 +117,8 @@ public final class AcquireService {
         });
         // An append whose acknowledgement was lost may still be stored: the grant stays counted
         // (it expires unused) and the agent is told to go elsewhere.
-        return reply.completeOnTimeout(new AcquireOutcome.Failed(ErrorCode.UNAVAILABLE,
-                "the ledger did not confirm the grant in time; it was not given out"), replyTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        return replyDeadline.within(reply, new AcquireOutcome.Failed(ErrorCode.UNAVAILABLE,
+                "the ledger did not confirm the grant in time; it was not given out"));
     }
 
     /** @return null when the command is valid */

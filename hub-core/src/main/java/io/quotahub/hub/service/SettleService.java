@@ -9,7 +9,6 @@ import io.quotahub.hub.ledger.LedgerEvents;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The settle path: validate → append the Settle to the ledger → apply it to the engine. Settling
@@ -21,10 +20,10 @@ public final class SettleService {
     private final HubLedger ledger;
     private final Clock clock;
     private final String hubId;
-    private final Duration replyTimeout;
+    private final ReplyDeadline replyDeadline;
 
     public SettleService(QuotaEngine engine, HubLedger ledger, Clock clock, String hubId, Duration replyTimeout) {
-        this.replyTimeout = replyTimeout;
+        this.replyDeadline = new ReplyDeadline(replyTimeout);
         this.engine = engine;
         this.ledger = ledger;
         this.clock = clock;
@@ -49,13 +48,12 @@ public final class SettleService {
                     ? failed(ErrorCode.UNKNOWN_LEASE, "unknown lease '" + cmd.leaseId() + "'")
                     : CompletableFuture.completedFuture(new SettleOutcome.Settled(false));
         }
-        return target.append(LedgerEvents.settle(hubId, settlement)).handle((ok, error) -> {
+        return replyDeadline.within(target.append(LedgerEvents.settle(hubId, settlement)).handle((ok, error) -> {
             if (error != null) {
                 return (SettleOutcome) new SettleOutcome.Failed(ErrorCode.UNAVAILABLE, "settle could not be made durable; retry");
             }
             return new SettleOutcome.Settled(engine.settle(settlement) == SettleResult.SETTLED);
-        }).completeOnTimeout(new SettleOutcome.Failed(ErrorCode.UNAVAILABLE, "the ledger did not confirm the settle in time; retry"),
-                replyTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        }), new SettleOutcome.Failed(ErrorCode.UNAVAILABLE, "the ledger did not confirm the settle in time; retry"));
     }
 
     private SettleOutcome.Failed validate(SettleCommand cmd) {

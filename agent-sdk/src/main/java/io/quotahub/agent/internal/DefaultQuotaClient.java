@@ -52,6 +52,7 @@ public final class DefaultQuotaClient implements QuotaClient {
     private final ClientConfig config;
     private final ServerLinks links;
     private final ScheduledExecutorService scheduler;
+    private final InFlightRequests inFlight;
     private final ExecutorService callbacks;
     private final HubRouter router = new HubRouter(System::nanoTime);
     private final AcquireSlots acquireSlots = new AcquireSlots(System::nanoTime);
@@ -72,18 +73,19 @@ public final class DefaultQuotaClient implements QuotaClient {
      */
     public DefaultQuotaClient(ClientConfig config) {
         this.config = config;
-        this.links = config.connection() == null ? connect(config, this::listenToHubs)
-                : ServerLinks.of(config.connection(), this::listenToHubs);
         this.scheduler = scheduler(config.agentId());
+        this.inFlight = new InFlightRequests(System::nanoTime, this::schedule);
+        this.links = config.connection() == null ? connect(config, this::listenToHubs, this::connectionLost)
+                : ServerLinks.of(config.connection(), this::listenToHubs);
         this.callbacks = Executors.newCachedThreadPool(daemon("qh-agent-callback-" + config.agentId()));
         long period = config.heartbeatInterval().toNanos();
         this.heartbeat = scheduler.scheduleAtFixedRate(this::sendHeartbeat, 0, period, TimeUnit.NANOSECONDS);
     }
 
     /**
-     * One thread for every state machine. Cancelled timers (a request's timeout, once its reply
-     * came) leave the queue at once: left in it, thousands of them made every schedule slower
-     * (JFR showed the queue's sift as the SDK's hottest method at 5 000 acquires/s).
+     * One thread for every state machine and timer (request deadlines are one timer for all, in
+     * {@link InFlightRequests}). A cancelled task leaves the queue at once rather than slowing
+     * every later schedule.
      */
     private static ScheduledExecutorService scheduler(String agentId) {
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, daemon("qh-agent-" + agentId));
@@ -97,9 +99,10 @@ public final class DefaultQuotaClient implements QuotaClient {
         dispatchers.put(c, d);
     }
 
-    private static ServerLinks connect(ClientConfig config, java.util.function.Consumer<Connection> onConnected) {
+    private static ServerLinks connect(ClientConfig config, java.util.function.Consumer<Connection> onConnected,
+            java.util.function.Consumer<Connection> onLost) {
         try {
-            return ServerLinks.connect(config, onConnected);
+            return ServerLinks.connect(config, onConnected, onLost);
         } catch (IOException e) {
             throw new HubUnavailableException("cannot connect to any NATS server of " + config.servers(), e);
         } catch (InterruptedException e) {
@@ -337,15 +340,15 @@ public final class DefaultQuotaClient implements QuotaClient {
         };
     }
 
-    /** Sends a request with a timeout; {@code handler} runs on the scheduler thread. */
+    /** Sends a request with a timeout (on the scheduler thread); {@code handler} runs on the scheduler thread. */
     void request(String subject, byte[] body, Duration timeout, BiConsumer<Message, Throwable> handler) {
-        CompletableFuture<Message> reply;
-        try {
-            reply = links.request(subject, body, timeout, scheduler);
-        } catch (RejectedExecutionException e) {
-            reply = CompletableFuture.failedFuture(e);
-        }
-        reply.whenComplete((msg, error) -> execute(() -> handler.accept(msg, error)));
+        links.request(subject, body, timeout.toNanos(), inFlight)
+                .whenComplete((msg, error) -> execute(() -> handler.accept(msg, error)));
+    }
+
+    /** A connection dropped (NATS thread): its requests in flight can never be answered. */
+    private void connectionLost(Connection connection) {
+        execute(() -> inFlight.connectionLost(connection));
     }
 
     LeaseImpl openLease(String hubId, Granted g, long requestedTokens) {

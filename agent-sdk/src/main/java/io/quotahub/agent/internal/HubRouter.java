@@ -30,14 +30,21 @@ final class HubRouter {
 
     private static final class Hub {
         final String id;
+        final Route acquire;
+        final Route settle;
         volatile long lastSeen;
         volatile boolean ready = true;
         volatile long suspectAt;
 
         Hub(String id) {
             this.id = id;
+            this.acquire = Route.direct(Subjects.hubAcquire(id), id);
+            this.settle = Route.direct(Subjects.hubSettle(id), id);
         }
     }
+
+    private static final Route ACQUIRE_QUEUE = Route.queue(Subjects.ACQUIRE);
+    private static final Route SETTLE_QUEUE = Route.queue(Subjects.SETTLE);
 
     private final Map<String, Hub> hubs = new ConcurrentHashMap<>();
     private final LongSupplier nanoTime;
@@ -123,7 +130,10 @@ final class HubRouter {
 
     /** Next acquire route not in {@code tried}, or null when the round is over. */
     Route nextAcquireRoute(Set<String> tried) {
-        return next(tried, null, Subjects.ACQUIRE, Subjects::hubAcquire);
+        if (tried.isEmpty() && !isSuspect(queueSuspectAt, nanoTime.getAsLong())) {
+            return ACQUIRE_QUEUE; // the usual case, without ordering every route (JFR: 6 % of the SDK's CPU)
+        }
+        return next(tried, null, ACQUIRE_QUEUE, h -> h.acquire);
     }
 
     /**
@@ -136,16 +146,22 @@ final class HubRouter {
                 .filter(h -> !except.contains(h.id) && h.ready && !isSuspect(h.suspectAt, now)
                         && now - h.lastSeen <= STALE_NANOS)
                 .max(Comparator.comparingLong(h -> h.lastSeen))
-                .map(h -> Route.direct(Subjects.hubAcquire(h.id), h.id))
+                .map(h -> h.acquire)
                 .orElse(null);
     }
 
     /** Next settle route for a lease of {@code leaseHub}: that hub first, then the queue, then the others. */
     Route nextSettleRoute(String leaseHub, Set<String> tried) {
-        return next(tried, leaseHub, Subjects.SETTLE, Subjects::hubSettle);
+        if (tried.isEmpty() && leaseHub != null) {
+            Hub h = hubs.get(leaseHub);
+            if (h != null && !isSuspect(h.suspectAt, nanoTime.getAsLong())) {
+                return h.settle; // the usual case, without ordering every route
+            }
+        }
+        return next(tried, leaseHub, SETTLE_QUEUE, h -> h.settle);
     }
 
-    private Route next(Set<String> tried, String firstHub, String queueSubject, Function<String, String> direct) {
+    private Route next(Set<String> tried, String firstHub, Route queue, Function<Hub, Route> direct) {
         long now = nanoTime.getAsLong();
         boolean queueSuspect = isSuspect(queueSuspectAt, now);
         List<Hub> known = new ArrayList<>(hubs.values());
@@ -156,16 +172,17 @@ final class HubRouter {
         List<Route> suspect = new ArrayList<>();
         if (firstHub != null && !firstHub.isBlank()) {
             Hub h = hubs.get(firstHub);
-            Route r = Route.direct(direct.apply(firstHub), firstHub);
-            (h != null && isSuspect(h.suspectAt, now) ? suspect : good).add(r);
+            if (h == null) {
+                h = new Hub(firstHub); // not kept: only replies and announcements make a hub known
+            }
+            (isSuspect(h.suspectAt, now) ? suspect : good).add(direct.apply(h));
         }
-        (queueSuspect ? suspect : good).add(Route.queue(queueSubject));
+        (queueSuspect ? suspect : good).add(queue);
         for (Hub h : known) {
             if (h.id.equals(firstHub)) {
                 continue;
             }
-            Route r = Route.direct(direct.apply(h.id), h.id);
-            (isSuspect(h.suspectAt, now) ? suspect : good).add(r);
+            (isSuspect(h.suspectAt, now) ? suspect : good).add(direct.apply(h));
         }
         good.addAll(suspect);
         for (Route r : good) {

@@ -1,37 +1,14 @@
 package io.quotahub.agent.internal;
 
-import io.nats.client.Connection;
-import io.nats.client.Message;
-
-import java.time.Duration;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-/** One NATS request with a precise timeout (jnats only cleans timed-out requests every few seconds). */
+/** Why a request to a hub failed. */
 final class Requests {
 
     private Requests() {
-    }
-
-    static CompletableFuture<Message> request(Connection connection, String subject, byte[] body, Duration timeout,
-            ScheduledExecutorService scheduler) {
-        CompletableFuture<Message> reply;
-        try {
-            reply = connection.request(subject, body);
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-        ScheduledFuture<?> timer = scheduler.schedule(
-                () -> reply.completeExceptionally(new TimeoutException("no reply on " + subject + " within " + timeout)),
-                timeout.toNanos(), TimeUnit.NANOSECONDS);
-        reply.whenComplete((m, e) -> timer.cancel(false));
-        return reply;
     }
 
     static ClientMetrics.RouteFailure classify(Throwable error) {

@@ -9,13 +9,9 @@ import io.nats.client.Nats;
 import io.nats.client.Options;
 
 import java.io.IOException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
@@ -32,19 +28,21 @@ final class ServerLinks implements AutoCloseable {
     private final AtomicReferenceArray<Connection> connections;
     private final boolean owned;
     private final java.util.function.Consumer<Connection> onConnected;
+    /** Told (on a NATS thread) when a connection drops: the replies of requests sent on it died with it. */
+    private final java.util.function.Consumer<Connection> onLost;
     private volatile boolean closed;
-    /** Requests waiting for their reply, and the connection each went out on. */
-    private final Map<CompletableFuture<Message>, Connection> inFlight = new ConcurrentHashMap<>();
 
-    private ServerLinks(int servers, boolean owned, java.util.function.Consumer<Connection> onConnected) {
+    private ServerLinks(int servers, boolean owned, java.util.function.Consumer<Connection> onConnected,
+            java.util.function.Consumer<Connection> onLost) {
         this.connections = new AtomicReferenceArray<>(servers);
         this.owned = owned;
         this.onConnected = onConnected;
+        this.onLost = onLost;
     }
 
     /** An embedding application's connection: used as it is, never closed here. */
     static ServerLinks of(Connection connection, java.util.function.Consumer<Connection> onConnected) {
-        ServerLinks links = new ServerLinks(1, false, onConnected);
+        ServerLinks links = new ServerLinks(1, false, onConnected, lost -> { });
         links.add(0, connection);
         return links;
     }
@@ -55,16 +53,16 @@ final class ServerLinks implements AutoCloseable {
     }
 
     /**
-     * Connects to each server; {@code onConnected} gets each connection when it is first made. A
-     * server down now is connected to in the background as soon as it is up; at least one must
-     * answer now.
+     * Connects to each server; {@code onConnected} gets each connection when it is first made,
+     * {@code onLost} each time one drops. A server down now is connected to in the background as
+     * soon as it is up; at least one must answer now.
      *
      * @throws IOException if no server could be reached
      */
-    static ServerLinks connect(ClientConfig config, java.util.function.Consumer<Connection> onConnected)
-            throws IOException, InterruptedException {
+    static ServerLinks connect(ClientConfig config, java.util.function.Consumer<Connection> onConnected,
+            java.util.function.Consumer<Connection> onLost) throws IOException, InterruptedException {
         List<String> servers = config.servers();
-        ServerLinks links = new ServerLinks(servers.size(), true, onConnected);
+        ServerLinks links = new ServerLinks(servers.size(), true, onConnected, onLost);
         IOException lastFailure = null;
         List<Integer> down = new ArrayList<>();
         for (int i = 0; i < servers.size(); i++) {
@@ -133,17 +131,8 @@ final class ServerLinks implements AutoCloseable {
         };
         DefaultQuotaClient.LOG.log(level, () -> "NATS " + event.getEvent() + " (" + conn.getConnectedUrl() + ")");
         if (event == ConnectionListener.Events.DISCONNECTED || event == ConnectionListener.Events.CLOSED) {
-            failInFlight(conn);
+            onLost.accept(conn);
         }
-    }
-
-    /** The replies of requests sent on {@code conn} died with it: fail them now. */
-    private void failInFlight(Connection conn) {
-        inFlight.forEach((reply, on) -> {
-            if (on == conn) {
-                reply.completeExceptionally(new IOException("NATS connection lost before the reply"));
-            }
-        });
     }
 
     /** The connection requests take now: the first connected one, in the configured order. */
@@ -175,17 +164,13 @@ final class ServerLinks implements AutoCloseable {
         return all().stream().allMatch(c -> c.getStatus() == Connection.Status.CLOSED);
     }
 
-    /** Sends a request on the active connection with a precise timeout. */
-    CompletableFuture<Message> request(String subject, byte[] body, Duration timeout, ScheduledExecutorService timer) {
+    /** Sends a request on the active connection, kept in {@code inFlight} until answered or due. */
+    CompletableFuture<Message> request(String subject, byte[] body, long timeoutNanos, InFlightRequests inFlight) {
         Connection conn = active();
-        CompletableFuture<Message> reply = Requests.request(conn, subject, body, timeout, timer);
-        if (!reply.isDone()) {
-            inFlight.put(reply, conn);
-            reply.whenComplete((m, e) -> inFlight.remove(reply));
-            if (conn.getStatus() != Connection.Status.CONNECTED && active() != conn) {
-                // it dropped while sending and another one is up: do not wait for the buffer
-                reply.completeExceptionally(new IOException("NATS connection lost before the reply"));
-            }
+        CompletableFuture<Message> reply = inFlight.send(conn, subject, body, timeoutNanos);
+        if (!reply.isDone() && conn.getStatus() != Connection.Status.CONNECTED && active() != conn) {
+            // it dropped while sending and another one is up: do not wait for the buffer
+            reply.completeExceptionally(new IOException("NATS connection lost before the reply"));
         }
         return reply;
     }

@@ -25,14 +25,15 @@ import java.util.Map;
  * SDK clients from one generator thread on a fixed timeline ({@link OpenLoop}: latency from the
  * intended send time, so a stall or a late send is counted), each lease settled
  * ({@code completeAsync(1)}). Before each hub phase, the same rate of raw core-NATS request-replies to an echo
- * responder (the open-loop floor). Also measured: closed-loop request-reply and JetStream
+ * responder (the open-loop floor). {@code --driver wire} drives the open-loop phases with
+ * {@link WireClients} (the hub's protocol without the SDK) instead; saturation runs both. Also measured: closed-loop request-reply and JetStream
  * publish+ack p50, raw async JetStream publish throughput; CPU of the generator JVM, the hub and
  * nats-server during each phase; ledger messages per phase (events per message = group commit).
  * Prints tables, writes {@code <out>/throughput-<date>.json} and the PNG plot {@code --png}.
  *
  * <pre>
  * java -cp bench/target/bench.jar io.quotahub.bench.Throughput [--rates 1000,2000,5000,10000,20000,30000]
- *      [--seconds 10] [--warm 2] [--clients 4] [--settle async|pool] [--settle-threads 64] [--max-in-flight 20000] [--grace 5]
+ *      [--seconds 10] [--warm 2] [--clients 4] [--driver sdk|wire] [--settle async|pool] [--settle-threads 64] [--max-in-flight 20000] [--grace 5]
  *      [--floor-open true] [--saturate 32,256] [--warmup-rate 5000] [--hub-jar hub-main/target/hub-main.jar] [--out bench/results]
  *      [--png docs/latency-vs-rate.png] [--tag run1]
  * </pre>
@@ -107,6 +108,10 @@ public final class Throughput {
         boolean floorOpen = Boolean.parseBoolean(o.getOrDefault("floor-open", "true"));
         double warmupRate = Double.parseDouble(o.getOrDefault("warmup-rate", "5000"));
         double[] rates = rates(o);
+        boolean wireDriver = "wire".equals(o.getOrDefault("driver", "sdk"));
+        if (!wireDriver && !"sdk".equals(o.getOrDefault("driver", "sdk"))) {
+            throw new IllegalArgumentException("--driver is sdk or wire, was " + o.get("driver"));
+        }
 
         String loadBefore = Stats.loadAverage();
         List<String> lines = new ArrayList<>();
@@ -118,7 +123,8 @@ public final class Throughput {
         Floors floors;
         try (NatsServer nats = NatsServer.start();
              NatsFloors f = new NatsFloors(nats.url());
-             HubTarget target = new HubTarget(hubJar, jvm(o), nats.url(), clients, settleThreads, Duration.ofSeconds(5))) {
+             HubTarget target = new HubTarget(hubJar, jvm(o), nats.url(), clients, settleThreads, Duration.ofSeconds(5));
+             WireClients wire = new WireClients(nats.url(), clients)) {
             System.out.printf("nats-server %s (pid %d); hub pid %d ready in %.2f s; load %s%n", nats.url(), nats.pid(),
                     target.hub.pid(), target.hub.startSeconds(), loadBefore);
             target.asyncSettle = !"pool".equals(o.getOrDefault("settle", "async"));
@@ -144,18 +150,19 @@ public final class Throughput {
                     System.out.println(lines.get(lines.size() - 1));
                 }
                 long[] ledgerBefore = target.ledger();
-                long settledBefore = target.settled.get();
-                OpenLoop.Phase hp = OpenLoop.run(target::send, rate, warm, seconds, maxInFlight, grace, pids);
+                long settledBefore = wireDriver ? wire.settled.get() : target.settled.get();
+                OpenLoop.Phase hp = OpenLoop.run(wireDriver ? wire::send : target::send, rate, warm, seconds, maxInFlight, grace, pids);
                 target.awaitSettles(Duration.ofSeconds(30));
+                wire.awaitSettles(Duration.ofSeconds(30));
                 long[] ledgerAfter = target.ledger();
-                long settles = target.settled.get() - settledBefore;
+                long settles = (wireDriver ? wire.settled.get() : target.settled.get()) - settledBefore;
                 hubPhases.add(hp);
                 long msgs = ledgerAfter[0] - ledgerBefore[0];
                 double eventsPerMsg = msgs <= 0 ? 0 : (hp.ok() + settles) / (double) msgs;
                 double hubCpuUs = hp.coresByProcess().getOrDefault("hub", 0.0) * 1e6 / Math.max(1, hp.achievedPerSec());
                 double natsCpuUs = hp.coresByProcess().getOrDefault("nats-server", 0.0) * 1e6 / Math.max(1, hp.achievedPerSec());
                 double genCpuUs = hp.coresByProcess().getOrDefault("generator", 0.0) * 1e6 / Math.max(1, hp.achievedPerSec());
-                lines.add(OpenLoop.row("SDK acquire via hub (durable)", hp));
+                lines.add(OpenLoop.row(wireDriver ? "wire acquire via hub (durable)" : "SDK acquire via hub (durable)", hp));
                 System.out.println(lines.get(lines.size() - 1));
                 String extra = String.format(Locale.ROOT,
                         "    ledger: %d messages, %.1f events/message; CPU per acquire+settle: hub %.0f µs, nats-server %.0f µs, generator %.0f µs; load %s",
@@ -186,19 +193,28 @@ public final class Throughput {
                 target.awaitSettles(Duration.ofSeconds(30));
                 long[] la = target.ledger();
                 double perMsg = la[0] - lb[0] <= 0 ? 0 : 2.0 * hs.ok() / (la[0] - lb[0]);
+                long wireSettledBefore = wire.settled.get();
+                OpenLoop.Phase ws = OpenLoop.run(wire::send, 1e6, 0, seconds, inFlight, 0, pids);
+                wire.awaitSettles(Duration.ofSeconds(30));
+                long[] lw = target.ledger();
+                double wirePerMsg = lw[0] - la[0] <= 0 ? 0 : 2.0 * ws.ok() / (lw[0] - la[0]);
+                long wireSettled = wire.settled.get() - wireSettledBefore;
                 String line = String.format(Locale.ROOT, "saturation, %d in flight (load %s):%n"
                                 + "    raw NATS request-reply     %7.0f/s  CPU µs per op: %s%n"
                                 + "    raw JetStream publish+ack  %7.0f/s  CPU µs per op: %s%n"
-                                + "    hub acquire+settle         %7.0f/s  CPU µs per op: %s; %d failed; %.1f events/ledger message",
+                                + "    hub acquire+settle         %7.0f/s  CPU µs per op: %s; %d failed; %.1f events/ledger message%n"
+                                + "    hub acquire+settle (wire)  %7.0f/s  CPU µs per op: %s; %d failed, %d settled; %.1f events/ledger message",
                         inFlight, load, rate(fs, seconds), perOp(fs, seconds), rate(js, seconds), perOp(js, seconds),
-                        rate(hs, seconds), perOp(hs, seconds), hs.failed(), perMsg);
+                        rate(hs, seconds), perOp(hs, seconds), hs.failed(), perMsg,
+                        rate(ws, seconds), perOp(ws, seconds), ws.failed(), wireSettled, wirePerMsg);
                 lines.add(line);
                 System.out.println(line);
                 saturation.add(String.format(Locale.ROOT, "{\"inFlight\": %d, \"loadAverage\": \"%s\", \"rawRequestReplyPerSec\": %.0f, "
                                 + "\"rawJetStreamPublishPerSec\": %.0f, \"hubAcquirePerSec\": %.0f, "
-                                + "\"hubFailed\": %d, \"eventsPerLedgerMessage\": %.2f, \"rawCores\": \"%s\", \"rawPublishCores\": \"%s\", \"hubCores\": \"%s\"}",
+                                + "\"hubFailed\": %d, \"eventsPerLedgerMessage\": %.2f, \"rawCores\": \"%s\", \"rawPublishCores\": \"%s\", \"hubCores\": \"%s\", "
+                                + "\"wireHubAcquirePerSec\": %.0f, \"wireFailed\": %d, \"wireSettled\": %d, \"wireEventsPerLedgerMessage\": %.2f, \"wireHubCores\": \"%s\"}",
                         inFlight, load, rate(fs, seconds), rate(js, seconds), rate(hs, seconds), hs.failed(), perMsg,
-                        cores(fs), cores(js), cores(hs)));
+                        cores(fs), cores(js), cores(hs), rate(ws, seconds), ws.failed(), wireSettled, wirePerMsg, cores(ws)));
             }
         }
         String loadAfter = Stats.loadAverage();
@@ -236,10 +252,10 @@ public final class Throughput {
 
         json.append("{\n  \"benchmark\": \"throughput\",\n  \"time\": \"").append(Instant.now()).append("\",\n");
         json.append("  \"machine\": ").append(Stats.machineJson(loadBefore, loadAfter)).append(",\n");
-        json.append(String.format(Locale.ROOT, "  \"settings\": {\"rates\": \"%s\", \"warmSeconds\": %.1f, \"seconds\": %.1f, \"clients\": %d, \"settle\": \"%s\", "
+        json.append(String.format(Locale.ROOT, "  \"settings\": {\"driver\": \"%s\", \"rates\": \"%s\", \"warmSeconds\": %.1f, \"seconds\": %.1f, \"clients\": %d, \"settle\": \"%s\", "
                         + "\"settleThreads\": %d, \"maxInFlight\": %d, \"graceSeconds\": %.1f, \"hubJvm\": \"%s\", "
                         + "\"pool\": \"1 key, requests 1e9/1m, preset PREMIUM\", \"op\": \"acquireAsync(bench, 1, 5s) then completeAsync(1)\"},%n",
-                Arrays.toString(rates), warm, seconds, clients,
+                wireDriver ? "wire" : "sdk", Arrays.toString(rates), warm, seconds, clients,
                 HubTarget.settleMode(!"pool".equals(o.getOrDefault("settle", "async"))), settleThreads, maxInFlight, grace, String.join(" ", jvm(o))));
         json.append("  \"floors\": ").append(floors.json()).append(",\n");
         json.append("  \"phases\": [\n    ").append(String.join(",\n    ", phaseJson)).append("\n  ],\n");

@@ -55,8 +55,9 @@ public class HubFactory {
     }
 
     @Singleton
-    RequestIndex requestIndex(Clock clock, HubSettings settings) {
-        return new RequestIndex(clock, settings.leaseTtl().plusMinutes(1), Duration.ofSeconds(10));
+    RequestIndex requestIndex(Clock clock, HubSettings settings, QuotaEngine engine) {
+        return new RequestIndex(clock, settings.leaseTtl().plusMinutes(1), Duration.ofSeconds(10),
+                leaseId -> engine.openLease(leaseId).isPresent());
     }
 
     @Singleton

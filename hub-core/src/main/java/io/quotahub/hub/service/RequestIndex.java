@@ -7,11 +7,17 @@ import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Predicate;
 
 /**
  * Remembers recent acquires by (agent, request id), so a retried request is answered with its
- * original result — never with a second grant. Grants are kept for the lease time-to-live,
- * refusals and errors only briefly (a retry after a refusal is a new attempt with a new id).
+ * original result — never with a second grant. Refusals and errors are kept only briefly (a retry
+ * after a refusal is a new attempt with a new id), and so are grants whose lease is settled by
+ * then: the agent had the lease, so it stopped sending that request, and every copy it sent
+ * carried a deadline long past. Grants still open are kept for the lease time-to-live. Dropping
+ * settled grants early keeps the index (and the hub's live heap) about twelve times smaller at a
+ * sustained rate: kept for the whole time-to-live, it made garbage collection a third of the hub's
+ * CPU at 15 000 acquires/s (docs/benchmarks.md section 4).
  *
  * <p>Entries are also queued in the order they were made, so {@link #sweep()} only looks at the
  * entries that are due: at thousands of grants per second the index holds millions of entries,
@@ -22,6 +28,7 @@ public final class RequestIndex {
     private final Clock clock;
     private final Duration keepGrants;
     private final Duration keepOthers;
+    private final Predicate<String> leaseOpen;
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
     /** Every entry, oldest first, until it is {@code keepOthers} old. */
     private final Queue<Aged> recent = new ConcurrentLinkedQueue<>();
@@ -34,8 +41,10 @@ public final class RequestIndex {
     private record Aged(String key, Entry entry) {
     }
 
-    public RequestIndex(Clock clock, Duration keepGrants, Duration keepOthers) {
+    /** {@code leaseOpen}: whether a lease (by id) is still open, neither settled nor expired. */
+    public RequestIndex(Clock clock, Duration keepGrants, Duration keepOthers, Predicate<String> leaseOpen) {
         this.clock = clock;
+        this.leaseOpen = leaseOpen;
         this.keepGrants = keepGrants;
         this.keepOthers = keepOthers;
     }
@@ -88,8 +97,7 @@ public final class RequestIndex {
             if (entries.get(a.key) != a.entry) {
                 continue; // forgotten or replaced meanwhile
             }
-            CompletableFuture<AcquireOutcome> outcome = a.entry.outcome;
-            if (outcome.isDone() && !(outcome.getNow(null) instanceof AcquireOutcome.Granted)) {
+            if (mayForgetEarly(a.entry.outcome)) {
                 entries.remove(a.key, a.entry);
             } else {
                 kept.add(a);
@@ -100,6 +108,18 @@ public final class RequestIndex {
             kept.poll();
             entries.remove(a.key, a.entry);
         }
+    }
+
+    /** A refusal or error, or a grant whose lease is settled: no retry of it can still be accepted. */
+    private boolean mayForgetEarly(CompletableFuture<AcquireOutcome> outcome) {
+        if (!outcome.isDone()) {
+            return false;
+        }
+        AcquireOutcome o = outcome.getNow(null);
+        if (!(o instanceof AcquireOutcome.Granted g)) {
+            return true;
+        }
+        return g.lease() != null && !leaseOpen.test(g.lease().leaseId());
     }
 
     public int size() {

@@ -63,7 +63,7 @@ final class SimHub {
                     .budgetShares(Map.of(Simulation.MAIN, 0.5, Simulation.EDGE, 0.5))
                     .settleMargin(s.settleMargin).leaseTtl(s.leaseTtl).build();
             engine = new QuotaEngine(config, s.clock, null);
-            requests = new RequestIndex(s.clock, s.leaseTtl, Duration.ofSeconds(2));
+            requests = new RequestIndex(s.clock, s.leaseTtl, Duration.ofSeconds(2), leaseId -> engine.openLease(leaseId).isPresent());
             fold = new LedgerFold(id, engine, lease -> requests.remember(lease.agentId(), lease.requestId(),
                     new AcquireOutcome.Granted(lease, s.pools.secrets().get(new KeyRef(lease.pool(), lease.keyId()))),
                     lease.grantedAt().toEpochMilli()));

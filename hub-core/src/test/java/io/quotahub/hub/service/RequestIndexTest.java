@@ -14,7 +14,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RequestIndexTest {
 
     private final ManualClock clock = new ManualClock(Instant.ofEpochMilli(1_000_000));
-    private final RequestIndex index = new RequestIndex(clock, Duration.ofSeconds(60), Duration.ofSeconds(10));
+    /** Ids of the leases the engine would still call open. */
+    private final java.util.Set<String> open = new java.util.HashSet<>();
+    private final RequestIndex index = new RequestIndex(clock, Duration.ofSeconds(60), Duration.ofSeconds(10), open::contains);
 
     private CompletableFuture<AcquireOutcome> claim(String id, AcquireOutcome outcome) {
         CompletableFuture<AcquireOutcome> f = new CompletableFuture<>();
@@ -58,6 +60,33 @@ class RequestIndexTest {
     }
 
     @Test
+    void sweep_dropsAGrantWhoseLeaseIsSettledAfterTheShortKeepAndKeepsAnOpenOne() {
+        Instant at = clock.instant();
+        open.add("l-settled-later");
+        CompletableFuture<AcquireOutcome> stillOpen = claim("still-open", granted("still-open", at));
+        open.add("l-still-open");
+        claim("settled", granted("settled", at)); // its lease l-settled is not open
+        claim("settled-later", granted("settled-later", at));
+
+        clock.advance(Duration.ofMillis(9_999));
+        index.sweep();
+        assertThat(index.claim("agent", "settled", new CompletableFuture<>())).as("not due yet").isNotNull();
+
+        clock.advance(Duration.ofMillis(2)); // 10.001 s
+        index.sweep();
+        assertThat(index.claim("agent", "settled", new CompletableFuture<>())).as("settled grant forgotten").isNull();
+        assertThat(index.claim("agent", "still-open", new CompletableFuture<>())).isSameAs(stillOpen);
+
+        open.remove("l-settled-later"); // settled after the short keep: kept until the long one
+        clock.advance(Duration.ofMillis(49_999)); // 60.000 s
+        index.sweep();
+        assertThat(index.claim("agent", "settled-later", new CompletableFuture<>())).isNotNull();
+        clock.advance(Duration.ofMillis(1));
+        index.sweep();
+        assertThat(index.claim("agent", "still-open", new CompletableFuture<>())).as("past the long keep").isNull();
+    }
+
+    @Test
     void sweep_leavesAnEntryThatReplacedAForgottenOne() {
         claim("r", ERROR);
         index.forget("agent", "r");
@@ -74,9 +103,9 @@ class RequestIndexTest {
     // ---- grants replayed from the ledger at start-up -------------------------------------------
 
     private final ManualClock replayClock = new ManualClock(Instant.parse("2026-12-06T12:00:00Z"));
-    private final RequestIndex replayIndex = new RequestIndex(replayClock, Duration.ofSeconds(120), Duration.ofSeconds(10));
+    private final RequestIndex replayIndex = new RequestIndex(replayClock, Duration.ofSeconds(120), Duration.ofSeconds(10), open::contains);
 
-    private AcquireOutcome granted(String requestId, Instant at) {
+    private static AcquireOutcome granted(String requestId, Instant at) {
         Lease lease = new Lease("l-" + requestId, "main", "p", "k", 1, Priority.NORMAL, "a", requestId, at, at.plusSeconds(60));
         return new AcquireOutcome.Granted(lease, null);
     }

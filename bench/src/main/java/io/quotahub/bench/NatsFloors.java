@@ -17,7 +17,9 @@ import java.time.Duration;
 /**
  * The raw NATS floors under an acquire, on one nats-server: (a) a core-NATS request-reply to a
  * trivial echo responder (a dispatcher on a second connection in this JVM), (b) a synchronous
- * JetStream publish+ack to a scratch file-storage stream. Closed loop, one in flight. Used by
+ * JetStream publish+ack to a scratch file-storage stream, and (c) both in series, as a durable
+ * acquire needs them: a request-reply whose responder first publishes the request to the scratch
+ * stream and answers on the ack (no logic, no batching, no SDK). Closed loop, one in flight. Used by
  * {@link AcquireLatency} and {@link TwoHubBench}; {@link #close()} deletes the scratch stream and
  * closes both connections.
  */
@@ -27,6 +29,7 @@ final class NatsFloors implements AutoCloseable {
     static final int PAYLOAD_BYTES = 160;
 
     private static final String ECHO = "bench.echo";
+    private static final String DURABLE_ECHO = "bench.durable-echo";
     private static final String SCRATCH_STREAM = "BENCH_SCRATCH";
     private static final String SCRATCH_SUBJECT = "bench.scratch";
 
@@ -41,13 +44,20 @@ final class NatsFloors implements AutoCloseable {
         this.requester = connect(url, "bench-requester");
         this.responder = connect(url, "bench-responder");
         new SecureRandom().nextBytes(payload);
-        this.dispatcher = responder.createDispatcher(msg -> responder.publish(msg.getReplyTo(), msg.getData()));
-        dispatcher.subscribe(ECHO);
-        responder.flush(Duration.ofSeconds(5));
         this.jsm = requester.jetStreamManagement();
         jsm.addStream(StreamConfiguration.builder().name(SCRATCH_STREAM).subjects(SCRATCH_SUBJECT)
                 .storageType(StorageType.File).build());
         this.js = requester.jetStream();
+        JetStream responderJs = responder.jetStream();
+        this.dispatcher = responder.createDispatcher(msg -> responder.publish(msg.getReplyTo(), msg.getData()));
+        dispatcher.subscribe(ECHO);
+        dispatcher.subscribe(DURABLE_ECHO, msg -> responderJs.publishAsync(SCRATCH_SUBJECT, msg.getData())
+                .whenComplete((ack, e) -> {
+                    if (e == null) {
+                        responder.publish(msg.getReplyTo(), msg.getData());
+                    }
+                }));
+        responder.flush(Duration.ofSeconds(5));
     }
 
     private static Connection connect(String url, String name) throws IOException, InterruptedException {
@@ -80,6 +90,14 @@ final class NatsFloors implements AutoCloseable {
     /** One asynchronous request-reply to the echo responder (open-loop floor); fails after 5 s. */
     java.util.concurrent.CompletableFuture<?> requestAsync() {
         return requester.request(ECHO, payload).orTimeout(5, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    /**
+     * One asynchronous request to the durable echo (request-reply + publish+ack in series, the
+     * floor of one durable acquire); fails after 5 s.
+     */
+    java.util.concurrent.CompletableFuture<?> durableRequestAsync() {
+        return requester.request(DURABLE_ECHO, payload).orTimeout(5, java.util.concurrent.TimeUnit.SECONDS);
     }
 
     /** One asynchronous JetStream publish to the scratch stream; completes on its ack. */

@@ -25,7 +25,8 @@ import java.util.Map;
  * SDK clients from one generator thread on a fixed timeline ({@link OpenLoop}: latency from the
  * intended send time, so a stall or a late send is counted), each lease settled
  * ({@code completeAsync(1)}). Before each hub phase, the same rate of raw core-NATS request-replies to an echo
- * responder (the open-loop floor). {@code --driver wire} drives the open-loop phases with
+ * responder and of raw durable requests (a responder that publishes each request to JetStream and
+ * answers on the ack: the two floors of an acquire in series) — the open-loop floors. {@code --driver wire} drives the open-loop phases with
  * {@link WireClients} (the hub's protocol without the SDK) instead; saturation runs both. Also measured: closed-loop request-reply and JetStream
  * publish+ack p50, raw async JetStream publish throughput; CPU of the generator JVM, the hub and
  * nats-server during each phase; ledger messages per phase (events per message = group commit).
@@ -118,6 +119,7 @@ public final class Throughput {
         StringBuilder json = new StringBuilder();
         List<OpenLoop.Phase> hubPhases = new ArrayList<>();
         List<OpenLoop.Phase> floorPhases = new ArrayList<>();
+        List<OpenLoop.Phase> durableFloorPhases = new ArrayList<>();
         List<String> phaseJson = new ArrayList<>();
         List<String> saturation = new ArrayList<>();
         Floors floors;
@@ -143,10 +145,15 @@ public final class Throughput {
             for (double rate : rates) {
                 String load = Stats.loadAverage();
                 OpenLoop.Phase fp = null;
+                OpenLoop.Phase dp = null;
                 if (floorOpen) {
                     fp = OpenLoop.run(i -> f.requestAsync(), rate, warm, seconds, maxInFlight, grace, pids);
                     floorPhases.add(fp);
                     lines.add(OpenLoop.row("raw NATS request-reply", fp));
+                    System.out.println(lines.get(lines.size() - 1));
+                    dp = OpenLoop.run(i -> f.durableRequestAsync(), rate, warm, seconds, maxInFlight, grace, pids);
+                    durableFloorPhases.add(dp);
+                    lines.add(OpenLoop.row("raw request + publish-ack", dp));
                     System.out.println(lines.get(lines.size() - 1));
                 }
                 long[] ledgerBefore = target.ledger();
@@ -170,10 +177,10 @@ public final class Throughput {
                 lines.add(extra);
                 System.out.println(extra);
                 phaseJson.add(String.format(Locale.ROOT,
-                        "{\"loadAverage\": \"%s\", \"rawRequestReply\": %s, \"hubAcquire\": %s, \"settles\": %d, "
+                        "{\"loadAverage\": \"%s\", \"rawRequestReply\": %s, \"rawDurableRequest\": %s, \"hubAcquire\": %s, \"settles\": %d, "
                                 + "\"settleFailed\": %d, \"ledgerMessages\": %d, \"ledgerBytes\": %d, \"eventsPerLedgerMessage\": %.2f, "
                                 + "\"cpuUsPerAcquire\": {\"hub\": %.1f, \"natsServer\": %.1f, \"generator\": %.1f}}",
-                        load, fp == null ? "null" : fp.json(), hp.json(), settles, target.settleFailed.get(), msgs,
+                        load, fp == null ? "null" : fp.json(), dp == null ? "null" : dp.json(), hp.json(), settles, target.settleFailed.get(), msgs,
                         ledgerAfter[1] - ledgerBefore[1], eventsPerMsg, hubCpuUs, natsCpuUs, genCpuUs));
             }
             long rss = HubLaunch.rssKiB(target.hub.pid());
@@ -228,6 +235,12 @@ public final class Throughput {
         }
         double maxAchieved = hubPhases.stream().mapToDouble(OpenLoop.Phase::achievedPerSec).max().orElse(0);
         double floorMaxAchieved = floorPhases.stream().mapToDouble(OpenLoop.Phase::achievedPerSec).max().orElse(0);
+        double durableFloorBest = 0;
+        for (OpenLoop.Phase p : durableFloorPhases) {
+            if (p.sustained(TARGET_P99_MS)) {
+                durableFloorBest = Math.max(durableFloorBest, p.offeredPerSec());
+            }
+        }
         double rr50 = Stats.us(floors.rr, 50);
         double pa50 = Stats.us(floors.pa, 50);
         System.out.println();
@@ -239,13 +252,18 @@ public final class Throughput {
         summary.add(String.format(Locale.ROOT, "highest offered rate sustained with p99 < %.0f ms: %.0f acquires/s; highest acknowledged rate: %.0f acquires/s "
                 + "(%.2f x the async publish floor); raw request-reply open loop max %.0f/s", TARGET_P99_MS, best, maxAchieved,
                 maxAchieved / floors.asyncPublishPerSec, floorMaxAchieved));
+        summary.add(String.format(Locale.ROOT, "floor: raw request + publish-ack (no hub) sustained with p99 < %.0f ms up to %.0f/s of the rates offered",
+                TARGET_P99_MS, durableFloorBest));
         for (int i = 0; i < hubPhases.size(); i++) {
             OpenLoop.Phase hp = hubPhases.get(i);
             double p50 = Stats.us(hp.latency(), 50);
             summary.add(String.format(Locale.ROOT, "  %6.0f/s: acquire p50 %.0f µs = %.2f x (rr+pa) p50%s", hp.offeredPerSec(), p50,
                     p50 / (rr50 + pa50), floorPhases.size() > i ? String.format(Locale.ROOT, ", p50 %.2f x and p99 %.2f x the open-loop request-reply at this rate",
                             p50 / Stats.us(floorPhases.get(i).latency(), 50),
-                            Stats.us(hp.latency(), 99) / Stats.us(floorPhases.get(i).latency(), 99)) : ""));
+                            Stats.us(hp.latency(), 99) / Stats.us(floorPhases.get(i).latency(), 99)) : "")
+                    + (durableFloorPhases.size() > i ? String.format(Locale.ROOT, "; p50 %.2f x and p99 %.2f x the raw request + publish-ack",
+                            p50 / Stats.us(durableFloorPhases.get(i).latency(), 50),
+                            Stats.us(hp.latency(), 99) / Stats.us(durableFloorPhases.get(i).latency(), 99)) : ""));
         }
         summary.add("load average before " + loadBefore + ", after " + loadAfter);
         summary.forEach(System.out::println);
@@ -279,6 +297,8 @@ public final class Throughput {
         if (!floorPhases.isEmpty()) {
             series.add(series("raw NATS req-reply p50", new Color(90, 90, 90), false, floorPhases, 50));
             series.add(series("raw NATS req-reply p99", new Color(90, 90, 90), true, floorPhases, 99));
+            series.add(series("raw req + publish-ack p50", new Color(200, 110, 0), false, durableFloorPhases, 50));
+            series.add(series("raw req + publish-ack p99", new Color(200, 110, 0), true, durableFloorPhases, 99));
         }
         LatencyPlot.write(png, "QuotaHub: durable acquire latency vs offered rate (open loop, from intended send time)",
                 "1 hub + nats-server + load generator on one shared 2-core VM; load " + loadBefore + " -> " + loadAfter, series);

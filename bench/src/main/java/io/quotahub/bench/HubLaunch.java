@@ -121,6 +121,16 @@ final class HubLaunch implements AutoCloseable {
         return m.find() ? new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))} : null;
     }
 
+    /** Snapshots the hub logged as written so far. */
+    int snapshotsWritten() {
+        String text = logText();
+        int n = 0;
+        for (int i = text.indexOf("snapshot written"); i >= 0; i = text.indexOf("snapshot written", i + 1)) {
+            n++;
+        }
+        return n;
+    }
+
     String logText() {
         try {
             return Files.readString(log);

@@ -15,9 +15,12 @@ import io.quotahub.proto.Subjects;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The hub's NATS protocol spoken directly, without the SDK: the same acquire and settle messages on
@@ -38,6 +41,8 @@ final class WireClients implements AutoCloseable {
     final AtomicLong settled = new AtomicLong();
     final AtomicLong settleFailed = new AtomicLong();
     final AtomicLong settleQueued = new AtomicLong();
+    /** Acquires not granted, by refusal or error code (e.g. OVERLOADED: the hub shed it). */
+    final Map<String, LongAdder> notGranted = new ConcurrentSkipListMap<>();
 
     WireClients(String natsUrl, int count) throws Exception {
         for (int i = 0; i < count; i++) {
@@ -59,7 +64,9 @@ final class WireClients implements AutoCloseable {
         return c.requestWithTimeout(Subjects.ACQUIRE, acquire, TIMEOUT).thenApply(msg -> {
             AcquireReply reply = parse(msg.getData());
             if (!reply.hasGranted()) {
-                throw new IllegalStateException("not granted: " + reply.getResultCase() + " " + reply);
+                String code = reply.hasRefused() ? reply.getRefused().getCode() : reply.getError().getCode();
+                notGranted.computeIfAbsent(code, k -> new LongAdder()).increment();
+                throw new IllegalStateException("not granted: " + code);
             }
             settle(c, reply);
             return reply;
@@ -96,6 +103,13 @@ final class WireClients implements AutoCloseable {
         } catch (InvalidProtocolBufferException e) {
             throw new IllegalStateException("unparsable AcquireReply", e);
         }
+    }
+
+    /** The not-granted counts so far, e.g. {@code {OVERLOADED=22}}, and clears them. */
+    String takeNotGranted() {
+        String s = notGranted.toString();
+        notGranted.clear();
+        return s;
     }
 
     /** Waits until every settle sent was answered (at most {@code within}). */

@@ -35,8 +35,6 @@ public final class Snapshots implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Snapshots.class);
     /** Snapshots hold every settled id of the dedup horizon (MBs under load): never more often than this. */
     static final Duration MIN_SPACING = Duration.ofSeconds(30);
-    /** Share of one core the snapshot thread uses while it folds the ledgers' tails ({@link Pacer}). */
-    static final double CPU_SHARE = 0.25;
 
     private final String hubId;
     private final String peerId;
@@ -142,12 +140,11 @@ public final class Snapshots implements AutoCloseable {
         long ownAfter = base == null ? 0 : base.ownSeq();
         long peerAfter = base == null ? 0 : base.peerSeq();
         HubSnapshot s;
-        Pacer pacer = Pacer.sharing(CPU_SHARE);
         try (LedgerCursor own = new LedgerCursor(js, Subjects.ledgerStream(hubId), Subjects.ledgerSubjects(hubId), ownAfter,
                 lastSeq(Subjects.ledgerStream(hubId)));
              LedgerCursor peer = peerId == null ? null : new LedgerCursor(js, Subjects.peerCopyStream(peerId),
                      Subjects.ledgerSubjects(peerId), peerAfter, lastSeq(Subjects.peerCopyStream(peerId)))) {
-            s = builder.build(base, pacer.pace(own), peer == null ? BatchSource.of(List.of()) : pacer.pace(peer));
+            s = builder.build(base, own, peer == null ? BatchSource.of(List.of()) : peer);
         }
         byte[] bytes = s.encode();
         store.put(bytes);

@@ -254,6 +254,14 @@ final class BenchHubs implements AutoCloseable {
         }
     }
 
+    /** Waits until {@code outstanding} is down to zero, at most {@code within}. */
+    static void awaitZero(java.util.concurrent.atomic.AtomicLong outstanding, Duration within) {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (outstanding.get() > 0 && System.nanoTime() < deadline) {
+            sleep(20);
+        }
+    }
+
     static void sleep(long millis) {
         try {
             Thread.sleep(Math.max(0, millis));

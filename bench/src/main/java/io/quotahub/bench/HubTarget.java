@@ -124,10 +124,7 @@ final class HubTarget implements AutoCloseable {
 
     /** Waits until the settle backlog is empty (at most {@code within}). */
     void awaitSettles(Duration within) {
-        long deadline = System.nanoTime() + within.toNanos();
-        while (settleQueued.get() > 0 && System.nanoTime() < deadline) {
-            BenchHubs.sleep(20);
-        }
+        BenchHubs.awaitZero(settleQueued, within);
     }
 
     /** {messages, bytes} of the hub's ledger stream. */

@@ -114,10 +114,7 @@ final class WireClients implements AutoCloseable {
 
     /** Waits until every settle sent was answered (at most {@code within}). */
     void awaitSettles(Duration within) {
-        long deadline = System.nanoTime() + within.toNanos();
-        while (settleQueued.get() > 0 && System.nanoTime() < deadline) {
-            BenchHubs.sleep(20);
-        }
+        BenchHubs.awaitZero(settleQueued, within);
     }
 
     @Override

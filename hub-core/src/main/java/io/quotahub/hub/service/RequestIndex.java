@@ -11,13 +11,14 @@ import java.util.function.Predicate;
 
 /**
  * Remembers recent acquires by (agent, request id), so a retried request is answered with its
- * original result — never with a second grant. Refusals and errors are kept only briefly (a retry
- * after a refusal is a new attempt with a new id), and so are grants whose lease is settled by
- * then: the agent had the lease, so it stopped sending that request, and every copy it sent
- * carried a deadline long past. Grants still open are kept for the lease time-to-live. Dropping
- * settled grants early keeps the index (and the hub's live heap) about twelve times smaller at a
- * sustained rate: kept for the whole time-to-live, it made garbage collection a third of the hub's
- * CPU at 15 000 acquires/s (docs/benchmarks.md section 4).
+ * original result — never with a second grant. Refusals and errors are kept only briefly
+ * ({@code keepOthers}: a retry after a refusal is a new attempt with a new id). A grant whose lease
+ * is settled is kept until {@code keepOthers} after a sweep saw it settled: the agent had the
+ * lease, so it stopped sending that request, and every copy it had sent carries a deadline at most
+ * one request timeout (750 ms by default) after that, past which hubs refuse it. Grants still open
+ * are kept for {@code keepGrants} (the lease time-to-live + 1 min). Kept for that long after their
+ * settle too, the index held ≈ 1.8 M entries at 15 000 acquires/s, a third of the hub's 512 MB
+ * heap, and its garbage-collection pauses reached 40–90 ms (docs/benchmarks.md section 4).
  *
  * <p>Entries are also queued in the order they were made, so {@link #sweep()} only looks at the
  * entries that are due: at thousands of grants per second the index holds millions of entries,
@@ -34,11 +35,16 @@ public final class RequestIndex {
     private final Queue<Aged> recent = new ConcurrentLinkedQueue<>();
     /** Entries older than {@code keepOthers} that are kept until {@code keepGrants}: grants (and unfinished ones). */
     private final Queue<Aged> kept = new ConcurrentLinkedQueue<>();
+    /** Grants whose lease a sweep saw settled, oldest sighting first, kept {@code keepOthers} longer. */
+    private final Queue<Settled> settled = new ConcurrentLinkedQueue<>();
 
     private record Entry(CompletableFuture<AcquireOutcome> outcome, long createdAtMillis) {
     }
 
     private record Aged(String key, Entry entry) {
+    }
+
+    private record Settled(Aged aged, long seenAtMillis) {
     }
 
     /** {@code leaseOpen}: whether a lease (by id) is still open, neither settled nor expired. */
@@ -92,34 +98,31 @@ public final class RequestIndex {
     public void sweep() {
         long now = clock.millis();
         long othersBefore = now - keepOthers.toMillis();
+        long grantsBefore = now - keepGrants.toMillis();
         for (Aged a = recent.peek(); a != null && a.entry.createdAtMillis < othersBefore; a = recent.peek()) {
             recent.poll();
             if (entries.get(a.key) != a.entry) {
                 continue; // forgotten or replaced meanwhile
             }
-            if (mayForgetEarly(a.entry.outcome)) {
-                entries.remove(a.key, a.entry);
+            CompletableFuture<AcquireOutcome> outcome = a.entry.outcome;
+            if (!outcome.isDone()) {
+                kept.add(a);
+            } else if (!(outcome.getNow(null) instanceof AcquireOutcome.Granted g) || a.entry.createdAtMillis < grantsBefore) {
+                entries.remove(a.key, a.entry); // a refusal or an error, or a grant past the longest keep
+            } else if (g.lease() != null && !leaseOpen.test(g.lease().leaseId())) {
+                settled.add(new Settled(a, now));
             } else {
                 kept.add(a);
             }
         }
-        long grantsBefore = now - keepGrants.toMillis();
+        for (Settled s = settled.peek(); s != null && s.seenAtMillis < othersBefore; s = settled.peek()) {
+            settled.poll();
+            entries.remove(s.aged.key, s.aged.entry);
+        }
         for (Aged a = kept.peek(); a != null && a.entry.createdAtMillis < grantsBefore; a = kept.peek()) {
             kept.poll();
             entries.remove(a.key, a.entry);
         }
-    }
-
-    /** A refusal or error, or a grant whose lease is settled: no retry of it can still be accepted. */
-    private boolean mayForgetEarly(CompletableFuture<AcquireOutcome> outcome) {
-        if (!outcome.isDone()) {
-            return false;
-        }
-        AcquireOutcome o = outcome.getNow(null);
-        if (!(o instanceof AcquireOutcome.Granted g)) {
-            return true;
-        }
-        return g.lease() != null && !leaseOpen.test(g.lease().leaseId());
     }
 
     public int size() {

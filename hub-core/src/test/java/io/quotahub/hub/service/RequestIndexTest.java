@@ -60,25 +60,28 @@ class RequestIndexTest {
     }
 
     @Test
-    void sweep_dropsAGrantWhoseLeaseIsSettledAfterTheShortKeepAndKeepsAnOpenOne() {
+    void sweep_forgetsAGrantTheShortKeepAfterItsLeaseWasSeenSettledAndKeepsAnOpenOne() {
         Instant at = clock.instant();
         open.add("l-settled-later");
         CompletableFuture<AcquireOutcome> stillOpen = claim("still-open", granted("still-open", at));
         open.add("l-still-open");
-        claim("settled", granted("settled", at)); // its lease l-settled is not open
+        CompletableFuture<AcquireOutcome> settledGrant = claim("settled", granted("settled", at)); // l-settled is not open
         claim("settled-later", granted("settled-later", at));
 
-        clock.advance(Duration.ofMillis(9_999));
-        index.sweep();
-        assertThat(index.claim("agent", "settled", new CompletableFuture<>())).as("not due yet").isNotNull();
+        clock.advance(Duration.ofMillis(10_001));
+        index.sweep(); // sees l-settled settled: kept 10 s more, for copies of the request still on their way
+        assertThat(index.claim("agent", "settled", new CompletableFuture<>())).isSameAs(settledGrant);
 
-        clock.advance(Duration.ofMillis(2)); // 10.001 s
+        clock.advance(Duration.ofMillis(10_000));
+        index.sweep();
+        assertThat(index.claim("agent", "settled", new CompletableFuture<>())).as("not due yet").isSameAs(settledGrant);
+        clock.advance(Duration.ofMillis(1)); // 10.001 s after the sweep that saw it settled
         index.sweep();
         assertThat(index.claim("agent", "settled", new CompletableFuture<>())).as("settled grant forgotten").isNull();
         assertThat(index.claim("agent", "still-open", new CompletableFuture<>())).isSameAs(stillOpen);
 
         open.remove("l-settled-later"); // settled after the short keep: kept until the long one
-        clock.advance(Duration.ofMillis(49_999)); // 60.000 s
+        clock.advance(Duration.ofMillis(39_998)); // 60.000 s
         index.sweep();
         assertThat(index.claim("agent", "settled-later", new CompletableFuture<>())).isNotNull();
         clock.advance(Duration.ofMillis(1));

@@ -26,8 +26,9 @@ import java.util.Map;
  * intended send time, so a stall or a late send is counted), each lease settled
  * ({@code completeAsync(1)}). Before each hub phase, the same rate of raw core-NATS request-replies to an echo
  * responder and of raw durable requests (a responder that publishes each request to JetStream and
- * answers on the ack: the two floors of an acquire in series) — the open-loop floors. {@code --driver wire} drives the open-loop phases with
- * {@link WireClients} (the hub's protocol without the SDK) instead; saturation runs both. Also measured: closed-loop request-reply and JetStream
+ * answers on the ack: the two floors of an acquire in series) — the open-loop floors.
+ * {@code --driver wire} drives the open-loop phases with {@link WireClients} (the hub's protocol
+ * without the SDK) instead; saturation runs both. Also measured: closed-loop request-reply and JetStream
  * publish+ack p50, raw async JetStream publish throughput; CPU of the generator JVM, the hub and
  * nats-server during each phase; ledger messages per phase (events per message = group commit).
  * Prints tables, writes {@code <out>/throughput-<date>.json} and the PNG plot {@code --png}.
@@ -139,7 +140,7 @@ public final class Throughput {
             OpenLoop.run(target::send, warmupRate, 0, 8, maxInFlight, grace, pids);
             target.awaitSettles(Duration.ofSeconds(10));
             // the hub's first snapshot folds the whole warm-up: let it finish before anything is measured
-            // (it landed in the first phase, which then showed the hub at 0.8-0.9 cores even at 1 000/s)
+            // (otherwise it lands in the first measured phase)
             for (int waited = 0; target.hub.snapshotsWritten() == 0 && waited < 60_000; waited += 200) {
                 BenchHubs.sleep(200);
             }
@@ -189,7 +190,8 @@ public final class Throughput {
                         "{\"loadAverage\": \"%s\", \"rawRequestReply\": %s, \"rawDurableRequest\": %s, \"hubAcquire\": %s, \"settles\": %d, "
                                 + "\"settleFailed\": %d, \"snapshotsWritten\": %d, \"ledgerMessages\": %d, \"ledgerBytes\": %d, \"eventsPerLedgerMessage\": %.2f, "
                                 + "\"cpuUsPerAcquire\": {\"hub\": %.1f, \"natsServer\": %.1f, \"generator\": %.1f}}",
-                        load, fp == null ? "null" : fp.json(), dp == null ? "null" : dp.json(), hp.json(), settles, target.settleFailed.get(), snapshots, msgs,
+                        load, fp == null ? "null" : fp.json(), dp == null ? "null" : dp.json(), hp.json(), settles,
+                        (wireDriver ? wire.settleFailed : target.settleFailed).get(), snapshots, msgs,
                         ledgerAfter[1] - ledgerBefore[1], eventsPerMsg, hubCpuUs, natsCpuUs, genCpuUs));
             }
             long rss = HubLaunch.rssKiB(target.hub.pid());

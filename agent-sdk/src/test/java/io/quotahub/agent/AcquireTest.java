@@ -4,6 +4,8 @@ import io.quotahub.proto.AcquireReply;
 import io.quotahub.proto.AcquireRequest;
 import io.quotahub.proto.Subjects;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -184,10 +186,11 @@ class AcquireTest extends NatsTestBase {
         assertThat(main.acquires).hasSize(1);
     }
 
-    @Test
-    void acquire_retriesUnavailableOnTheOtherHub() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"UNAVAILABLE", "FENCED"}) // FENCED: a hub that woke up after its peer took over
+    void acquire_retriesAHubThatCannotServeOnTheOtherHub(String code) throws Exception {
         FakeHub main = hub("main");
-        main.onAcquire(r -> FakeHub.error("UNAVAILABLE", "fenced"));
+        main.onAcquire(r -> FakeHub.error(code, "this hub cannot serve"));
         FakeHub edge = directOnlyHub("edge");
         QuotaClient client = client();
         awaitKnownHubs(client, "main", "edge");
@@ -201,7 +204,7 @@ class AcquireTest extends NatsTestBase {
     @Test
     void acquire_throwsHubUnavailableWhenTheOnlyHubStaysUnavailable() throws Exception {
         FakeHub main = hub("main");
-        main.onAcquire(r -> FakeHub.error("UNAVAILABLE", "fenced"));
+        main.onAcquire(r -> FakeHub.error("UNAVAILABLE", "not ready"));
         QuotaClient client = client();
 
         assertThatThrownBy(() -> client.acquire("demo", 1, Duration.ofMillis(500)))

@@ -43,7 +43,9 @@ final class AcquireOperation {
     private static final long MIN_ATTEMPT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long MIN_REFUSAL_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final long ERROR_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
-    private static final Set<String> RETRYABLE_ERRORS = Set.of("UNAVAILABLE", "DEADLINE_EXCEEDED");
+    private static final Set<String> RETRYABLE_ERRORS = Set.of("UNAVAILABLE", "FENCED", "DEADLINE_EXCEEDED");
+    /** Codes of a hub that cannot serve now (e.g. one that woke up fenced by its peer): ask the other hub. */
+    private static final Set<String> HUB_CANNOT_SERVE = Set.of("UNAVAILABLE", "FENCED");
     private static final String BUDGET_EXHAUSTED = "BUDGET_EXHAUSTED";
 
     final CompletableFuture<Lease> result = new CompletableFuture<>();
@@ -317,14 +319,14 @@ final class AcquireOperation {
     private void error(Route route, String hubId, ErrorReply error) {
         String code = error.getCode().isEmpty() ? "INTERNAL" : error.getCode();
         if (budgetRefusal != null) { // the other hub cannot serve: the first hub's refusal stands
-            if ("UNAVAILABLE".equals(code)) {
+            if (HUB_CANNOT_SERVE.contains(code)) {
                 client.router().markUnavailable(route, hubId);
             }
             waitAfterRefusal(takeBudgetRefusal());
             return;
         }
         if (RETRYABLE_ERRORS.contains(code)) {
-            if ("UNAVAILABLE".equals(code)) {
+            if (HUB_CANNOT_SERVE.contains(code)) {
                 client.router().markUnavailable(route, hubId);
             }
             lastProblem = code + " from hub " + hubId;

@@ -31,8 +31,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 
 /**
  * The chaos suite on one running cluster: the workload (agents on both sides, demand shifting
@@ -751,6 +753,15 @@ public final class Suite implements AutoCloseable {
         }
         long ok = plog.count(keyIds, start, end, 200);
         r.goodput = capacity == 0 ? 0 : Math.min(1.0, ok / capacity);
+        // 5. no agent saw a hub error: a fault may delay an acquire (the gap) or leave no hub to
+        // ask (unavailable), but an error such as FENCED reaching the caller is the SDK's bug
+        Map<String, Long> errors = rec.misses(m -> pools.contains(m.pool()) && m.kind().equals("error")
+                        && m.at() >= start && m.at() <= end).stream()
+                .collect(Collectors.groupingBy(Recorder.Miss::code, TreeMap::new, Collectors.counting()));
+        if (!errors.isEmpty()) {
+            r.details.put("acquireErrors", errors.toString());
+            r.failures.add("agents' acquires ended in hub errors " + errors);
+        }
         return r;
     }
 

@@ -784,10 +784,19 @@ public final class Suite implements AutoCloseable {
             boolean noCapacity = rec.misses(m -> m.agent().equals(w.agent()) && m.kind().equals("refused")
                     && m.at() >= w.from() && m.at() <= w.to()).stream().anyMatch(m -> !plog.hadRoom(keyIds, m.at()));
             if (!noCapacity) {
-                worst = new Gap(len, w.agent() + (w.ended() ? "" : ", never served"));
+                worst = new Gap(len, w.agent() + (w.ended() ? "" : ", never served") + missesDuring(w));
             }
         }
         return worst;
+    }
+
+    /** What the agent was told during a want, e.g. ": refused BUDGET_EXHAUSTED ×2" (why the gap was long). */
+    private String missesDuring(Recorder.Want w) {
+        Map<String, Long> seen = rec.misses(m -> m.agent().equals(w.agent()) && m.at() >= w.from() && m.at() <= w.to())
+                .stream().collect(Collectors.groupingBy(m -> m.kind() + " " + m.code(), TreeMap::new, Collectors.counting()));
+        StringBuilder sb = new StringBuilder();
+        seen.forEach((what, n) -> sb.append(sb.length() == 0 ? ": " : ", ").append(what).append(" ×").append(n));
+        return sb.toString();
     }
 
     @Override

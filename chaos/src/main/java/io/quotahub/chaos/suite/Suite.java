@@ -753,7 +753,7 @@ public final class Suite implements AutoCloseable {
         }
         long ok = plog.count(keyIds, start, end, 200);
         r.goodput = capacity == 0 ? 0 : Math.min(1.0, ok / capacity);
-        // 5. no agent saw a hub error: a fault may delay an acquire (the gap) or leave no hub to
+        // 5. no agent saw a hub error (docs/chaos.md, check 6): a fault may delay an acquire (the gap) or leave no hub to
         // ask (unavailable), but an error such as FENCED reaching the caller is the SDK's bug
         Map<String, Long> errors = rec.misses(m -> pools.contains(m.pool()) && m.kind().equals("error")
                         && m.at() >= start && m.at() <= end).stream()

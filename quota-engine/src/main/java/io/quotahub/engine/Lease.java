@@ -6,8 +6,25 @@ import java.time.Instant;
  * Permission for one provider call on {@code keyId}. It occupies capacity from {@code grantedAt}
  * until it is settled (or expires), and then sits in the windows at its settle time.
  *
- * @param hubId the hub whose budget admitted it (and whose ledger holds it)
+ * @param hubId        the hub whose budget admitted it (and whose ledger holds it)
+ * @param holderDigest opaque to the engine: the digest of the lease secret, by which the hub knows
+ *                     the lease's holder (never the secret itself); empty when none was issued
  */
 public record Lease(String leaseId, String hubId, String pool, String keyId, long tokens, Priority priority,
-                    String agentId, String requestId, Instant grantedAt, Instant expiresAt) {
+                    String agentId, String requestId, Instant grantedAt, Instant expiresAt, String holderDigest) {
+
+    public Lease {
+        holderDigest = holderDigest == null ? "" : holderDigest;
+    }
+
+    /** A lease without a holder digest. */
+    public Lease(String leaseId, String hubId, String pool, String keyId, long tokens, Priority priority,
+                 String agentId, String requestId, Instant grantedAt, Instant expiresAt) {
+        this(leaseId, hubId, pool, keyId, tokens, priority, agentId, requestId, grantedAt, expiresAt, "");
+    }
+
+    /** The same lease with the digest of its secret. */
+    public Lease withHolderDigest(String digest) {
+        return new Lease(leaseId, hubId, pool, keyId, tokens, priority, agentId, requestId, grantedAt, expiresAt, digest);
+    }
 }

@@ -11,11 +11,17 @@ import java.util.Objects;
  */
 public record LimitSpec(LimitKind kind, long capacity, Duration per, ZoneId calendarDayZone) {
 
+    /**
+     * The largest capacity a limit may have (10^12 units: far above any provider's quota). With
+     * every amount bounded by it, no sum of units the engine keeps can come near overflowing.
+     */
+    public static final long MAX_CAPACITY = 1_000_000_000_000L;
+
     public LimitSpec {
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(per, "per");
-        if (capacity <= 0) {
-            throw new IllegalArgumentException("capacity must be > 0, was " + capacity);
+        if (capacity <= 0 || capacity > MAX_CAPACITY) {
+            throw new IllegalArgumentException("capacity must be between 1 and " + MAX_CAPACITY + ", was " + capacity);
         }
         if (per.isNegative() || per.isZero()) {
             throw new IllegalArgumentException("per must be > 0, was " + per);

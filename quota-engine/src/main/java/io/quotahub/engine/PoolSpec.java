@@ -8,8 +8,18 @@ import java.util.Objects;
  * the preset supplies burst protection and thermal thresholds.
  *
  * @param maxConcurrent leases of the whole pool held at once; 0 means no limit
+ * @param policy        what one agent may do in the pool (settle bound, fair share, who may use HIGH)
  */
-public record PoolSpec(String name, List<KeySpec> keys, List<LimitSpec> limits, int maxConcurrent, Preset preset) {
+public record PoolSpec(String name, List<KeySpec> keys, List<LimitSpec> limits, int maxConcurrent, Preset preset,
+                       PoolPolicy policy) {
+
+    /** Settles may report at most this multiple of the pool's largest token limit unless configured. */
+    public static final int DEFAULT_TOKENS_PER_CALL_FACTOR = 4;
+
+    /** A pool with the default policy. */
+    public PoolSpec(String name, List<KeySpec> keys, List<LimitSpec> limits, int maxConcurrent, Preset preset) {
+        this(name, keys, limits, maxConcurrent, preset, PoolPolicy.ofDefaults());
+    }
 
     public PoolSpec {
         Objects.requireNonNull(name, "name");
@@ -19,6 +29,7 @@ public record PoolSpec(String name, List<KeySpec> keys, List<LimitSpec> limits, 
         keys = List.copyOf(Objects.requireNonNull(keys, "keys"));
         limits = List.copyOf(Objects.requireNonNull(limits, "limits"));
         Objects.requireNonNull(preset, "preset");
+        Objects.requireNonNull(policy, "policy");
         if (maxConcurrent < 0) {
             throw new IllegalArgumentException("maxConcurrent of pool " + name + " must be >= 0, was " + maxConcurrent);
         }
@@ -26,5 +37,30 @@ public record PoolSpec(String name, List<KeySpec> keys, List<LimitSpec> limits, 
         if (distinct != keys.size()) {
             throw new IllegalArgumentException("pool " + name + " lists a key id twice");
         }
+    }
+
+    /**
+     * The most tokens one settle may report: the policy's bound, else
+     * {@value #DEFAULT_TOKENS_PER_CALL_FACTOR} x the largest token limit of the pool or its keys
+     * (without token limits tokens count nowhere, and the bound is {@link LimitSpec#MAX_CAPACITY}).
+     */
+    public long maxTokensPerCall() {
+        if (policy.maxTokensPerCall() > 0) {
+            return policy.maxTokensPerCall();
+        }
+        long largest = 0;
+        for (LimitSpec l : limits) {
+            if (l.kind() == LimitKind.TOKENS) {
+                largest = Math.max(largest, l.capacity());
+            }
+        }
+        for (KeySpec k : keys) {
+            for (LimitSpec l : k.limits()) {
+                if (l.kind() == LimitKind.TOKENS) {
+                    largest = Math.max(largest, l.capacity());
+                }
+            }
+        }
+        return largest == 0 ? LimitSpec.MAX_CAPACITY : Math.min(LimitSpec.MAX_CAPACITY, largest * DEFAULT_TOKENS_PER_CALL_FACTOR);
     }
 }

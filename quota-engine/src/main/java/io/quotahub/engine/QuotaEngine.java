@@ -64,6 +64,14 @@ public final class QuotaEngine {
         return core.enableKey(pool, keyId);
     }
 
+    /**
+     * An operator's reset of a key: clears its cooldown, failure block, circuit (to CLOSED) and
+     * disabled state, as of now. Folded from the ledger by both hubs. @return false if no such key
+     */
+    public boolean resetKey(String pool, String keyId) {
+        return core.resetKey(pool, keyId);
+    }
+
     /** Advances thermal smoothing, trends and recovery; the hub calls it about once a second. */
     public void tick() {
         core.tick();

@@ -20,6 +20,8 @@ public enum RefusalCode {
     CIRCUIT_OPEN,
     /** The key is disabled (auth failure) until an operator re-enables it. */
     KEY_DISABLED,
+    /** The asking agent holds its share of the pool already (max-open-leases-per-agent, max-share-per-agent). */
+    AGENT_LIMIT,
     /** The pool has no key that could ever serve this request (e.g. tokens above every limit). */
     NO_USABLE_KEY,
     UNKNOWN_POOL,

@@ -23,6 +23,7 @@ public record ApiError(String error, String message) {
     static HttpStatus status(ErrorCode code) {
         return switch (code) {
             case BAD_REQUEST, DEADLINE_EXCEEDED -> HttpStatus.BAD_REQUEST;
+            case FORBIDDEN -> HttpStatus.FORBIDDEN;
             case UNKNOWN_POOL, UNKNOWN_LEASE -> HttpStatus.NOT_FOUND;
             case NO_USABLE_KEY, UNAVAILABLE, FENCED -> HttpStatus.SERVICE_UNAVAILABLE;
             case INTERNAL -> HttpStatus.INTERNAL_SERVER_ERROR;

@@ -3,6 +3,8 @@ package io.quotahub.hub.service;
 /** Stable error codes of the hub's APIs (NATS ErrorReply.code, HTTP "error" field). */
 public enum ErrorCode {
     BAD_REQUEST,
+    /** The request names a lease (or key) the sender may not act on: a missing or wrong lease secret. */
+    FORBIDDEN,
     UNKNOWN_POOL,
     NO_USABLE_KEY,
     DEADLINE_EXCEEDED,

@@ -334,6 +334,26 @@ public final class EngineCore {
         return true;
     }
 
+    public boolean resetKey(String pool, String keyId) {
+        PoolState p = pools.get(pool);
+        KeyState k = p == null ? null : p.byId.get(keyId);
+        if (k == null) {
+            return false;
+        }
+        Events events = new Events(listener);
+        synchronized (p) {
+            CircuitState before = k.guard.reset();
+            if (before != null) {
+                events.circuit(pool, keyId, before, k.guard.circuit());
+            }
+            long now = clock.millis();
+            events.zone(pool, keyId, k.updateZone(now), k.zone);
+            k.touch();
+        }
+        events.fire();
+        return true;
+    }
+
     public void tick() {
         Events events = new Events(listener);
         long now = clock.millis();

@@ -163,6 +163,20 @@ final class KeyGuard {
         return t;
     }
 
+    /** An operator's reset: no cooldown, no block, circuit CLOSED, enabled. @return the previous circuit state if it changed, else null */
+    CircuitState reset() {
+        CircuitState before = circuit;
+        consecutiveFailures = 0;
+        rateLimitStreak = 0;
+        cooldownUntil = Long.MIN_VALUE;
+        blockedUntil = Long.MIN_VALUE;
+        circuit = CircuitState.CLOSED;
+        openUntil = Long.MIN_VALUE;
+        probeLeaseId = null;
+        disabled = false;
+        return before == circuit ? null : before;
+    }
+
     boolean enable() {
         boolean was = disabled;
         disabled = false;

@@ -143,7 +143,7 @@ public final class EngineCore {
                 KeyState key = choice.key();
                 Instant at = Instant.ofEpochMilli(now);
                 Lease lease = new Lease(ids.next(), config.hubId(), pool.name(), key.id(), r.tokens(), r.priority(),
-                        r.agentId(), r.requestId(), at, at.plusMillis(ttlMillis));
+                        r.agentId(), r.requestId(), at, at.plusMillis(ttlMillis), r.holderDigest());
                 OpenLease open = new OpenLease(lease, pool, key, budgets.ownSlot());
                 Accounting.record(open);
                 leases.put(lease.leaseId(), open);

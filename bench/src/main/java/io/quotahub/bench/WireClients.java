@@ -77,6 +77,7 @@ final class WireClients implements AutoCloseable {
         byte[] settle = SettleRequest.newBuilder()
                 .setRequestId(idPrefix + requests.incrementAndGet())
                 .setLeaseId(grant.getGranted().getLeaseId())
+                .setLeaseSecret(grant.getGranted().getLeaseSecret())
                 .setAgentId(agentId)
                 .setTokensUsed(1)
                 .setOutcome(Outcome.OK)

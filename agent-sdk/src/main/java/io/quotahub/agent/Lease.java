@@ -21,6 +21,12 @@ import java.util.concurrent.CompletableFuture;
  * group if that hub does not answer, retried with the same request id (hubs treat the retry as a
  * duplicate) until the client's settle timeout. {@code toString()} never shows the API key (at most
  * its last four characters). Leases are thread-safe.
+ *
+ * <p>Only its holder can settle a lease: the grant carries a lease secret, kept inside the lease
+ * (never exposed, logged, shown by {@code toString()} or put in an exception message), which every
+ * settle and the client's heartbeats present. A hub that does not accept it answers
+ * {@code FORBIDDEN}; that settle is not retried and fails with a {@link QuotaHubException} of that
+ * code (the hub then settles the lease when it expires).
  */
 public interface Lease extends AutoCloseable {
 
@@ -90,7 +96,10 @@ public interface Lease extends AutoCloseable {
      * @throws IllegalStateException    if the lease was already settled
      * @throws HubUnavailableException  if no hub confirmed the settle within the settle timeout
      *                                  (the lease is then settled by the hub when it expires)
-     * @throws QuotaHubException        if a hub rejected the settle (e.g. {@code UNKNOWN_LEASE})
+     * @throws QuotaHubException        if a hub rejected the settle, e.g. {@code FORBIDDEN} (the lease
+     *                                  secret was not accepted; not retried), {@code BAD_REQUEST}
+     *                                  ({@code tokensUsed} above the pool's bound) or
+     *                                  {@code UNKNOWN_LEASE} (no hub knew the lease until the timeout)
      */
     void complete(long tokensUsed);
 
@@ -105,7 +114,7 @@ public interface Lease extends AutoCloseable {
      * @return a future that completes when a hub confirmed the settle, or completes exceptionally
      *         with {@link HubUnavailableException} if none did within the settle timeout (the hub
      *         then settles the lease when it expires) or with {@link QuotaHubException} if a hub
-     *         rejected it
+     *         rejected it (e.g. {@code FORBIDDEN}, not retried)
      * @throws IllegalArgumentException if {@code tokensUsed} is negative
      * @throws IllegalStateException    if the lease was already settled
      */
@@ -128,7 +137,8 @@ public interface Lease extends AutoCloseable {
      * estimate as used, since the provider may have counted the call.
      *
      * @param reason short reason, e.g. {@code "timeout"}; must not contain a secret (an occurrence
-     *               of this lease's key is masked anyway); at most 200 characters are sent
+     *               of this lease's key is masked anyway); at most 128 UTF-8 bytes of it are sent
+     *               (hubs refuse longer texts), cut on a character boundary
      * @throws IllegalArgumentException if {@code reason} is null
      * @throws IllegalStateException    if the lease was already settled
      * @throws HubUnavailableException  if no hub confirmed the settle within the settle timeout

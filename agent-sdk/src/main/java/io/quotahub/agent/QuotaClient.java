@@ -4,6 +4,7 @@ import io.nats.client.Connection;
 import io.quotahub.agent.internal.ClientConfig;
 import io.quotahub.agent.internal.DefaultQuotaClient;
 import io.quotahub.agent.internal.PushgatewayMetrics;
+import io.quotahub.agent.internal.Utf8;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,6 +35,12 @@ import java.util.concurrent.CompletableFuture;
  * responders, the same request (same request id: hubs never grant a duplicate twice) is retried on
  * the direct subject of each other hub the client has heard announce itself. A hub that timed out
  * stays suspect (skipped) for a few seconds or until it announces itself again.
+ *
+ * <p>Heartbeats list the leases the client holds, each with the secret its grant carried (hubs
+ * count a lease as held only with that proof). A hub may attach a notice to its reply, e.g. that
+ * priority {@code HIGH} is reserved for some agents and the request was taken as {@code NORMAL}:
+ * the client logs each notice once per pool at {@code WARNING} ({@link System.Logger} named
+ * {@code io.quotahub.agent}).
  */
 public interface QuotaClient extends AutoCloseable {
 
@@ -67,10 +74,13 @@ public interface QuotaClient extends AutoCloseable {
     Lease acquire(String pool, long tokens, Duration maxWait);
 
     /**
-     * Asks for a lease, waiting up to {@code maxWait} for room: when the hub refuses, waits for
-     * the shorter of its retry-after and the time left, then asks again with a new request id.
-     * Hub errors {@code UNAVAILABLE} and {@code DEADLINE_EXCEEDED} are retried within
-     * {@code maxWait}; other hub errors are thrown at once.
+     * Asks for a lease, waiting up to {@code maxWait} for room: when the hub refuses, waits, then
+     * asks again with a new request id. The wait is drawn at random between the hub's retry-after
+     * and 1.5 times it (never earlier: room cannot come back before it; spread so that many agents
+     * refused at the same instant do not all come back at the same instant), and is cut to the time
+     * left, when one last attempt is made. Hub errors {@code UNAVAILABLE}, {@code FENCED} and
+     * {@code DEADLINE_EXCEEDED} are retried within {@code maxWait} (after a short spread backoff);
+     * other hub errors are thrown at once.
      *
      * @param pool     pool to draw from
      * @param tokens   estimated tokens of the call, {@code >= 0}
@@ -172,6 +182,8 @@ public interface QuotaClient extends AutoCloseable {
         public static final Duration DEFAULT_SETTLE_TIMEOUT = Duration.ofSeconds(5);
         /** Period of the pushes to the Pushgateway. */
         public static final Duration DEFAULT_PUSH_INTERVAL = Duration.ofSeconds(10);
+        /** Longest {@link #agentId(String) agent id}, in UTF-8 bytes: hubs refuse longer fields. */
+        public static final int MAX_AGENT_ID_BYTES = 128;
 
         private final List<String> servers = new ArrayList<>();
         private Connection connection;
@@ -244,14 +256,23 @@ public interface QuotaClient extends AutoCloseable {
 
         /**
          * Id of this agent, sent with every request and heartbeat. Default: {@code agent-<pid>}.
+         * Hubs refuse ids longer than {@link #MAX_AGENT_ID_BYTES} UTF-8 bytes, so such an id is
+         * refused here, before anything is sent.
          *
-         * @param agentId a non-blank id, unique in the fleet
+         * @param agentId a non-blank id of at most {@link #MAX_AGENT_ID_BYTES} UTF-8 bytes, unique in
+         *                the fleet
          * @return this builder
-         * @throws IllegalArgumentException if {@code agentId} is null or blank
+         * @throws IllegalArgumentException if {@code agentId} is null or blank, or longer than
+         *                                  {@link #MAX_AGENT_ID_BYTES} UTF-8 bytes
          */
         public Builder agentId(String agentId) {
             if (agentId == null || agentId.isBlank()) {
                 throw new IllegalArgumentException("agentId must not be null or blank");
+            }
+            int bytes = Utf8.length(agentId);
+            if (bytes > MAX_AGENT_ID_BYTES) {
+                throw new IllegalArgumentException("agentId must be at most " + MAX_AGENT_ID_BYTES
+                        + " UTF-8 bytes (hubs refuse longer ids), was " + bytes);
             }
             this.agentId = agentId;
             return this;

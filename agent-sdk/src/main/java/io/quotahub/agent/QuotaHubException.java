@@ -7,8 +7,9 @@ import java.util.Objects;
  * programs may switch on (the message is for humans and may change). Messages never contain an
  * API key.
  *
- * <p>Codes used by the SDK: the hub's error codes ({@code BAD_REQUEST}, {@code UNKNOWN_POOL},
- * {@code UNKNOWN_LEASE}, {@code UNAVAILABLE}, {@code DEADLINE_EXCEEDED}, {@code INTERNAL}), the
+ * <p>Codes used by the SDK: the hub's error codes ({@code BAD_REQUEST}, {@code FORBIDDEN} (a settle
+ * whose lease secret the hub did not accept), {@code UNKNOWN_POOL}, {@code UNKNOWN_LEASE},
+ * {@code UNAVAILABLE}, {@code DEADLINE_EXCEEDED}, {@code INTERNAL}), the
  * refusal codes of {@link QuotaExhaustedException}, {@link HubUnavailableException#CODE} and
  * {@code INTERRUPTED}.
  */

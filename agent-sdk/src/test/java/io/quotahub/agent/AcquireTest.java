@@ -16,6 +16,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -244,6 +248,109 @@ class AcquireTest extends NatsTestBase {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("requestTimeout");
         assertThatThrownBy(() -> QuotaClient.builder().heartbeatInterval(Duration.ofSeconds(-1)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("heartbeatInterval");
+    }
+
+    @Test
+    void builder_refusesAnAgentIdLongerThan128Utf8Bytes() {
+        String euros = "€".repeat(43); // 43 characters, 129 bytes: hubs count bytes
+
+        assertThatThrownBy(() -> QuotaClient.builder().agentId(euros))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("agentId").hasMessageContaining("128").hasMessageContaining("129");
+        assertThatThrownBy(() -> QuotaClient.builder().agentId("a".repeat(129)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("128");
+    }
+
+    @Test
+    void anAgentIdOf128Utf8Bytes_reachesTheHubIntact() throws Exception {
+        FakeHub main = hub("main");
+        String longest = "€".repeat(42) + "ab"; // 126 + 2 bytes
+        QuotaClient client = closeLater(clientBuilder().agentId(longest).build());
+
+        client.acquire("demo", 1, Duration.ZERO).close();
+
+        assertThat(main.acquires.get(0).request().getAgentId()).isEqualTo(longest);
+        assertThat(main.settles.get(0).request().getAgentId()).isEqualTo(longest);
+    }
+
+    @Test
+    void aHubsNotice_isLoggedOncePerPoolAndNotice() throws Exception {
+        String notice = "priority HIGH is reserved for the pool's high-priority-agents: treated as NORMAL";
+        FakeHub main = hub("main");
+        main.onAcquire(r -> main.grant(r).setNotice(notice));
+        QuotaClient client = client();
+        List<LogRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Logger jul = Logger.getLogger("io.quotahub.agent"); // System.Logger's default backend
+        Handler recorder = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                records.add(record);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        jul.addHandler(recorder);
+        try {
+            for (int i = 0; i < 3; i++) {
+                client.acquire("demo", 1, Duration.ZERO, Priority.HIGH).close();
+                client.acquire("other", 1, Duration.ZERO, Priority.HIGH).close();
+            }
+        } finally {
+            jul.removeHandler(recorder);
+        }
+
+        List<LogRecord> notices = records.stream().filter(r -> r.getMessage() != null && r.getMessage().contains(notice)).toList();
+        assertThat(notices).hasSize(2).allSatisfy(r -> assertThat(r.getLevel()).isEqualTo(Level.WARNING));
+        assertThat(notices).extracting(LogRecord::getMessage)
+                .anySatisfy(m -> assertThat(m).contains("pool 'demo'").contains("hub main"))
+                .anySatisfy(m -> assertThat(m).contains("pool 'other'"));
+    }
+
+    @Test
+    void waitersRefusedAtTheSameInstant_retrySpreadAboveTheRetryAfter() throws Exception {
+        int waiters = 20;
+        long retryAfterMs = 300;
+        FakeHub main = hub("main");
+        AtomicInteger calls = new AtomicInteger();
+        main.onAcquire(r -> calls.incrementAndGet() <= waiters ? FakeHub.refuse(retryAfterMs) : main.grant(r));
+        List<Long> waits = new java.util.concurrent.CopyOnWriteArrayList<>();
+        io.quotahub.agent.internal.ClientMetrics recorder = new io.quotahub.agent.internal.ClientMetrics() {
+            @Override
+            public void retryScheduled(String pool, String cause, long waitNanos) {
+                waits.add(waitNanos);
+            }
+        };
+        AtomicInteger draws = new AtomicInteger();
+        // a known "random" sequence: 0, 1/20, 2/20, ... 19/20
+        io.quotahub.agent.internal.Jitter jitter = new io.quotahub.agent.internal.Jitter(
+                () -> (double) (draws.getAndIncrement() % waiters) / waiters);
+        QuotaClient client = closeLater(new io.quotahub.agent.internal.DefaultQuotaClient(
+                new io.quotahub.agent.internal.ClientConfig(List.of(nats.url()), null, "jittery", Priority.NORMAL,
+                        Duration.ofMillis(750), Duration.ofSeconds(2), Duration.ofSeconds(5), "jittery")
+                        .withMetrics(recorder).withJitter(jitter)));
+
+        List<CompletableFuture<Lease>> acquires = new ArrayList<>();
+        for (int i = 0; i < waiters; i++) {
+            acquires.add(client.acquireAsync("demo", 1, Duration.ofSeconds(10)));
+        }
+        for (CompletableFuture<Lease> f : acquires) {
+            f.get(10, TimeUnit.SECONDS).close();
+        }
+
+        long retryAfter = TimeUnit.MILLISECONDS.toNanos(retryAfterMs);
+        List<Long> expected = new ArrayList<>();
+        for (int k = 0; k < waiters; k++) { // retry-after + k/20 of half of it: spread over 300..450 ms
+            expected.add(retryAfter + (long) ((double) k / waiters * (retryAfter / 2.0)));
+        }
+        assertThat(waits).containsExactlyInAnyOrderElementsOf(expected);
+        assertThat(waits).allSatisfy(w -> assertThat(w).isGreaterThanOrEqualTo(retryAfter)); // never early
+        assertThat(main.acquires).hasSize(2 * waiters);
     }
 
     @Test

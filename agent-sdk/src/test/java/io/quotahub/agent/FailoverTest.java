@@ -5,6 +5,7 @@ import io.nats.client.Nats;
 import io.nats.client.Subscription;
 import io.quotahub.proto.AcquireRequest;
 import io.quotahub.proto.Heartbeat;
+import io.quotahub.proto.LeaseProof;
 import io.quotahub.proto.Subjects;
 import io.quotahub.testkit.FreePorts;
 import org.junit.jupiter.api.Test;
@@ -170,7 +171,8 @@ class FailoverTest extends NatsTestBase {
     }
 
     @Test
-    void heartbeats_listTheOpenLeases() throws Exception {
+    @SuppressWarnings("deprecation") // reads the deprecated lease_ids to check that they stay empty
+    void heartbeats_proveEachOpenLeaseWithItsSecretAndListNoBareIds() throws Exception {
         hub("main");
         try (Connection listener = Nats.connect(nats.url())) {
             Subscription sub = listener.subscribe(Subjects.HEARTBEAT);
@@ -178,13 +180,17 @@ class FailoverTest extends NatsTestBase {
             QuotaClient client = closeLater(clientBuilder().heartbeatInterval(Duration.ofMillis(100)).build());
 
             Lease lease = client.acquire("demo", 1, Duration.ofSeconds(5));
-            Heartbeat withLease = nextHeartbeat(sub, hb -> hb.getLeaseIdsList().contains(lease.leaseId()));
+            Heartbeat withLease = nextHeartbeat(sub, hb -> hb.getLeasesCount() > 0);
             assertThat(withLease.getAgentId()).isEqualTo("test-agent");
             assertThat(withLease.getSentAtEpochMs()).isPositive();
+            assertThat(withLease.getLeasesList()).containsExactly(LeaseProof.newBuilder()
+                    .setLeaseId(lease.leaseId()).setLeaseSecret(FakeHub.secretOf(lease.leaseId())).build());
+            assertThat(withLease.getLeaseIdsList()).isEmpty();
 
             lease.complete(1);
-            Heartbeat after = nextHeartbeat(sub, hb -> hb.getLeaseIdsCount() == 0);
+            Heartbeat after = nextHeartbeat(sub, hb -> hb.getLeasesCount() == 0);
             assertThat(after.getAgentId()).isEqualTo("test-agent");
+            assertThat(after.getLeaseIdsList()).isEmpty();
         }
     }
 

@@ -15,7 +15,14 @@ import io.quotahub.proto.SettleReply;
 import io.quotahub.proto.SettleRequest;
 import io.quotahub.proto.Subjects;
 
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,11 +36,15 @@ import java.util.function.Function;
 /**
  * A stand-in hub for SDK tests, on a real NATS connection: answers acquire and settle requests
  * with protobuf replies, remembers every request, answers a duplicate request id with its first
- * reply (as real hubs do), and announces itself on {@link Subjects#HUBS}.
+ * reply (as real hubs do), and announces itself on {@link Subjects#HUBS}. Grants carry a lease
+ * secret ({@link #secretOf(String)}, the same on every fake hub, as real hubs share the secret's hash
+ * through their ledgers) and a settle without it is answered {@code FORBIDDEN}.
  */
 final class FakeHub implements AutoCloseable {
 
     static final Duration ANNOUNCE_EVERY = Duration.ofMillis(200);
+    /** Key of this test run's lease secrets: a secret cannot be derived from the lease id alone. */
+    private static final byte[] SECRET_KEY = randomKey();
 
     /** A request as the hub received it, with the subject it came on. */
     record Received<T>(String subject, T request) {
@@ -47,7 +58,9 @@ final class FakeHub implements AutoCloseable {
     private final ScheduledExecutorService announcer;
     private final Map<String, AcquireReply> answered = new ConcurrentHashMap<>();
     private final AtomicInteger leases = new AtomicInteger();
+    private final java.util.Set<String> settledLeases = ConcurrentHashMap.newKeySet();
     private volatile Function<AcquireRequest, AcquireReply.Builder> acquireHandler = this::grant;
+    private volatile Function<SettleRequest, SettleReply.Builder> settleHandler = this::settle;
     private volatile boolean hung;
 
     private FakeHub(String url, String id, boolean joinQueue) throws Exception {
@@ -82,9 +95,33 @@ final class FakeHub implements AutoCloseable {
         return "sk-test-" + hubId + "-secret-0001abcd";
     }
 
+    private static byte[] randomKey() {
+        byte[] key = new byte[16];
+        new SecureRandom().nextBytes(key);
+        return key;
+    }
+
+    /** The lease secret a fake hub grants with {@code leaseId}: 128 bits, base64url. */
+    static String secretOf(String leaseId) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(SECRET_KEY, "HmacSHA256"));
+            byte[] digest = mac.doFinal(leaseId.getBytes(StandardCharsets.UTF_8));
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(Arrays.copyOf(digest, 16));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Replaces how acquires are answered; a handler returning null does not answer. */
     FakeHub onAcquire(Function<AcquireRequest, AcquireReply.Builder> handler) {
         this.acquireHandler = handler;
+        return this;
+    }
+
+    /** Replaces how settles are answered (after they are recorded). */
+    FakeHub onSettle(Function<SettleRequest, SettleReply.Builder> handler) {
+        this.settleHandler = handler;
         return this;
     }
 
@@ -100,8 +137,10 @@ final class FakeHub implements AutoCloseable {
     }
 
     AcquireReply.Builder grant(AcquireRequest r) {
+        String leaseId = id + "-lease-" + leases.incrementAndGet();
         return AcquireReply.newBuilder().setGranted(Granted.newBuilder()
-                .setLeaseId(id + "-lease-" + leases.incrementAndGet())
+                .setLeaseId(leaseId)
+                .setLeaseSecret(secretOf(leaseId))
                 .setPool(r.getPool())
                 .setKeyId("key-1")
                 .setApiKey(apiKeyOf(id))
@@ -121,6 +160,18 @@ final class FakeHub implements AutoCloseable {
 
     static AcquireReply.Builder error(String code, String message) {
         return AcquireReply.newBuilder().setError(ErrorReply.newBuilder().setCode(code).setMessage(message));
+    }
+
+    /** As real hubs: FORBIDDEN without the lease's secret, else settled (false for a repeated settle). */
+    SettleReply.Builder settle(SettleRequest r) {
+        if (!secretOf(r.getLeaseId()).equals(r.getLeaseSecret())) {
+            return settleError("FORBIDDEN", "lease " + r.getLeaseId() + " is not settled without its secret");
+        }
+        return SettleReply.newBuilder().setSettled(settledLeases.add(r.getLeaseId()));
+    }
+
+    static SettleReply.Builder settleError(String code, String message) {
+        return SettleReply.newBuilder().setError(ErrorReply.newBuilder().setCode(code).setMessage(message));
     }
 
     private void onAcquire(Message msg) {
@@ -157,9 +208,11 @@ final class FakeHub implements AutoCloseable {
         if (hung) {
             return;
         }
-        boolean first = settles.stream().filter(s -> s.request().getLeaseId().equals(request.getLeaseId())).count() == 1;
-        connection.publish(msg.getReplyTo(), SettleReply.newBuilder()
-                .setRequestId(request.getRequestId()).setHubId(id).setSettled(first).build().toByteArray());
+        SettleReply.Builder reply = settleHandler.apply(request);
+        if (reply == null) {
+            return;
+        }
+        connection.publish(msg.getReplyTo(), reply.setRequestId(request.getRequestId()).setHubId(id).build().toByteArray());
     }
 
     private void announce() {

@@ -5,6 +5,7 @@ import io.quotahub.proto.SettleRequest;
 import io.quotahub.proto.Subjects;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -31,6 +32,7 @@ class SettleTest extends NatsTestBase {
         SettleRequest settle = only(main);
         assertThat(main.settles.get(0).subject()).isEqualTo(Subjects.hubSettle("main"));
         assertThat(settle.getLeaseId()).isEqualTo(lease.leaseId());
+        assertThat(settle.getLeaseSecret()).isEqualTo(FakeHub.secretOf(lease.leaseId()));
         assertThat(settle.getAgentId()).isEqualTo("test-agent");
         assertThat(settle.getOutcome()).isEqualTo(Outcome.OK);
         assertThat(settle.getTokensUsed()).isEqualTo(1200);
@@ -89,6 +91,75 @@ class SettleTest extends NatsTestBase {
     }
 
     @Test
+    void failed_sendsAtMost128Utf8BytesCutOnACharacterBoundary() throws Exception {
+        FakeHub main = hub("main");
+        QuotaClient client = client();
+
+        try (Lease twoByteChars = client.acquire("demo", 1, Duration.ofSeconds(5));
+                Lease fourByteChars = client.acquire("demo", 1, Duration.ofSeconds(5))) {
+            twoByteChars.failed("é".repeat(70));                 // 140 bytes
+            fourByteChars.failed("a" + "\uD83D\uDE00".repeat(40)); // 1 + 160 bytes: surrogate pairs
+        }
+
+        String cutAtTwo = main.settles.get(0).request().getDetail();
+        String cutAtFour = main.settles.get(1).request().getDetail();
+        assertThat(cutAtTwo).isEqualTo("é".repeat(64));
+        assertThat(cutAtTwo.getBytes(StandardCharsets.UTF_8)).hasSize(128);
+        assertThat(cutAtFour).isEqualTo("a" + "\uD83D\uDE00".repeat(31)); // a 32nd would make 129 bytes
+        assertThat(cutAtFour.getBytes(StandardCharsets.UTF_8)).hasSize(125);
+    }
+
+    @Test
+    void failed_masksTheKeyBeforeCuttingSoThatNoPartOfItIsSent() throws Exception {
+        FakeHub main = hub("main");
+        QuotaClient client = client();
+
+        try (Lease lease = client.acquire("demo", 1, Duration.ofSeconds(5))) {
+            // cut first, the first 8 bytes of the key would be the text's last 8 of 128 bytes
+            lease.failed("x".repeat(120) + lease.apiKey());
+        }
+
+        String detail = only(main).getDetail();
+        assertThat(detail).isEqualTo("x".repeat(120) + "…abcd");
+        assertThat(detail).doesNotContain("sk-test");
+    }
+
+    @Test
+    void forbiddenSettle_isNotRetriedAndThrowsForbiddenWithoutTheSecret() throws Exception {
+        FakeHub main = hub("main");
+        FakeHub edge = directOnlyHub("edge");
+        // a hub that does not accept the secret, echoing it carelessly in its message
+        main.onSettle(r -> FakeHub.settleError("FORBIDDEN", "secret " + r.getLeaseSecret() + " does not prove the lease"));
+        QuotaClient client = client();
+        awaitKnownHubs(client, "main", "edge");
+        Lease lease = client.acquire("demo", 10, Duration.ofSeconds(5));
+        String secret = FakeHub.secretOf(lease.leaseId());
+
+        assertThatThrownBy(() -> lease.complete(4))
+                .isInstanceOfSatisfying(QuotaHubException.class, e -> {
+                    assertThat(e).isNotInstanceOf(HubUnavailableException.class);
+                    assertThat(e.code()).isEqualTo("FORBIDDEN");
+                })
+                .hasMessageContaining(lease.leaseId())
+                .hasMessageNotContaining(secret);
+
+        assertThat(main.settles).hasSize(1);   // not retried on the same hub...
+        assertThat(edge.settles).isEmpty();    // ...nor on another
+        assertThat(main.settles.get(0).request().getLeaseSecret()).isEqualTo(secret);
+        assertThat(lease.isSettled()).isTrue(); // the hub expires it
+    }
+
+    @Test
+    void leaseToString_neverShowsTheLeaseSecret() throws Exception {
+        hub("main");
+        QuotaClient client = client();
+
+        try (Lease lease = client.acquire("demo", 1, Duration.ofSeconds(5))) {
+            assertThat(lease.toString()).contains(lease.leaseId()).doesNotContain(FakeHub.secretOf(lease.leaseId()));
+        }
+    }
+
+    @Test
     void authFailed_sendsAuthFailed() throws Exception {
         FakeHub main = hub("main");
         QuotaClient client = client();
@@ -129,6 +200,7 @@ class SettleTest extends NatsTestBase {
         SettleRequest settle = only(edge);
         assertThat(edge.settles.get(0).subject()).isEqualTo(Subjects.SETTLE);
         assertThat(settle.getLeaseId()).isEqualTo(lease.leaseId());
+        assertThat(settle.getLeaseSecret()).isEqualTo(FakeHub.secretOf(lease.leaseId()));
         assertThat(settle.getTokensUsed()).isEqualTo(9);
     }
 
@@ -159,7 +231,8 @@ class SettleTest extends NatsTestBase {
 
         assertThatThrownBy(() -> lease.complete(1)).isInstanceOf(HubUnavailableException.class)
                 .hasMessageContaining(lease.leaseId())
-                .hasMessageNotContaining(lease.apiKey());
+                .hasMessageNotContaining(lease.apiKey())
+                .hasMessageNotContaining(FakeHub.secretOf(lease.leaseId()));
         lease.close(); // never throws
     }
 

@@ -29,6 +29,12 @@ import java.util.concurrent.TimeUnit;
  * failed, a new round starts after a short backoff. A refusal or a retryable hub error ends the
  * logical attempt: the next one, after the wait, has a new request id.
  *
+ * <p>Every wait is spread by the client's {@link Jitter}, so that waiters refused at the same
+ * instant do not ask again at the same instant: after a refusal the wait is drawn from
+ * [retry-after, 1.5 x retry-after) (never earlier than the hub said room may come back, when a
+ * retry is wasted), after {@code OVERLOADED} from [0.5, 1.5) x retry-after (a backlog estimate, not
+ * a limit's reset), and the fixed backoffs likewise from [backoff, 1.5 x backoff).
+ *
  * <p>A {@code BUDGET_EXHAUSTED} refusal means this hub's share is used up while the other hub may
  * hold the rest (e.g. a hub that rejoined after its peer took its budget over): before waiting,
  * the request goes once to each other ready hub's direct subject, which grants only from its own
@@ -173,8 +179,8 @@ final class AcquireOperation {
             giveBackSlot();
             tried.clear();
             long backoff = attemptSends >= MIN_SENDS
-                    ? Math.max(0, Math.min(ROUND_BACKOFF_NANOS, remaining))
-                    : MIN_ROUND_BACKOFF_NANOS;
+                    ? Math.max(0, Math.min(client.config().jitter().atLeast(ROUND_BACKOFF_NANOS), remaining))
+                    : client.config().jitter().atLeast(MIN_ROUND_BACKOFF_NANOS);
             client.schedule(this::sendNext, backoff);
             return;
         }
@@ -230,6 +236,7 @@ final class AcquireOperation {
             return;
         }
         client.router().onReply(route, reply.getHubId());
+        client.notices().report(pool, reply.getHubId(), reply.getNotice());
         switch (reply.getResultCase()) {
             case GRANTED -> granted(reply);
             case REFUSED -> refused(reply.getHubId(), reply.getRefused());
@@ -299,17 +306,19 @@ final class AcquireOperation {
         budgetRefusal = null;
         budgetRefusedBy.clear();
         long remaining = remaining();
+        String code = refused.getCode().isEmpty() ? "QUOTA_EXHAUSTED" : refused.getCode();
         if (remaining <= 0) {
-            finish(new QuotaExhaustedException(refused.getCode().isEmpty() ? "QUOTA_EXHAUSTED" : refused.getCode(),
+            finish(new QuotaExhaustedException(code,
                     refused.getReason(), Duration.ofMillis(Math.max(0, refused.getRetryAfterMs())),
                     refused.getPool().isEmpty() ? pool : refused.getPool(), refused.getKeyId(), refused.getLimit()));
             return;
         }
-        long wait = Math.max(TimeUnit.MILLISECONDS.toNanos(refused.getRetryAfterMs()), MIN_REFUSAL_WAIT_NANOS);
-        if (AcquireSlots.OVERLOADED.equals(refused.getCode())) {
-            wait = wait / 2 + java.util.concurrent.ThreadLocalRandom.current().nextLong(wait); // spread the retries
-        }
+        long retryAfter = Math.max(TimeUnit.MILLISECONDS.toNanos(refused.getRetryAfterMs()), MIN_REFUSAL_WAIT_NANOS);
+        long wait = AcquireSlots.OVERLOADED.equals(code)
+                ? client.config().jitter().around(retryAfter)
+                : client.config().jitter().atLeast(retryAfter);
         wait = Math.min(wait, remaining);
+        client.metrics().retryScheduled(pool, code, wait);
         client.schedule(() -> {
             newAttempt();
             sendNext();
@@ -336,10 +345,12 @@ final class AcquireOperation {
                         + ": " + error.getMessage()));
                 return;
             }
+            long wait = Math.max(0, Math.min(client.config().jitter().atLeast(ERROR_BACKOFF_NANOS), remaining));
+            client.metrics().retryScheduled(pool, code, wait);
             client.schedule(() -> {
                 newAttempt();
                 sendNext();
-            }, Math.max(0, Math.min(ERROR_BACKOFF_NANOS, remaining)));
+            }, wait);
             return;
         }
         finish(new QuotaHubException(code, "hub " + hubId + " rejected acquire for pool '" + pool + "': "

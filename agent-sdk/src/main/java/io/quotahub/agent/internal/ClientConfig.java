@@ -20,10 +20,11 @@ import java.util.List;
  * @param connectionName    NATS connection name
  * @param clock             wall clock for the absolute deadlines and timestamps on the wire
  * @param metrics           metrics hook
+ * @param jitter            spread of the waits before retries
  */
 public record ClientConfig(List<String> servers, Connection connection, String agentId, Priority defaultPriority,
         Duration requestTimeout, Duration heartbeatInterval, Duration settleTimeout, String connectionName,
-        Clock clock, ClientMetrics metrics) {
+        Clock clock, ClientMetrics metrics, Jitter jitter) {
 
     /** Reconnect wait: short, failover to the second server must be fast. */
     public static final Duration RECONNECT_WAIT = Duration.ofMillis(250);
@@ -33,7 +34,7 @@ public record ClientConfig(List<String> servers, Connection connection, String a
     public static final Duration PING_INTERVAL = Duration.ofSeconds(1);
 
     /**
-     * Settings with the system clock and no metrics.
+     * Settings with the system clock, no metrics and random jitter.
      *
      * @param servers           NATS URLs, local first
      * @param connection        an existing connection, or null
@@ -47,7 +48,7 @@ public record ClientConfig(List<String> servers, Connection connection, String a
     public ClientConfig(List<String> servers, Connection connection, String agentId, Priority defaultPriority,
             Duration requestTimeout, Duration heartbeatInterval, Duration settleTimeout, String connectionName) {
         this(servers, connection, agentId, defaultPriority, requestTimeout, heartbeatInterval, settleTimeout,
-                connectionName, Clock.systemUTC(), ClientMetrics.NOOP);
+                connectionName, Clock.systemUTC(), ClientMetrics.NOOP, Jitter.ofDefaults());
     }
 
     /**
@@ -58,6 +59,17 @@ public record ClientConfig(List<String> servers, Connection connection, String a
      */
     public ClientConfig withMetrics(ClientMetrics hook) {
         return new ClientConfig(servers, connection, agentId, defaultPriority, requestTimeout, heartbeatInterval,
-                settleTimeout, connectionName, clock, hook);
+                settleTimeout, connectionName, clock, hook, jitter);
+    }
+
+    /**
+     * The same settings with another jitter (tests draw it from a known sequence).
+     *
+     * @param spread the jitter
+     * @return a copy
+     */
+    public ClientConfig withJitter(Jitter spread) {
+        return new ClientConfig(servers, connection, agentId, defaultPriority, requestTimeout, heartbeatInterval,
+                settleTimeout, connectionName, clock, metrics, spread);
     }
 }

@@ -44,6 +44,17 @@ public interface ClientMetrics {
     }
 
     /**
+     * An acquire waits before asking again: after a refusal (its retry-after, spread by the
+     * client's {@link Jitter}) or after a hub error that another attempt may not get.
+     *
+     * @param pool      the pool
+     * @param cause     the refusal or error code that made it wait
+     * @param waitNanos the wait, jitter included and cut to the caller's time left
+     */
+    default void retryScheduled(String pool, String cause, long waitNanos) {
+    }
+
+    /**
      * An acquire ended without a lease.
      *
      * @param pool the pool

@@ -12,6 +12,7 @@ import io.quotahub.agent.QuotaHubException;
 import io.quotahub.proto.Granted;
 import io.quotahub.proto.Heartbeat;
 import io.quotahub.proto.HubAnnouncement;
+import io.quotahub.proto.LeaseProof;
 import io.quotahub.proto.Outcome;
 import io.quotahub.proto.Subjects;
 
@@ -56,6 +57,7 @@ public final class DefaultQuotaClient implements QuotaClient {
     private final ExecutorService callbacks;
     private final HubRouter router = new HubRouter(System::nanoTime);
     private final AcquireSlots acquireSlots = new AcquireSlots(System::nanoTime);
+    private final Notices notices = new Notices(LOG);
     /** Announcements on each connection (whichever server is up), by connection. */
     private final Map<Connection, Dispatcher> dispatchers = new ConcurrentHashMap<>();
     private final ScheduledFuture<?> heartbeat;
@@ -287,6 +289,11 @@ public final class DefaultQuotaClient implements QuotaClient {
         }
     }
 
+    /** Where the hubs' reply notices are logged, once per pool and notice. */
+    Notices notices() {
+        return notices;
+    }
+
     boolean isClosing() {
         return closing.get();
     }
@@ -353,8 +360,8 @@ public final class DefaultQuotaClient implements QuotaClient {
 
     LeaseImpl openLease(String hubId, Granted g, long requestedTokens) {
         long tokens = g.getTokens() > 0 ? g.getTokens() : requestedTokens;
-        LeaseImpl lease = new LeaseImpl(this, g.getLeaseId(), g.getPool(), g.getKeyId(), g.getApiKey(), tokens,
-                Instant.ofEpochMilli(g.getExpiresAtEpochMs()), hubId);
+        LeaseImpl lease = new LeaseImpl(this, g.getLeaseId(), g.getPool(), g.getKeyId(), g.getApiKey(),
+                g.getLeaseSecret(), tokens, Instant.ofEpochMilli(g.getExpiresAtEpochMs()), hubId);
         openLeases.put(lease.leaseId(), lease);
         return lease;
     }
@@ -387,15 +394,20 @@ public final class DefaultQuotaClient implements QuotaClient {
         return Set.copyOf(openLeases.keySet());
     }
 
+    /**
+     * Lists the open leases, each with its secret: a hub counts a lease as alive only with the proof
+     * (the bare {@code lease_ids} are ignored by hubs and no longer sent).
+     */
     private void sendHeartbeat() {
         try {
-            Heartbeat hb = Heartbeat.newBuilder()
+            Heartbeat.Builder hb = Heartbeat.newBuilder()
                     .setAgentId(config.agentId())
-                    .setSentAtEpochMs(config.clock().millis())
-                    .addAllLeaseIds(openLeases.keySet())
-                    .build();
-            links.active().publish(Subjects.HEARTBEAT, hb.toByteArray());
-            metrics().heartbeat(hb.getLeaseIdsCount());
+                    .setSentAtEpochMs(config.clock().millis());
+            for (LeaseImpl lease : openLeases.values()) {
+                hb.addLeases(LeaseProof.newBuilder().setLeaseId(lease.leaseId()).setLeaseSecret(lease.secret()));
+            }
+            links.active().publish(Subjects.HEARTBEAT, hb.build().toByteArray());
+            metrics().heartbeat(hb.getLeasesCount());
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.DEBUG, () -> "heartbeat not sent: " + e.getMessage());
         }

@@ -10,28 +10,35 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-/** A granted lease; settles once through its client. */
+/**
+ * A granted lease; settles once through its client. Holds the grant's lease secret, the proof that
+ * this agent holds the lease: it goes only into this lease's settles and the client's heartbeats,
+ * never into {@code toString()}, a log or an exception message.
+ */
 final class LeaseImpl implements Lease {
 
-    static final int MAX_DETAIL = 200;
+    /** Hubs refuse a failure text longer than this many UTF-8 bytes. */
+    static final int MAX_DETAIL_BYTES = 128;
 
     private final DefaultQuotaClient client;
     private final String leaseId;
     private final String pool;
     private final String keyId;
     private final String apiKey;
+    private final String secret;
     private final long tokens;
     private final Instant expiresAt;
     private final String hubId;
     private final AtomicBoolean settled = new AtomicBoolean();
 
-    LeaseImpl(DefaultQuotaClient client, String leaseId, String pool, String keyId, String apiKey, long tokens,
-            Instant expiresAt, String hubId) {
+    LeaseImpl(DefaultQuotaClient client, String leaseId, String pool, String keyId, String apiKey, String secret,
+            long tokens, Instant expiresAt, String hubId) {
         this.client = client;
         this.leaseId = leaseId;
         this.pool = pool;
         this.keyId = keyId;
         this.apiKey = apiKey;
+        this.secret = secret;
         this.tokens = tokens;
         this.expiresAt = expiresAt;
         this.hubId = hubId;
@@ -55,6 +62,16 @@ final class LeaseImpl implements Lease {
     @Override
     public String apiKey() {
         return apiKey;
+    }
+
+    /** The grant's lease secret (empty from a hub that issues none): for settles and heartbeats only. */
+    String secret() {
+        return secret;
+    }
+
+    /** {@code text} with this lease's API key masked and its secret removed. */
+    String scrub(String text) {
+        return Secrets.redact(Secrets.scrub(text, apiKey), secret);
     }
 
     @Override
@@ -112,10 +129,8 @@ final class LeaseImpl implements Lease {
         if (reason == null) {
             throw new IllegalArgumentException("reason must not be null");
         }
-        String detail = Secrets.scrub(reason, apiKey);
-        if (detail.length() > MAX_DETAIL) {
-            detail = detail.substring(0, MAX_DETAIL);
-        }
+        // scrub before cutting: a key cut in half would no longer match and would go out in part
+        String detail = Utf8.truncate(scrub(reason), MAX_DETAIL_BYTES);
         settleAndWait(Outcome.ERROR, tokens, 0, detail);
     }
 

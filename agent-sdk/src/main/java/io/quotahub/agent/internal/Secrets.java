@@ -38,4 +38,22 @@ public final class Secrets {
         }
         return text.replace(secret, mask(secret));
     }
+
+    /**
+     * Replaces every occurrence of {@code secret} in {@code text} by {@code …}, showing none of it
+     * (for lease secrets, whose tail is part of the proof).
+     *
+     * @param text   free text, may be null
+     * @param secret the secret, may be null or empty
+     * @return the redacted text (empty for null)
+     */
+    public static String redact(String text, String secret) {
+        if (text == null) {
+            return "";
+        }
+        if (secret == null || secret.isEmpty()) {
+            return text;
+        }
+        return text.replace(secret, "…");
+    }
 }

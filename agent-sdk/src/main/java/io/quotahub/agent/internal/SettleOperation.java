@@ -17,13 +17,20 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One settle: the lease's hub first, then the queue, then the other hubs, all with one request id,
- * round after round until the settle timeout. Runs on the client's scheduler thread.
+ * round after round (spread by the client's {@link Jitter}) until the settle timeout. Every request
+ * carries the lease's secret: a hub settles a lease only for its holder and answers
+ * {@code FORBIDDEN} otherwise, which no other hub or later round would change, so it ends the
+ * settle at once. Runs on the client's scheduler thread.
  */
 final class SettleOperation {
 
     private static final long ROUND_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
     private static final long MIN_ATTEMPT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
-    /** Errors that another hub, or the same one a moment later, may not give (takeover in progress). */
+    /**
+     * Errors that another hub, or the same one a moment later, may not give (takeover in progress).
+     * Every other error ends the settle, {@code FORBIDDEN} among them: the secret does not prove the
+     * lease, and every hub checks it against the same hash.
+     */
     private static final Set<String> RETRYABLE_ERRORS = Set.of("UNAVAILABLE", "DEADLINE_EXCEEDED", "UNKNOWN_LEASE");
 
     final CompletableFuture<Void> result = new CompletableFuture<>();
@@ -54,7 +61,8 @@ final class SettleOperation {
                 .setTokensUsed(tokensUsed)
                 .setOutcome(outcome)
                 .setRetryAfterMs(retryAfterMs)
-                .setDetail(detail);
+                .setDetail(detail)
+                .setLeaseSecret(lease.secret());
     }
 
     void start() {
@@ -81,7 +89,9 @@ final class SettleOperation {
         Route route = client.router().nextSettleRoute(lease.hubId(), tried);
         if (route == null) {
             tried.clear();
-            client.schedule(this::sendNext, Math.max(0, Math.min(ROUND_BACKOFF_NANOS, remaining)));
+            // spread: the settles of many agents that lost every hub at once must not come back together
+            long backoff = client.config().jitter().atLeast(ROUND_BACKOFF_NANOS);
+            client.schedule(this::sendNext, Math.max(0, Math.min(backoff, remaining)));
             return;
         }
         tried.add(route.subject());
@@ -120,8 +130,9 @@ final class SettleOperation {
             return;
         }
         String code = reply.getError().getCode().isEmpty() ? "INTERNAL" : reply.getError().getCode();
+        String hubMessage = lease.scrub(reply.getError().getMessage()); // a hub never echoes a secret; be sure
         lastErrorCode = code;
-        lastProblem = code + " from hub " + reply.getHubId() + ": " + reply.getError().getMessage();
+        lastProblem = code + " from hub " + reply.getHubId() + ": " + hubMessage;
         if (RETRYABLE_ERRORS.contains(code)) {
             if ("UNAVAILABLE".equals(code)) {
                 client.router().markUnavailable(route, reply.getHubId());
@@ -130,7 +141,7 @@ final class SettleOperation {
             return;
         }
         finish(new QuotaHubException(code, "hub " + reply.getHubId() + " rejected the settle of lease "
-                + lease.leaseId() + ": " + reply.getError().getMessage()));
+                + lease.leaseId() + ": " + hubMessage));
     }
 
     private void finish(RuntimeException failure) {

@@ -194,6 +194,34 @@ class FailoverTest extends NatsTestBase {
         }
     }
 
+    @Test
+    void heartbeats_ofAnAgentWithManyLeasesAreSplitSoEachStaysSmall() throws Exception {
+        hub("main");
+        int held = io.quotahub.agent.internal.DefaultQuotaClient.MAX_PROOFS_PER_HEARTBEAT + 44;
+        try (Connection listener = Nats.connect(nats.url())) {
+            Subscription sub = listener.subscribe(Subjects.HEARTBEAT);
+            listener.flush(Duration.ofSeconds(2));
+            QuotaClient client = closeLater(clientBuilder().heartbeatInterval(Duration.ofMillis(200)).build());
+            java.util.List<Lease> leases = new java.util.ArrayList<>();
+            for (int i = 0; i < held; i++) {
+                leases.add(client.acquire("demo", 1, Duration.ofSeconds(5)));
+            }
+
+            java.util.Set<String> proven = new java.util.HashSet<>();
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (proven.size() < held && System.nanoTime() < deadline) {
+                var msg = sub.nextMessage(Duration.ofMillis(500));
+                if (msg != null) {
+                    Heartbeat hb = Heartbeat.parseFrom(msg.getData());
+                    assertThat(hb.getLeasesCount()).isLessThanOrEqualTo(io.quotahub.agent.internal.DefaultQuotaClient.MAX_PROOFS_PER_HEARTBEAT);
+                    hb.getLeasesList().forEach(p -> proven.add(p.getLeaseId()));
+                }
+            }
+            assertThat(proven).containsExactlyInAnyOrderElementsOf(leases.stream().map(Lease::leaseId).toList());
+            leases.forEach(l -> l.complete(1));
+        }
+    }
+
     private static Heartbeat nextHeartbeat(Subscription sub, java.util.function.Predicate<Heartbeat> wanted)
             throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();

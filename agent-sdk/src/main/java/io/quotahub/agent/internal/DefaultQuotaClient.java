@@ -398,19 +398,35 @@ public final class DefaultQuotaClient implements QuotaClient {
      * Lists the open leases, each with its secret: a hub counts a lease as alive only with the proof
      * (the bare {@code lease_ids} are ignored by hubs and no longer sent).
      */
+    /**
+     * Proofs per heartbeat message: an agent holding more leases sends several messages per beat
+     * (hubs add up the proofs of an agent), so that none comes near a hub's message-size bound
+     * (256 proofs are about 20 KB).
+     */
+    public static final int MAX_PROOFS_PER_HEARTBEAT = 256;
+
     private void sendHeartbeat() {
         try {
-            Heartbeat.Builder hb = Heartbeat.newBuilder()
-                    .setAgentId(config.agentId())
-                    .setSentAtEpochMs(config.clock().millis());
+            long now = config.clock().millis();
+            Heartbeat.Builder hb = newHeartbeat(now);
+            int proofs = 0;
             for (LeaseImpl lease : openLeases.values()) {
+                if (hb.getLeasesCount() == MAX_PROOFS_PER_HEARTBEAT) {
+                    links.active().publish(Subjects.HEARTBEAT, hb.build().toByteArray());
+                    hb = newHeartbeat(now);
+                }
                 hb.addLeases(LeaseProof.newBuilder().setLeaseId(lease.leaseId()).setLeaseSecret(lease.secret()));
+                proofs++;
             }
             links.active().publish(Subjects.HEARTBEAT, hb.build().toByteArray());
-            metrics().heartbeat(hb.getLeasesCount());
+            metrics().heartbeat(proofs);
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.DEBUG, () -> "heartbeat not sent: " + e.getMessage());
         }
+    }
+
+    private Heartbeat.Builder newHeartbeat(long now) {
+        return Heartbeat.newBuilder().setAgentId(config.agentId()).setSentAtEpochMs(now);
     }
 
     private void onHubMessage(Message msg) {

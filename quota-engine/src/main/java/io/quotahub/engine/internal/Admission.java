@@ -79,9 +79,12 @@ final class Admission {
         return null;
     }
 
-    /** Time until the next paced slot: one grant per {@code spacing}. */
+    /**
+     * Time until the next paced slot: one grant per {@code spacing}, so never more than one spacing
+     * (a replayed grant dated in the future must not hold the key back for longer).
+     */
     static long pacingWait(long lastGrantAt, long spacing, long now) {
-        return Math.max(0, lastGrantAt + spacing - now);
+        return Units.clamp(Units.sub(Units.add(lastGrantAt, spacing), now), 0, spacing);
     }
 
     private static Block checkWindows(SlidingWindow[] windows, long tokens, long now, long leaseTtlMillis,

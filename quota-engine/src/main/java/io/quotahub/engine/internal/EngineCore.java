@@ -126,6 +126,10 @@ public final class EngineCore {
             return refuse(r.pool(), RefusalCode.INVALID_REQUEST, null, ttlMillis,
                     "tokens must be >= 0, was " + r.tokens());
         }
+        if (r.tokens() > pool.maxTokensPerCall) {
+            return refuse(r.pool(), RefusalCode.INVALID_REQUEST, null, ttlMillis, "tokens must be at most "
+                    + pool.maxTokensPerCall + " (the most one call of pool " + r.pool() + " may use), was " + r.tokens());
+        }
         if (!pool.canEverServe(r.tokens())) {
             return refuse(r.pool(), RefusalCode.NO_USABLE_KEY, null, ttlMillis, "no key of pool " + r.pool()
                     + " can ever serve " + r.tokens() + " tokens: every key (or the pool) has a smaller token limit");
@@ -244,7 +248,7 @@ public final class EngineCore {
                 return settled.contains(s.leaseId()) ? SettleResult.ALREADY_SETTLED : SettleResult.UNKNOWN_LEASE;
             }
             long now = clock.millis();
-            long at = Math.max(open.grantedAtMillis, s.settledAt() == null ? now : s.settledAt().toEpochMilli());
+            long at = chargeTime(open, s.settledAt(), now);
             // remembered before removal, so a concurrent retry never sees neither; for the retention
             // counted from the settle's own time (not from when a replay folds it), so a replayed
             // old ledger does not keep every id it ever settled (nor put them all in a snapshot)
@@ -258,7 +262,7 @@ public final class EngineCore {
             Accounting.settle(open, s, at);
             key.touch();
             boolean wasDisabled = key.guard.disabled();
-            long retryAfter = s.retryAfter() == null ? 0 : s.retryAfter().toMillis();
+            long retryAfter = Units.millis(s.retryAfter()); // KeyGuard clamps it to the max cooldown
             CircuitState before = key.guard.onSettle(s.leaseId(), s.outcome(), retryAfter, at);
             if (before != null) {
                 events.circuit(open.pool.name(), key.id(), before, key.guard.circuit());
@@ -273,9 +277,32 @@ public final class EngineCore {
         return SettleResult.SETTLED;
     }
 
+    /**
+     * When a settle is charged: its own time, but not before the grant, nor later than one lease TTL
+     * after now. A settle (or grant) time far in the future (a clock gone wrong, a corrupt ledger
+     * entry) would otherwise pin its units in the windows, and its cooldown, for as long. Settle
+     * times are the hubs' clocks, so a live one is about now (the peer's clock may be a little
+     * ahead) and a replayed one is in the past: both are charged at their own time, a replay
+     * exactly as it was live. Not bounded by the lease's expiry: a settle processed late (a stalled
+     * hub) may stand for a call made up to then, and charging it earlier could undercount a window.
+     */
+    private long chargeTime(OpenLease open, Instant settledAt, long now) {
+        long at = Math.max(open.grantedAtMillis, Units.epochMillis(settledAt, now));
+        return Math.min(at, Units.add(now, ttlMillis));
+    }
+
     public void replayGrant(Lease lease) {
+        if (lease.leaseId() == null) {
+            return;
+        }
         if (leases.containsKey(lease.leaseId()) || settled.contains(lease.leaseId())) {
             return;
+        }
+        if (lease.tokens() < 0 || lease.tokens() > LimitSpec.MAX_CAPACITY) {
+            // not written by an honest hub (acquire refuses such a request): count it at the bound
+            lease = new Lease(lease.leaseId(), lease.hubId(), lease.pool(), lease.keyId(), Units.amount(lease.tokens()),
+                    lease.priority(), lease.agentId(), lease.requestId(), lease.grantedAt(), lease.expiresAt(),
+                    lease.holderDigest());
         }
         ids.observe(lease.leaseId());
         PoolState pool = pools.get(lease.pool());

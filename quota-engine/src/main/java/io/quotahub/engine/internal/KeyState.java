@@ -183,7 +183,7 @@ final class KeyState {
     /** Milliseconds until the oldest open lease of this key expires (at least 1). */
     long millisUntilOldestExpires(long now, long fallback) {
         for (OpenLease l : open.values()) {
-            return Math.max(1, l.expiresAtMillis - now);
+            return Math.max(1, Units.sub(l.expiresAtMillis, now));
         }
         return fallback;
     }

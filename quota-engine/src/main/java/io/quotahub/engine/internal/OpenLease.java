@@ -21,8 +21,8 @@ final class OpenLease {
         this.pool = pool;
         this.key = key;
         this.slot = slot;
-        this.grantedAtMillis = lease.grantedAt().toEpochMilli();
-        this.expiresAtMillis = lease.expiresAt().toEpochMilli();
+        this.grantedAtMillis = Units.epochMillis(lease.grantedAt(), 0);
+        this.expiresAtMillis = Units.epochMillis(lease.expiresAt(), 0);
     }
 
     String id() {

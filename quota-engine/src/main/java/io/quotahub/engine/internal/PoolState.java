@@ -31,6 +31,8 @@ final class PoolState {
     final Thermal thermal;
     /** Smallest TOKENS capacity of the pool's own limits. */
     final long maxTokens;
+    /** The most tokens one call may reserve or report ({@link PoolSpec#maxTokensPerCall()}). */
+    final long maxTokensPerCall;
     /** The keys in selection order, refreshed lazily (see {@link KeyOrder}). */
     final KeyOrder order;
     /** The latest time a decision or tick refreshed the pool: key windows are caught up to it before a charge. */
@@ -55,6 +57,7 @@ final class PoolState {
         this.order = new KeyOrder(keys, budgets);
         this.maxTokens = limits.stream().filter(l -> l.kind() == LimitKind.TOKENS)
                 .mapToLong(LimitSpec::capacity).min().orElse(Long.MAX_VALUE);
+        this.maxTokensPerCall = spec.maxTokensPerCall();
     }
 
     String name() {
@@ -91,7 +94,7 @@ final class PoolState {
                 break;
             }
         }
-        return best == Long.MAX_VALUE ? fallback : Math.max(1, best - now);
+        return best == Long.MAX_VALUE ? fallback : Math.max(1, Units.sub(best, now));
     }
 
     /**

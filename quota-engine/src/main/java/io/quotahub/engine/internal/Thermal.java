@@ -98,7 +98,7 @@ final class Thermal {
         if (heat <= 0) {
             return 0;
         }
-        long dt = Math.max(0, now - heatAt);
+        long dt = Math.max(0, Units.sub(now, heatAt));
         return heat * Math.pow(0.5, dt / (double) HEAT_HALF_LIFE_MILLIS);
     }
 

@@ -51,11 +51,15 @@ public final class EngineCore {
     private final boolean scanEveryKey;
 
     public EngineCore(EngineConfig config, Clock clock, EngineListener listener) {
-        this(config, clock, listener, false);
+        this(config, clock, listener, false, null);
     }
 
-    /** @param scanEveryKey the reference algorithm, for tests that check {@link KeyOrder} against it */
-    EngineCore(EngineConfig config, Clock clock, EngineListener listener, boolean scanEveryKey) {
+    /**
+     * @param scanEveryKey the reference algorithm, for tests that check {@link KeyOrder} against it
+     * @param idRandom     source of the lease ids' random suffixes; null: a CSPRNG (tests that compare
+     *                     two engines pass equally seeded ones)
+     */
+    EngineCore(EngineConfig config, Clock clock, EngineListener listener, boolean scanEveryKey, java.util.Random idRandom) {
         this.scanEveryKey = scanEveryKey;
         this.config = config;
         this.clock = clock;
@@ -77,7 +81,7 @@ public final class EngineCore {
         this.ttlMillis = config.leaseTtl().toMillis();
         this.probeWaitMillis = Math.max(1, Math.min(ttlMillis, config.cooldown().openFor().toMillis()));
         this.settled = new SettledIds(ttlMillis + longest + margin);
-        this.ids = new LeaseIds(config.hubId(), clock.millis());
+        this.ids = new LeaseIds(config.hubId(), clock.millis(), idRandom);
         this.fold = new BudgetFold(budgets, clock, pools.values());
     }
 

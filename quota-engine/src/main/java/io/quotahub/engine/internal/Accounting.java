@@ -30,6 +30,9 @@ final class Accounting {
             w.reserve(w.cost(tokens), l.slot);
         }
         key.open.put(l.id(), l);
+        if (l.pool.shares != null) {
+            l.pool.shares.record(l);
+        }
         l.pool.inFlight++;
         if (key.burst != null) {
             key.burst.record(l.grantedAtMillis);
@@ -49,6 +52,9 @@ final class Accounting {
             w.release(w.cost(tokens), l.slot);
         }
         l.key.open.remove(l.id());
+        if (l.pool.shares != null) {
+            l.pool.shares.unrecord(l);
+        }
         l.pool.inFlight--;
     }
 

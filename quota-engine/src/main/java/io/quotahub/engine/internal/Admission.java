@@ -8,8 +8,8 @@ import java.util.Locale;
 
 /**
  * Whether one key (or the pool itself) may take a lease now, and if not why and for how long.
- * Checks, in order: disabled, cooldown/circuit, max-concurrent, load shedding, burst, windows,
- * pacing. HIGH priority skips shedding and pacing only; every limit, budget and cooldown applies
+ * Checks, in order: disabled, cooldown/circuit, max-concurrent, the agent's fair share (when the
+ * pool's policy sets one, {@link AgentShares}), load shedding, burst, windows, pacing. HIGH priority skips shedding and pacing only; every limit, budget and cooldown applies
  * to it. Windows report the limit that frees up last (all must fit). Pure reads: the pool's lock
  * is held and windows were advanced by the caller.
  */
@@ -32,8 +32,8 @@ final class Admission {
         return checkWindows(pool.windows, tokens, now, leaseTtlMillis, pool, null);
     }
 
-    static Block checkKey(PoolState pool, KeyState key, long tokens, Priority priority, long now, long leaseTtlMillis,
-                          long probeWaitMillis) {
+    static Block checkKey(PoolState pool, KeyState key, long tokens, Priority priority, String agent, long now,
+                          long leaseTtlMillis, long probeWaitMillis) {
         KeyGuard guard = key.guard;
         RefusalCode blocked = guard.blockedBy(now);
         if (blocked != null) {
@@ -51,6 +51,12 @@ final class Admission {
             long retry = key.millisUntilOldestExpires(now, leaseTtlMillis);
             return new Block(RefusalCode.CONCURRENCY, retry, key.id(), null,
                     who(pool, key) + ": " + key.open.size() + "/" + max + " concurrent leases; retry in " + human(retry));
+        }
+        if (pool.shares != null) {
+            Block share = pool.shares.checkKey(key, agent, tokens, now, leaseTtlMillis);
+            if (share != null) {
+                return share;
+            }
         }
         if (priority == Priority.LOW && key.zone.compareTo(Zone.CRITICAL) >= 0) {
             long retry = Math.max(1000, key.thermal.throttled() ? key.thermal.recoveryRemainingMillis(now) : 1000);

@@ -85,6 +85,11 @@ public final class EngineCore {
         this.fold = new BudgetFold(budgets, clock, pools.values());
     }
 
+    /** The state of a pool (tests), null if unknown. */
+    PoolState poolState(String pool) {
+        return pools.get(pool);
+    }
+
     public Budgets budgets() {
         return budgets;
     }
@@ -144,9 +149,12 @@ public final class EngineCore {
             long now = clock.millis();
             refresh(pool, now, events);
             Admission.Block block = Admission.checkPool(pool, r.tokens(), now, ttlMillis);
+            if (block == null && pool.shares != null) {
+                block = pool.shares.checkPool(r.agentId(), r.tokens(), now, ttlMillis);
+            }
             PoolState.Choice choice = block == null ? (scanEveryKey
-                    ? pool.chooseByScan(r.tokens(), r.priority(), now, ttlMillis, probeWaitMillis)
-                    : pool.choose(r.tokens(), r.priority(), now, ttlMillis, probeWaitMillis)) : null;
+                    ? pool.chooseByScan(r.tokens(), r.priority(), r.agentId(), now, ttlMillis, probeWaitMillis)
+                    : pool.choose(r.tokens(), r.priority(), r.agentId(), now, ttlMillis, probeWaitMillis)) : null;
             if (choice != null && choice.key() != null) {
                 KeyState key = choice.key();
                 Instant at = Instant.ofEpochMilli(now);
@@ -465,6 +473,7 @@ public final class EngineCore {
             }
             int open = in.readInt();
             EngineState.expectCount(open, "open leases");
+            List<OpenLease> restored = new ArrayList<>();
             for (int i = 0; i < open; i++) {
                 EngineState.StoredLease s = EngineState.readLease(in);
                 PoolState pool = pools.get(s.lease().pool());
@@ -475,6 +484,14 @@ public final class EngineCore {
                 OpenLease l = new OpenLease(s.lease(), pool, key, s.slot());
                 leases.put(l.id(), l);
                 key.open.put(l.id(), l);
+                restored.add(l);
+            }
+            // derived, rebuilt from the open leases (not stored); by expiry, so each insertion is O(1)
+            restored.sort(Comparator.comparingLong(l -> l.expiresAtMillis));
+            for (OpenLease l : restored) {
+                if (l.pool.shares != null) {
+                    l.pool.shares.record(l);
+                }
             }
             EngineState.readEnd(in);
         });

@@ -32,6 +32,11 @@ final class KeyState {
     final long maxTokens;
     /** Open leases in grant order (for max-concurrent and its retry time). */
     final Map<String, OpenLease> open = new LinkedHashMap<>();
+    /**
+     * Per agent holding leases of this key: unsettled units per limit, then its number of leases here;
+     * only with a fair-share policy (else null), see {@link AgentShares}.
+     */
+    Map<String, long[]> agentUnits;
 
     // place in its pool's KeyOrder (guarded by the pool's lock)
     KeyOrder order;

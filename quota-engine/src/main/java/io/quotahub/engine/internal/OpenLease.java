@@ -15,6 +15,9 @@ final class OpenLease {
     int slot;
     final long grantedAtMillis;
     final long expiresAtMillis;
+    /** Neighbours among the open leases of the same agent in the pool ({@link AgentShares}); guarded by the pool's lock. */
+    OpenLease agentPrev;
+    OpenLease agentNext;
 
     OpenLease(Lease lease, PoolState pool, KeyState key, int slot) {
         this.lease = lease;

@@ -45,6 +45,8 @@ final class SlidingWindow {
     private final Budgets.Cell budget;
     /** The key whose window this is (null for a pool's): told of every change, see {@link KeyOrder}. */
     KeyState owner;
+    /** Units one agent may hold unsettled at once with a fair-share policy, see {@link AgentShares}. */
+    long agentCap;
 
     private long[] times = new long[16];
     private long[] amounts = new long[16];

@@ -115,7 +115,7 @@ final class Admission {
     private static Block windowBlock(SlidingWindow w, long cost, long retry, String who, String keyId) {
         long capacity = w.spec.capacity();
         String limit = w.spec.describe();
-        if (w.usedAll() + cost > capacity || w.budget() >= capacity) {
+        if (Units.add(w.usedAll(), cost) > capacity || w.budget() >= capacity) {
             return new Block(RefusalCode.QUOTA_EXHAUSTED, retry, keyId, limit, who + ": " + limit + " is full ("
                     + w.usedAll() + "/" + capacity + " used" + (cost > 1 ? ", " + cost + " asked" : "")
                     + "); retry in " + human(retry));

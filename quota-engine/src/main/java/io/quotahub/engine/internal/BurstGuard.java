@@ -49,7 +49,7 @@ final class BurstGuard {
         }
         double tightest = Double.MAX_VALUE;
         for (LimitSpec l : limits) {
-            long per = l.per().toMillis();
+            long per = Units.millis(l.per());
             if (l.kind() == LimitKind.REQUESTS && per > INTERVAL_MILLIS && per <= MAX_DRIVING_PER_MILLIS) {
                 tightest = Math.min(tightest, l.capacity() * (double) INTERVAL_MILLIS / per);
             }

@@ -65,22 +65,22 @@ public final class EngineCore {
         this.clock = clock;
         this.listener = listener == null ? EngineListener.NONE : listener;
         this.budgets = new Budgets(config.budgetShares(), config.hubId());
-        long margin = config.settleMargin().toMillis();
+        long margin = Units.millis(config.settleMargin());
         long longest = 0;
         for (PoolSpec p : config.pools()) {
             pools.put(p.name(), new PoolState(p, budgets, margin, config.cooldown(), config.thermal()));
             for (LimitSpec l : p.limits()) {
-                longest = Math.max(longest, l.per().toMillis());
+                longest = Math.max(longest, Units.millis(l.per()));
             }
             for (var k : p.keys()) {
                 for (LimitSpec l : k.limits()) {
-                    longest = Math.max(longest, l.per().toMillis());
+                    longest = Math.max(longest, Units.millis(l.per()));
                 }
             }
         }
-        this.ttlMillis = config.leaseTtl().toMillis();
-        this.probeWaitMillis = Math.max(1, Math.min(ttlMillis, config.cooldown().openFor().toMillis()));
-        this.settled = new SettledIds(ttlMillis + longest + margin);
+        this.ttlMillis = Units.millis(config.leaseTtl());
+        this.probeWaitMillis = Math.max(1, Math.min(ttlMillis, Units.millis(config.cooldown().openFor())));
+        this.settled = new SettledIds(Units.add(Units.add(ttlMillis, longest), margin));
         this.ids = new LeaseIds(config.hubId(), clock.millis(), idRandom);
         this.fold = new BudgetFold(budgets, clock, pools.values());
     }

@@ -93,7 +93,7 @@ final class KeyState {
     }
 
     static long spacing(LimitSpec l) {
-        return Math.max(1, l.per().toMillis() / l.capacity());
+        return Math.max(1, Units.millis(l.per()) / l.capacity());
     }
 
     String id() {

@@ -83,7 +83,7 @@ final class SettledIds {
         bits[bit >>> 6] |= mask;
         chunkCount[slot]++;
         prefixCount[p]++;
-        enqueue(p, seq, now + retentionMillis);
+        enqueue(p, seq, Units.add(now, retentionMillis));
     }
 
     synchronized boolean contains(String leaseId) {
@@ -353,7 +353,7 @@ final class SettledIds {
         EngineState.expectCount(n, "settled ids");
         for (int k = 0; k < n; k++) {
             String id = in.readUTF();
-            add(id, in.readLong() - retentionMillis);
+            add(id, Units.sub(in.readLong(), retentionMillis));
         }
     }
 }

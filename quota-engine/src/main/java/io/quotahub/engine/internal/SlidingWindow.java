@@ -68,7 +68,7 @@ final class SlidingWindow {
     SlidingWindow(LimitSpec spec, String ref, long marginMillis, Budgets.Cell budget) {
         this.spec = spec;
         this.ref = ref;
-        this.perMillis = spec.per().toMillis();
+        this.perMillis = Units.millis(spec.per());
         this.marginMillis = marginMillis;
         this.zone = spec.calendarDayZone();
         this.budget = budget;

@@ -45,7 +45,7 @@ final class Thermal {
 
     Thermal(ThermalConfig config, double throttleAt) {
         this.smoothing = config.smoothing();
-        this.recoveryMillis = config.recoveryWindow().toMillis();
+        this.recoveryMillis = Units.millis(config.recoveryWindow());
         this.throttleAt = throttleAt;
     }
 

@@ -232,7 +232,7 @@ public final class EngineCore {
     }
 
     public void cancel(String leaseId) {
-        OpenLease open = leases.get(leaseId);
+        OpenLease open = leaseId == null ? null : leases.get(leaseId);
         if (open == null) {
             return;
         }
@@ -250,6 +250,9 @@ public final class EngineCore {
     }
 
     public SettleResult settle(Settlement s) {
+        if (s.leaseId() == null || s.outcome() == null) {
+            return SettleResult.UNKNOWN_LEASE;
+        }
         OpenLease open = leases.get(s.leaseId());
         if (open == null) {
             return settled.contains(s.leaseId()) ? SettleResult.ALREADY_SETTLED : SettleResult.UNKNOWN_LEASE;
@@ -352,7 +355,7 @@ public final class EngineCore {
     }
 
     public Optional<Lease> openLease(String leaseId) {
-        OpenLease l = leases.get(leaseId);
+        OpenLease l = leaseId == null ? null : leases.get(leaseId);
         return l == null ? Optional.empty() : Optional.of(l.lease);
     }
 

@@ -123,7 +123,8 @@ final class SettledIds {
      */
     private boolean parse(String id, boolean create) {
         int dash = id.lastIndexOf('-');
-        int len = dash < 0 ? -1 : LeaseIds.suffixStart(id, dash + 1);
+        int suffix = dash < 0 ? -1 : id.indexOf(LeaseIds.SUFFIX, dash + 1);
+        int len = suffix < 0 ? id.length() : suffix; // the suffix is not checked: it is not kept
         if (dash > 0 && canonicalBase36(id, dash + 1, len)) {
             try {
                 long seq = Long.parseLong(id, dash + 1, len, 36);

@@ -74,7 +74,8 @@ class EngineStateRoundTripTest {
             if (op < 40) {
                 String pool = random.nextBoolean() ? "p" : "q";
                 AcquireRequest r = new AcquireRequest(pool, 1 + random.nextInt(pool.equals("q") ? 3000 : 2000),
-                        Priority.values()[random.nextInt(Priority.values().length)], "ag", "r" + steps);
+                        Priority.values()[random.nextInt(Priority.values().length)], "ag", "r" + steps,
+                        random.nextInt(5) == 0 ? "" : "digest-" + steps);
                 Decision da = a.acquire(r);
                 if (b != null) {
                     Decision db = b.acquire(r);
@@ -99,7 +100,7 @@ class EngineStateRoundTripTest {
             } else if (op < 78) {
                 Lease peer = new Lease("edge-k" + Long.toString(T0.toEpochMilli(), 36) + "-" + (edgeSeq++), "edge",
                         random.nextBoolean() ? "p" : "q", random.nextBoolean() ? "k1" : "a", 1 + random.nextInt(500), Priority.NORMAL,
-                        "peer-agent", "pr" + edgeSeq, clockA.instant(), clockA.instant().plusSeconds(20));
+                        "peer-agent", "pr" + edgeSeq, clockA.instant(), clockA.instant().plusSeconds(20), "peer-digest-" + edgeSeq);
                 both(e -> e.replayGrant(peer));
                 open.add(peer);
             } else if (op < 82) {
@@ -171,7 +172,7 @@ class EngineStateRoundTripTest {
                 Lease lb = ((Decision.Granted) db).lease();
                 assertThat(lb.keyId()).isEqualTo(la.keyId());
                 assertThat(new Lease(la.leaseId(), lb.hubId(), lb.pool(), lb.keyId(), lb.tokens(), lb.priority(), lb.agentId(),
-                        lb.requestId(), lb.grantedAt(), lb.expiresAt())).isEqualTo(la);
+                        lb.requestId(), lb.grantedAt(), lb.expiresAt(), lb.holderDigest())).isEqualTo(la);
                 idOfB.put(lb.leaseId(), la.leaseId());
             } else {
                 assertThat(db).as("step %d", steps).isEqualTo(da);
@@ -201,6 +202,42 @@ class EngineStateRoundTripTest {
                 pair.step();
             }
         }
+    }
+
+    @Test
+    void openLeasesKeepTheirHolderDigestAcrossASnapshot() throws Exception {
+        ManualClock clock = new ManualClock(T0);
+        QuotaEngine a = new QuotaEngine(config(), clock, EngineListener.NONE);
+        Lease own = ((Decision.Granted) a.acquire(new AcquireRequest("q", 1, Priority.NORMAL, "ag", "r1", "own-digest"))).lease();
+        Lease none = ((Decision.Granted) a.acquire(new AcquireRequest("q", 1, Priority.NORMAL, "ag", "r2"))).lease();
+        Lease peer = new Lease("edge-x-0_abc", "edge", "q", "a", 5, Priority.NORMAL, "peer", "pr", clock.instant(),
+                clock.instant().plusSeconds(20), "peer-digest");
+        a.replayGrant(peer);
+        QuotaEngine b = new QuotaEngine(config(), clock, EngineListener.NONE);
+        b.readState(a.writeState());
+        assertThat(b.openLease(own.leaseId()).orElseThrow().holderDigest()).isEqualTo("own-digest");
+        assertThat(b.openLease(none.leaseId()).orElseThrow().holderDigest()).isEmpty();
+        assertThat(b.openLease(peer.leaseId()).orElseThrow().holderDigest()).isEqualTo("peer-digest");
+        assertThat(b.openLeases()).containsExactlyInAnyOrderElementsOf(a.openLeases());
+    }
+
+    @Test
+    void aSnapshotFitsOnlyTheSamePolicyAndMaxCooldown() {
+        ManualClock clock = new ManualClock(T0);
+        byte[] state = new QuotaEngine(config(), clock, EngineListener.NONE).writeState();
+        EngineConfig base = config();
+        EngineConfig otherCooldown = EngineConfig.builder("main").budgetShares(base.budgetShares()).pools(base.pools())
+                .leaseTtl(base.leaseTtl()).cooldown(base.cooldown().withMaxCooldown(Duration.ofMinutes(5))).build();
+        assertThatThrownBy(() -> QuotaEngine.checkState(otherCooldown, clock, state))
+                .isInstanceOf(EngineStateException.class).hasMessageContaining("another configuration");
+        List<PoolSpec> pools = new ArrayList<>(base.pools());
+        PoolSpec q = pools.get(1);
+        pools.set(1, new PoolSpec(q.name(), q.keys(), q.limits(), q.maxConcurrent(), q.preset(),
+                new PoolPolicy(0, 3, 0.5, List.of())));
+        EngineConfig otherPolicy = EngineConfig.builder("main").budgetShares(base.budgetShares()).pools(pools)
+                .leaseTtl(base.leaseTtl()).build();
+        assertThatThrownBy(() -> QuotaEngine.checkState(otherPolicy, clock, state))
+                .isInstanceOf(EngineStateException.class).hasMessageContaining("another configuration");
     }
 
     @Test

@@ -8,6 +8,12 @@ import io.quotahub.engine.Settlement;
  * How a lease enters and leaves the windows of its key and pool: reserved (estimate for TOKENS,
  * 1 for REQUESTS) from grant to settle, then charged at its settle time with what it really used
  * (an EXPIRED lease with its full estimate). Caller holds the pool's lock.
+ *
+ * <p>Every amount is bounded here before it reaches a window: a lease's estimate is at most
+ * {@link io.quotahub.engine.LimitSpec#MAX_CAPACITY} (acquire refuses more, a replayed grant is
+ * clamped), and a settle's tokens are clamped to the pool's {@link io.quotahub.engine.PoolSpec#maxTokensPerCall()}:
+ * the hub refuses a larger report live, so only a ledger fold can bring one, and both hubs then
+ * clamp it alike. A reservation is released with the same lease's estimate, so exactly what it added.
  */
 final class Accounting {
 
@@ -24,6 +30,9 @@ final class Accounting {
             w.reserve(w.cost(tokens), l.slot);
         }
         key.open.put(l.id(), l);
+        if (l.pool.shares != null) {
+            l.pool.shares.record(l);
+        }
         l.pool.inFlight++;
         if (key.burst != null) {
             key.burst.record(l.grantedAtMillis);
@@ -43,13 +52,16 @@ final class Accounting {
             w.release(w.cost(tokens), l.slot);
         }
         l.key.open.remove(l.id());
+        if (l.pool.shares != null) {
+            l.pool.shares.unrecord(l);
+        }
         l.pool.inFlight--;
     }
 
     /** Replaces the reservation by the real use, charged at {@code at}; feeds counters and heat. */
     static void settle(OpenLease l, Settlement s, long at) {
         unrecord(l);
-        long tokens = charged(l.lease.tokens(), s.tokensUsed(), s.outcome());
+        long tokens = charged(l.lease.tokens(), s.tokensUsed(), s.outcome(), l.pool.maxTokensPerCall);
         for (SlidingWindow w : l.key.windows) {
             w.charge(at, w.spec.kind() == LimitKind.TOKENS ? tokens : 1, l.slot);
         }
@@ -72,8 +84,11 @@ final class Accounting {
         }
     }
 
-    /** Tokens a settled lease costs: what it used (a refund or an extra charge), or its estimate if it expired. */
-    static long charged(long estimate, long used, Outcome outcome) {
-        return outcome == Outcome.EXPIRED ? estimate : Math.max(0, used);
+    /**
+     * Tokens a settled lease costs: what it used (a refund or an extra charge) within
+     * {@code [0, maxTokensPerCall]}, or its estimate if it expired.
+     */
+    static long charged(long estimate, long used, Outcome outcome, long maxTokensPerCall) {
+        return outcome == Outcome.EXPIRED ? Units.amount(estimate) : Units.amount(used, maxTokensPerCall);
     }
 }

@@ -8,8 +8,8 @@ import java.util.Locale;
 
 /**
  * Whether one key (or the pool itself) may take a lease now, and if not why and for how long.
- * Checks, in order: disabled, cooldown/circuit, max-concurrent, load shedding, burst, windows,
- * pacing. HIGH priority skips shedding and pacing only; every limit, budget and cooldown applies
+ * Checks, in order: disabled, cooldown/circuit, max-concurrent, the agent's fair share (when the
+ * pool's policy sets one, {@link AgentShares}), load shedding, burst, windows, pacing. HIGH priority skips shedding and pacing only; every limit, budget and cooldown applies
  * to it. Windows report the limit that frees up last (all must fit). Pure reads: the pool's lock
  * is held and windows were advanced by the caller.
  */
@@ -32,8 +32,8 @@ final class Admission {
         return checkWindows(pool.windows, tokens, now, leaseTtlMillis, pool, null);
     }
 
-    static Block checkKey(PoolState pool, KeyState key, long tokens, Priority priority, long now, long leaseTtlMillis,
-                          long probeWaitMillis) {
+    static Block checkKey(PoolState pool, KeyState key, long tokens, Priority priority, String agent, long now,
+                          long leaseTtlMillis, long probeWaitMillis) {
         KeyGuard guard = key.guard;
         RefusalCode blocked = guard.blockedBy(now);
         if (blocked != null) {
@@ -51,6 +51,12 @@ final class Admission {
             long retry = key.millisUntilOldestExpires(now, leaseTtlMillis);
             return new Block(RefusalCode.CONCURRENCY, retry, key.id(), null,
                     who(pool, key) + ": " + key.open.size() + "/" + max + " concurrent leases; retry in " + human(retry));
+        }
+        if (pool.shares != null) {
+            Block share = pool.shares.checkKey(key, agent, tokens, now, leaseTtlMillis);
+            if (share != null) {
+                return share;
+            }
         }
         if (priority == Priority.LOW && key.zone.compareTo(Zone.CRITICAL) >= 0) {
             long retry = Math.max(1000, key.thermal.throttled() ? key.thermal.recoveryRemainingMillis(now) : 1000);
@@ -79,9 +85,12 @@ final class Admission {
         return null;
     }
 
-    /** Time until the next paced slot: one grant per {@code spacing}. */
+    /**
+     * Time until the next paced slot: one grant per {@code spacing}, so never more than one spacing
+     * (a replayed grant dated in the future must not hold the key back for longer).
+     */
     static long pacingWait(long lastGrantAt, long spacing, long now) {
-        return Math.max(0, lastGrantAt + spacing - now);
+        return Units.clamp(Units.sub(Units.add(lastGrantAt, spacing), now), 0, spacing);
     }
 
     private static Block checkWindows(SlidingWindow[] windows, long tokens, long now, long leaseTtlMillis,
@@ -106,7 +115,7 @@ final class Admission {
     private static Block windowBlock(SlidingWindow w, long cost, long retry, String who, String keyId) {
         long capacity = w.spec.capacity();
         String limit = w.spec.describe();
-        if (w.usedAll() + cost > capacity || w.budget() >= capacity) {
+        if (Units.add(w.usedAll(), cost) > capacity || w.budget() >= capacity) {
             return new Block(RefusalCode.QUOTA_EXHAUSTED, retry, keyId, limit, who + ": " + limit + " is full ("
                     + w.usedAll() + "/" + capacity + " used" + (cost > 1 ? ", " + cost + " asked" : "")
                     + "); retry in " + human(retry));

@@ -263,7 +263,12 @@ final class BudgetFold {
         }
     }
 
-    /** The entries of limits this engine has, with non-zero units (positive only unless {@code signed}). */
+    /**
+     * The entries of limits this engine has, with non-zero units (positive only unless {@code signed}),
+     * each clamped to the limit's capacity: no event moves more than a whole limit, however many
+     * units it names, so budgets stay sums of bounded amounts (see {@link Units}). Both hubs clamp
+     * the same event alike, so they still agree.
+     */
     private Map<Limit, Long> known(Map<LimitRef, Long> units, boolean signed) {
         Map<Limit, Long> out = new LinkedHashMap<>();
         if (units == null) {
@@ -273,9 +278,14 @@ final class BudgetFold {
             Long n = u.getValue();
             Limit l = u.getKey() == null ? null : limits.get(u.getKey().toString());
             if (l != null && n != null && (signed ? n != 0 : n > 0)) {
-                out.merge(l, n, Long::sum);
+                out.merge(l, n, Units::add);
             }
         }
+        out.replaceAll((l, n) -> {
+            long capacity = l.window.spec.capacity();
+            return Units.clamp(n, signed ? -capacity : 0, capacity);
+        });
+        out.values().removeIf(n -> n == 0);
         return out;
     }
 

@@ -26,6 +26,11 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * protocol's events (Transfer, TransferApplied, Takeover) are folded in by {@link BudgetFold},
  * which also holds the owning pool's lock so that a change is atomic with admission.
  *
+ * <p>Budgets are exact sums of the folded events' units (so their order does not matter), each
+ * event's units clamped to the limit's capacity by {@link BudgetFold}; sums saturate as a last
+ * guard ({@link Units}). Admission reads a budget clamped to [0, capacity]
+ * ({@link SlidingWindow#budget()}).
+ *
  * <p>Hubs are numbered by <em>slot</em>: their index in the sorted hub ids of the shares, plus
  * one last slot for leases of a hub that has no budget here (they count for all hubs only).
  */
@@ -86,12 +91,12 @@ public final class Budgets {
 
         /** Adds {@code delta} to the budget of the hub in {@code slot}. */
         synchronized void add(int slot, long delta) {
-            budgets.addAndGet(slot, delta);
+            budgets.set(slot, Units.add(budgets.get(slot), delta));
             version.incrementAndGet();
         }
 
         synchronized void addInFlight(long delta) {
-            inFlight += delta;
+            inFlight = Units.add(inFlight, delta);
         }
 
         int ownSlot() {
@@ -106,7 +111,7 @@ public final class Budgets {
         public synchronized long total() {
             long sum = inFlight;
             for (int i = 0; i < budgets.length(); i++) {
-                sum += budgets.get(i);
+                sum = Units.add(sum, budgets.get(i));
             }
             return sum;
         }
@@ -202,10 +207,10 @@ public final class Budgets {
         Cell c = cell(ref);
         synchronized (c) {
             int i = index(from);
-            long moved = headroomToGive(c.budgets.get(i), usedFrom, units);
+            long moved = headroomToGive(c.budgets.get(i), usedFrom, Units.amount(units, c.capacity));
             c.budgets.addAndGet(i, -moved);
             version.incrementAndGet();
-            c.inFlight += moved;
+            c.inFlight = Units.add(c.inFlight, moved);
             return moved;
         }
     }
@@ -218,14 +223,14 @@ public final class Budgets {
                 throw new IllegalArgumentException("cannot receive " + units + " units of " + ref + ", in flight " + c.inFlight);
             }
             c.inFlight -= units;
-            c.budgets.addAndGet(index(to), units);
+            c.budgets.set(index(to), Units.add(c.budgets.get(index(to)), units));
             version.incrementAndGet();
         }
     }
 
     /** Only unused headroom may leave a hub (keeps I2): min(requested, max(0, B - used)). */
     static long headroomToGive(long budget, long used, long requested) {
-        return Math.max(0, Math.min(requested, budget - used));
+        return Math.max(0, Math.min(requested, Units.sub(budget, used)));
     }
 
     /** The slot of a hub: its index among the sorted hub ids, or the last slot for an unknown hub. */

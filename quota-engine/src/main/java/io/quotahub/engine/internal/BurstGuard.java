@@ -49,7 +49,7 @@ final class BurstGuard {
         }
         double tightest = Double.MAX_VALUE;
         for (LimitSpec l : limits) {
-            long per = l.per().toMillis();
+            long per = Units.millis(l.per());
             if (l.kind() == LimitKind.REQUESTS && per > INTERVAL_MILLIS && per <= MAX_DRIVING_PER_MILLIS) {
                 tightest = Math.min(tightest, l.capacity() * (double) INTERVAL_MILLIS / per);
             }
@@ -71,7 +71,8 @@ final class BurstGuard {
             return 0;
         }
         long oldest = ring[(next - max + ring.length) % ring.length];
-        return Math.max(0, oldest + INTERVAL_MILLIS - now);
+        // at most one interval: a replayed grant dated in the future must not block the key for longer
+        return Units.clamp(Units.sub(Units.add(oldest, INTERVAL_MILLIS), now), 0, INTERVAL_MILLIS);
     }
 
     void record(long at) {

@@ -51,34 +51,43 @@ public final class EngineCore {
     private final boolean scanEveryKey;
 
     public EngineCore(EngineConfig config, Clock clock, EngineListener listener) {
-        this(config, clock, listener, false);
+        this(config, clock, listener, false, null);
     }
 
-    /** @param scanEveryKey the reference algorithm, for tests that check {@link KeyOrder} against it */
-    EngineCore(EngineConfig config, Clock clock, EngineListener listener, boolean scanEveryKey) {
+    /**
+     * @param scanEveryKey the reference algorithm, for tests that check {@link KeyOrder} against it
+     * @param idRandom     source of the lease ids' random suffixes; null: a CSPRNG (tests that compare
+     *                     two engines pass equally seeded ones)
+     */
+    EngineCore(EngineConfig config, Clock clock, EngineListener listener, boolean scanEveryKey, java.util.Random idRandom) {
         this.scanEveryKey = scanEveryKey;
         this.config = config;
         this.clock = clock;
         this.listener = listener == null ? EngineListener.NONE : listener;
         this.budgets = new Budgets(config.budgetShares(), config.hubId());
-        long margin = config.settleMargin().toMillis();
+        long margin = Units.millis(config.settleMargin());
         long longest = 0;
         for (PoolSpec p : config.pools()) {
             pools.put(p.name(), new PoolState(p, budgets, margin, config.cooldown(), config.thermal()));
             for (LimitSpec l : p.limits()) {
-                longest = Math.max(longest, l.per().toMillis());
+                longest = Math.max(longest, Units.millis(l.per()));
             }
             for (var k : p.keys()) {
                 for (LimitSpec l : k.limits()) {
-                    longest = Math.max(longest, l.per().toMillis());
+                    longest = Math.max(longest, Units.millis(l.per()));
                 }
             }
         }
-        this.ttlMillis = config.leaseTtl().toMillis();
-        this.probeWaitMillis = Math.max(1, Math.min(ttlMillis, config.cooldown().openFor().toMillis()));
-        this.settled = new SettledIds(ttlMillis + longest + margin);
-        this.ids = new LeaseIds(config.hubId(), clock.millis());
+        this.ttlMillis = Units.millis(config.leaseTtl());
+        this.probeWaitMillis = Math.max(1, Math.min(ttlMillis, Units.millis(config.cooldown().openFor())));
+        this.settled = new SettledIds(Units.add(Units.add(ttlMillis, longest), margin));
+        this.ids = new LeaseIds(config.hubId(), clock.millis(), idRandom);
         this.fold = new BudgetFold(budgets, clock, pools.values());
+    }
+
+    /** The state of a pool (tests), null if unknown. */
+    PoolState poolState(String pool) {
+        return pools.get(pool);
     }
 
     public Budgets budgets() {
@@ -126,6 +135,10 @@ public final class EngineCore {
             return refuse(r.pool(), RefusalCode.INVALID_REQUEST, null, ttlMillis,
                     "tokens must be >= 0, was " + r.tokens());
         }
+        if (r.tokens() > pool.maxTokensPerCall) {
+            return refuse(r.pool(), RefusalCode.INVALID_REQUEST, null, ttlMillis, "tokens must be at most "
+                    + pool.maxTokensPerCall + " (the most one call of pool " + r.pool() + " may use), was " + r.tokens());
+        }
         if (!pool.canEverServe(r.tokens())) {
             return refuse(r.pool(), RefusalCode.NO_USABLE_KEY, null, ttlMillis, "no key of pool " + r.pool()
                     + " can ever serve " + r.tokens() + " tokens: every key (or the pool) has a smaller token limit");
@@ -136,9 +149,12 @@ public final class EngineCore {
             long now = clock.millis();
             refresh(pool, now, events);
             Admission.Block block = Admission.checkPool(pool, r.tokens(), now, ttlMillis);
+            if (block == null && pool.shares != null) {
+                block = pool.shares.checkPool(r.agentId(), r.tokens(), now, ttlMillis);
+            }
             PoolState.Choice choice = block == null ? (scanEveryKey
-                    ? pool.chooseByScan(r.tokens(), r.priority(), now, ttlMillis, probeWaitMillis)
-                    : pool.choose(r.tokens(), r.priority(), now, ttlMillis, probeWaitMillis)) : null;
+                    ? pool.chooseByScan(r.tokens(), r.priority(), r.agentId(), now, ttlMillis, probeWaitMillis)
+                    : pool.choose(r.tokens(), r.priority(), r.agentId(), now, ttlMillis, probeWaitMillis)) : null;
             if (choice != null && choice.key() != null) {
                 KeyState key = choice.key();
                 Instant at = Instant.ofEpochMilli(now);
@@ -216,7 +232,7 @@ public final class EngineCore {
     }
 
     public void cancel(String leaseId) {
-        OpenLease open = leases.get(leaseId);
+        OpenLease open = leaseId == null ? null : leases.get(leaseId);
         if (open == null) {
             return;
         }
@@ -234,6 +250,9 @@ public final class EngineCore {
     }
 
     public SettleResult settle(Settlement s) {
+        if (s.leaseId() == null || s.outcome() == null) {
+            return SettleResult.UNKNOWN_LEASE;
+        }
         OpenLease open = leases.get(s.leaseId());
         if (open == null) {
             return settled.contains(s.leaseId()) ? SettleResult.ALREADY_SETTLED : SettleResult.UNKNOWN_LEASE;
@@ -244,7 +263,7 @@ public final class EngineCore {
                 return settled.contains(s.leaseId()) ? SettleResult.ALREADY_SETTLED : SettleResult.UNKNOWN_LEASE;
             }
             long now = clock.millis();
-            long at = Math.max(open.grantedAtMillis, s.settledAt() == null ? now : s.settledAt().toEpochMilli());
+            long at = chargeTime(open, s.settledAt(), now);
             // remembered before removal, so a concurrent retry never sees neither; for the retention
             // counted from the settle's own time (not from when a replay folds it), so a replayed
             // old ledger does not keep every id it ever settled (nor put them all in a snapshot)
@@ -258,7 +277,7 @@ public final class EngineCore {
             Accounting.settle(open, s, at);
             key.touch();
             boolean wasDisabled = key.guard.disabled();
-            long retryAfter = s.retryAfter() == null ? 0 : s.retryAfter().toMillis();
+            long retryAfter = Units.millis(s.retryAfter()); // KeyGuard clamps it to the max cooldown
             CircuitState before = key.guard.onSettle(s.leaseId(), s.outcome(), retryAfter, at);
             if (before != null) {
                 events.circuit(open.pool.name(), key.id(), before, key.guard.circuit());
@@ -273,9 +292,32 @@ public final class EngineCore {
         return SettleResult.SETTLED;
     }
 
+    /**
+     * When a settle is charged: its own time, but not before the grant, nor later than one lease TTL
+     * after now. A settle (or grant) time far in the future (a clock gone wrong, a corrupt ledger
+     * entry) would otherwise pin its units in the windows, and its cooldown, for as long. Settle
+     * times are the hubs' clocks, so a live one is about now (the peer's clock may be a little
+     * ahead) and a replayed one is in the past: both are charged at their own time, a replay
+     * exactly as it was live. Not bounded by the lease's expiry: a settle processed late (a stalled
+     * hub) may stand for a call made up to then, and charging it earlier could undercount a window.
+     */
+    private long chargeTime(OpenLease open, Instant settledAt, long now) {
+        long at = Math.max(open.grantedAtMillis, Units.epochMillis(settledAt, now));
+        return Math.min(at, Units.add(now, ttlMillis));
+    }
+
     public void replayGrant(Lease lease) {
+        if (lease.leaseId() == null) {
+            return;
+        }
         if (leases.containsKey(lease.leaseId()) || settled.contains(lease.leaseId())) {
             return;
+        }
+        if (lease.tokens() < 0 || lease.tokens() > LimitSpec.MAX_CAPACITY) {
+            // not written by an honest hub (acquire refuses such a request): count it at the bound
+            lease = new Lease(lease.leaseId(), lease.hubId(), lease.pool(), lease.keyId(), Units.amount(lease.tokens()),
+                    lease.priority(), lease.agentId(), lease.requestId(), lease.grantedAt(), lease.expiresAt(),
+                    lease.holderDigest());
         }
         ids.observe(lease.leaseId());
         PoolState pool = pools.get(lease.pool());
@@ -313,7 +355,7 @@ public final class EngineCore {
     }
 
     public Optional<Lease> openLease(String leaseId) {
-        OpenLease l = leases.get(leaseId);
+        OpenLease l = leaseId == null ? null : leases.get(leaseId);
         return l == null ? Optional.empty() : Optional.of(l.lease);
     }
 
@@ -434,6 +476,7 @@ public final class EngineCore {
             }
             int open = in.readInt();
             EngineState.expectCount(open, "open leases");
+            List<OpenLease> restored = new ArrayList<>();
             for (int i = 0; i < open; i++) {
                 EngineState.StoredLease s = EngineState.readLease(in);
                 PoolState pool = pools.get(s.lease().pool());
@@ -444,6 +487,14 @@ public final class EngineCore {
                 OpenLease l = new OpenLease(s.lease(), pool, key, s.slot());
                 leases.put(l.id(), l);
                 key.open.put(l.id(), l);
+                restored.add(l);
+            }
+            // derived, rebuilt from the open leases (not stored); by expiry, so each insertion is O(1)
+            restored.sort(Comparator.comparingLong(l -> l.expiresAtMillis));
+            for (OpenLease l : restored) {
+                if (l.pool.shares != null) {
+                    l.pool.shares.record(l);
+                }
             }
             EngineState.readEnd(in);
         });

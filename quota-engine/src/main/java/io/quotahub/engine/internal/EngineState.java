@@ -24,8 +24,11 @@ public final class EngineState {
 
     static final int MAGIC = 0x51484553; // "QHES"
     static final int END = 0x454E4421;   // "END!"
-    /** Bump on any change of the layout: older snapshots are then refused (a full replay follows). */
-    public static final int VERSION = 1;
+    /**
+     * Bump on any change of the layout: older snapshots are then refused (a full replay follows).
+     * 2: open leases carry their holder digest; lease ids may end in a random suffix.
+     */
+    public static final int VERSION = 2;
     private static final int MAX_COUNT = 1 << 26;
 
     private EngineState() {
@@ -38,16 +41,19 @@ public final class EngineState {
     }
 
     /**
-     * What decides whether a snapshot fits this engine: hub, budget shares, pools, keys, limits,
-     * margins, lease TTL, cooldown and thermal settings (secrets are not part of the engine config).
+     * What decides whether a snapshot fits this engine: hub, budget shares, pools (with their
+     * policy: settle bound, fair share), keys, limits, margins, lease TTL, cooldown (with the max
+     * cooldown) and thermal settings (secrets are not part of the engine config).
      */
     static String fingerprint(EngineConfig c) {
         StringBuilder b = new StringBuilder();
         b.append(c.hubId()).append('|').append(new TreeMap<>(c.budgetShares())).append('|')
                 .append(c.settleMargin()).append('|').append(c.leaseTtl()).append('|')
-                .append(c.cooldown()).append('|').append(c.thermal());
+                .append(c.cooldown()).append("|max cooldown ").append(c.cooldown().maxCooldown())
+                .append('|').append(c.thermal());
         for (PoolSpec p : c.pools()) {
-            b.append("|pool ").append(p.name()).append(' ').append(p.preset()).append(' ').append(p.maxConcurrent());
+            b.append("|pool ").append(p.name()).append(' ').append(p.preset()).append(' ').append(p.maxConcurrent())
+                    .append(' ').append(p.policy()).append(" tokens per call ").append(p.maxTokensPerCall());
             limits(b, p.limits());
             for (KeySpec k : p.keys()) {
                 b.append("|key ").append(k.id()).append(' ').append(k.maxConcurrent());
@@ -104,6 +110,7 @@ public final class EngineState {
         writeNullable(out, l.requestId());
         out.writeLong(l.grantedAt().toEpochMilli());
         out.writeLong(l.expiresAt().toEpochMilli());
+        out.writeUTF(l.holderDigest());
         out.writeInt(slot);
     }
 
@@ -113,7 +120,7 @@ public final class EngineState {
     static StoredLease readLease(DataInput in) throws IOException {
         Lease l = new Lease(in.readUTF(), in.readUTF(), in.readUTF(), in.readUTF(), in.readLong(),
                 enumAt(Priority.values(), in.readByte(), "priority"), readNullable(in), readNullable(in),
-                Instant.ofEpochMilli(in.readLong()), Instant.ofEpochMilli(in.readLong()));
+                Instant.ofEpochMilli(in.readLong()), Instant.ofEpochMilli(in.readLong()), in.readUTF());
         return new StoredLease(l, in.readInt());
     }
 

@@ -9,7 +9,6 @@ import io.quotahub.engine.CooldownConfig;
 import io.quotahub.engine.Outcome;
 import io.quotahub.engine.RefusalCode;
 
-import java.time.Duration;
 import java.util.List;
 
 /**
@@ -25,12 +24,17 @@ import java.util.List;
  * probe after 30 s). AUTH_FAILED disables the key until an operator enables it. EXPIRED is neutral
  * (the call's fate is unknown); an expired or cancelled probe frees the probe slot.
  *
+ * <p>No report can cool a key down for longer than {@code maxCooldown}: a Retry-After (and a ladder
+ * step) above it is clamped, and {@code at + cooldown} saturates instead of wrapping. An operator's
+ * {@link #reset} clears everything a report can cause.
+ *
  * <p>Times are the settlements' own times, so replaying a ledger rebuilds the same state.
  * Not thread-safe: the owning pool's lock guards it.
  */
 final class KeyGuard {
 
     private final List<Long> ladderMillis;
+    private final long maxCooldownMillis;
     private final int failuresToBlock;
     private final long blockForMillis;
     private final long openForMillis;
@@ -45,18 +49,20 @@ final class KeyGuard {
     private boolean disabled;
 
     KeyGuard(CooldownConfig config) {
-        this.ladderMillis = config.ladder().stream().map(Duration::toMillis).toList();
+        this.maxCooldownMillis = Math.max(1, Units.millis(config.maxCooldown()));
+        this.ladderMillis = config.ladder().stream().map(d -> Units.clamp(Units.millis(d), 0, maxCooldownMillis)).toList();
         this.failuresToBlock = config.failuresToBlock();
-        this.blockForMillis = config.blockFor().toMillis();
-        this.openForMillis = config.openFor().toMillis();
+        this.blockForMillis = Math.max(0, Units.millis(config.blockFor()));
+        this.openForMillis = Math.max(0, Units.millis(config.openFor()));
     }
 
-    /** Cooldown after the n-th consecutive 429 (n >= 1): Retry-After wins, else the ladder step. */
-    static long cooldownMillis(List<Long> ladder, int streak, long retryAfterMillis) {
-        if (retryAfterMillis > 0) {
-            return retryAfterMillis;
-        }
-        return ladder.get(Math.min(streak, ladder.size()) - 1);
+    /**
+     * Cooldown after the n-th consecutive 429 (n >= 1): Retry-After wins, else the ladder step;
+     * never more than {@code maxMillis}.
+     */
+    static long cooldownMillis(List<Long> ladder, int streak, long retryAfterMillis, long maxMillis) {
+        long cooldown = retryAfterMillis > 0 ? retryAfterMillis : ladder.get(Math.max(1, Math.min(streak, ladder.size())) - 1);
+        return Math.min(cooldown, maxMillis);
     }
 
     /** Moves OPEN to HALF_OPEN once the open period is over. @return the previous state if it changed, else null */
@@ -91,7 +97,7 @@ final class KeyGuard {
         // both a cooldown and an open circuit must be over before the key serves again
         long until = circuit == CircuitState.OPEN ? Math.max(cooldownUntil(), openUntil) : cooldownUntil();
         if (now < until) {
-            return until - now;
+            return Units.sub(until, now);
         }
         return probeWaitMillis;
     }
@@ -125,16 +131,16 @@ final class KeyGuard {
                 }
             }
             case RATE_LIMITED, ERROR -> {
-                consecutiveFailures++;
+                consecutiveFailures = saturatedIncrement(consecutiveFailures);
                 if (outcome == Outcome.RATE_LIMITED) {
-                    rateLimitStreak++;
-                    long until = at + cooldownMillis(ladderMillis, rateLimitStreak, retryAfterMillis);
+                    rateLimitStreak = saturatedIncrement(rateLimitStreak);
+                    long until = Units.add(at, cooldownMillis(ladderMillis, rateLimitStreak, retryAfterMillis, maxCooldownMillis));
                     cooldownUntil = Math.max(cooldownUntil, until);
                 }
                 if (probe || (circuit == CircuitState.CLOSED && consecutiveFailures >= failuresToBlock)) {
                     circuit = CircuitState.OPEN;
-                    openUntil = at + openForMillis;
-                    blockedUntil = Math.max(blockedUntil, at + blockForMillis);
+                    openUntil = Units.add(at, openForMillis);
+                    blockedUntil = Math.max(blockedUntil, Units.add(at, blockForMillis));
                     probeLeaseId = null;
                 }
             }
@@ -143,6 +149,10 @@ final class KeyGuard {
             default -> { }
         }
         return circuit == before ? null : before;
+    }
+
+    private static int saturatedIncrement(int n) {
+        return n == Integer.MAX_VALUE ? n : n + 1;
     }
 
     /**

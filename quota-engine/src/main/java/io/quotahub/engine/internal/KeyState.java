@@ -32,6 +32,11 @@ final class KeyState {
     final long maxTokens;
     /** Open leases in grant order (for max-concurrent and its retry time). */
     final Map<String, OpenLease> open = new LinkedHashMap<>();
+    /**
+     * Per agent holding leases of this key: unsettled units per limit, then its number of leases here;
+     * only with a fair-share policy (else null), see {@link AgentShares}.
+     */
+    Map<String, long[]> agentUnits;
 
     // place in its pool's KeyOrder (guarded by the pool's lock)
     KeyOrder order;
@@ -88,7 +93,7 @@ final class KeyState {
     }
 
     static long spacing(LimitSpec l) {
-        return Math.max(1, l.per().toMillis() / l.capacity());
+        return Math.max(1, Units.millis(l.per()) / l.capacity());
     }
 
     String id() {
@@ -183,7 +188,7 @@ final class KeyState {
     /** Milliseconds until the oldest open lease of this key expires (at least 1). */
     long millisUntilOldestExpires(long now, long fallback) {
         for (OpenLease l : open.values()) {
-            return Math.max(1, l.expiresAtMillis - now);
+            return Math.max(1, Units.sub(l.expiresAtMillis, now));
         }
         return fallback;
     }

@@ -15,14 +15,17 @@ final class OpenLease {
     int slot;
     final long grantedAtMillis;
     final long expiresAtMillis;
+    /** Neighbours among the open leases of the same agent in the pool ({@link AgentShares}); guarded by the pool's lock. */
+    OpenLease agentPrev;
+    OpenLease agentNext;
 
     OpenLease(Lease lease, PoolState pool, KeyState key, int slot) {
         this.lease = lease;
         this.pool = pool;
         this.key = key;
         this.slot = slot;
-        this.grantedAtMillis = lease.grantedAt().toEpochMilli();
-        this.expiresAtMillis = lease.expiresAt().toEpochMilli();
+        this.grantedAtMillis = Units.epochMillis(lease.grantedAt(), 0);
+        this.expiresAtMillis = Units.epochMillis(lease.expiresAt(), 0);
     }
 
     String id() {

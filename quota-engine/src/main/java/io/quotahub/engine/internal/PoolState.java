@@ -31,12 +31,16 @@ final class PoolState {
     final Thermal thermal;
     /** Smallest TOKENS capacity of the pool's own limits. */
     final long maxTokens;
+    /** The most tokens one call may reserve or report ({@link PoolSpec#maxTokensPerCall()}). */
+    final long maxTokensPerCall;
     /** The keys in selection order, refreshed lazily (see {@link KeyOrder}). */
     final KeyOrder order;
     /** The latest time a decision or tick refreshed the pool: key windows are caught up to it before a charge. */
     long refreshedAt = Long.MIN_VALUE;
     int inFlight;
     Zone zone = Zone.OPTIMAL;
+    /** Per-agent caps of the pool's policy; null when it has none (the default). */
+    final AgentShares shares;
 
     PoolState(PoolSpec spec, Budgets budgets, long marginMillis, CooldownConfig cooldown, ThermalConfig thermalConfig) {
         this.spec = spec;
@@ -55,6 +59,8 @@ final class PoolState {
         this.order = new KeyOrder(keys, budgets);
         this.maxTokens = limits.stream().filter(l -> l.kind() == LimitKind.TOKENS)
                 .mapToLong(LimitSpec::capacity).min().orElse(Long.MAX_VALUE);
+        this.maxTokensPerCall = spec.maxTokensPerCall();
+        this.shares = AgentShares.of(this);
     }
 
     String name() {
@@ -91,7 +97,7 @@ final class PoolState {
                 break;
             }
         }
-        return best == Long.MAX_VALUE ? fallback : Math.max(1, best - now);
+        return best == Long.MAX_VALUE ? fallback : Math.max(1, Units.sub(best, now));
     }
 
     /**
@@ -101,7 +107,7 @@ final class PoolState {
      * one that admits; a refusal examines every key. The caller ran {@link KeyOrder#upkeep} at
      * {@code now}, so every key not refreshed is as a refresh would leave it.
      */
-    Choice choose(long tokens, Priority priority, long now, long leaseTtlMillis, long probeWaitMillis) {
+    Choice choose(long tokens, Priority priority, String agent, long now, long leaseTtlMillis, long probeWaitMillis) {
         KeyState best = null;
         double bestRoom = -1;
         double bestTemp = 0;
@@ -125,7 +131,7 @@ final class PoolState {
                     continue;
                 }
                 k.advance(now); // evicts nothing (the key is not due); moves the horizon as a refresh would
-                Admission.Block b = Admission.checkKey(this, k, tokens, priority, now, leaseTtlMillis, probeWaitMillis);
+                Admission.Block b = Admission.checkKey(this, k, tokens, priority, agent, now, leaseTtlMillis, probeWaitMillis);
                 if (b != null) {
                     if (soonest == null || b.retryMillis() < soonest.retryMillis()
                             || (b.retryMillis() == soonest.retryMillis() && k.index < soonestIndex)) {
@@ -171,7 +177,7 @@ final class PoolState {
      * The reference algorithm {@link #choose} must agree with (tests): every key checked, in config
      * order; the caller refreshed every key.
      */
-    Choice chooseByScan(long tokens, Priority priority, long now, long leaseTtlMillis, long probeWaitMillis) {
+    Choice chooseByScan(long tokens, Priority priority, String agent, long now, long leaseTtlMillis, long probeWaitMillis) {
         KeyState best = null;
         double bestRoom = -1;
         double bestTemp = 0;
@@ -180,7 +186,7 @@ final class PoolState {
             if (tokens > k.maxTokens) {
                 continue;
             }
-            Admission.Block b = Admission.checkKey(this, k, tokens, priority, now, leaseTtlMillis, probeWaitMillis);
+            Admission.Block b = Admission.checkKey(this, k, tokens, priority, agent, now, leaseTtlMillis, probeWaitMillis);
             if (b != null) {
                 if (soonest == null || b.retryMillis() < soonest.retryMillis()) {
                     soonest = b;

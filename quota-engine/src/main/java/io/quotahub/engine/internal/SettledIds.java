@@ -12,11 +12,14 @@ import java.util.Map;
  * or replayed settle is answered ALREADY_SETTLED instead of being charged twice; forgotten in
  * settle order after that, and capped, so memory stays bounded.
  *
- * <p>Compact: lease ids are {@code <hub>-<epoch base36>-<seq base36>} ({@link LeaseIds}), so an id
- * is kept as a bit (its seq) in a bitmap chunk of its prefix {@code <hub>-<epoch>-}, plus one
+ * <p>Compact: lease ids are {@code <hub>-<epoch base36>-<seq base36>_<random>} ({@link LeaseIds}), so
+ * an id is kept as a bit (its seq) in a bitmap chunk of its prefix {@code <hub>-<epoch>-}, plus one
  * entry of the expiry queue (prefix number, seq, forget time: 20 bytes in primitive arrays), not
  * as objects (about 150 bytes per id in a concurrent map and queue). Any other id (not ending in a
- * canonical base-36 number) is kept whole as its own prefix. Chunks and prefixes are freed when
+ * canonical base-36 number, before the random suffix if any) is kept whole as its own prefix.
+ * The random suffix is not kept: (hub, epoch, seq) names one lease already, and the suffix only
+ * makes ids unguessable for their holders; a made-up suffix on a settled seq is answered
+ * ALREADY_SETTLED, which changes nothing. Chunks and prefixes are freed when
  * their last id is forgotten. Thread-safe (one monitor; settles of different pools are short).
  */
 final class SettledIds {
@@ -80,7 +83,7 @@ final class SettledIds {
         bits[bit >>> 6] |= mask;
         chunkCount[slot]++;
         prefixCount[p]++;
-        enqueue(p, seq, now + retentionMillis);
+        enqueue(p, seq, Units.add(now, retentionMillis));
     }
 
     synchronized boolean contains(String leaseId) {
@@ -120,7 +123,8 @@ final class SettledIds {
      */
     private boolean parse(String id, boolean create) {
         int dash = id.lastIndexOf('-');
-        int len = id.length();
+        int suffix = dash < 0 ? -1 : id.indexOf(LeaseIds.SUFFIX, dash + 1);
+        int len = suffix < 0 ? id.length() : suffix; // the suffix is not checked: it is not kept
         if (dash > 0 && canonicalBase36(id, dash + 1, len)) {
             try {
                 long seq = Long.parseLong(id, dash + 1, len, 36);
@@ -350,7 +354,7 @@ final class SettledIds {
         EngineState.expectCount(n, "settled ids");
         for (int k = 0; k < n; k++) {
             String id = in.readUTF();
-            add(id, in.readLong() - retentionMillis);
+            add(id, Units.sub(in.readLong(), retentionMillis));
         }
     }
 }

@@ -22,6 +22,13 @@ import java.time.ZoneId;
  * a ledger can arrive slightly out of order; they are inserted from the tail (short shift).
  * A calendar-day limit keeps the entries of the current local day (minus the margin) instead.
  *
+ * <p>Sums cannot wrap: every amount entering the window is clamped to [0, {@link LimitSpec#MAX_CAPACITY}]
+ * (callers clamp tighter, see {@link Accounting}), a release or an eviction subtracts exactly what
+ * was added, and the sums saturate as a last guard ({@link Units}); so they are never negative.
+ * Times add durations saturating too: an entry dated in the far future stays "never evicted"
+ * instead of wrapping into the past (settle times are bounded by the caller, see
+ * {@link EngineCore#settle}).
+ *
  * <p>Sums are kept for all hubs' leases (what the provider sees, shown in views) and per hub
  * <em>slot</em> (see {@link Budgets#slot}): the hub whose budget a lease counts against. That is
  * the hub that granted it, until a takeover moves the slot of every lease of the dead hub to the
@@ -38,6 +45,8 @@ final class SlidingWindow {
     private final Budgets.Cell budget;
     /** The key whose window this is (null for a pool's): told of every change, see {@link KeyOrder}. */
     KeyState owner;
+    /** Units one agent may hold unsettled at once with a fair-share policy, see {@link AgentShares}. */
+    long agentCap;
 
     private long[] times = new long[16];
     private long[] amounts = new long[16];
@@ -59,7 +68,7 @@ final class SlidingWindow {
     SlidingWindow(LimitSpec spec, String ref, long marginMillis, Budgets.Cell budget) {
         this.spec = spec;
         this.ref = ref;
-        this.perMillis = spec.per().toMillis();
+        this.perMillis = Units.millis(spec.per());
         this.marginMillis = marginMillis;
         this.zone = spec.calendarDayZone();
         this.budget = budget;
@@ -82,8 +91,8 @@ final class SlidingWindow {
         }
         if (head < tail && times[head] <= horizon) {
             do {
-                settledAll -= amounts[head];
-                settled[slotOf[head]] -= amounts[head];
+                settledAll = Units.minus(settledAll, amounts[head]);
+                settled[slotOf[head]] = Units.minus(settled[slotOf[head]], amounts[head]);
                 head++;
             } while (head < tail && times[head] <= horizon);
             touch();
@@ -112,13 +121,13 @@ final class SlidingWindow {
             cutoff(now);
             return nextDayStart;
         }
-        return times[head] + perMillis + marginMillis;
+        return Units.add(Units.add(times[head], perMillis), marginMillis);
     }
 
     /** Entries with a time at or before the cutoff are outside the window at {@code now}. */
     private long cutoff(long now) {
         if (zone == null) {
-            return now - perMillis - marginMillis;
+            return Units.sub(Units.sub(now, perMillis), marginMillis);
         }
         if (now >= nextDayStart || now < dayStart) {
             LocalDate day = Instant.ofEpochMilli(now).atZone(zone).toLocalDate();
@@ -143,14 +152,17 @@ final class SlidingWindow {
 
     /** An open lease counted against {@code slot} occupies {@code units} until released. */
     void reserve(long units, int slot) {
-        unsettledAll += units;
-        unsettled[slot] += units;
+        long u = Units.amount(units);
+        unsettledAll = Units.add(unsettledAll, u);
+        unsettled[slot] = Units.add(unsettled[slot], u);
         touch();
     }
 
+    /** Ends a reservation: {@code units} as passed to {@link #reserve}, so exactly what it added leaves. */
     void release(long units, int slot) {
-        unsettledAll -= units;
-        unsettled[slot] -= units;
+        long u = Units.amount(units);
+        unsettledAll = Units.minus(unsettledAll, u);
+        unsettled[slot] = Units.minus(unsettled[slot], u);
         touch();
     }
 
@@ -163,9 +175,9 @@ final class SlidingWindow {
             return;
         }
         touch();
-        settled[to] += settled[from];
+        settled[to] = Units.add(settled[to], settled[from]);
         settled[from] = 0;
-        unsettled[to] += unsettled[from];
+        unsettled[to] = Units.add(unsettled[to], unsettled[from]);
         unsettled[from] = 0;
         for (int i = head; i < tail; i++) {
             if (slotOf[i] == from) {
@@ -176,7 +188,8 @@ final class SlidingWindow {
 
     /** Puts a settled lease into the window at {@code time}; dropped if it is already out. */
     void charge(long time, long units, int slot) {
-        if (time <= horizon || units <= 0) {
+        units = Units.amount(units);
+        if (time <= horizon || units == 0) {
             return;
         }
         if (tail == times.length) {
@@ -193,8 +206,8 @@ final class SlidingWindow {
         amounts[i] = units;
         slotOf[i] = (byte) slot;
         tail++;
-        settledAll += units;
-        settled[slot] += units;
+        settledAll = Units.add(settledAll, units);
+        settled[slot] = Units.add(settled[slot], units);
         touch();
     }
 
@@ -215,21 +228,26 @@ final class SlidingWindow {
     }
 
     long usedAll() {
-        return settledAll + unsettledAll;
+        return Units.add(settledAll, unsettledAll);
     }
 
     /** Units counted against this hub's budget (its own leases and those it took over). */
     long usedOwn() {
-        return settled[ownSlot] + unsettled[ownSlot];
+        return Units.add(settled[ownSlot], unsettled[ownSlot]);
     }
 
     /** Units counted against the budget of the hub in {@code slot}. */
     long usedBy(int slot) {
-        return settled[slot] + unsettled[slot];
+        return Units.add(settled[slot], unsettled[slot]);
     }
 
+    /**
+     * This hub's budget as admission uses it: within [0, capacity]. The stored budget is an exact
+     * sum of the folded events (their order must not matter, see {@link BudgetFold}); only a fold
+     * of inconsistent events could take it out of that range, and then it admits as if at the edge.
+     */
     long budget() {
-        return budget.own();
+        return Units.clamp(budget.own(), 0, spec.capacity());
     }
 
     Budgets.Cell budgetCell() {
@@ -243,7 +261,7 @@ final class SlidingWindow {
 
     /** The admission rule, DESIGN.md "Budgets": used_h + cost <= B_h. */
     static boolean fits(long usedOwn, long cost, long budget) {
-        return usedOwn + cost <= budget;
+        return Units.add(usedOwn, cost) <= budget;
     }
 
     /** Relative room left (0–1) of this hub's budget: what key selection maximises. */
@@ -262,7 +280,7 @@ final class SlidingWindow {
      * or -1 if settled units alone can never make room (unsettled leases block it).
      */
     long millisUntilFits(long now, long cost) {
-        long need = usedOwn() + cost - budget();
+        long need = Units.sub(Units.add(usedOwn(), cost), budget());
         if (need <= 0) {
             return 0;
         }
@@ -276,9 +294,9 @@ final class SlidingWindow {
         long freed = 0;
         for (int i = head; i < tail; i++) {
             if (slotOf[i] == ownSlot) {
-                freed += amounts[i];
+                freed = Units.add(freed, amounts[i]);
                 if (freed >= need) {
-                    return Math.max(1, times[i] + perMillis + marginMillis - now);
+                    return Math.max(1, Units.sub(Units.add(Units.add(times[i], perMillis), marginMillis), now));
                 }
             }
         }
@@ -294,7 +312,7 @@ final class SlidingWindow {
             cutoff(now);
             return Instant.ofEpochMilli(nextDayStart);
         }
-        return Instant.ofEpochMilli(times[head] + perMillis + marginMillis);
+        return Instant.ofEpochMilli(Units.add(Units.add(times[head], perMillis), marginMillis));
     }
 
     // ---- state (snapshots, see EngineState) ----------------------------------------------------
@@ -335,6 +353,9 @@ final class SlidingWindow {
             times[i] = in.readLong();
             amounts[i] = in.readLong();
             slotOf[i] = in.readByte();
+            if (amounts[i] <= 0 || amounts[i] > LimitSpec.MAX_CAPACITY) {
+                throw new IOException("window entry of " + ref + " has amount " + amounts[i]);
+            }
             if (slotOf[i] < 0 || slotOf[i] >= settled.length) {
                 throw new IOException("window entry of " + ref + " has slot " + slotOf[i]);
             }

@@ -45,7 +45,7 @@ final class Thermal {
 
     Thermal(ThermalConfig config, double throttleAt) {
         this.smoothing = config.smoothing();
-        this.recoveryMillis = config.recoveryWindow().toMillis();
+        this.recoveryMillis = Units.millis(config.recoveryWindow());
         this.throttleAt = throttleAt;
     }
 
@@ -98,7 +98,7 @@ final class Thermal {
         if (heat <= 0) {
             return 0;
         }
-        long dt = Math.max(0, now - heatAt);
+        long dt = Math.max(0, Units.sub(now, heatAt));
         return heat * Math.pow(0.5, dt / (double) HEAT_HALF_LIFE_MILLIS);
     }
 

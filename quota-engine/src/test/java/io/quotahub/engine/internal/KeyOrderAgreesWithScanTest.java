@@ -55,8 +55,8 @@ class KeyOrderAgreesWithScanTest {
         ManualClock clockB = new ManualClock(start);
         List<String> eventsA = new ArrayList<>();
         List<String> eventsB = new ArrayList<>();
-        EngineCore a = new EngineCore(config, clockA, recorder(eventsA), false);
-        EngineCore b = new EngineCore(config, clockB, recorder(eventsB), true);
+        EngineCore a = new EngineCore(config, clockA, recorder(eventsA), false, new Random(seed));
+        EngineCore b = new EngineCore(config, clockB, recorder(eventsB), true, new Random(seed));
         List<Lease> open = new ArrayList<>();
         List<String> transfers = new ArrayList<>();
         List<LimitRef> refs = a.limitRefs();

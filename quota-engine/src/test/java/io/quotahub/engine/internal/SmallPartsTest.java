@@ -57,10 +57,13 @@ class SmallPartsTest {
     @Test
     void cooldownLadderRepeatsItsLastStep_andRetryAfterWins() {
         List<Long> ladder = List.of(1000L, 3000L, 10_000L, 30_000L);
-        assertThat(KeyGuard.cooldownMillis(ladder, 1, 0)).isEqualTo(1000);
-        assertThat(KeyGuard.cooldownMillis(ladder, 4, 0)).isEqualTo(30_000);
-        assertThat(KeyGuard.cooldownMillis(ladder, 9, 0)).isEqualTo(30_000);
-        assertThat(KeyGuard.cooldownMillis(ladder, 2, 7000)).isEqualTo(7000);
+        long hour = 3_600_000;
+        assertThat(KeyGuard.cooldownMillis(ladder, 1, 0, hour)).isEqualTo(1000);
+        assertThat(KeyGuard.cooldownMillis(ladder, 4, 0, hour)).isEqualTo(30_000);
+        assertThat(KeyGuard.cooldownMillis(ladder, 9, 0, hour)).isEqualTo(30_000);
+        assertThat(KeyGuard.cooldownMillis(ladder, 2, 7000, hour)).isEqualTo(7000);
+        assertThat(KeyGuard.cooldownMillis(ladder, 2, Long.MAX_VALUE, hour)).as("a Retry-After above the max").isEqualTo(hour);
+        assertThat(KeyGuard.cooldownMillis(ladder, 4, 0, 20_000)).as("a ladder step above the max").isEqualTo(20_000);
     }
 
     @Test

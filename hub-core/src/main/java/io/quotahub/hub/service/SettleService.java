@@ -2,6 +2,7 @@ package io.quotahub.hub.service;
 
 import io.quotahub.engine.Lease;
 import io.quotahub.engine.LimitSpec;
+import io.quotahub.engine.Outcome;
 import io.quotahub.engine.PoolSpec;
 import io.quotahub.engine.QuotaEngine;
 import io.quotahub.engine.SettleResult;
@@ -91,7 +92,7 @@ public final class SettleService {
                     + cmd.tokensUsed() + " exceeds the bound " + bound + " of pool " + lease.pool() + " (max-tokens-per-call)",
                     RejectReason.TOKENS_ABOVE_BOUND));
         }
-        if (retryAfter.compareTo(maxCooldown) > 0) {
+        if (cmd.outcome() == Outcome.RATE_LIMITED && retryAfter.compareTo(maxCooldown) > 0) {
             metrics.retryAfterClamped(); // the engine cools the key for maxCooldown; the ledger keeps the provider's word
         }
         return replyDeadline.within(target.append(LedgerEvents.settle(hubId, settlement)).handle((ok, error) -> {

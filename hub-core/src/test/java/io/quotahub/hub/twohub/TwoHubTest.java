@@ -33,7 +33,7 @@ class TwoHubTest {
     Path dir;
 
     private Map<String, Object> pools() {
-        return Map.of("demo", Map.of("preset", "PREMIUM",
+        return Map.of("demo", Map.of("preset", "PREMIUM", "high-priority-agents", List.of("t"),
                 "keys", List.of(key("k1", secretFile(dir, "k1", "sk-two-hub-test-000001"), List.of(requests(CAPACITY, "1h"))))));
     }
 

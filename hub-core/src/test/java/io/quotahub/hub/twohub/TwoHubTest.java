@@ -191,4 +191,29 @@ class TwoHubTest {
             }
         }
     }
+
+    private static java.time.Instant cooldownUntil(TestHub hub) {
+        return hub.bean(QuotaEngine.class).view().pools().get(0).keys().get(0).cooldownUntil();
+    }
+
+    @Test
+    void aKeyResetOnOneHubIsFoldedByTheOther() throws Exception {
+        try (NatsPair pair = NatsPair.start(); TestHub main = hub(pair, "main", "edge"); TestHub edge = hub(pair, "edge", "main")) {
+            await("peers connected", Duration.ofSeconds(10),
+                    () -> peerStatus(main) == PeerStatus.CONNECTED && peerStatus(edge) == PeerStatus.CONNECTED);
+            HttpResponse<String> lease = main.post("/api/v1/acquire", "{\"pool\":\"demo\",\"tokens\":1,\"agentId\":\"t\"}");
+            String handle = lease.body().replaceAll(".*\"leaseId\":\"([^\"]+)\".*", "$1");
+            HttpResponse<String> limited = main.post("/api/v1/leases/" + handle + "/complete",
+                    "{\"tokensUsed\":1,\"outcome\":\"RATE_LIMITED\",\"retryAfterMs\":600000}");
+            assertThat(limited.statusCode()).as(limited.body()).isEqualTo(200);
+            await("both hubs cool the key", Duration.ofSeconds(5), () -> cooldownUntil(main) != null && cooldownUntil(edge) != null);
+
+            HttpResponse<String> reset = main.post("/api/v1/admin/keys/demo/k1/reset", "");
+
+            assertThat(reset.statusCode()).as(reset.body()).isEqualTo(200);
+            assertThat(cooldownUntil(main)).isNull();
+            await("edge folds main's reset", Duration.ofSeconds(5), () -> cooldownUntil(edge) == null);
+            assertThat(acquire(edge)).isEqualTo(200);
+        }
+    }
 }

@@ -67,6 +67,7 @@ public final class Replication {
     private boolean rejoinMarkInFlight;
     private boolean declaredDead;
     private Map<String, Double> peerDemand = Map.of();
+    private java.util.Set<String> poolNames; // the configured pools, once needed
     private final AtomicLong takeovers = new AtomicLong();         // fenced takeovers this hub appended
     private final AtomicLong declaredTakeovers = new AtomicLong(); // declare-dead takeovers this hub appended
 
@@ -146,9 +147,21 @@ public final class Replication {
     public synchronized void onPeerDemand(Demand d) {
         Map<String, Double> rates = new HashMap<>();
         for (PoolDemand p : d.getPoolsList()) {
-            rates.put(p.getPool(), p.getGrantedPerSecond() + p.getRefusedPerSecond());
+            double rate = p.getGrantedPerSecond() + p.getRefusedPerSecond();
+            // advisory and unauthenticated: only finite, non-negative rates of pools this hub serves count
+            if (Double.isFinite(rate) && rate >= 0 && servesPool(p.getPool())) {
+                rates.put(p.getPool(), rate);
+            }
         }
         peerDemand = rates;
+    }
+
+    private boolean servesPool(String pool) {
+        if (poolNames == null) {
+            poolNames = engine.config().pools().stream().map(io.quotahub.engine.PoolSpec::name)
+                    .collect(java.util.stream.Collectors.toUnmodifiableSet());
+        }
+        return poolNames.contains(pool);
     }
 
     private synchronized void onOwnFence(long fenceSeq) {

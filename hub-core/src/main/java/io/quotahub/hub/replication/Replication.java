@@ -1,6 +1,7 @@
 package io.quotahub.hub.replication;
 
 import io.quotahub.engine.LimitRef;
+import io.quotahub.engine.PoolSpec;
 import io.quotahub.engine.QuotaEngine;
 import io.quotahub.hub.ledger.Ledger;
 import io.quotahub.hub.ledger.LedgerFold;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 
 /**
  * The two-hub protocol of one hub (DESIGN.md "Budgets", "Takeover"): folds the peer's ledger as
@@ -67,7 +69,7 @@ public final class Replication {
     private boolean rejoinMarkInFlight;
     private boolean declaredDead;
     private Map<String, Double> peerDemand = Map.of();
-    private java.util.Set<String> poolNames; // the configured pools, once needed
+    private Set<String> poolNames; // the configured pools, once needed
     private final AtomicLong takeovers = new AtomicLong();         // fenced takeovers this hub appended
     private final AtomicLong declaredTakeovers = new AtomicLong(); // declare-dead takeovers this hub appended
 
@@ -158,8 +160,7 @@ public final class Replication {
 
     private boolean servesPool(String pool) {
         if (poolNames == null) {
-            poolNames = engine.config().pools().stream().map(io.quotahub.engine.PoolSpec::name)
-                    .collect(java.util.stream.Collectors.toUnmodifiableSet());
+            poolNames = engine.config().pools().stream().map(PoolSpec::name).collect(Collectors.toUnmodifiableSet());
         }
         return poolNames.contains(pool);
     }

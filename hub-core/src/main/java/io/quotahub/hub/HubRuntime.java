@@ -19,6 +19,7 @@ import io.quotahub.hub.snapshot.HubSnapshot;
 import io.quotahub.hub.snapshot.SnapshotBuilder;
 import io.quotahub.hub.snapshot.Snapshots;
 import io.quotahub.hub.metrics.AcquireLatency;
+import io.quotahub.hub.metrics.GuardMetrics;
 import io.quotahub.hub.replication.CausalMerge;
 import io.quotahub.hub.replication.DemandCounter;
 import io.quotahub.hub.replication.NatsPeerLink;
@@ -29,6 +30,7 @@ import io.quotahub.hub.service.AcquireOutcome;
 import io.quotahub.hub.service.AcquireService;
 import io.quotahub.hub.service.AgentRegistry;
 import io.quotahub.hub.service.HubLedger;
+import io.quotahub.hub.service.InputBounds;
 import io.quotahub.hub.service.LeaseReaper;
 import io.quotahub.hub.service.NatsApi;
 import io.quotahub.hub.service.RequestIndex;
@@ -66,6 +68,8 @@ public class HubRuntime implements AutoCloseable {
     private final SettleService settle;
     private final AgentRegistry agents;
     private final MeterRegistry registry;
+    private final InputBounds bounds;
+    private final GuardMetrics guardMetrics;
     private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(1, r -> {
         Thread t = new Thread(r, "qh-hub-housekeeping");
         t.setDaemon(true);
@@ -87,7 +91,9 @@ public class HubRuntime implements AutoCloseable {
 
     public HubRuntime(HubSettings settings, PoolsConfig pools, QuotaEngine engine, HubLedger hubLedger,
                       RequestIndex requests, AcquireService acquire, SettleService settle, Clock clock,
-                      MeterRegistry registry, DemandCounter demand) {
+                      MeterRegistry registry, DemandCounter demand, InputBounds bounds, GuardMetrics guardMetrics) {
+        this.bounds = bounds;
+        this.guardMetrics = guardMetrics;
         this.demand = demand;
         this.settings = settings;
         this.pools = pools;
@@ -98,7 +104,8 @@ public class HubRuntime implements AutoCloseable {
         this.settle = settle;
         this.registry = registry;
         this.clock = clock;
-        this.agents = new AgentRegistry(clock, settings.agentDeadAfter());
+        this.agents = new AgentRegistry(clock, settings.agentDeadAfter(), engine, settings.maxAgents(), guardMetrics);
+        guardMetrics.watchAgentRegistry(agents::size, agents.maxAgents());
         Thread starter = new Thread(this::startUp, "qh-hub-startup");
         starter.setDaemon(true);
         starter.start();
@@ -146,12 +153,12 @@ public class HubRuntime implements AutoCloseable {
                 }
                 ledger = opened;
                 hubLedger.open(opened);
-                NatsApi natsApi = new NatsApi(connection, acquire, settle, agents, settings.hubId(), registry);
+                NatsApi natsApi = new NatsApi(connection, acquire, settle, agents, settings.hubId(), registry, bounds, guardMetrics);
                 natsApi.start();
                 api = natsApi;
                 scheduler.scheduleAtFixedRate(new LeaseReaper(engine, hubLedger, requests, settings.hubId(), this::mayExpire),
                         250, 250, TimeUnit.MILLISECONDS);
-                scheduler.scheduleAtFixedRate(() -> agents.reclaimDead(engine, opened, settings.hubId()), 1, 1, TimeUnit.SECONDS);
+                scheduler.scheduleAtFixedRate(() -> reclaimDeadAgents(opened), 1, 1, TimeUnit.SECONDS);
                 if (replication != null) {
                     scheduler.scheduleAtFixedRate(this::replicationTick, 250, 250, TimeUnit.MILLISECONDS);
                 }
@@ -197,6 +204,15 @@ public class HubRuntime implements AutoCloseable {
         peerConnection = peer;
         replication = r;
         return replay;
+    }
+
+    /** A failure must not end the periodic task (a scheduled task that throws is never run again). */
+    private void reclaimDeadAgents(Ledger opened) {
+        try {
+            agents.reclaimDead(opened, settings.hubId());
+        } catch (RuntimeException e) {
+            LOG.warn("reclaiming dead agents' leases failed: {}", e.toString());
+        }
     }
 
     private void replicationTick() {

@@ -2,6 +2,7 @@ package io.quotahub.hub;
 
 import io.quotahub.engine.QuotaEngine;
 import io.quotahub.proto.Heartbeat;
+import io.quotahub.proto.LeaseProof;
 import io.quotahub.proto.Subjects;
 import io.quotahub.testkit.NatsServer;
 import io.nats.client.Connection;
@@ -48,7 +49,8 @@ class LeaseExpiryTest {
         try (NatsServer nats = NatsServer.start()) {
             Map<String, Object> pools = pools();
             try (TestHub hub = startWith(nats, pools, "1s", "1h")) {
-                String leaseId = acquire(hub, "forgetful");
+                String handle = acquire(hub, "forgetful");
+            String leaseId = handle.substring(0, handle.lastIndexOf('.'));
 
                 awaitNoOpenLeases(hub);
 
@@ -66,9 +68,11 @@ class LeaseExpiryTest {
     void theLeasesOfAnAgentThatStoppedHeartbeatingAreReclaimed() throws Exception {
         try (NatsServer nats = NatsServer.start(); TestHub hub = startWith(nats, pools(), "1h", "1s");
              Connection agent = Nats.connect(nats.url())) {
-            String leaseId = acquire(hub, "crashy");
-            agent.publish(Subjects.HEARTBEAT, Heartbeat.newBuilder().setAgentId("crashy")
-                    .setSentAtEpochMs(System.currentTimeMillis()).addLeaseIds(leaseId).build().toByteArray());
+            String handle = acquire(hub, "crashy");
+            String leaseId = handle.substring(0, handle.lastIndexOf('.'));
+            String secret = handle.substring(handle.lastIndexOf('.') + 1);
+            agent.publish(Subjects.HEARTBEAT, Heartbeat.newBuilder().setAgentId("crashy").setSentAtEpochMs(System.currentTimeMillis())
+                    .addLeases(LeaseProof.newBuilder().setLeaseId(leaseId).setLeaseSecret(secret)).build().toByteArray());
             agent.flush(java.time.Duration.ofSeconds(1));
 
             awaitNoOpenLeases(hub);

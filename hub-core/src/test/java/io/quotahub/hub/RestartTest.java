@@ -23,7 +23,8 @@ class RestartTest {
 
     private Map<String, Object> pools() {
         Path secret = secretFile(dir, "k1", "sk-restart-test-0000001");
-        return Map.of("demo", Map.of("keys", List.of(key("k1", secret, List.of(requests(3, "1h"))))));
+        return Map.of("demo", Map.of("high-priority-agents", List.of("restart-test"),
+                "keys", List.of(key("k1", secret, List.of(requests(3, "1h"))))));
     }
 
     private static int acquire(TestHub hub) {

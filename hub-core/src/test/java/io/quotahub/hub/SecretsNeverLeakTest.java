@@ -61,4 +61,46 @@ class SecretsNeverLeakTest {
         assertThat(written).isNotEmpty().noneMatch(line -> line.contains(SECRET_1) || line.contains(SECRET_2));
         assertThat(written).anyMatch(line -> line.contains("k3") && line.contains("not used"));
     }
+
+    @Test
+    void noLeaseSecretInLogsStateMetricsOrTheLedger() throws Exception {
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        Logger root = ((LoggerContext) LoggerFactory.getILoggerFactory()).getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        logs.start();
+        root.addAppender(logs);
+        List<String> leaseSecrets = new ArrayList<>();
+        List<String> written = new ArrayList<>();
+        try (NatsServer nats = NatsServer.start();
+             TestHub hub = TestHub.start(nats, "main", Map.of("demo", Map.of("keys", List.of(
+                     key("k1", secretFile(dir, "k1", SECRET_1), List.of(requests(100, "1h")))))));
+             io.nats.client.Connection client = io.nats.client.Nats.connect(nats.url())) {
+            for (int i = 0; i < 3; i++) {
+                String handle = hub.post("/api/v1/acquire", "{\"pool\":\"demo\",\"tokens\":1,\"agentId\":\"leak\"}").body()
+                        .replaceAll(".*\"leaseId\":\"([^\"]+)\".*", "$1");
+                String leaseId = handle.substring(0, handle.lastIndexOf('.'));
+                String secret = handle.substring(handle.lastIndexOf('.') + 1);
+                leaseSecrets.add(secret);
+                written.add(hub.post("/api/v1/leases/" + leaseId + "/complete", "{\"tokensUsed\":1,\"outcome\":\"OK\"}").body());
+                written.add(hub.post("/api/v1/leases/" + leaseId + ".wrong/complete", "{\"tokensUsed\":1}").body());
+                written.add(hub.post("/api/v1/leases/" + handle + "/complete", "{\"tokensUsed\":99999999,\"outcome\":\"OK\"}").body());
+                written.add(hub.post("/api/v1/leases/" + handle + "/complete", "{\"tokensUsed\":1,\"outcome\":\"ERROR\"}").body());
+            }
+            written.add(hub.get("/api/v1/state").body());
+            written.add(hub.get("/prometheus").body());
+            var jsm = client.jetStreamManagement();
+            String stream = io.quotahub.proto.Subjects.ledgerStream("main");
+            long last = jsm.getStreamInfo(stream).getStreamState().getLastSequence();
+            for (long seq = 1; seq <= last; seq++) {
+                written.add(new String(jsm.getMessage(stream, seq).getData(), java.nio.charset.StandardCharsets.ISO_8859_1));
+            }
+        } finally {
+            root.detachAppender(logs);
+        }
+        logs.list.forEach(e -> written.add(e.getFormattedMessage() + (e.getThrowableProxy() == null ? "" : e.getThrowableProxy().getMessage())));
+
+        assertThat(leaseSecrets).hasSize(3).allSatisfy(secret -> assertThat(secret).hasSize(22));
+        for (String secret : leaseSecrets) {
+            assertThat(written).noneMatch(line -> line.contains(secret));
+        }
+    }
 }

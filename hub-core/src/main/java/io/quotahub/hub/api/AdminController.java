@@ -10,10 +10,19 @@ import io.quotahub.engine.QuotaEngine;
 import io.quotahub.hub.ledger.Ledger;
 import io.quotahub.hub.service.ErrorCode;
 import io.quotahub.hub.service.HubLedger;
+import io.quotahub.engine.view.KeyView;
+import io.quotahub.hub.ledger.LedgerEvents;
+import io.quotahub.hub.metrics.GuardMetrics;
+import io.quotahub.hub.service.Entrance;
+import io.quotahub.hub.service.InputBounds;
+import io.quotahub.hub.service.RejectReason;
 import io.quotahub.proto.KeyEnabled;
+import io.micronaut.core.annotation.Nullable;
 import io.quotahub.proto.LedgerEvent;
 
 import java.time.Clock;
+import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /** Operator commands. */
@@ -24,8 +33,13 @@ public class AdminController {
     private final QuotaEngine engine;
     private final HubLedger ledger;
     private final Clock clock;
+    private final InputBounds bounds;
+    private final GuardMetrics metrics;
 
-    public AdminController(HubRuntime runtime, QuotaEngine engine, HubLedger ledger, Clock clock) {
+    public AdminController(HubRuntime runtime, QuotaEngine engine, HubLedger ledger, Clock clock, InputBounds bounds,
+                           GuardMetrics metrics) {
+        this.bounds = bounds;
+        this.metrics = metrics;
         this.runtime = runtime;
         this.engine = engine;
         this.ledger = ledger;
@@ -43,8 +57,11 @@ public class AdminController {
      */
     @Post("/keys/{pool}/{keyId}/enable")
     public CompletableFuture<HttpResponse<?>> enableKey(String pool, String keyId) {
-        var key = engine.view().pools().stream().filter(p -> p.name().equals(pool))
-                .flatMap(p -> p.keys().stream()).filter(k -> k.id().equals(keyId)).findFirst();
+        HttpResponse<?> invalid = checkKeyRef(pool, keyId);
+        if (invalid != null) {
+            return CompletableFuture.completedFuture(invalid);
+        }
+        var key = keyView(pool, keyId);
         if (key.isEmpty()) {
             return CompletableFuture.completedFuture(ApiError.response(ErrorCode.UNKNOWN_POOL, "no key '" + keyId + "' in pool '" + pool + "'"));
         }
@@ -62,6 +79,66 @@ public class AdminController {
             engine.enableKey(pool, keyId);
             return HttpResponse.ok(new KeyEnabledBody(pool, keyId, wasDisabled));
         });
+    }
+
+    /**
+     * The answer of reset: the key and what the reset cleared.
+     *
+     * @param previousCircuit       the circuit state before (CLOSED afterwards)
+     * @param previousCooldownUntil when its cooldown would have ended (null: none)
+     * @param wasDisabled           whether an auth failure had disabled it
+     */
+    @Serdeable
+    public record KeyResetBody(String pool, String keyId, String previousCircuit, @Nullable String previousCooldownUntil,
+                               boolean wasDisabled) {
+    }
+
+    /**
+     * Clears a key's cooldown, failure block, circuit (to CLOSED) and disabled state: the way out
+     * of a cooldown nobody should have to wait for (a bogus Retry-After, a fixed key). Written to
+     * the ledger, so the peer hub and every replay fold it at the same place. 404 for an unknown key.
+     */
+    @Post("/keys/{pool}/{keyId}/reset")
+    public CompletableFuture<HttpResponse<?>> resetKey(String pool, String keyId) {
+        HttpResponse<?> invalid = checkKeyRef(pool, keyId);
+        if (invalid != null) {
+            return CompletableFuture.completedFuture(invalid);
+        }
+        var key = keyView(pool, keyId);
+        if (key.isEmpty()) {
+            return CompletableFuture.completedFuture(ApiError.response(ErrorCode.UNKNOWN_POOL, "no key '" + keyId + "' in pool '" + pool + "'"));
+        }
+        Ledger target = ledger.current();
+        if (target == null) {
+            return CompletableFuture.completedFuture(ApiError.response(ErrorCode.UNAVAILABLE, "hub is starting"));
+        }
+        KeyView before = key.get();
+        Instant now = clock.instant();
+        String cooldownUntil = before.cooldownUntil() == null || !before.cooldownUntil().isAfter(now) ? null
+                : before.cooldownUntil().toString();
+        return target.append(LedgerEvents.keyReset(runtime.hubId(), pool, keyId, now.toEpochMilli())).handle((seq, error) -> {
+            if (error != null) {
+                return ApiError.response(ErrorCode.UNAVAILABLE, "could not record the reset in the ledger; retry");
+            }
+            engine.resetKey(pool, keyId);
+            return HttpResponse.ok(new KeyResetBody(pool, keyId, before.circuit().name(), cooldownUntil, before.disabled()));
+        });
+    }
+
+    private Optional<KeyView> keyView(String pool, String keyId) {
+        return engine.view().pools().stream().filter(p -> p.name().equals(pool))
+                .flatMap(p -> p.keys().stream()).filter(k -> k.id().equals(keyId)).findFirst();
+    }
+
+    /** A 400 answer when a path field is above quotahub.max-field-bytes, else null. */
+    private HttpResponse<?> checkKeyRef(String pool, String keyId) {
+        String problem = bounds.fieldProblem("pool", pool);
+        problem = problem != null ? problem : bounds.fieldProblem("keyId", keyId);
+        if (problem == null) {
+            return null;
+        }
+        metrics.rejected(Entrance.HTTP_ADMIN, RejectReason.FIELD_TOO_LONG);
+        return ApiError.badRequest(problem);
     }
 
     /** The answer of declare-dead: whether it was done, the peer's status, and what it risks. */

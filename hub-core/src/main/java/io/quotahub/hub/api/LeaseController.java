@@ -1,7 +1,9 @@
 package io.quotahub.hub.api;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpResponse;
+import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
 import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Controller;
@@ -9,12 +11,16 @@ import io.micronaut.http.annotation.Post;
 import io.micronaut.json.JsonMapper;
 import io.quotahub.engine.Outcome;
 import io.quotahub.engine.Priority;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.quotahub.hub.config.HubSettings;
 import io.quotahub.hub.metrics.AcquireLatency;
+import io.quotahub.hub.metrics.GuardMetrics;
 import io.quotahub.hub.service.AcquireCommand;
 import io.quotahub.hub.service.AcquireOutcome;
 import io.quotahub.hub.service.AcquireService;
+import io.quotahub.hub.service.Entrance;
+import io.quotahub.hub.service.ErrorCode;
+import io.quotahub.hub.service.InputBounds;
+import io.quotahub.hub.service.RejectReason;
 import io.quotahub.hub.service.SettleCommand;
 import io.quotahub.hub.service.SettleOutcome;
 import io.quotahub.hub.service.SettleService;
@@ -27,21 +33,32 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The HTTP mirror of the NATS API, for the dashboard and clients in other languages. Bodies are
- * parsed here (not by the framework) so every malformed input gets the same clear JSON error.
+ * parsed here (not by the framework) so every malformed input gets the same clear JSON error, and
+ * a body above quotahub.max-message-bytes is refused before it is parsed.
+ *
+ * <p>The acquire's {@code leaseId} is the lease handle {@code <lease id>.<lease secret>}: a client
+ * passes it back as given to {@code /leases/{leaseId}/complete}, which proves it holds the lease;
+ * a bare lease id gets 403 and changes nothing.
  */
 @Controller("/api/v1")
 public class LeaseController {
+
+    private static final String AGENT = "http";
 
     private final AcquireService acquire;
     private final SettleService settle;
     private final JsonMapper json;
     private final AcquireLatency latency;
+    private final InputBounds bounds;
+    private final GuardMetrics metrics;
 
     public LeaseController(AcquireService acquire, SettleService settle, JsonMapper json, MeterRegistry registry,
-                           HubSettings settings) {
+                           HubSettings settings, InputBounds bounds, GuardMetrics metrics) {
         this.acquire = acquire;
         this.settle = settle;
         this.json = json;
+        this.bounds = bounds;
+        this.metrics = metrics;
         this.latency = new AcquireLatency(registry, settings.hubId(), AcquireLatency.HTTP);
     }
 
@@ -63,58 +80,87 @@ public class LeaseController {
     }
 
     private CompletableFuture<HttpResponse<?>> decide(byte[] raw) {
+        String tooLarge = bounds.messageProblem("body", raw == null ? 0 : raw.length);
+        if (tooLarge != null) {
+            return rejected(Entrance.HTTP_ACQUIRE, RejectReason.TOO_LARGE, tooLarge);
+        }
         AcquireBody body;
         try {
             body = json.readValue(raw, AcquireBody.class);
         } catch (IOException | RuntimeException e) {
-            return done(ApiError.badRequest("body must be JSON like {\"pool\":\"demo\",\"tokens\":100,\"priority\":\"NORMAL\",\"agentId\":\"curl\"}"));
+            return rejected(Entrance.HTTP_ACQUIRE, RejectReason.MALFORMED,
+                    "body must be JSON like {\"pool\":\"demo\",\"tokens\":100,\"priority\":\"NORMAL\",\"agentId\":\"curl\"}");
         }
         if (body == null) {
-            return done(ApiError.badRequest("body is empty"));
+            return rejected(Entrance.HTTP_ACQUIRE, RejectReason.MALFORMED, "body is empty");
         }
         Priority priority;
         try {
             priority = body.priority() == null ? Priority.NORMAL : Priority.valueOf(body.priority().trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            return done(ApiError.badRequest("priority must be one of LOW, NORMAL, HIGH, was '" + body.priority() + "'"));
+            String shown = bounds.fieldProblem("priority", body.priority()) == null ? body.priority() : "(too long)";
+            return rejected(Entrance.HTTP_ACQUIRE, RejectReason.INVALID, "priority must be one of LOW, NORMAL, HIGH, was '" + shown + "'");
         }
         if (body.tokens() == null) {
-            return done(ApiError.badRequest("tokens is missing (the estimate to reserve, > 0)"));
+            return rejected(Entrance.HTTP_ACQUIRE, RejectReason.INVALID, "tokens is missing (the estimate to reserve, > 0)");
         }
         String requestId = body.requestId() == null ? UUID.randomUUID().toString() : body.requestId();
-        String agentId = body.agentId() == null ? "http" : body.agentId();
+        String agentId = body.agentId() == null ? AGENT : body.agentId();
         AcquireCommand cmd = new AcquireCommand(requestId, agentId, body.pool(), body.tokens(), priority, null);
-        return acquire.acquire(cmd).thenApply(LeaseController::toResponse);
+        return acquire.acquire(cmd).thenApply(this::toResponse);
     }
 
-    private static HttpResponse<?> toResponse(AcquireOutcome outcome) {
-        if (outcome instanceof AcquireOutcome.Granted g) {
+    private HttpResponse<?> toResponse(AcquireOutcome outcome) {
+        if (outcome instanceof AcquireOutcome.Granted g && g.leaseSecret() != null) {
             var lease = g.lease();
-            return HttpResponse.ok(new LeaseBody(lease.leaseId(), lease.hubId(), lease.pool(), lease.keyId(),
-                    g.secret().reveal(), lease.tokens(), lease.expiresAt().toString()));
+            return HttpResponse.ok(new LeaseBody(LeaseHandle.of(lease.leaseId(), g.leaseSecret().reveal()), lease.hubId(),
+                    lease.pool(), lease.keyId(), g.secret().reveal(), lease.tokens(), lease.expiresAt().toString(),
+                    noticeOrNull(g.notice())));
+        }
+        if (outcome instanceof AcquireOutcome.Granted) { // never answered: AcquireService decides such a retry anew
+            return ApiError.response(ErrorCode.UNAVAILABLE, "the lease's secret is not held here; ask again with a new requestId");
         }
         if (outcome instanceof AcquireOutcome.Refused r) {
             var refusal = r.refusal();
-            long ms = Math.max(1, refusal.retryAfter().toMillis());
-            return HttpResponse.status(io.micronaut.http.HttpStatus.TOO_MANY_REQUESTS)
-                    .header(HttpHeaders.RETRY_AFTER, Long.toString((ms + 999) / 1000))
-                    .body(new RefusalBody("quota_exhausted", refusal.code().name(), refusal.message(), ms,
-                            refusal.pool(), refusal.keyId(), refusal.limit()));
+            return tooManyRequests(new RefusalBody("quota_exhausted", refusal.code().name(), refusal.message(),
+                    Math.max(1, refusal.retryAfter().toMillis()), refusal.pool(), refusal.keyId(), refusal.limit(),
+                    noticeOrNull(r.notice())));
+        }
+        if (outcome instanceof AcquireOutcome.Overloaded o) {
+            return tooManyRequests(new RefusalBody("overloaded", "OVERLOADED", o.reason(), Math.max(1, o.retryAfter().toMillis()),
+                    o.pool(), null, null, null));
         }
         AcquireOutcome.Failed f = (AcquireOutcome.Failed) outcome;
+        if (f.reason() != null) {
+            metrics.rejected(Entrance.HTTP_ACQUIRE, f.reason());
+        }
         return ApiError.response(f.code(), f.message());
+    }
+
+    private static HttpResponse<?> tooManyRequests(RefusalBody body) {
+        return HttpResponse.status(HttpStatus.TOO_MANY_REQUESTS)
+                .header(HttpHeaders.RETRY_AFTER, Long.toString((body.retryAfterMs() + 999) / 1000))
+                .body(body);
+    }
+
+    private static String noticeOrNull(String notice) {
+        return notice == null || notice.isEmpty() ? null : notice;
     }
 
     @Post(uri = "/leases/{leaseId}/complete", consumes = MediaType.ALL, produces = MediaType.APPLICATION_JSON)
     public CompletableFuture<HttpResponse<?>> complete(String leaseId, @Body byte[] raw) {
+        String tooLarge = bounds.messageProblem("body", raw == null ? 0 : raw.length);
+        if (tooLarge != null) {
+            return rejected(Entrance.HTTP_COMPLETE, RejectReason.TOO_LARGE, tooLarge);
+        }
         CompleteBody body;
         try {
             body = json.readValue(raw, CompleteBody.class);
         } catch (IOException | RuntimeException e) {
-            return done(ApiError.badRequest("body must be JSON like {\"tokensUsed\":120,\"outcome\":\"OK\"}"));
+            return rejected(Entrance.HTTP_COMPLETE, RejectReason.MALFORMED, "body must be JSON like {\"tokensUsed\":120,\"outcome\":\"OK\"}");
         }
         if (body == null || body.tokensUsed() == null) {
-            return done(ApiError.badRequest("tokensUsed is missing"));
+            return rejected(Entrance.HTTP_COMPLETE, RejectReason.INVALID, "tokensUsed is missing");
         }
         Outcome outcome;
         try {
@@ -123,21 +169,31 @@ public class LeaseController {
             outcome = null;
         }
         if (outcome == null || outcome == Outcome.EXPIRED) {
-            return done(ApiError.badRequest("outcome must be one of OK, RATE_LIMITED, ERROR, AUTH_FAILED, was '" + body.outcome() + "'"));
+            String shown = bounds.fieldProblem("outcome", body.outcome()) == null ? body.outcome() : "(too long)";
+            return rejected(Entrance.HTTP_COMPLETE, RejectReason.INVALID,
+                    "outcome must be one of OK, RATE_LIMITED, ERROR, AUTH_FAILED, was '" + shown + "'");
         }
+        LeaseHandle handle = LeaseHandle.parse(leaseId);
         Duration retryAfter = Duration.ofMillis(body.retryAfterMs() == null ? 0 : body.retryAfterMs());
-        SettleCommand cmd = new SettleCommand(UUID.randomUUID().toString(), leaseId, "http", body.tokensUsed(), outcome,
-                retryAfter, body.detail(), null);
+        SettleCommand cmd = new SettleCommand(UUID.randomUUID().toString(), handle.leaseId(), AGENT, body.tokensUsed(), outcome,
+                retryAfter, body.detail(), null, handle.secret());
         return settle.settle(cmd).thenApply(result -> {
             if (result instanceof SettleOutcome.Settled s) {
-                return HttpResponse.ok(new SettledBody(leaseId, s.firstTime()));
+                return HttpResponse.ok(new SettledBody(handle.leaseId(), s.firstTime()));
             }
             SettleOutcome.Failed f = (SettleOutcome.Failed) result;
-            return ApiError.response(f.code(), f.message());
+            if (f.reason() != null) {
+                metrics.rejected(Entrance.HTTP_COMPLETE, f.reason());
+            }
+            String message = f.code() == ErrorCode.FORBIDDEN && handle.secret().isEmpty()
+                    ? f.message() + ": complete takes the leaseId exactly as the acquire answered it (<lease id>.<lease secret>)"
+                    : f.message();
+            return ApiError.response(f.code(), message);
         });
     }
 
-    private static CompletableFuture<HttpResponse<?>> done(HttpResponse<?> response) {
-        return CompletableFuture.completedFuture(response);
+    private CompletableFuture<HttpResponse<?>> rejected(Entrance entrance, RejectReason reason, String message) {
+        metrics.rejected(entrance, reason);
+        return CompletableFuture.completedFuture(ApiError.badRequest(message));
     }
 }

@@ -3,12 +3,17 @@ package io.quotahub.hub.config;
 import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.env.Environment;
 import io.micronaut.core.type.Argument;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quotahub.engine.CooldownConfig;
 import io.quotahub.engine.EngineConfig;
 import io.quotahub.engine.EngineListener;
+import io.quotahub.engine.PoolSpec;
 import io.quotahub.engine.QuotaEngine;
+import io.quotahub.hub.metrics.GuardMetrics;
 import io.quotahub.hub.replication.DemandCounter;
 import io.quotahub.hub.service.AcquireService;
 import io.quotahub.hub.service.HubLedger;
+import io.quotahub.hub.service.InputBounds;
 import io.quotahub.hub.service.RequestIndex;
 import io.quotahub.hub.service.SettleService;
 import jakarta.inject.Singleton;
@@ -45,6 +50,7 @@ public class HubFactory {
                 .leaseTtl(settings.leaseTtl())
                 .settleMargin(settings.settleMargin())
                 .budgetShares(settings.budgetShares())
+                .cooldown(CooldownConfig.ofDefaults().withMaxCooldown(settings.maxCooldown()))
                 .build();
         return new QuotaEngine(config, clock, listener);
     }
@@ -55,9 +61,21 @@ public class HubFactory {
     }
 
     @Singleton
-    RequestIndex requestIndex(Clock clock, HubSettings settings, QuotaEngine engine) {
-        return new RequestIndex(clock, settings.leaseTtl().plusMinutes(1), Duration.ofSeconds(10),
-                leaseId -> engine.openLease(leaseId).isPresent());
+    InputBounds inputBounds(HubSettings settings) {
+        return new InputBounds(settings.maxFieldBytes(), settings.maxMessageBytes());
+    }
+
+    @Singleton
+    GuardMetrics guardMetrics(MeterRegistry registry, HubSettings settings, PoolsConfig pools) {
+        return new GuardMetrics(registry, settings.hubId(), pools.pools().stream().map(PoolSpec::name).toList());
+    }
+
+    @Singleton
+    RequestIndex requestIndex(Clock clock, HubSettings settings, QuotaEngine engine, GuardMetrics metrics) {
+        RequestIndex index = new RequestIndex(clock, settings.leaseTtl().plusMinutes(1), Duration.ofSeconds(10),
+                leaseId -> engine.openLease(leaseId).isPresent(), settings.maxRequestIndex());
+        metrics.watchRequestIndex(index::size, index.maxEntries());
+        return index;
     }
 
     @Singleton
@@ -67,12 +85,13 @@ public class HubFactory {
 
     @Singleton
     AcquireService acquireService(QuotaEngine engine, HubLedger ledger, PoolsConfig pools, RequestIndex requests, Clock clock,
-                                  DemandCounter demand, HubSettings settings) {
-        return new AcquireService(engine, ledger, pools, requests, clock, demand, settings.ledgerTimeout());
+                                  DemandCounter demand, HubSettings settings, InputBounds bounds, GuardMetrics metrics) {
+        return new AcquireService(engine, ledger, pools, requests, clock, demand, settings.ledgerTimeout(), bounds, metrics);
     }
 
     @Singleton
-    SettleService settleService(QuotaEngine engine, HubLedger ledger, Clock clock, HubSettings settings) {
-        return new SettleService(engine, ledger, clock, settings.hubId(), settings.ledgerTimeout());
+    SettleService settleService(QuotaEngine engine, HubLedger ledger, Clock clock, HubSettings settings, InputBounds bounds,
+                                GuardMetrics metrics) {
+        return new SettleService(engine, ledger, clock, settings.hubId(), settings.ledgerTimeout(), bounds, metrics);
     }
 }

@@ -26,6 +26,23 @@ import java.util.Map;
  * @param snapshotEvery  write a snapshot once this many ledger messages (own + peer copy; a message
  *                       holds 1–512 events) came after the newest, at most every 30 s; 0 turns snapshots off
  * @param snapshotMaxAge also write one when the newest is this old and anything came after it
+ * @param maxCooldown    the longest cooldown one provider Retry-After can cause; longer ones are
+ *                       clamped to it (the ledger keeps the provider's value)
+ * @param maxFieldBytes  the longest text field (agent id, request id, pool, key id, lease id, lease
+ *                       secret, failure detail) a client may send, in bytes of UTF-8
+ * @param maxMessageBytes the largest NATS message (and HTTP body) the hub parses. 256 KiB: an
+ *                       acquire or settle is well under 1 KiB with fields at their bound, and a
+ *                       heartbeat carries ≈ 64 bytes per lease its agent holds, so this fits an
+ *                       agent holding ≈ 4 000 leases at once; the parse is transient (nothing of an
+ *                       unproven heartbeat is kept), so the bound limits work, not memory held
+ * @param maxAgents      the most agents the registry keeps (heartbeats of new agents beyond it are
+ *                       ignored and counted; their leases then only expire, never get reclaimed early)
+ * @param maxRequestIndex the most request ids remembered to answer retries; when full, a new acquire
+ *                       is refused OVERLOADED with a retry-after. 1 000 000: the index held ≈ 1.8 M
+ *                       entries (a third of a 512 MB heap, ≈ 95 B each) at 15 000 acquires/s when it
+ *                       kept grants for the lease time-to-live + 1 min; it now forgets a settled
+ *                       grant ≈ 20 s after its request, so an honest hub at the highest measured
+ *                       durable rate (≈ 35 000/s) holds ≈ 700 000, and the cap costs at most ≈ 95 MB
  */
 @ConfigurationProperties("quotahub")
 public record HubSettings(
@@ -42,7 +59,22 @@ public record HubSettings(
         @Bindable(defaultValue = "0.1") double rebalanceFloor,
         @Bindable(defaultValue = "2500ms") Duration takeoverAfter,
         @Bindable(defaultValue = "10000") long snapshotEvery,
-        @Bindable(defaultValue = "10m") Duration snapshotMaxAge) {
+        @Bindable(defaultValue = "10m") Duration snapshotMaxAge,
+        @Bindable(defaultValue = "1h") Duration maxCooldown,
+        @Bindable(defaultValue = "128") int maxFieldBytes,
+        @Bindable(defaultValue = "262144") int maxMessageBytes,
+        @Bindable(defaultValue = "10000") int maxAgents,
+        @Bindable(defaultValue = "1000000") int maxRequestIndex) {
+
+    /** Bounds of {@link #maxCooldown}: a second at least; at most a week (a daily quota's reset is a day away). */
+    static final Duration MIN_COOLDOWN = Duration.ofSeconds(1);
+    static final Duration MAX_COOLDOWN = Duration.ofDays(7);
+    /** The hub's own lease ids (≈ 40 bytes) and UUID request ids (36) must fit. */
+    static final int MIN_FIELD_BYTES = 64;
+    static final int MAX_FIELD_BYTES = 4096;
+    static final int MIN_MESSAGE_BYTES = 4096;
+    /** nats-server's own ceiling of max_payload. */
+    static final int MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
     public HubSettings {
         if (hubId == null || !hubId.matches("[A-Za-z0-9_-]+")) {
@@ -59,6 +91,24 @@ public record HubSettings(
         }
         if (rebalanceFloor < 0 || rebalanceFloor > 0.5) {
             throw new ConfigException("quotahub.rebalance-floor must be between 0 and 0.5, was " + rebalanceFloor);
+        }
+        if (maxCooldown == null || maxCooldown.compareTo(MIN_COOLDOWN) < 0 || maxCooldown.compareTo(MAX_COOLDOWN) > 0) {
+            throw new ConfigException("quotahub.max-cooldown must be between " + MIN_COOLDOWN + " and " + MAX_COOLDOWN
+                    + ", was " + maxCooldown);
+        }
+        if (maxFieldBytes < MIN_FIELD_BYTES || maxFieldBytes > MAX_FIELD_BYTES) {
+            throw new ConfigException("quotahub.max-field-bytes must be between " + MIN_FIELD_BYTES + " and " + MAX_FIELD_BYTES
+                    + ", was " + maxFieldBytes);
+        }
+        if (maxMessageBytes < MIN_MESSAGE_BYTES || maxMessageBytes > MAX_MESSAGE_BYTES) {
+            throw new ConfigException("quotahub.max-message-bytes must be between " + MIN_MESSAGE_BYTES + " and " + MAX_MESSAGE_BYTES
+                    + ", was " + maxMessageBytes);
+        }
+        if (maxAgents < 1) {
+            throw new ConfigException("quotahub.max-agents must be >= 1, was " + maxAgents);
+        }
+        if (maxRequestIndex < 1) {
+            throw new ConfigException("quotahub.max-request-index must be >= 1, was " + maxRequestIndex);
         }
     }
 

@@ -3,6 +3,7 @@ package io.quotahub.hub.config;
 import io.quotahub.engine.KeySpec;
 import io.quotahub.engine.LimitKind;
 import io.quotahub.engine.LimitSpec;
+import io.quotahub.engine.PoolPolicy;
 import io.quotahub.engine.PoolSpec;
 import io.quotahub.engine.Preset;
 
@@ -77,7 +78,8 @@ public final class PoolsConfigReader {
                 problems.add("pool " + pool + " has no usable key: its acquires are refused");
             }
             pools.add(new PoolSpec(pool, keys, limits(at, raw.get("limits")),
-                    integer(at + ".max-concurrent", raw.get("max-concurrent"), 0), preset(at + ".preset", raw.get("preset"))));
+                    integer(at + ".max-concurrent", raw.get("max-concurrent"), 0), preset(at + ".preset", raw.get("preset")),
+                    policy(at, raw)));
         }
         return new PoolsConfig(pools, secrets, problems, unusable);
     }
@@ -148,6 +150,62 @@ public final class PoolsConfigReader {
         } catch (DateTimeException e) {
             throw new ConfigException(at + ".calendar-day is not a time zone: '" + zone + "' (e.g. Europe/Berlin)");
         }
+    }
+
+    /**
+     * What one agent may do in the pool: {@code max-tokens-per-call} (the most tokens a settle may
+     * report; default 4 x the largest token limit), {@code max-open-leases-per-agent} and
+     * {@code max-share-per-agent} (0–1 of any limit held at once; both 0 = off, the default) and
+     * {@code high-priority-agents} (ids, {@code *} matching any run of characters; a list, or one
+     * comma-separated text as environment variables give it).
+     */
+    private static PoolPolicy policy(String at, Map<String, Object> raw) {
+        Object rawTokens = raw.get("max-tokens-per-call");
+        long maxTokens = integer(at + ".max-tokens-per-call", rawTokens, 0L);
+        if (rawTokens != null && (maxTokens < 1 || maxTokens > LimitSpec.MAX_CAPACITY)) {
+            throw new ConfigException(at + ".max-tokens-per-call must be between 1 and " + LimitSpec.MAX_CAPACITY
+                    + " (leave it out for 4 x the largest token limit), was " + rawTokens);
+        }
+        int maxOpen = integer(at + ".max-open-leases-per-agent", raw.get("max-open-leases-per-agent"), 0);
+        double maxShare = fraction(at + ".max-share-per-agent", raw.get("max-share-per-agent"));
+        List<String> high = patterns(at + ".high-priority-agents", raw.get("high-priority-agents"));
+        try {
+            return new PoolPolicy(maxTokens, maxOpen, maxShare, high);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(at + ": " + e.getMessage());
+        }
+    }
+
+    private static double fraction(String at, Object raw) {
+        if (raw == null) {
+            return 0;
+        }
+        double value;
+        try {
+            value = Double.parseDouble(raw.toString().trim());
+        } catch (NumberFormatException e) {
+            throw new ConfigException(at + " must be a number between 0 (off) and 1, was '" + raw + "'");
+        }
+        if (!(value >= 0 && value <= 1)) {
+            throw new ConfigException(at + " must be a number between 0 (off) and 1, was '" + raw + "'");
+        }
+        return value;
+    }
+
+    private static List<String> patterns(String at, Object raw) {
+        if (raw == null) {
+            return List.of();
+        }
+        List<Object> items = raw instanceof String text ? new ArrayList<>(List.of((Object[]) text.split(",", -1))) : list(at, raw);
+        List<String> patterns = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            Object item = items.get(i);
+            if (item == null || item instanceof Map<?, ?> || item instanceof List<?> || item.toString().isBlank()) {
+                throw new ConfigException(at + "[" + i + "] must be an agent id or a pattern with '*', was " + describe(item));
+            }
+            patterns.add(item.toString().trim());
+        }
+        return patterns;
     }
 
     private static Preset preset(String at, Object raw) {

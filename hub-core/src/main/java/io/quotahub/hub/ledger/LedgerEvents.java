@@ -6,6 +6,7 @@ import io.quotahub.engine.Priority;
 import io.quotahub.engine.Settlement;
 import io.quotahub.proto.Expire;
 import io.quotahub.proto.Grant;
+import io.quotahub.proto.KeyReset;
 import io.quotahub.proto.LedgerEvent;
 import io.quotahub.proto.Settle;
 
@@ -30,7 +31,8 @@ public final class LedgerEvents {
                         .setKeyId(lease.keyId())
                         .setTokens(lease.tokens())
                         .setPriority(toProto(lease.priority()))
-                        .setExpiresAtEpochMs(lease.expiresAt().toEpochMilli()))
+                        .setExpiresAtEpochMs(lease.expiresAt().toEpochMilli())
+                        .setSecretHash(lease.holderDigest()))
                 .build();
     }
 
@@ -49,11 +51,18 @@ public final class LedgerEvents {
                 .build();
     }
 
+    /** The lease of a Grant event, with the digest of its secret ("" for a grant written before lease secrets). */
     public static Lease lease(LedgerEvent event) {
         Grant g = event.getGrant();
         return new Lease(g.getLeaseId(), event.getHubId(), g.getPool(), g.getKeyId(), g.getTokens(),
                 fromProto(g.getPriority()), g.getAgentId(), g.getRequestId(),
-                Instant.ofEpochMilli(event.getAtEpochMs()), Instant.ofEpochMilli(g.getExpiresAtEpochMs()));
+                Instant.ofEpochMilli(event.getAtEpochMs()), Instant.ofEpochMilli(g.getExpiresAtEpochMs()), g.getSecretHash());
+    }
+
+    /** An operator's reset of a key (cooldown, failure block, circuit, disabled), at {@code atEpochMs}. */
+    public static LedgerEvent keyReset(String hubId, String pool, String keyId, long atEpochMs) {
+        return LedgerEvent.newBuilder().setHubId(hubId).setAtEpochMs(atEpochMs)
+                .setKeyReset(KeyReset.newBuilder().setPool(pool).setKeyId(keyId)).build();
     }
 
     /**

@@ -123,6 +123,7 @@ public final class LedgerFold {
                 }
             }
             case KEY_ENABLED -> engine.enableKey(event.getKeyEnabled().getPool(), event.getKeyEnabled().getKeyId());
+            case KEY_RESET -> engine.resetKey(event.getKeyReset().getPool(), event.getKeyReset().getKeyId());
             default -> {
                 // ConfigApplied and fences carry nothing the engine folds.
             }

@@ -23,6 +23,26 @@ public final class MetricNames {
     public static final String LEASES_SETTLED = "quotahub.leases.settled";
     /** Takeovers of the peer by this hub. Tags: hub, peer, declared ("true": operator declare-dead). */
     public static final String TAKEOVERS = "quotahub.takeovers";
+    /**
+     * Requests the hub rejected before they could change anything; a rejected message without a
+     * reply subject (every heartbeat) is dropped. Tags: hub, entrance (nats.acquire, nats.settle,
+     * nats.heartbeat, http.acquire, http.complete, http.admin), reason (too_large, malformed,
+     * field_too_long, tokens_above_bound, invalid, forbidden, internal).
+     */
+    public static final String REQUESTS_REJECTED = "quotahub.requests.rejected";
+    /**
+     * Leases named in heartbeats that were not taken as held by the sender (never reclaimed on its
+     * behalf). Tags: hub, reason (unknown_lease, other_agent, wrong_secret, no_digest, deprecated_lease_id).
+     */
+    public static final String HEARTBEAT_PROOFS_IGNORED = "quotahub.heartbeat.proofs.ignored";
+    /** Heartbeats of new agents ignored because the agent registry was full. Tags: hub. */
+    public static final String AGENT_REGISTRY_REFUSED = "quotahub.agent.registry.refused";
+    /** Acquires refused OVERLOADED because the request index was full. Tags: hub. */
+    public static final String REQUEST_INDEX_REFUSED = "quotahub.request.index.refused";
+    /** Acquires asking for HIGH priority by an agent not in the pool's high-priority-agents, taken as NORMAL. Tags: hub, pool. */
+    public static final String PRIORITY_DOWNGRADED = "quotahub.priority.downgraded";
+    /** Settles whose Retry-After was above quotahub.max-cooldown (the cooldown was clamped to it). Tags: hub. */
+    public static final String RETRY_AFTER_CLAMPED = "quotahub.settles.retry.after.clamped";
 
     // timers (histograms)
     /** Receiving an acquire to sending its reply, ledger append included. Tags: hub, transport (nats|http), result (granted|refused|error). */
@@ -65,6 +85,14 @@ public final class MetricNames {
     public static final String PEER_STATUS = "quotahub.peer.status";
     /** 1 when this hub is ready to grant. Tags: hub. */
     public static final String HUB_READY = "quotahub.hub.ready";
+    /** Agents in the registry (known from heartbeats). Tags: hub. */
+    public static final String AGENT_REGISTRY_SIZE = "quotahub.agent.registry.size";
+    /** The registry's cap, quotahub.max-agents. Tags: hub. */
+    public static final String AGENT_REGISTRY_CAPACITY = "quotahub.agent.registry.capacity";
+    /** Request ids remembered to answer retries. Tags: hub. */
+    public static final String REQUEST_INDEX_SIZE = "quotahub.request.index.size";
+    /** The index's cap, quotahub.max-request-index. Tags: hub. */
+    public static final String REQUEST_INDEX_CAPACITY = "quotahub.request.index.capacity";
 
     public static final String TAG_HUB = "hub";
     public static final String TAG_PEER = "peer";
@@ -80,6 +108,7 @@ public final class MetricNames {
     public static final String TAG_STATUS = "status";
     public static final String TAG_HEALTH = "health";
     public static final String TAG_DECLARED = "declared";
+    public static final String TAG_ENTRANCE = "entrance";
 
     /**
      * Every series name the hub exports for the metrics above, as Prometheus shows them (timers
@@ -94,6 +123,12 @@ public final class MetricNames {
             "quotahub_leases_refused_total",
             "quotahub_leases_settled_total",
             "quotahub_takeovers_total",
+            "quotahub_requests_rejected_total",
+            "quotahub_heartbeat_proofs_ignored_total",
+            "quotahub_agent_registry_refused_total",
+            "quotahub_request_index_refused_total",
+            "quotahub_priority_downgraded_total",
+            "quotahub_settles_retry_after_clamped_total",
             "quotahub_acquire_latency_seconds_bucket",
             "quotahub_acquire_latency_seconds_count",
             "quotahub_acquire_latency_seconds_sum",
@@ -116,7 +151,11 @@ public final class MetricNames {
             "quotahub_leases_open",
             "quotahub_replication_lag_seconds",
             "quotahub_peer_status",
-            "quotahub_hub_ready");
+            "quotahub_hub_ready",
+            "quotahub_agent_registry_size",
+            "quotahub_agent_registry_capacity",
+            "quotahub_request_index_size",
+            "quotahub_request_index_capacity");
 
     /**
      * JVM, process and system series every hub exports as well (Micronaut's Micrometer binders),

@@ -48,8 +48,8 @@ public final class PeerConnection implements AutoCloseable {
                 if (a.getHubId().equals(peerId)) {
                     replication.onPeerAnnouncement(a.getReady());
                 }
-            } catch (InvalidProtocolBufferException ignored) {
-                // not ours to answer: announcements are advisory
+            } catch (InvalidProtocolBufferException | RuntimeException ignored) {
+                // not ours to answer: announcements are advisory (and a handler must never throw)
             }
         });
         dispatcher.subscribe(Subjects.DEMAND, msg -> {
@@ -58,8 +58,8 @@ public final class PeerConnection implements AutoCloseable {
                 if (d.getHubId().equals(peerId)) {
                     replication.onPeerDemand(d);
                 }
-            } catch (InvalidProtocolBufferException ignored) {
-                // advisory
+            } catch (InvalidProtocolBufferException | RuntimeException ignored) {
+                // advisory (and a handler must never throw)
             }
         });
     }

@@ -1,6 +1,7 @@
 package io.quotahub.hub.replication;
 
 import io.quotahub.engine.LimitRef;
+import io.quotahub.engine.PoolSpec;
 import io.quotahub.engine.QuotaEngine;
 import io.quotahub.hub.ledger.Ledger;
 import io.quotahub.hub.ledger.LedgerFold;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 
 /**
  * The two-hub protocol of one hub (DESIGN.md "Budgets", "Takeover"): folds the peer's ledger as
@@ -67,6 +69,7 @@ public final class Replication {
     private boolean rejoinMarkInFlight;
     private boolean declaredDead;
     private Map<String, Double> peerDemand = Map.of();
+    private Set<String> poolNames; // the configured pools, once needed
     private final AtomicLong takeovers = new AtomicLong();         // fenced takeovers this hub appended
     private final AtomicLong declaredTakeovers = new AtomicLong(); // declare-dead takeovers this hub appended
 
@@ -146,9 +149,20 @@ public final class Replication {
     public synchronized void onPeerDemand(Demand d) {
         Map<String, Double> rates = new HashMap<>();
         for (PoolDemand p : d.getPoolsList()) {
-            rates.put(p.getPool(), p.getGrantedPerSecond() + p.getRefusedPerSecond());
+            double rate = p.getGrantedPerSecond() + p.getRefusedPerSecond();
+            // advisory and unauthenticated: only finite, non-negative rates of pools this hub serves count
+            if (Double.isFinite(rate) && rate >= 0 && servesPool(p.getPool())) {
+                rates.put(p.getPool(), rate);
+            }
         }
         peerDemand = rates;
+    }
+
+    private boolean servesPool(String pool) {
+        if (poolNames == null) {
+            poolNames = engine.config().pools().stream().map(PoolSpec::name).collect(Collectors.toUnmodifiableSet());
+        }
+        return poolNames.contains(pool);
     }
 
     private synchronized void onOwnFence(long fenceSeq) {

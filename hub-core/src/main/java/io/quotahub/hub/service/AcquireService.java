@@ -5,6 +5,7 @@ import io.quotahub.engine.Decision;
 import io.quotahub.engine.LimitKind;
 import io.quotahub.engine.LimitSpec;
 import io.quotahub.engine.PoolSpec;
+import io.quotahub.engine.Priority;
 import io.quotahub.engine.QuotaEngine;
 import io.quotahub.engine.RefusalCode;
 import io.quotahub.hub.config.KeyRef;
@@ -13,6 +14,7 @@ import io.quotahub.hub.config.Secret;
 import io.quotahub.hub.ledger.Ledger;
 import io.quotahub.hub.ledger.LedgerEvents;
 import io.quotahub.hub.ledger.LedgerFencedException;
+import io.quotahub.hub.metrics.GuardMetrics;
 import io.quotahub.hub.replication.DemandCounter;
 
 import java.time.Clock;
@@ -25,8 +27,23 @@ import java.util.concurrent.CompletableFuture;
  * The acquire path, whatever the transport: validate → engine decision → durable ledger append →
  * answer. A grant is answered only after the ledger acknowledged it; if the append fails the
  * engine forgets the grant and the agent gets an error, never a lease.
+ *
+ * <p>Each grant gets a fresh {@link LeaseSecret}: the engine and the ledger keep its digest, the
+ * reply carries the secret, and only a settle (or heartbeat) presenting it acts on the lease. A
+ * retried request id is answered with the original grant and the same secret while this hub
+ * holds it. A grant rebuilt from the ledger (after a restart, or one the peer made) has no secret
+ * in memory, and its lease without the secret is of no use to the agent (it could not settle
+ * it): a retry of such a request is decided anew, like a new request, and its answer replaces the
+ * old one for further retries. The first lease stays counted until it expires (nobody can settle
+ * it), so a limit is never exceeded; the cost is one lease's capacity for a lease time-to-live,
+ * and only for a request whose reply was lost at a restart or failover. Answering an error
+ * instead would cost the same capacity (the agent asks again anyway) plus a round trip, and would
+ * make the SDK take this healthy hub for unavailable.
  */
 public final class AcquireService {
+
+    /** How long an acquire refused because the request index is full should wait (as a shed one). */
+    public static final Duration OVERLOADED_RETRY_AFTER = Duration.ofMillis(100);
 
     private final QuotaEngine engine;
     private final HubLedger ledger;
@@ -35,10 +52,21 @@ public final class AcquireService {
     private final Clock clock;
     private final DemandCounter demand;
     private final ReplyDeadline replyDeadline;
+    private final InputBounds bounds;
+    private final GuardMetrics metrics;
+    private final String hubId;
     private final Map<String, Long> largestTokenLimit = new HashMap<>();
+    private final Map<String, PoolSpec> poolsByName = new HashMap<>();
 
+    /** With default input bounds and metrics nobody sees (simulations). */
     public AcquireService(QuotaEngine engine, HubLedger ledger, PoolsConfig pools, RequestIndex requests, Clock clock,
                           DemandCounter demand, Duration replyTimeout) {
+        this(engine, ledger, pools, requests, clock, demand, replyTimeout, InputBounds.ofDefaults(),
+                GuardMetrics.unregistered(engine.config().hubId()));
+    }
+
+    public AcquireService(QuotaEngine engine, HubLedger ledger, PoolsConfig pools, RequestIndex requests, Clock clock,
+                          DemandCounter demand, Duration replyTimeout, InputBounds bounds, GuardMetrics metrics) {
         this.replyDeadline = new ReplyDeadline(replyTimeout);
         this.engine = engine;
         this.demand = demand;
@@ -46,8 +74,12 @@ public final class AcquireService {
         this.pools = pools;
         this.requests = requests;
         this.clock = clock;
+        this.bounds = bounds;
+        this.metrics = metrics;
+        this.hubId = engine.config().hubId();
         for (PoolSpec pool : pools.pools()) {
             largestTokenLimit.put(pool.name(), largestTokens(pool));
+            poolsByName.put(pool.name(), pool);
         }
     }
 
@@ -71,10 +103,22 @@ public final class AcquireService {
         }
         CompletableFuture<AcquireOutcome> mine = new CompletableFuture<>();
         CompletableFuture<AcquireOutcome> earlier = requests.claim(cmd.agentId(), cmd.requestId(), mine);
-        if (earlier != null) {
-            return earlier;
+        if (earlier == RequestIndex.FULL) {
+            metrics.requestIndexRefused();
+            return CompletableFuture.completedFuture(new AcquireOutcome.Overloaded(cmd.pool(), "hub " + hubId
+                    + " remembers " + requests.maxEntries() + " recent requests, its cap (quotahub.max-request-index);"
+                    + " retry shortly or use another hub", OVERLOADED_RETRY_AFTER));
         }
-        decide(cmd).whenComplete((outcome, error) -> {
+        if (earlier != null) {
+            return earlier.thenCompose(first -> retryAnswer(cmd, earlier, first));
+        }
+        decideInto(cmd, mine, "");
+        return mine;
+    }
+
+    /** Decides {@code cmd} and completes {@code mine}, the future its request id is claimed with. */
+    private void decideInto(AcquireCommand cmd, CompletableFuture<AcquireOutcome> mine, String notice) {
+        decide(cmd, notice).whenComplete((outcome, error) -> {
             AcquireOutcome result = error == null ? outcome
                     : new AcquireOutcome.Failed(ErrorCode.INTERNAL, "acquire failed: " + error.getClass().getSimpleName());
             if (result instanceof AcquireOutcome.Failed f && f.code() == ErrorCode.UNAVAILABLE) {
@@ -82,10 +126,32 @@ public final class AcquireService {
             }
             mine.complete(result);
         });
+    }
+
+    /**
+     * The answer to a retried request id: its first answer, unless that is a grant whose secret
+     * this hub does not hold; then a new decision (see the class comment).
+     */
+    private CompletableFuture<AcquireOutcome> retryAnswer(AcquireCommand cmd, CompletableFuture<AcquireOutcome> earlier,
+                                                          AcquireOutcome first) {
+        if (!(first instanceof AcquireOutcome.Granted g) || g.leaseSecret() != null) {
+            return CompletableFuture.completedFuture(first);
+        }
+        CompletableFuture<AcquireOutcome> mine = new CompletableFuture<>();
+        CompletableFuture<AcquireOutcome> current = requests.replace(cmd.agentId(), cmd.requestId(), earlier, mine);
+        if (current == null) {
+            return acquire(cmd); // forgotten meanwhile: a new request
+        }
+        if (current != mine) {
+            return current; // another retry of it got there first: answer as that one
+        }
+        decideInto(cmd, mine, "a new lease: the first one granted to this request id (by hub "
+                + (g.lease() == null ? "?" : g.lease().hubId()) + ", before a restart or a failover) cannot be"
+                + " answered again without its secret, which this hub does not hold; it expires unused");
         return mine;
     }
 
-    private CompletableFuture<AcquireOutcome> decide(AcquireCommand cmd) {
+    private CompletableFuture<AcquireOutcome> decide(AcquireCommand cmd, String retryNotice) {
         Ledger target = ledger.current();
         if (target == null) {
             return failed(ErrorCode.UNAVAILABLE, "hub is starting: its ledger is not replayed yet");
@@ -93,19 +159,30 @@ public final class AcquireService {
         if (target.fenced()) {
             return failed(ErrorCode.FENCED, "this hub was fenced by its peer and grants nothing; use the other hub");
         }
-        Decision decision = engine.acquire(new AcquireRequest(cmd.pool(), cmd.tokens(), cmd.priority(), cmd.agentId(), cmd.requestId()));
+        Priority priority = cmd.priority();
+        String notice = retryNotice;
+        if (priority == Priority.HIGH && !poolsByName.get(cmd.pool()).policy().mayUseHighPriority(cmd.agentId())) {
+            priority = Priority.NORMAL;
+            notice = (notice.isEmpty() ? "" : notice + "; ") + "priority HIGH is reserved for the agents in pool "
+                    + cmd.pool() + "'s high-priority-agents: this request was taken as NORMAL";
+            metrics.priorityDowngraded(cmd.pool());
+        }
+        LeaseSecret leaseSecret = LeaseSecret.issue();
+        Decision decision = engine.acquire(new AcquireRequest(cmd.pool(), cmd.tokens(), priority, cmd.agentId(),
+                cmd.requestId(), leaseSecret.digest()));
         demand.record(cmd.pool());
         if (decision instanceof Decision.Denied denied) {
             if (denied.refusal().code() == RefusalCode.NO_USABLE_KEY) {
                 return failed(ErrorCode.BAD_REQUEST, denied.refusal().message());
             }
-            return CompletableFuture.completedFuture(new AcquireOutcome.Refused(denied.refusal()));
+            return CompletableFuture.completedFuture(new AcquireOutcome.Refused(denied.refusal(), notice));
         }
         var lease = ((Decision.Granted) decision).lease();
         Secret secret = pools.secrets().get(new KeyRef(lease.pool(), lease.keyId()));
+        String grantNotice = notice;
         CompletableFuture<AcquireOutcome> reply = target.append(LedgerEvents.grant(lease)).handle((ok, error) -> {
             if (error == null) {
-                return new AcquireOutcome.Granted(lease, secret);
+                return new AcquireOutcome.Granted(lease, secret, leaseSecret, grantNotice);
             }
             // The ledger only fails an append that is certainly not stored: forget the grant.
             engine.cancel(lease.leaseId());
@@ -123,6 +200,12 @@ public final class AcquireService {
 
     /** @return null when the command is valid */
     private AcquireOutcome.Failed validate(AcquireCommand cmd) {
+        AcquireOutcome.Failed tooLong = tooLong("requestId", cmd.requestId());
+        tooLong = tooLong != null ? tooLong : tooLong("agentId", cmd.agentId());
+        tooLong = tooLong != null ? tooLong : tooLong("pool", cmd.pool());
+        if (tooLong != null) {
+            return tooLong;
+        }
         if (isBlank(cmd.requestId())) {
             return bad("requestId is missing");
         }
@@ -154,6 +237,11 @@ public final class AcquireService {
             return new AcquireOutcome.Failed(ErrorCode.DEADLINE_EXCEEDED, "request deadline " + cmd.deadline() + " has passed");
         }
         return null;
+    }
+
+    private AcquireOutcome.Failed tooLong(String field, String value) {
+        String problem = bounds.fieldProblem(field, value);
+        return problem == null ? null : new AcquireOutcome.Failed(ErrorCode.BAD_REQUEST, problem, RejectReason.FIELD_TOO_LONG);
     }
 
     private static AcquireOutcome.Failed bad(String message) {

@@ -7,21 +7,33 @@ import io.quotahub.engine.QuotaEngine;
 import io.quotahub.engine.Settlement;
 import io.quotahub.hub.ledger.Ledger;
 import io.quotahub.hub.ledger.LedgerEvents;
+import io.quotahub.hub.metrics.GuardMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.EnumMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Agents known from their heartbeats. An agent silent for {@code deadAfter} is DEAD: the leases it
- * last reported are reclaimed (settled as expired now) instead of blocking capacity until their
- * time-to-live runs out.
+ * last proved to hold are reclaimed (settled as expired now) instead of blocking capacity until
+ * their time-to-live runs out.
+ *
+ * <p>A heartbeat names the leases its agent holds, each with the secret its grant carried. Only a
+ * proof naming an open lease of that very agent with the right secret is kept: a forged heartbeat
+ * naming other agents' leases gets nothing of theirs reclaimed, and an agent's entry never holds
+ * more than its own open leases. The registry keeps at most {@code maxAgents} agents; heartbeats of
+ * new agents beyond that are ignored (their leases then simply expire) and counted.
  */
 public final class AgentRegistry {
 
@@ -29,26 +41,104 @@ public final class AgentRegistry {
 
     private final Clock clock;
     private final Duration deadAfter;
+    private final QuotaEngine engine;
+    private final int maxAgents;
+    private final GuardMetrics metrics;
     private final Map<String, Agent> agents = new ConcurrentHashMap<>();
+    private final AtomicInteger size = new AtomicInteger();
+
+    /** A lease named in a heartbeat, with the secret presented for it. */
+    public record Proof(String leaseId, String leaseSecret) {
+
+        @Override
+        public String toString() {
+            return "Proof[" + leaseId + "]";
+        }
+    }
 
     private record Agent(Instant lastSeen, List<String> leaseIds) {
     }
 
-    public AgentRegistry(Clock clock, Duration deadAfter) {
+    public AgentRegistry(Clock clock, Duration deadAfter, QuotaEngine engine, int maxAgents, GuardMetrics metrics) {
+        if (maxAgents < 1) {
+            throw new IllegalArgumentException("maxAgents must be >= 1, was " + maxAgents);
+        }
         this.clock = clock;
         this.deadAfter = deadAfter;
+        this.engine = engine;
+        this.maxAgents = maxAgents;
+        this.metrics = metrics;
     }
 
-    public void heartbeat(String agentId, List<String> leaseIds) {
-        agents.put(agentId, new Agent(clock.instant(), leaseIds));
+    /**
+     * Records a heartbeat: the agent is alive, and holds the leases among {@code proofs} it proved.
+     *
+     * @param deprecatedLeaseIds how many ids the heartbeat listed without secrets (ignored, counted)
+     * @return false when the agent is new and the registry is full (the heartbeat was ignored)
+     */
+    public boolean heartbeat(String agentId, List<Proof> proofs, int deprecatedLeaseIds) {
+        metrics.proofsIgnored(IgnoredProof.DEPRECATED_LEASE_ID, deprecatedLeaseIds);
+        Agent agent = new Agent(clock.instant(), verified(agentId, proofs));
+        if (agents.replace(agentId, agent) != null) {
+            return true;
+        }
+        if (size.incrementAndGet() > maxAgents) {
+            size.decrementAndGet();
+            metrics.agentRegistryRefused();
+            return false;
+        }
+        if (agents.putIfAbsent(agentId, agent) != null) {
+            size.decrementAndGet();
+            agents.put(agentId, agent);
+        }
+        return true;
+    }
+
+    /** The ids among {@code proofs} of open leases that {@code agentId} holds and proved with their secret. */
+    private List<String> verified(String agentId, List<Proof> proofs) {
+        if (proofs.isEmpty()) {
+            return List.of();
+        }
+        Set<String> held = new LinkedHashSet<>();
+        EnumMap<IgnoredProof, Integer> ignored = new EnumMap<>(IgnoredProof.class);
+        for (Proof p : proofs) {
+            IgnoredProof why = check(agentId, p);
+            if (why == null) {
+                held.add(p.leaseId());
+            } else {
+                ignored.merge(why, 1, Integer::sum);
+            }
+        }
+        ignored.forEach(metrics::proofsIgnored);
+        return List.copyOf(held);
+    }
+
+    /** @return null when the proof holds, else why it is ignored */
+    private IgnoredProof check(String agentId, Proof p) {
+        if (p.leaseId() == null || p.leaseId().isEmpty() || p.leaseId().length() > LeaseSecret.MAX_TEXT_LENGTH * 4) {
+            return IgnoredProof.UNKNOWN_LEASE; // no lease id is that long: no lookup needed
+        }
+        Optional<Lease> open = engine.openLease(p.leaseId());
+        if (open.isEmpty()) {
+            return IgnoredProof.UNKNOWN_LEASE;
+        }
+        Lease lease = open.get();
+        if (!agentId.equals(lease.agentId())) {
+            return IgnoredProof.OTHER_AGENT;
+        }
+        if (lease.holderDigest().isEmpty()) {
+            return IgnoredProof.NO_DIGEST; // nothing to prove it with: it expires at its time-to-live
+        }
+        return LeaseSecret.matches(p.leaseSecret(), lease.holderDigest()) ? null : IgnoredProof.WRONG_SECRET;
     }
 
     /** HEALTHY within a third of deadAfter, DEGRADED until deadAfter, then DEAD. */
     public Health health(String agentId) {
         Agent agent = agents.get(agentId);
-        if (agent == null) {
-            return Health.DEAD;
-        }
+        return agent == null ? Health.DEAD : health(agent);
+    }
+
+    private Health health(Agent agent) {
         Duration silent = Duration.between(agent.lastSeen, clock.instant());
         if (silent.compareTo(deadAfter) >= 0) {
             return Health.DEAD;
@@ -59,24 +149,41 @@ public final class AgentRegistry {
     /** Agent id → health, sorted by id. */
     public Map<String, Health> all() {
         Map<String, Health> view = new TreeMap<>();
-        agents.keySet().forEach(id -> view.put(id, health(id)));
+        agents.forEach((id, agent) -> view.put(id, health(agent)));
         return view;
     }
 
-    /** Reclaims the open leases of dead agents and forgets them. */
-    public void reclaimDead(QuotaEngine engine, Ledger ledger, String hubId) {
+    /** Agents in the registry now (never above {@link #maxAgents()}). */
+    public int size() {
+        return size.get();
+    }
+
+    public int maxAgents() {
+        return maxAgents;
+    }
+
+    /** The leases the agent last proved to hold (empty for an unknown agent). */
+    public List<String> provenLeases(String agentId) {
+        Agent agent = agents.get(agentId);
+        return agent == null ? List.of() : agent.leaseIds;
+    }
+
+    /** Reclaims the proven open leases of dead agents and forgets the agents. */
+    public void reclaimDead(Ledger ledger, String hubId) {
         for (var e : agents.entrySet()) {
-            if (health(e.getKey()) != Health.DEAD) {
+            if (health(e.getValue()) != Health.DEAD || !agents.remove(e.getKey(), e.getValue())) {
                 continue;
             }
-            agents.remove(e.getKey());
+            size.decrementAndGet();
             for (String leaseId : e.getValue().leaseIds) {
-                engine.openLease(leaseId).filter(l -> l.hubId().equals(hubId)).ifPresent(lease -> reclaim(engine, ledger, hubId, lease));
+                engine.openLease(leaseId)
+                        .filter(l -> l.hubId().equals(hubId) && e.getKey().equals(l.agentId()))
+                        .ifPresent(lease -> reclaim(ledger, hubId, lease));
             }
         }
     }
 
-    private void reclaim(QuotaEngine engine, Ledger ledger, String hubId, Lease lease) {
+    private void reclaim(Ledger ledger, String hubId, Lease lease) {
         Settlement expired = new Settlement(lease.leaseId(), lease.tokens(), Outcome.EXPIRED, Duration.ZERO, clock.instant());
         ledger.append(LedgerEvents.settle(hubId, expired)).thenRun(() -> engine.settle(expired));
         LOG.info("agent {} is dead: reclaimed its lease {} of {}/{}", lease.agentId(), lease.leaseId(), lease.pool(), lease.keyId());

@@ -7,11 +7,13 @@ import io.nats.client.Dispatcher;
 import io.nats.client.Message;
 import io.quotahub.hub.ledger.LedgerEvents;
 import io.quotahub.hub.metrics.AcquireLatency;
+import io.quotahub.hub.metrics.GuardMetrics;
 import io.quotahub.proto.AcquireReply;
 import io.quotahub.proto.AcquireRequest;
 import io.quotahub.proto.ErrorReply;
 import io.quotahub.proto.Granted;
 import io.quotahub.proto.Heartbeat;
+import io.quotahub.proto.LeaseProof;
 import io.quotahub.proto.Refused;
 import io.quotahub.proto.SettleReply;
 import io.quotahub.proto.SettleRequest;
@@ -21,6 +23,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -36,6 +39,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * retry-after. Queueing instead let requests wait past the SDK's attempt timeout, so every grant
  * was wasted work and retries doubled the load: acknowledged throughput collapsed from ≈ 5 000/s
  * to ≈ 200/s when 10 000/s were offered (docs/benchmarks.md section 4).
+ *
+ * <p>Hostile input never gets further than this class can check: a message above
+ * {@link InputBounds#maxMessageBytes()} is answered BAD_REQUEST without being parsed, a malformed
+ * one BAD_REQUEST, and no handler lets an exception out into the dispatcher (it is counted and
+ * answered INTERNAL). A rejected message without a reply subject (every heartbeat) is dropped;
+ * every rejection is counted by entrance and reason.
  */
 public final class NatsApi implements AutoCloseable {
 
@@ -46,7 +55,7 @@ public final class NatsApi implements AutoCloseable {
     public static final int DEFAULT_MAX_QUEUED_ACQUIRES = 1_000;
     /** A safeguard for a slow ledger: group commit keeps far fewer in flight at capacity. */
     public static final int DEFAULT_MAX_GRANTS_IN_FLIGHT = 5_000;
-    static final long SHED_RETRY_AFTER_MS = 100;
+    static final long SHED_RETRY_AFTER_MS = AcquireService.OVERLOADED_RETRY_AFTER.toMillis();
 
     private final Connection connection;
     private final AcquireService acquire;
@@ -54,6 +63,8 @@ public final class NatsApi implements AutoCloseable {
     private final AgentRegistry agents;
     private final String hubId;
     private final AcquireLatency latency;
+    private final InputBounds bounds;
+    private final GuardMetrics metrics;
     private final int maxQueuedAcquires;
     private final int maxGrantsInFlight;
     private final AtomicInteger acquiresInFlight = new AtomicInteger();
@@ -61,13 +72,15 @@ public final class NatsApi implements AutoCloseable {
     private Dispatcher settles;
 
     public NatsApi(Connection connection, AcquireService acquire, SettleService settle, AgentRegistry agents,
-                   String hubId, MeterRegistry registry) {
-        this(connection, acquire, settle, agents, hubId, registry, DEFAULT_MAX_QUEUED_ACQUIRES, DEFAULT_MAX_GRANTS_IN_FLIGHT);
+                   String hubId, MeterRegistry registry, InputBounds bounds, GuardMetrics metrics) {
+        this(connection, acquire, settle, agents, hubId, registry, bounds, metrics, DEFAULT_MAX_QUEUED_ACQUIRES,
+                DEFAULT_MAX_GRANTS_IN_FLIGHT);
     }
 
     /** With explicit overload limits (tests use small ones). */
     public NatsApi(Connection connection, AcquireService acquire, SettleService settle, AgentRegistry agents,
-                   String hubId, MeterRegistry registry, int maxQueuedAcquires, int maxGrantsInFlight) {
+                   String hubId, MeterRegistry registry, InputBounds bounds, GuardMetrics metrics,
+                   int maxQueuedAcquires, int maxGrantsInFlight) {
         if (maxQueuedAcquires < 1 || maxGrantsInFlight < 1) {
             throw new IllegalArgumentException("maxQueuedAcquires and maxGrantsInFlight must be >= 1, were "
                     + maxQueuedAcquires + " and " + maxGrantsInFlight);
@@ -79,6 +92,8 @@ public final class NatsApi implements AutoCloseable {
         this.settle = settle;
         this.agents = agents;
         this.hubId = hubId;
+        this.bounds = bounds;
+        this.metrics = metrics;
         this.latency = new AcquireLatency(registry, hubId, AcquireLatency.NATS);
     }
 
@@ -104,28 +119,57 @@ public final class NatsApi implements AutoCloseable {
         if (queued <= maxQueuedAcquires && inFlight < maxGrantsInFlight) {
             return null;
         }
-        return AcquireReply.newBuilder().setRequestId(request.getRequestId()).setHubId(hubId)
+        return overloaded(request, "hub " + hubId + " is overloaded (" + queued + " acquires queued, " + inFlight
+                + " grants awaiting the ledger); retry shortly or use another hub", SHED_RETRY_AFTER_MS);
+    }
+
+    private AcquireReply overloaded(AcquireRequest request, String reason, long retryAfterMs) {
+        return AcquireReply.newBuilder().setRequestId(echo("requestId", request.getRequestId())).setHubId(hubId)
                 .setRefused(Refused.newBuilder()
                         .setCode(OVERLOADED)
-                        .setPool(request.getPool())
-                        .setReason("hub " + hubId + " is overloaded (" + queued + " acquires queued, " + inFlight
-                                + " grants awaiting the ledger); retry shortly or use another hub")
-                        .setRetryAfterMs(SHED_RETRY_AFTER_MS))
+                        .setPool(echo("pool", request.getPool()))
+                        .setReason(reason)
+                        .setRetryAfterMs(retryAfterMs))
                 .build();
+    }
+
+    /** A client's field as it may be sent back to it: "" when it is above the bound. */
+    private String echo(String field, String value) {
+        return bounds.fieldProblem(field, value) == null ? value : "";
     }
 
     void onAcquire(Message msg) {
         long start = System.nanoTime();
-        AcquireRequest request;
         try {
-            request = AcquireRequest.parseFrom(msg.getData());
-        } catch (InvalidProtocolBufferException e) {
-            reply(msg, acquireError("", ErrorCode.BAD_REQUEST, "malformed AcquireRequest: not a protobuf message"));
+            handleAcquire(msg, start);
+        } catch (RuntimeException e) {
+            internal(Entrance.NATS_ACQUIRE, e);
+            reply(msg, acquireError("", ErrorCode.INTERNAL, "internal error"));
+            latency.error(start);
+        }
+    }
+
+    private void handleAcquire(Message msg, long start) {
+        byte[] data = msg.getData() == null ? new byte[0] : msg.getData();
+        String tooLarge = bounds.messageProblem("AcquireRequest", data.length);
+        if (tooLarge != null) {
+            rejected(Entrance.NATS_ACQUIRE, RejectReason.TOO_LARGE, msg, acquireError("", ErrorCode.BAD_REQUEST, tooLarge));
             latency.error(start);
             return;
         }
+        AcquireRequest request;
+        try {
+            request = AcquireRequest.parseFrom(data);
+        } catch (InvalidProtocolBufferException e) {
+            rejected(Entrance.NATS_ACQUIRE, RejectReason.MALFORMED, msg,
+                    acquireError("", ErrorCode.BAD_REQUEST, "malformed AcquireRequest: not a protobuf message"));
+            latency.error(start);
+            return;
+        }
+        String requestId = echo("requestId", request.getRequestId());
         if (request.getDeadlineEpochMs() <= 0) {
-            reply(msg, acquireError(request.getRequestId(), ErrorCode.BAD_REQUEST, "deadline_epoch_ms is missing"));
+            rejected(Entrance.NATS_ACQUIRE, RejectReason.INVALID, msg,
+                    acquireError(requestId, ErrorCode.BAD_REQUEST, "deadline_epoch_ms is missing"));
             latency.error(start);
             return;
         }
@@ -139,32 +183,54 @@ public final class NatsApi implements AutoCloseable {
                 request.getTokens(), LedgerEvents.fromProto(request.getPriority()),
                 Instant.ofEpochMilli(request.getDeadlineEpochMs()));
         acquiresInFlight.incrementAndGet();
-        acquire.acquire(cmd).whenComplete((outcome, error) -> {
+        try {
+            acquire.acquire(cmd).whenComplete((outcome, error) -> {
+                acquiresInFlight.decrementAndGet();
+                try {
+                    AcquireReply reply;
+                    if (error != null) {
+                        internal(Entrance.NATS_ACQUIRE, error);
+                        reply = acquireError(requestId, ErrorCode.INTERNAL, "internal error");
+                    } else {
+                        if (outcome instanceof AcquireOutcome.Failed f && f.reason() != null) {
+                            metrics.rejected(Entrance.NATS_ACQUIRE, f.reason());
+                        }
+                        reply = toReply(request, requestId, outcome);
+                    }
+                    reply(msg, reply);
+                    if (reply.hasGranted()) {
+                        latency.granted(start);
+                    } else if (reply.hasRefused()) {
+                        latency.refused(start);
+                    } else {
+                        latency.error(start);
+                    }
+                } catch (RuntimeException e) {
+                    internal(Entrance.NATS_ACQUIRE, e);
+                    reply(msg, acquireError(requestId, ErrorCode.INTERNAL, "internal error"));
+                }
+            });
+        } catch (RuntimeException e) {
             acquiresInFlight.decrementAndGet();
-            AcquireReply reply = error != null
-                    ? acquireError(request.getRequestId(), ErrorCode.INTERNAL, "internal error")
-                    : toReply(request.getRequestId(), outcome);
-            reply(msg, reply.toByteArray());
-            if (reply.hasGranted()) {
-                latency.granted(start);
-            } else if (reply.hasRefused()) {
-                latency.refused(start);
-            } else {
-                latency.error(start);
-            }
-        });
+            throw e;
+        }
     }
 
-    private AcquireReply toReply(String requestId, AcquireOutcome outcome) {
+    private AcquireReply toReply(AcquireRequest request, String requestId, AcquireOutcome outcome) {
         AcquireReply.Builder reply = AcquireReply.newBuilder().setRequestId(requestId).setHubId(hubId);
-        if (outcome instanceof AcquireOutcome.Granted g) {
+        if (outcome instanceof AcquireOutcome.Granted g && g.leaseSecret() == null) {
+            // never sent: a lease without its secret is of no use (AcquireService decides such a retry anew)
+            return acquireError(requestId, ErrorCode.UNAVAILABLE, "the lease's secret is not held here; ask again with a new request id");
+        } else if (outcome instanceof AcquireOutcome.Granted g) {
             reply.setGranted(Granted.newBuilder()
                     .setLeaseId(g.lease().leaseId())
                     .setPool(g.lease().pool())
                     .setKeyId(g.lease().keyId())
                     .setApiKey(g.secret().reveal())
                     .setTokens(g.lease().tokens())
-                    .setExpiresAtEpochMs(g.lease().expiresAt().toEpochMilli()));
+                    .setExpiresAtEpochMs(g.lease().expiresAt().toEpochMilli())
+                    .setLeaseSecret(g.leaseSecret().reveal()));
+            reply.setNotice(g.notice());
         } else if (outcome instanceof AcquireOutcome.Refused r) {
             var refusal = r.refusal();
             Refused.Builder refused = Refused.newBuilder()
@@ -179,6 +245,9 @@ public final class NatsApi implements AutoCloseable {
                 refused.setLimit(refusal.limit());
             }
             reply.setRefused(refused);
+            reply.setNotice(r.notice());
+        } else if (outcome instanceof AcquireOutcome.Overloaded o) {
+            return overloaded(request, o.reason(), o.retryAfter().toMillis());
         } else {
             AcquireOutcome.Failed f = (AcquireOutcome.Failed) outcome;
             reply.setError(ErrorReply.newBuilder().setCode(f.code().name()).setMessage(f.message()));
@@ -196,28 +265,54 @@ public final class NatsApi implements AutoCloseable {
     }
 
     void onSettle(Message msg) {
-        SettleRequest request;
         try {
-            request = SettleRequest.parseFrom(msg.getData());
-        } catch (InvalidProtocolBufferException e) {
-            reply(msg, settleError("", ErrorCode.BAD_REQUEST, "malformed SettleRequest: not a protobuf message").toByteArray());
+            handleSettle(msg);
+        } catch (RuntimeException e) {
+            internal(Entrance.NATS_SETTLE, e);
+            reply(msg, settleError("", ErrorCode.INTERNAL, "internal error").toByteArray());
+        }
+    }
+
+    private void handleSettle(Message msg) {
+        byte[] data = msg.getData() == null ? new byte[0] : msg.getData();
+        String tooLarge = bounds.messageProblem("SettleRequest", data.length);
+        if (tooLarge != null) {
+            rejected(Entrance.NATS_SETTLE, RejectReason.TOO_LARGE, msg, settleError("", ErrorCode.BAD_REQUEST, tooLarge).toByteArray());
             return;
         }
+        SettleRequest request;
+        try {
+            request = SettleRequest.parseFrom(data);
+        } catch (InvalidProtocolBufferException e) {
+            rejected(Entrance.NATS_SETTLE, RejectReason.MALFORMED, msg,
+                    settleError("", ErrorCode.BAD_REQUEST, "malformed SettleRequest: not a protobuf message").toByteArray());
+            return;
+        }
+        String requestId = echo("requestId", request.getRequestId());
         Instant deadline = request.getDeadlineEpochMs() > 0 ? Instant.ofEpochMilli(request.getDeadlineEpochMs()) : null;
         SettleCommand cmd = new SettleCommand(request.getRequestId(), request.getLeaseId(), request.getAgentId(),
                 request.getTokensUsed(), LedgerEvents.fromProto(request.getOutcome()),
-                Duration.ofMillis(request.getRetryAfterMs()), request.getDetail(), deadline);
+                Duration.ofMillis(request.getRetryAfterMs()), request.getDetail(), deadline, request.getLeaseSecret());
         settle.settle(cmd).whenComplete((outcome, error) -> {
-            SettleReply reply;
-            if (error != null) {
-                reply = settleError(request.getRequestId(), ErrorCode.INTERNAL, "internal error");
-            } else if (outcome instanceof SettleOutcome.Settled s) {
-                reply = SettleReply.newBuilder().setRequestId(request.getRequestId()).setHubId(hubId).setSettled(s.firstTime()).build();
-            } else {
-                SettleOutcome.Failed f = (SettleOutcome.Failed) outcome;
-                reply = settleError(request.getRequestId(), f.code(), f.message());
+            try {
+                SettleReply reply;
+                if (error != null) {
+                    internal(Entrance.NATS_SETTLE, error);
+                    reply = settleError(requestId, ErrorCode.INTERNAL, "internal error");
+                } else if (outcome instanceof SettleOutcome.Settled s) {
+                    reply = SettleReply.newBuilder().setRequestId(requestId).setHubId(hubId).setSettled(s.firstTime()).build();
+                } else {
+                    SettleOutcome.Failed f = (SettleOutcome.Failed) outcome;
+                    if (f.reason() != null) {
+                        metrics.rejected(Entrance.NATS_SETTLE, f.reason());
+                    }
+                    reply = settleError(requestId, f.code(), f.message());
+                }
+                reply(msg, reply.toByteArray());
+            } catch (RuntimeException e) {
+                internal(Entrance.NATS_SETTLE, e);
+                reply(msg, settleError(requestId, ErrorCode.INTERNAL, "internal error").toByteArray());
             }
-            reply(msg, reply.toByteArray());
         });
     }
 
@@ -226,20 +321,63 @@ public final class NatsApi implements AutoCloseable {
                 .setError(ErrorReply.newBuilder().setCode(code.name()).setMessage(message)).build();
     }
 
+    /** A heartbeat has no answer: a rejected one is dropped and counted. */
     void onHeartbeat(Message msg) {
         try {
-            Heartbeat hb = Heartbeat.parseFrom(msg.getData());
-            if (!hb.getAgentId().isBlank()) {
-                agents.heartbeat(hb.getAgentId(), List.copyOf(hb.getLeaseIdsList()));
+            byte[] data = msg.getData() == null ? new byte[0] : msg.getData();
+            if (bounds.messageProblem("Heartbeat", data.length) != null) {
+                metrics.rejected(Entrance.NATS_HEARTBEAT, RejectReason.TOO_LARGE);
+                return;
             }
-        } catch (InvalidProtocolBufferException e) {
-            LOG.debug("ignored a malformed heartbeat on {}", msg.getSubject());
+            Heartbeat hb;
+            try {
+                hb = Heartbeat.parseFrom(data);
+            } catch (InvalidProtocolBufferException e) {
+                metrics.rejected(Entrance.NATS_HEARTBEAT, RejectReason.MALFORMED);
+                return;
+            }
+            if (hb.getAgentId().isBlank()) {
+                metrics.rejected(Entrance.NATS_HEARTBEAT, RejectReason.INVALID);
+                return;
+            }
+            if (bounds.fieldProblem("agentId", hb.getAgentId()) != null) {
+                metrics.rejected(Entrance.NATS_HEARTBEAT, RejectReason.FIELD_TOO_LONG);
+                return;
+            }
+            List<AgentRegistry.Proof> proofs = new ArrayList<>(hb.getLeasesCount());
+            for (LeaseProof p : hb.getLeasesList()) {
+                proofs.add(new AgentRegistry.Proof(p.getLeaseId(), p.getLeaseSecret()));
+            }
+            @SuppressWarnings("deprecation")
+            int deprecatedIds = hb.getLeaseIdsCount();
+            agents.heartbeat(hb.getAgentId(), proofs, deprecatedIds);
+        } catch (RuntimeException e) {
+            internal(Entrance.NATS_HEARTBEAT, e);
         }
     }
 
+    private void rejected(Entrance entrance, RejectReason reason, Message msg, AcquireReply reply) {
+        rejected(entrance, reason, msg, reply.toByteArray());
+    }
+
+    private void rejected(Entrance entrance, RejectReason reason, Message msg, byte[] reply) {
+        metrics.rejected(entrance, reason);
+        reply(msg, reply);
+    }
+
+    private void internal(Entrance entrance, Throwable error) {
+        metrics.rejected(entrance, RejectReason.INTERNAL);
+        LOG.warn("hub {}: {} failed: {}", hubId, entrance.tag(), error.toString());
+    }
+
     private void reply(Message msg, byte[] bytes) {
-        if (msg.getReplyTo() != null) {
-            connection.publish(msg.getReplyTo(), bytes);
+        String to = msg.getReplyTo();
+        if (to != null && !to.isEmpty()) {
+            try {
+                connection.publish(to, bytes);
+            } catch (RuntimeException e) { // e.g. the connection is closing: the requester times out
+                LOG.debug("hub {}: reply to {} not sent: {}", hubId, msg.getSubject(), e.toString());
+            }
         }
     }
 

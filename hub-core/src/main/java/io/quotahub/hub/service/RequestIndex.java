@@ -7,6 +7,7 @@ import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
 /**
@@ -23,9 +24,22 @@ import java.util.function.Predicate;
  * <p>Entries are also queued in the order they were made, so {@link #sweep()} only looks at the
  * entries that are due: at thousands of grants per second the index holds millions of entries,
  * and scanning all of them four times a second took half of the hub's CPU (measured with JFR).
+ *
+ * <p>The index never holds more than {@code maxEntries}: when it is full, {@link #claim} of a new
+ * request id answers {@link #FULL} (the hub refuses the acquire as overloaded, at once) and a grant
+ * read from the ledger is not remembered (a retry of its request then gets a new decision).
  */
 public final class RequestIndex {
 
+    /** What {@link #claim} answers when the index is full: nothing was claimed. Compare by identity. */
+    public static final CompletableFuture<AcquireOutcome> FULL = CompletableFuture.completedFuture(
+            new AcquireOutcome.Failed(ErrorCode.UNAVAILABLE, "the request index is full"));
+    /** No cap. */
+    public static final int UNBOUNDED = Integer.MAX_VALUE;
+
+    private final int maxEntries;
+    /** Entries in {@link #entries}: reserved before an insert, so the map never grows past the cap. */
+    private final AtomicInteger size = new AtomicInteger();
     private final Clock clock;
     private final Duration keepGrants;
     private final Duration keepOthers;
@@ -47,8 +61,17 @@ public final class RequestIndex {
     private record Settled(Aged aged, long seenAtMillis) {
     }
 
-    /** {@code leaseOpen}: whether a lease (by id) is still open, neither settled nor expired. */
+    /** {@code leaseOpen}: whether a lease (by id) is still open, neither settled nor expired. Without a cap. */
     public RequestIndex(Clock clock, Duration keepGrants, Duration keepOthers, Predicate<String> leaseOpen) {
+        this(clock, keepGrants, keepOthers, leaseOpen, UNBOUNDED);
+    }
+
+    /** With a cap of {@code maxEntries} request ids. */
+    public RequestIndex(Clock clock, Duration keepGrants, Duration keepOthers, Predicate<String> leaseOpen, int maxEntries) {
+        if (maxEntries < 1) {
+            throw new IllegalArgumentException("maxEntries must be >= 1, was " + maxEntries);
+        }
+        this.maxEntries = maxEntries;
         this.clock = clock;
         this.leaseOpen = leaseOpen;
         this.keepGrants = keepGrants;
@@ -57,32 +80,87 @@ public final class RequestIndex {
 
     /**
      * Claims a request id. Returns null if it is new (the caller must then {@code complete} the
-     * given future), or the future of the earlier request with the same id.
+     * given future), the future of the earlier request with the same id, or {@link #FULL} when the
+     * id is new and the index holds {@code maxEntries} already.
      */
     public CompletableFuture<AcquireOutcome> claim(String agentId, String requestId, CompletableFuture<AcquireOutcome> mine) {
         String key = key(agentId, requestId);
-        Entry entry = new Entry(mine, clock.millis());
-        Entry existing = entries.putIfAbsent(key, entry);
+        Entry existing = entries.get(key);
         if (existing != null) {
+            return existing.outcome; // a retry finds its request even when the index is full
+        }
+        if (!reserve()) {
+            return FULL;
+        }
+        Entry entry = new Entry(mine, clock.millis());
+        existing = entries.putIfAbsent(key, entry);
+        if (existing != null) {
+            size.decrementAndGet();
             return existing.outcome;
         }
         recent.add(new Aged(key, entry));
         return null;
     }
 
+    private boolean reserve() {
+        if (size.incrementAndGet() > maxEntries) {
+            size.decrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    private void removed(String key, Entry entry) {
+        if (entries.remove(key, entry)) {
+            size.decrementAndGet();
+        }
+    }
+
     /**
      * Records a grant read from the ledger, so retries across a restart still find it; a grant
      * made at {@code atMillis} that is already past the keep time is ignored (no retry of its
-     * request can still come, so the index stays bounded by time, not by the ledger's age).
+     * request can still come, so the index stays bounded by time, not by the ledger's age), and
+     * so is any grant while the index is full. An entry the request id has already is kept: it
+     * is this hub's own answer to the same request, which holds more (the lease secret).
+     *
+     * @return false when it was not remembered
      */
-    public void remember(String agentId, String requestId, AcquireOutcome outcome, long atMillis) {
+    public boolean remember(String agentId, String requestId, AcquireOutcome outcome, long atMillis) {
         if (!remembers(atMillis)) {
-            return;
+            return false;
         }
         String key = key(agentId, requestId);
+        if (entries.containsKey(key) || !reserve()) {
+            return false;
+        }
         Entry entry = new Entry(CompletableFuture.completedFuture(outcome), atMillis);
-        entries.put(key, entry);
+        if (entries.putIfAbsent(key, entry) != null) {
+            size.decrementAndGet();
+            return false;
+        }
         recent.add(new Aged(key, entry));
+        return true;
+    }
+
+    /**
+     * Replaces the entry of a request id whose future is {@code expected} by {@code mine}, made now.
+     *
+     * @return {@code mine} when replaced, else the id's current future (null when it has none)
+     */
+    public CompletableFuture<AcquireOutcome> replace(String agentId, String requestId, CompletableFuture<AcquireOutcome> expected,
+                                                     CompletableFuture<AcquireOutcome> mine) {
+        String key = key(agentId, requestId);
+        Entry entry = new Entry(mine, clock.millis());
+        while (true) {
+            Entry current = entries.get(key);
+            if (current == null || current.outcome != expected) {
+                return current == null ? null : current.outcome;
+            }
+            if (entries.replace(key, current, entry)) {
+                recent.add(new Aged(key, entry));
+                return mine;
+            }
+        }
     }
 
     /** True if a grant made at {@code grantedAtMillis} may still see its request retried (worth remembering). */
@@ -91,7 +169,9 @@ public final class RequestIndex {
     }
 
     public void forget(String agentId, String requestId) {
-        entries.remove(key(agentId, requestId));
+        if (entries.remove(key(agentId, requestId)) != null) {
+            size.decrementAndGet();
+        }
     }
 
     /** Forgets entries older than their keep time; call periodically (from one thread). */
@@ -108,7 +188,7 @@ public final class RequestIndex {
             if (!outcome.isDone()) {
                 kept.add(a);
             } else if (!(outcome.getNow(null) instanceof AcquireOutcome.Granted g) || a.entry.createdAtMillis < grantsBefore) {
-                entries.remove(a.key, a.entry); // a refusal or an error, or a grant past the longest keep
+                removed(a.key, a.entry); // a refusal or an error, or a grant past the longest keep
             } else if (g.lease() != null && !leaseOpen.test(g.lease().leaseId())) {
                 settled.add(new Settled(a, now));
             } else {
@@ -117,16 +197,21 @@ public final class RequestIndex {
         }
         for (Settled s = settled.peek(); s != null && s.seenAtMillis < othersBefore; s = settled.peek()) {
             settled.poll();
-            entries.remove(s.aged.key, s.aged.entry);
+            removed(s.aged.key, s.aged.entry);
         }
         for (Aged a = kept.peek(); a != null && a.entry.createdAtMillis < grantsBefore; a = kept.peek()) {
             kept.poll();
-            entries.remove(a.key, a.entry);
+            removed(a.key, a.entry);
         }
     }
 
+    /** Request ids held now (never above {@link #maxEntries()}). */
     public int size() {
-        return entries.size();
+        return size.get();
+    }
+
+    public int maxEntries() {
+        return maxEntries;
     }
 
     private static String key(String agentId, String requestId) {

@@ -8,10 +8,18 @@ import java.time.Instant;
 /**
  * A settle as it arrives from NATS or HTTP.
  *
- * @param outcome    null when the client sent none or an unknown one
- * @param retryAfter with RATE_LIMITED: the provider's Retry-After, ZERO if none
- * @param deadline   absolute; null when the client gave none (HTTP)
+ * @param outcome     null when the client sent none or an unknown one
+ * @param retryAfter  with RATE_LIMITED: the provider's Retry-After, ZERO if none
+ * @param deadline    absolute; null when the client gave none (HTTP)
+ * @param leaseSecret the secret the lease's grant carried ("" or null when none was presented); never logged
  */
 public record SettleCommand(String requestId, String leaseId, String agentId, long tokensUsed, Outcome outcome,
-                            Duration retryAfter, String detail, Instant deadline) {
+                            Duration retryAfter, String detail, Instant deadline, String leaseSecret) {
+
+    @Override
+    public String toString() {
+        return "SettleCommand[requestId=" + requestId + ", leaseId=" + leaseId + ", agentId=" + agentId + ", tokensUsed="
+                + tokensUsed + ", outcome=" + outcome + ", retryAfter=" + retryAfter + ", deadline=" + deadline
+                + ", leaseSecret=" + (leaseSecret == null || leaseSecret.isEmpty() ? "none" : "hidden") + "]";
+    }
 }

@@ -7,6 +7,11 @@ public sealed interface SettleOutcome {
     record Settled(boolean firstTime) implements SettleOutcome {
     }
 
-    record Failed(ErrorCode code, String message) implements SettleOutcome {
+    /** @param reason as {@link AcquireOutcome.Failed#reason()} */
+    record Failed(ErrorCode code, String message, RejectReason reason) implements SettleOutcome {
+
+        public Failed(ErrorCode code, String message) {
+            this(code, message, RejectReason.of(code));
+        }
     }
 }

@@ -1,18 +1,35 @@
 package io.quotahub.hub.service;
 
+import io.quotahub.engine.Lease;
+import io.quotahub.engine.LimitSpec;
+import io.quotahub.engine.Outcome;
+import io.quotahub.engine.PoolSpec;
 import io.quotahub.engine.QuotaEngine;
 import io.quotahub.engine.SettleResult;
 import io.quotahub.engine.Settlement;
 import io.quotahub.hub.ledger.Ledger;
 import io.quotahub.hub.ledger.LedgerEvents;
+import io.quotahub.hub.metrics.GuardMetrics;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The settle path: validate → append the Settle to the ledger → apply it to the engine. Settling
- * twice is answered as a success that changed nothing.
+ * The settle path: validate → check that the settler holds the lease → append the Settle to the
+ * ledger → apply it to the engine. Settling twice is answered as a success that changed nothing.
+ *
+ * <p>Only the lease's holder may settle it: the settle must present the secret its grant carried,
+ * whose SHA-256 the lease keeps ({@link Lease#holderDigest()}); a missing or wrong secret is
+ * FORBIDDEN and changes nothing. A lease granted before lease secrets existed (empty digest) may
+ * be settled only by a settle naming the lease's own agent id. A settle reporting more tokens
+ * than the pool's {@link PoolSpec#maxTokensPerCall()} is refused (BAD_REQUEST) and changes
+ * nothing: no honest call uses that many, so it is a bug or an attack, and counting it at the
+ * bound would still let it fill a window; the lease stays open and expires at its estimate if it
+ * is never settled correctly.
  */
 public final class SettleService {
 
@@ -21,13 +38,29 @@ public final class SettleService {
     private final Clock clock;
     private final String hubId;
     private final ReplyDeadline replyDeadline;
+    private final InputBounds bounds;
+    private final GuardMetrics metrics;
+    private final Duration maxCooldown;
+    private final Map<String, Long> maxTokensPerCall = new HashMap<>();
 
+    /** With default bounds, the pools of the engine's configuration and metrics nobody sees (simulations). */
     public SettleService(QuotaEngine engine, HubLedger ledger, Clock clock, String hubId, Duration replyTimeout) {
+        this(engine, ledger, clock, hubId, replyTimeout, InputBounds.ofDefaults(), GuardMetrics.unregistered(hubId));
+    }
+
+    public SettleService(QuotaEngine engine, HubLedger ledger, Clock clock, String hubId, Duration replyTimeout,
+                         InputBounds bounds, GuardMetrics metrics) {
         this.replyDeadline = new ReplyDeadline(replyTimeout);
         this.engine = engine;
         this.ledger = ledger;
         this.clock = clock;
         this.hubId = hubId;
+        this.bounds = bounds;
+        this.metrics = metrics;
+        this.maxCooldown = engine.config().cooldown().maxCooldown();
+        for (PoolSpec pool : engine.config().pools()) {
+            maxTokensPerCall.put(pool.name(), pool.maxTokensPerCall());
+        }
     }
 
     public CompletableFuture<SettleOutcome> settle(SettleCommand cmd) {
@@ -41,12 +74,26 @@ public final class SettleService {
         }
         Duration retryAfter = cmd.retryAfter() == null ? Duration.ZERO : cmd.retryAfter();
         Settlement settlement = new Settlement(cmd.leaseId(), cmd.tokensUsed(), cmd.outcome(), retryAfter, clock.instant());
-        if (engine.openLease(cmd.leaseId()).isEmpty()) {
+        Optional<Lease> open = engine.openLease(cmd.leaseId());
+        if (open.isEmpty()) {
             // Not open: settling changes nothing, it only tells us whether the lease ever existed.
             SettleResult known = engine.settle(settlement);
             return known == SettleResult.UNKNOWN_LEASE
                     ? failed(ErrorCode.UNKNOWN_LEASE, "unknown lease '" + cmd.leaseId() + "'")
                     : CompletableFuture.completedFuture(new SettleOutcome.Settled(false));
+        }
+        Lease lease = open.get();
+        if (!holds(lease, cmd)) {
+            return failed(ErrorCode.FORBIDDEN, "lease secret missing or wrong for lease " + lease.leaseId());
+        }
+        long bound = maxTokensPerCall.getOrDefault(lease.pool(), LimitSpec.MAX_CAPACITY);
+        if (cmd.tokensUsed() > bound) {
+            return CompletableFuture.completedFuture(new SettleOutcome.Failed(ErrorCode.BAD_REQUEST, "tokensUsed "
+                    + cmd.tokensUsed() + " exceeds the bound " + bound + " of pool " + lease.pool() + " (max-tokens-per-call)",
+                    RejectReason.TOKENS_ABOVE_BOUND));
+        }
+        if (cmd.outcome() == Outcome.RATE_LIMITED && retryAfter.compareTo(maxCooldown) > 0) {
+            metrics.retryAfterClamped(); // the engine cools the key for maxCooldown; the ledger keeps the provider's word
         }
         return replyDeadline.within(target.append(LedgerEvents.settle(hubId, settlement)).handle((ok, error) -> {
             if (error != null) {
@@ -56,7 +103,23 @@ public final class SettleService {
         }), new SettleOutcome.Failed(ErrorCode.UNAVAILABLE, "the ledger did not confirm the settle in time; retry"));
     }
 
+    /** Whether the settle comes from the lease's holder: its secret, or for a lease without one, its agent id. */
+    static boolean holds(Lease lease, SettleCommand cmd) {
+        if (lease.holderDigest().isEmpty()) {
+            return lease.agentId() != null && lease.agentId().equals(cmd.agentId());
+        }
+        return LeaseSecret.matches(cmd.leaseSecret(), lease.holderDigest());
+    }
+
     private SettleOutcome.Failed validate(SettleCommand cmd) {
+        SettleOutcome.Failed tooLong = tooLong("leaseId", cmd.leaseId());
+        tooLong = tooLong != null ? tooLong : tooLong("requestId", cmd.requestId());
+        tooLong = tooLong != null ? tooLong : tooLong("agentId", cmd.agentId());
+        tooLong = tooLong != null ? tooLong : tooLong("leaseSecret", cmd.leaseSecret());
+        tooLong = tooLong != null ? tooLong : tooLong("detail", cmd.detail());
+        if (tooLong != null) {
+            return tooLong;
+        }
         if (cmd.leaseId() == null || cmd.leaseId().isBlank()) {
             return new SettleOutcome.Failed(ErrorCode.BAD_REQUEST, "leaseId is missing");
         }
@@ -73,6 +136,11 @@ public final class SettleService {
             return new SettleOutcome.Failed(ErrorCode.DEADLINE_EXCEEDED, "request deadline " + cmd.deadline() + " has passed");
         }
         return null;
+    }
+
+    private SettleOutcome.Failed tooLong(String field, String value) {
+        String problem = bounds.fieldProblem(field, value);
+        return problem == null ? null : new SettleOutcome.Failed(ErrorCode.BAD_REQUEST, problem, RejectReason.FIELD_TOO_LONG);
     }
 
     private static CompletableFuture<SettleOutcome> failed(ErrorCode code, String message) {

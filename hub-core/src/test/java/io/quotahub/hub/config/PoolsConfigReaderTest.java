@@ -97,4 +97,54 @@ class PoolsConfigReaderTest {
         assertThat(DurationText.parse("x", "PT1M")).isEqualTo(Duration.ofMinutes(1));
         assertThat(LimitKind.TOKENS.label()).isEqualTo("tokens");
     }
+
+    private PoolsConfig withPolicy(Map<String, Object> policy) {
+        Map<String, Object> pool = new java.util.HashMap<>(policy);
+        pool.put("keys", List.of(Map.of("id", "k1", "secret-env", "DEMO_KEY_1",
+                "limits", List.of(Map.of("requests", 60, "per", "1m"), Map.of("tokens", 1000, "per", "1m")))));
+        return reader.read(Map.of("demo", pool));
+    }
+
+    @Test
+    void read_mapsThePoolPolicy_withSettleBoundFairShareAndHighPriorityAgents() {
+        PoolSpec configured = withPolicy(Map.of("max-tokens-per-call", 2500, "max-open-leases-per-agent", 4,
+                "max-share-per-agent", 0.25, "high-priority-agents", List.of("ops-*", "pager"))).pools().get(0);
+        PoolSpec fromEnv = withPolicy(Map.of("high-priority-agents", "ops-*, pager")).pools().get(0);
+        PoolSpec defaults = withPolicy(Map.of()).pools().get(0);
+
+        assertThat(configured.policy().maxTokensPerCall()).isEqualTo(2500);
+        assertThat(configured.maxTokensPerCall()).isEqualTo(2500);
+        assertThat(configured.policy().maxOpenLeasesPerAgent()).isEqualTo(4);
+        assertThat(configured.policy().maxSharePerAgent()).isEqualTo(0.25);
+        assertThat(configured.policy().mayUseHighPriority("ops-7")).isTrue();
+        assertThat(configured.policy().mayUseHighPriority("pager")).isTrue();
+        assertThat(configured.policy().mayUseHighPriority("intruder")).isFalse();
+        assertThat(fromEnv.policy().highPriorityAgents()).containsExactly("ops-*", "pager");
+        assertThat(defaults.maxTokensPerCall()).as("4 x the largest token limit").isEqualTo(4000);
+        assertThat(defaults.policy().maxOpenLeasesPerAgent()).isZero();
+        assertThat(defaults.policy().maxSharePerAgent()).isZero();
+        assertThat(defaults.policy().mayUseHighPriority("anyone")).isFalse();
+    }
+
+    @Test
+    void read_refusesABadPolicyValueNamingItsPath() {
+        assertThatThrownBy(() -> withPolicy(Map.of("max-tokens-per-call", 0)))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("quotahub.pools.demo.max-tokens-per-call must be between 1 and");
+        assertThatThrownBy(() -> withPolicy(Map.of("max-tokens-per-call", "lots")))
+                .hasMessageContaining("quotahub.pools.demo.max-tokens-per-call must be a whole number");
+        assertThatThrownBy(() -> withPolicy(Map.of("max-tokens-per-call", 2_000_000_000_000L)))
+                .hasMessageContaining("quotahub.pools.demo.max-tokens-per-call");
+        assertThatThrownBy(() -> withPolicy(Map.of("max-open-leases-per-agent", -1)))
+                .hasMessageContaining("quotahub.pools.demo.max-open-leases-per-agent");
+        assertThatThrownBy(() -> withPolicy(Map.of("max-share-per-agent", 1.5)))
+                .hasMessageContaining("quotahub.pools.demo.max-share-per-agent must be a number between 0 (off) and 1, was '1.5'");
+        assertThatThrownBy(() -> withPolicy(Map.of("max-share-per-agent", "half")))
+                .hasMessageContaining("quotahub.pools.demo.max-share-per-agent");
+        assertThatThrownBy(() -> withPolicy(Map.of("max-share-per-agent", "NaN")))
+                .hasMessageContaining("quotahub.pools.demo.max-share-per-agent");
+        assertThatThrownBy(() -> withPolicy(Map.of("high-priority-agents", List.of("ops", " "))))
+                .hasMessageContaining("quotahub.pools.demo.high-priority-agents[1]");
+        assertThatThrownBy(() -> withPolicy(Map.of("high-priority-agents", Map.of("who", "ops"))))
+                .hasMessageContaining("quotahub.pools.demo.high-priority-agents must be a list");
+    }
 }

@@ -43,6 +43,7 @@ final class SimWorkload {
         String avoid;
         String awaiting;
         Lease lease;
+        String leaseSecret = "";
         boolean dies;
         boolean calledProvider;
         long providerAt;
@@ -214,6 +215,7 @@ final class SimWorkload {
             sim.checker.leaseReceived(lease, hub.id);
             granted++;
             c.lease = lease;
+            c.leaseSecret = g.leaseSecret() == null ? "" : g.leaseSecret().reveal();
             c.phase = Phase.HOLD;
             c.dies = sim.rnd.nextInt(20) == 0;
             long ttlLeft = lease.expiresAt().toEpochMilli() - now;
@@ -277,7 +279,7 @@ final class SimWorkload {
             return;
         }
         SettleCommand cmd = new SettleCommand(c.agentId + "-s" + c.n, c.lease.leaseId(), c.agentId, c.used, c.outcome,
-                c.outcome == Outcome.RATE_LIMITED ? Duration.ofMillis(300) : Duration.ZERO, null, null);
+                c.outcome == Outcome.RATE_LIMITED ? Duration.ofMillis(300) : Duration.ZERO, null, null, c.leaseSecret);
         SettleOutcome out = hub.settle(cmd);
         if (out instanceof SettleOutcome.Settled) {
             c.phase = Phase.DONE;

@@ -5,7 +5,9 @@ import io.nats.client.Connection;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.Message;
 import io.nats.client.Nats;
+import io.quotahub.engine.QuotaEngine;
 import io.quotahub.hub.TestHub;
+import io.quotahub.hub.metrics.GuardMetrics;
 import io.quotahub.proto.AcquireReply;
 import io.quotahub.proto.AcquireRequest;
 import io.quotahub.proto.LedgerBatch;
@@ -62,7 +64,9 @@ class NatsApiOverloadTest {
         // A second API on the hub's services with small limits, reached on its own direct subject.
         shedderConnection = Nats.connect(nats.url());
         shedder = new NatsApi(shedderConnection, hub.bean(AcquireService.class), hub.bean(SettleService.class),
-                new AgentRegistry(Clock.systemUTC(), Duration.ofSeconds(30)), "shedder", new SimpleMeterRegistry(), 20, 16);
+                new AgentRegistry(Clock.systemUTC(), Duration.ofSeconds(30), hub.bean(QuotaEngine.class), 100,
+                        GuardMetrics.unregistered("shedder")),
+                "shedder", new SimpleMeterRegistry(), InputBounds.ofDefaults(), GuardMetrics.unregistered("shedder"), 20, 16);
         shedder.start();
     }
 

@@ -11,6 +11,7 @@ import io.quotahub.engine.view.PoolView;
 import io.quotahub.hub.TestHub;
 import io.quotahub.proto.AcquireReply;
 import io.quotahub.proto.AcquireRequest;
+import io.quotahub.proto.Granted;
 import io.quotahub.proto.HubAnnouncement;
 import io.quotahub.proto.LedgerBatch;
 import io.quotahub.proto.Outcome;
@@ -110,13 +111,19 @@ class NatsApiTest {
         AcquireReply reply = acquire(request("demo", 100).build());
 
         assertThat(reply.hasGranted()).as(reply.toString()).isTrue();
+        assertThat(reply.getGranted().getLeaseSecret()).as("128 random bits, base64url").matches("[A-Za-z0-9_-]{22}");
+        assertThat(reply.getNotice()).isEmpty();
         assertThat(reply.getHubId()).isEqualTo("main");
         assertThat(reply.getGranted().getApiKey()).isIn(SECRET_1, SECRET_2);
         assertThat(reply.getGranted().getExpiresAtEpochMs()).isGreaterThan(System.currentTimeMillis());
         String leaseId = reply.getGranted().getLeaseId();
         MessageInfo last = client.jetStreamManagement().getLastMessage(Subjects.ledgerStream("main"), Subjects.ledgerEvents("main"));
-        assertThat(LedgerBatch.parseFrom(last.getData()).getEventsList())
-                .anySatisfy(e -> assertThat(e.getGrant().getLeaseId()).isEqualTo(leaseId));
+        assertThat(LedgerBatch.parseFrom(last.getData()).getEventsList()).anySatisfy(e -> {
+            assertThat(e.getGrant().getLeaseId()).isEqualTo(leaseId);
+            assertThat(e.getGrant().getSecretHash()).as("only the secret's SHA-256 is in the ledger")
+                    .isEqualTo(LeaseSecret.digestOf(reply.getGranted().getLeaseSecret()))
+                    .isNotEqualTo(reply.getGranted().getLeaseSecret());
+        });
     }
 
     @Test
@@ -196,13 +203,16 @@ class NatsApiTest {
         AcquireReply again = acquire(request);
 
         assertThat(again.getGranted().getLeaseId()).isEqualTo(first.getGranted().getLeaseId());
+        assertThat(again.getGranted().getLeaseSecret()).as("the same secret").isEqualTo(first.getGranted().getLeaseSecret());
         assertThat(granted("demo")).isEqualTo(afterFirst);
     }
 
     @Test
     void settle_completesOnceAndAnswersARetryWithoutChangingAnything() throws Exception {
-        String leaseId = acquire(request("demo", 100).build()).getGranted().getLeaseId();
+        Granted granted = acquire(request("demo", 100).build()).getGranted();
+        String leaseId = granted.getLeaseId();
         SettleRequest settle = SettleRequest.newBuilder().setRequestId("s-" + leaseId).setLeaseId(leaseId)
+                .setLeaseSecret(granted.getLeaseSecret())
                 .setAgentId("test-agent").setTokensUsed(120).setOutcome(Outcome.OK)
                 .setDeadlineEpochMs(System.currentTimeMillis() + 5_000).build();
 

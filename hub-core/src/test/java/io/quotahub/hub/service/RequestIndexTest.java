@@ -7,6 +7,8 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -143,5 +145,53 @@ class RequestIndexTest {
         }
         // only the last 120 s of grants: 120 000 / 864 ≈ 139
         assertThat(replayIndex.size()).isBetween(130, 150);
+    }
+
+    // ---- the hard cap ----------------------------------------------------------------------------
+
+    @Test
+    void aFullIndexRefusesNewIdsButStillAnswersRetries_andMakesRoomAsItsEntriesAgeOut() {
+        RequestIndex capped = new RequestIndex(clock, Duration.ofSeconds(60), Duration.ofSeconds(10), open::contains, 3);
+        List<CompletableFuture<AcquireOutcome>> claimed = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            CompletableFuture<AcquireOutcome> f = CompletableFuture.completedFuture(ERROR);
+            assertThat(capped.claim("agent", "r" + i, f)).isNull();
+            claimed.add(f);
+        }
+
+        assertThat(capped.claim("agent", "r3", new CompletableFuture<>())).isSameAs(RequestIndex.FULL);
+        assertThat(capped.claim("agent", "r1", new CompletableFuture<>())).as("a retry").isSameAs(claimed.get(1));
+        assertThat(capped.remember("agent", "replayed", GRANT, clock.millis())).as("no room for a replayed grant").isFalse();
+        assertThat(capped.size()).isEqualTo(3);
+
+        capped.forget("agent", "r0");
+        assertThat(capped.claim("agent", "r3", new CompletableFuture<>())).isNull();
+        assertThat(capped.claim("agent", "r4", new CompletableFuture<>())).isSameAs(RequestIndex.FULL);
+        clock.advance(Duration.ofMillis(10_001));
+        capped.sweep(); // the errors age out
+        assertThat(capped.size()).isEqualTo(1);
+        assertThat(capped.claim("agent", "r4", new CompletableFuture<>())).isNull();
+        assertThat(capped.size()).isEqualTo(2);
+    }
+
+    @Test
+    void aReplacedEntryKeepsTheCountAndAnswersLaterRetries() {
+        CompletableFuture<AcquireOutcome> first = claim("r", GRANT);
+        CompletableFuture<AcquireOutcome> second = new CompletableFuture<>();
+
+        assertThat(index.replace("agent", "r", first, second)).isSameAs(second);
+        assertThat(index.replace("agent", "r", first, new CompletableFuture<>())).as("only once").isSameAs(second);
+        assertThat(index.replace("agent", "gone", first, new CompletableFuture<>())).isNull();
+        assertThat(index.size()).isEqualTo(1);
+        assertThat(index.claim("agent", "r", new CompletableFuture<>())).isSameAs(second);
+    }
+
+    @Test
+    void rememberKeepsAnEntryTheRequestIdAlreadyHas() {
+        CompletableFuture<AcquireOutcome> own = claim("r", GRANT);
+
+        assertThat(index.remember("agent", "r", ERROR, clock.millis())).isFalse();
+
+        assertThat(index.claim("agent", "r", new CompletableFuture<>())).isSameAs(own);
     }
 }

@@ -31,7 +31,7 @@ class TwoHubSnapshotTest {
     Path dir;
 
     private TestHub hub(NatsPair pair, String id, String peer) {
-        Map<String, Object> pools = Map.of("demo", Map.of("preset", "PREMIUM",
+        Map<String, Object> pools = Map.of("demo", Map.of("preset", "PREMIUM", "high-priority-agents", List.of("t"),
                 "keys", List.of(key("k1", secretFile(dir, "k1", "sk-two-hub-snap-000001"), List.of(requests(100, "1h"))))));
         return TestHub.start(pair.server(id), id, pools, Map.of("quotahub.peer-id", peer,
                 "quotahub.takeover-after", "60s", // a quick restart, not a takeover
@@ -39,8 +39,11 @@ class TwoHubSnapshotTest {
     }
 
     private static int acquire(TestHub hub) {
-        HttpResponse<String> r = hub.post("/api/v1/acquire", "{\"pool\":\"demo\",\"tokens\":1,\"agentId\":\"t\",\"priority\":\"HIGH\"}");
-        return r.statusCode();
+        return acquireResponse(hub).statusCode();
+    }
+
+    private static HttpResponse<String> acquireResponse(TestHub hub) {
+        return hub.post("/api/v1/acquire", "{\"pool\":\"demo\",\"tokens\":1,\"agentId\":\"t\",\"priority\":\"HIGH\"}");
     }
 
     private static Set<String> openLeaseIds(TestHub hub) {
@@ -63,10 +66,13 @@ class TwoHubSnapshotTest {
             TestHub main = hub(pair, "main", "edge");
             Set<String> before;
             long[] usedBefore;
+            String mainHandle = null; // <lease id>.<lease secret> of one of main's leases
             try {
                 await("peers connected", () -> main.bean(HubRuntime.class).replication().status() == PeerStatus.CONNECTED);
                 for (int i = 0; i < 6; i++) {
-                    assertThat(acquire(main)).isEqualTo(200);
+                    HttpResponse<String> granted = acquireResponse(main);
+                    assertThat(granted.statusCode()).isEqualTo(200);
+                    mainHandle = granted.body().replaceAll(".*\"leaseId\":\"([^\"]+)\".*", "$1");
                     assertThat(acquire(edge)).isEqualTo(200);
                 }
                 await("main folded edge's grants", () -> openLeaseIds(main).size() == 12);
@@ -92,8 +98,11 @@ class TwoHubSnapshotTest {
                 assertThat(usedAfter[0]).isEqualTo(usedBefore[0]);          // main's own use
                 assertThat(usedAfter[1]).isEqualTo(usedBefore[1] + 1);      // edge's, plus its new grant
 
-                String mainLease = before.stream().filter(id -> id.startsWith("main-")).findFirst().orElseThrow();
-                HttpResponse<String> done = restarted.post("/api/v1/leases/" + mainLease + "/complete", "{\"tokensUsed\":1,\"outcome\":\"OK\"}");
+                String mainLease = mainHandle.substring(0, mainHandle.lastIndexOf('.'));
+                assertThat(before).contains(mainLease);
+                HttpResponse<String> bare = restarted.post("/api/v1/leases/" + mainLease + "/complete", "{\"tokensUsed\":1,\"outcome\":\"OK\"}");
+                assertThat(bare.statusCode()).as("the snapshot keeps only the secret's digest: " + bare.body()).isEqualTo(403);
+                HttpResponse<String> done = restarted.post("/api/v1/leases/" + mainHandle + "/complete", "{\"tokensUsed\":1,\"outcome\":\"OK\"}");
                 assertThat(done.statusCode()).as(done.body()).isEqualTo(200);
                 assertThat(done.body()).contains("\"settled\":true");
             }

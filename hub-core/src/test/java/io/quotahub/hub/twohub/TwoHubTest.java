@@ -33,7 +33,7 @@ class TwoHubTest {
     Path dir;
 
     private Map<String, Object> pools() {
-        return Map.of("demo", Map.of("preset", "PREMIUM",
+        return Map.of("demo", Map.of("preset", "PREMIUM", "high-priority-agents", List.of("t"),
                 "keys", List.of(key("k1", secretFile(dir, "k1", "sk-two-hub-test-000001"), List.of(requests(CAPACITY, "1h"))))));
     }
 
@@ -189,6 +189,31 @@ class TwoHubTest {
                 await("edge sees main back", Duration.ofSeconds(10), () -> peerStatus(edge) == PeerStatus.CONNECTED);
                 assertThat(usedAll(restarted)).isEqualTo(CAPACITY);
             }
+        }
+    }
+
+    private static java.time.Instant cooldownUntil(TestHub hub) {
+        return hub.bean(QuotaEngine.class).view().pools().get(0).keys().get(0).cooldownUntil();
+    }
+
+    @Test
+    void aKeyResetOnOneHubIsFoldedByTheOther() throws Exception {
+        try (NatsPair pair = NatsPair.start(); TestHub main = hub(pair, "main", "edge"); TestHub edge = hub(pair, "edge", "main")) {
+            await("peers connected", Duration.ofSeconds(10),
+                    () -> peerStatus(main) == PeerStatus.CONNECTED && peerStatus(edge) == PeerStatus.CONNECTED);
+            HttpResponse<String> lease = main.post("/api/v1/acquire", "{\"pool\":\"demo\",\"tokens\":1,\"agentId\":\"t\"}");
+            String handle = lease.body().replaceAll(".*\"leaseId\":\"([^\"]+)\".*", "$1");
+            HttpResponse<String> limited = main.post("/api/v1/leases/" + handle + "/complete",
+                    "{\"tokensUsed\":1,\"outcome\":\"RATE_LIMITED\",\"retryAfterMs\":600000}");
+            assertThat(limited.statusCode()).as(limited.body()).isEqualTo(200);
+            await("both hubs cool the key", Duration.ofSeconds(5), () -> cooldownUntil(main) != null && cooldownUntil(edge) != null);
+
+            HttpResponse<String> reset = main.post("/api/v1/admin/keys/demo/k1/reset", "");
+
+            assertThat(reset.statusCode()).as(reset.body()).isEqualTo(200);
+            assertThat(cooldownUntil(main)).isNull();
+            await("edge folds main's reset", Duration.ofSeconds(5), () -> cooldownUntil(edge) == null);
+            assertThat(acquire(edge)).isEqualTo(200);
         }
     }
 }

@@ -71,17 +71,21 @@ public final class AgentRegistry {
     }
 
     /**
-     * Records a heartbeat: the agent is alive, and holds the leases among {@code proofs} it proved.
+     * Records a heartbeat: the agent is alive, and holds the leases among {@code proofs} it proved,
+     * besides those it proved before that are still open (an agent holding many leases proves them
+     * over several heartbeat messages).
      *
      * @param deprecatedLeaseIds how many ids the heartbeat listed without secrets (ignored, counted)
      * @return false when the agent is new and the registry is full (the heartbeat was ignored)
      */
     public boolean heartbeat(String agentId, List<Proof> proofs, int deprecatedLeaseIds) {
         metrics.proofsIgnored(IgnoredProof.DEPRECATED_LEASE_ID, deprecatedLeaseIds);
-        Agent agent = new Agent(clock.instant(), verified(agentId, proofs));
-        if (agents.replace(agentId, agent) != null) {
+        List<String> proven = verified(agentId, proofs);
+        Instant now = clock.instant();
+        if (agents.computeIfPresent(agentId, (id, known) -> new Agent(now, stillHeld(known.leaseIds, proven))) != null) {
             return true;
         }
+        Agent agent = new Agent(now, proven);
         if (size.incrementAndGet() > maxAgents) {
             size.decrementAndGet();
             metrics.agentRegistryRefused();
@@ -110,6 +114,20 @@ public final class AgentRegistry {
             }
         }
         ignored.forEach(metrics::proofsIgnored);
+        return List.copyOf(held);
+    }
+
+    /** {@code proven} and those of {@code before} still open: never more than the agent's open leases. */
+    private List<String> stillHeld(List<String> before, List<String> proven) {
+        if (before.isEmpty()) {
+            return proven;
+        }
+        Set<String> held = new LinkedHashSet<>(proven);
+        for (String id : before) {
+            if (engine.openLease(id).isPresent()) {
+                held.add(id);
+            }
+        }
         return List.copyOf(held);
     }
 

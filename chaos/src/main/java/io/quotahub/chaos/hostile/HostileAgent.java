@@ -299,12 +299,13 @@ public final class HostileAgent implements AutoCloseable {
         });
     }
 
-    /** Its overflow leases that are still open (as far as it knows), settled again with Long.MAX_VALUE. */
+    /** Every lease it holds that is still open (as far as it knows), settled again with Long.MAX_VALUE. */
     private void overflowHeld() {
         long now = System.currentTimeMillis();
         own.values().removeIf(l -> l.expiresAtMs() > 0 && l.expiresAtMs() < now);
         held.values().removeIf(l -> l.expiresAtMs() > 0 && l.expiresAtMs() < now);
         own.values().forEach(this::overflowSettle);
+        held.values().forEach(this::overflowSettle);
     }
 
     private void overflowSettle(Own lease) {
@@ -315,25 +316,36 @@ public final class HostileAgent implements AutoCloseable {
         settle("overflow: settle Long.MAX_VALUE (NATS)", subject, s).thenAccept(settled -> {
             if (settled) {
                 own.remove(lease.leaseId());
+                held.remove(lease.leaseId());
             }
         });
     }
 
-    /** An HTTP acquire, then its complete with tokensUsed = Long.MAX_VALUE, on the lease handle the acquire returned. */
+    /**
+     * A complete with tokensUsed = Long.MAX_VALUE over HTTP: of a lease acquired over HTTP (on the
+     * handle the acquire returned), or, when the hub refuses it one (it holds its share), of a lease
+     * it holds from NATS (handle {@code <lease id>.<lease secret>}, the bare id where there is no secret).
+     */
     private void overflowOverHttp() {
         List<String> hubs = new ArrayList<>(hubUrls.keySet());
-        String base = hubUrls.get(hubs.get(random.nextInt(hubs.size())));
-        HttpResponse<String> r = post(base + "/api/v1/acquire", "{\"pool\":\"" + pool + "\",\"tokens\":" + callTokens
+        String hub = hubs.get(random.nextInt(hubs.size()));
+        HttpResponse<String> r = post(hubUrls.get(hub) + "/api/v1/acquire", "{\"pool\":\"" + pool + "\",\"tokens\":" + callTokens
                 + ",\"priority\":\"HIGH\",\"agentId\":\"" + agentId + "\"}");
-        String attack = "overflow: complete Long.MAX_VALUE (HTTP)";
-        if (r == null || r.statusCode() != 200) {
-            tally.count("overflow: acquire (HTTP)", r == null ? "no answer" : "http " + r.statusCode());
-            return;
+        tally.count("overflow: acquire (HTTP)", r == null ? "no answer" : "http " + r.statusCode());
+        String handle;
+        if (r != null && r.statusCode() == 200) {
+            handle = String.valueOf(MiniJson.obj(MiniJson.parse(r.body())).get("leaseId"));
+        } else {
+            Own lease = java.util.stream.Stream.concat(own.values().stream(), held.values().stream())
+                    .filter(l -> hubUrls.containsKey(l.hubId())).findAny().orElse(null);
+            if (lease == null) {
+                return;
+            }
+            hub = lease.hubId();
+            handle = lease.secret().isEmpty() ? lease.leaseId() : lease.leaseId() + "." + lease.secret();
         }
-        tally.count("overflow: acquire (HTTP)", "http 200");
-        Object handle = MiniJson.obj(MiniJson.parse(r.body())).get("leaseId");
-        HttpResponse<String> c = post(base + "/api/v1/leases/" + handle + "/complete", MAX_TOKENS_JSON);
-        tally.count(attack, c == null ? "no answer" : "http " + c.statusCode());
+        HttpResponse<String> c = post(hubUrls.get(hub) + "/api/v1/leases/" + handle + "/complete", MAX_TOKENS_JSON);
+        tally.count("overflow: complete Long.MAX_VALUE (HTTP)", httpAnswer(c));
     }
 
     // ------------------------------------------------------------------ FORGE
@@ -383,8 +395,23 @@ public final class HostileAgent implements AutoCloseable {
             default -> "{\"tokensUsed\":1,\"outcome\":\"ERROR\",\"detail\":\"forged\"}";
         };
         HttpResponse<String> r = post(base + "/api/v1/leases/" + handle + "/complete", body);
-        tally.count("forge: complete " + (wrongSecret ? "wrong secret" : "bare lease id") + " (HTTP)",
-                r == null ? "no answer" : "http " + r.statusCode());
+        tally.count("forge: complete " + (wrongSecret ? "wrong secret" : "bare lease id") + " (HTTP)", httpAnswer(r));
+    }
+
+    /** "http 403", or for a 200 whether it settled the lease ("http 200 settled" / "http 200 already settled"). */
+    private static String httpAnswer(HttpResponse<String> r) {
+        if (r == null) {
+            return "no answer";
+        }
+        if (r.statusCode() != 200) {
+            return "http " + r.statusCode();
+        }
+        try {
+            Object settled = MiniJson.obj(MiniJson.parse(r.body())).get("settled");
+            return "http 200" + (Boolean.FALSE.equals(settled) ? " already settled" : " settled");
+        } catch (RuntimeException notJson) {
+            return "http 200";
+        }
     }
 
     private String wrongSecret() {

@@ -14,7 +14,8 @@ import java.util.function.LongSupplier;
  * while it has demand, acquires a lease, calls the provider with the leased key and settles
  * ({@code complete}, {@code rateLimited} on a 429, {@code failed} otherwise), then thinks. Every
  * step goes to the {@link Recorder}. Each call reserves an estimate of tokens and uses (and
- * reports) the tokens its supplier gives, at most the estimate.
+ * reports) the tokens its supplier gives, at most the estimate; a call may take a while after the
+ * provider answered (a slow model), while the agent holds the lease.
  */
 public final class ChaosAgent implements AutoCloseable {
 
@@ -28,6 +29,7 @@ public final class ChaosAgent implements AutoCloseable {
     private final QuotaClient client;
     private final long estimate;
     private final LongSupplier tokensUsed;
+    private final long callMillis;
     private final Thread thread;
     private volatile long thinkMillis;
     private volatile boolean demand;
@@ -35,14 +37,18 @@ public final class ChaosAgent implements AutoCloseable {
 
     public ChaosAgent(String id, String side, String[] servers, String pool, Recorder rec, ProviderCaller provider,
             long thinkMillis) {
-        this(id, side, servers, pool, rec, provider, thinkMillis, 1, () -> 1);
+        this(id, side, servers, pool, rec, provider, thinkMillis, 1, () -> 1, 0);
     }
 
-    /** An agent whose calls reserve {@code estimate} tokens and use {@code tokensUsed} (at most the estimate). */
+    /**
+     * An agent whose calls reserve {@code estimate} tokens, use {@code tokensUsed} (at most the
+     * estimate) and take {@code callMillis} from the provider's answer until the settle.
+     */
     public ChaosAgent(String id, String side, String[] servers, String pool, Recorder rec, ProviderCaller provider,
-            long thinkMillis, long estimate, LongSupplier tokensUsed) {
+            long thinkMillis, long estimate, LongSupplier tokensUsed, long callMillis) {
         this.estimate = estimate;
         this.tokensUsed = tokensUsed;
+        this.callMillis = callMillis;
         this.id = id;
         this.side = side;
         this.pool = pool;
@@ -97,6 +103,7 @@ public final class ChaosAgent implements AutoCloseable {
                 long used = Math.min(estimate, tokensUsed.getAsLong());
                 ProviderCaller.Answer a = provider.call(lease.apiKey(), used);
                 rec.call(new Recorder.CallRec(id, lease.keyId(), Clock.now(), a.status()));
+                sleepWhileRunning(callMillis);
                 String outcome = switch (a.status()) {
                     case 200 -> "OK";
                     case 429 -> "RATE_LIMITED";
@@ -110,7 +117,7 @@ public final class ChaosAgent implements AutoCloseable {
                         default -> lease.failed("http " + a.status());
                     }
                 } catch (QuotaHubException settleFailed) {
-                    rec.miss(new Recorder.Miss(id, pool, Clock.now(), "settle", settleFailed.getClass().getSimpleName(), 0, 0));
+                    rec.miss(new Recorder.Miss(id, pool, Clock.now(), "settle", settleFailed.code(), 0, 0));
                 }
                 sleepWhileRunning(thinkMillis);
             } catch (QuotaExhaustedException e) {

@@ -45,7 +45,9 @@ final class HostileAgentScenario {
     static final long SILENCE_BOUND_MS = 2_000;
     /** A key's window (5 s) plus the hubs' margin: after it, the attack phase starts on empty windows like the baseline. */
     private static final long DRAIN_MS = 5_500;
-    private static final long HONEST_THINK_MS = 150;
+    /** Each honest call holds its lease this long (so a forger finds it open), then the agent thinks. */
+    private static final long HONEST_CALL_MS = 100;
+    private static final long HONEST_THINK_MS = 50;
 
     /** What happened, for the checker. */
     record Played(long start, long baselineFrom, long baselineTo, long attackFrom, long attackTo, long end,
@@ -81,7 +83,7 @@ final class HostileAgentScenario {
                 for (String side : ChaosCluster.HUBS) {
                     for (int i = 1; i <= 2; i++) {
                         honest.add(new ChaosAgent("honest-" + side + "-" + i, side, cluster.agentServers(side), POOL, rec, caller,
-                                HONEST_THINK_MS, HONEST_ESTIMATE, () -> 50 + nextInt(tokens, 51)));
+                                HONEST_THINK_MS, HONEST_ESTIMATE, () -> 50 + nextInt(tokens, 51), HONEST_CALL_MS));
                     }
                 }
                 Clock.sleep(1_000); // the SDK learns the hubs from their announcements

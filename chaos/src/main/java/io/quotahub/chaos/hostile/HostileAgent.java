@@ -96,9 +96,8 @@ public final class HostileAgent implements AutoCloseable {
     static final long TEN_YEARS_MS = 315_360_000_000L;
     private static final Duration ANSWER_WITHIN = Duration.ofMillis(1_500);
     private static final int RECENT_OTHERS = 512;
-    private static final String MAX_TOKENS_JSON = "{\"tokensUsed\":" + Long.MAX_VALUE + ",\"outcome\":\"OK\"}";
 
-    private record Own(String leaseId, String secret, String hubId, long expiresAtMs) {
+    private record Own(String leaseId, String secret, String hubId, String keyId, long expiresAtMs) {
     }
 
     private record Foreign(String leaseId, String hubId) {
@@ -108,6 +107,7 @@ public final class HostileAgent implements AutoCloseable {
     private final String pool;
     private final long callTokens;
     private final long keyTokenLimit;
+    private final long windowMillis;
     private final Map<String, String> hubUrls;
     private final EnumSet<Attack> attacks;
     private final Random random;
@@ -118,6 +118,8 @@ public final class HostileAgent implements AutoCloseable {
     private final Map<String, Own> own = new ConcurrentHashMap<>();
     /** Leases of the flood: held, never settled. */
     private final Map<String, Own> held = new ConcurrentHashMap<>();
+    /** When it last sent a Long.MAX_VALUE settle for a lease of (granting hub, key) that may still be in that key's window. */
+    private final Map<String, Long> wrapSentAt = new ConcurrentHashMap<>();
     private final BlockingQueue<Foreign> fresh = new LinkedBlockingQueue<>(1_000);
     private final Deque<Foreign> recentOthers = new ArrayDeque<>();
     private final AtomicLong floods = new AtomicLong();
@@ -143,16 +145,18 @@ public final class HostileAgent implements AutoCloseable {
      * @param pool          the pool it attacks
      * @param callTokens    the estimate of its ordinary acquires (the pool's max-tokens-per-call)
      * @param keyTokenLimit a key's whole token limit (some of its acquires ask for all of it)
+     * @param window        the keys' window (plus the hubs' margin): how long one settle stays counted
      * @param servers       NATS servers, its own first
      * @param hubUrls       hub id → HTTP base URL
      * @throws IOException when it cannot connect
      */
-    public HostileAgent(String agentId, String pool, long callTokens, long keyTokenLimit, String[] servers,
+    public HostileAgent(String agentId, String pool, long callTokens, long keyTokenLimit, Duration window, String[] servers,
             Map<String, String> hubUrls, EnumSet<Attack> attacks, long seed, Consumer<String> log) throws IOException {
         this.agentId = agentId;
         this.pool = pool;
         this.callTokens = callTokens;
         this.keyTokenLimit = keyTokenLimit;
+        this.windowMillis = window.toMillis();
         this.hubUrls = Map.copyOf(hubUrls);
         this.attacks = attacks.isEmpty() ? EnumSet.noneOf(Attack.class) : EnumSet.copyOf(attacks);
         this.random = new Random(seed);
@@ -276,7 +280,7 @@ public final class HostileAgent implements AutoCloseable {
                 }
                 if (r.hasGranted()) {
                     tally.count(attack, "granted");
-                    Own lease = new Own(r.getGranted().getLeaseId(), r.getGranted().getLeaseSecret(), r.getHubId(),
+                    Own lease = new Own(r.getGranted().getLeaseId(), r.getGranted().getLeaseSecret(), r.getHubId(), r.getGranted().getKeyId(),
                             r.getGranted().getExpiresAtEpochMs());
                     into.put(lease.leaseId(), lease);
                     return lease;
@@ -309,22 +313,54 @@ public final class HostileAgent implements AutoCloseable {
     }
 
     private void overflowSettle(Own lease) {
+        long tokens = overflowTokens(lease.hubId(), lease.keyId());
         SettleRequest s = SettleRequest.newBuilder().setRequestId(UUID.randomUUID().toString()).setLeaseId(lease.leaseId())
-                .setAgentId(agentId).setTokensUsed(Long.MAX_VALUE).setOutcome(Outcome.OK).setLeaseSecret(lease.secret())
+                .setAgentId(agentId).setTokensUsed(tokens).setOutcome(Outcome.OK).setLeaseSecret(lease.secret())
                 .setDeadlineEpochMs(System.currentTimeMillis() + 1_000).build();
         String subject = random.nextBoolean() || lease.hubId().isEmpty() ? Subjects.SETTLE : Subjects.hubSettle(lease.hubId());
-        settle("overflow: settle Long.MAX_VALUE (NATS)", subject, s).thenAccept(settled -> {
+        settle("overflow: settle " + tokensText(tokens) + " (NATS)", subject, s).thenAccept(settled -> {
             if (settled) {
                 own.remove(lease.leaseId());
                 held.remove(lease.leaseId());
+            } else {
+                overflowNotTaken(lease.hubId(), lease.keyId(), tokens);
             }
         });
     }
 
     /**
-     * A complete with tokensUsed = Long.MAX_VALUE over HTTP: of a lease acquired over HTTP (on the
-     * handle the acquire returned), or, when the hub refuses it one (it holds its share), of a lease
-     * it holds from NATS (handle {@code <lease id>.<lease secret>}, the bare id where there is no secret).
+     * Long.MAX_VALUE, unless one is still counted in the window of the same key at the same
+     * granting hub: a wrapping sum of two of them is back near where it was (2 × MAX = -2), one
+     * keeps it wrapped. Then just over the pool's bound, which a hub must refuse as well.
+     */
+    private long overflowTokens(String hubId, String keyId) {
+        long now = System.currentTimeMillis();
+        boolean[] wrap = {false};
+        wrapSentAt.compute(hubId + "/" + keyId, (k, at) -> {
+            if (at == null || now - at > windowMillis) {
+                wrap[0] = true;
+                return now;
+            }
+            return at;
+        });
+        return wrap[0] ? Long.MAX_VALUE : callTokens + 1;
+    }
+
+    /** A Long.MAX_VALUE settle the hub did not take counts nowhere: the next one may go. */
+    private void overflowNotTaken(String hubId, String keyId, long tokens) {
+        if (tokens == Long.MAX_VALUE) {
+            wrapSentAt.remove(hubId + "/" + keyId);
+        }
+    }
+
+    private String tokensText(long tokens) {
+        return tokens == Long.MAX_VALUE ? "Long.MAX_VALUE" : "max-tokens-per-call + 1";
+    }
+
+    /**
+     * An overflowing complete over HTTP: of a lease acquired over HTTP (on the handle the acquire
+     * returned), or, when the hub refuses it one (it holds its share), of a lease it holds from
+     * NATS (handle {@code <lease id>.<lease secret>}, the bare id where there is no secret).
      */
     private void overflowOverHttp() {
         List<String> hubs = new ArrayList<>(hubUrls.keySet());
@@ -333,8 +369,11 @@ public final class HostileAgent implements AutoCloseable {
                 + ",\"priority\":\"HIGH\",\"agentId\":\"" + agentId + "\"}");
         tally.count("overflow: acquire (HTTP)", r == null ? "no answer" : "http " + r.statusCode());
         String handle;
+        String keyId;
         if (r != null && r.statusCode() == 200) {
-            handle = String.valueOf(MiniJson.obj(MiniJson.parse(r.body())).get("leaseId"));
+            Map<String, Object> lease = MiniJson.obj(MiniJson.parse(r.body()));
+            handle = String.valueOf(lease.get("leaseId"));
+            keyId = String.valueOf(lease.get("keyId"));
         } else {
             Own lease = java.util.stream.Stream.concat(own.values().stream(), held.values().stream())
                     .filter(l -> hubUrls.containsKey(l.hubId())).findAny().orElse(null);
@@ -342,10 +381,17 @@ public final class HostileAgent implements AutoCloseable {
                 return;
             }
             hub = lease.hubId();
+            keyId = lease.keyId();
             handle = lease.secret().isEmpty() ? lease.leaseId() : lease.leaseId() + "." + lease.secret();
         }
-        HttpResponse<String> c = post(hubUrls.get(hub) + "/api/v1/leases/" + handle + "/complete", MAX_TOKENS_JSON);
-        tally.count("overflow: complete Long.MAX_VALUE (HTTP)", httpAnswer(c));
+        long tokens = overflowTokens(hub, keyId);
+        HttpResponse<String> c = post(hubUrls.get(hub) + "/api/v1/leases/" + handle + "/complete",
+                "{\"tokensUsed\":" + tokens + ",\"outcome\":\"OK\"}");
+        String answer = httpAnswer(c);
+        tally.count("overflow: complete " + tokensText(tokens) + " (HTTP)", answer);
+        if (!answer.equals("http 200 settled")) {
+            overflowNotTaken(hub, keyId, tokens);
+        }
     }
 
     // ------------------------------------------------------------------ FORGE
@@ -561,6 +607,12 @@ public final class HostileAgent implements AutoCloseable {
 
     public Tally tally() {
         return tally;
+    }
+
+    /** Its overflowing and forged settles that a hub took (answered "settled"), by attack; none is the aim. */
+    public Map<String, Long> acceptedSettles() {
+        return tally.counts(attack -> attack.startsWith("overflow: settle") || attack.startsWith("overflow: complete")
+                || attack.startsWith("forge:"), answer -> answer.equals("settled") || answer.equals("http 200 settled"));
     }
 
     /** Leases it holds (granted, not settled by the hub, not yet expired), as far as it knows. */

@@ -19,6 +19,20 @@ public final class Tally {
         return n == null ? 0 : n.sum();
     }
 
+    /** Per attack matching {@code attack}: how many of its answers match {@code answer} (attacks with none left out). */
+    public Map<String, Long> counts(java.util.function.Predicate<String> attack, java.util.function.Predicate<String> answer) {
+        Map<String, Long> out = new TreeMap<>();
+        counts.forEach((a, answers) -> {
+            if (attack.test(a)) {
+                long n = answers.entrySet().stream().filter(e -> answer.test(e.getKey())).mapToLong(e -> e.getValue().sum()).sum();
+                if (n > 0) {
+                    out.put(a, n);
+                }
+            }
+        });
+        return out;
+    }
+
     /** Attack → "answer ×n, answer ×n", sorted. */
     public Map<String, String> summary() {
         Map<String, String> out = new TreeMap<>();

@@ -25,8 +25,8 @@ import java.util.function.Consumer;
  * The {@code hostile-agent} scenario: honest agents on both machines (the SDK, the provider, real
  * token counts) alone for a phase, then for a phase of the same length beside one
  * {@link HostileAgent} running every attack at once. The hubs must stay up throughout, keep every
- * limit, let no forged message change an honest lease, and leave the honest agents at least 80 %
- * of the calls they completed alone.
+ * limit, take none of its overflowing or forged settles, let no forged message change an honest
+ * lease, and leave the honest agents at least 80 % of the calls they completed alone.
  */
 final class HostileAgentScenario {
 
@@ -51,7 +51,8 @@ final class HostileAgentScenario {
 
     /** What happened, for the checker. */
     record Played(long start, long baselineFrom, long baselineTo, long attackFrom, long attackTo, long end,
-            List<String> honestAgents, Map<String, String> tally, int hostileHeld, List<Uptime.Sample> samples) {
+            List<String> honestAgents, Map<String, String> tally, Map<String, Long> acceptedSettles, int hostileHeld,
+            List<Uptime.Sample> samples) {
     }
 
     private final ChaosCluster cluster;
@@ -95,8 +96,8 @@ final class HostileAgentScenario {
                 log.accept("hostile-agent: baseline done, " + honestCalls(Set.copyOf(honestIds()), baselineFrom, baselineTo) + " honest calls");
                 Map<String, String> urls = new LinkedHashMap<>();
                 ChaosCluster.HUBS.forEach(h -> urls.put(h, cluster.hubUrl(h)));
-                hostile = new HostileAgent(HOSTILE_ID, POOL, CALL_TOKENS, KEY_TOKENS, cluster.agentServers("main"), urls, attacks,
-                        seed, log);
+                hostile = new HostileAgent(HOSTILE_ID, POOL, CALL_TOKENS, KEY_TOKENS, Duration.ofMillis(DRAIN_MS),
+                        cluster.agentServers("main"), urls, attacks, seed, log);
                 Clock.sleep(Math.max(0, DRAIN_MS - (Clock.now() - baselineTo) / 1_000_000L));
                 hostile.start();
                 long attackFrom = Clock.now();
@@ -111,7 +112,7 @@ final class HostileAgentScenario {
                 honest.forEach(ChaosAgent::close);
                 honest.clear();
                 return new Played(start, baselineFrom, baselineTo, attackFrom, attackTo, Clock.now(),
-                        honestIds(), hostile.tally().summary(), held, watch.samples());
+                        honestIds(), hostile.tally().summary(), hostile.acceptedSettles(), held, watch.samples());
             } catch (IOException e) {
                 throw new UncheckedIOException("the hostile agent could not connect", e);
             } finally {
@@ -192,6 +193,10 @@ final class HostileAgentScenario {
                     + " settled them (a forged settle or heartbeat took effect), e.g. " + changed.subList(0, Math.min(3, changed.size())));
         }
 
+        if (!p.acceptedSettles().isEmpty()) {
+            r.failures.add("the hubs took " + p.acceptedSettles().values().stream().mapToLong(Long::longValue).sum()
+                    + " of the hostile agent's overflowing or forged settles: " + p.acceptedSettles());
+        }
         r.details.put("hostileHeldAtEnd", p.hostileHeld());
         p.tally().forEach((attack, answers) -> r.details.put("hostile " + attack, answers));
     }

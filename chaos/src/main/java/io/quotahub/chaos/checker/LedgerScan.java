@@ -33,6 +33,7 @@ public final class LedgerScan {
     private final Set<String> granted = ConcurrentHashMap.newKeySet();
     private final Set<String> closed = ConcurrentHashMap.newKeySet();
     private final Map<String, Long> eventCounts = new ConcurrentHashMap<>();
+    private final Map<String, SettleIntegrity.Closing> closings = new ConcurrentHashMap<>();
 
     /**
      * Reads what is new in {@code QH_LEDGER_<hub>} on the server at {@code natsUrl}.
@@ -86,10 +87,18 @@ public final class LedgerScan {
                 granted.add(e.getGrant().getLeaseId());
             } else if (e.hasSettle()) {
                 closed.add(e.getSettle().getLeaseId());
+                close(e.getSettle().getLeaseId(), new SettleIntegrity.Closing(e.getSettle().getOutcome().name(),
+                        e.getSettle().getTokensUsed(), e.getAtEpochMs()));
             } else if (e.hasExpire()) {
                 closed.add(e.getExpire().getLeaseId());
+                close(e.getExpire().getLeaseId(), new SettleIntegrity.Closing("EXPIRED", -1, e.getAtEpochMs()));
             }
         }
+    }
+
+    /** The first closing of a lease across both ledgers wins (the hubs refuse a second settle). */
+    private void close(String leaseId, SettleIntegrity.Closing c) {
+        closings.merge(leaseId, c, (a, b) -> b.atEpochMs() < a.atEpochMs() ? b : a);
     }
 
     public boolean hasGrant(String leaseId) {
@@ -99,6 +108,11 @@ public final class LedgerScan {
     /** Leases settled or expired in a ledger. */
     public Set<String> closedLeases() {
         return Set.copyOf(closed);
+    }
+
+    /** How each lease read so far was first closed (settled or expired), by lease id. */
+    public Map<String, SettleIntegrity.Closing> closings() {
+        return Map.copyOf(closings);
     }
 
     public int grants() {

@@ -80,6 +80,9 @@ public final class Report {
         b.append(String.format(Locale.ROOT, "profile %s, seed %d, %d s, %d faults injected; processes left running: %d of %d started%s%n",
                 profile, seed, secs, faults.size(), leftRunning.size(), pidsStarted, leftRunning.isEmpty() ? "" : " " + leftRunning));
         for (ScenarioResult r : results) {
+            for (String n : r.notes) {
+                b.append("NOTE ").append(r.scenario).append(": ").append(n).append('\n');
+            }
             for (String f : r.failures) {
                 b.append("FAIL ").append(r.scenario).append(": ").append(f).append('\n');
             }
@@ -130,6 +133,7 @@ public final class Report {
                     .append(", \"goodput\": ").append(String.format(Locale.ROOT, "%.3f", r.goodput))
                     .append(", \"convergenceMs\": ").append(r.convergenceMs)
                     .append(", \"failures\": ").append(list(r.failures))
+                    .append(", \"notes\": ").append(list(r.notes))
                     .append(", \"details\": {");
             boolean first = true;
             for (Map.Entry<String, Object> e : r.details.entrySet()) {

@@ -7,12 +7,15 @@ import io.quotahub.agent.QuotaExhaustedException;
 import io.quotahub.agent.QuotaHubException;
 
 import java.time.Duration;
+import java.util.function.LongSupplier;
 
 /**
  * One agent of the workload: an SDK client (its own machine's NATS server first), a loop that,
  * while it has demand, acquires a lease, calls the provider with the leased key and settles
  * ({@code complete}, {@code rateLimited} on a 429, {@code failed} otherwise), then thinks. Every
- * step goes to the {@link Recorder}.
+ * step goes to the {@link Recorder}. Each call reserves an estimate of tokens and uses (and
+ * reports) the tokens its supplier gives, at most the estimate; a call may take a while after the
+ * provider answered (a slow model), while the agent holds the lease.
  */
 public final class ChaosAgent implements AutoCloseable {
 
@@ -24,6 +27,9 @@ public final class ChaosAgent implements AutoCloseable {
     private final Recorder rec;
     private final ProviderCaller provider;
     private final QuotaClient client;
+    private final long estimate;
+    private final LongSupplier tokensUsed;
+    private final long callMillis;
     private final Thread thread;
     private volatile long thinkMillis;
     private volatile boolean demand;
@@ -31,6 +37,18 @@ public final class ChaosAgent implements AutoCloseable {
 
     public ChaosAgent(String id, String side, String[] servers, String pool, Recorder rec, ProviderCaller provider,
             long thinkMillis) {
+        this(id, side, servers, pool, rec, provider, thinkMillis, 1, () -> 1, 0);
+    }
+
+    /**
+     * An agent whose calls reserve {@code estimate} tokens, use {@code tokensUsed} (at most the
+     * estimate) and take {@code callMillis} from the provider's answer until the settle.
+     */
+    public ChaosAgent(String id, String side, String[] servers, String pool, Recorder rec, ProviderCaller provider,
+            long thinkMillis, long estimate, LongSupplier tokensUsed, long callMillis) {
+        this.estimate = estimate;
+        this.tokensUsed = tokensUsed;
+        this.callMillis = callMillis;
         this.id = id;
         this.side = side;
         this.pool = pool;
@@ -78,20 +96,28 @@ public final class ChaosAgent implements AutoCloseable {
                 wantedSince = Clock.now();
             }
             long asked = Clock.now();
-            try (Lease lease = client.acquire(pool, 1, MAX_WAIT)) {
+            try (Lease lease = client.acquire(pool, estimate, MAX_WAIT)) {
                 long got = Clock.now();
                 rec.lease(new Recorder.LeaseRec(id, side, pool, lease.hubId(), lease.keyId(), lease.leaseId(), wantedSince, got));
                 wantedSince = -1;
-                ProviderCaller.Answer a = provider.call(lease.apiKey(), 1);
+                long used = Math.min(estimate, tokensUsed.getAsLong());
+                ProviderCaller.Answer a = provider.call(lease.apiKey(), used);
                 rec.call(new Recorder.CallRec(id, lease.keyId(), Clock.now(), a.status()));
+                sleepWhileRunning(callMillis);
+                String outcome = switch (a.status()) {
+                    case 200 -> "OK";
+                    case 429 -> "RATE_LIMITED";
+                    default -> "ERROR";
+                };
+                rec.settle(new Recorder.SettleRec(id, pool, lease.leaseId(), outcome, used, Clock.now()));
                 try {
                     switch (a.status()) {
-                        case 200 -> lease.complete(1);
+                        case 200 -> lease.complete(used);
                         case 429 -> lease.rateLimited(Duration.ofSeconds(a.retryAfterSeconds()));
                         default -> lease.failed("http " + a.status());
                     }
                 } catch (QuotaHubException settleFailed) {
-                    rec.miss(new Recorder.Miss(id, pool, Clock.now(), "settle", settleFailed.getClass().getSimpleName(), 0, 0));
+                    rec.miss(new Recorder.Miss(id, pool, Clock.now(), "settle", settleFailed.code(), 0, 0));
                 }
                 sleepWhileRunning(thinkMillis);
             } catch (QuotaExhaustedException e) {

@@ -28,6 +28,10 @@ public final class Recorder {
     public record CallRec(String agent, String keyId, long at, int status) {
     }
 
+    /** How an agent settled a lease: the outcome and tokens it reported (recorded before it sends them). */
+    public record SettleRec(String agent, String pool, String leaseId, String outcome, long tokens, long at) {
+    }
+
     /** A span of wanting without a lease (from wantedSince to the lease, or to the end). */
     public record Want(String agent, String side, String pool, long from, long to, boolean ended) {
     }
@@ -36,6 +40,7 @@ public final class Recorder {
     private final List<Miss> misses = new CopyOnWriteArrayList<>();
     private final List<CallRec> calls = new CopyOnWriteArrayList<>();
     private final List<Want> openWants = new CopyOnWriteArrayList<>();
+    private final List<SettleRec> settles = new CopyOnWriteArrayList<>();
 
     public void lease(LeaseRec r) {
         leases.add(r);
@@ -47,6 +52,10 @@ public final class Recorder {
 
     public void call(CallRec c) {
         calls.add(c);
+    }
+
+    public void settle(SettleRec s) {
+        settles.add(s);
     }
 
     /** An agent stopped while still wanting a lease. */
@@ -64,6 +73,10 @@ public final class Recorder {
 
     public List<Miss> misses(Predicate<Miss> p) {
         return misses.stream().filter(p).toList();
+    }
+
+    public List<SettleRec> settles(Predicate<SettleRec> p) {
+        return settles.stream().filter(p).toList();
     }
 
     public List<CallRec> calls(Predicate<CallRec> p) {

@@ -26,6 +26,8 @@ public final class ScenarioResult {
     public long convergenceMs = -1;
     public boolean skipped;
     public final List<String> failures = new ArrayList<>();
+    /** Lines the table prints under itself whatever the verdict (e.g. a comparison the scenario made). */
+    public final List<String> notes = new ArrayList<>();
     public final Map<String, Object> details = new LinkedHashMap<>();
 
     public ScenarioResult(String scenario, long startedAt, long endedAt) {

@@ -11,6 +11,7 @@ import io.quotahub.chaos.checker.HubAgreement;
 import io.quotahub.chaos.checker.LedgerScan;
 import io.quotahub.chaos.checker.ProviderLog;
 import io.quotahub.chaos.cluster.ChaosCluster;
+import io.quotahub.chaos.hostile.HostileAgent;
 import io.quotahub.chaos.nemesis.Fault;
 import io.quotahub.chaos.nemesis.FaultKind;
 import io.quotahub.chaos.nemesis.Nemesis;
@@ -26,6 +27,7 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -86,16 +88,37 @@ public final class Suite implements AutoCloseable {
                       secret-env: QH_CHAOS_C2
                       limits:
                         - { requests: 60, per: 5s }
+                guarded:
+                  max-tokens-per-call: 250
+                  max-open-leases-per-agent: 3
+                  max-share-per-agent: 0.05
+                  high-priority-agents: [ "ops-*" ]
+                  keys:
+                    - id: g1
+                      secret-env: QH_CHAOS_G1
+                      limits:
+                        - { requests: 60, per: 5s }
+                        - { tokens: 3000, per: 5s }
+                    - id: g2
+                      secret-env: QH_CHAOS_G2
+                      limits:
+                        - { requests: 60, per: 5s }
+                        - { tokens: 3000, per: 5s }
             """;
-    /** Short lease and agent timeouts, so crashed agents' leases come back within the scenario. */
+    /**
+     * Short lease and agent timeouts, so crashed agents' leases come back within the scenario; a
+     * provider's Retry-After locks a key for at most 30 s.
+     */
     public static final String EXTRA = """
               lease-ttl: 10s
               agent-dead-after: 3s
+              max-cooldown: 30s
             """;
     public static final List<String> SECRET_ENVS = List.of("QH_CHAOS_B1", "QH_CHAOS_S1", "QH_CHAOS_Q1", "QH_CHAOS_M1",
-            "QH_CHAOS_M2", "QH_CHAOS_C1", "QH_CHAOS_C2");
+            "QH_CHAOS_M2", "QH_CHAOS_C1", "QH_CHAOS_C2", "QH_CHAOS_G1", "QH_CHAOS_G2");
     static final Map<String, List<String>> POOL_KEYS = Map.of("burst", List.of("b1"), "steady", List.of("s1"),
-            "exhaust", List.of("q1"), "multi", List.of("m1", "m2"), "chaos", List.of("c1", "c2"));
+            "exhaust", List.of("q1"), "multi", List.of("m1", "m2"), "chaos", List.of("c1", "c2"),
+            HostileAgentScenario.POOL, List.of("g1", "g2"));
     private static final long CONVERGENCE_BOUND_MS = 10_000;
     private static final Duration CONVERGENCE_WAIT = Duration.ofSeconds(30);
 
@@ -184,6 +207,7 @@ public final class Suite implements AutoCloseable {
             case "restart-both-hubs" -> faultScenario(name, FaultKind.RESTART_BOTH, null);
             case "agent-crash" -> agentCrash();
             case "clock-skew" -> clockSkew();
+            case "hostile-agent" -> hostileAgent();
             case "random-mix" -> randomMix();
             default -> throw new IllegalArgumentException("unknown scenario " + name);
         };
@@ -513,6 +537,27 @@ public final class Suite implements AutoCloseable {
             return r;
         }
         return faultScenario("clock-skew", FaultKind.CLOCK_SKEW, "edge");
+    }
+
+    /**
+     * Honest agents alone, then beside a hostile agent with every attack (or those named by the
+     * system property {@code chaos.hostile.attacks}, e.g. {@code overflow,forge}). Leaves the
+     * cluster as it found it: a hub that died is started again.
+     */
+    private ScenarioResult hostileAgent() {
+        EnumSet<HostileAgent.Attack> attacks = HostileAgent.Attack.parse(System.getProperty("chaos.hostile.attacks"));
+        long phase = profile.name().equals("full") ? 20_000 : 10_000;
+        HostileAgentScenario scenario = new HostileAgentScenario(cluster, rec, caller, phase, random.nextLong(), attacks, log);
+        HostileAgentScenario.Played played = scenario.play();
+        ScenarioResult r = check("hostile-agent", played.start(), played.end(), List.of(HostileAgentScenario.POOL), List.of());
+        scenario.judge(r, played, ledgers);
+        if (ChaosCluster.HUBS.stream().allMatch(cluster::hubAlive)) {
+            awaitAgreement("the end of hostile-agent");
+        } else {
+            log.accept("hostile-agent: a hub died; starting it again");
+            recover();
+        }
+        return r;
     }
 
     /** Random faults (by the seed) with demand shifting between sides, one fault at a time. */

@@ -33,6 +33,19 @@ class ReportTest {
     }
 
     @Test
+    void notesArePrintedUnderTheTableAndKeptInTheJson() {
+        long t0 = Clock.now();
+        ScenarioResult r = new ScenarioResult("hostile-agent", t0, t0 + 1);
+        r.notes.add("honest calls: 150 alone, 140 beside the hostile agent (93 %, needs ≥ 80 %)");
+        Report report = new Report("quick", 1, t0, t0 + 1, List.of(r), List.of(), List.of(), 4);
+
+        assertThat(report.passed()).isTrue();
+        assertThat(report.table()).contains("NOTE hostile-agent: honest calls: 150 alone, 140 beside the hostile agent");
+        Map<String, Object> scenario = MiniJson.obj(MiniJson.arr(MiniJson.obj(MiniJson.parse(report.json())).get("scenarios")).get(0));
+        assertThat(MiniJson.arr(scenario.get("notes"))).hasSize(1);
+    }
+
+    @Test
     void aProcessLeftRunningFailsTheRun() {
         long t0 = Clock.now();
         ScenarioResult ok = new ScenarioResult("burst", t0, t0 + 1);

@@ -1,0 +1,166 @@
+package io.quotahub.hub.fuzz;
+
+import io.micronaut.core.type.Argument;
+import io.micronaut.json.JsonMapper;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Example;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
+import net.jqwik.api.statistics.Statistics;
+
+import java.io.IOException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+/**
+ * Random JSON (random shapes, huge and negative numbers, deep nesting, long strings, wrong types,
+ * bytes that are not UTF-8, nothing at all) to every HTTP route of the hub. Every answer is a
+ * well-formed HTTP response, a 4xx with a JSON error body, never a 5xx but a 503 for the
+ * documented cases; hostile commands never succeed, and the engine state after a batch is the
+ * state the valid traffic before it left. {@code @Property(seed = "…")} replays a run.
+ */
+class HttpEntrancesFuzzTest {
+
+    private static final Set<String> DOCUMENTED_503 = Set.of("unavailable", "fenced", "no_usable_key");
+
+    static FuzzHub hub;
+    static HonestAgent honest;
+    static HostileRun run;
+    static final JsonMapper JSON = JsonMapper.createDefault();
+
+    @BeforeContainer
+    static void start() {
+        hub = FuzzHub.start();
+        honest = new HonestAgent(hub);
+        run = new HostileRun(hub, honest);
+    }
+
+    @AfterContainer
+    static void stop() {
+        if (hub != null) {
+            hub.close();
+        }
+    }
+
+    @Property(tries = 40)
+    void acquire_hostileBodiesGetAJsonErrorAndChangeNothing(@ForAll("acquireBatches") List<HttpInput> batch) {
+        send(batch);
+    }
+
+    @Property(tries = 40)
+    void complete_forgedHandlesAndHostileBodiesSettleNothing(@ForAll("completeBatches") List<HttpInput> batch) {
+        send(batch);
+    }
+
+    @Property(tries = 15)
+    void adminCommands_onKeysThatDoNotExistOrWithoutAPeerChangeNothing(@ForAll("adminBatches") List<HttpInput> batch) {
+        send(batch);
+    }
+
+    @Property(tries = 15)
+    void reads_withRandomQueriesMethodsAndBodiesNeverFailTheServer(@ForAll("readBatches") List<HttpInput> batch) {
+        send(batch);
+    }
+
+    /**
+     * A request line far over the server's limit gets an answer, and the connection it came on is
+     * either closed or still usable: the client's next request on it is answered too.
+     */
+    @Example
+    void overlongRequestLine_isAnsweredAndTheNextRequestOnTheConnectionToo() {
+        for (int length : new int[] {8_000, 70_000}) {
+            HttpResponse<byte[]> overlong = hub.send(HttpRequest.newBuilder(hub.uri("/api/v1/admin/keys/" + "p".repeat(length) + "/k1/enable"))
+                    .timeout(FuzzHub.REPLY_TIMEOUT).POST(HttpRequest.BodyPublishers.ofString("{}")).build());
+            assertThat(overlong.statusCode()).as("a request line of %d bytes", length).isBetween(400, 499);
+
+            HttpResponse<byte[]> next = hub.postJson("/api/v1/acquire", "{}");
+
+            assertThat(next.statusCode()).as("the request after a request line of %d bytes", length).isEqualTo(400);
+        }
+    }
+
+    @Provide
+    Arbitrary<List<HttpInput>> acquireBatches() {
+        return HttpInput.acquires().list().ofMinSize(1).ofMaxSize(12);
+    }
+
+    @Provide
+    Arbitrary<List<HttpInput>> completeBatches() {
+        return HttpInput.completes().list().ofMinSize(1).ofMaxSize(12);
+    }
+
+    @Provide
+    Arbitrary<List<HttpInput>> adminBatches() {
+        return net.jqwik.api.Arbitraries.oneOf(HttpInput.keyCommands(), HttpInput.declareDeads()).list().ofMinSize(1).ofMaxSize(8);
+    }
+
+    @Provide
+    Arbitrary<List<HttpInput>> readBatches() {
+        return HttpInput.reads().list().ofMinSize(1).ofMaxSize(6);
+    }
+
+    private void send(List<HttpInput> batch) {
+        EngineState before = run.validTrafficThenState();
+        JsonContract contract = new JsonContract(hub.contract());
+        NatsInput.Forge forge = new NatsInput.Forge(honest.openList(), System.currentTimeMillis());
+        for (HttpInput input : batch) {
+            if (input.maybeValid(contract, forge)) {
+                Statistics.label("requests").collect("maybe valid, not sent");
+                continue;
+            }
+            Statistics.label("requests").collect(input.getClass().getSimpleName());
+            check(input, hub.send(request(input, forge)));
+        }
+        run.assertUnchangedSince(before, batch);
+    }
+
+    private static HttpRequest request(HttpInput input, NatsInput.Forge forge) {
+        byte[] body = input.body().bytes();
+        HttpRequest.BodyPublisher publisher = input.method().equals("GET") ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofByteArray(body);
+        return HttpRequest.newBuilder(hub.uri(input.path(forge))).timeout(FuzzHub.REPLY_TIMEOUT)
+                .header("Content-Type", "application/json").method(input.method(), publisher).build();
+    }
+
+    private static void check(HttpInput input, HttpResponse<byte[]> r) {
+        int status = r.statusCode();
+        String body = new String(r.body(), StandardCharsets.UTF_8);
+        String what = input + " -> " + status + " " + (body.length() > 400 ? body.substring(0, 400) + "…" : body);
+        assertThat(status).as("a server error: %s", what).satisfies(s -> assertThat(s < 500 || s == 503).isTrue());
+        if (!input.maySucceed()) {
+            assertThat(status).as("a hostile command succeeded: %s", what).isGreaterThanOrEqualTo(300);
+        }
+        if (status >= 400) {
+            assertThat(r.headers().firstValue("Content-Type")).as("content type of %s", what).hasValueSatisfying(
+                    type -> assertThat(type).contains("json"));
+            Map<String, Object> error = jsonObject(r.body(), what);
+            assertThat(error.get("message")).as("error message of %s", what).isInstanceOf(String.class);
+            assertThat((String) error.get("message")).as("error message of %s", what).isNotBlank();
+            if (status == 503) {
+                assertThat(error.get("error")).as("a 503 only for the documented cases: %s", what).isIn(DOCUMENTED_503);
+            }
+        }
+    }
+
+    private static Map<String, Object> jsonObject(byte[] body, String what) {
+        try {
+            Map<String, Object> map = JSON.readValue(body, Argument.mapOf(String.class, Object.class));
+            if (map == null) {
+                fail("no JSON error body: %s", what);
+            }
+            return map;
+        } catch (IOException e) {
+            throw new AssertionError("the error body is not a JSON object: " + what, e);
+        }
+    }
+}

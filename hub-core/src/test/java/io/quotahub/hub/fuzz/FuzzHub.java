@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -65,6 +66,11 @@ final class FuzzHub implements AutoCloseable {
     }
 
     static FuzzHub start() {
+        return start(Map.of());
+    }
+
+    /** With some of the hub's settings replaced (e.g. quotahub.agent-dead-after). */
+    static FuzzHub start(Map<String, Object> overrides) {
         Path dir;
         try {
             dir = Files.createTempDirectory("qh-fuzz");
@@ -78,11 +84,13 @@ final class FuzzHub implements AutoCloseable {
                 "keys", List.of(
                         key("k1", secretFile(dir, "k1", "sk-fuzz-key-one-000001"), limits),
                         key("k2", secretFile(dir, "k2", "sk-fuzz-key-two-000002"), limits))));
-        TestHub hub = TestHub.start(nats, HUB_ID, pools, Map.of(
+        Map<String, Object> settings = new HashMap<>(Map.of(
                 "quotahub.lease-ttl", "30m",
                 "quotahub.agent-dead-after", "300ms",
                 "quotahub.max-message-bytes", MAX_MESSAGE_BYTES,
                 "quotahub.snapshot-every", 0));
+        settings.putAll(overrides);
+        TestHub hub = TestHub.start(nats, HUB_ID, pools, settings);
         try {
             return new FuzzHub(dir, nats, hub, Nats.connect(nats.url()));
         } catch (IOException e) {

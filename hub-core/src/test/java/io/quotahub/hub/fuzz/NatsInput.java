@@ -1,7 +1,5 @@
 package io.quotahub.hub.fuzz;
 
-import com.google.protobuf.ByteString;
-import com.google.protobuf.UnknownFieldSet;
 import io.quotahub.proto.AcquireRequest;
 import io.quotahub.proto.Demand;
 import io.quotahub.proto.Grant;
@@ -144,17 +142,11 @@ record NatsInput(Entrance entrance, Payload payload, boolean withReply) {
                 case POOL_OVER_BOUND -> b.setPool("p".repeat(4_000));
                 case PRIORITY_HIGH -> b.setPriority(Priority.HIGH);
                 case PRIORITY_UNKNOWN_NUMBER -> b.setPriorityValue(99);
-                case PADDED_OVER_MESSAGE_BOUND -> pad(b, FuzzHub.MAX_MESSAGE_BYTES + 1);
+                case PADDED_OVER_MESSAGE_BOUND -> {
+                    return Padding.padTo(b, FuzzHub.MAX_MESSAGE_BYTES + 1);
+                }
             }
             return b.build().toByteArray();
-        }
-
-        private static void pad(AcquireRequest.Builder b, int total) {
-            int have = b.build().getSerializedSize();
-            // an unknown length-delimited field: tag (3 bytes for field 1000) + length (3 bytes) + bytes
-            int fill = Math.max(0, total - have - 6);
-            b.setUnknownFields(UnknownFieldSet.newBuilder().addField(1000,
-                    UnknownFieldSet.Field.newBuilder().addLengthDelimited(ByteString.copyFrom(new byte[fill])).build()).build());
         }
     }
 
@@ -208,9 +200,9 @@ record NatsInput(Entrance entrance, Payload payload, boolean withReply) {
                 case REQUEST_ID_OVER_BOUND -> b.setRequestId("r".repeat(FuzzHub.MAX_FIELD_BYTES + 1));
                 case DEADLINE_PAST -> b.setDeadlineEpochMs(forge.nowMs() - 1_000);
                 case LEASE_ID_OVER_BOUND -> b.setLeaseId(target.leaseId() + "x".repeat(10_000));
-                case PADDED_OVER_MESSAGE_BOUND -> b.setUnknownFields(UnknownFieldSet.newBuilder().addField(1000,
-                        UnknownFieldSet.Field.newBuilder().addLengthDelimited(ByteString.copyFrom(new byte[FuzzHub.MAX_MESSAGE_BYTES]))
-                                .build()).build());
+                case PADDED_OVER_MESSAGE_BOUND -> {
+                    return Padding.padTo(b, FuzzHub.MAX_MESSAGE_BYTES + 1);
+                }
             }
             return b.build().toByteArray();
         }

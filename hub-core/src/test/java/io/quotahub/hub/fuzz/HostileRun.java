@@ -2,7 +2,10 @@ package io.quotahub.hub.fuzz;
 
 import io.quotahub.engine.CircuitState;
 import io.quotahub.engine.view.KeyView;
+import io.quotahub.engine.view.LimitView;
 import io.quotahub.engine.view.PoolView;
+
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -10,23 +13,40 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The frame of every hostile batch: valid traffic first (which must change the engine's state, so
  * that the comparison can fail at all), then the batch, then the claim that the state is what the
  * valid traffic left and that the hub still serves.
+ *
+ * <p>A batch that breaks the claim may leave damage behind (a window filled by a settle of
+ * billions of tokens, a key cooled down for years). Before each batch the run starts a fresh hub
+ * if it finds any, so that each batch, and each of jqwik's attempts to shrink a failing one,
+ * starts from a healthy hub and a failure is not blamed on the batch after it.
  */
-final class HostileRun {
+final class HostileRun implements AutoCloseable {
 
-    private final FuzzHub hub;
-    private final HonestAgent honest;
+    private FuzzHub hub;
+    private HonestAgent honest;
 
-    HostileRun(FuzzHub hub, HonestAgent honest) {
-        this.hub = hub;
-        this.honest = honest;
+    HostileRun() {
+        start();
     }
 
-    /**
-     * Repairs what an earlier failing batch may have broken (a key cooled down or disabled by a
-     * forged settle), runs one step of valid traffic and returns the state to compare against.
-     */
+    private void start() {
+        hub = FuzzHub.start();
+        honest = new HonestAgent(hub);
+    }
+
+    FuzzHub hub() {
+        return hub;
+    }
+
+    HonestAgent honest() {
+        return honest;
+    }
+
+    /** Makes the hub healthy, runs one step of valid traffic and returns the state to compare against. */
     EngineState validTrafficThenState() {
-        repairKeys();
+        if (damaged()) {
+            hub.close();
+            start();
+        }
         honest.ensureOpen();
         EngineState beforeValid = EngineState.of(hub.engine());
         honest.step();
@@ -41,13 +61,28 @@ final class HostileRun {
         hub.assertStillServing();
     }
 
-    private void repairKeys() {
+    /**
+     * Whether an earlier batch left what valid traffic never does: a window filled beyond the tiny
+     * share honest traffic uses, a key cooling down, blocked or disabled, or a hub not ready.
+     */
+    private boolean damaged() {
+        if (!hub.runtime().ready()) {
+            return true;
+        }
         for (PoolView pool : hub.engine().view().pools()) {
             for (KeyView key : pool.keys()) {
                 if (key.disabled() || key.cooldownUntil() != null || key.circuit() != CircuitState.CLOSED) {
-                    hub.engine().resetKey(pool.name(), key.id());
+                    return true;
                 }
             }
         }
+        return hub.engine().view().pools().stream()
+                .flatMap(p -> Stream.concat(p.limits().stream(), p.keys().stream().flatMap(k -> k.limits().stream())))
+                .anyMatch((LimitView l) -> l.used() > l.capacity() / 100);
+    }
+
+    @Override
+    public void close() {
+        hub.close();
     }
 }

@@ -33,41 +33,37 @@ class HttpEntrancesFuzzTest {
 
     private static final Set<String> DOCUMENTED_503 = Set.of("unavailable", "fenced", "no_usable_key");
 
-    static FuzzHub hub;
-    static HonestAgent honest;
     static HostileRun run;
     static final JsonMapper JSON = JsonMapper.createDefault();
 
     @BeforeContainer
     static void start() {
-        hub = FuzzHub.start();
-        honest = new HonestAgent(hub);
-        run = new HostileRun(hub, honest);
+        run = new HostileRun();
     }
 
     @AfterContainer
     static void stop() {
-        if (hub != null) {
-            hub.close();
+        if (run != null) {
+            run.close();
         }
     }
 
-    @Property(tries = 40)
+    @Property(tries = 100)
     void acquire_hostileBodiesGetAJsonErrorAndChangeNothing(@ForAll("acquireBatches") List<HttpInput> batch) {
         send(batch);
     }
 
-    @Property(tries = 40)
+    @Property(tries = 100)
     void complete_forgedHandlesAndHostileBodiesSettleNothing(@ForAll("completeBatches") List<HttpInput> batch) {
         send(batch);
     }
 
-    @Property(tries = 15)
+    @Property(tries = 30)
     void adminCommands_onKeysThatDoNotExistOrWithoutAPeerChangeNothing(@ForAll("adminBatches") List<HttpInput> batch) {
         send(batch);
     }
 
-    @Property(tries = 15)
+    @Property(tries = 30)
     void reads_withRandomQueriesMethodsAndBodiesNeverFailTheServer(@ForAll("readBatches") List<HttpInput> batch) {
         send(batch);
     }
@@ -78,6 +74,7 @@ class HttpEntrancesFuzzTest {
      */
     @Example
     void overlongRequestLine_isAnsweredAndTheNextRequestOnTheConnectionToo() {
+        FuzzHub hub = run.hub();
         for (int length : new int[] {8_000, 70_000}) {
             HttpResponse<byte[]> overlong = hub.send(HttpRequest.newBuilder(hub.uri("/api/v1/admin/keys/" + "p".repeat(length) + "/k1/enable"))
                     .timeout(FuzzHub.REPLY_TIMEOUT).POST(HttpRequest.BodyPublishers.ofString("{}")).build());
@@ -111,20 +108,21 @@ class HttpEntrancesFuzzTest {
 
     private void send(List<HttpInput> batch) {
         EngineState before = run.validTrafficThenState();
+        FuzzHub hub = run.hub();
         JsonContract contract = new JsonContract(hub.contract());
-        NatsInput.Forge forge = new NatsInput.Forge(honest.openList(), System.currentTimeMillis());
+        NatsInput.Forge forge = new NatsInput.Forge(run.honest().openList(), System.currentTimeMillis());
         for (HttpInput input : batch) {
             if (input.maybeValid(contract, forge)) {
                 Statistics.label("requests").collect("maybe valid, not sent");
                 continue;
             }
             Statistics.label("requests").collect(input.getClass().getSimpleName());
-            check(input, hub.send(request(input, forge)));
+            check(input, hub.send(request(hub, input, forge)));
         }
         run.assertUnchangedSince(before, batch);
     }
 
-    private static HttpRequest request(HttpInput input, NatsInput.Forge forge) {
+    private static HttpRequest request(FuzzHub hub, HttpInput input, NatsInput.Forge forge) {
         byte[] body = input.body().bytes();
         HttpRequest.BodyPublisher publisher = input.method().equals("GET") ? HttpRequest.BodyPublishers.noBody()
                 : HttpRequest.BodyPublishers.ofByteArray(body);

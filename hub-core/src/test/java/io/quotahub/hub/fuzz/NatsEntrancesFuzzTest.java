@@ -39,30 +39,26 @@ class NatsEntrancesFuzzTest {
 
     private static final Set<String> SETTLE_REFUSALS = Set.of("BAD_REQUEST", "FORBIDDEN", "DEADLINE_EXCEEDED");
 
-    static FuzzHub hub;
-    static HonestAgent honest;
     static HostileRun run;
 
     @BeforeContainer
     static void start() {
-        hub = FuzzHub.start();
-        honest = new HonestAgent(hub);
-        run = new HostileRun(hub, honest);
+        run = new HostileRun();
     }
 
     @AfterContainer
     static void stop() {
-        if (hub != null) {
-            hub.close();
+        if (run != null) {
+            run.close();
         }
     }
 
-    @Property(tries = 40)
+    @Property(tries = 60)
     void acquireSubjects_answerEveryHostileMessageGrantNothingAndChangeNothing(@ForAll("acquireBatches") List<NatsInput> batch) {
         send(batch);
     }
 
-    @Property(tries = 40)
+    @Property(tries = 60)
     void settleSubjects_answerEveryHostileMessageSettleNothingAndChangeNothing(@ForAll("settleBatches") List<NatsInput> batch) {
         send(batch);
     }
@@ -109,6 +105,8 @@ class NatsEntrancesFuzzTest {
 
     private void send(List<NatsInput> batch) {
         EngineState before = run.validTrafficThenState();
+        FuzzHub hub = run.hub();
+        HonestAgent honest = run.honest();
         WireContract contract = hub.contract();
         Map<String, HeldLease> open = honest.open();
         long now = System.currentTimeMillis();

@@ -2,6 +2,7 @@ package io.quotahub.hub.fuzz;
 
 import io.micronaut.core.type.Argument;
 import io.micronaut.json.JsonMapper;
+import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
@@ -76,8 +77,9 @@ class HttpEntrancesFuzzTest {
     void overlongRequestLine_isAnsweredAndTheNextRequestOnTheConnectionToo() {
         FuzzHub hub = run.hub();
         for (int length : new int[] {8_000, 70_000}) {
-            HttpResponse<byte[]> overlong = hub.send(HttpRequest.newBuilder(hub.uri("/api/v1/admin/keys/" + "p".repeat(length) + "/k1/enable"))
-                    .timeout(FuzzHub.REPLY_TIMEOUT).POST(HttpRequest.BodyPublishers.ofString("{}")).build());
+            String path = "/api/v1/admin/keys/" + "p".repeat(length) + "/k1/enable";
+            HttpResponse<byte[]> overlong = hub.send(HttpRequest.newBuilder(hub.uri(path)).timeout(FuzzHub.REPLY_TIMEOUT)
+                    .POST(HttpRequest.BodyPublishers.ofString("{}")).build());
             assertThat(overlong.statusCode()).as("a request line of %d bytes", length).isBetween(400, 499);
 
             HttpResponse<byte[]> next = hub.postJson("/api/v1/acquire", "{}");
@@ -88,22 +90,22 @@ class HttpEntrancesFuzzTest {
 
     @Provide
     Arbitrary<List<HttpInput>> acquireBatches() {
-        return HttpInput.acquires().list().ofMinSize(1).ofMaxSize(12);
+        return Batches.of(HttpInput.acquires(), 12);
     }
 
     @Provide
     Arbitrary<List<HttpInput>> completeBatches() {
-        return HttpInput.completes().list().ofMinSize(1).ofMaxSize(12);
+        return Batches.of(HttpInput.completes(), 12);
     }
 
     @Provide
     Arbitrary<List<HttpInput>> adminBatches() {
-        return net.jqwik.api.Arbitraries.oneOf(HttpInput.keyCommands(), HttpInput.declareDeads()).list().ofMinSize(1).ofMaxSize(8);
+        return Batches.of(Arbitraries.oneOf(HttpInput.keyCommands(), HttpInput.declareDeads()), 8);
     }
 
     @Provide
     Arbitrary<List<HttpInput>> readBatches() {
-        return HttpInput.reads().list().ofMinSize(1).ofMaxSize(6);
+        return Batches.of(HttpInput.reads(), 6);
     }
 
     private void send(List<HttpInput> batch) {

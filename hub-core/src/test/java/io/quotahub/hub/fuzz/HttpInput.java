@@ -213,7 +213,8 @@ sealed interface HttpInput {
                 new Field("priority", Json.strings().map(Json.Str::new)),
                 new Field("agentId", Json.strings().map(Json.Str::new)),
                 new Field("requestId", Json.strings().map(Json.Str::new))));
-        List<Json.Member> valid = List.of(new Json.Member("pool", new Json.Str(FuzzHub.POOL)), new Json.Member("tokens", new Json.Num("10")),
+        List<Json.Member> valid = List.of(new Json.Member("pool", new Json.Str(FuzzHub.POOL)),
+                new Json.Member("tokens", new Json.Num("10")),
                 new Json.Member("priority", new Json.Str("NORMAL")), new Json.Member("agentId", new Json.Str("hostile-http")),
                 new Json.Member("requestId", new Json.Str("hostile-http-request")));
         Arbitrary<Json> oneDefect = Arbitraries.oneOf(
@@ -237,7 +238,8 @@ sealed interface HttpInput {
         List<Json.Member> valid = List.of(new Json.Member("tokensUsed", new Json.Num("5")), new Json.Member("outcome", new Json.Str("OK")));
         List<Json.Member> rateLimited = List.of(new Json.Member("tokensUsed", new Json.Num("5")),
                 new Json.Member("outcome", new Json.Str("RATE_LIMITED")), new Json.Member("retryAfterMs", new Json.Num("1000")));
-        List<Json.Member> error = List.of(new Json.Member("tokensUsed", new Json.Num("0")), new Json.Member("outcome", new Json.Str("ERROR")),
+        List<Json.Member> error = List.of(new Json.Member("tokensUsed", new Json.Num("0")),
+                new Json.Member("outcome", new Json.Str("ERROR")),
                 new Json.Member("detail", new Json.Str("boom")));
         Arbitrary<Json> oneDefect = Arbitraries.oneOf(
                 defect(valid, "tokensUsed", edgeNumbers(4 * FuzzHub.TOKENS_PER_HOUR)),

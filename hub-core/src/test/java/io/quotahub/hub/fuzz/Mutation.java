@@ -3,6 +3,7 @@ package io.quotahub.hub.fuzz;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
+import net.jqwik.api.Tuple;
 
 import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
@@ -161,7 +162,7 @@ sealed interface Mutation {
                 weighted(3, Combinators.combine(fieldNumber, Arbitraries.of(FieldShape.class)).as(AppendField::new)));
     }
 
-    private static net.jqwik.api.Tuple.Tuple2<Integer, Arbitrary<? extends Mutation>> weighted(int weight, Arbitrary<? extends Mutation> a) {
-        return net.jqwik.api.Tuple.of(weight, a);
+    private static Tuple.Tuple2<Integer, Arbitrary<? extends Mutation>> weighted(int weight, Arbitrary<? extends Mutation> a) {
+        return Tuple.of(weight, a);
     }
 }

@@ -76,20 +76,20 @@ class NatsEntrancesFuzzTest {
 
     @Provide
     Arbitrary<List<NatsInput>> acquireBatches() {
-        return NatsInput.inputs(Arbitraries.of(Entrance.ACQUIRE_QUEUE, Entrance.ACQUIRE_DIRECT),
-                NatsInput.payloadsFor(NatsInput.acquireTemplates())).list().ofMinSize(1).ofMaxSize(24);
+        return Batches.of(NatsInput.inputs(Arbitraries.of(Entrance.ACQUIRE_QUEUE, Entrance.ACQUIRE_DIRECT),
+                NatsInput.payloadsFor(NatsInput.acquireTemplates())), 24);
     }
 
     @Provide
     Arbitrary<List<NatsInput>> settleBatches() {
-        return NatsInput.inputs(Arbitraries.of(Entrance.SETTLE_QUEUE, Entrance.SETTLE_DIRECT),
-                NatsInput.payloadsFor(NatsInput.settleTemplates())).list().ofMinSize(1).ofMaxSize(24);
+        return Batches.of(NatsInput.inputs(Arbitraries.of(Entrance.SETTLE_QUEUE, Entrance.SETTLE_DIRECT),
+                NatsInput.payloadsFor(NatsInput.settleTemplates())), 24);
     }
 
     @Provide
     Arbitrary<List<NatsInput>> heartbeatBatches() {
-        return NatsInput.inputs(Arbitraries.just(Entrance.HEARTBEAT),
-                NatsInput.payloadsFor(NatsInput.heartbeatTemplates())).list().ofMinSize(1).ofMaxSize(16);
+        return Batches.of(NatsInput.inputs(Arbitraries.just(Entrance.HEARTBEAT),
+                NatsInput.payloadsFor(NatsInput.heartbeatTemplates())), 16);
     }
 
     @Provide
@@ -97,7 +97,7 @@ class NatsEntrancesFuzzTest {
         Arbitrary<NatsInput.Template> anyTemplate = Arbitraries.frequencyOf(
                 Tuple.of(3, NatsInput.acquireTemplates()), Tuple.of(3, NatsInput.settleTemplates()),
                 Tuple.of(2, NatsInput.heartbeatTemplates()), Tuple.of(1, NatsInput.otherKinds()));
-        return NatsInput.inputs(Arbitraries.of(Entrance.class), NatsInput.payloadsFor(anyTemplate)).list().ofMinSize(1).ofMaxSize(24);
+        return Batches.of(NatsInput.inputs(Arbitraries.of(Entrance.class), NatsInput.payloadsFor(anyTemplate)), 24);
     }
 
     private record Sent(NatsInput input, byte[] bytes, CompletableFuture<Message> reply) {
@@ -119,7 +119,7 @@ class NatsEntrancesFuzzTest {
                 Statistics.label("messages").collect("valid after mutation, not sent");
                 continue;
             }
-            Statistics.label("messages").collect(input.entrance().acquire() ? "acquire" : input.entrance().settle() ? "settle" : "heartbeat");
+            Statistics.label("messages").collect(input.entrance().name());
             heartbeats |= input.entrance() == Entrance.HEARTBEAT;
             if (input.withReply() && input.entrance() != Entrance.HEARTBEAT) {
                 sent.add(new Sent(input, bytes, hub.request(input.entrance().subject, bytes)));
@@ -183,7 +183,8 @@ class NatsEntrancesFuzzTest {
         }
         try {
             if (open.containsKey(SettleRequest.parseFrom(s.bytes()).getLeaseId())) {
-                assertThat(reply.getError().getCode()).as("a refused settle of an open lease gets a clear error: %s -> %s", s.input(), reply)
+                assertThat(reply.getError().getCode())
+                        .as("a refused settle of an open lease gets a clear error: %s -> %s", s.input(), reply)
                         .isIn(SETTLE_REFUSALS);
             }
         } catch (InvalidProtocolBufferException e) {

@@ -181,7 +181,8 @@ class ReplicationSubjectsFuzzTest {
         Arbitrary<byte[]> demands = Combinators.combine(hubs, Arbitraries.longs(), pools.list().ofMaxSize(3))
                 .as((hub, at, list) -> Demand.newBuilder().setHubId(hub).setSentAtEpochMs(at).addAllPools(list).build().toByteArray());
         Arbitrary<byte[]> announcements = Combinators.combine(hubs, Arbitraries.longs(), Arbitraries.of(false, true))
-                .as((hub, at, ready) -> HubAnnouncement.newBuilder().setHubId(hub).setSentAtEpochMs(at).setReady(ready).build().toByteArray());
+                .as((hub, at, ready) -> HubAnnouncement.newBuilder().setHubId(hub).setSentAtEpochMs(at).setReady(ready).build()
+                        .toByteArray());
         Arbitrary<Boolean> viaEdge = Arbitraries.of(false, true);
         Arbitrary<ReplicationInput> wellFormed = Arbitraries.frequencyOf(
                 Tuple.of(3, Combinators.combine(demands, viaEdge).as((b, e) -> new ReplicationInput(Subjects.DEMAND, b, e))),
@@ -196,7 +197,7 @@ class ReplicationSubjectsFuzzTest {
                 });
         Arbitrary<ReplicationInput> garbage = Combinators.combine(Arbitraries.of(Subjects.DEMAND, Subjects.HUBS),
                 NatsInput.garbageBytes(), viaEdge).as(ReplicationInput::new);
-        return Arbitraries.frequencyOf(Tuple.of(6, wellFormed), Tuple.of(2, mutated), Tuple.of(1, garbage)).list().ofMinSize(1).ofMaxSize(8);
+        return Batches.of(Arbitraries.frequencyOf(Tuple.of(6, wellFormed), Tuple.of(2, mutated), Tuple.of(1, garbage)), 8);
     }
 
     /** One message on a replication subject, published on main's or edge's NATS server. */

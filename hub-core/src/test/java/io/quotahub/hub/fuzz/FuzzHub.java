@@ -46,9 +46,9 @@ final class FuzzHub implements AutoCloseable {
     static final String POOL = "fuzz-pool";
     static final List<String> KEYS = List.of("k1", "k2");
     static final long TOKENS_PER_HOUR = 100_000_000L;
-    /** The hub's bound on one message; set explicitly so the tests do not hang on the default. */
+    /** The hub's bound on one message (quotahub.max-message-bytes), set here so the tests do not depend on the default. */
     static final int MAX_MESSAGE_BYTES = 65_536;
-    /** The contract's bound on agent id, request id, pool, key id and failure text. */
+    /** The bound on agent id, request id, pool, key id and failure text (quotahub.max-field-bytes, 128 by default). */
     static final int MAX_FIELD_BYTES = 128;
     static final Duration REPLY_TIMEOUT = Duration.ofSeconds(10);
 
@@ -88,6 +88,7 @@ final class FuzzHub implements AutoCloseable {
                 "quotahub.lease-ttl", "30m",
                 "quotahub.agent-dead-after", "300ms",
                 "quotahub.max-message-bytes", MAX_MESSAGE_BYTES,
+                "quotahub.max-field-bytes", MAX_FIELD_BYTES,
                 "quotahub.snapshot-every", 0));
         settings.putAll(overrides);
         TestHub hub = TestHub.start(nats, HUB_ID, pools, settings);

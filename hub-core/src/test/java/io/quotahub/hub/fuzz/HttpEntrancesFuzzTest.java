@@ -136,7 +136,7 @@ class HttpEntrancesFuzzTest {
         int status = r.statusCode();
         String body = new String(r.body(), StandardCharsets.UTF_8);
         String what = input + " -> " + status + " " + (body.length() > 400 ? body.substring(0, 400) + "…" : body);
-        assertThat(status).as("a server error: %s", what).satisfies(s -> assertThat(s < 500 || s == 503).isTrue());
+        assertThat(status < 500 || status == 503).as("no server error but a documented 503: %s", what).isTrue();
         if (!input.maySucceed()) {
             assertThat(status).as("a hostile command succeeded: %s", what).isGreaterThanOrEqualTo(300);
         }

@@ -298,8 +298,8 @@ sealed interface HttpInput {
     }
 
     static Arbitrary<HttpInput> reads() {
-        Arbitrary<String> routes = Arbitraries.of("/api/v1/state", "/api/v1/system", "/api/v1/diagnostics", "/health",
-                "/api/v1/no-such-route", "/api/v1/leases", "/api/v1/admin/keys");
+        Arbitrary<String> routes = Arbitraries.of("/api/v1/state", "/api/v1/system", "/api/v1/diagnostics", "/health", "/",
+                "/dashboard.js", "/api/v1/no-such-route", "/api/v1/leases", "/api/v1/admin/keys");
         Arbitrary<String> queries = Arbitraries.frequencyOf(Tuple.of(8, segments()), Tuple.of(1, Arbitraries.just("BASIC")));
         return Combinators.combine(routes, Arbitraries.of("GET", "GET", "GET", "POST", "PUT", "DELETE"), queries,
                 bodies(Json.values())).as(Read::new);

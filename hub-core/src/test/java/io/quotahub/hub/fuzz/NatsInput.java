@@ -253,7 +253,6 @@ record NatsInput(Entrance entrance, Payload payload, boolean withReply) {
         enum Kind { ACQUIRE, SETTLE_BY_HOLDER, HEARTBEAT_WITH_PROOFS, LEDGER_GRANT, LEDGER_KEY_RESET, DEMAND, ANNOUNCEMENT }
 
         public byte[] build(Forge forge) {
-            HeldLease lease = forge.lease(0);
             return switch (kind) {
                 case ACQUIRE -> new AcquireTemplate(AcquireTweak.NONE).build(forge);
                 case SETTLE_BY_HOLDER -> new SettleTemplate(0, SecretGuess.OWN, SettleTweak.NONE).build(forge);
@@ -266,7 +265,7 @@ record NatsInput(Entrance entrance, Payload payload, boolean withReply) {
                         .setKeyReset(KeyReset.newBuilder().setPool(FuzzHub.POOL).setKeyId("k1")).build().toByteArray();
                 case DEMAND -> Demand.newBuilder().setHubId("edge").setSentAtEpochMs(forge.nowMs())
                         .addPools(PoolDemand.newBuilder().setPool(FuzzHub.POOL).setGrantedPerSecond(Double.NaN)).build().toByteArray();
-                case ANNOUNCEMENT -> HubAnnouncement.newBuilder().setHubId(lease.leaseId()).setReady(false).build().toByteArray();
+                case ANNOUNCEMENT -> HubAnnouncement.newBuilder().setHubId("edge").setReady(false).build().toByteArray();
             };
         }
     }

@@ -49,22 +49,22 @@ class HttpEntrancesFuzzTest {
         }
     }
 
-    @Property(tries = 100)
+    @Property(tries = 150)
     void acquire_hostileBodiesGetAJsonErrorAndChangeNothing(@ForAll("acquireBatches") List<HttpInput> batch) {
         send(batch);
     }
 
-    @Property(tries = 100)
+    @Property(tries = 150)
     void complete_forgedHandlesAndHostileBodiesSettleNothing(@ForAll("completeBatches") List<HttpInput> batch) {
         send(batch);
     }
 
-    @Property(tries = 30)
+    @Property(tries = 40)
     void adminCommands_onKeysThatDoNotExistOrWithoutAPeerChangeNothing(@ForAll("adminBatches") List<HttpInput> batch) {
         send(batch);
     }
 
-    @Property(tries = 30)
+    @Property(tries = 40)
     void reads_withRandomQueriesMethodsAndBodiesNeverFailTheServer(@ForAll("readBatches") List<HttpInput> batch) {
         send(batch);
     }

@@ -53,23 +53,23 @@ class NatsEntrancesFuzzTest {
         }
     }
 
-    @Property(tries = 60)
+    @Property(tries = 100)
     void acquireSubjects_answerEveryHostileMessageGrantNothingAndChangeNothing(@ForAll("acquireBatches") List<NatsInput> batch) {
         send(batch);
     }
 
-    @Property(tries = 60)
+    @Property(tries = 100)
     void settleSubjects_answerEveryHostileMessageSettleNothingAndChangeNothing(@ForAll("settleBatches") List<NatsInput> batch) {
         send(batch);
     }
 
     /** Each batch waits until the hub has declared its senders dead: a forged heartbeat would get leases reclaimed then. */
-    @Property(tries = 12)
+    @Property(tries = 20)
     void heartbeats_forgedOrMalformedNeverReclaimALeaseOrChangeAnything(@ForAll("heartbeatBatches") List<NatsInput> batch) {
         send(batch);
     }
 
-    @Property(tries = 12)
+    @Property(tries = 20)
     void everySubject_mixedHostileTrafficIsAnsweredAndChangesNothing(@ForAll("mixedBatches") List<NatsInput> batch) {
         send(batch);
     }

@@ -16,8 +16,9 @@ import java.util.Set;
 /**
  * Which HTTP bodies the hub may act on, stated generously: a body is "maybe valid" if any lenient
  * JSON binder could read it as a valid request (a number written as a string, {@code true} as 1,
- * {@code 1.5} as 1). The fuzz tests send only bodies that are certainly invalid, so a hub is never
- * blamed for a leniency of its JSON binder, only for acting on what no reading makes valid.
+ * {@code 1.5} as 1, {@code [1]} as 1). The fuzz tests send only bodies that are certainly invalid,
+ * so a hub is never blamed for a leniency of its JSON binder, only for acting on what no reading
+ * makes valid.
  */
 record JsonContract(WireContract wire) {
 
@@ -78,12 +79,21 @@ record JsonContract(WireContract wire) {
 
     /** Some member of that name passes (a reader may keep the first or the last of duplicates). */
     private static boolean any(Obj o, String name, Check check) {
-        return members(o, name).stream().anyMatch(check::ok);
+        return members(o, name).stream().map(JsonContract::unwrap).anyMatch(check::ok);
     }
 
     private static boolean absentOr(Obj o, String name, Check check) {
         List<Json> found = members(o, name);
-        return found.isEmpty() || found.stream().anyMatch(v -> v instanceof Null || check.ok(v));
+        return found.isEmpty() || found.stream().map(JsonContract::unwrap).anyMatch(v -> v instanceof Null || check.ok(v));
+    }
+
+    /** A binder may take an array of one value as that value. */
+    private static Json unwrap(Json v) {
+        Json value = v;
+        while (value instanceof Json.Arr a && a.items().size() == 1) {
+            value = a.items().get(0);
+        }
+        return value;
     }
 
     private static List<Json> members(Obj o, String name) {

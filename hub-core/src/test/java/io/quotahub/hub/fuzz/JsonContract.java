@@ -27,7 +27,7 @@ record JsonContract(WireContract wire) {
 
     /** {@code POST /api/v1/acquire}: pool, tokens (> 0, at most the largest token limit), priority, agentId, requestId. */
     boolean maybeValidAcquire(Json body) {
-        if (!(body instanceof Obj o)) {
+        if (!(unwrap(body) instanceof Obj o)) {
             return false;
         }
         return any(o, "pool", v -> v instanceof Str s && s.value().equals(wire.pool()))
@@ -39,7 +39,7 @@ record JsonContract(WireContract wire) {
 
     /** {@code POST /api/v1/leases/{handle}/complete}: tokensUsed (0..bound), outcome, retryAfterMs (>= 0), detail. */
     boolean maybeValidComplete(Json body) {
-        if (!(body instanceof Obj o)) {
+        if (!(unwrap(body) instanceof Obj o)) {
             return false;
         }
         return any(o, "tokensUsed", v -> inRange(v, BigDecimal.ZERO, BigDecimal.valueOf(wire.settleBound())))

@@ -16,14 +16,24 @@ import java.util.TreeMap;
  */
 final class RawHttp implements AutoCloseable {
 
-    record Response(int status, Map<String, String> headers, String body) {
+    record Response(String version, int status, Map<String, String> headers, String body) {
         String header(String name) {
             return headers.getOrDefault(name.toLowerCase(Locale.ROOT), "");
         }
 
+        /**
+         * Whether the answer says the connection ends after it: {@code Connection: close}, or an
+         * HTTP/1.0 answer without {@code Connection: keep-alive} (RFC 9112, section 9.3).
+         */
+        boolean announcesClose() {
+            String connection = header("connection");
+            return connection.equalsIgnoreCase("close")
+                    || "HTTP/1.0".equals(version) && !connection.equalsIgnoreCase("keep-alive");
+        }
+
         @Override
         public String toString() {
-            return status + " " + headers + " " + (body.length() > 200 ? body.substring(0, 200) + "…" : body);
+            return version + " " + status + " " + headers + " " + (body.length() > 200 ? body.substring(0, 200) + "…" : body);
         }
     }
 
@@ -62,7 +72,8 @@ final class RawHttp implements AutoCloseable {
         }
         int length = Integer.parseInt(headers.getOrDefault("content-length", "0"));
         byte[] body = in.readNBytes(length);
-        return new Response(Integer.parseInt(statusLine.split(" ")[1]), headers, new String(body, StandardCharsets.UTF_8));
+        String[] parts = statusLine.split(" ");
+        return new Response(parts[0], Integer.parseInt(parts[1]), headers, new String(body, StandardCharsets.UTF_8));
     }
 
     /** One CRLF-terminated line, or null at the end of the stream. */

@@ -72,7 +72,8 @@ class HttpEntrancesFuzzTest {
     /**
      * A request line far over the server's limit gets a JSON error, and the connection it came on
      * is either announced closed ({@code Connection: close}, or an HTTP/1.0 answer without
-     * keep-alive) or still serves the next request. A server that closes it silently makes a client that reuses connections lose its next request.
+     * keep-alive) or still serves the next request. A server that closes it silently makes a
+     * client that reuses connections lose its next request.
      */
     @Example
     void overlongRequestLine_isAnsweredAndItsConnectionClosedOrStillUsable() throws IOException {

@@ -24,6 +24,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 /** Operator commands. */
 @Controller("/api/v1/admin")
@@ -52,32 +53,16 @@ public class AdminController {
     }
 
     /**
-     * Re-enables a key an auth failure disabled (after the operator fixed the key). Written to the
-     * ledger, so the peer hub and a restart fold it too. 404 for an unknown key.
+     * Re-enables a key an auth failure disabled (after the operator fixed the key). 404 for an
+     * unknown key.
      */
     @Post("/keys/{pool}/{keyId}/enable")
     public CompletableFuture<HttpResponse<?>> enableKey(String pool, String keyId) {
-        HttpResponse<?> invalid = checkKeyRef(pool, keyId);
-        if (invalid != null) {
-            return CompletableFuture.completedFuture(invalid);
-        }
-        var key = keyView(pool, keyId);
-        if (key.isEmpty()) {
-            return CompletableFuture.completedFuture(ApiError.response(ErrorCode.UNKNOWN_POOL, "no key '" + keyId + "' in pool '" + pool + "'"));
-        }
-        Ledger target = ledger.current();
-        if (target == null) {
-            return CompletableFuture.completedFuture(ApiError.response(ErrorCode.UNAVAILABLE, "hub is starting"));
-        }
-        boolean wasDisabled = key.get().disabled();
         LedgerEvent event = LedgerEvent.newBuilder().setHubId(runtime.hubId()).setAtEpochMs(clock.millis())
                 .setKeyEnabled(KeyEnabled.newBuilder().setPool(pool).setKeyId(keyId)).build();
-        return target.append(event).handle((seq, error) -> {
-            if (error != null) {
-                return ApiError.response(ErrorCode.UNAVAILABLE, "could not record the change in the ledger; retry");
-            }
+        return keyCommand(pool, keyId, event, before -> {
             engine.enableKey(pool, keyId);
-            return HttpResponse.ok(new KeyEnabledBody(pool, keyId, wasDisabled));
+            return new KeyEnabledBody(pool, keyId, before.disabled());
         });
     }
 
@@ -95,16 +80,32 @@ public class AdminController {
 
     /**
      * Clears a key's cooldown, failure block, circuit (to CLOSED) and disabled state: the way out
-     * of a cooldown nobody should have to wait for (a bogus Retry-After, a fixed key). Written to
-     * the ledger, so the peer hub and every replay fold it at the same place. 404 for an unknown key.
+     * of a cooldown nobody should have to wait for (a bogus Retry-After, a fixed key). 404 for an
+     * unknown key.
      */
     @Post("/keys/{pool}/{keyId}/reset")
     public CompletableFuture<HttpResponse<?>> resetKey(String pool, String keyId) {
+        Instant now = clock.instant();
+        return keyCommand(pool, keyId, LedgerEvents.keyReset(runtime.hubId(), pool, keyId, now.toEpochMilli()), before -> {
+            engine.resetKey(pool, keyId);
+            String cooldownUntil = before.cooldownUntil() == null || !before.cooldownUntil().isAfter(now) ? null
+                    : before.cooldownUntil().toString();
+            return new KeyResetBody(pool, keyId, before.circuit().name(), cooldownUntil, before.disabled());
+        });
+    }
+
+    /**
+     * A command on one key: written to the ledger first, so that the peer hub and every replay fold
+     * it at the same place, then applied here; {@code apply} gets the key as it was and gives the
+     * answer. 400 for a name above the field bound, 404 for an unknown key.
+     */
+    private CompletableFuture<HttpResponse<?>> keyCommand(String pool, String keyId, LedgerEvent event,
+                                                          Function<KeyView, Object> apply) {
         HttpResponse<?> invalid = checkKeyRef(pool, keyId);
         if (invalid != null) {
             return CompletableFuture.completedFuture(invalid);
         }
-        var key = keyView(pool, keyId);
+        Optional<KeyView> key = keyView(pool, keyId);
         if (key.isEmpty()) {
             return CompletableFuture.completedFuture(ApiError.response(ErrorCode.UNKNOWN_POOL, "no key '" + keyId + "' in pool '" + pool + "'"));
         }
@@ -113,16 +114,9 @@ public class AdminController {
             return CompletableFuture.completedFuture(ApiError.response(ErrorCode.UNAVAILABLE, "hub is starting"));
         }
         KeyView before = key.get();
-        Instant now = clock.instant();
-        String cooldownUntil = before.cooldownUntil() == null || !before.cooldownUntil().isAfter(now) ? null
-                : before.cooldownUntil().toString();
-        return target.append(LedgerEvents.keyReset(runtime.hubId(), pool, keyId, now.toEpochMilli())).handle((seq, error) -> {
-            if (error != null) {
-                return ApiError.response(ErrorCode.UNAVAILABLE, "could not record the reset in the ledger; retry");
-            }
-            engine.resetKey(pool, keyId);
-            return HttpResponse.ok(new KeyResetBody(pool, keyId, before.circuit().name(), cooldownUntil, before.disabled()));
-        });
+        return target.append(event).handle((seq, error) -> error != null
+                ? ApiError.response(ErrorCode.UNAVAILABLE, "could not record the change in the ledger; retry")
+                : HttpResponse.ok(apply.apply(before)));
     }
 
     private Optional<KeyView> keyView(String pool, String keyId) {

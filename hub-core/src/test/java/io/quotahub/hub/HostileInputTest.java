@@ -67,6 +67,7 @@ class HostileInputTest {
             pools.put(tpm, Map.of("preset", "PREMIUM", "max-tokens-per-call", 2000,
                     "keys", List.of(key(tpm + "-k", s, List.of(tokens(1000, "1m"))))));
         }
+        pools.put("percall", Map.of("max-tokens-per-call", 500, "keys", List.of(key("p1", s, List.of(tokens(10_000, "1m"))))));
         pools.put("guarded", Map.of("keys", List.of(key("g1", s, List.of(requests(1000, "1h"))))));
         pools.put("vip", Map.of("high-priority-agents", List.of("vip-*"), "keys", List.of(key("v1", s, List.of(requests(1000, "1h"))))));
         pools.put("fair", Map.of("max-open-leases-per-agent", 1, "keys", List.of(key("f1", s, List.of(requests(1000, "1h"))))));
@@ -180,6 +181,16 @@ class HostileInputTest {
         assertThat(fifth.hasRefused()).as("1000 tokens per minute, and not one more: " + fifth).isTrue();
         assertThat(fifth.getRefused().getCode()).isEqualTo("QUOTA_EXHAUSTED");
         assertThat(acquire(acquireRequest("tpm-nats", 1, "overflow").build()).hasRefused()).isTrue();
+    }
+
+    @Test
+    void acquireAboveMaxTokensPerCall_isABadRequestNotARefusalToWaitOn() throws Exception {
+        AcquireReply reply = acquire(acquireRequest("percall", 501, "big-asker").build());
+
+        assertThat(reply.getError().getCode()).as(reply.toString()).isEqualTo("BAD_REQUEST");
+        assertThat(reply.getError().getMessage()).isEqualTo("tokens 501 exceed the bound 500 of pool 'percall' (max-tokens-per-call)");
+        assertThat(engine().openLeases()).noneMatch(l -> l.pool().equals("percall"));
+        assertThat(acquire(acquireRequest("percall", 500, "big-asker").build()).hasGranted()).isTrue();
     }
 
     @Test

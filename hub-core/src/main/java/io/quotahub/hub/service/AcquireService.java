@@ -57,6 +57,7 @@ public final class AcquireService {
     private final String hubId;
     private final Map<String, Long> largestTokenLimit = new HashMap<>();
     private final Map<String, PoolSpec> poolsByName = new HashMap<>();
+    private final Map<String, Long> maxTokensPerCall = new HashMap<>();
 
     /** With default input bounds and metrics nobody sees (simulations). */
     public AcquireService(QuotaEngine engine, HubLedger ledger, PoolsConfig pools, RequestIndex requests, Clock clock,
@@ -80,6 +81,7 @@ public final class AcquireService {
         for (PoolSpec pool : pools.pools()) {
             largestTokenLimit.put(pool.name(), largestTokens(pool));
             poolsByName.put(pool.name(), pool);
+            maxTokensPerCall.put(pool.name(), pool.maxTokensPerCall());
         }
     }
 
@@ -172,7 +174,7 @@ public final class AcquireService {
                 cmd.requestId(), leaseSecret.digest()));
         demand.record(cmd.pool());
         if (decision instanceof Decision.Denied denied) {
-            if (denied.refusal().code() == RefusalCode.NO_USABLE_KEY) {
+            if (denied.refusal().code() == RefusalCode.NO_USABLE_KEY || denied.refusal().code() == RefusalCode.INVALID_REQUEST) {
                 return failed(ErrorCode.BAD_REQUEST, denied.refusal().message());
             }
             return CompletableFuture.completedFuture(new AcquireOutcome.Refused(denied.refusal(), notice));
@@ -232,6 +234,10 @@ public final class AcquireService {
         }
         if (cmd.tokens() > largest) {
             return bad("tokens " + cmd.tokens() + " exceed the largest token limit of pool '" + cmd.pool() + "' (" + largest + ")");
+        }
+        long perCall = maxTokensPerCall.get(cmd.pool());
+        if (cmd.tokens() > perCall) {
+            return bad("tokens " + cmd.tokens() + " exceed the bound " + perCall + " of pool '" + cmd.pool() + "' (max-tokens-per-call)");
         }
         if (cmd.deadline() != null && !cmd.deadline().isAfter(clock.instant())) {
             return new AcquireOutcome.Failed(ErrorCode.DEADLINE_EXCEEDED, "request deadline " + cmd.deadline() + " has passed");

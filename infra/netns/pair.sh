@@ -58,7 +58,7 @@ start() {
     mkdir -p "$W/mainpc" "$W/pc2" "$W/keys"
     chmod 700 "$W" "$W/keys"
     local pw id
-    pw="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+    pw="$("$ROOT/infra/nats/new-secret")"
     # Demo API keys: files, as on a real install (secret-file).
     for id in gemini-primary gemini-backup; do
         printf 'sk-pair-%s' "$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')" >"$W/keys/$id"

@@ -65,7 +65,7 @@ if [[ -e "$env_file" ]]; then
 else
     umask 077
     if [[ $site == main ]]; then
-        pw="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"   # hex: safe inside a URL
+        pw="$("$REPO/infra/nats/new-secret")"   # always parses in nats-server's config; safe inside a URL
         printf 'QH_LEAF_PASSWORD=%s\n' "$pw" >"$env_file"
         say "leafnode password generated (in ${env_file#"$root"}); PC2's install asks for it:"
         printf '\n    %s\n\n' "$pw"

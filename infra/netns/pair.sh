@@ -63,8 +63,12 @@ start() {
     for id in gemini-primary gemini-backup; do
         printf 'sk-pair-%s' "$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')" >"$W/keys/$id"
     done
-    sed "s|/var/lib/quotahub/nats|$W/mainpc/nats-store|" "$ROOT/infra/nats/main.conf" >"$W/mainpc/nats-main.conf"
-    sed "s|/var/lib/quotahub/nats|$W/pc2/nats-store|" "$ROOT/infra/nats/edge.conf" >"$W/pc2/nats-edge.conf"
+    # The leafnode's TLS, as install.sh makes it: a CA and certificates for MainPC's address.
+    "$ROOT/infra/nats/make-leaf-tls.sh" "$W/tls" "$MAIN_IP" >/dev/null
+    sed -e "s|/var/lib/quotahub/nats|$W/mainpc/nats-store|" -e "s|/etc/quotahub/tls|$W/tls|" \
+        "$ROOT/infra/nats/main.conf" >"$W/mainpc/nats-main.conf"
+    sed -e "s|/var/lib/quotahub/nats|$W/pc2/nats-store|" -e "s|/etc/quotahub/tls|$W/tls|" \
+        "$ROOT/infra/nats/edge.conf" >"$W/pc2/nats-edge.conf"
     sed "s|/etc/quotahub/keys|$W/keys|" "$ROOT/infra/hub/hub-main.yml" >"$W/mainpc/hub-main.yml"
     sed "s|/etc/quotahub/keys|$W/keys|" "$ROOT/infra/hub/hub-edge.yml" >"$W/pc2/hub-edge.yml"
 

@@ -2,29 +2,39 @@
 # Installs one QuotaHub site (nats-server + hub) as systemd services. Run as root from the
 # repository, after `./mvnw -B -DskipTests package`:
 #
-#   MainPC:  sudo infra/systemd/install.sh main
-#   PC2:     sudo infra/systemd/install.sh edge --mainpc MAINPC_HOST_OR_IP
+#   MainPC:  sudo infra/systemd/install.sh main [--name MAINPC_NAME_OR_IP]...
+#   PC2:     sudo infra/systemd/install.sh edge --mainpc MAINPC_HOST_OR_IP --tls-from DIR
 #
 # It installs the nats-server package if missing, creates the user quotahub, copies the jar to
 # /opt/quotahub, the configs to /etc/quotahub (an existing hub-*.yml or nats-*.conf is kept), the
 # units to /etc/systemd/system, writes /etc/quotahub/nats-leaf.env (0600) and starts both services.
 # On MainPC it generates the leafnode password and prints it once; on PC2 it asks for it (or
 # takes it from the environment variable QH_LEAF_PASSWORD) — never from the command line.
+# The leafnode runs over TLS, verified both ways: on MainPC it makes a CA and the two certificates
+# (infra/nats/make-leaf-tls.sh; MainPC's for its host name, addresses and every --name) into
+# /etc/quotahub/tls, with PC2's files in /etc/quotahub/tls/pc2/; copy that directory to PC2 and
+# give it to PC2's install as --tls-from. PC2's --mainpc must be one of the names in MainPC's
+# certificate. Existing certificates are kept.
 # API keys: put each in /etc/quotahub/keys/<key id> (root:quotahub 0440) and restart the hub.
 #
 #   --root DIR     install into DIR instead of / and skip users, ownership and systemctl (to review)
 #   --no-start     install and enable, do not start
+#   --name N       (main) one more name or address PC2 may use for MainPC, for its certificate
+#   --tls-from D   (edge) the directory with ca.crt, pc2.crt and pc2.key made by MainPC's install
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-site="" mainpc="" root="" start=1
+site="" mainpc="" root="" start=1 tls_from=""
+names=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
     main | edge) site=$1; shift ;;
     --mainpc) mainpc=${2:?--mainpc needs a host}; shift 2 ;;
     --root) root=${2:?--root needs a directory}; shift 2 ;;
     --no-start) start=0; shift ;;
-    *) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    --name) names+=("${2:?--name needs a host name or address}"); shift 2 ;;
+    --tls-from) tls_from=${2:?--tls-from needs a directory}; shift 2 ;;
+    *) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
     esac
 done
 [[ -n "$site" ]] || { echo "usage: install.sh main | edge --mainpc HOST  (install.sh --help)" >&2; exit 2; }
@@ -59,6 +69,35 @@ keep_or_copy "$REPO/infra/nats/$nats_conf" "$etc/nats-$site.conf" 0644
 keep_or_copy "$REPO/infra/hub/hub-$site.yml" "$etc/hub-$site.yml" 0640
 install -m 0644 "$REPO/infra/systemd/nats-$site.service" "$REPO/infra/systemd/hub-$site.service" "$root/etc/systemd/system/"
 
+# The leafnode's TLS files (docs/two-machines.md, "TLS for the leafnode").
+tls="$etc/tls"
+if [[ $site == main && ! -e "$tls/mainpc.crt" ]]; then
+    command -v openssl >/dev/null || { say "installing openssl"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y openssl; }
+    mapfile -t own < <({ hostname; hostname -f 2>/dev/null; hostname -I 2>/dev/null | tr ' ' '\n'; } | sed '/^$/d' | sort -u)
+    made="$(mktemp -d)"
+    "$REPO/infra/nats/make-leaf-tls.sh" "$made" "${own[@]}" "${names[@]}" >/dev/null
+    install -m 0644 "$made/ca.crt" "$made/mainpc.crt" "$tls/"
+    install -m 0640 "$made/mainpc.key" "$tls/"
+    install -m 0600 "$made/ca.key" "$tls/"
+    install -d -m 0700 "$tls/pc2"
+    install -m 0600 "$made/ca.crt" "$made/pc2.crt" "$made/pc2.key" "$tls/pc2/"
+    rm -rf "$made"
+    say "leafnode TLS: a new CA and certificates in ${tls#"$root"} for: ${own[*]} ${names[*]}"
+    say "copy ${tls#"$root"}/pc2/ to PC2 (e.g. scp -r root@MAINPC:${tls#"$root"}/pc2 /root/qh-tls) and run there:"
+    say "    infra/systemd/install.sh edge --mainpc <one of the names above> --tls-from /root/qh-tls"
+    say "keep ${tls#"$root"}/ca.key offline once both machines are installed (it only makes new certificates)"
+elif [[ $site == edge && ! -e "$tls/pc2.crt" ]]; then
+    [[ -n "$tls_from" ]] || { echo "install.sh edge needs --tls-from DIR: the directory /etc/quotahub/tls/pc2 of MainPC's install (ca.crt, pc2.crt, pc2.key)" >&2; exit 1; }
+    for f in ca.crt pc2.crt pc2.key; do
+        [[ -s "$tls_from/$f" ]] || { echo "$tls_from/$f is missing: copy /etc/quotahub/tls/pc2/ from MainPC" >&2; exit 1; }
+    done
+    install -m 0644 "$tls_from/ca.crt" "$tls_from/pc2.crt" "$tls/"
+    install -m 0640 "$tls_from/pc2.key" "$tls/"
+    say "leafnode TLS: installed ca.crt, pc2.crt and pc2.key from $tls_from"
+else
+    say "keeping the existing leafnode TLS files in ${tls#"$root"}"
+fi
+
 env_file="$etc/nats-leaf.env"
 if [[ -e "$env_file" ]]; then
     say "keeping existing ${env_file#"$root"}"
@@ -87,7 +126,8 @@ if [[ $real -eq 0 ]]; then
     exit 0
 fi
 chown root:quotahub "$etc/hub-$site.yml" "$etc/keys"
-chown root:nats "$etc/tls"
+chown root:nats "$etc/tls" "$etc"/tls/*.key
+chown root:root "$etc/tls/ca.key" 2>/dev/null || true
 chown root:root "$env_file"
 systemctl daemon-reload
 systemctl enable "nats-$site.service" "hub-$site.service"

@@ -74,6 +74,29 @@ class SecureConnectionTest {
     }
 
     @Test
+    void readmeExample_authenticatesWithMutualTlsOnBothServers() throws Exception {
+        Path userPassword = file("readme.pass", "agent:" + AGENT_PASSWORD + "\n");
+        try (NatsServer local = secureServer();
+             NatsServer remote = secureServer();
+             FakeHub hub = FakeHub.start(hubOptions(local), "main")) {
+            // ---- README example (paths and URLs point at the test's files and servers) ----
+            QuotaClient client = QuotaClient.builder()
+                    .servers(local.url(), remote.url())
+                    .agentId("summarizer-1")
+                    .userPasswordFile(userPassword)
+                    .tls(certs.caFile(),
+                            certs.clientCert(), certs.clientKey())
+                    .inboxPrefix("_INBOX_summarizer-1")
+                    .build();
+            // ---- end of README example ----
+            try (client; Lease lease = client.acquire("demo", 1, Duration.ofSeconds(5))) {
+                assertThat(lease.hubId()).isEqualTo("main");
+            }
+            assertThat(hub.acquires).hasSize(1);
+        }
+    }
+
+    @Test
     void wrongPassword_isHubUnavailableNamingTheServerButNotThePassword() throws Exception {
         Path wrong = file("wrong.pass", "agent:not-the-password-91c2\n");
         try (NatsServer server = secureServer()) {

@@ -12,8 +12,9 @@ import java.util.function.Supplier;
  * How the hub authenticates to its NATS server and protects the link, under {@code quotahub.nats}.
  * The files have the formats of the agent SDK ({@link NatsFiles}), so agents and hubs share one
  * way of writing them. Every file is checked at start-up (a bad one stops the hub with the
- * setting's name in the message, never a file's content) and read again at each connect, so a
- * rotated file is picked up by the next reconnect.
+ * setting's name in the message, never a file's content). A credentials file is read again at
+ * each reconnect (jnats asks its handler each time); the user/password and TLS files are read when
+ * the hub connects.
  *
  * @param credentialsFile  a {@code .creds} file (user JWT + nkey seed) or a user nkey seed file
  * @param userPasswordFile a file with one line {@code user:password}; exclusive with {@code credentialsFile}

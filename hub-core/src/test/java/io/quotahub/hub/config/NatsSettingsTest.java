@@ -1,5 +1,9 @@
 package io.quotahub.hub.config;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
 import io.quotahub.agent.Lease;
@@ -11,10 +15,12 @@ import io.quotahub.testkit.TestCerts;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -76,6 +82,18 @@ class NatsSettingsTest {
     }
 
     @Test
+    void hubWithAnNkeySeedFileAndServerTls_connects() throws Exception {
+        io.nats.client.NKey nkey = io.nats.client.NKey.createUser(new java.security.SecureRandom());
+        Path seed = file("hub.nk", new String(nkey.getSeed()) + "\n");
+        try (NatsServer nats = NatsServer.builder().nkeyUser(new String(nkey.getPublicKey())).tls(certs, false).start();
+             TestHub hub = TestHub.start(nats, "main", pools, Map.of("quotahub.nats.credentials-file", seed.toString(),
+                     "quotahub.nats.tls.ca-file", certs.caFile().toString()))) {
+            assertThat(hub.bean(HubRuntime.class).ready()).isTrue();
+            assertThat(hub.bean(NatsSettings.class).describe()).isEqualTo("credentials " + seed + ", TLS");
+        }
+    }
+
+    @Test
     void wrongPassword_keepsTheHubNotReady_sayingWhyWithoutThePassword() throws Exception {
         Map<String, Object> props = new HashMap<>(tls());
         props.put("quotahub.nats.user-password-file", file("wrong.pass", "hub:wrong-pw-d41d8cd9\n").toString());
@@ -85,6 +103,35 @@ class NatsSettingsTest {
             assertThat(runtime.ready()).isFalse();
             assertThat(runtime.notReadyReason()).contains(nats.url()).doesNotContain("wrong-pw-d41d8cd9");
         }
+    }
+
+    @Test
+    void noNatsCredentialInLogsOrReadiness() throws Exception {
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        Logger root = ((LoggerContext) LoggerFactory.getILoggerFactory()).getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        logs.start();
+        root.addAppender(logs);
+        List<String> written = new ArrayList<>();
+        Map<String, Object> good = new HashMap<>(tls());
+        good.put("quotahub.nats.user-password-file", file("leak-good.pass", "hub:" + HUB_PASSWORD).toString());
+        Map<String, Object> wrong = new HashMap<>(tls());
+        wrong.put("quotahub.nats.user-password-file", file("leak-wrong.pass", "hub:wrong-pw-5f4dcc3b").toString());
+        try (NatsServer nats = secureServer()) {
+            try (TestHub hub = TestHub.start(nats, "main", pools, good)) {
+                written.add(hub.get("/health/readiness").body());
+            }
+            try (ApplicationContext ctx = hubContext(nats, wrong)) {
+                HubRuntime runtime = ctx.getBean(HubRuntime.class);
+                await().atMost(Duration.ofSeconds(15)).until(() -> String.valueOf(runtime.notReadyReason()).contains("Authorization"));
+                written.add(runtime.notReadyReason());
+            }
+        } finally {
+            root.detachAppender(logs);
+        }
+        logs.list.forEach(e -> written.add(e.getFormattedMessage() + (e.getThrowableProxy() == null ? "" : e.getThrowableProxy().getMessage())));
+
+        assertThat(written).anyMatch(line -> line.contains("connecting to NATS") && line.contains("leak-good.pass"));
+        assertThat(written).noneMatch(line -> line.contains(HUB_PASSWORD) || line.contains("wrong-pw-5f4dcc3b"));
     }
 
     @Test

@@ -68,16 +68,17 @@ public final class NatsFiles {
     public static AuthHandler credentials(Path file) {
         String text = read(file, "credentials file");
         if (text.contains("-----BEGIN NATS USER JWT-----")) {
-            AuthHandler creds = Nats.credentials(file.toString());
-            try {
+            AuthHandler creds = Nats.credentials(file.toString()); // jnats' own handler, reads the file at each connect
+            boolean complete;
+            try { // read both now: a bad file fails at start, not at every connect
                 char[] jwt = creds.getJWT();
                 char[] id = creds.getID();
-                if (jwt == null || jwt.length == 0 || id == null || id.length == 0) {
-                    throw new IllegalArgumentException(file + ": the .creds file lacks its JWT or its nkey seed");
-                }
+                complete = jwt != null && jwt.length > 0 && id != null && id.length > 0;
             } catch (RuntimeException e) {
-                throw e instanceof IllegalArgumentException iae ? iae
-                        : new IllegalArgumentException(file + ": not a valid .creds file (JWT and nkey seed)");
+                complete = false;
+            }
+            if (!complete) {
+                throw new IllegalArgumentException(file + ": not a valid .creds file (a user JWT and its nkey seed)");
             }
             return creds;
         }

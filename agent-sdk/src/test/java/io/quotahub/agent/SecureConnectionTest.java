@@ -185,6 +185,10 @@ class SecureConnectionTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("empty");
         assertThatThrownBy(() -> QuotaClient.builder().userPasswordFile(dir.resolve("absent.pass")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("does not exist");
+        NKey user = NKey.createUser(new SecureRandom());
+        Path seed = file("both.nk", new String(user.getSeed()));
+        assertThatThrownBy(() -> QuotaClient.builder().credentialsFile(seed).userPasswordFile(file("both.pass", "a:b")).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not both");
         assertThat(NatsFiles.userPassword(file("ok.pass", "agent:p:w-with-colon")).toString())
                 .isEqualTo("UserPassword[user=agent, password=…]");
         assertThat(new String(NatsFiles.userPassword(dir.resolve("ok.pass")).password())).isEqualTo("p:w-with-colon");
@@ -201,6 +205,25 @@ class SecureConnectionTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("pkcs8");
         assertThatThrownBy(() -> QuotaClient.builder().tls(certs.clientKey()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no PEM certificate");
+    }
+
+    @Test
+    void credsFile_isReadAsJwtPlusSeed_andATruncatedOneIsRefused() throws Exception {
+        NKey account = NKey.createAccount(new SecureRandom());
+        NKey user = NKey.createUser(new SecureRandom());
+        String jwt = io.nats.client.support.JwtUtils.issueUserJWT(account, new String(account.getPublicKey()),
+                new String(user.getPublicKey()));
+        String jwtBlock = "-----BEGIN NATS USER JWT-----\n" + jwt + "\n------END NATS USER JWT------\n\n";
+        String seedBlock = "-----BEGIN USER NKEY SEED-----\n" + new String(user.getSeed()) + "\n------END USER NKEY SEED------\n";
+        Path creds = file("agent.creds", jwtBlock + "*** IMPORTANT: keep this file secret ***\n\n" + seedBlock);
+        Path truncated = file("truncated.creds", jwtBlock);
+
+        io.nats.client.AuthHandler handler = NatsFiles.credentials(creds);
+
+        assertThat(new String(handler.getJWT())).isEqualTo(jwt);
+        assertThat(new String(handler.getID())).isEqualTo(new String(user.getPublicKey()));
+        assertThatThrownBy(() -> NatsFiles.credentials(truncated)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(truncated.toString()).hasMessageContaining(".creds");
     }
 
     @Test

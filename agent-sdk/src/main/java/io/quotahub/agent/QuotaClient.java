@@ -2,10 +2,13 @@ package io.quotahub.agent;
 
 import io.nats.client.Connection;
 import io.quotahub.agent.internal.ClientConfig;
+import io.quotahub.agent.internal.ConnectSecurity;
 import io.quotahub.agent.internal.DefaultQuotaClient;
 import io.quotahub.agent.internal.PushgatewayMetrics;
 import io.quotahub.agent.internal.Utf8;
 
+import javax.net.ssl.SSLContext;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -195,6 +198,10 @@ public interface QuotaClient extends AutoCloseable {
         private String connectionName;
         private String pushGateway;
         private Duration pushInterval = DEFAULT_PUSH_INTERVAL;
+        private io.nats.client.AuthHandler credentials;
+        private NatsFiles.UserPassword userPassword;
+        private SSLContext sslContext;
+        private String inboxPrefix;
 
         private Builder() {
         }
@@ -382,23 +389,127 @@ public interface QuotaClient extends AutoCloseable {
         }
 
         /**
+         * Authenticates to NATS with a credentials file: a {@code .creds} file (user JWT + nkey
+         * seed, as {@code nsc} writes it) or a file holding a user nkey seed ({@code SU…}). Used
+         * on the connection to every {@linkplain #servers(String...) server}. The file is read
+         * again at each reconnect (rotation needs no restart) and never logged. Exclusive with
+         * {@link #userPasswordFile(Path)}.
+         *
+         * @param file the credentials file
+         * @return this builder
+         * @throws IllegalArgumentException if {@code file} is null, unreadable, or holds neither a
+         *                                  {@code .creds} content nor a user nkey seed
+         */
+        public Builder credentialsFile(Path file) {
+            this.credentials = NatsFiles.credentials(file);
+            return this;
+        }
+
+        /**
+         * Authenticates to NATS with the user and password of a file holding one line
+         * {@code user:password} (see {@link NatsFiles#userPassword(Path)}), on the connection to every
+         * server. Read once, here; never logged. Exclusive with {@link #credentialsFile(Path)}.
+         *
+         * @param file the user/password file (keep it mode 0600)
+         * @return this builder
+         * @throws IllegalArgumentException if {@code file} is null, unreadable or not one line
+         *                                  {@code user:password}; the message never holds the password
+         */
+        public Builder userPasswordFile(Path file) {
+            this.userPassword = NatsFiles.userPassword(file);
+            return this;
+        }
+
+        /**
+         * Connects to every server over TLS with this context (trust, and a client certificate for
+         * mutual TLS). Replaces an earlier {@link #tls(Path)} / {@link #tls(Path, Path, Path)}.
+         *
+         * @param context the TLS context
+         * @return this builder
+         * @throws IllegalArgumentException if {@code context} is null
+         */
+        public Builder sslContext(SSLContext context) {
+            if (context == null) {
+                throw new IllegalArgumentException("sslContext must not be null");
+            }
+            this.sslContext = context;
+            return this;
+        }
+
+        /**
+         * Connects to every server over TLS, trusting only the CA certificates of a PEM file.
+         *
+         * @param caFile PEM file with the CA certificate(s) that signed the servers' certificates
+         * @return this builder
+         * @throws IllegalArgumentException if {@code caFile} is null, unreadable or holds no certificate
+         */
+        public Builder tls(Path caFile) {
+            return sslContext(NatsFiles.sslContext(caFile));
+        }
+
+        /**
+         * Connects to every server over mutual TLS: trusts the CA certificates of {@code caFile} and
+         * presents the client certificate of {@code certFile} with its key.
+         *
+         * @param caFile   PEM file with the CA certificate(s) to trust
+         * @param certFile PEM file with this agent's certificate (chain)
+         * @param keyFile  PEM file with its unencrypted PKCS#8 private key ({@code BEGIN PRIVATE KEY})
+         * @return this builder
+         * @throws IllegalArgumentException if a file is null or unreadable, holds no certificate, or the
+         *                                  key is not an unencrypted PKCS#8 RSA or EC key
+         */
+        public Builder tls(Path caFile, Path certFile, Path keyFile) {
+            if (caFile == null || certFile == null || keyFile == null) {
+                throw new IllegalArgumentException("tls needs caFile, certFile and keyFile (use tls(caFile) without a client certificate)");
+            }
+            return sslContext(NatsFiles.sslContext(caFile, certFile, keyFile));
+        }
+
+        /**
+         * Prefix of this client's reply subjects (jnats {@code Options.inboxPrefix}), so that NATS
+         * permissions can let each agent identity read only its own replies. Default: jnats'
+         * {@code _INBOX}.
+         *
+         * @param prefix dot-separated subject tokens of letters, digits, {@code _ $ -}, e.g.
+         *               {@code _INBOX_summarizer-1} (see {@link NatsFiles#inboxPrefix(String)})
+         * @return this builder
+         * @throws IllegalArgumentException if {@code prefix} is null, holds wildcards, spaces or
+         *                                  empty tokens, or is longer than
+         *                                  {@link NatsFiles#MAX_INBOX_PREFIX_LENGTH}
+         */
+        public Builder inboxPrefix(String prefix) {
+            this.inboxPrefix = NatsFiles.inboxPrefix(prefix);
+            return this;
+        }
+
+        /**
          * Connects (unless a connection was given) and starts heartbeats.
          *
          * @return the client
          * @throws IllegalArgumentException if both {@code servers} and {@code connection} were set, or
-         *                                  the {@link #pushGateway(String) Pushgateway address} is not
-         *                                  a valid address
-         * @throws HubUnavailableException  if no NATS server of the list could be reached
+         *                                  a connection was given together with credentials, TLS or an
+         *                                  inbox prefix (those belong to that connection's own
+         *                                  options), or both a credentials file and a user/password
+         *                                  file were set, or the {@link #pushGateway(String)
+         *                                  Pushgateway address} is not a valid address
+         * @throws HubUnavailableException  if no NATS server of the list could be reached (also when
+         *                                  every server refused the credentials or the TLS handshake;
+         *                                  the message says why, never with a secret)
          */
         public QuotaClient build() {
             if (connection != null && !servers.isEmpty()) {
                 throw new IllegalArgumentException("set either servers or connection, not both");
             }
+            ConnectSecurity security = new ConnectSecurity(credentials, userPassword, sslContext, inboxPrefix);
+            if (connection != null && security.isSet()) {
+                throw new IllegalArgumentException("credentials, TLS and inboxPrefix apply to the client's own connections:"
+                        + " set them on the given connection's Options instead");
+            }
             String id = agentId != null ? agentId : "agent-" + ProcessHandle.current().pid();
             List<String> urls = servers.isEmpty() ? List.of("nats://127.0.0.1:4222") : List.copyOf(servers);
             String name = connectionName != null ? connectionName : "qh-agent-" + id;
             ClientConfig config = new ClientConfig(urls, connection, id, defaultPriority, requestTimeout,
-                    heartbeatInterval, settleTimeout, name);
+                    heartbeatInterval, settleTimeout, name).withSecurity(security);
             if (pushGateway == null) {
                 return new DefaultQuotaClient(config);
             }

@@ -64,8 +64,12 @@ final class FakeHub implements AutoCloseable {
     private volatile boolean hung;
 
     private FakeHub(String url, String id, boolean joinQueue) throws Exception {
+        this(new io.nats.client.Options.Builder().server(url).build(), id, joinQueue);
+    }
+
+    private FakeHub(io.nats.client.Options options, String id, boolean joinQueue) throws Exception {
         this.id = id;
-        this.connection = Nats.connect(url);
+        this.connection = Nats.connect(options);
         Dispatcher d = connection.createDispatcher();
         if (joinQueue) {
             d.subscribe(Subjects.ACQUIRE, Subjects.HUB_QUEUE, this::onAcquire);
@@ -81,6 +85,11 @@ final class FakeHub implements AutoCloseable {
     /** A hub in the queue group and on its direct subjects (the agent's local hub). */
     static FakeHub start(String url, String id) throws Exception {
         return new FakeHub(url, id, true);
+    }
+
+    /** A fake hub on a connection with these options (credentials, TLS). */
+    static FakeHub start(io.nats.client.Options options, String id) throws Exception {
+        return new FakeHub(options, id, true);
     }
 
     /**

@@ -9,6 +9,7 @@ import io.nats.client.Options;
 import io.quotahub.engine.Lease;
 import io.quotahub.engine.QuotaEngine;
 import io.quotahub.hub.config.HubSettings;
+import io.quotahub.hub.config.NatsSettings;
 import io.quotahub.hub.config.PoolsConfig;
 import io.quotahub.hub.ledger.JetStreamLedger;
 import io.quotahub.hub.ledger.Ledger;
@@ -60,6 +61,8 @@ public class HubRuntime implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HubRuntime.class);
 
     private final HubSettings settings;
+    private final NatsSettings natsSettings;
+    private boolean connectLogged; // the start-up thread's own
     private final PoolsConfig pools;
     private final QuotaEngine engine;
     private final HubLedger hubLedger;
@@ -91,7 +94,9 @@ public class HubRuntime implements AutoCloseable {
 
     public HubRuntime(HubSettings settings, PoolsConfig pools, QuotaEngine engine, HubLedger hubLedger,
                       RequestIndex requests, AcquireService acquire, SettleService settle, Clock clock,
-                      MeterRegistry registry, DemandCounter demand, InputBounds bounds, GuardMetrics guardMetrics) {
+                      MeterRegistry registry, DemandCounter demand, InputBounds bounds, GuardMetrics guardMetrics,
+                      NatsSettings natsSettings) {
+        this.natsSettings = natsSettings;
         this.bounds = bounds;
         this.guardMetrics = guardMetrics;
         this.demand = demand;
@@ -244,7 +249,11 @@ public class HubRuntime implements AutoCloseable {
     }
 
     private Connection connect() throws Exception {
-        Options options = Options.builder()
+        if (!connectLogged) {
+            connectLogged = true;
+            LOG.info("hub {}: connecting to NATS at {} ({})", settings.hubId(), settings.natsUrl(), natsSettings.describe());
+        }
+        Options options = natsSettings.applyTo(Options.builder())
                 .server(settings.natsUrl())
                 .connectionName("quotahub-hub-" + settings.hubId())
                 .noRandomize()

@@ -31,13 +31,15 @@ public final class NatsServer implements AutoCloseable {
     private final int port;
     private final String domain;
     private final String extraConfig;
+    private final String securityConfig;
     private Process process;
 
-    private NatsServer(Path dir, int port, String domain, String extraConfig) {
+    private NatsServer(Path dir, int port, String domain, String extraConfig, String securityConfig) {
         this.dir = dir;
         this.port = port;
         this.domain = domain;
         this.extraConfig = extraConfig;
+        this.securityConfig = securityConfig;
     }
 
     /** Starts a JetStream server without a domain. */
@@ -107,6 +109,7 @@ public final class NatsServer implements AutoCloseable {
             sb.append("  domain: \"").append(domain).append("\"\n");
         }
         sb.append("}\n");
+        sb.append(securityConfig);
         sb.append(extraConfig);
         return sb.toString();
     }
@@ -208,6 +211,8 @@ public final class NatsServer implements AutoCloseable {
         private String domain;
         private String extraConfig = "";
         private int port;
+        private final List<String> users = new ArrayList<>();
+        private String tls = "";
 
         private Builder() {
         }
@@ -230,10 +235,49 @@ public final class NatsServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Adds a user with a password (letters, digits and {@code -_.} only, as the config is not
+         * escaped): with at least one user, anonymous clients are refused.
+         */
+        public Builder user(String name, String password) {
+            users.add("    {user: \"" + plain(name) + "\", password: \"" + plain(password) + "\"}\n");
+            return this;
+        }
+
+        /** Adds an nkey user by its public key ({@code U…}). */
+        public Builder nkeyUser(String publicKey) {
+            users.add("    {nkey: \"" + plain(publicKey) + "\"}\n");
+            return this;
+        }
+
+        /** Adds a raw user entry of the {@code authorization.users} list (e.g. with permissions). */
+        public Builder userEntry(String entry) {
+            users.add("    " + entry + "\n");
+            return this;
+        }
+
+        /**
+         * Requires TLS on the client port with the server certificate of {@code certs}; with
+         * {@code verifyClients}, clients must also present a certificate signed by its CA.
+         */
+        public Builder tls(TestCerts certs, boolean verifyClients) {
+            tls = "tls {\n  cert_file: \"" + certs.serverCert() + "\"\n  key_file: \"" + certs.serverKey()
+                    + "\"\n  ca_file: \"" + certs.caFile() + "\"\n  verify: " + verifyClients + "\n  timeout: 2\n}\n";
+            return this;
+        }
+
+        private static String plain(String value) {
+            if (!value.matches("[A-Za-z0-9._-]+")) {
+                throw new IllegalArgumentException("test credentials must be letters, digits and -_. only: " + value.length() + " chars");
+            }
+            return value;
+        }
+
         public NatsServer start() {
             try {
                 Path dir = Files.createTempDirectory("qh-nats-");
-                NatsServer server = new NatsServer(dir, port == 0 ? FreePorts.next() : port, domain, extraConfig);
+                String security = (users.isEmpty() ? "" : "authorization {\n  users = [\n" + String.join("", users) + "  ]\n}\n") + tls;
+                NatsServer server = new NatsServer(dir, port == 0 ? FreePorts.next() : port, domain, extraConfig, security);
                 server.launch();
                 return server;
             } catch (IOException e) {

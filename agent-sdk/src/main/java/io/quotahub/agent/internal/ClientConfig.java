@@ -21,10 +21,11 @@ import java.util.List;
  * @param clock             wall clock for the absolute deadlines and timestamps on the wire
  * @param metrics           metrics hook
  * @param jitter            spread of the waits before retries
+ * @param security          NATS credentials, TLS and inbox prefix of the client's own connections
  */
 public record ClientConfig(List<String> servers, Connection connection, String agentId, Priority defaultPriority,
         Duration requestTimeout, Duration heartbeatInterval, Duration settleTimeout, String connectionName,
-        Clock clock, ClientMetrics metrics, Jitter jitter) {
+        Clock clock, ClientMetrics metrics, Jitter jitter, ConnectSecurity security) {
 
     /** Reconnect wait: short, failover to the second server must be fast. */
     public static final Duration RECONNECT_WAIT = Duration.ofMillis(250);
@@ -48,7 +49,7 @@ public record ClientConfig(List<String> servers, Connection connection, String a
     public ClientConfig(List<String> servers, Connection connection, String agentId, Priority defaultPriority,
             Duration requestTimeout, Duration heartbeatInterval, Duration settleTimeout, String connectionName) {
         this(servers, connection, agentId, defaultPriority, requestTimeout, heartbeatInterval, settleTimeout,
-                connectionName, Clock.systemUTC(), ClientMetrics.NOOP, Jitter.ofDefaults());
+                connectionName, Clock.systemUTC(), ClientMetrics.NOOP, Jitter.ofDefaults(), ConnectSecurity.NONE);
     }
 
     /**
@@ -59,7 +60,7 @@ public record ClientConfig(List<String> servers, Connection connection, String a
      */
     public ClientConfig withMetrics(ClientMetrics hook) {
         return new ClientConfig(servers, connection, agentId, defaultPriority, requestTimeout, heartbeatInterval,
-                settleTimeout, connectionName, clock, hook, jitter);
+                settleTimeout, connectionName, clock, hook, jitter, security);
     }
 
     /**
@@ -70,6 +71,17 @@ public record ClientConfig(List<String> servers, Connection connection, String a
      */
     public ClientConfig withJitter(Jitter spread) {
         return new ClientConfig(servers, connection, agentId, defaultPriority, requestTimeout, heartbeatInterval,
-                settleTimeout, connectionName, clock, metrics, spread);
+                settleTimeout, connectionName, clock, metrics, spread, security);
+    }
+
+    /**
+     * The same settings with other NATS credentials / TLS / inbox prefix.
+     *
+     * @param connectSecurity the settings
+     * @return a copy
+     */
+    public ClientConfig withSecurity(ConnectSecurity connectSecurity) {
+        return new ClientConfig(servers, connection, agentId, defaultPriority, requestTimeout, heartbeatInterval,
+                settleTimeout, connectionName, clock, metrics, jitter, connectSecurity);
     }
 }

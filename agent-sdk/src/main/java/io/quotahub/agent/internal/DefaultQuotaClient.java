@@ -106,7 +106,8 @@ public final class DefaultQuotaClient implements QuotaClient {
         try {
             return ServerLinks.connect(config, onConnected, onLost);
         } catch (IOException e) {
-            throw new HubUnavailableException("cannot connect to any NATS server of " + config.servers(), e);
+            throw new HubUnavailableException("cannot connect to any NATS server of " + config.servers() + " ("
+                    + e.getMessage() + ")", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new HubUnavailableException("interrupted while connecting to " + config.servers(), e);

@@ -64,17 +64,22 @@ final class ServerLinks implements AutoCloseable {
         List<String> servers = config.servers();
         ServerLinks links = new ServerLinks(servers.size(), true, onConnected, onLost);
         IOException lastFailure = null;
+        List<String> reasons = new ArrayList<>();
         List<Integer> down = new ArrayList<>();
         for (int i = 0; i < servers.size(); i++) {
             try {
                 links.add(i, Nats.connect(links.options(config, servers.get(i))));
             } catch (IOException e) {
                 lastFailure = e;
+                reasons.add(servers.get(i) + ": " + reason(e));
                 down.add(i);
             }
         }
         if (down.size() == servers.size()) {
-            throw lastFailure != null ? lastFailure : new IOException("no NATS server configured");
+            if (lastFailure == null) {
+                throw new IOException("no NATS server configured");
+            }
+            throw new IOException(String.join("; ", reasons), lastFailure);
         }
         for (int slot : down) {
             Thread t = new Thread(() -> links.connectLater(config, slot), "qh-agent-connect-" + config.agentId());
@@ -82,6 +87,18 @@ final class ServerLinks implements AutoCloseable {
             t.start();
         }
         return links;
+    }
+
+    /**
+     * Why a connect failed, in the words of jnats and the server (e.g. "Authorization Violation",
+     * a TLS handshake error): neither holds the credentials.
+     */
+    private static String reason(IOException e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t && (t.getMessage() == null || t.getMessage().isBlank())) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     }
 
     /** Retries a server that was down at start until it answers or the client closes. */
@@ -111,7 +128,7 @@ final class ServerLinks implements AutoCloseable {
     }
 
     private Options options(ClientConfig config, String server) {
-        return Options.builder()
+        return config.security().applyTo(Options.builder())
                 .server(server)
                 .ignoreDiscoveredServers() // each connection stays with its own server
                 .maxReconnects(-1)

@@ -110,6 +110,22 @@ public final class TestHub implements AutoCloseable {
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build());
     }
 
+    /** A GET with {@code Authorization: Bearer <token>}. */
+    public HttpResponse<String> get(String path, String token) {
+        return send(HttpRequest.newBuilder(uri(path)).header("Authorization", "Bearer " + token).GET().build());
+    }
+
+    /** A POST with {@code Authorization: Bearer <token>}. */
+    public HttpResponse<String> post(String path, String body, String token) {
+        return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.ofString(body)).build());
+    }
+
+    /** One {@code quotahub.security.tokens} entry whose token is in a file. */
+    public static Map<String, Object> tokenEntry(String name, String role, Path tokenFile) {
+        return Map.of("name", name, "role", role, "token-file", tokenFile.toString());
+    }
+
     private HttpResponse<String> send(HttpRequest request) {
         try {
             return http.send(request, HttpResponse.BodyHandlers.ofString());

@@ -101,6 +101,29 @@ class HttpTokensTest {
     }
 
     @Test
+    void hostileAuthorizationHeaders_getTheSame401_andGrantNothing() {
+        long before = granted();
+        String missing = hub.post("/api/v1/acquire", ACQUIRE).body();
+        List<String> headers = List.of("Bearer", "Bearer ", "bearer " + AGENT + "x", "Basic " + AGENT, AGENT, "Bearer " + AGENT + " " + AGENT,
+                "Bearer " + "a".repeat(4000), "Bearer \u00e9\u00e8" + AGENT, "Bearer " + AGENT.substring(0, AGENT.length() - 1) + "\u0000");
+        for (String header : headers) {
+            java.net.http.HttpResponse<String> r;
+            try {
+                r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(hub.uri("/api/v1/acquire"))
+                        .header("Content-Type", "application/json").header("Authorization", header)
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(ACQUIRE)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            } catch (IllegalArgumentException e) {
+                continue; // the client itself refuses the header value: it never reaches the hub
+            } catch (IOException | InterruptedException e) {
+                throw new AssertionError(e);
+            }
+            assertThat(r.statusCode()).as(header.length() > 60 ? header.substring(0, 60) : header).isEqualTo(401);
+            assertThat(r.body()).isEqualTo(missing);
+        }
+        assertThat(granted()).isEqualTo(before);
+    }
+
+    @Test
     void anAgentToken_acquiresAndCompletes_butEveryAdminRouteAndTheStateAre403() {
         HttpResponse<String> lease = hub.post("/api/v1/acquire", ACQUIRE, AGENT);
         assertThat(lease.statusCode()).as(lease.body()).isEqualTo(200);

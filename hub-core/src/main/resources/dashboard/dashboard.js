@@ -1,6 +1,8 @@
 // QuotaHub dashboard: reads this hub's HTTP API (relative URLs, so a path prefix works) and renders
 // four tabs. State every 2 s, reset countdowns every second. Key ids only: the state holds no secret,
-// and every value goes into the page as text, never as HTML.
+// and every value goes into the page as text, never as HTML. When the hub answers 401 or 403 the page
+// asks for a token, keeps it in sessionStorage only (this tab; never a cookie or localStorage) and
+// sends it as a Bearer header; a hub in protected mode never asks.
 'use strict';
 
 (function () {
@@ -10,6 +12,7 @@
   const POLL_MS = 2000;
   const STALE_MS = 5000;
   const TABS = ['overview', 'thermal', 'quota', 'diagnostics'];
+  const TOKEN_KEY = 'quotahub.token';
 
   let skewMs = 0;          // server clock minus browser clock, from the state's "at"
   let lastOk = 0;          // browser time of the last good state
@@ -371,7 +374,14 @@
     $('diag-message').className = 'banner hidden';
     const started = performance.now();
     try {
-      const r = await fetch(`${DIAGNOSTICS_URL}?level=${encodeURIComponent(level)}`, {headers: {Accept: 'application/json'}, cache: 'no-store'});
+      const r = await fetch(`${DIAGNOSTICS_URL}?level=${encodeURIComponent(level)}`, {headers: apiHeaders(), cache: 'no-store'});
+      if (r.status === 401 || r.status === 403) {
+        clearDiagnostics();
+        askForToken(r.status);
+        diagMessage('failed', `Diagnostics need a VIEWER or OPERATOR token: HTTP ${r.status}. Enter one above and press Run again.`);
+        $('diag-status').textContent = 'token needed';
+        return;
+      }
       if (r.status === 404) {
         clearDiagnostics();
         diagMessage('missing', 'Diagnostics are not available on this hub: GET api/v1/diagnostics answered 404 Not Found. ' +
@@ -434,6 +444,50 @@
     $('diag-table').classList.remove('hidden');
   }
 
+  // ---------- token ----------
+  function storedToken() {
+    try { return sessionStorage.getItem(TOKEN_KEY) || ''; } catch (e) { return ''; }
+  }
+
+  function storeToken(token) {
+    try {
+      if (token) sessionStorage.setItem(TOKEN_KEY, token); else sessionStorage.removeItem(TOKEN_KEY);
+    } catch (e) { /* storage off: the token lives until the next poll asks again */ }
+  }
+
+  function apiHeaders() {
+    const token = storedToken();
+    return token ? {Accept: 'application/json', Authorization: 'Bearer ' + token} : {Accept: 'application/json'};
+  }
+
+  /** An answer that says a token is needed (401) or that this token's role may not read it (403). */
+  class NeedsToken extends Error {}
+
+  /** Shows the token form; a rejected token is forgotten so it is not sent again. */
+  function askForToken(status) {
+    const form = $('auth');
+    const had = !!storedToken();
+    let reason = status === 403 ? 'forbidden' : had ? 'rejected' : 'missing';
+    if (status === 401 && had) storeToken('');
+    if (!form.classList.contains('hidden') && reason === 'missing') reason = form.dataset.reason || reason;
+    form.dataset.reason = reason;
+    $('auth-message').textContent = reason === 'forbidden' ? 'This token may not read the hub\'s state: a VIEWER or OPERATOR token is needed.'
+      : reason === 'rejected' ? 'The hub did not accept that token.' : 'This hub needs a token to show its state.';
+    document.body.dataset.auth = 'needed';
+    if (!lastState) $('ready').textContent = 'token needed';
+    $('auth-forget').classList.add('hidden');
+    if (form.classList.contains('hidden')) {
+      form.classList.remove('hidden');
+      $('auth-token').focus();
+    }
+  }
+
+  function tokenAccepted() {
+    $('auth').classList.add('hidden');
+    document.body.dataset.auth = storedToken() ? 'token' : 'none';
+    $('auth-forget').classList.toggle('hidden', !storedToken());
+  }
+
   // ---------- polling ----------
   function updateFreshness() {
     const u = $('updated');
@@ -463,7 +517,11 @@
   }
 
   async function getJson(url) {
-    const r = await fetch(url, {headers: {Accept: 'application/json'}, cache: 'no-store'});
+    const r = await fetch(url, {headers: apiHeaders(), cache: 'no-store'});
+    if (r.status === 401 || r.status === 403) {
+      askForToken(r.status);
+      throw new NeedsToken(`${url}: HTTP ${r.status}`);
+    }
     if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
     return r.json();
   }
@@ -496,6 +554,7 @@
     lastSystem = system.status === 'fulfilled' ? Object.assign({cpuLoad: -1, heapUsedBytes: 0, heapMaxBytes: -1,
       nonHeapUsedBytes: 0, uptimeSeconds: 0}, system.value) : null;
     if (state.status === 'fulfilled') {
+      tokenAccepted();
       lastState = normalise(state.value);
       lastOk = Date.now();
       skewMs = Date.parse(lastState.at) - lastOk;
@@ -506,7 +565,7 @@
       } catch (e) {
         showError('cannot show the state: ' + e.message);
       }
-    } else {
+    } else if (!(state.reason instanceof NeedsToken)) {
       showError('cannot reach the hub (' + state.reason.message + '); showing the last known state');
     }
     updateFreshness();
@@ -521,6 +580,20 @@
   function start() {
     for (const t of TABS) $('tab-' + t).addEventListener('click', () => showTab(t));
     $('diag-run').addEventListener('click', runDiagnostics);
+    $('auth').addEventListener('submit', e => {
+      e.preventDefault();
+      const token = $('auth-token').value.trim();
+      $('auth-token').value = '';
+      if (!token) return;
+      storeToken(token);
+      $('auth-message').textContent = 'checking…';
+      refresh();
+    });
+    $('auth-forget').addEventListener('click', () => {
+      storeToken('');
+      refresh();
+    });
+    document.body.dataset.auth = storedToken() ? 'token' : 'none';
     window.addEventListener('hashchange', () => showTab(location.hash.slice(1)));
     showTab(location.hash.slice(1));
     refresh();

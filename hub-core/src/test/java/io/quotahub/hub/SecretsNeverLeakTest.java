@@ -103,4 +103,49 @@ class SecretsNeverLeakTest {
             assertThat(written).noneMatch(line -> line.contains(secret));
         }
     }
+
+    @Test
+    void noBearerTokenInLogsErrorsStateMetricsOrDiagnostics() throws Exception {
+        String agent = "leak-check-agent-token-CCCC-3333";
+        String viewer = "leak-check-viewer-token-DDDD-4444";
+        String operator = "leak-check-operator-token-EEEE-5555";
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        LoggerContext loggers = (LoggerContext) LoggerFactory.getILoggerFactory();
+        Logger root = loggers.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        Logger security = loggers.getLogger("io.micronaut.security");
+        ch.qos.logback.classic.Level before = security.getLevel();
+        security.setLevel(ch.qos.logback.classic.Level.TRACE); // whatever the library would say at its most talkative
+        logs.start();
+        root.addAppender(logs);
+        List<String> written = new ArrayList<>();
+        try (NatsServer nats = NatsServer.start();
+             TestHub hub = TestHub.start(nats, "main", Map.of("demo", Map.of("keys", List.of(
+                             key("k1", secretFile(dir, "k1", SECRET_1), List.of(requests(5, "1h")))))),
+                     Map.of("quotahub.security.tokens", List.of(
+                             TestHub.tokenEntry("agents", "AGENT", secretFile(dir, "agent.token", agent)),
+                             TestHub.tokenEntry("grafana", "VIEWER", secretFile(dir, "viewer.token", viewer)),
+                             TestHub.tokenEntry("ops", "OPERATOR", secretFile(dir, "ops.token", operator)))))) {
+            String acquire = "{\"pool\":\"demo\",\"tokens\":1,\"agentId\":\"leak\"}";
+            for (String token : List.of(agent, viewer, operator, agent + "-wrong", operator.substring(3))) {
+                written.add(hub.post("/api/v1/acquire", acquire, token).body().replace(SECRET_1, "<granted>"));
+                written.add(hub.post("/api/v1/admin/keys/demo/k1/reset", "{}", token).body());
+                written.add(hub.get("/beans", token).body().length() + " bytes of beans");
+            }
+            written.add(hub.post("/api/v1/acquire", acquire).body());
+            written.add(hub.get("/api/v1/state", viewer).body());
+            written.add(hub.get("/prometheus", viewer).body());
+            written.add(hub.get("/api/v1/diagnostics?level=CRITICAL", operator).body());
+            written.add(hub.get("/health/readiness").body());
+            written.add(hub.get("/env", operator).body());
+        } finally {
+            root.detachAppender(logs);
+            security.setLevel(before);
+        }
+        logs.list.forEach(e -> written.add(e.getFormattedMessage() + (e.getThrowableProxy() == null ? "" : e.getThrowableProxy().getMessage())));
+
+        assertThat(written).anyMatch(line -> line.contains("tokens configured: agents (AGENT), grafana (VIEWER), ops (OPERATOR)"));
+        for (String token : List.of(agent, viewer, operator, operator.substring(3))) {
+            assertThat(written).as("no line holds %s", token).noneMatch(line -> line.contains(token));
+        }
+    }
 }

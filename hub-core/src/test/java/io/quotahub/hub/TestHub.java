@@ -37,9 +37,9 @@ public final class TestHub implements AutoCloseable {
 
     /** Starts a hub with extra properties (e.g. quotahub.lease-ttl) and waits until it is ready. */
     public static TestHub start(NatsServer nats, String hubId, Map<String, Object> pools, Map<String, Object> extra) {
+        // no quotahub.security.tokens unless extra has them: protected mode, every route open to this machine
         Map<String, Object> props = new HashMap<>(extra);
         props.put("micronaut.server.port", -1);
-        props.put("endpoints.all.sensitive", false);
         props.put("endpoints.health.details-visible", "ANONYMOUS");
         props.put("micronaut.metrics.enabled", true);
         props.put("micronaut.metrics.export.prometheus.enabled", true);
@@ -108,6 +108,22 @@ public final class TestHub implements AutoCloseable {
     public HttpResponse<String> post(String path, String body) {
         return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build());
+    }
+
+    /** A GET with {@code Authorization: Bearer <token>}. */
+    public HttpResponse<String> get(String path, String token) {
+        return send(HttpRequest.newBuilder(uri(path)).header("Authorization", "Bearer " + token).GET().build());
+    }
+
+    /** A POST with {@code Authorization: Bearer <token>}. */
+    public HttpResponse<String> post(String path, String body, String token) {
+        return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.ofString(body)).build());
+    }
+
+    /** One {@code quotahub.security.tokens} entry whose token is in a file. */
+    public static Map<String, Object> tokenEntry(String name, String role, Path tokenFile) {
+        return Map.of("name", name, "role", role, "token-file", tokenFile.toString());
     }
 
     private HttpResponse<String> send(HttpRequest request) {

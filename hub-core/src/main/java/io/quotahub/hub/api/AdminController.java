@@ -1,5 +1,6 @@
 package io.quotahub.hub.api;
 
+import io.micronaut.security.annotation.Secured;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Post;
@@ -27,6 +28,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
 /** Operator commands. */
+@Secured("OPERATOR")
 @Controller("/api/v1/admin")
 public class AdminController {
 

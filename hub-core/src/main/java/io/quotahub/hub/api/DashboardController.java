@@ -1,5 +1,7 @@
 package io.quotahub.hub.api;
 
+import io.micronaut.security.annotation.Secured;
+import io.micronaut.security.rules.SecurityRule;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.MediaType;
 import io.micronaut.http.annotation.Controller;
@@ -14,6 +16,7 @@ import java.io.UncheckedIOException;
  * by the HTTP API ({@code api/v1/state}, {@code api/v1/system}, {@code api/v1/diagnostics}). All
  * links are relative, so the page also works behind a path prefix.
  */
+@Secured(SecurityRule.IS_ANONYMOUS)
 @Controller
 public class DashboardController {
 

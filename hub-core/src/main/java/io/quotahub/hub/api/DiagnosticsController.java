@@ -1,5 +1,6 @@
 package io.quotahub.hub.api;
 
+import io.micronaut.security.annotation.Secured;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.MediaType;
@@ -19,6 +20,7 @@ import java.util.Optional;
  * runs 4, 6, 9 or 12 checks (SPEC.md item 7). The checks make blocking NATS calls and time a
  * burst of decisions, so they run off the event loop.
  */
+@Secured("VIEWER")
 @Controller("/api/v1")
 public class DiagnosticsController {
 

@@ -1,5 +1,6 @@
 package io.quotahub.hub.api;
 
+import io.micronaut.security.annotation.Secured;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpResponse;
@@ -40,6 +41,7 @@ import java.util.concurrent.CompletableFuture;
  * passes it back as given to {@code /leases/{leaseId}/complete}, which proves it holds the lease;
  * a bare lease id gets 403 and changes nothing.
  */
+@Secured("AGENT")
 @Controller("/api/v1")
 public class LeaseController {
 

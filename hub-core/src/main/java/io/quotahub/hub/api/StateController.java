@@ -1,5 +1,6 @@
 package io.quotahub.hub.api;
 
+import io.micronaut.security.annotation.Secured;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
 import io.quotahub.engine.QuotaEngine;
@@ -9,6 +10,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /** {@code GET /api/v1/state}: what this hub knows, for the dashboard and operators. */
+@Secured("VIEWER")
 @Controller("/api/v1")
 public class StateController {
 

@@ -1,5 +1,6 @@
 package io.quotahub.hub.api;
 
+import io.micronaut.security.annotation.Secured;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
 
@@ -9,6 +10,7 @@ import java.lang.management.MemoryUsage;
 import java.lang.management.OperatingSystemMXBean;
 
 /** {@code GET /api/v1/system}: CPU and memory of this hub's process, for the dashboard's Overview. */
+@Secured("VIEWER")
 @Controller("/api/v1")
 public class SystemController {
 

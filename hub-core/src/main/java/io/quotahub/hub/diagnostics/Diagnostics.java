@@ -5,6 +5,8 @@ import io.quotahub.engine.QuotaEngine;
 import io.quotahub.hub.HubRuntime;
 import io.quotahub.hub.config.HubSettings;
 import io.quotahub.hub.config.PoolsConfig;
+import io.quotahub.hub.security.BearerTokens;
+import io.quotahub.hub.security.TokenSettings;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import org.slf4j.Logger;
@@ -33,7 +35,8 @@ public class Diagnostics {
 
     @Inject
     public Diagnostics(HubRuntime runtime, HubSettings settings, PoolsConfig pools, QuotaEngine engine, Clock clock,
-                       Environment environment, DiagnosticsSettings thresholds) {
+                       Environment environment, DiagnosticsSettings thresholds, BearerTokens tokens,
+                       List<TokenSettings> tokenSettings) {
         this(settings.hubId(), clock, pools, List.of(
                 new KeyConfigurationCheck(pools, engine),
                 new EnvironmentCheck(settings, pools),
@@ -47,7 +50,8 @@ public class Diagnostics {
                 new MemoryCheck(MemoryCheck.jvmHeap(), thresholds.memoryWarn(), thresholds.memoryFail()),
                 new PerformanceBaselineCheck(pools.pools(), clock, System::nanoTime, thresholds.baselineDecisions(),
                         thresholds.baselineWarn(), thresholds.baselineFail()),
-                new SecurityCheck(settings, environment, runtime::connection, pools.secrets().values())));
+                new SecurityCheck(settings, environment, runtime::connection, pools.secrets().values(), tokens,
+                        tokenSettings)));
     }
 
     /** A registry of the given checks (tests); the production order is the constructor's above. */

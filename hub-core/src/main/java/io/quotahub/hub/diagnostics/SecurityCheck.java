@@ -6,6 +6,8 @@ import io.nats.client.Connection;
 import io.nats.client.Options;
 import io.quotahub.hub.config.HubSettings;
 import io.quotahub.hub.config.Secret;
+import io.quotahub.hub.security.BearerTokens;
+import io.quotahub.hub.security.TokenSettings;
 
 import java.io.IOException;
 import java.net.URI;
@@ -17,6 +19,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /**
  * Check 12: security settings (SPEC.md item 10).
@@ -26,7 +29,8 @@ import java.util.function.Supplier;
  *       FAIL when world-readable;</li>
  *   <li>{@code secret-env} holds a variable name, and no secret value appears literally in any
  *       configuration property (outside the process environment): FAIL;</li>
- *   <li>management endpoints marked not sensitive (reachable without authentication): WARN.</li>
+ *   <li>the HTTP API: bearer tokens configured (their files checked like secret files), else
+ *       protected mode (127.0.0.1 only): WARN; authentication switched off: FAIL.</li>
  * </ul>
  * Only names, paths and permissions are shown, never a value.
  */
@@ -38,8 +42,13 @@ final class SecurityCheck implements DiagnosticCheck {
     private final Environment environment;
     private final Supplier<Connection> connection;
     private final Collection<Secret> secrets;
+    private final BearerTokens tokens;
+    private final List<TokenSettings> tokenSettings;
 
-    SecurityCheck(HubSettings settings, Environment environment, Supplier<Connection> connection, Collection<Secret> secrets) {
+    SecurityCheck(HubSettings settings, Environment environment, Supplier<Connection> connection, Collection<Secret> secrets,
+                  BearerTokens tokens, List<TokenSettings> tokenSettings) {
+        this.tokens = tokens;
+        this.tokenSettings = List.copyOf(tokenSettings);
         this.settings = settings;
         this.environment = environment;
         this.connection = connection;
@@ -95,9 +104,9 @@ final class SecurityCheck implements DiagnosticCheck {
             f.fail("A key's secret appears literally in configuration " + leaking + ": anyone who can read the configuration can read the key",
                     "Remove the value from the configuration, keep it only in a secret-file or the environment variable named by secret-env, and rotate the key at the provider");
         }
-        endpoints(f);
+        http(f);
         f.note(keys.size() + " key(s) configured, " + files + " secret file(s) checked");
-        return f.result("No action needed: secrets are protected and NATS access is local or authenticated");
+        return f.result("No action needed: secrets are protected, NATS access is local or authenticated, and the HTTP API needs tokens");
     }
 
     private void nats(Findings f) {
@@ -149,23 +158,38 @@ final class SecurityCheck implements DiagnosticCheck {
         }
     }
 
-    private void endpoints(Findings f) {
-        boolean allOpen = environment.getProperty("endpoints.all.sensitive", Boolean.class).map(b -> !b).orElse(false);
-        Set<String> open = new TreeSet<>();
-        for (String e : List.of("beans", "env", "loggers", "refresh", "routes", "stop", "threaddump", "caches", "info", "metrics")) {
-            boolean enabled = environment.getProperty("endpoints." + e + ".enabled", Boolean.class).orElse(null) != Boolean.FALSE;
-            boolean sensitive = environment.getProperty("endpoints." + e + ".sensitive", Boolean.class).orElse(!allOpen);
-            if (enabled && !sensitive) {
-                open.add(e);
+    /**
+     * The HTTP API: tokens configured (PASS, names and roles shown), or protected mode (WARN: the
+     * hub serves this machine only). Token files are checked like secret files. Management
+     * endpoints need a role whatever {@code endpoints.*.sensitive} says, so such flags are noted
+     * as having no effect; only switching micronaut-security off opens the API.
+     */
+    private void http(Findings f) {
+        if (!environment.getProperty("micronaut.security.enabled", Boolean.class).orElse(true)) {
+            f.fail("HTTP authentication is switched off (micronaut.security.enabled=false): every route, including acquire (which hands out keys) and the admin routes, is open to anyone who reaches the port",
+                    "Remove micronaut.security.enabled=false and configure quotahub.security.tokens");
+        }
+        if (tokens.none()) {
+            f.warn("Protected mode: no quotahub.security.tokens are configured, so the HTTP API listens on 127.0.0.1 only and serves this machine alone (dashboard, API and /prometheus are unreachable from other machines)",
+                    "To serve other machines, configure quotahub.security.tokens (an AGENT token for HTTP clients, a VIEWER token for Prometheus and Grafana, an OPERATOR token for the admin routes) and restart; docs/operations.md");
+        } else {
+            f.note("The HTTP API needs a bearer token on every route but /health and the dashboard's static files; tokens: "
+                    + tokens.holders().stream().map(h -> h.name() + " (" + h.role() + ")").collect(Collectors.joining(", ")));
+        }
+        for (TokenSettings t : tokenSettings) {
+            if (t.tokenFile() != null && !t.tokenFile().isBlank()) {
+                secretFile(f, "token " + t.name(), Path.of(t.tokenFile()));
             }
         }
-        if (allOpen || !open.isEmpty()) {
-            f.warn("Management endpoints are reachable without authentication (" + (allOpen ? "endpoints.all.sensitive=false" : "sensitive=false on " + open)
-                            + "): anyone who reaches the HTTP port can read the hub's internals",
-                    "Remove endpoints.*.sensitive=false (keep only /health and /prometheus open), bind micronaut.server.host to 127.0.0.1 or firewall the port");
+        Set<String> flags = new TreeSet<>();
+        for (String e : List.of("all", "beans", "env", "loggers", "refresh", "routes", "stop", "threaddump", "caches", "info",
+                "metrics", "prometheus")) {
+            if (environment.getProperty("endpoints." + e + ".sensitive", Boolean.class).orElse(true) == Boolean.FALSE) {
+                flags.add("endpoints." + e + ".sensitive=false");
+            }
         }
-        String host = environment.getProperty("micronaut.server.host", String.class).orElse(null);
-        f.note("The HTTP API (including POST /api/v1/admin/peer/declare-dead) has no authentication and listens on "
-                + (host == null ? "all interfaces" : host) + ": restrict the port to trusted hosts");
+        if (!flags.isEmpty()) {
+            f.note(String.join(", ", flags) + " has no effect: management endpoints need an OPERATOR token (/prometheus a VIEWER one), only /health is open");
+        }
     }
 }

@@ -250,6 +250,9 @@ class DashboardBrowserTest {
         assertThat(text("hub-id")).isEqualTo("main");
         assertThat(text("ready")).isEqualTo("READY");
         assertThat(find("panel-overview").isDisplayed()).isTrue();
+        // protected mode (no tokens configured): the page never asks for one
+        assertThat(find("auth").isDisplayed()).isFalse();
+        assertThat(driver.findElement(By.tagName("body")).getDomAttribute("data-auth")).isEqualTo("none");
         for (String tab : List.of("thermal", "quota", "diagnostics", "overview")) {
             switchTo(tab);
         }
@@ -461,5 +464,73 @@ class DashboardBrowserTest {
         within(Duration.ofSeconds(5), d -> attr("heap", "data-heap-used") != null);
         switchTo("quota");
         assertThat(attr("quota-bar-demo-k1-0", "data-capacity")).isEqualTo("40");
+    }
+
+    @Test
+    @Order(8)
+    void withTokens_thePageAsksForOne_keepsItInTheTabsSessionStorageOnly_andSendsItAsBearer() throws IOException {
+        String viewer = "dashboard-viewer-token-5a5a5a5a5a";
+        String agent = "dashboard-agent-token-6b6b6b6b6b";
+        try (NatsServer tokenNats = NatsServer.start();
+             TestHub tokenHub = TestHub.start(tokenNats, "main", Map.of("demo", Map.of("keys", List.of(
+                             key("k1", secretFile(dir, "tk1", SECRET), List.of(requests(40, "1m")))))),
+                     Map.of("quotahub.security.tokens", List.of(
+                             TestHub.tokenEntry("grafana", "VIEWER", secretFile(dir, "viewer.token", viewer)),
+                             TestHub.tokenEntry("agents", "AGENT", secretFile(dir, "agent.token", agent)))))) {
+            driver.get(tokenHub.uri("/").toString());
+            within(Duration.ofSeconds(10), d -> find("auth").isDisplayed());
+            assertThat(attr("auth", "data-reason")).isEqualTo("missing");
+            assertThat(updates()).isZero();
+            assertThat(find("error").isDisplayed()).as("no 'cannot reach the hub' banner for a 401").isFalse();
+            screenshot("Token prompt");
+
+            // a wrong token: refused, forgotten, asked again
+            find("auth-token").sendKeys("not-a-token");
+            find("auth-submit").click();
+            within(Duration.ofSeconds(10), d -> "rejected".equals(attr("auth", "data-reason")));
+            assertThat(text("auth-message")).contains("did not accept");
+            assertThat(sessionToken()).isNull();
+
+            // an AGENT token may not read the state: 403, the page says which role is needed
+            find("auth-token").sendKeys(agent);
+            find("auth-submit").click();
+            within(Duration.ofSeconds(10), d -> "forbidden".equals(attr("auth", "data-reason")));
+            assertThat(text("auth-message")).contains("VIEWER or OPERATOR");
+
+            // the VIEWER token: the page renders and keeps polling with it
+            find("auth-token").clear();
+            find("auth-token").sendKeys(viewer);
+            find("auth-submit").click();
+            within(Duration.ofSeconds(10), d -> updates() >= 1);
+            assertThat(find("auth").isDisplayed()).isFalse();
+            assertThat(text("hub-id")).isEqualTo("main");
+            int seen = updates();
+            within(LIVE_UPDATE, d -> updates() > seen);
+            within(Duration.ofSeconds(5), d -> attr("heap", "data-heap-used") != null);
+            assertThat(sessionToken()).isEqualTo(viewer);
+            JavascriptExecutor js = driver;
+            assertThat(js.executeScript("return localStorage.length")).isEqualTo(0L);
+            assertThat(js.executeScript("return document.cookie")).isEqualTo("");
+            assertThat(driver.getPageSource()).doesNotContain(viewer).doesNotContain(SECRET);
+
+            // diagnostics are fetched with the token too
+            switchTo("diagnostics");
+            new Select(find("diag-level")).selectByValue("BASIC");
+            find("diag-run").click();
+            within(Duration.ofSeconds(20), d -> find("diag-rows").findElements(By.tagName("tr")).size() == 4);
+
+            // a reload in the same tab keeps the token; "forget token" drops it and asks again
+            open(tokenHub.uri("/").toString());
+            assertThat(find("auth").isDisplayed()).isFalse();
+            find("auth-forget").click();
+            within(Duration.ofSeconds(10), d -> find("auth").isDisplayed());
+            assertThat(sessionToken()).isNull();
+        } finally {
+            driver.executeScript("sessionStorage.clear()");
+        }
+    }
+
+    private static Object sessionToken() {
+        return driver.executeScript("return sessionStorage.getItem('quotahub.token')");
     }
 }

@@ -69,8 +69,13 @@ start() {
         "$ROOT/infra/nats/main.conf" >"$W/mainpc/nats-main.conf"
     sed -e "s|/var/lib/quotahub/nats|$W/pc2/nats-store|" -e "s|/etc/quotahub/tls|$W/tls|" \
         "$ROOT/infra/nats/edge.conf" >"$W/pc2/nats-edge.conf"
-    sed "s|/etc/quotahub/keys|$W/keys|" "$ROOT/infra/hub/hub-main.yml" >"$W/mainpc/hub-main.yml"
-    sed "s|/etc/quotahub/keys|$W/keys|" "$ROOT/infra/hub/hub-edge.yml" >"$W/pc2/hub-edge.yml"
+    # HTTP tokens, as install.sh makes them (status reads the state with the viewer's).
+    mkdir -p "$W/tokens"
+    for id in ops viewer agent; do
+        printf 'qh-%s-%s' "$id" "$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" >"$W/tokens/$id.token"
+    done
+    sed -e "s|/etc/quotahub/keys|$W/keys|" -e "s|/etc/quotahub/tokens|$W/tokens|" "$ROOT/infra/hub/hub-main.yml" >"$W/mainpc/hub-main.yml"
+    sed -e "s|/etc/quotahub/keys|$W/keys|" -e "s|/etc/quotahub/tokens|$W/tokens|" "$ROOT/infra/hub/hub-edge.yml" >"$W/pc2/hub-edge.yml"
 
     # The secret reaches nats-server through the environment only, as with nats-leaf.env.
     QH_LEAF_PASSWORD=$pw spawn mainpc nats-main nats-server -c "$W/mainpc/nats-main.conf"
@@ -85,8 +90,11 @@ start() {
 }
 
 status() {
-    echo "hub-main (mainpc) peer: $(in_ns mainpc curl -fsS --max-time 3 http://127.0.0.1:9000/api/v1/state | jq -c .peer)"
-    echo "hub-edge (pc2)    peer: $(in_ns pc2 curl -fsS --max-time 3 http://127.0.0.1:9100/api/v1/state | jq -c .peer)"
+    # the viewer's token goes to curl on stdin (-H @-), not on its command line
+    echo "hub-main (mainpc) peer: $(printf 'Authorization: Bearer %s\n' "$(<"$W/tokens/viewer.token")" |
+        in_ns mainpc curl -fsS --max-time 3 -H @- http://127.0.0.1:9000/api/v1/state | jq -c .peer)"
+    echo "hub-edge (pc2)    peer: $(printf 'Authorization: Bearer %s\n' "$(<"$W/tokens/viewer.token")" |
+        in_ns pc2 curl -fsS --max-time 3 -H @- http://127.0.0.1:9100/api/v1/state | jq -c .peer)"
     echo "nats-main leafnodes: $(in_ns mainpc curl -fsS --max-time 3 http://127.0.0.1:8222/leafz | jq -c '[.leafs[]? | {ip, port, account}]')"
 }
 

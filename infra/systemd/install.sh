@@ -16,6 +16,7 @@
 # give it to PC2's install as --tls-from. PC2's --mainpc must be one of the names in MainPC's
 # certificate. Existing certificates are kept.
 # API keys: put each in /etc/quotahub/keys/<key id> (root:quotahub 0440) and restart the hub.
+# HTTP tokens (OPERATOR, VIEWER, AGENT) are made into /etc/quotahub/tokens/ (root:quotahub 0440).
 #
 #   --root DIR     install into DIR instead of / and skip users, ownership and systemctl (to review)
 #   --no-start     install and enable, do not start
@@ -98,6 +99,16 @@ else
     say "keeping the existing leafnode TLS files in ${tls#"$root"}"
 fi
 
+# HTTP API tokens the hub config names (/etc/quotahub/tokens/*.token), made once per machine.
+install -d -m 0750 "$etc/tokens"
+for t in ops viewer agent; do
+    if [[ ! -s "$etc/tokens/$t.token" ]]; then
+        (umask 077; printf 'qh-%s-%s\n' "$t" "$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" >"$etc/tokens/$t.token")
+        chmod 0440 "$etc/tokens/$t.token"
+        say "HTTP token made: ${etc#"$root"}/tokens/$t.token"
+    fi
+done
+
 env_file="$etc/nats-leaf.env"
 if [[ -e "$env_file" ]]; then
     say "keeping existing ${env_file#"$root"}"
@@ -125,7 +136,7 @@ if [[ $real -eq 0 ]]; then
     say "installed into $root (no users, ownership or services touched)"
     exit 0
 fi
-chown root:quotahub "$etc/hub-$site.yml" "$etc/keys"
+chown root:quotahub "$etc/hub-$site.yml" "$etc/keys" "$etc/tokens" "$etc"/tokens/*.token
 chown root:nats "$etc/tls" "$etc"/tls/*.key
 chown root:root "$etc/tls/ca.key" 2>/dev/null || true
 chown root:root "$env_file"
@@ -133,7 +144,7 @@ systemctl daemon-reload
 systemctl enable "nats-$site.service" "hub-$site.service"
 if [[ $start -eq 1 ]]; then
     systemctl restart "nats-$site.service" "hub-$site.service"
-    say "started; check: systemctl status nats-$site hub-$site; curl -s http://127.0.0.1:$([[ $site == main ]] && echo 9000 || echo 9100)/api/v1/state"
+    say "started; check: systemctl status nats-$site hub-$site; curl -s -H \"Authorization: Bearer \$(sudo cat /etc/quotahub/tokens/viewer.token)\" http://127.0.0.1:$([[ $site == main ]] && echo 9000 || echo 9100)/api/v1/state"
 fi
 missing=$(grep -o '/etc/quotahub/keys/[A-Za-z0-9._-]*' "$etc/hub-$site.yml" | sort -u | while read -r f; do [[ -s "$f" ]] || echo "$f"; done)
 [[ -z "$missing" ]] || say "API key files still to create (root:quotahub 0440), then restart hub-$site:" $missing

@@ -1,10 +1,13 @@
 package io.quotahub.chaos.infra;
 
 import io.quotahub.testkit.NatsServer;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
@@ -19,12 +22,30 @@ import static org.assertj.core.api.Assertions.assertThat;
  * is accepted by nats-server in the shipped configs, whatever its random bytes: nats-server parses
  * the value of {@code $QH_LEAF_PASSWORD} as config, and bare hex such as {@code 8e37b228…} reads
  * as a number and stops the server. Checked with {@code nats-server -t} (parse the config, start
- * nothing) on {@code infra/nats/main.conf} and {@code edge.conf}.
+ * nothing) on {@code infra/nats/main.conf} and {@code edge.conf}, their TLS files made by
+ * {@code make-leaf-tls.sh} (the server reads them while it checks).
  */
 class GeneratedSecretsTest {
 
     private static final Path ROOT = Path.of(System.getProperty("project.root", "..")).toAbsolutePath().normalize();
     private static final int SECRETS = 300;
+
+    @TempDir
+    static Path dir;
+
+    @BeforeAll
+    static void shippedConfigsWithTheirTlsFiles() throws Exception {
+        Path tls = dir.resolve("tls");
+        Process p = new ProcessBuilder(ROOT.resolve("infra/nats/make-leaf-tls.sh").toString(), tls.toString(), "127.0.0.1")
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+        for (String conf : new String[] {"main.conf", "edge.conf"}) {
+            Files.writeString(dir.resolve(conf), Files.readString(ROOT.resolve("infra/nats/" + conf))
+                    .replace("/etc/quotahub/tls", tls.toString()));
+        }
+    }
 
     @Test
     void hexThatReadsAsANumberStopsNatsServerButTheGeneratorsFormOfItDoesNot() throws Exception {
@@ -61,7 +82,7 @@ class GeneratedSecretsTest {
 
     /** Whether {@code nats-server -t} accepts the shipped config with these variables in its environment. */
     private static boolean check(String conf, Map<String, String> env) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(NatsServer.binary(), "-t", "-c", ROOT.resolve("infra/nats/" + conf).toString())
+        ProcessBuilder pb = new ProcessBuilder(NatsServer.binary(), "-t", "-c", dir.resolve(conf).toString())
                 .redirectErrorStream(true);
         pb.environment().putAll(env);
         Process p = pb.start();

@@ -24,6 +24,7 @@ public final class HubProcess implements AutoCloseable {
     private final int httpPort;
     private final Path log;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private volatile String bearer;
 
     private HubProcess(Process process, int httpPort, Path log) {
         this.process = process;
@@ -91,18 +92,28 @@ public final class HubProcess implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** From now on {@link #get} and {@link #post} send this token (a hub with {@code quotahub.security.tokens}). */
+    public HubProcess useToken(String token) {
+        this.bearer = token;
+        return this;
+    }
+
     public HttpResponse<String> get(String path) {
-        return send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(5)).GET().build());
+        return send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(5)).GET());
     }
 
     public HttpResponse<String> post(String path, String json) {
         return send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(5)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json)).build());
+                .POST(HttpRequest.BodyPublishers.ofString(json)));
     }
 
-    private HttpResponse<String> send(HttpRequest request) {
+    private HttpResponse<String> send(HttpRequest.Builder request) {
+        String token = bearer;
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
         try {
-            return http.send(request, HttpResponse.BodyHandlers.ofString());
+            return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

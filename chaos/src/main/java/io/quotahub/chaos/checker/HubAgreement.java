@@ -30,8 +30,9 @@ public final class HubAgreement {
     /** One look at both hubs. */
     public boolean agree(ChaosCluster cluster) {
         try {
-            Map<String, Object> main = state(cluster.hubUrl("main"));
-            Map<String, Object> edge = state(cluster.hubUrl("edge"));
+            String viewer = cluster.token("VIEWER");
+            Map<String, Object> main = state(cluster.hubUrl("main"), viewer);
+            Map<String, Object> edge = state(cluster.hubUrl("edge"), viewer);
             String pm = peerStatus(main);
             String pe = peerStatus(edge);
             if (!"CONNECTED".equals(pm) || !"CONNECTED".equals(pe)) {
@@ -66,9 +67,10 @@ public final class HubAgreement {
         return -1;
     }
 
-    private Map<String, Object> state(String base) {
+    private Map<String, Object> state(String base, String viewerToken) {
         try {
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/state"))
+                    .header("Authorization", "Bearer " + viewerToken)
                     .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() != 200) {
                 throw new IllegalStateException(base + " answered " + r.statusCode());

@@ -26,6 +26,9 @@ public interface ChaosCluster extends AutoCloseable {
     /** Base HTTP URL of a hub, e.g. {@code http://127.0.0.1:9000}. */
     String hubUrl(String hubId);
 
+    /** The hubs' HTTP token of a role ({@code OPERATOR}, {@code VIEWER}, {@code AGENT}): the hubs run with tokens. */
+    String token(String role);
+
     /** The secrets (env name → value) the hubs' config names. */
     Map<String, String> secrets();
 

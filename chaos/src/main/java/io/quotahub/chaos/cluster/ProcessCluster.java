@@ -1,6 +1,7 @@
 package io.quotahub.chaos.cluster;
 
 import io.quotahub.testkit.HubProcess;
+import io.quotahub.testkit.HubTokens;
 import io.quotahub.testkit.NatsPair;
 import io.quotahub.testkit.Signals;
 
@@ -33,6 +34,8 @@ public final class ProcessCluster implements ChaosCluster {
     private final Path dir;
     private final String poolsYaml;
     private final Map<String, String> secrets;
+    /** The hubs' HTTP tokens: the suite runs with authentication on, as a two-machine install does. */
+    private final HubTokens tokens = HubTokens.random();
     private final Map<String, HubProcess> hubs = new LinkedHashMap<>();
     private final Map<String, Path> jars;
     private final List<ProcessHandle> started = new CopyOnWriteArrayList<>();
@@ -108,8 +111,9 @@ public final class ProcessCluster implements ChaosCluster {
                       peer-id: %s
                       nats-url: %s
                       takeover-after: 1500ms
-                    %s""".formatted(hubId, peer, nats.server(hubId).url(), poolsYaml));
+                    %s%s""".formatted(hubId, peer, nats.server(hubId).url(), poolsYaml, HubTokens.configYaml()));
             Map<String, String> env = new HashMap<>(secrets);
+            env.putAll(tokens.env());
             env.putAll(extraEnv);
             Set<Long> before = children();
             HubProcess hub;
@@ -124,6 +128,7 @@ public final class ProcessCluster implements ChaosCluster {
                 throw notReady;
             }
             started.add(hub.handle());
+            hub.useToken(tokens.operator());
             hubs.put(hubId, hub);
             return hub;
         } catch (IOException e) {
@@ -150,6 +155,11 @@ public final class ProcessCluster implements ChaosCluster {
 
     public NatsPair nats() {
         return nats;
+    }
+
+    @Override
+    public String token(String role) {
+        return tokens.of(role);
     }
 
     /** The secrets (env name → value), e.g. for a provider simulator playing the same keys. */

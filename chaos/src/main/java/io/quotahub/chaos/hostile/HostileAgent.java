@@ -104,6 +104,7 @@ public final class HostileAgent implements AutoCloseable {
     }
 
     private final String agentId;
+    private final String httpToken;
     private final String pool;
     private final long callTokens;
     private final long keyTokenLimit;
@@ -148,11 +149,14 @@ public final class HostileAgent implements AutoCloseable {
      * @param window        the keys' window (plus the hubs' margin): how long one settle stays counted
      * @param servers       NATS servers, its own first
      * @param hubUrls       hub id → HTTP base URL
+     * @param httpToken     the AGENT token it sends over HTTP: it is an agent, holding what every HTTP agent holds
      * @throws IOException when it cannot connect
      */
     public HostileAgent(String agentId, String pool, long callTokens, long keyTokenLimit, Duration window, String[] servers,
-            Map<String, String> hubUrls, EnumSet<Attack> attacks, long seed, Consumer<String> log) throws IOException {
+            Map<String, String> hubUrls, String httpToken, EnumSet<Attack> attacks, long seed, Consumer<String> log)
+            throws IOException {
         this.agentId = agentId;
+        this.httpToken = httpToken;
         this.pool = pool;
         this.callTokens = callTokens;
         this.keyTokenLimit = keyTokenLimit;
@@ -596,6 +600,7 @@ public final class HostileAgent implements AutoCloseable {
     private HttpResponse<String> post(String url, String json) {
         try {
             return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(ANSWER_WITHIN).header("Content-Type", "application/json")
+                    .header("Authorization", "Bearer " + httpToken)
                     .POST(HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8)).build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException | IllegalArgumentException e) {
             return null;

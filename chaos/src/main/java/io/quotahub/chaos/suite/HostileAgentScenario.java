@@ -97,7 +97,7 @@ final class HostileAgentScenario {
                 Map<String, String> urls = new LinkedHashMap<>();
                 ChaosCluster.HUBS.forEach(h -> urls.put(h, cluster.hubUrl(h)));
                 hostile = new HostileAgent(HOSTILE_ID, POOL, CALL_TOKENS, KEY_TOKENS, Duration.ofMillis(DRAIN_MS),
-                        cluster.agentServers("main"), urls, attacks, seed, log);
+                        cluster.agentServers("main"), urls, cluster.token("AGENT"), attacks, seed, log);
                 Clock.sleep(Math.max(0, DRAIN_MS - (Clock.now() - baselineTo) / 1_000_000L));
                 hostile.start();
                 long attackFrom = Clock.now();

@@ -5,6 +5,7 @@ import eu.rekawek.toxiproxy.ToxiproxyClient;
 import eu.rekawek.toxiproxy.model.ToxicDirection;
 import io.quotahub.chaos.cluster.ChaosCluster;
 import io.quotahub.testkit.FreePorts;
+import io.quotahub.testkit.HubTokens;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.Network;
@@ -48,6 +49,7 @@ public final class ContainerCluster implements ChaosCluster {
     private final Map<String, Integer> natsHostPorts = new HashMap<>();
     private final Map<String, GenericContainer<?>> hubs = new HashMap<>();
     private final Map<String, String> secrets = new HashMap<>();
+    private final HubTokens tokens = HubTokens.random();
     private final Map<String, Path> jars;
     private final String poolsYaml;
     private final ToxiproxyContainer toxiproxy;
@@ -124,12 +126,13 @@ public final class ContainerCluster implements ChaosCluster {
                   peer-id: %s
                   nats-url: nats://nats-%s:4222
                   takeover-after: 1500ms
-                %s""".formatted(hubId, ChaosCluster.peerOf(hubId), hubId, poolsYaml);
+                %s%s""".formatted(hubId, ChaosCluster.peerOf(hubId), hubId, poolsYaml, HubTokens.configYaml());
         GenericContainer<?> c = new GenericContainer<>(JRE_IMAGE)
                 .withNetwork(network).withNetworkAliases("hub-" + hubId)
                 .withCopyFileToContainer(MountableFile.forHostPath(jars.get(hubId)), "/app/hub.jar")
                 .withCopyToContainer(Transferable.of(config), "/app/hub.yml")
                 .withEnv(secrets)
+                .withEnv(tokens.env())   // with tokens the hub listens beyond the container's loopback
                 .withEnv("MICRONAUT_CONFIG_FILES", "/app/hub.yml")
                 .withEnv("MICRONAUT_SERVER_PORT", "9000")
                 .withExposedPorts(9000)
@@ -156,6 +159,11 @@ public final class ContainerCluster implements ChaosCluster {
     @Override
     public String natsUrl(String side) {
         return "nats://" + DockerClientFactory.instance().dockerHostIpAddress() + ":" + natsHostPorts.get(side);
+    }
+
+    @Override
+    public String token(String role) {
+        return tokens.of(role);
     }
 
     @Override

@@ -22,9 +22,4 @@ public record Lease(String leaseId, String hubId, String pool, String keyId, lon
                  String agentId, String requestId, Instant grantedAt, Instant expiresAt) {
         this(leaseId, hubId, pool, keyId, tokens, priority, agentId, requestId, grantedAt, expiresAt, "");
     }
-
-    /** The same lease with the digest of its secret. */
-    public Lease withHolderDigest(String digest) {
-        return new Lease(leaseId, hubId, pool, keyId, tokens, priority, agentId, requestId, grantedAt, expiresAt, digest);
-    }
 }

@@ -19,7 +19,38 @@ public final class Subjects {
     /** Hubs publish their recent demand here for rebalancing (advisory, never in a ledger). */
     public static final String DEMAND = "qh.v1.demand";
 
+    /** Root of the agents' inboxes: agent user {@code U} reads replies under {@code _QH.agent.U.>} only. */
+    public static final String AGENT_INBOX_ROOT = "_QH.agent.";
+    /** Root of the hubs' inboxes (JetStream acks, consumers): hub {@code H} reads {@code _QH.hub.H.>} only. */
+    public static final String HUB_INBOX_ROOT = "_QH.hub.";
+
     private Subjects() {
+    }
+
+    /**
+     * Inbox prefix of a NATS user that runs agents. The servers let that user subscribe under this
+     * prefix and nowhere else, so a reply subject under it reaches only that user: the hub takes the
+     * prefix's user as the requester's identity.
+     */
+    public static String agentInboxPrefix(String natsUser) {
+        return AGENT_INBOX_ROOT + natsUser;
+    }
+
+    /** Inbox prefix of a hub's own connection. */
+    public static String hubInboxPrefix(String hubId) {
+        return HUB_INBOX_ROOT + hubId;
+    }
+
+    /**
+     * The NATS user whose inbox a reply subject is in ({@code _QH.agent.U.…} → {@code U}), or null
+     * when the reply is not under an agent inbox (a client with the default {@code _INBOX} prefix).
+     */
+    public static String agentUserOfReply(String replyTo) {
+        if (replyTo == null || !replyTo.startsWith(AGENT_INBOX_ROOT)) {
+            return null;
+        }
+        int end = replyTo.indexOf('.', AGENT_INBOX_ROOT.length());
+        return end <= AGENT_INBOX_ROOT.length() ? null : replyTo.substring(AGENT_INBOX_ROOT.length(), end);
     }
 
     /** Direct acquire subject of one hub, used when the queue route times out (a hung hub). */

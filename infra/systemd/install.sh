@@ -17,16 +17,24 @@
 # certificate. Existing certificates are kept.
 # API keys: put each in /etc/quotahub/keys/<key id> (root:quotahub 0440) and restart the hub.
 # HTTP tokens (OPERATOR, VIEWER, AGENT) are made into /etc/quotahub/tokens/ (root:quotahub 0440).
+# NATS users (infra/nats/make-users): the hub's and one per agent identity (--agent, default one
+# named "agents"), with credentials files in /etc/quotahub/nats/ (<user>.userpass: the hub's
+# root:quotahub 0440, the agents' root 0600, to hand to the programs that run them). MainPC puts
+# the agents' files into the PC2 bundle (/etc/quotahub/tls/pc2/nats/), so that PC2's install gives
+# them the same passwords: agents connect to both servers.
 #
 #   --root DIR     install into DIR instead of / and skip users, ownership and systemctl (to review)
 #   --no-start     install and enable, do not start
 #   --name N       (main) one more name or address PC2 may use for MainPC, for its certificate
 #   --tls-from D   (edge) the directory with ca.crt, pc2.crt and pc2.key made by MainPC's install
+#                  (and nats/ with the agents' credentials)
+#   --agent NAME   (main) an agent identity (NATS user) to create; repeat for more. Default: agents
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 site="" mainpc="" root="" start=1 tls_from=""
 names=()
+agents=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
     main | edge) site=$1; shift ;;
@@ -35,7 +43,8 @@ while [[ $# -gt 0 ]]; do
     --no-start) start=0; shift ;;
     --name) names+=("${2:?--name needs a host name or address}"); shift 2 ;;
     --tls-from) tls_from=${2:?--tls-from needs a directory}; shift 2 ;;
-    *) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    --agent) agents+=("${2:?--agent needs a name}"); shift 2 ;;
+    *) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
     esac
 done
 [[ -n "$site" ]] || { echo "usage: install.sh main | edge --mainpc HOST  (install.sh --help)" >&2; exit 2; }
@@ -109,6 +118,32 @@ for t in ops viewer agent; do
     fi
 done
 
+# NATS users: this hub's and the agents' (docs/security.md, "NATS users"). MainPC makes the agents'
+# passwords and puts them into the PC2 bundle; PC2 takes them from there, so both servers agree.
+if [[ $site == edge && -d "$tls_from/nats" ]]; then
+    install -d -m 0750 "$etc/nats"
+    for f in "$tls_from"/nats/*.userpass; do
+        [[ -e "$f" ]] || continue
+        a=$(basename "$f" .userpass)
+        [[ -e "$etc/nats/$a.userpass" ]] || install -m 0600 "$f" "$etc/nats/"
+        agents+=("$a")
+    done
+fi
+if [[ ${#agents[@]} -eq 0 ]]; then
+    mapfile -t agents < <(find "$etc/nats" -maxdepth 1 -name '*.userpass' ! -name 'hub-*' -printf '%f\n' 2>/dev/null | sed 's/\.userpass$//' | sort)
+fi
+[[ ${#agents[@]} -gt 0 || $site == edge ]] || agents=(agents)
+[[ ${#agents[@]} -gt 0 ]] || say "WARNING: no agent users: copy /etc/quotahub/tls/pc2/ from MainPC again (it has nats/) or pass --agent"
+agent_args=()
+for a in "${agents[@]}"; do agent_args+=(--agent "$a"); done
+"$REPO/infra/nats/make-users" "$etc" --hub "$site" "${agent_args[@]}" | sed 's/^/[install] /'
+if [[ $site == main && -d "$tls/pc2" ]]; then
+    install -d -m 0700 "$tls/pc2/nats"
+    for a in "${agents[@]}"; do install -m 0600 "$etc/nats/$a.userpass" "$tls/pc2/nats/"; done
+    say "the agents' NATS credentials are in ${tls#"$root"}/pc2/nats/ too (for PC2's install)"
+fi
+for a in "${agents[@]}"; do say "agent $a: NATS credentials in ${etc#"$root"}/nats/$a.userpass (QuotaClient.builder().userPasswordFile)"; done
+
 env_file="$etc/nats-leaf.env"
 if [[ -e "$env_file" ]]; then
     say "keeping existing ${env_file#"$root"}"
@@ -137,7 +172,9 @@ if [[ $real -eq 0 ]]; then
     exit 0
 fi
 chown root:quotahub "$etc/hub-$site.yml" "$etc/keys" "$etc/tokens" "$etc"/tokens/*.token
-chown root:nats "$etc/tls" "$etc"/tls/*.key
+chown root:nats "$etc/tls" "$etc"/tls/*.key "$etc/nats-users.conf"
+chown root:quotahub "$etc/nats" "$etc/nats/hub-$site.userpass"
+chmod 0440 "$etc/nats/hub-$site.userpass"
 chown root:root "$etc/tls/ca.key" 2>/dev/null || true
 chown root:root "$env_file"
 systemctl daemon-reload

@@ -408,7 +408,9 @@ public interface QuotaClient extends AutoCloseable {
         /**
          * Authenticates to NATS with the user and password of a file holding one line
          * {@code user:password} (see {@link NatsFiles#userPassword(Path)}), on the connection to every
-         * server. Read once, here; never logged. Exclusive with {@link #credentialsFile(Path)}.
+         * server. Read once, here; never logged. Exclusive with {@link #credentialsFile(Path)}. The
+         * client's replies then come under {@code _QH.agent.<user>} unless {@link #inboxPrefix(String)}
+         * says otherwise.
          *
          * @param file the user/password file (keep it mode 0600)
          * @return this builder
@@ -467,8 +469,10 @@ public interface QuotaClient extends AutoCloseable {
 
         /**
          * Prefix of this client's reply subjects (jnats {@code Options.inboxPrefix}), so that NATS
-         * permissions can let each agent identity read only its own replies. Default: jnats'
-         * {@code _INBOX}.
+         * permissions can let each agent identity read only its own replies. Default: with a
+         * {@linkplain #userPasswordFile(Path) user/password file}, {@code _QH.agent.<user>}, the
+         * inbox the shipped server permissions give that user (and from which the hubs take the
+         * agent's identity); otherwise jnats' {@code _INBOX}.
          *
          * @param prefix dot-separated subject tokens of letters, digits, {@code _ $ -}, e.g.
          *               {@code _INBOX_summarizer-1} (see {@link NatsFiles#inboxPrefix(String)})

@@ -52,6 +52,7 @@ final class FakeHub implements AutoCloseable {
 
     final String id;
     final List<Received<AcquireRequest>> acquires = new CopyOnWriteArrayList<>();
+    final List<String> acquireReplySubjects = new CopyOnWriteArrayList<>();
     final List<Received<SettleRequest>> settles = new CopyOnWriteArrayList<>();
 
     private final Connection connection;
@@ -191,6 +192,7 @@ final class FakeHub implements AutoCloseable {
             throw new IllegalStateException(e);
         }
         acquires.add(new Received<>(msg.getSubject(), request));
+        acquireReplySubjects.add(msg.getReplyTo());
         if (hung) {
             return;
         }

@@ -53,7 +53,8 @@ abstract class NatsTestBase {
     }
 
     QuotaClient.Builder clientBuilder() {
-        return QuotaClient.builder().servers(nats.url()).agentId("test-agent");
+        // the production agent user and permissions: the SDK may only use what a real agent may
+        return QuotaClient.builder().servers(nats.url()).agentId("test-agent").userPasswordFile(nats.credentials(NatsServer.AGENT));
     }
 
     QuotaClient client() {

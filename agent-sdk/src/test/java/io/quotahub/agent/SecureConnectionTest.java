@@ -111,6 +111,26 @@ class SecureConnectionTest {
     }
 
     @Test
+    void productionAgentUser_getsItsGrantsUnderItsOwnInbox_withoutAnInboxPrefixSet() throws Exception {
+        try (NatsServer server = NatsServer.start();
+             FakeHub hub = FakeHub.start(server.url(), "main");
+             QuotaClient client = QuotaClient.builder().servers(server.url()).agentId("a1")
+                     .userPasswordFile(server.credentials(NatsServer.AGENT)).build();
+             Lease lease = client.acquire("demo", 1, java.time.Duration.ofSeconds(5))) {
+            assertThat(lease.apiKey()).isNotEmpty();
+            assertThat(hub.acquireReplySubjects).isNotEmpty().allMatch(r -> r.startsWith("_QH.agent." + NatsServer.AGENT + "."));
+        }
+    }
+
+    @Test
+    void aUserThatCannotNameAnInbox_isRefusedAtBuild_unlessAnInboxPrefixIsSet() throws Exception {
+        Path dotted = file("dotted.pass", "team.agent:pw-x\n");
+        assertThatThrownBy(() -> QuotaClient.builder().servers("nats://127.0.0.1:1").userPasswordFile(dotted).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("team.agent").hasMessageContaining("inboxPrefix")
+                .hasMessageNotContaining("pw-x");
+    }
+
+    @Test
     void missingCredentials_isHubUnavailableNamingTheServer() {
         try (NatsServer server = secureServer()) {
             assertThatThrownBy(() -> QuotaClient.builder().servers(server.url())

@@ -251,9 +251,9 @@ public class HubRuntime implements AutoCloseable {
     private Connection connect() throws Exception {
         if (!connectLogged) {
             connectLogged = true;
-            LOG.info("hub {}: connecting to NATS at {} ({})", settings.hubId(), settings.natsUrl(), natsSettings.describe());
+            LOG.info("hub {}: connecting to NATS at {} ({})", settings.hubId(), settings.natsUrl(), natsSettings.describe(settings.hubId()));
         }
-        Options options = natsSettings.applyTo(Options.builder())
+        Options options = natsSettings.applyTo(Options.builder(), settings.hubId())
                 .server(settings.natsUrl())
                 .connectionName("quotahub-hub-" + settings.hubId())
                 .noRandomize()

@@ -45,7 +45,7 @@ class SdkEndToEndTest {
                         key("primary", secretFile(dir, "p", SECRET_1), List.of(requests(2, "1h"))),
                         key("secondary", secretFile(dir, "s", SECRET_2), List.of(requests(2, "1h"))))),
                 "one", Map.of("keys", List.of(key("only", secretFile(dir, "o", SECRET_1), List.of(requests(1, "1h")))))));
-        client = QuotaClient.builder().servers(nats.url()).agentId("e2e-agent").build();
+        client = QuotaClient.builder().servers(nats.url()).agentId("e2e-agent").userPasswordFile(nats.credentials(NatsServer.AGENT)).build();
     }
 
     @AfterAll

@@ -45,6 +45,10 @@ public final class TestHub implements AutoCloseable {
         props.put("micronaut.metrics.export.prometheus.enabled", true);
         props.put("quotahub.hub-id", hubId);
         props.put("quotahub.nats-url", nats.url());
+        if (nats.hasProductionUsers() && hubId.equals(nats.hubId()) && !props.containsKey("quotahub.nats.credentials-file")) {
+            // the hub's production user and permissions, as on a real server (else the test's superuser)
+            props.putIfAbsent("quotahub.nats.user-password-file", nats.hubCredentials().toString());
+        }
         props.put("quotahub.pools", pools);
         ApplicationContext ctx = ApplicationContext.run(EmbeddedServer.class, props, "test").getApplicationContext();
         TestHub hub = new TestHub(ctx);

@@ -4,7 +4,9 @@ package io.quotahub.testkit;
  * The two-machine topology on one host: a nats-server per "machine" with its own JetStream
  * domain ({@code main}, {@code edge}); edge joins main as a leafnode (authenticated) through a
  * {@link TcpProxy}, so a test can split and heal the link. Main advertises the proxy as its
- * leafnode address, so a reconnecting leafnode never goes around it (DESIGN.md).
+ * leafnode address, so a reconnecting leafnode never goes around it (DESIGN.md). Each server has
+ * the production users of its hub ({@code hub-main}, {@code hub-edge}); the agent users have the
+ * same password on both, as agents connect to both.
  */
 public final class NatsPair implements AutoCloseable {
 
@@ -31,7 +33,7 @@ public final class NatsPair implements AutoCloseable {
                   authorization { user: "%s", password: "%s" }
                 }
                 """.formatted(leafPort, link.port(), LEAF_USER, LEAF_PASSWORD)).start();
-        NatsServer edge = NatsServer.builder().domain("edge").extraConfig("""
+        NatsServer edge = NatsServer.builder().domain("edge").sameAgentsAs(main).extraConfig("""
                 leafnodes {
                   reconnect: 1
                   remotes: [ { url: "nats-leaf://%s:%s@127.0.0.1:%d" } ]

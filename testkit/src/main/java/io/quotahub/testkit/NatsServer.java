@@ -17,25 +17,42 @@ import java.util.stream.Stream;
  * chaos suite and benchmarks. It keeps its port and store directory across {@link #restart()},
  * so a restarted server has its streams back. Only processes this class started are ever stopped.
  *
+ * <p>By default it runs with the production users and permissions, made by the shipped
+ * {@code infra/nats/make-users}: the hub user of its {@linkplain Builder#hub(String) hub} and
+ * the {@linkplain Builder#agents(String...) agent users}, whose credentials files
+ * {@link #credentials(String)} gives. A client without credentials is the test's own superuser
+ * {@value #TEST_ADMIN} (nats-server's {@code no_auth_user}), as an operator's tooling would be:
+ * tests that plant or inspect state with a plain {@code Nats.connect(url())} keep working, while
+ * hubs and agents given credentials run exactly as permitted in production.
+ *
  * <pre>{@code
  * try (NatsServer nats = NatsServer.start()) {
- *     Connection c = Nats.connect(nats.url());
+ *     Connection admin = Nats.connect(nats.url());
+ *     QuotaClient agent = QuotaClient.builder().servers(nats.url())
+ *             .userPasswordFile(nats.credentials(NatsServer.AGENT)).build();
  * }
  * }</pre>
  */
 public final class NatsServer implements AutoCloseable {
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(15);
+    /** The superuser that clients without credentials become (test servers only). */
+    public static final String TEST_ADMIN = "qh-test-admin";
+    /** The default agent users of a test server: two, so tests can pit one against the other. */
+    public static final String AGENT = "agent-a";
+    public static final String OTHER_AGENT = "agent-b";
 
     private final Path dir;
     private final int port;
     private final String domain;
     private final String extraConfig;
     private final String securityConfig;
+    private final String hub;
     private Process process;
 
-    private NatsServer(Path dir, int port, String domain, String extraConfig, String securityConfig) {
+    private NatsServer(Path dir, int port, String domain, String hub, String extraConfig, String securityConfig) {
         this.dir = dir;
+        this.hub = hub;
         this.port = port;
         this.domain = domain;
         this.extraConfig = extraConfig;
@@ -71,6 +88,39 @@ public final class NatsServer implements AutoCloseable {
 
     public int port() {
         return port;
+    }
+
+    /**
+     * The credentials file ({@code user:password}, 0600) of one of this server's users: its hub
+     * ({@code "hub-main"}) or an agent user; the same for both servers of a {@link NatsPair}.
+     *
+     * @throws IllegalArgumentException if the server has no such user
+     */
+    public Path credentials(String user) {
+        Path file = dir.resolve("nats").resolve(user + ".userpass");
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("no NATS user " + user + " on this test server (production users: hub-<id> and the builder's agents)");
+        }
+        return file;
+    }
+
+    /** Whether the server has the production users (no custom users were given to the builder). */
+    public boolean hasProductionUsers() {
+        return Files.isRegularFile(dir.resolve("nats").resolve("hub-" + hub + ".userpass"));
+    }
+
+    /** The credentials file of this server's hub user ({@code hub-<id>}). */
+    public Path hubCredentials() {
+        return credentials("hub-" + hub);
+    }
+
+    /** The hub id whose user this server has ({@code main} unless the builder said otherwise). */
+    public String hubId() {
+        return hub;
+    }
+
+    Path dir() {
+        return dir;
     }
 
     public Path storeDir() {
@@ -184,7 +234,19 @@ public final class NatsServer implements AutoCloseable {
     @Override
     public synchronized void close() {
         kill();
+        reportViolations();
         deleteQuietly(dir);
+    }
+
+    /**
+     * Prints the permission violations the server logged, so that a production user that needs a
+     * permission it lacks shows in the test output (tests that provoke them on purpose print too).
+     */
+    private void reportViolations() {
+        List<String> violations = log().lines().filter(l -> l.contains("Permissions Violation")).limit(20).toList();
+        if (!violations.isEmpty()) {
+            System.err.println("nats-server " + url() + " (hub " + hub + ") logged permission violations:\n  " + String.join("\n  ", violations));
+        }
     }
 
     private static void deleteQuietly(Path root) {
@@ -213,6 +275,9 @@ public final class NatsServer implements AutoCloseable {
         private int port;
         private final List<String> users = new ArrayList<>();
         private String tls = "";
+        private String hub;
+        private List<String> agents = List.of(AGENT, OTHER_AGENT);
+        private NatsServer sameAgentsAs;
 
         private Builder() {
         }
@@ -220,6 +285,24 @@ public final class NatsServer implements AutoCloseable {
         /** JetStream domain of the server (e.g. "main"). */
         public Builder domain(String domain) {
             this.domain = domain;
+            return this;
+        }
+
+        /** The hub whose production user the server has: {@code main} or {@code edge}; default: the domain, else main. */
+        public Builder hub(String hubId) {
+            this.hub = hubId;
+            return this;
+        }
+
+        /** The production agent users (default {@value #AGENT} and {@value #OTHER_AGENT}). */
+        public Builder agents(String... names) {
+            this.agents = List.of(names);
+            return this;
+        }
+
+        /** Gives the agent users the passwords they have on {@code other}: agents connect to both servers of a pair. */
+        public Builder sameAgentsAs(NatsServer other) {
+            this.sameAgentsAs = other;
             return this;
         }
 
@@ -237,7 +320,9 @@ public final class NatsServer implements AutoCloseable {
 
         /**
          * Adds a user with a password (letters, digits and {@code -_.} only, as the config is not
-         * escaped): with at least one user, anonymous clients are refused.
+         * escaped). With any user added this way (or by {@link #nkeyUser} / {@link #userEntry}), the
+         * server has exactly these users instead of the production ones, and anonymous clients are
+         * refused.
          */
         public Builder user(String name, String password) {
             users.add("    {user: \"" + plain(name) + "\", password: \"" + plain(password) + "\"}\n");
@@ -276,8 +361,11 @@ public final class NatsServer implements AutoCloseable {
         public NatsServer start() {
             try {
                 Path dir = Files.createTempDirectory("qh-nats-");
-                String security = (users.isEmpty() ? "" : "authorization {\n  users = [\n" + String.join("", users) + "  ]\n}\n") + tls;
-                NatsServer server = new NatsServer(dir, port == 0 ? FreePorts.next() : port, domain, extraConfig, security);
+                String hubId = hub != null ? hub : domain != null ? domain : "main";
+                String authorization = users.isEmpty()
+                        ? ProductionUsers.write(dir, hubId, agents, sameAgentsAs == null ? null : sameAgentsAs.dir(), TEST_ADMIN)
+                        : "authorization {\n  users = [\n" + String.join("", users) + "  ]\n}\n";
+                NatsServer server = new NatsServer(dir, port == 0 ? FreePorts.next() : port, domain, hubId, extraConfig, authorization + tls);
                 server.launch();
                 return server;
             } catch (IOException e) {

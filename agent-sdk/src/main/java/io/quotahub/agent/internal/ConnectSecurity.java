@@ -3,6 +3,7 @@ package io.quotahub.agent.internal;
 import io.nats.client.AuthHandler;
 import io.nats.client.Options;
 import io.quotahub.agent.NatsFiles;
+import io.quotahub.proto.Subjects;
 
 import javax.net.ssl.SSLContext;
 
@@ -13,7 +14,8 @@ import javax.net.ssl.SSLContext;
  * @param credentials  nkey / JWT authentication, or null
  * @param userPassword user and password, or null
  * @param sslContext   TLS context, or null for plain connections (unless the URL says {@code tls://})
- * @param inboxPrefix  prefix of the reply subjects, or null for jnats' {@code _INBOX}
+ * @param inboxPrefix  prefix of the reply subjects, or null for the default: the user's agent inbox
+ *                     {@code _QH.agent.<user>} with a user/password, else jnats' {@code _INBOX}
  */
 public record ConnectSecurity(AuthHandler credentials, NatsFiles.UserPassword userPassword, SSLContext sslContext,
         String inboxPrefix) {
@@ -25,6 +27,18 @@ public record ConnectSecurity(AuthHandler credentials, NatsFiles.UserPassword us
         if (credentials != null && userPassword != null) {
             throw new IllegalArgumentException("set either a credentials file or a user/password file, not both");
         }
+        if (inboxPrefix == null && userPassword != null) {
+            inboxPrefix = agentInbox(userPassword.user());
+        }
+    }
+
+    /** The inbox the servers' permissions give agent user {@code user}. */
+    private static String agentInbox(String user) {
+        if (!user.matches("[A-Za-z0-9_-]{1,64}")) {
+            throw new IllegalArgumentException("NATS user '" + user + "' cannot name an inbox (1-64 letters, digits, '_' or '-'):"
+                    + " set inboxPrefix to the one the servers allow it");
+        }
+        return Subjects.agentInboxPrefix(user);
     }
 
     /** Whether anything differs from a plain anonymous connection. */

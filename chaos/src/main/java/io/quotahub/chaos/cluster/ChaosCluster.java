@@ -1,5 +1,8 @@
 package io.quotahub.chaos.cluster;
 
+import io.quotahub.agent.QuotaClient;
+
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -19,6 +22,18 @@ public interface ChaosCluster extends AutoCloseable {
 
     /** NATS URLs for an agent on a machine: its own server first, the other as fallback. */
     String[] agentServers(String side);
+
+    /**
+     * The agents' NATS user/password file when the servers run with the production users (an
+     * agent connecting without it is refused, or on test servers becomes the test's superuser), or null.
+     */
+    Path agentCredentials();
+
+    /** A client builder for an agent on a machine: its servers, and the agents' NATS user when there is one. */
+    default QuotaClient.Builder agentClient(String side) {
+        QuotaClient.Builder builder = QuotaClient.builder().servers(agentServers(side));
+        return agentCredentials() == null ? builder : builder.userPasswordFile(agentCredentials());
+    }
 
     /** The NATS URL of a machine's server (the checker reads that machine's ledger there). */
     String natsUrl(String side);
@@ -75,7 +90,7 @@ public interface ChaosCluster extends AutoCloseable {
     List<ProcessHandle> startedProcesses();
 
     /** Copies the logs of the processes into {@code dir} (for a failed run). */
-    void saveLogs(java.nio.file.Path dir);
+    void saveLogs(Path dir);
 
     @Override
     void close();

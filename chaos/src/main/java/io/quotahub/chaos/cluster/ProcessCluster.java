@@ -3,6 +3,7 @@ package io.quotahub.chaos.cluster;
 import io.quotahub.testkit.HubProcess;
 import io.quotahub.testkit.HubTokens;
 import io.quotahub.testkit.NatsPair;
+import io.quotahub.testkit.NatsServer;
 import io.quotahub.testkit.Signals;
 
 import java.io.IOException;
@@ -110,8 +111,11 @@ public final class ProcessCluster implements ChaosCluster {
                       hub-id: %s
                       peer-id: %s
                       nats-url: %s
+                      nats:
+                        user-password-file: %s
                       takeover-after: 1500ms
-                    %s%s""".formatted(hubId, peer, nats.server(hubId).url(), poolsYaml, HubTokens.configYaml()));
+                    %s%s""".formatted(hubId, peer, nats.server(hubId).url(), nats.server(hubId).hubCredentials(), poolsYaml,
+                    HubTokens.configYaml()));
             Map<String, String> env = new HashMap<>(secrets);
             env.putAll(tokens.env());
             env.putAll(extraEnv);
@@ -172,6 +176,11 @@ public final class ProcessCluster implements ChaosCluster {
     public String[] agentServers(String localHubId) {
         String other = localHubId.equals("main") ? "edge" : "main";
         return new String[] {nats.server(localHubId).url(), nats.server(other).url()};
+    }
+
+    @Override
+    public Path agentCredentials() {
+        return nats.main().credentials(NatsServer.AGENT);
     }
 
     @Override

@@ -6,6 +6,7 @@ import io.nats.client.Dispatcher;
 import io.nats.client.Message;
 import io.nats.client.Nats;
 import io.nats.client.Options;
+import io.quotahub.agent.NatsFiles;
 import io.quotahub.chaos.checker.MiniJson;
 import io.quotahub.proto.AcquireReply;
 import io.quotahub.proto.AcquireRequest;
@@ -26,6 +27,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -133,6 +135,7 @@ public final class HostileAgent implements AutoCloseable {
         return t;
     });
     private final Connection nc;
+    private final Connection spy;
     private final List<String> subjects;
     private byte[] idPadding;
     private byte[] proofPadding;
@@ -148,12 +151,15 @@ public final class HostileAgent implements AutoCloseable {
      * @param keyTokenLimit a key's whole token limit (some of its acquires ask for all of it)
      * @param window        the keys' window (plus the hubs' margin): how long one settle stays counted
      * @param servers       NATS servers, its own first
+     * @param natsUser      the agent user/password file it connects with (null: none); it reads the
+     *                      ledgers on a second connection without it, as an insider who learned lease
+     *                      ids would (no agent user may read a ledger)
      * @param hubUrls       hub id → HTTP base URL
      * @param httpToken     the AGENT token it sends over HTTP: it is an agent, holding what every HTTP agent holds
      * @throws IOException when it cannot connect
      */
     public HostileAgent(String agentId, String pool, long callTokens, long keyTokenLimit, Duration window, String[] servers,
-            Map<String, String> hubUrls, String httpToken, EnumSet<Attack> attacks, long seed, Consumer<String> log)
+            Path natsUser, Map<String, String> hubUrls, String httpToken, EnumSet<Attack> attacks, long seed, Consumer<String> log)
             throws IOException {
         this.agentId = agentId;
         this.httpToken = httpToken;
@@ -173,8 +179,15 @@ public final class HostileAgent implements AutoCloseable {
         });
         this.subjects = List.copyOf(s);
         try {
-            this.nc = Nats.connect(new Options.Builder().servers(servers).noRandomize().maxReconnects(-1)
-                    .connectionName(agentId).errorListener(new io.nats.client.ErrorListener() { }).build());
+            Options.Builder agent = new Options.Builder().servers(servers).noRandomize().maxReconnects(-1)
+                    .connectionName(agentId).errorListener(new io.nats.client.ErrorListener() { });
+            if (natsUser != null) {
+                NatsFiles.UserPassword up = NatsFiles.userPassword(natsUser);
+                agent.userInfo(up.user().toCharArray(), up.password()).inboxPrefix(Subjects.agentInboxPrefix(up.user()));
+            }
+            this.nc = Nats.connect(agent.build());
+            this.spy = Nats.connect(new Options.Builder().servers(servers).noRandomize().maxReconnects(-1)
+                    .connectionName(agentId + "-ledger-reader").errorListener(new io.nats.client.ErrorListener() { }).build());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while connecting", e);
@@ -183,7 +196,7 @@ public final class HostileAgent implements AutoCloseable {
 
     /** Starts every attack it was given. */
     public void start() {
-        Dispatcher ledger = nc.createDispatcher(this::onLedger);
+        Dispatcher ledger = spy.createDispatcher(this::onLedger);
         ledger.subscribe("qh.ledger.>");
         if (attacks.contains(Attack.FLOOD)) {
             every(10, this::floodHigh);
@@ -635,6 +648,7 @@ public final class HostileAgent implements AutoCloseable {
         try {
             timers.awaitTermination(5, TimeUnit.SECONDS);
             nc.close();
+            spy.close();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -35,16 +35,16 @@ public final class ChaosAgent implements AutoCloseable {
     private volatile boolean demand;
     private volatile boolean running = true;
 
-    public ChaosAgent(String id, String side, String[] servers, String pool, Recorder rec, ProviderCaller provider,
+    public ChaosAgent(String id, String side, QuotaClient.Builder client, String pool, Recorder rec, ProviderCaller provider,
             long thinkMillis) {
-        this(id, side, servers, pool, rec, provider, thinkMillis, 1, () -> 1, 0);
+        this(id, side, client, pool, rec, provider, thinkMillis, 1, () -> 1, 0);
     }
 
     /**
      * An agent whose calls reserve {@code estimate} tokens, use {@code tokensUsed} (at most the
      * estimate) and take {@code callMillis} from the provider's answer until the settle.
      */
-    public ChaosAgent(String id, String side, String[] servers, String pool, Recorder rec, ProviderCaller provider,
+    public ChaosAgent(String id, String side, QuotaClient.Builder client, String pool, Recorder rec, ProviderCaller provider,
             long thinkMillis, long estimate, LongSupplier tokensUsed, long callMillis) {
         this.estimate = estimate;
         this.tokensUsed = tokensUsed;
@@ -55,7 +55,7 @@ public final class ChaosAgent implements AutoCloseable {
         this.rec = rec;
         this.provider = provider;
         this.thinkMillis = thinkMillis;
-        this.client = QuotaClient.builder().servers(servers).agentId(id).build();
+        this.client = client.agentId(id).build();
         this.thread = new Thread(this::loop, "chaos-agent-" + id);
         thread.setDaemon(true);
         thread.start();

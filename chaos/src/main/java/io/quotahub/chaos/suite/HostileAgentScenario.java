@@ -83,7 +83,7 @@ final class HostileAgentScenario {
             try {
                 for (String side : ChaosCluster.HUBS) {
                     for (int i = 1; i <= 2; i++) {
-                        honest.add(new ChaosAgent("honest-" + side + "-" + i, side, cluster.agentServers(side), POOL, rec, caller,
+                        honest.add(new ChaosAgent("honest-" + side + "-" + i, side, cluster.agentClient(side), POOL, rec, caller,
                                 HONEST_THINK_MS, HONEST_ESTIMATE, () -> 50 + nextInt(tokens, 51), HONEST_CALL_MS));
                     }
                 }
@@ -97,7 +97,7 @@ final class HostileAgentScenario {
                 Map<String, String> urls = new LinkedHashMap<>();
                 ChaosCluster.HUBS.forEach(h -> urls.put(h, cluster.hubUrl(h)));
                 hostile = new HostileAgent(HOSTILE_ID, POOL, CALL_TOKENS, KEY_TOKENS, Duration.ofMillis(DRAIN_MS),
-                        cluster.agentServers("main"), urls, cluster.token("AGENT"), attacks, seed, log);
+                        cluster.agentServers("main"), cluster.agentCredentials(), urls, cluster.token("AGENT"), attacks, seed, log);
                 Clock.sleep(Math.max(0, DRAIN_MS - (Clock.now() - baselineTo) / 1_000_000L));
                 hostile.start();
                 long attackFrom = Clock.now();

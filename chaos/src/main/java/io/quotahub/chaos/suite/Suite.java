@@ -4,6 +4,7 @@ import io.nats.client.Connection;
 import io.nats.client.Nats;
 import io.nats.client.Options;
 import io.quotahub.agent.Lease;
+import io.quotahub.agent.NatsFiles;
 import io.quotahub.agent.QuotaClient;
 import io.quotahub.agent.QuotaExhaustedException;
 import io.quotahub.agent.QuotaHubException;
@@ -18,6 +19,7 @@ import io.quotahub.chaos.nemesis.Nemesis;
 import io.quotahub.chaos.provider.HubConfigKeys;
 import io.quotahub.chaos.provider.ProviderKey;
 import io.quotahub.chaos.provider.ProviderServer;
+import io.quotahub.proto.Subjects;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -155,7 +157,7 @@ public final class Suite implements AutoCloseable {
         this.caller = new ProviderCaller(providerUri);
         for (String side : ChaosCluster.HUBS) {
             for (int i = 1; i <= 2; i++) {
-                chaosAgents.add(new ChaosAgent(side + "-agent-" + i, side, cluster.agentServers(side), "chaos", rec, caller, 400));
+                chaosAgents.add(new ChaosAgent(side + "-agent-" + i, side, cluster.agentClient(side), "chaos", rec, caller, 400));
             }
         }
     }
@@ -314,7 +316,7 @@ public final class Suite implements AutoCloseable {
         List<ChaosAgent> hammer = new ArrayList<>();
         for (String side : ChaosCluster.HUBS) {
             for (int i = 0; i < 2; i++) {
-                ChaosAgent a = new ChaosAgent("exhaust-" + side + "-" + ids.incrementAndGet(), side, cluster.agentServers(side),
+                ChaosAgent a = new ChaosAgent("exhaust-" + side + "-" + ids.incrementAndGet(), side, cluster.agentClient(side),
                         "exhaust", rec, caller, 0);
                 a.demand(true);
                 hammer.add(a);
@@ -477,8 +479,13 @@ public final class Suite implements AutoCloseable {
         List<QuotaClient> zombies = new ArrayList<>();
         try {
             for (String side : ChaosCluster.HUBS) {
-                Connection nc = Nats.connect(new Options.Builder().servers(cluster.agentServers(side)).noRandomize()
-                        .maxReconnects(-1).errorListener(new io.nats.client.ErrorListener() { }).build());
+                Options.Builder options = new Options.Builder().servers(cluster.agentServers(side)).noRandomize()
+                        .maxReconnects(-1).errorListener(new io.nats.client.ErrorListener() { });
+                if (cluster.agentCredentials() != null) {
+                    NatsFiles.UserPassword up = NatsFiles.userPassword(cluster.agentCredentials());
+                    options.userInfo(up.user().toCharArray(), up.password()).inboxPrefix(Subjects.agentInboxPrefix(up.user()));
+                }
+                Connection nc = Nats.connect(options.build());
                 QuotaClient c = QuotaClient.builder().connection(nc).agentId("crasher-" + side + "-" + ids.incrementAndGet()).build();
                 zombies.add(c);
                 for (int i = 0; i < 3; i++) {
@@ -674,7 +681,7 @@ public final class Suite implements AutoCloseable {
     }
 
     private QuotaClient client(String side) {
-        return QuotaClient.builder().servers(cluster.agentServers(side)).agentId(side + "-client-" + ids.incrementAndGet()).build();
+        return cluster.agentClient(side).agentId(side + "-client-" + ids.incrementAndGet()).build();
     }
 
     /** The SDK learns the hubs' ids from their announcements: give it a moment before timing anything. */

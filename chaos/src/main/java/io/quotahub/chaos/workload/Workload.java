@@ -9,6 +9,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,9 +36,10 @@ public final class Workload {
      * @param nats        NATS server URLs, comma-separated, the local one first (the SDK fails over down the list)
      * @param agentPrefix agent ids are {@code <agentPrefix>-1}, {@code -2}, …: distinct per workload when
      *                    several run against the same hubs
+     * @param natsUser    the agents' NATS user/password file ({@code user:password}), or null for none
      */
     public record Settings(String nats, URI provider, String pool, int agents, long tokens, Duration think,
-            String agentPrefix) {
+            String agentPrefix, Path natsUser) {
         public Settings {
             Objects.requireNonNull(nats, "nats");
             if (servers(nats).isEmpty()) {
@@ -55,7 +57,7 @@ public final class Workload {
         }
 
         public Settings(String nats, URI provider, String pool, int agents, long tokens, Duration think) {
-            this(nats, provider, pool, agents, tokens, think, "demo-agent");
+            this(nats, provider, pool, agents, tokens, think, "demo-agent", null);
         }
 
         /** The server URLs of {@link #nats()}, in order. */
@@ -141,9 +143,14 @@ public final class Workload {
         return provider200.sum();
     }
 
+    private QuotaClient client(String agentId) {
+        QuotaClient.Builder builder = QuotaClient.builder().servers(settings.natsServers()).agentId(agentId);
+        return (settings.natsUser() == null ? builder : builder.userPasswordFile(settings.natsUser())).build();
+    }
+
     private void agent(String agentId) {
         while (!stopping) {
-            try (QuotaClient client = QuotaClient.builder().servers(settings.natsServers()).agentId(agentId).build()) {
+            try (QuotaClient client = client(agentId)) {
                 while (!stopping) {
                     oneCall(client);
                     pause(settings.think());

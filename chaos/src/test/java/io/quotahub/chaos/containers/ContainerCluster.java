@@ -156,6 +156,12 @@ public final class ContainerCluster implements ChaosCluster {
         return new String[] {natsUrl(side), natsUrl(ChaosCluster.peerOf(side))};
     }
 
+    /** The containers' nats-servers run without users (a test harness on a private Docker network). */
+    @Override
+    public Path agentCredentials() {
+        return null;
+    }
+
     @Override
     public String natsUrl(String side) {
         return "nats://" + DockerClientFactory.instance().dockerHostIpAddress() + ":" + natsHostPorts.get(side);

@@ -48,7 +48,7 @@ class FailoverIT {
     }
 
     private QuotaClient agent(String site, String id) {
-        QuotaClient client = QuotaClient.builder().servers(cluster.agentServers(site)).agentId(id).build();
+        QuotaClient client = cluster.agentClient(site).agentId(id).build();
         clients.add(client);
         return client;
     }

@@ -363,7 +363,7 @@ class MetricNamesExportedIT {
     }
 
     private QuotaClient agent(String site, String id, String pushgatewayAddress) {
-        QuotaClient client = QuotaClient.builder().servers(cluster.agentServers(site)).agentId(id)
+        QuotaClient client = cluster.agentClient(site).agentId(id)
                 .pushGateway(pushgatewayAddress).pushInterval(Duration.ofMillis(500)).build();
         clients.add(client);
         return client;

@@ -4,6 +4,7 @@ import io.micronaut.context.annotation.ConfigurationProperties;
 import io.micronaut.core.annotation.Nullable;
 import io.nats.client.Options;
 import io.quotahub.agent.NatsFiles;
+import io.quotahub.proto.Subjects;
 
 import java.nio.file.Path;
 import java.util.function.Supplier;
@@ -18,7 +19,8 @@ import java.util.function.Supplier;
  *
  * @param credentialsFile  a {@code .creds} file (user JWT + nkey seed) or a user nkey seed file
  * @param userPasswordFile a file with one line {@code user:password}; exclusive with {@code credentialsFile}
- * @param inboxPrefix      prefix of the hub's reply subjects (jnats' {@code _INBOX} when unset)
+ * @param inboxPrefix      prefix of the hub's reply subjects; default {@code _QH.hub.<hub-id>}, the only
+ *                         inbox the hub user's NATS permissions let it read
  * @param tls              TLS to the NATS server; off when no file is set
  */
 @ConfigurationProperties("quotahub.nats")
@@ -45,8 +47,8 @@ public record NatsSettings(@Nullable String credentialsFile, @Nullable String us
         }
     }
 
-    /** Adds the credentials, TLS and inbox prefix to the options of the hub's connection. */
-    public Options.Builder applyTo(Options.Builder options) {
+    /** Adds the credentials, TLS and inbox prefix to the options of the connection of hub {@code hubId}. */
+    public Options.Builder applyTo(Options.Builder options, String hubId) {
         if (credentialsFile != null) {
             options.authHandler(NatsFiles.credentials(Path.of(credentialsFile)));
         }
@@ -57,18 +59,20 @@ public record NatsSettings(@Nullable String credentialsFile, @Nullable String us
         if (tls != null && tls.enabled()) {
             options.sslContext(tls.sslContext());
         }
-        if (inboxPrefix != null) {
-            options.inboxPrefix(inboxPrefix);
-        }
+        options.inboxPrefix(inboxPrefix(hubId));
         return options;
     }
 
-    /** What the hub uses, for its start-up log line: names and paths, never a secret. */
-    public String describe() {
+    private String inboxPrefix(String hubId) {
+        return inboxPrefix != null ? inboxPrefix : Subjects.hubInboxPrefix(hubId);
+    }
+
+    /** What hub {@code hubId} uses, for its start-up log line: names and paths, never a secret. */
+    public String describe(String hubId) {
         String auth = credentialsFile != null ? "credentials " + credentialsFile
                 : userPasswordFile != null ? "user/password " + userPasswordFile : "no credentials";
         return auth + (tls != null && tls.enabled() ? ", TLS" + (tls.certFile() != null ? " with client certificate" : "") : ", no TLS")
-                + (inboxPrefix != null ? ", inbox prefix " + inboxPrefix : "");
+                + ", inbox prefix " + inboxPrefix(hubId);
     }
 
     private static <T> T checked(String setting, Supplier<T> check) {

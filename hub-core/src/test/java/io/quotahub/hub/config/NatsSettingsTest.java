@@ -89,7 +89,7 @@ class NatsSettingsTest {
              TestHub hub = TestHub.start(nats, "main", pools, Map.of("quotahub.nats.credentials-file", seed.toString(),
                      "quotahub.nats.tls.ca-file", certs.caFile().toString()))) {
             assertThat(hub.bean(HubRuntime.class).ready()).isTrue();
-            assertThat(hub.bean(NatsSettings.class).describe()).isEqualTo("credentials " + seed + ", TLS");
+            assertThat(hub.bean(NatsSettings.class).describe("main")).isEqualTo("credentials " + seed + ", TLS, inbox prefix _QH.hub.main");
         }
     }
 
@@ -162,16 +162,23 @@ class NatsSettingsTest {
                 new NatsSettings.Tls(certs.clientKey().toString(), null, null)))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("quotahub.nats.tls")
                 .hasMessageContaining("no PEM certificate");
-        assertThat(new NatsSettings(null, pass.toString(), null, null).describe())
+        assertThat(new NatsSettings(null, pass.toString(), null, null).describe("main"))
                 .contains(pass.toString()).doesNotContain("pw-never-shown-1234");
     }
 
     @Test
-    void noNatsSettings_connectAsBefore() {
+    void hubWithItsProductionUser_connectsUnderItsOwnInbox() {
         try (NatsServer nats = NatsServer.start(); TestHub hub = TestHub.start(nats, "main", pools)) {
             assertThat(hub.bean(HubRuntime.class).ready()).isTrue();
-            assertThat(hub.bean(NatsSettings.class).describe()).isEqualTo("no credentials, no TLS");
+            assertThat(hub.bean(NatsSettings.class).describe("main"))
+                    .isEqualTo("user/password " + nats.hubCredentials() + ", no TLS, inbox prefix _QH.hub.main");
         }
+    }
+
+    @Test
+    void noNatsSettings_meanNoCredentialsAndTheHubsOwnInbox() {
+        assertThat(new NatsSettings(null, null, null, null).describe("edge")).isEqualTo("no credentials, no TLS, inbox prefix _QH.hub.edge");
+        assertThat(new NatsSettings(null, null, "_INBOX_custom", null).describe("edge")).endsWith("inbox prefix _INBOX_custom");
     }
 
     /** A hub context that is not awaited (TestHub waits until ready). */

@@ -102,7 +102,7 @@ class DashboardBrowserTest {
                 "batch", Map.of("preset", "PREMIUM", "keys", List.of(
                         key("b1", secretFile(dir, "b1", SECRET + "-b1"), List.of(requests(10, "1m"))),
                         key("b2", secretFile(dir, "b2", SECRET + "-b2"), List.of(requests(30, "1m"), requests(500, "1d")))))));
-        client = QuotaClient.builder().servers(nats.url()).agentId("dashboard-agent").build();
+        client = QuotaClient.builder().servers(nats.url()).agentId("dashboard-agent").userPasswordFile(nats.credentials(NatsServer.AGENT)).build();
 
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM);

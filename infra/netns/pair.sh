@@ -69,13 +69,20 @@ start() {
         "$ROOT/infra/nats/main.conf" >"$W/mainpc/nats-main.conf"
     sed -e "s|/var/lib/quotahub/nats|$W/pc2/nats-store|" -e "s|/etc/quotahub/tls|$W/tls|" \
         "$ROOT/infra/nats/edge.conf" >"$W/pc2/nats-edge.conf"
+    # NATS users beside each server's config, as install.sh makes them (the agents' shared).
+    "$ROOT/infra/nats/make-users" "$W/mainpc" --hub main --agent agents >/dev/null
+    mkdir -p "$W/pc2/nats"
+    cp -p "$W/mainpc/nats/agents.userpass" "$W/pc2/nats/"
+    "$ROOT/infra/nats/make-users" "$W/pc2" --hub edge --agent agents >/dev/null
     # HTTP tokens, as install.sh makes them (status reads the state with the viewer's).
     mkdir -p "$W/tokens"
     for id in ops viewer agent; do
         printf 'qh-%s-%s' "$id" "$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" >"$W/tokens/$id.token"
     done
-    sed -e "s|/etc/quotahub/keys|$W/keys|" -e "s|/etc/quotahub/tokens|$W/tokens|" "$ROOT/infra/hub/hub-main.yml" >"$W/mainpc/hub-main.yml"
-    sed -e "s|/etc/quotahub/keys|$W/keys|" -e "s|/etc/quotahub/tokens|$W/tokens|" "$ROOT/infra/hub/hub-edge.yml" >"$W/pc2/hub-edge.yml"
+    sed -e "s|/etc/quotahub/keys|$W/keys|" -e "s|/etc/quotahub/tokens|$W/tokens|" -e "s|/etc/quotahub/nats|$W/mainpc/nats|" \
+        "$ROOT/infra/hub/hub-main.yml" >"$W/mainpc/hub-main.yml"
+    sed -e "s|/etc/quotahub/keys|$W/keys|" -e "s|/etc/quotahub/tokens|$W/tokens|" -e "s|/etc/quotahub/nats|$W/pc2/nats|" \
+        "$ROOT/infra/hub/hub-edge.yml" >"$W/pc2/hub-edge.yml"
 
     # The secret reaches nats-server through the environment only, as with nats-leaf.env.
     QH_LEAF_PASSWORD=$pw spawn mainpc nats-main nats-server -c "$W/mainpc/nats-main.conf"

@@ -97,11 +97,12 @@ public final class AcquireLatency {
         loadBefore = Stats.loadAverage();
         Path work = Files.createTempDirectory("qh-bench-");
         try (NatsServer nats = NatsServer.start();
-             HubLaunch hub = startHub(nats.url(), work)) {
+             HubLaunch hub = startHub(nats, work)) {
             System.out.printf("nats-server %s (pid %d); hub %s (pid %d, %s) ready in %.2f s, log %s%n", nats.url(), nats.pid(),
                     hubJar, hub.pid(), String.join(" ", HubLaunch.PROD_JVM), hub.startSeconds(), hub.log);
             try (NatsFloors floors = new NatsFloors(nats.url());
-                 QuotaClient client = QuotaClient.builder().servers(nats.url()).agentId("bench-agent").build()) {
+                 QuotaClient client = QuotaClient.builder().servers(nats.url()).agentId("bench-agent")
+                         .userPasswordFile(nats.credentials(NatsServer.AGENT)).build()) {
                 System.out.printf("warm-up: %d of each%n", warmup);
                 floors.requestReply(warmup, null);
                 floors.publishAck(warmup, null);
@@ -138,13 +139,15 @@ public final class AcquireLatency {
 
     // ---- the hub ------------------------------------------------------------------------------
 
-    /** The real hub-main with the production JVM flags ({@link HubLaunch}), pool {@code bench}. */
-    private HubLaunch startHub(String natsUrl, Path work) throws Exception {
+    /** The real hub-main with the production JVM flags ({@link HubLaunch}) and NATS user, pool {@code bench}. */
+    private HubLaunch startHub(NatsServer nats, Path work) throws Exception {
         Path config = work.resolve("hub-bench.yml");
         Files.writeString(config, """
                 quotahub:
                   hub-id: main
                   nats-url: %s
+                  nats:
+                    user-password-file: %s
                   pools:
                     bench:
                       preset: PREMIUM
@@ -153,7 +156,7 @@ public final class AcquireLatency {
                           secret-env: BENCH_KEY_1
                           limits:
                             - { requests: 1000000000, per: 1m }
-                """.formatted(natsUrl));
+                """.formatted(nats.url(), nats.hubCredentials()));
         byte[] secret = new byte[24];
         new SecureRandom().nextBytes(secret);
         return HubLaunch.start(hubJar, HubLaunch.PROD_JVM, config,

@@ -129,7 +129,9 @@ final class BenchHubs implements AutoCloseable {
                     quotahub:
                       hub-id: %s
                     %s  nats-url: %s
-                    %s""".formatted(hubId, peerLine, serverUrl(hubId), poolsYaml));
+                      nats:
+                        user-password-file: %s
+                    %s""".formatted(hubId, peerLine, serverUrl(hubId), server(hubId).hubCredentials(), poolsYaml));
             HubProcess hub = HubProcess.start(jars.get(hubId), config, secrets, READY_WITHIN);
             hubs.put(hubId, hub);
             return hub;
@@ -139,7 +141,16 @@ final class BenchHubs implements AutoCloseable {
     }
 
     String serverUrl(String hubId) {
-        return pair == null ? single.url() : pair.server(hubId).url();
+        return server(hubId).url();
+    }
+
+    private NatsServer server(String hubId) {
+        return pair == null ? single : pair.server(hubId);
+    }
+
+    /** The agents' NATS user/password file (the servers run with the production users). */
+    Path agentCredentials() {
+        return server("main").credentials(NatsServer.AGENT);
     }
 
     HubProcess hub(String hubId) {

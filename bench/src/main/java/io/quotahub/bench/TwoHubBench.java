@@ -166,7 +166,7 @@ public final class TwoHubBench {
     }
 
     private static QuotaClient agent(BenchHubs hubs, String site, String id) {
-        return QuotaClient.builder().servers(hubs.agentServers(site)).agentId(id).build();
+        return QuotaClient.builder().servers(hubs.agentServers(site)).agentId(id).userPasswordFile(hubs.agentCredentials()).build();
     }
 
     // ---- 1. replication lag ----------------------------------------------------------------------

@@ -1,6 +1,7 @@
 package io.quotahub.chaos;
 
 import io.quotahub.chaos.provider.ProviderMain;
+import io.quotahub.chaos.stranger.StrangerMain;
 import io.quotahub.chaos.suite.SuiteMain;
 import io.quotahub.chaos.workload.WorkloadMain;
 
@@ -14,8 +15,9 @@ public final class ChaosMain {
                         config's secret-env / secret-file)
               workload  --pool demo [--nats nats://127.0.0.1:4222] [--provider http://127.0.0.1:9300]
                         [--agents 3] [--duration SECONDS] [--tokens 500] [--think-ms 100] [--verbose true]
+                        [--nats-user-password-file FILE]
                         agents that lease keys through the SDK and call the provider with them
-            """ + SuiteMain.USAGE;
+            """ + StrangerMain.USAGE + SuiteMain.USAGE;
 
     private ChaosMain() {
     }
@@ -33,6 +35,7 @@ public final class ChaosMain {
             switch (argv[0]) {
                 case "provider" -> ProviderMain.run(args);
                 case "workload" -> WorkloadMain.run(args);
+                case "stranger" -> System.exit(StrangerMain.run(args));
                 default -> throw new IllegalArgumentException("unknown command '" + argv[0] + "'");
             }
         } catch (IllegalArgumentException e) {

@@ -243,7 +243,7 @@ public final class NatsServer implements AutoCloseable {
      * permission it lacks shows in the test output (tests that provoke them on purpose print too).
      */
     private void reportViolations() {
-        List<String> violations = log().lines().filter(l -> l.contains("Permissions Violation")).limit(20).toList();
+        List<String> violations = log().lines().filter(l -> l.contains("Publish Violation") || l.contains("Subscription Violation") || l.contains("Permissions Violation")).limit(20).toList();
         if (!violations.isEmpty()) {
             System.err.println("nats-server " + url() + " (hub " + hub + ") logged permission violations:\n  " + String.join("\n  ", violations));
         }

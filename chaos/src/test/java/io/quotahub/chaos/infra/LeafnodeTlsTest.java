@@ -87,7 +87,7 @@ class LeafnodeTlsTest {
     private record Main(int leafPort, int monitorPort, Path log) {
     }
 
-    private Main startMain(String name) throws IOException {
+    private Main startMain(String name) throws Exception {
         int port = FreePorts.next();
         int leafPort = FreePorts.next();
         int monitorPort = FreePorts.next();
@@ -102,7 +102,7 @@ class LeafnodeTlsTest {
         return new Main(leafPort, monitorPort, log);
     }
 
-    private Path startEdge(String name, int leafPort, String password, Path certs) throws IOException {
+    private Path startEdge(String name, int leafPort, String password, Path certs) throws Exception {
         String conf = Files.readString(ROOT.resolve("infra/nats/edge.conf"))
                 .replace("port: 4223", "port: " + FreePorts.next())
                 .replace("\"127.0.0.1:8223\"", "\"127.0.0.1:" + FreePorts.next() + "\"")
@@ -112,9 +112,14 @@ class LeafnodeTlsTest {
         return start(name + "-edge", conf, Map.of("QH_LEAF_URL", "nats-leaf://qhleaf:" + password + "@127.0.0.1:" + leafPort));
     }
 
-    /** A nats-server on {@code conf}, secrets in its environment only (as systemd gives them). */
-    private Path start(String name, String conf, Map<String, String> env) throws IOException {
-        Path file = Files.writeString(dir.resolve(name + ".conf"), conf);
+    /**
+     * A nats-server on {@code conf}, secrets in its environment only (as systemd gives them), with
+     * the users infra/nats/make-users writes beside it (as install.sh does).
+     */
+    private Path start(String name, String conf, Map<String, String> env) throws Exception {
+        Path home = Files.createDirectories(dir.resolve(name));
+        makeUsers(home, name.endsWith("-main") ? "main" : "edge");
+        Path file = Files.writeString(home.resolve("nats.conf"), conf);
         Path log = dir.resolve(name + ".log");
         ProcessBuilder pb = new ProcessBuilder(NatsServer.binary(), "-c", file.toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile());
@@ -153,6 +158,14 @@ class LeafnodeTlsTest {
         } catch (IOException notYet) {
             return -1;
         }
+    }
+
+    static void makeUsers(Path home, String hub) throws Exception {
+        Process p = new ProcessBuilder(ROOT.resolve("infra/nats/make-users").toString(), home.toString(), "--hub", hub,
+                "--agent", "agents").redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(output).isZero();
     }
 
     private static Path makeLeafTls(String name) throws Exception {

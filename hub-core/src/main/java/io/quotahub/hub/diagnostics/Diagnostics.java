@@ -4,6 +4,7 @@ import io.micronaut.context.env.Environment;
 import io.quotahub.engine.QuotaEngine;
 import io.quotahub.hub.HubRuntime;
 import io.quotahub.hub.config.HubSettings;
+import io.quotahub.hub.config.NatsSettings;
 import io.quotahub.hub.config.PoolsConfig;
 import io.quotahub.hub.security.BearerTokens;
 import io.quotahub.hub.security.TokenSettings;
@@ -36,7 +37,7 @@ public class Diagnostics {
     @Inject
     public Diagnostics(HubRuntime runtime, HubSettings settings, PoolsConfig pools, QuotaEngine engine, Clock clock,
                        Environment environment, DiagnosticsSettings thresholds, BearerTokens tokens,
-                       List<TokenSettings> tokenSettings) {
+                       List<TokenSettings> tokenSettings, NatsSettings natsSettings) {
         this(settings.hubId(), clock, pools, List.of(
                 new KeyConfigurationCheck(pools, engine),
                 new EnvironmentCheck(settings, pools),
@@ -50,7 +51,7 @@ public class Diagnostics {
                 new MemoryCheck(MemoryCheck.jvmHeap(), thresholds.memoryWarn(), thresholds.memoryFail()),
                 new PerformanceBaselineCheck(pools.pools(), clock, System::nanoTime, thresholds.baselineDecisions(),
                         thresholds.baselineWarn(), thresholds.baselineFail()),
-                new SecurityCheck(settings, environment, runtime::connection, pools.secrets().values(), tokens,
+                new SecurityCheck(settings, natsSettings, environment, runtime::connection, pools.secrets().values(), tokens,
                         tokenSettings)));
     }
 

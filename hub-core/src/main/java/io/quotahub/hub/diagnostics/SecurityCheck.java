@@ -5,6 +5,7 @@ import io.micronaut.context.env.PropertySource;
 import io.nats.client.Connection;
 import io.nats.client.Options;
 import io.quotahub.hub.config.HubSettings;
+import io.quotahub.hub.config.NatsSettings;
 import io.quotahub.hub.config.Secret;
 import io.quotahub.hub.security.BearerTokens;
 import io.quotahub.hub.security.TokenSettings;
@@ -24,7 +25,10 @@ import java.util.stream.Collectors;
 /**
  * Check 12: security settings (SPEC.md item 10).
  * <ul>
- *   <li>the NATS connection uses TLS or credentials, else WARN unless the server is on localhost;</li>
+ *   <li>the NATS connection authenticates (a user the server's permissions restrict), else WARN: a
+ *       server that lets the hub in without credentials lets anyone in, and any client can read
+ *       grants and forge hub messages; a remote server needs TLS too; the credentials file is
+ *       checked like a secret file;</li>
  *   <li>every {@code secret-file} is not readable or writable by others (POSIX permissions):
  *       FAIL when world-readable;</li>
  *   <li>{@code secret-env} holds a variable name, and no secret value appears literally in any
@@ -39,14 +43,16 @@ final class SecurityCheck implements DiagnosticCheck {
     private static final Set<String> PROCESS_SOURCES = Set.of("env", "system");
 
     private final HubSettings settings;
+    private final NatsSettings natsSettings;
     private final Environment environment;
     private final Supplier<Connection> connection;
     private final Collection<Secret> secrets;
     private final BearerTokens tokens;
     private final List<TokenSettings> tokenSettings;
 
-    SecurityCheck(HubSettings settings, Environment environment, Supplier<Connection> connection, Collection<Secret> secrets,
-                  BearerTokens tokens, List<TokenSettings> tokenSettings) {
+    SecurityCheck(HubSettings settings, NatsSettings natsSettings, Environment environment, Supplier<Connection> connection,
+                  Collection<Secret> secrets, BearerTokens tokens, List<TokenSettings> tokenSettings) {
+        this.natsSettings = natsSettings;
         this.tokens = tokens;
         this.tokenSettings = List.copyOf(tokenSettings);
         this.settings = settings;
@@ -106,7 +112,7 @@ final class SecurityCheck implements DiagnosticCheck {
         }
         http(f);
         f.note(keys.size() + " key(s) configured, " + files + " secret file(s) checked");
-        return f.result("No action needed: secrets are protected, NATS access is local or authenticated, and the HTTP API needs tokens");
+        return f.result("No action needed: secrets are protected, the hub authenticates to NATS, and the HTTP API needs tokens");
     }
 
     private void nats(Findings f) {
@@ -123,14 +129,20 @@ final class SecurityCheck implements DiagnosticCheck {
         Options o = c == null ? null : c.getOptions();
         boolean tls = "tls".equalsIgnoreCase(url.getScheme()) || o != null && (o.getSslContext() != null || o.isTLSRequired());
         boolean credentials = url.getUserInfo() != null || o != null && (o.getUsername() != null || o.getToken() != null || o.getAuthHandler() != null);
-        if (tls || credentials) {
-            f.note("The NATS connection to " + host + ":" + url.getPort() + " uses " + (tls ? "TLS" : "") + (tls && credentials ? " and " : "")
-                    + (credentials ? "credentials" : ""));
-        } else if (local) {
-            f.note("The NATS connection to " + host + ":" + url.getPort() + " is plain and unauthenticated, acceptable on localhost only");
+        String where = "The NATS connection to " + host + ":" + url.getPort();
+        if (!credentials) {
+            f.warn(where + " has no user: a nats-server that lets the hub in without credentials lets anyone in, and any client that reaches its port can read grants (which carry keys), answer agents in the hubs' place or fence a hub",
+                    "Give the nats-server users with permissions (infra/nats/make-users) and the hub its own (quotahub.nats.user-password-file); docs/security.md, \"NATS users\"");
+        } else if (!tls && !local) {
+            f.warn(where + " is not encrypted, and the server is not on this machine: its password and every grant cross the network in clear",
+                    "Run the hub beside its own nats-server (nats://127.0.0.1) or connect with tls:// (quotahub.nats.tls.*)");
         } else {
-            f.warn("The NATS connection to " + host + ":" + url.getPort() + " is neither TLS nor authenticated, and the server is not on this machine: anyone on the network path can read and forge grants",
-                    "Run the hub beside its own nats-server (nats://127.0.0.1) or use tls:// with a user and password or credentials file");
+            f.note(where + " authenticates" + (tls ? " over TLS" : " (plain, on this machine)"));
+        }
+        for (String file : new String[] {natsSettings.credentialsFile(), natsSettings.userPasswordFile()}) {
+            if (file != null) {
+                secretFile(f, "the hub's NATS credentials", Path.of(file));
+            }
         }
     }
 

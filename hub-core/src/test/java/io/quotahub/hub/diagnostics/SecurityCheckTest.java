@@ -4,6 +4,7 @@ import io.quotahub.hub.TestHub;
 import io.quotahub.testkit.NatsServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,16 +33,19 @@ class SecurityCheckTest {
 
     @TempDir
     static Path dir;
-    static NatsServer nats;
+    static NatsServer natsMain;
+    static NatsServer natsEdge;
 
     @BeforeAll
     static void start() {
-        nats = NatsServer.start();
+        natsMain = NatsServer.start();
+        natsEdge = NatsServer.builder().hub("edge").start();
     }
 
     @AfterAll
     static void stop() {
-        nats.close();
+        natsMain.close();
+        natsEdge.close();
     }
 
     /** The shipped file's settings as flat properties, less those TestHub sets itself. */
@@ -76,14 +80,43 @@ class SecurityCheckTest {
     }
 
     private static DiagnosticsReport.Check security(Map<String, Object> extra, String module) throws IOException {
+        return security(extra, module, module.equals("hub-main") ? natsMain : natsEdge);
+    }
+
+    private static DiagnosticsReport.Check security(Map<String, Object> extra, String module, NatsServer nats) throws IOException {
         Map<String, Object> props = new HashMap<>(shipped(module));
         props.putAll(extra);
         Path secret = privateFile(module + "-k1", "sk-security-check-" + module + "-0123", "rw-------");
+        // each hub connects as its production NATS user, as the shipped hub-*.yml under infra/hub say
         try (TestHub hub = TestHub.start(nats, module.equals("hub-main") ? "main" : "edge",
                 Map.of("demo", Map.of("keys", List.of(key("k1", secret, List.of(requests(10, "1h")))))), props)) {
             return hub.bean(Diagnostics.class).run(DiagnosticLevel.CRITICAL).checks().stream()
                     .filter(c -> c.name().equals("security-configuration")).findFirst().orElseThrow();
         }
+    }
+
+    @Test
+    void aHubWithoutANatsUser_warnsThatAnyoneCanConnect() throws IOException {
+        Path ops = privateFile("nouser-ops.token", "security-check-ops-token-1234567", "rw-------");
+        // hub-edge on main's server has no production user there: it connects without credentials
+        DiagnosticsReport.Check check = security(Map.of("quotahub.security.tokens", List.of(tokenEntry("ops", "OPERATOR", ops))),
+                "hub-edge", natsMain);
+
+        assertThat(check.status()).as(check.toString()).isEqualTo("WARN");
+        assertThat(check.detail()).contains("has no user").contains("lets anyone in");
+        assertThat(check.recommendation()).contains("infra/nats/make-users").contains("quotahub.nats.user-password-file");
+    }
+
+    @Test
+    void aWorldReadableNatsCredentialsFile_fails() throws IOException {
+        Path ops = privateFile("creds-ops.token", "security-check-ops-token-1234567", "rw-------");
+        Path creds = privateFile("hub-main.userpass", Files.readString(natsMain.hubCredentials()), "rw-r--r--");
+        DiagnosticsReport.Check check = security(Map.of("quotahub.security.tokens", List.of(tokenEntry("ops", "OPERATOR", ops)),
+                "quotahub.nats.user-password-file", creds.toString()), "hub-main");
+
+        assertThat(check.status()).as(check.toString()).isEqualTo("FAIL");
+        assertThat(check.detail()).contains("the hub's NATS credentials").contains("world-readable")
+                .doesNotContain(Files.readString(creds).trim().split(":")[1]);
     }
 
     @ParameterizedTest

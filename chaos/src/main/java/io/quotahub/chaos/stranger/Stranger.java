@@ -63,20 +63,23 @@ public record Stranger(String nats, URI hub, Path agentUser, String leafnode) {
     private void http(List<Verdict> out) throws Exception {
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
         String body = "{\"pool\":\"demo\",\"tokens\":1,\"agentId\":\"stranger\"}";
-        out.add(status(client, "POST", "/api/v1/acquire", body, "HTTP acquire without a token (would return a key)"));
-        out.add(status(client, "POST", "/api/v1/admin/peer/declare-dead", "{}", "HTTP declare-dead without a token"));
-        out.add(status(client, "POST", "/api/v1/admin/keys/demo/k1/enable", "{}", "HTTP enable a key without a token"));
+        out.add(status(client, "POST", "/api/v1/acquire", body, "HTTP acquire without a token (would return a key)", false));
+        out.add(status(client, "POST", "/api/v1/admin/peer/declare-dead", "{}", "HTTP declare-dead without a token", false));
+        out.add(status(client, "POST", "/api/v1/admin/keys/demo/k1/enable", "{}", "HTTP enable a key without a token", false));
         for (String endpoint : List.of("/beans", "/threaddump", "/env", "/refresh")) {
-            out.add(status(client, endpoint.equals("/refresh") ? "POST" : "GET", endpoint, "{}", "HTTP management endpoint " + endpoint));
+            out.add(status(client, endpoint.equals("/refresh") ? "POST" : "GET", endpoint, "{}", "HTTP management endpoint " + endpoint, true));
         }
     }
 
-    private Verdict status(HttpClient client, String method, String path, String body, String attack) throws InterruptedException {
+    /** Refused: 401 or 403 (and 404 where the route may simply not exist, e.g. a disabled endpoint). */
+    private Verdict status(HttpClient client, String method, String path, String body, String attack, boolean absentIsRefused)
+            throws InterruptedException {
         try {
             HttpResponse<String> r = client.send(HttpRequest.newBuilder(hub.resolve(path)).timeout(Duration.ofSeconds(5))
                     .header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body)).build(),
                     HttpResponse.BodyHandlers.ofString());
-            return new Verdict(attack, r.statusCode() == 401 || r.statusCode() == 403, "HTTP " + r.statusCode());
+            int code = r.statusCode();
+            return new Verdict(attack, code == 401 || code == 403 || absentIsRefused && code == 404, "HTTP " + code);
         } catch (IOException e) {
             return new Verdict(attack, true, "no connection (" + e.getClass().getSimpleName() + ")");
         }

@@ -8,6 +8,7 @@ import io.nats.client.api.StreamState;
 import io.quotahub.agent.Lease;
 import io.quotahub.agent.QuotaClient;
 import io.quotahub.proto.Subjects;
+import io.quotahub.testkit.NatsServer;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -48,14 +49,18 @@ final class HubTarget implements AutoCloseable {
     final AtomicLong settleQueued = new AtomicLong();
     private final Duration maxWait;
 
-    HubTarget(Path hubJar, List<String> jvm, String natsUrl, int clientCount, int settleThreads, Duration maxWait)
+    /** The hub and its clients run as the server's production NATS users (hub-main, agent-a). */
+    HubTarget(Path hubJar, List<String> jvm, NatsServer nats, int clientCount, int settleThreads, Duration maxWait)
             throws Exception {
+        String natsUrl = nats.url();
         this.maxWait = maxWait;
         this.dir = Files.createTempDirectory("qh-bench-tp-");
         Path config = Files.writeString(dir.resolve("hub.yml"), """
                 quotahub:
                   hub-id: main
                   nats-url: %s
+                  nats:
+                    user-password-file: %s
                   pools:
                     %s:
                       preset: PREMIUM
@@ -64,13 +69,14 @@ final class HubTarget implements AutoCloseable {
                           secret-env: BENCH_TP_K1
                           limits:
                             - { requests: 1000000000, per: 1m }
-                """.formatted(natsUrl, POOL));
+                """.formatted(natsUrl, nats.hubCredentials(), POOL));
         byte[] secret = new byte[16];
         new SecureRandom().nextBytes(secret);
         this.hub = HubLaunch.start(hubJar, jvm, config, Map.of("BENCH_TP_K1", "sk-bench-" + HexFormat.of().formatHex(secret)),
                 Duration.ofSeconds(120));
         for (int i = 0; i < clientCount; i++) {
-            clients.add(QuotaClient.builder().servers(natsUrl).agentId("bench-tp-" + i).build());
+            clients.add(QuotaClient.builder().servers(natsUrl).agentId("bench-tp-" + i)
+                    .userPasswordFile(nats.credentials(NatsServer.AGENT)).build());
         }
         AtomicInteger n = new AtomicInteger();
         this.settlers = Executors.newFixedThreadPool(settleThreads, r -> {

@@ -192,7 +192,7 @@ public final class RedisPeer {
         try (Redis r1 = new Redis("redis (no persistence)", binary, List.of("--save", "", "--appendonly", "no"), clients);
              Redis r2 = new Redis("redis (AOF everysec)", binary, List.of("--save", "", "--appendonly", "yes", "--appendfsync", "everysec"), clients);
              NatsServer nats = withHub ? NatsServer.start() : null;
-             HubTarget target = withHub ? new HubTarget(hubJar, Throughput.jvm(o), nats.url(), clients, 64, Duration.ofSeconds(5)) : null) {
+             HubTarget target = withHub ? new HubTarget(hubJar, Throughput.jvm(o), nats, clients, 64, Duration.ofSeconds(5)) : null) {
             version = r1.info("redis_version");
             System.out.printf("redis %s pids %d, %d; load %s%n", version, r1.pid(), r2.pid(), loadBefore);
             Map<String, Long> pids1 = Map.of("redis-server", r1.pid());

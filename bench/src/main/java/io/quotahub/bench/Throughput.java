@@ -126,7 +126,7 @@ public final class Throughput {
         Floors floors;
         try (NatsServer nats = NatsServer.start();
              NatsFloors f = new NatsFloors(nats.url());
-             HubTarget target = new HubTarget(hubJar, jvm(o), nats.url(), clients, settleThreads, Duration.ofSeconds(5));
+             HubTarget target = new HubTarget(hubJar, jvm(o), nats, clients, settleThreads, Duration.ofSeconds(5));
              WireClients wire = new WireClients(nats.url(), clients)) {
             System.out.printf("nats-server %s (pid %d); hub pid %d ready in %.2f s; load %s%n", nats.url(), nats.pid(),
                     target.hub.pid(), target.hub.startSeconds(), loadBefore);

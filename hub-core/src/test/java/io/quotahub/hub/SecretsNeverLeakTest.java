@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -105,7 +106,7 @@ class SecretsNeverLeakTest {
     }
 
     @Test
-    void noBearerTokenInLogsErrorsStateMetricsOrDiagnostics() throws Exception {
+    void noBearerTokenNorNatsPasswordInLogsErrorsStateMetricsOrDiagnostics() throws Exception {
         String agent = "leak-check-agent-token-CCCC-3333";
         String viewer = "leak-check-viewer-token-DDDD-4444";
         String operator = "leak-check-operator-token-EEEE-5555";
@@ -118,6 +119,7 @@ class SecretsNeverLeakTest {
         logs.start();
         root.addAppender(logs);
         List<String> written = new ArrayList<>();
+        String natsPassword;
         try (NatsServer nats = NatsServer.start();
              TestHub hub = TestHub.start(nats, "main", Map.of("demo", Map.of("keys", List.of(
                              key("k1", secretFile(dir, "k1", SECRET_1), List.of(requests(5, "1h")))))),
@@ -125,6 +127,8 @@ class SecretsNeverLeakTest {
                              TestHub.tokenEntry("agents", "AGENT", secretFile(dir, "agent.token", agent)),
                              TestHub.tokenEntry("grafana", "VIEWER", secretFile(dir, "viewer.token", viewer)),
                              TestHub.tokenEntry("ops", "OPERATOR", secretFile(dir, "ops.token", operator)))))) {
+            // the hub connects as its production NATS user (TestHub): its password must not leak either
+            natsPassword = Files.readString(nats.hubCredentials()).trim().split(":", 2)[1];
             String acquire = "{\"pool\":\"demo\",\"tokens\":1,\"agentId\":\"leak\"}";
             for (String token : List.of(agent, viewer, operator, agent + "-wrong", operator.substring(3))) {
                 written.add(hub.post("/api/v1/acquire", acquire, token).body().replace(SECRET_1, "<granted>"));
@@ -144,7 +148,8 @@ class SecretsNeverLeakTest {
         logs.list.forEach(e -> written.add(e.getFormattedMessage() + (e.getThrowableProxy() == null ? "" : e.getThrowableProxy().getMessage())));
 
         assertThat(written).anyMatch(line -> line.contains("tokens configured: agents (AGENT), grafana (VIEWER), ops (OPERATOR)"));
-        for (String token : List.of(agent, viewer, operator, operator.substring(3))) {
+        assertThat(written).anyMatch(line -> line.contains("connecting to NATS") && line.contains("user/password "));
+        for (String token : List.of(agent, viewer, operator, operator.substring(3), natsPassword)) {
             assertThat(written).as("no line holds %s", token).noneMatch(line -> line.contains(token));
         }
     }

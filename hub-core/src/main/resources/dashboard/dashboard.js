@@ -49,7 +49,7 @@
   /** A test/DOM-safe id part: key and pool ids are config names, keep them readable. */
   const idPart = s => String(s).replace(/[^A-Za-z0-9_.-]/g, '_');
 
-  /** Zone of a utilisation 0–1, on the same scale as temperatures (SPEC item 4). */
+  /** Zone of a utilisation 0–1, on the same scale as temperatures (docs/architecture.md, "Thermal state"). */
   function zoneOfUse(u) {
     const t = u * 100;
     return t < 40 ? 'OPTIMAL' : t < 60 ? 'NOMINAL' : t < 80 ? 'ELEVATED' : t < 95 ? 'CRITICAL' : 'THROTTLED';

@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Cooldown and circuit breaker settings (SPEC.md item 3).
+ * Cooldown and circuit breaker settings (docs/architecture.md, "Cooldown and circuit breaker").
  *
  * @param ladder          cooldowns after consecutive 429s without a Retry-After (the last step repeats)
  * @param failuresToBlock consecutive failures that block the key and open its circuit

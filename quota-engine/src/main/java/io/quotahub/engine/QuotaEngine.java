@@ -81,7 +81,7 @@ public final class QuotaEngine {
         return core.view();
     }
 
-    // ---- budgets of the two-hub protocol (DESIGN.md "Budgets", "Takeover") ----------------------
+    // ---- budgets of the two-hub protocol (docs/architecture.md, "Budgets and the split", "Takeover and fence") ----
     //
     // Every limit has a budget per hub of EngineConfig#budgetShares; this hub admits only while its
     // used units (its own leases and those of a hub it took over) plus the cost fit its budget.

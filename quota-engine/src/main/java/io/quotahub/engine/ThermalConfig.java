@@ -3,7 +3,7 @@ package io.quotahub.engine;
 import java.time.Duration;
 
 /**
- * Thermal model settings (SPEC.md item 4).
+ * Thermal model settings (docs/architecture.md, "Thermal state").
  *
  * @param recoveryWindow time below the throttle threshold before a throttled key recovers
  * @param smoothing      weight (0–1] of a new utilisation sample in the temperature (EWMA)

@@ -1,6 +1,6 @@
 package io.quotahub.engine;
 
-/** Thermal zones by temperature (0–100): see SPEC.md item 4. */
+/** Thermal zones by temperature (0–100): see docs/architecture.md, "Thermal state". */
 public enum Zone {
     OPTIMAL,
     NOMINAL,

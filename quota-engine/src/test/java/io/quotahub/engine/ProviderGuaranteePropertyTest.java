@@ -13,7 +13,7 @@ import java.util.Random;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * DESIGN.md's provider-side guarantee, checked by brute force over thousands of random runs: for
+ * The provider-side guarantee (docs/architecture.md, "What a window counts"), checked by brute force over thousands of random runs: for
  * every limit, no interval of length {@code per} ever holds more than its capacity, where a lease
  * counts in an interval if it is unsettled at any point of it or settled inside it (the provider
  * may see the call anywhere between grant and settle). Runs with one hub, and with two hubs that

@@ -15,7 +15,7 @@ import java.util.Set;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Two hubs ("main", "edge") running the budget protocol of DESIGN.md in memory: each with its
+ * Two hubs ("main", "edge") running the budget protocol (docs/architecture.md, "Budgets and the split") in memory: each with its
  * engine and its own ledger, folding the peer's ledger with random delay (in order, causally).
  * Random steps: grants, settles, expiries, give-aways (Transfer), receipts (TransferApplied),
  * takeovers of a hub whose whole ledger the survivor has read (a fence), and rejoins of a taken

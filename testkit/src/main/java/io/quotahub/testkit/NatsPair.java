@@ -4,7 +4,7 @@ package io.quotahub.testkit;
  * The two-machine topology on one host: a nats-server per "machine" with its own JetStream
  * domain ({@code main}, {@code edge}); edge joins main as a leafnode (authenticated) through a
  * {@link TcpProxy}, so a test can split and heal the link. Main advertises the proxy as its
- * leafnode address, so a reconnecting leafnode never goes around it (DESIGN.md). Each server has
+ * leafnode address, so a reconnecting leafnode never goes around it (docs/architecture.md, "Facts of nats-server 2.9.10"). Each server has
  * the production users of its hub ({@code hub-main}, {@code hub-edge}); the agent users have the
  * same password on both, as agents connect to both.
  */

@@ -15,7 +15,7 @@ import java.time.Duration;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The two-domain topology works as DESIGN.md says on the installed nats-server: a stream in one
+ * The two-domain topology works as docs/architecture.md, "Topology", says on the installed nats-server: a stream in one
  * domain sources the other domain's stream across the leafnode, stops during a split, catches up
  * after it heals.
  */

@@ -260,7 +260,7 @@ public final class Suite implements AutoCloseable {
         }
         // "refused at once (< 100 ms)": the median must be under 100 ms and no refusal may take
         // 500 ms (that one waited or queued). Single refusals over 100 ms are counted, not failed:
-        // on a shared, loaded host they are the scheduler's (CONVENTIONS 12: speed is bench/'s)
+        // on a shared, loaded host they are the scheduler's (no test asserts on speed: that is bench/'s)
         long median = refusalMillis.isEmpty() ? 0 : refusalMillis.stream().sorted().toList().get(refusalMillis.size() / 2);
         r.details.put("medianRefusalMs", median);
         r.details.put("refusalsOver100ms", over100);

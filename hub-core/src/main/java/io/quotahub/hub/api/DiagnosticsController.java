@@ -17,7 +17,7 @@ import java.util.Optional;
 
 /**
  * {@code GET /api/v1/diagnostics?level=BASIC|STANDARD|ADVANCED|CRITICAL} (default STANDARD):
- * runs 4, 6, 9 or 12 checks (SPEC.md item 7). The checks make blocking NATS calls and time a
+ * runs 4, 6, 9 or 12 checks (docs/operations.md, "Diagnostics"). The checks make blocking NATS calls and time a
  * burst of decisions, so they run off the event loop.
  */
 @Secured("VIEWER")

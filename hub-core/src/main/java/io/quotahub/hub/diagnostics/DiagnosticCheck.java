@@ -1,7 +1,7 @@
 package io.quotahub.hub.diagnostics;
 
 /**
- * One diagnostic check (SPEC.md item 7). A check examines the real cause (configuration, the
+ * One diagnostic check (docs/operations.md, "Diagnostics"). A check examines the real cause (configuration, the
  * engine's state, NATS, the JVM) and never changes what it looks at.
  */
 public interface DiagnosticCheck {

@@ -6,8 +6,8 @@ import io.micronaut.core.bind.annotation.Bindable;
 import java.time.Duration;
 
 /**
- * Thresholds of the diagnostics under {@code quotahub.diagnostics}; the defaults follow SPEC.md
- * (memory alert at 80 %, rate-limit check under 1 ms, sync under 2 s).
+ * Thresholds of the diagnostics under {@code quotahub.diagnostics}; the defaults follow docs/operations.md
+ * ("Alerts", "Diagnostics": memory alert at 80 %, rate-limit check under 1 ms, sync under 2 s).
  *
  * @param memoryWarn         heap used / max above which the memory check warns
  * @param memoryFail         heap used / max above which it fails

@@ -20,7 +20,7 @@ import java.util.function.LongSupplier;
  * Check 11: what one rate-limit decision costs here and now. Builds a private throwaway engine
  * from the same pool specs (never the hub's engine: no lease, no ledger, no metrics), warms it
  * up, then times a burst of acquire decisions (each grant settled at once) and reports p50/p99
- * against the thresholds (SPEC.md: under 1 ms per check). Ticker and thresholds are injectable.
+ * against the thresholds (target: under 1 ms per check; docs/operations.md, "Diagnostics"). Ticker and thresholds are injectable.
  */
 final class PerformanceBaselineCheck implements DiagnosticCheck {
 

@@ -9,7 +9,7 @@ import java.util.List;
 
 /**
  * Check 6: utilisation of every limit (pool and key) in its current window, as the provider
- * counts it (all hubs' use / capacity). WARN at 80 %, FAIL at 95 % (SPEC.md item 9).
+ * counts it (all hubs' use / capacity). WARN at 80 %, FAIL at 95 %, as the quota alerts (docs/operations.md, "Alerts").
  */
 final class QuotaStatusCheck implements DiagnosticCheck {
 

@@ -23,7 +23,7 @@ import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
- * Check 12: security settings (SPEC.md item 10).
+ * Check 12: security settings (docs/security.md; docs/operations.md, "Diagnostics").
  * <ul>
  *   <li>the NATS connection authenticates (a user the server's permissions restrict), else WARN: a
  *       server that lets the hub in without credentials lets anyone in, and any client can read

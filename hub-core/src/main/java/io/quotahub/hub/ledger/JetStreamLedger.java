@@ -36,7 +36,7 @@ import java.util.function.LongSupplier;
  * <p>Group commit: one writer thread packs every event queued meanwhile into one
  * {@link LedgerBatch} message and keeps several batches in flight, so under load many grants
  * share one publish+ack. Each append carries expected-last-sequence and
- * expected-last-subject-sequence (both predicted, DESIGN.md "Single writer per ledger") and a
+ * expected-last-subject-sequence (both predicted; docs/architecture.md, "Single writer per ledger") and a
  * {@code Nats-Msg-Id}, so a fence written by the peer makes every later append fail.
  * A failed append triggers a resync: the writer waits for the batches in flight, re-reads the
  * stream's last sequence and checks for a fence before it writes again.

@@ -8,7 +8,7 @@ import java.util.function.LongSupplier;
 
 /**
  * A hub's own append-only ledger. This hub is its single writer (the peer writes only a fence);
- * everything the hub knows is a fold of it and of the peer's ledger (DESIGN.md "State = fold").
+ * everything the hub knows is a fold of it and of the peer's ledger (docs/architecture.md, "State is a fold of two ledgers").
  */
 public interface Ledger extends AutoCloseable {
 

@@ -20,7 +20,7 @@ import java.util.function.Consumer;
 
 /**
  * Applies ledger batches — this hub's own and the peer's — to the engine: the fold that rebuilds
- * a hub's state on restart and keeps it current while serving (DESIGN.md "State = fold").
+ * a hub's state on restart and keeps it current while serving (docs/architecture.md, "State is a fold of two ledgers").
  * Events the engine has already seen change nothing. Besides the engine it remembers what the
  * replication protocol needs to know of the fold: the peer's transfers to this hub not yet
  * applied, and fences and takeovers.

@@ -26,7 +26,7 @@ import java.util.function.Consumer;
 /**
  * This hub's 1:1 copy of the peer's ledger: a stream {@code QH_PEER_<peer>} in the local JetStream
  * domain that sources {@code QH_LEDGER_<peer>} from the peer's domain across the leafnode, from
- * sequence 1, written by nobody else (DESIGN.md: nats-server 2.9.10 re-checks the stored
+ * sequence 1, written by nobody else (docs/architecture.md, "Facts of nats-server 2.9.10": it re-checks the stored
  * expected-sequence headers in a sourcing stream, so only a 1:1 copy keeps flowing). During a
  * split the copy simply stops and catches up after it; a copy keeps the peer's sequence numbers.
  */

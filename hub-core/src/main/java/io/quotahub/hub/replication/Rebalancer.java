@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Decides how much budget this hub hands its peer (DESIGN.md "Rebalancing"). Both hubs compute
+ * Decides how much budget this hub hands its peer (docs/architecture.md, "Rebalancing"). Both hubs compute
  * the same target split of every limit from both demands — proportional, with a floor per hub so
  * a quiet side can start at once — and only the hub above its target acts, giving away what it
  * holds above the target (the engine then gives only unused headroom).

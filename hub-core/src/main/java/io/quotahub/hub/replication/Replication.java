@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
 /**
- * The two-hub protocol of one hub (DESIGN.md "Budgets", "Takeover"): folds the peer's ledger as
+ * The two-hub protocol of one hub (docs/architecture.md, "Budgets and the split", "Takeover and fence"): folds the peer's ledger as
  * it arrives, applies the peer's transfers exactly once, hands unused headroom to a busier peer,
  * fences and takes over a peer whose process died while its NATS server still answers, and
  * rejoins after being fenced itself. Transport-free: NATS (or a simulated network) comes through

@@ -23,7 +23,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A hub's snapshots (DESIGN.md "State = fold": restart = snapshot + tail): finds the newest usable
+ * A hub's snapshots (docs/architecture.md, "State is a fold of two ledgers": restart = snapshot + tail): finds the newest usable
  * one at start-up, and writes a new one in the background when enough ledger messages (own +
  * peer copy) came after the newest (but at most every {@link #MIN_SPACING}), or it is old and
  * anything came at all. A snapshot that cannot

@@ -66,7 +66,7 @@ class DashboardBrowserTest {
 
     /**
      * How long the test waits for the page to show a change. The page polls every 2 s (well inside
-     * SPEC's 5 s); the wait is generous because a loaded CI machine must not fail a correct page.
+     * the 5 s promised for live updates); the wait is generous because a loaded CI machine must not fail a correct page.
      */
     private static final Duration LIVE_UPDATE = Duration.ofSeconds(20);
 
@@ -259,7 +259,7 @@ class DashboardBrowserTest {
         // the page polls: a second render follows within 5 s
         int seen = updates();
         within(LIVE_UPDATE, d -> updates() > seen);
-        // The render time (SPEC: < 100 ms) is measured in the page (data-render-ms) and reported by
+        // The render time (target: < 100 ms) is measured in the page (data-render-ms) and reported by
         // the benchmarks, not asserted here: tests never assert on wall-clock speed.
         assertThat(Double.parseDouble(driver.findElement(By.tagName("body")).getDomAttribute("data-render-ms"))).isNotNegative();
         assertThat(driver.getPageSource()).doesNotContain(SECRET);

@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** What every ledger must do, run against each implementation (CONVENTIONS.md 8). */
+/** What every ledger must do: one contract test, run against each implementation (in-memory and JetStream). */
 abstract class LedgerContractTest {
 
     /** A fresh, empty, replayed ledger of hub "main" whose batches carry the given peer cursor. */

@@ -22,7 +22,7 @@ class ReplicationRegressionTest {
      * Bug 1. After a split heals, a hub fences its peer — which was alive all along, only cut off — if
      * the peer's ledger did not move during the split (so the copy is caught up at once) and its
      * first tick after the heal comes before the peer's first announcement. Silence measured across a
-     * split is no evidence of death (DESIGN.md: takeover is for process death, not a split).
+     * split is no evidence of death (docs/architecture.md, "Takeover and fence": a takeover is for process death, not a split).
      * Fixed: silence counts only while the peer's server answers and this hub watches.
      */
     @Test

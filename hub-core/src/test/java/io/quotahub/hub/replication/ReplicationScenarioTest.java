@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The faults of the simulation one at a time, scripted, with their documented outcomes asserted
- * (DESIGN.md "Budgets", "Takeover"). The {@link SimChecker} invariants are checked after every
+ * (docs/architecture.md, "Budgets and the split", "Takeover and fence"). The {@link SimChecker} invariants are checked after every
  * step as in the random runs; each test then converges. Fixed seeds: each run is reproducible.
  */
 @ExtendWith(QuietProtocolLogs.class)

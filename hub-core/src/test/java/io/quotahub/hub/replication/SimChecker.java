@@ -22,7 +22,7 @@ import java.util.Map;
  * The invariants, checked after every step against the ground truth — the two ledgers as stored,
  * and what the agents and the provider saw — not against what a hub believes:
  * <ol>
- *   <li><b>No limit exceeded</b> (DESIGN.md "What a window counts"): a lease occupies capacity from
+ *   <li><b>No limit exceeded</b> (docs/architecture.md, "What a window counts"): a lease occupies capacity from
  *       its grant until it is settled (at its estimate), then sits in the windows at its first settle
  *       time (at what it used) or, if no agent settled it, at its expiry (at its estimate); no interval of length
  *       {@code per + settleMargin} ever holds more than the capacity, over both hubs' leases. The
@@ -36,7 +36,7 @@ import java.util.Map;
  *       account plus the units truly in flight (Transfers in a ledger without their TransferApplied
  *       in the receiver's) ≤ capacity. (I2 holds by the engine's admission rule; what it protects is
  *       check 1.)</li>
- *   <li><b>Fence and takeover</b> (DESIGN.md "Takeover"): a hub's ledger holds nothing after a fence
+ *   <li><b>Fence and takeover</b> (docs/architecture.md, "Takeover and fence"): a hub's ledger holds nothing after a fence
  *       unless the hub had folded the peer's Takeover of that fence first (by the batch's causal
  *       stamp), and a Takeover is written only after folding the fenced hub's whole tail.</li>
  * </ol>

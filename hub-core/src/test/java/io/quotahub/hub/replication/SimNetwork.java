@@ -14,7 +14,7 @@ import java.util.Random;
 import java.util.Set;
 
 /**
- * The network between the two machines, as the hubs see it (DESIGN.md "Topology"):
+ * The network between the two machines, as the hubs see it (docs/architecture.md, "Topology"):
  * <ul>
  *   <li>each machine's NATS server keeps a copy of the peer's ledger (the sourced stream): batches
  *       arrive in order, each after a random delay, while the leafnode is up; during a split the copy

@@ -435,7 +435,7 @@ final class Simulation {
             trace.log(byHub, "(a false takeover: %s has been running for %d ms)", fencedHub, now() - fencedHub0.runningSince);
             if (strictTakeovers) {
                 fail(byHub + " fenced " + fencedHub + ", which has been running for " + (now() - fencedHub0.runningSince)
-                        + " ms: a takeover is for a peer whose process died or hung (DESIGN.md \"Takeover\")");
+                        + " ms: a takeover is for a peer whose process died or hung (docs/architecture.md, \"Takeover and fence\")");
             }
         }
         if (inFenceHook) {

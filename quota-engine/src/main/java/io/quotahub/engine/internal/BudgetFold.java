@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Folds the budget events of the two-hub protocol (DESIGN.md "Budgets", "Takeover") into
+ * Folds the budget events of the two-hub protocol (docs/architecture.md, "Budgets and the split", "Takeover and fence") into
  * {@link Budgets} and the windows: Transfer, TransferApplied, Takeover, and this hub's own
  * give-aways. Every change to a limit's budgets is made under its pool's lock, so it is atomic with
  * admission in that pool; the events themselves are serialised by one lock of their own, taken

@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * Per-hub budgets of every limit (DESIGN.md "Budgets"). For a limit of capacity C each hub h holds
+ * Per-hub budgets of every limit (docs/architecture.md, "Budgets and the split"). For a limit of capacity C each hub h holds
  * B_h units; a hub admits only while {@code used_h + cost <= B_h}. Invariants:
  * <ul>
  *   <li>I1: sum of B_h + units in flight between hubs &lt;= C (initial split by floor, transfers move

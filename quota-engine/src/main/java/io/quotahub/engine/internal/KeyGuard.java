@@ -12,7 +12,7 @@ import io.quotahub.engine.RefusalCode;
 import java.util.List;
 
 /**
- * Cooldown, circuit breaker and disabling of one key (SPEC.md item 3), driven by settlements.
+ * Cooldown, circuit breaker and disabling of one key (docs/architecture.md, "Cooldown and circuit breaker"), driven by settlements.
  *
  * <p>Reading of the spec: a provider 429 cools the key down for its Retry-After if given, else the
  * next step of the ladder (1 s, 3 s, 10 s, 30 s, last repeats); the ladder restarts after an OK.

@@ -12,7 +12,7 @@ import java.time.LocalDate;
 import java.time.ZoneId;
 
 /**
- * The window of one limit (of a key or of a pool), exact under DESIGN.md's rule: a lease occupies
+ * The window of one limit (of a key or of a pool), exact under the rule of docs/architecture.md, "What a window counts": a lease occupies
  * capacity from its grant until it is settled (its reservation, counted as "unsettled"), and from
  * then on sits in the window at its settle time. Admission at t counts
  * {@code settled in (t - per - margin, t] + unsettled + cost <= budget}.
@@ -259,7 +259,7 @@ final class SlidingWindow {
         return fits(usedOwn(), cost, budget());
     }
 
-    /** The admission rule, DESIGN.md "Budgets": used_h + cost <= B_h. */
+    /** The admission rule (docs/architecture.md, "Budgets and the split"): used_h + cost <= B_h. */
     static boolean fits(long usedOwn, long cost, long budget) {
         return Units.add(usedOwn, cost) <= budget;
     }

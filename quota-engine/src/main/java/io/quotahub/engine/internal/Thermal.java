@@ -9,7 +9,7 @@ import io.quotahub.engine.Trend;
 import io.quotahub.engine.Zone;
 
 /**
- * Thermal state of a key or pool (SPEC.md item 4).
+ * Thermal state of a key or pool (docs/architecture.md, "Thermal state").
  *
  * <p>Temperature (0–100) = EWMA of 100 x utilisation, advanced once per {@link #tick}, plus the
  * heat of recent provider errors (+{@value #ERROR_HEAT} per 429/error, halving every

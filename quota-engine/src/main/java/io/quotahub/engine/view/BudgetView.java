@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * One limit's budgets across hubs, as this engine has folded them (DESIGN.md "Budgets"). Two
+ * One limit's budgets across hubs, as this engine has folded them (docs/architecture.md, "Budgets and the split"). Two
  * engines that folded the same budget events show the same budgets and in-flight units; with the
  * same grants and settles folded in causal order they also show the same use.
  *

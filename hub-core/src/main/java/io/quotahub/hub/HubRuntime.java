@@ -8,6 +8,9 @@ import io.nats.client.Nats;
 import io.nats.client.Options;
 import io.quotahub.engine.Lease;
 import io.quotahub.engine.QuotaEngine;
+import io.quotahub.hub.audit.AuditSettings;
+import io.quotahub.hub.audit.AuditStore;
+import io.quotahub.hub.audit.AuditedLedger;
 import io.quotahub.hub.config.HubSettings;
 import io.quotahub.hub.config.NatsSettings;
 import io.quotahub.hub.config.PoolsConfig;
@@ -82,6 +85,8 @@ public class HubRuntime implements AutoCloseable {
     private volatile Ledger ledger;
     private volatile NatsApi api;
     private volatile Replication replication;
+    private volatile AuditStore audit;
+    private final AuditSettings auditSettings;
     private volatile PeerConnection peerConnection;
     private final Clock clock;
     private final DemandCounter demand;
@@ -95,8 +100,9 @@ public class HubRuntime implements AutoCloseable {
     public HubRuntime(HubSettings settings, PoolsConfig pools, QuotaEngine engine, HubLedger hubLedger,
                       RequestIndex requests, AcquireService acquire, SettleService settle, Clock clock,
                       MeterRegistry registry, DemandCounter demand, InputBounds bounds, GuardMetrics guardMetrics,
-                      NatsSettings natsSettings) {
+                      NatsSettings natsSettings, AuditSettings auditSettings) {
         this.natsSettings = natsSettings;
+        this.auditSettings = auditSettings;
         this.bounds = bounds;
         this.guardMetrics = guardMetrics;
         this.demand = demand;
@@ -127,6 +133,8 @@ public class HubRuntime implements AutoCloseable {
                 }
                 JetStreamLedger opened = new JetStreamLedger(connection, settings.hubId(), settings.ledgerTimeout());
                 opened.onAppendLatency(AcquireLatency.ledgerAppend(registry, settings.hubId()));
+                AuditStore auditStore = new AuditStore(connection, settings.hubId(), auditSettings.maxAge());
+                Ledger audited = new AuditedLedger(opened, auditStore);
                 Consumer<Lease> rememberGrant = lease -> {
                     long grantedAt = lease.grantedAt().toEpochMilli();
                     if (requests.remembers(grantedAt)) { // an old grant's request can no longer be retried
@@ -152,12 +160,13 @@ public class HubRuntime implements AutoCloseable {
                 long peerAfter = restoredFrom == null ? 0 : restoredFrom.peerSeq();
                 Ledger.ReplayResult replay;
                 if (settings.hasPeer()) {
-                    replay = startWithPeer(opened, fold, ownAfter, peerAfter);
+                    replay = startWithPeer(opened, audited, fold, ownAfter, peerAfter);
                 } else {
                     replay = opened.replayAfter(ownAfter, fold::applyOwn, () -> 0);
                 }
-                ledger = opened;
-                hubLedger.open(opened);
+                ledger = audited;
+                audit = auditStore;
+                hubLedger.open(audited);
                 NatsApi natsApi = new NatsApi(connection, acquire, settle, agents, settings.hubId(), registry, bounds, guardMetrics);
                 natsApi.start();
                 api = natsApi;
@@ -188,12 +197,13 @@ public class HubRuntime implements AutoCloseable {
         }
     }
 
-    private Ledger.ReplayResult startWithPeer(JetStreamLedger opened, LedgerFold fold, long ownAfter, long peerAfter) throws Exception {
+    private Ledger.ReplayResult startWithPeer(JetStreamLedger opened, Ledger audited, LedgerFold fold, long ownAfter,
+                                              long peerAfter) throws Exception {
         PeerFeed feed = new PeerFeed(connection, settings.peerId(), settings.peerJetStreamDomain());
         NatsPeerLink link = new NatsPeerLink(connection, settings.hubId(), settings.peerId(), settings.peerJetStreamDomain(), clock);
         ReplicationSettings protocol = new ReplicationSettings(ReplicationSettings.ofDefaults().suspectAfter(),
                 settings.takeoverAfter(), settings.rebalanceFloor(), settings.budgetShares().get(settings.hubId()));
-        Replication r = new Replication(settings.hubId(), settings.peerId(), engine, opened, fold, link, clock, protocol, demand);
+        Replication r = new Replication(settings.hubId(), settings.peerId(), engine, audited, fold, link, clock, protocol, demand);
         Ledger.ReplayResult replay;
         // Streaming causal merge: own batches are folded as they are read, the peer copy is read
         // only as far as each own batch needs (its peer_seq), the rest of it after the own ledger.
@@ -241,6 +251,11 @@ public class HubRuntime implements AutoCloseable {
     /** The snapshot this run started from, or null (a full replay). */
     public HubSnapshot restoredFrom() {
         return restoredFrom;
+    }
+
+    /** The hub's audit stream, or null before start-up finished. */
+    public AuditStore audit() {
+        return audit;
     }
 
     /** The two-hub protocol, or null for a single hub (or before start-up finished). */

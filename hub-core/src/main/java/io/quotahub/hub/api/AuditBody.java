@@ -1,5 +1,6 @@
 package io.quotahub.hub.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.serde.annotation.Serdeable;
 
@@ -15,7 +16,8 @@ import java.util.List;
  * @param sources one per hub whose audit stream was asked: whether it could be read
  */
 @Serdeable
-public record AuditBody(String hubId, String since, List<Action> actions, List<Source> sources) {
+public record AuditBody(String hubId, String since, @JsonInclude(JsonInclude.Include.ALWAYS) List<Action> actions,
+                        List<Source> sources) {
 
     /**
      * One admin action.

@@ -8,6 +8,7 @@ import io.nats.client.Nats;
 import io.nats.client.Options;
 import io.quotahub.engine.Lease;
 import io.quotahub.engine.QuotaEngine;
+import io.quotahub.hub.audit.AuditBackfill;
 import io.quotahub.hub.audit.AuditSettings;
 import io.quotahub.hub.audit.AuditStore;
 import io.quotahub.hub.audit.AuditedLedger;
@@ -17,6 +18,7 @@ import io.quotahub.hub.config.PoolsConfig;
 import io.quotahub.hub.ledger.JetStreamLedger;
 import io.quotahub.hub.ledger.Ledger;
 import io.quotahub.hub.ledger.LedgerFold;
+import io.quotahub.hub.ledger.StoredBatch;
 import io.quotahub.hub.ledger.PeerFeed;
 import io.quotahub.hub.ledger.LedgerCursor;
 import io.quotahub.hub.snapshot.HubSnapshot;
@@ -135,6 +137,8 @@ public class HubRuntime implements AutoCloseable {
                 opened.onAppendLatency(AcquireLatency.ledgerAppend(registry, settings.hubId()));
                 AuditStore auditStore = new AuditStore(connection, settings.hubId(), auditSettings.maxAge());
                 Ledger audited = new AuditedLedger(opened, auditStore);
+                AuditBackfill backfill = new AuditBackfill(auditStore.lastLedgerSeq(),
+                        clock.millis() - auditSettings.maxAge().toMillis());
                 Consumer<Lease> rememberGrant = lease -> {
                     long grantedAt = lease.grantedAt().toEpochMilli();
                     if (requests.remembers(grantedAt)) { // an old grant's request can no longer be retried
@@ -143,6 +147,10 @@ public class HubRuntime implements AutoCloseable {
                     }
                 };
                 LedgerFold fold = new LedgerFold(settings.hubId(), engine, rememberGrant);
+                Consumer<StoredBatch> applyOwn = batch -> {
+                    fold.applyOwn(batch);
+                    backfill.observe(batch);
+                };
                 long t0 = System.nanoTime();
                 Snapshots snaps = settings.snapshots() ? new Snapshots(connection, settings.hubId(), settings.peerId(),
                         engine.config(), clock, settings.snapshotEvery(), settings.snapshotMaxAge()) : null;
@@ -160,12 +168,13 @@ public class HubRuntime implements AutoCloseable {
                 long peerAfter = restoredFrom == null ? 0 : restoredFrom.peerSeq();
                 Ledger.ReplayResult replay;
                 if (settings.hasPeer()) {
-                    replay = startWithPeer(opened, audited, fold, ownAfter, peerAfter);
+                    replay = startWithPeer(opened, audited, fold, applyOwn, ownAfter, peerAfter);
                 } else {
-                    replay = opened.replayAfter(ownAfter, fold::applyOwn, () -> 0);
+                    replay = opened.replayAfter(ownAfter, applyOwn, () -> 0);
                 }
                 ledger = audited;
                 audit = auditStore;
+                backfill.copyTo(auditStore, settings.hubId());
                 hubLedger.open(audited);
                 NatsApi natsApi = new NatsApi(connection, acquire, settle, agents, settings.hubId(), registry, bounds, guardMetrics);
                 natsApi.start();
@@ -197,8 +206,8 @@ public class HubRuntime implements AutoCloseable {
         }
     }
 
-    private Ledger.ReplayResult startWithPeer(JetStreamLedger opened, Ledger audited, LedgerFold fold, long ownAfter,
-                                              long peerAfter) throws Exception {
+    private Ledger.ReplayResult startWithPeer(JetStreamLedger opened, Ledger audited, LedgerFold fold,
+                                              Consumer<StoredBatch> applyOwn, long ownAfter, long peerAfter) throws Exception {
         PeerFeed feed = new PeerFeed(connection, settings.peerId(), settings.peerJetStreamDomain());
         NatsPeerLink link = new NatsPeerLink(connection, settings.hubId(), settings.peerId(), settings.peerJetStreamDomain(), clock);
         ReplicationSettings protocol = new ReplicationSettings(ReplicationSettings.ofDefaults().suspectAfter(),
@@ -210,7 +219,7 @@ public class HubRuntime implements AutoCloseable {
         // Peer batches go through Replication, which folds them and moves the peer cursor.
         try (LedgerCursor peerCopy = feed.open(peerAfter)) {
             r.startPeerCursorAt(peerAfter); // where the snapshot ends (0: none)
-            CausalMerge merge = new CausalMerge(peerCopy, ownAfter, peerAfter, fold::applyOwn, r::foldPeerAtStart);
+            CausalMerge merge = new CausalMerge(peerCopy, ownAfter, peerAfter, applyOwn, r::foldPeerAtStart);
             replay = opened.replayAfter(ownAfter, merge::own, r::peerCursor);
             merge.finish();
         }

@@ -104,6 +104,18 @@ public final class AuditStore {
         return js.publishAsync(subject(hubId), body, options);
     }
 
+    /** The ledger sequence of the newest entry (0 when there is none). */
+    public long lastLedgerSeq() throws IOException {
+        try {
+            var last = connection.jetStreamManagement().getLastMessage(streamName(hubId), subject(hubId));
+            return AuditEntry.parseFrom(last.getData()).getLedgerSeq();
+        } catch (JetStreamApiException noMessage) {
+            return 0;
+        } catch (InvalidProtocolBufferException e) {
+            throw new IOException("the newest entry of " + streamName(hubId) + " is not an audit entry", e);
+        }
+    }
+
     /** What a read found: the entries, whether more were there than {@code max}. */
     public record Read(List<AuditEntry> entries, boolean truncated) {
     }

@@ -154,6 +154,33 @@ class AuditEndpointTest {
     }
 
     @Test
+    void anAuditStreamThatLostActions_isRefilledFromTheLedgerAtStartUp(@TempDir Path own) throws Exception {
+        Map<String, Object> noSnapshots = Map.of("quotahub.snapshot-every", 0); // the whole ledger is replayed
+        try (NatsServer server = NatsServer.start(); Connection c = Nats.connect(server.url())) {
+            try (TestHub first = TestHub.start(server, "main", pools(own), noSnapshots)) {
+                assertThat(first.post("/api/v1/admin/keys/demo/k2/enable", "").statusCode()).isEqualTo(200);
+                assertThat(actions(first, first.get("/api/v1/admin/audit"))).hasSize(1);
+            }
+            c.jetStreamManagement().deleteStream(AuditStore.streamName("main")); // e.g. a crash before the copy
+
+            try (TestHub again = TestHub.start(server, "main", pools(own), noSnapshots)) {
+                long deadline = System.nanoTime() + 10_000_000_000L;
+                List<Map<String, Object>> listed = actions(again, again.get("/api/v1/admin/audit"));
+                while (listed.isEmpty() && System.nanoTime() < deadline) { // copied in the background
+                    Thread.sleep(50);
+                    listed = actions(again, again.get("/api/v1/admin/audit"));
+                }
+
+                assertThat(listed).singleElement().satisfies(a -> assertThat(a)
+                        .containsEntry("action", "key-enabled").containsEntry("keyId", "k2").containsEntry("principal", "local"));
+            }
+            try (TestHub third = TestHub.start(server, "main", pools(own), noSnapshots)) {
+                assertThat(actions(third, third.get("/api/v1/admin/audit"))).as("copied once, not at every start").hasSize(1);
+            }
+        }
+    }
+
+    @Test
     void aRestartedHubStillListsEarlierActions_andProtectedModeRecordsLocal(@TempDir Path own) throws Exception {
         try (NatsServer server = NatsServer.start()) {
             Instant before = Instant.now();

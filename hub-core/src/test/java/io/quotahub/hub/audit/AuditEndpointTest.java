@@ -136,6 +136,15 @@ class AuditEndpointTest {
     }
 
     @Test
+    void auditStream_isAFileStreamOfItsOwnSubjectBoundedByMaxAge() throws Exception {
+        var config = client.jetStreamManagement().getStreamInfo(AuditStore.streamName("main")).getConfiguration();
+
+        assertThat(config.getSubjects()).containsExactly("qh.audit.main");
+        assertThat(config.getStorageType()).isEqualTo(io.nats.client.api.StorageType.File);
+        assertThat(config.getMaxAge()).as("quotahub.audit.max-age's default").isEqualTo(java.time.Duration.ofDays(90));
+    }
+
+    @Test
     void badSince_is400WithTheStandardJsonError() {
         for (String bad : List.of("yesterday", "2025-13-01T00:00:00Z", "12abc", "99999999999999999999")) {
             HttpResponse<String> r = hub.get("/api/v1/admin/audit?since=" + URLEncoder.encode(bad, StandardCharsets.UTF_8), OPS);

@@ -8,12 +8,17 @@ import io.nats.client.Nats;
 import io.nats.client.Options;
 import io.quotahub.engine.Lease;
 import io.quotahub.engine.QuotaEngine;
+import io.quotahub.hub.audit.AuditBackfill;
+import io.quotahub.hub.audit.AuditSettings;
+import io.quotahub.hub.audit.AuditStore;
+import io.quotahub.hub.audit.AuditedLedger;
 import io.quotahub.hub.config.HubSettings;
 import io.quotahub.hub.config.NatsSettings;
 import io.quotahub.hub.config.PoolsConfig;
 import io.quotahub.hub.ledger.JetStreamLedger;
 import io.quotahub.hub.ledger.Ledger;
 import io.quotahub.hub.ledger.LedgerFold;
+import io.quotahub.hub.ledger.StoredBatch;
 import io.quotahub.hub.ledger.PeerFeed;
 import io.quotahub.hub.ledger.LedgerCursor;
 import io.quotahub.hub.snapshot.HubSnapshot;
@@ -82,6 +87,8 @@ public class HubRuntime implements AutoCloseable {
     private volatile Ledger ledger;
     private volatile NatsApi api;
     private volatile Replication replication;
+    private volatile AuditStore audit;
+    private final AuditSettings auditSettings;
     private volatile PeerConnection peerConnection;
     private final Clock clock;
     private final DemandCounter demand;
@@ -95,8 +102,9 @@ public class HubRuntime implements AutoCloseable {
     public HubRuntime(HubSettings settings, PoolsConfig pools, QuotaEngine engine, HubLedger hubLedger,
                       RequestIndex requests, AcquireService acquire, SettleService settle, Clock clock,
                       MeterRegistry registry, DemandCounter demand, InputBounds bounds, GuardMetrics guardMetrics,
-                      NatsSettings natsSettings) {
+                      NatsSettings natsSettings, AuditSettings auditSettings) {
         this.natsSettings = natsSettings;
+        this.auditSettings = auditSettings;
         this.bounds = bounds;
         this.guardMetrics = guardMetrics;
         this.demand = demand;
@@ -127,6 +135,10 @@ public class HubRuntime implements AutoCloseable {
                 }
                 JetStreamLedger opened = new JetStreamLedger(connection, settings.hubId(), settings.ledgerTimeout());
                 opened.onAppendLatency(AcquireLatency.ledgerAppend(registry, settings.hubId()));
+                AuditStore auditStore = new AuditStore(connection, settings.hubId(), auditSettings.maxAge());
+                Ledger audited = new AuditedLedger(opened, auditStore);
+                AuditBackfill backfill = new AuditBackfill(auditStore.lastLedgerSeq(),
+                        clock.millis() - auditSettings.maxAge().toMillis());
                 Consumer<Lease> rememberGrant = lease -> {
                     long grantedAt = lease.grantedAt().toEpochMilli();
                     if (requests.remembers(grantedAt)) { // an old grant's request can no longer be retried
@@ -135,6 +147,10 @@ public class HubRuntime implements AutoCloseable {
                     }
                 };
                 LedgerFold fold = new LedgerFold(settings.hubId(), engine, rememberGrant);
+                Consumer<StoredBatch> applyOwn = batch -> {
+                    fold.applyOwn(batch);
+                    backfill.observe(batch);
+                };
                 long t0 = System.nanoTime();
                 Snapshots snaps = settings.snapshots() ? new Snapshots(connection, settings.hubId(), settings.peerId(),
                         engine.config(), clock, settings.snapshotEvery(), settings.snapshotMaxAge()) : null;
@@ -152,12 +168,14 @@ public class HubRuntime implements AutoCloseable {
                 long peerAfter = restoredFrom == null ? 0 : restoredFrom.peerSeq();
                 Ledger.ReplayResult replay;
                 if (settings.hasPeer()) {
-                    replay = startWithPeer(opened, fold, ownAfter, peerAfter);
+                    replay = startWithPeer(opened, audited, fold, applyOwn, ownAfter, peerAfter);
                 } else {
-                    replay = opened.replayAfter(ownAfter, fold::applyOwn, () -> 0);
+                    replay = opened.replayAfter(ownAfter, applyOwn, () -> 0);
                 }
-                ledger = opened;
-                hubLedger.open(opened);
+                ledger = audited;
+                audit = auditStore;
+                backfill.copyTo(auditStore, settings.hubId());
+                hubLedger.open(audited);
                 NatsApi natsApi = new NatsApi(connection, acquire, settle, agents, settings.hubId(), registry, bounds, guardMetrics);
                 natsApi.start();
                 api = natsApi;
@@ -188,19 +206,20 @@ public class HubRuntime implements AutoCloseable {
         }
     }
 
-    private Ledger.ReplayResult startWithPeer(JetStreamLedger opened, LedgerFold fold, long ownAfter, long peerAfter) throws Exception {
+    private Ledger.ReplayResult startWithPeer(JetStreamLedger opened, Ledger audited, LedgerFold fold,
+                                              Consumer<StoredBatch> applyOwn, long ownAfter, long peerAfter) throws Exception {
         PeerFeed feed = new PeerFeed(connection, settings.peerId(), settings.peerJetStreamDomain());
         NatsPeerLink link = new NatsPeerLink(connection, settings.hubId(), settings.peerId(), settings.peerJetStreamDomain(), clock);
         ReplicationSettings protocol = new ReplicationSettings(ReplicationSettings.ofDefaults().suspectAfter(),
                 settings.takeoverAfter(), settings.rebalanceFloor(), settings.budgetShares().get(settings.hubId()));
-        Replication r = new Replication(settings.hubId(), settings.peerId(), engine, opened, fold, link, clock, protocol, demand);
+        Replication r = new Replication(settings.hubId(), settings.peerId(), engine, audited, fold, link, clock, protocol, demand);
         Ledger.ReplayResult replay;
         // Streaming causal merge: own batches are folded as they are read, the peer copy is read
         // only as far as each own batch needs (its peer_seq), the rest of it after the own ledger.
         // Peer batches go through Replication, which folds them and moves the peer cursor.
         try (LedgerCursor peerCopy = feed.open(peerAfter)) {
             r.startPeerCursorAt(peerAfter); // where the snapshot ends (0: none)
-            CausalMerge merge = new CausalMerge(peerCopy, ownAfter, peerAfter, fold::applyOwn, r::foldPeerAtStart);
+            CausalMerge merge = new CausalMerge(peerCopy, ownAfter, peerAfter, applyOwn, r::foldPeerAtStart);
             replay = opened.replayAfter(ownAfter, merge::own, r::peerCursor);
             merge.finish();
         }
@@ -241,6 +260,11 @@ public class HubRuntime implements AutoCloseable {
     /** The snapshot this run started from, or null (a full replay). */
     public HubSnapshot restoredFrom() {
         return restoredFrom;
+    }
+
+    /** The hub's audit stream, or null before start-up finished. */
+    public AuditStore audit() {
+        return audit;
     }
 
     /** The two-hub protocol, or null for a single hub (or before start-up finished). */

@@ -222,6 +222,23 @@ class EngineStateRoundTripTest {
     }
 
     @Test
+    void openLeasesKeepTheirPrincipalAcrossASnapshot() throws Exception {
+        ManualClock clock = new ManualClock(T0);
+        QuotaEngine a = new QuotaEngine(config(), clock, EngineListener.NONE);
+        Lease own = ((Decision.Granted) a.acquire(new AcquireRequest("q", 1, Priority.NORMAL, "ag", "r1", "d", "nats:alice"))).lease();
+        Lease none = ((Decision.Granted) a.acquire(new AcquireRequest("q", 1, Priority.NORMAL, "ag", "r2", "d"))).lease();
+        Lease peer = new Lease("edge-x-0_abc", "edge", "q", "a", 5, Priority.NORMAL, "peer", "pr", clock.instant(),
+                clock.instant().plusSeconds(20), "peer-digest", "token:agents");
+        a.replayGrant(peer);
+        QuotaEngine b = new QuotaEngine(config(), clock, EngineListener.NONE);
+        b.readState(a.writeState());
+        assertThat(own.principal()).isEqualTo("nats:alice");
+        assertThat(b.openLease(own.leaseId()).orElseThrow().principal()).isEqualTo("nats:alice");
+        assertThat(b.openLease(none.leaseId()).orElseThrow().principal()).isEmpty();
+        assertThat(b.openLease(peer.leaseId()).orElseThrow().principal()).isEqualTo("token:agents");
+    }
+
+    @Test
     void aSnapshotFitsOnlyTheSamePolicyAndMaxCooldown() {
         ManualClock clock = new ManualClock(T0);
         byte[] state = new QuotaEngine(config(), clock, EngineListener.NONE).writeState();

@@ -17,7 +17,8 @@ import io.quotahub.hub.metrics.GuardMetrics;
 import io.quotahub.hub.service.Entrance;
 import io.quotahub.hub.service.InputBounds;
 import io.quotahub.hub.service.RejectReason;
-import io.quotahub.proto.KeyEnabled;
+import io.micronaut.security.authentication.Authentication;
+import io.quotahub.hub.security.HttpPrincipal;
 import io.micronaut.core.annotation.Nullable;
 import io.quotahub.proto.LedgerEvent;
 
@@ -27,7 +28,11 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
-/** Operator commands. */
+/**
+ * Operator commands. Each is written to the ledger with the operator's principal (its token, or
+ * {@code local} in protected mode) and, once stored, copied to the audit stream
+ * ({@code GET /api/v1/admin/audit}).
+ */
 @Secured("OPERATOR")
 @Controller("/api/v1/admin")
 public class AdminController {
@@ -59,9 +64,8 @@ public class AdminController {
      * unknown key.
      */
     @Post("/keys/{pool}/{keyId}/enable")
-    public CompletableFuture<HttpResponse<?>> enableKey(String pool, String keyId) {
-        LedgerEvent event = LedgerEvent.newBuilder().setHubId(runtime.hubId()).setAtEpochMs(clock.millis())
-                .setKeyEnabled(KeyEnabled.newBuilder().setPool(pool).setKeyId(keyId)).build();
+    public CompletableFuture<HttpResponse<?>> enableKey(String pool, String keyId, @Nullable Authentication authentication) {
+        LedgerEvent event = LedgerEvents.keyEnabled(runtime.hubId(), pool, keyId, clock.millis(), HttpPrincipal.of(authentication));
         return keyCommand(pool, keyId, event, before -> {
             engine.enableKey(pool, keyId);
             return new KeyEnabledBody(pool, keyId, before.disabled());
@@ -86,9 +90,10 @@ public class AdminController {
      * unknown key.
      */
     @Post("/keys/{pool}/{keyId}/reset")
-    public CompletableFuture<HttpResponse<?>> resetKey(String pool, String keyId) {
+    public CompletableFuture<HttpResponse<?>> resetKey(String pool, String keyId, @Nullable Authentication authentication) {
         Instant now = clock.instant();
-        return keyCommand(pool, keyId, LedgerEvents.keyReset(runtime.hubId(), pool, keyId, now.toEpochMilli()), before -> {
+        LedgerEvent event = LedgerEvents.keyReset(runtime.hubId(), pool, keyId, now.toEpochMilli(), HttpPrincipal.of(authentication));
+        return keyCommand(pool, keyId, event, before -> {
             engine.resetKey(pool, keyId);
             String cooldownUntil = before.cooldownUntil() == null || !before.cooldownUntil().isAfter(now) ? null
                     : before.cooldownUntil().toString();
@@ -148,12 +153,12 @@ public class AdminController {
      * 409 when the peer is connected (nothing to declare) or already taken over.
      */
     @Post("/peer/declare-dead")
-    public HttpResponse<?> declareDead() {
+    public HttpResponse<?> declareDead(@Nullable Authentication authentication) {
         Replication replication = runtime.replication();
         if (replication == null) {
             return ApiError.response(ErrorCode.BAD_REQUEST, runtime.hubId() + " has no peer configured (quotahub.peer-id)");
         }
-        Replication.DeclareDeadResult result = replication.declarePeerDead();
+        Replication.DeclareDeadResult result = replication.declarePeerDead(HttpPrincipal.of(authentication));
         DeclareDeadBody body = new DeclareDeadBody(runtime.hubId(), replication.view().hubId(), result.declared(),
                 result.status().name(), result.unitsTaken(), result.message());
         return result.declared() ? HttpResponse.ok(body) : HttpResponse.status(io.micronaut.http.HttpStatus.CONFLICT).body(body);

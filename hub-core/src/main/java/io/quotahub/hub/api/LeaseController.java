@@ -10,6 +10,9 @@ import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Post;
 import io.micronaut.json.JsonMapper;
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.security.authentication.Authentication;
+import io.quotahub.hub.security.HttpPrincipal;
 import io.quotahub.engine.Outcome;
 import io.quotahub.engine.Priority;
 import io.quotahub.hub.config.HubSettings;
@@ -40,6 +43,9 @@ import java.util.concurrent.CompletableFuture;
  * <p>The acquire's {@code leaseId} is the lease handle {@code <lease id>.<lease secret>}: a client
  * passes it back as given to {@code /leases/{leaseId}/complete}, which proves it holds the lease;
  * a bare lease id gets 403 and changes nothing.
+ *
+ * <p>The caller's principal ({@link HttpPrincipal}: its token, or {@code local}) is recorded with
+ * each grant; a lease granted to a token may be completed only with that same token.
  */
 @Secured("AGENT")
 @Controller("/api/v1")
@@ -65,9 +71,9 @@ public class LeaseController {
     }
 
     @Post(uri = "/acquire", consumes = MediaType.ALL, produces = MediaType.APPLICATION_JSON)
-    public CompletableFuture<HttpResponse<?>> acquire(@Body byte[] raw) {
+    public CompletableFuture<HttpResponse<?>> acquire(@Body byte[] raw, @Nullable Authentication authentication) {
         long start = System.nanoTime();
-        CompletableFuture<HttpResponse<?>> response = decide(raw);
+        CompletableFuture<HttpResponse<?>> response = decide(raw, HttpPrincipal.of(authentication));
         response.whenComplete((r, error) -> {
             int status = r == null ? 500 : r.code();
             if (status == 200) {
@@ -81,7 +87,7 @@ public class LeaseController {
         return response;
     }
 
-    private CompletableFuture<HttpResponse<?>> decide(byte[] raw) {
+    private CompletableFuture<HttpResponse<?>> decide(byte[] raw, String principal) {
         String tooLarge = bounds.messageProblem("body", raw == null ? 0 : raw.length);
         if (tooLarge != null) {
             return rejected(Entrance.HTTP_ACQUIRE, RejectReason.TOO_LARGE, tooLarge);
@@ -108,7 +114,7 @@ public class LeaseController {
         }
         String requestId = body.requestId() == null ? UUID.randomUUID().toString() : body.requestId();
         String agentId = body.agentId() == null ? AGENT : body.agentId();
-        AcquireCommand cmd = new AcquireCommand(requestId, agentId, body.pool(), body.tokens(), priority, null);
+        AcquireCommand cmd = new AcquireCommand(requestId, agentId, body.pool(), body.tokens(), priority, null, principal);
         return acquire.acquire(cmd).thenApply(this::toResponse);
     }
 
@@ -150,7 +156,8 @@ public class LeaseController {
     }
 
     @Post(uri = "/leases/{leaseId}/complete", consumes = MediaType.ALL, produces = MediaType.APPLICATION_JSON)
-    public CompletableFuture<HttpResponse<?>> complete(String leaseId, @Body byte[] raw) {
+    public CompletableFuture<HttpResponse<?>> complete(String leaseId, @Body byte[] raw,
+                                                       @Nullable Authentication authentication) {
         String tooLarge = bounds.messageProblem("body", raw == null ? 0 : raw.length);
         if (tooLarge != null) {
             return rejected(Entrance.HTTP_COMPLETE, RejectReason.TOO_LARGE, tooLarge);
@@ -178,7 +185,7 @@ public class LeaseController {
         LeaseHandle handle = LeaseHandle.parse(leaseId);
         Duration retryAfter = Duration.ofMillis(body.retryAfterMs() == null ? 0 : body.retryAfterMs());
         SettleCommand cmd = new SettleCommand(UUID.randomUUID().toString(), handle.leaseId(), AGENT, body.tokensUsed(), outcome,
-                retryAfter, body.detail(), null, handle.secret());
+                retryAfter, body.detail(), null, handle.secret(), HttpPrincipal.of(authentication));
         return settle.settle(cmd).thenApply(result -> {
             if (result instanceof SettleOutcome.Settled s) {
                 return HttpResponse.ok(new SettledBody(handle.leaseId(), s.firstTime()));

@@ -6,6 +6,7 @@ import io.quotahub.engine.Priority;
 import io.quotahub.engine.Settlement;
 import io.quotahub.proto.Expire;
 import io.quotahub.proto.Grant;
+import io.quotahub.proto.KeyEnabled;
 import io.quotahub.proto.KeyReset;
 import io.quotahub.proto.LedgerEvent;
 import io.quotahub.proto.Settle;
@@ -32,7 +33,8 @@ public final class LedgerEvents {
                         .setTokens(lease.tokens())
                         .setPriority(toProto(lease.priority()))
                         .setExpiresAtEpochMs(lease.expiresAt().toEpochMilli())
-                        .setSecretHash(lease.holderDigest()))
+                        .setSecretHash(lease.holderDigest())
+                        .setPrincipal(lease.principal()))
                 .build();
     }
 
@@ -56,13 +58,25 @@ public final class LedgerEvents {
         Grant g = event.getGrant();
         return new Lease(g.getLeaseId(), event.getHubId(), g.getPool(), g.getKeyId(), g.getTokens(),
                 fromProto(g.getPriority()), g.getAgentId(), g.getRequestId(),
-                Instant.ofEpochMilli(event.getAtEpochMs()), Instant.ofEpochMilli(g.getExpiresAtEpochMs()), g.getSecretHash());
+                Instant.ofEpochMilli(event.getAtEpochMs()), Instant.ofEpochMilli(g.getExpiresAtEpochMs()), g.getSecretHash(),
+                g.getPrincipal());
     }
 
     /** An operator's reset of a key (cooldown, failure block, circuit, disabled), at {@code atEpochMs}. */
     public static LedgerEvent keyReset(String hubId, String pool, String keyId, long atEpochMs) {
+        return keyReset(hubId, pool, keyId, atEpochMs, "");
+    }
+
+    /** An operator's reset of a key by {@code principal} (see {@code Grant.principal}). */
+    public static LedgerEvent keyReset(String hubId, String pool, String keyId, long atEpochMs, String principal) {
         return LedgerEvent.newBuilder().setHubId(hubId).setAtEpochMs(atEpochMs)
-                .setKeyReset(KeyReset.newBuilder().setPool(pool).setKeyId(keyId)).build();
+                .setKeyReset(KeyReset.newBuilder().setPool(pool).setKeyId(keyId).setPrincipal(principal)).build();
+    }
+
+    /** An operator's re-enabling of a key an auth failure disabled, by {@code principal}. */
+    public static LedgerEvent keyEnabled(String hubId, String pool, String keyId, long atEpochMs, String principal) {
+        return LedgerEvent.newBuilder().setHubId(hubId).setAtEpochMs(atEpochMs)
+                .setKeyEnabled(KeyEnabled.newBuilder().setPool(pool).setKeyId(keyId).setPrincipal(principal)).build();
     }
 
     /**

@@ -280,10 +280,15 @@ public final class Replication {
     }
 
     private void appendTakeover(long fenceSeq, boolean declared) {
+        appendTakeover(fenceSeq, declared, "");
+    }
+
+    /** @param principal who declared the peer dead ("" for a takeover through a fence) */
+    private void appendTakeover(long fenceSeq, boolean declared, String principal) {
         Map<LimitRef, Long> units = engine.budgetsOf(peerId);
         LedgerEvent event = LedgerEvent.newBuilder().setHubId(hubId).setAtEpochMs(clock.millis())
                 .setTakeover(Takeover.newBuilder().setPeerHub(peerId).setFenceSeq(fenceSeq).setDeclared(declared)
-                        .addAllUnits(LedgerFold.toProto(units)))
+                        .addAllUnits(LedgerFold.toProto(units)).setPrincipal(principal))
                 .build();
         takeoverInFlight = !declared;
         ledger.append(event).whenComplete((seq, error) -> {
@@ -422,7 +427,16 @@ public final class Replication {
      *
      * @return what was done and what it risks
      */
-    public synchronized DeclareDeadResult declarePeerDead() {
+    public DeclareDeadResult declarePeerDead() {
+        return declarePeerDead("");
+    }
+
+    /**
+     * {@link #declarePeerDead()} by an operator, recorded in the Takeover.
+     *
+     * @param principal who declared it (see {@code io.quotahub.hub.service.Principals})
+     */
+    public synchronized DeclareDeadResult declarePeerDead(String principal) {
         if (status == PeerStatus.CONNECTED) {
             return new DeclareDeadResult(false, status, 0,
                     "peer " + peerId + " is connected and serving: nothing to declare");
@@ -433,7 +447,7 @@ public final class Replication {
         long units = engine.budgetsOf(peerId).values().stream().mapToLong(Long::longValue).sum();
         declaredDead = true;
         status = PeerStatus.DEAD;
-        appendTakeover(0, true);
+        appendTakeover(0, true, principal);
         return new DeclareDeadResult(true, status, units, "hub " + hubId + " took the " + units
                 + " budget units " + peerId + " held, without a fence. If " + peerId
                 + " is in fact alive behind a network split it can still grant from that budget until the split heals,"

@@ -7,12 +7,14 @@ import io.micronaut.security.token.validator.TokenValidator;
 import jakarta.inject.Singleton;
 import org.reactivestreams.Publisher;
 import io.micronaut.core.async.publisher.Publishers;
+import io.quotahub.hub.service.Principals;
 
 import java.util.Map;
 
 /**
  * Turns an {@code Authorization: Bearer <token>} that matches a configured entry into an
- * authentication named after the entry, with the role names its role grants. An unknown token
+ * authentication named after the entry, with the role names its role grants and the principal
+ * {@code token:<name>} ({@link HttpPrincipal}). An unknown token
  * yields nothing, so the request stays anonymous: a wrong token and a missing one get the same 401.
  */
 @Singleton
@@ -30,7 +32,8 @@ class HubTokenValidator implements TokenValidator<HttpRequest<?>> {
     @Override
     public Publisher<Authentication> validateToken(String token, @Nullable HttpRequest<?> request) {
         return tokens.match(token)
-                .map(h -> Publishers.just(Authentication.build(h.name(), h.role().grants(), Map.of(ROLE, h.role().name()))))
+                .map(h -> Publishers.just(Authentication.build(h.name(), h.role().grants(),
+                        Map.of(ROLE, h.role().name(), HttpPrincipal.ATTRIBUTE, Principals.token(h.name())))))
                 .orElseGet(Publishers::empty);
     }
 }

@@ -7,8 +7,18 @@ import java.time.Instant;
 /**
  * An acquire as it arrives from NATS or HTTP, before validation.
  *
- * @param deadline absolute; null when the client gave none (HTTP)
+ * @param deadline  absolute; null when the client gave none (HTTP)
+ * @param principal who asks, as the transport authenticated it ({@link Principals}; "" unauthenticated)
  */
 public record AcquireCommand(String requestId, String agentId, String pool, long tokens, Priority priority,
-                             Instant deadline) {
+                             Instant deadline, String principal) {
+
+    public AcquireCommand {
+        principal = principal == null ? Principals.NONE : principal;
+    }
+
+    /** An unauthenticated acquire. */
+    public AcquireCommand(String requestId, String agentId, String pool, long tokens, Priority priority, Instant deadline) {
+        this(requestId, agentId, pool, tokens, priority, deadline, Principals.NONE);
+    }
 }

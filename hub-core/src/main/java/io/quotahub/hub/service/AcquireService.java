@@ -136,6 +136,12 @@ public final class AcquireService {
      */
     private CompletableFuture<AcquireOutcome> retryAnswer(AcquireCommand cmd, CompletableFuture<AcquireOutcome> earlier,
                                                           AcquireOutcome first) {
+        if (first instanceof AcquireOutcome.Granted g && g.lease() != null && Principals.binds(g.lease().principal())
+                && !g.lease().principal().equals(cmd.principal())) {
+            // the same agent and request id from someone else: never hand out another principal's lease
+            return failed(ErrorCode.FORBIDDEN, "request id '" + cmd.requestId() + "' of agent '" + cmd.agentId()
+                    + "' was granted to another principal; use a new request id");
+        }
         if (!(first instanceof AcquireOutcome.Granted g) || g.leaseSecret() != null) {
             return CompletableFuture.completedFuture(first);
         }
@@ -171,7 +177,7 @@ public final class AcquireService {
         }
         LeaseSecret leaseSecret = LeaseSecret.issue();
         Decision decision = engine.acquire(new AcquireRequest(cmd.pool(), cmd.tokens(), priority, cmd.agentId(),
-                cmd.requestId(), leaseSecret.digest()));
+                cmd.requestId(), leaseSecret.digest(), cmd.principal()));
         demand.record(cmd.pool());
         if (decision instanceof Decision.Denied denied) {
             if (denied.refusal().code() == RefusalCode.NO_USABLE_KEY || denied.refusal().code() == RefusalCode.INVALID_REQUEST) {

@@ -204,6 +204,7 @@ public final class AgentRegistry {
     private void reclaim(Ledger ledger, String hubId, Lease lease) {
         Settlement expired = new Settlement(lease.leaseId(), lease.tokens(), Outcome.EXPIRED, Duration.ZERO, clock.instant());
         ledger.append(LedgerEvents.settle(hubId, expired)).thenRun(() -> engine.settle(expired));
-        LOG.info("agent {} is dead: reclaimed its lease {} of {}/{}", lease.agentId(), lease.leaseId(), lease.pool(), lease.keyId());
+        LOG.info("agent {} is dead: reclaimed its lease {} of {}/{} (granted to {})", lease.agentId(), lease.leaseId(), lease.pool(),
+                lease.keyId(), Principals.shown(lease.principal(), lease.agentId()));
     }
 }

@@ -45,6 +45,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * one BAD_REQUEST, and no handler lets an exception out into the dispatcher (it is counted and
  * answered INTERNAL). A rejected message without a reply subject (every heartbeat) is dropped;
  * every rejection is counted by entrance and reason.
+ *
+ * <p>The requester's identity is the NATS user whose agent inbox the reply subject is in
+ * ({@link Principals#ofReply}): the servers let each agent user read only its own inbox, so the
+ * reply subject says who can read the answer. The agent id in the message is only what the agent
+ * declares.
  */
 public final class NatsApi implements AutoCloseable {
 
@@ -181,7 +186,7 @@ public final class NatsApi implements AutoCloseable {
         }
         AcquireCommand cmd = new AcquireCommand(request.getRequestId(), request.getAgentId(), request.getPool(),
                 request.getTokens(), LedgerEvents.fromProto(request.getPriority()),
-                Instant.ofEpochMilli(request.getDeadlineEpochMs()));
+                Instant.ofEpochMilli(request.getDeadlineEpochMs()), Principals.ofReply(msg.getReplyTo()));
         acquiresInFlight.incrementAndGet();
         try {
             acquire.acquire(cmd).whenComplete((outcome, error) -> {
@@ -292,7 +297,8 @@ public final class NatsApi implements AutoCloseable {
         Instant deadline = request.getDeadlineEpochMs() > 0 ? Instant.ofEpochMilli(request.getDeadlineEpochMs()) : null;
         SettleCommand cmd = new SettleCommand(request.getRequestId(), request.getLeaseId(), request.getAgentId(),
                 request.getTokensUsed(), LedgerEvents.fromProto(request.getOutcome()),
-                Duration.ofMillis(request.getRetryAfterMs()), request.getDetail(), deadline, request.getLeaseSecret());
+                Duration.ofMillis(request.getRetryAfterMs()), request.getDetail(), deadline, request.getLeaseSecret(),
+                Principals.ofReply(msg.getReplyTo()));
         settle.settle(cmd).whenComplete((outcome, error) -> {
             try {
                 SettleReply reply;

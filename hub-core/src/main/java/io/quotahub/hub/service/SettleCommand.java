@@ -12,14 +12,25 @@ import java.time.Instant;
  * @param retryAfter  with RATE_LIMITED: the provider's Retry-After, ZERO if none
  * @param deadline    absolute; null when the client gave none (HTTP)
  * @param leaseSecret the secret the lease's grant carried ("" or null when none was presented); never logged
+ * @param principal   who settles, as the transport authenticated it ({@link Principals}; "" unauthenticated)
  */
 public record SettleCommand(String requestId, String leaseId, String agentId, long tokensUsed, Outcome outcome,
-                            Duration retryAfter, String detail, Instant deadline, String leaseSecret) {
+                            Duration retryAfter, String detail, Instant deadline, String leaseSecret, String principal) {
+
+    public SettleCommand {
+        principal = principal == null ? Principals.NONE : principal;
+    }
+
+    /** An unauthenticated settle. */
+    public SettleCommand(String requestId, String leaseId, String agentId, long tokensUsed, Outcome outcome,
+                         Duration retryAfter, String detail, Instant deadline, String leaseSecret) {
+        this(requestId, leaseId, agentId, tokensUsed, outcome, retryAfter, detail, deadline, leaseSecret, Principals.NONE);
+    }
 
     @Override
     public String toString() {
         return "SettleCommand[requestId=" + requestId + ", leaseId=" + leaseId + ", agentId=" + agentId + ", tokensUsed="
                 + tokensUsed + ", outcome=" + outcome + ", retryAfter=" + retryAfter + ", deadline=" + deadline
-                + ", leaseSecret=" + (leaseSecret == null || leaseSecret.isEmpty() ? "none" : "hidden") + "]";
+                + ", leaseSecret=" + (leaseSecret == null || leaseSecret.isEmpty() ? "none" : "hidden") + ", principal=" + principal + "]";
     }
 }

@@ -25,7 +25,9 @@ import java.util.concurrent.CompletableFuture;
  * <p>Only the lease's holder may settle it: the settle must present the secret its grant carried,
  * whose SHA-256 the lease keeps ({@link Lease#holderDigest()}); a missing or wrong secret is
  * FORBIDDEN and changes nothing. A lease granted before lease secrets existed (empty digest) may
- * be settled only by a settle naming the lease's own agent id. A settle reporting more tokens
+ * be settled only by a settle naming the lease's own agent id. A lease granted to a NATS user or a
+ * token ({@link Principals}) may be settled only by that same principal, secret or not: another
+ * principal gets FORBIDDEN and changes nothing. A settle reporting more tokens
  * than the pool's {@link PoolSpec#maxTokensPerCall()} is refused (BAD_REQUEST) and changes
  * nothing: no honest call uses that many, so it is a bug or an attack, and counting it at the
  * bound would still let it fill a window; the lease stays open and expires at its estimate if it
@@ -86,6 +88,9 @@ public final class SettleService {
         if (!holds(lease, cmd)) {
             return failed(ErrorCode.FORBIDDEN, "lease secret missing or wrong for lease " + lease.leaseId());
         }
+        if (!sameIdentity(lease, cmd)) {
+            return failed(ErrorCode.FORBIDDEN, "lease " + lease.leaseId() + " was granted to another principal");
+        }
         long bound = maxTokensPerCall.getOrDefault(lease.pool(), LimitSpec.MAX_CAPACITY);
         if (cmd.tokensUsed() > bound) {
             return CompletableFuture.completedFuture(new SettleOutcome.Failed(ErrorCode.BAD_REQUEST, "tokensUsed "
@@ -109,6 +114,17 @@ public final class SettleService {
             return lease.agentId() != null && lease.agentId().equals(cmd.agentId());
         }
         return LeaseSecret.matches(cmd.leaseSecret(), lease.holderDigest());
+    }
+
+    /**
+     * Whether the settler is the principal the lease was granted to, when that principal was
+     * authenticated by NATS user or token ({@link Principals#binds}); any settler of a lease granted
+     * unauthenticated (or in protected mode) passes. A settle without authentication does not
+     * match a bound lease: otherwise anyone holding a stolen secret could settle it through a reply
+     * subject outside every agent inbox.
+     */
+    static boolean sameIdentity(Lease lease, SettleCommand cmd) {
+        return !Principals.binds(lease.principal()) || lease.principal().equals(cmd.principal());
     }
 
     private SettleOutcome.Failed validate(SettleCommand cmd) {

@@ -159,7 +159,7 @@ public final class EngineCore {
                 KeyState key = choice.key();
                 Instant at = Instant.ofEpochMilli(now);
                 Lease lease = new Lease(ids.next(), config.hubId(), pool.name(), key.id(), r.tokens(), r.priority(),
-                        r.agentId(), r.requestId(), at, at.plusMillis(ttlMillis), r.holderDigest());
+                        r.agentId(), r.requestId(), at, at.plusMillis(ttlMillis), r.holderDigest(), r.principal());
                 OpenLease open = new OpenLease(lease, pool, key, budgets.ownSlot());
                 Accounting.record(open);
                 leases.put(lease.leaseId(), open);
@@ -317,7 +317,7 @@ public final class EngineCore {
             // not written by an honest hub (acquire refuses such a request): count it at the bound
             lease = new Lease(lease.leaseId(), lease.hubId(), lease.pool(), lease.keyId(), Units.amount(lease.tokens()),
                     lease.priority(), lease.agentId(), lease.requestId(), lease.grantedAt(), lease.expiresAt(),
-                    lease.holderDigest());
+                    lease.holderDigest(), lease.principal());
         }
         ids.observe(lease.leaseId());
         PoolState pool = pools.get(lease.pool());

@@ -27,8 +27,9 @@ public final class EngineState {
     /**
      * Bump on any change of the layout: older snapshots are then refused (a full replay follows).
      * 2: open leases carry their holder digest; lease ids may end in a random suffix.
+     * 3: open leases carry their principal.
      */
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
     private static final int MAX_COUNT = 1 << 26;
 
     private EngineState() {
@@ -111,6 +112,7 @@ public final class EngineState {
         out.writeLong(l.grantedAt().toEpochMilli());
         out.writeLong(l.expiresAt().toEpochMilli());
         out.writeUTF(l.holderDigest());
+        out.writeUTF(l.principal());
         out.writeInt(slot);
     }
 
@@ -120,7 +122,7 @@ public final class EngineState {
     static StoredLease readLease(DataInput in) throws IOException {
         Lease l = new Lease(in.readUTF(), in.readUTF(), in.readUTF(), in.readUTF(), in.readLong(),
                 enumAt(Priority.values(), in.readByte(), "priority"), readNullable(in), readNullable(in),
-                Instant.ofEpochMilli(in.readLong()), Instant.ofEpochMilli(in.readLong()), in.readUTF());
+                Instant.ofEpochMilli(in.readLong()), Instant.ofEpochMilli(in.readLong()), in.readUTF(), in.readUTF());
         return new StoredLease(l, in.readInt());
     }
 

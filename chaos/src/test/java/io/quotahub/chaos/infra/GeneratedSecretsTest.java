@@ -41,8 +41,15 @@ class GeneratedSecretsTest {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as(out).isZero();
-        for (String conf : new String[] {"main.conf", "edge.conf"}) {
-            Files.writeString(dir.resolve(conf), Files.readString(ROOT.resolve("infra/nats/" + conf))
+        for (String hub : new String[] {"main", "edge"}) {
+            // each config beside its users, as install.sh lays them out (infra/nats/make-users)
+            Path home = Files.createDirectories(dir.resolve(hub));
+            Process users = new ProcessBuilder(ROOT.resolve("infra/nats/make-users").toString(), home.toString(), "--hub", hub,
+                    "--agent", "agents").redirectErrorStream(true).start();
+            String usersOut = new String(users.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(users.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(users.exitValue()).as(usersOut).isZero();
+            Files.writeString(home.resolve(hub + ".conf"), Files.readString(ROOT.resolve("infra/nats/" + hub + ".conf"))
                     .replace("/etc/quotahub/tls", tls.toString()));
         }
     }
@@ -82,7 +89,7 @@ class GeneratedSecretsTest {
 
     /** Whether {@code nats-server -t} accepts the shipped config with these variables in its environment. */
     private static boolean check(String conf, Map<String, String> env) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(NatsServer.binary(), "-t", "-c", dir.resolve(conf).toString())
+        ProcessBuilder pb = new ProcessBuilder(NatsServer.binary(), "-t", "-c", dir.resolve(conf.replace(".conf", "")).resolve(conf).toString())
                 .redirectErrorStream(true);
         pb.environment().putAll(env);
         Process p = pb.start();

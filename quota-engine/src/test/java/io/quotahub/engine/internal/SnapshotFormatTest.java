@@ -1,0 +1,234 @@
+package io.quotahub.engine.internal;
+
+import io.quotahub.engine.AcquireRequest;
+import io.quotahub.engine.Decision;
+import io.quotahub.engine.EngineConfig;
+import io.quotahub.engine.EngineListener;
+import io.quotahub.engine.KeySpec;
+import io.quotahub.engine.Lease;
+import io.quotahub.engine.LimitRef;
+import io.quotahub.engine.LimitSpec;
+import io.quotahub.engine.ManualClock;
+import io.quotahub.engine.Outcome;
+import io.quotahub.engine.PoolPolicy;
+import io.quotahub.engine.PoolSpec;
+import io.quotahub.engine.Preset;
+import io.quotahub.engine.Priority;
+import io.quotahub.engine.Settlement;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Pins the snapshot format (version {@value EngineState#VERSION}): a fixed scenario, driven by a
+ * {@link ManualClock} and seeded lease ids, touches every part of the state (lease ids, settled ids,
+ * two hubs' budgets, transfers pending and applied, pool and key windows with entries, a calendar
+ * day, cooldown, an open circuit with its probe, a disabled key, thermal history, burst guards, the
+ * key order, open leases with and without agent and request ids). Its bytes were recorded
+ * ({@code snapshot-v3.b64}) before the layout moved into one codec; they must not change without a
+ * version bump, and a snapshot written by an older build of the same version must still restore.
+ */
+class SnapshotFormatTest {
+
+    private static final Instant T0 = Instant.parse("2026-03-02T23:59:30Z");
+    private static final String RECORDED = "snapshot-v3.b64";
+    /** SHA-256 of the recorded bytes (a second guard: the resource itself must not be re-recorded). */
+    private static final String RECORDED_SHA256 = "536173d635086b2143be9d531b9ef4f13379caaa3d3f99deded684ecca4a9617";
+
+    @Test
+    void snapshotOfAFixedScenario_isByteForByteTheRecordedVersion3() throws Exception {
+        Scenario s = Scenario.run();
+        byte[] written = write(s.engine);
+        assertThat(EngineState.VERSION).isEqualTo(3);
+        assertThat(sha256(written)).isEqualTo(RECORDED_SHA256);
+        assertThat(written).isEqualTo(recorded());
+    }
+
+    @Test
+    void fixedScenario_reachesEveryPartOfTheState() {
+        Scenario s = Scenario.run();
+        String view = s.engine.view().toString();
+        assertThat(view).contains("errors=3]").contains("disabled=true").contains("zone=THROTTLED").contains("cooldownUntil=2026");
+        assertThat(s.engine.openLeases()).anyMatch(l -> l.agentId() == null).anyMatch(l -> l.hubId().equals("main"));
+        assertThat(s.engine.budgetTable()).anyMatch(b -> b.inFlight() > 0);
+        assertThat(s.engine.poolState("p").keys[1].burst).isNotNull();
+        assertThat(s.engine.poolState("p").windows[0].usedAll()).isPositive();
+    }
+
+    @Test
+    void recordedVersion3Snapshot_restoresAndWritesBackTheSameBytes() throws Exception {
+        byte[] recorded = recorded();
+        assertThat(sha256(recorded)).isEqualTo(RECORDED_SHA256);
+        Scenario original = Scenario.run();
+        ManualClock clock = new ManualClock(T0);
+        EngineCore restored = Scenario.engine(clock);
+        clock.set(original.clock.instant());
+        restored.readState(new DataInputStream(new ByteArrayInputStream(recorded)));
+
+        assertThat(write(restored)).isEqualTo(recorded);
+        assertThat(restored.view()).isEqualTo(original.engine.view());
+        assertThat(restored.budgetTable()).isEqualTo(original.engine.budgetTable());
+        assertThat(restored.openLeases()).containsExactlyInAnyOrderElementsOf(original.engine.openLeases());
+        // and it goes on deciding as the engine that wrote it
+        for (int i = 0; i < 12; i++) {
+            original.clock.advance(Duration.ofMillis(700));
+            clock.advance(Duration.ofMillis(700));
+            AcquireRequest r = new AcquireRequest(i % 3 == 0 ? "q" : "p", 1 + i * 40, Priority.NORMAL, "agent-" + (i % 2), "after-" + i);
+            // the same but for the lease ids' random suffixes (not part of the state)
+            assertThat(withoutSuffix(restored.acquire(r))).as("decision %d", i).isEqualTo(withoutSuffix(original.engine.acquire(r)));
+        }
+        assertThat(restored.view()).isEqualTo(original.engine.view());
+    }
+
+    /** Run once to (re-)record the bytes: prints the resource's content and its SHA-256. */
+    public static void main(String[] args) throws Exception {
+        byte[] written = write(Scenario.run().engine);
+        System.out.println(Base64.getMimeEncoder(76, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(written));
+        System.out.println(sha256(written));
+    }
+
+    static EngineConfig config() {
+        PoolSpec p = new PoolSpec("p", List.of(
+                new KeySpec("k1", List.of(LimitSpec.requests(6, Duration.ofSeconds(10)), LimitSpec.tokens(2_000, Duration.ofMinutes(1))), 0),
+                new KeySpec("k2", List.of(LimitSpec.requests(30, Duration.ofMinutes(1))), 3),
+                new KeySpec("k3", List.of(LimitSpec.requestsPerCalendarDay(200, ZoneId.of("America/Los_Angeles"))), 0)),
+                List.of(LimitSpec.requests(60, Duration.ofMinutes(1))), 0, Preset.CONSERVATIVE,
+                new PoolPolicy(0, 3, 0.5, List.of("ops-*")));
+        PoolSpec q = new PoolSpec("q", List.of(
+                new KeySpec("a", List.of(LimitSpec.tokens(5_000, Duration.ofSeconds(30))), 0),
+                new KeySpec("b", List.of(LimitSpec.tokens(5_000, Duration.ofSeconds(30))), 0)),
+                List.of(), 0, Preset.AGGRESSIVE);
+        return EngineConfig.builder("main").budgetShares(Map.of("main", 0.6, "edge", 0.4)).pools(List.of(p, q))
+                .leaseTtl(Duration.ofSeconds(20)).build();
+    }
+
+    private static final class Scenario {
+        final ManualClock clock = new ManualClock(T0);
+        final EngineCore engine = engine(clock);
+        final List<Lease> open = new ArrayList<>();
+
+        static EngineCore engine(ManualClock clock) {
+            return new EngineCore(config(), clock, EngineListener.NONE, false, new Random(20260302L));
+        }
+
+        static Scenario run() {
+            Scenario s = new Scenario();
+            s.steps();
+            return s;
+        }
+
+        /** The lease granted, or null if refused. */
+        private Lease grant(String pool, long tokens, Priority priority, String agent) {
+            Decision d = engine.acquire(new AcquireRequest(pool, tokens, priority, agent, "r" + open.size() + "-" + clock.millis(),
+                    "digest-" + clock.millis(), "principal-" + agent));
+            if (!(d instanceof Decision.Granted g)) {
+                return null; // refusals are part of the scenario too (counted per key)
+            }
+            open.add(g.lease());
+            return g.lease();
+        }
+
+        private void settle(Lease l, long tokens, Outcome outcome, long retryMillis) {
+            if (l == null) {
+                return;
+            }
+            engine.settle(new Settlement(l.leaseId(), tokens, outcome, Duration.ofMillis(retryMillis), clock.instant()));
+            open.remove(l);
+        }
+
+        private void steps() {
+            Random rnd = new Random(42);
+            // steady traffic on both pools, across local midnight of no zone and the LA calendar day
+            for (int i = 0; i < 24; i++) {
+                clock.advance(Duration.ofMillis(300 + rnd.nextInt(900)));
+                Lease l = grant(i % 3 == 2 ? "q" : "p", 1 + rnd.nextInt(200), Priority.values()[i % 3], "agent-" + (i % 4));
+                if (i % 4 != 3) {
+                    clock.advance(Duration.ofMillis(rnd.nextInt(400)));
+                    settle(l, rnd.nextInt(300), Outcome.OK, 0);
+                }
+                if (i % 5 == 0) {
+                    engine.tick();
+                }
+            }
+            // a 429 with a Retry-After (cooldown), errors in a row (circuit), an auth failure (disabled)
+            Lease limited = grant("p", 5, Priority.NORMAL, "agent-1");
+            settle(limited, 5, Outcome.RATE_LIMITED, 2_500);
+            for (int i = 0; i < 3; i++) {
+                clock.advance(Duration.ofMillis(3_000));
+                Lease l = grant("q", 10, Priority.NORMAL, "agent-2");
+                settle(l, 10, Outcome.ERROR, 0);
+            }
+            Lease auth = grant("q", 1, Priority.NORMAL, "agent-3");
+            settle(auth, 0, Outcome.AUTH_FAILED, 0);
+            clock.advance(Duration.ofSeconds(31));
+            engine.tick();
+            // the peer's grants, folded: one open, one settled; one without agent and request ids
+            Instant now = clock.instant();
+            Lease peerOpen = new Lease("edge-1a2b-0", "edge", "p", "k2", 3, Priority.HIGH, null, null, now, now.plusSeconds(20));
+            Lease peerSettled = new Lease("edge-1a2b-1", "edge", "q", "a", 40, Priority.LOW, "peer-agent", "pr-1",
+                    now, now.plusSeconds(20), "peer-digest", "peer-principal");
+            engine.replayGrant(peerOpen);
+            engine.replayGrant(peerSettled);
+            engine.settle(new Settlement(peerSettled.leaseId(), 35, Outcome.OK, Duration.ZERO, now.plusMillis(100)));
+            // budgets: one given away (applied), one given away (in flight), one of the peer's pending
+            List<LimitRef> refs = engine.limitRefs();
+            Map<LimitRef, Long> want = new LinkedHashMap<>();
+            want.put(refs.get(0), 3L);
+            want.put(refs.get(refs.size() - 1), 500L);
+            Map<LimitRef, Long> moved = engine.giveAway("main-t1", "edge", want);
+            engine.applyTransferApplied("main-t1", "main", "edge", moved);
+            engine.giveAway("main-t2", "edge", Map.of(refs.get(1), 2L));
+            engine.applyTransferApplied("edge-t9", "edge", "main", Map.of(refs.get(2), 4L));
+            engine.applyTransfer("edge-t8", "edge", "main", Map.of(refs.get(2), 1L));
+            // a few more open leases, and time moving on
+            for (int i = 0; i < 4; i++) {
+                clock.advance(Duration.ofMillis(250));
+                grant(i % 2 == 0 ? "p" : "q", 7 + i, Priority.NORMAL, "agent-" + i);
+            }
+            engine.tick();
+            clock.advance(Duration.ofMillis(1_234));
+        }
+    }
+
+    private static String withoutSuffix(Decision d) {
+        return d.toString().replaceAll("_[0-9a-z]{" + LeaseIds.RANDOM_DIGITS + "},", ",");
+    }
+
+    static byte[] write(EngineCore engine) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            engine.writeState(out);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static byte[] recorded() throws IOException {
+        try (InputStream in = SnapshotFormatTest.class.getResourceAsStream(RECORDED)) {
+            assertThat(in).as(RECORDED).isNotNull();
+            return Base64.getMimeDecoder().decode(in.readAllBytes());
+        }
+    }
+
+    private static String sha256(byte[] b) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+    }
+}

@@ -1,7 +1,5 @@
 package io.quotahub.engine.internal;
 
-import java.io.DataInput;
-import java.io.DataOutput;
 import java.io.IOException;
 
 import io.quotahub.engine.LimitRef;
@@ -314,16 +312,16 @@ final class BudgetFold {
         return out;
     }
 
-    // ---- state (snapshots, see EngineState) ----------------------------------------------------
+    // ---- state (snapshots, see SnapshotCodec) ----------------------------------------------------
 
     /** Runs {@code body} holding the fold's lock and every pool's, in the order the fold takes them. */
-    void underAllLocks(EngineState.IoBody body) throws IOException {
+    void underAllLocks(IoBody body) throws IOException {
         synchronized (lock) {
             lockPools(new ArrayList<>(pools), 0, body);
         }
     }
 
-    private static void lockPools(List<PoolState> all, int i, EngineState.IoBody body) throws IOException {
+    private static void lockPools(List<PoolState> all, int i, IoBody body) throws IOException {
         if (i == all.size()) {
             body.run();
             return;
@@ -333,11 +331,14 @@ final class BudgetFold {
         }
     }
 
-    void writeLog(DataOutput out) throws IOException {
-        log.writeState(out);
+    /** The transfers folded so far (snapshots). */
+    TransferLog log() {
+        return log;
     }
 
-    void readLog(DataInput in) throws IOException {
-        log.readState(in);
+    /** A body run under every lock of the engine that may fail with I/O. */
+    @FunctionalInterface
+    interface IoBody {
+        void run() throws IOException;
     }
 }

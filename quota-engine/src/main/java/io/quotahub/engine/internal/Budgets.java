@@ -1,8 +1,5 @@
 package io.quotahub.engine.internal;
 
-import java.io.DataInput;
-import java.io.DataOutput;
-import java.io.IOException;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -261,41 +258,47 @@ public final class Budgets {
         return i;
     }
 
-    // ---- state (snapshots, see EngineState) ----------------------------------------------------
+    // ---- state (snapshots: the layout is SnapshotCodec's) --------------------------------------
 
-    /** Every cell's budgets and in-flight units, by ref in sorted order. */
-    void writeState(DataOutput out) throws IOException {
+    /** One cell's budgets (one per hub, in {@link #hubs()} order) and in-flight units. */
+    record CellState(String ref, long[] budgets, long inFlight) {
+    }
+
+    /** Every cell's state, by ref in sorted order. */
+    List<CellState> cellStates() {
         List<String> refs = new ArrayList<>(cells.keySet());
         Collections.sort(refs);
-        out.writeInt(refs.size());
-        out.writeInt(hubs.size());
+        List<CellState> out = new ArrayList<>(refs.size());
         for (String ref : refs) {
             Cell c = cells.get(ref);
             synchronized (c) {
-                out.writeUTF(ref);
-                for (int i = 0; i < hubs.size(); i++) {
-                    out.writeLong(c.budgets.get(i));
+                long[] b = new long[hubs.size()];
+                for (int i = 0; i < b.length; i++) {
+                    b[i] = c.budgets.get(i);
                 }
-                out.writeLong(c.inFlight);
+                out.add(new CellState(ref, b, c.inFlight));
             }
         }
+        return out;
     }
 
-    void readState(DataInput in) throws IOException {
-        int n = in.readInt();
-        EngineState.expect(n, cells.size(), "number of limits");
-        EngineState.expect(in.readInt(), hubs.size(), "number of hubs with a budget");
-        for (int k = 0; k < n; k++) {
-            String ref = in.readUTF();
-            Cell c = cells.get(ref);
-            if (c == null) {
-                throw new IOException("unknown limit " + ref);
-            }
+    int cellCount() {
+        return cells.size();
+    }
+
+    boolean hasCell(String ref) {
+        return cells.containsKey(ref);
+    }
+
+    /** Restores cells the codec checked (known refs, one budget per hub). */
+    void restore(List<CellState> states) {
+        for (CellState s : states) {
+            Cell c = cells.get(s.ref());
             synchronized (c) {
                 for (int i = 0; i < hubs.size(); i++) {
-                    c.budgets.set(i, in.readLong());
+                    c.budgets.set(i, s.budgets()[i]);
                 }
-                c.inFlight = in.readLong();
+                c.inFlight = s.inFlight();
             }
         }
         version.incrementAndGet();

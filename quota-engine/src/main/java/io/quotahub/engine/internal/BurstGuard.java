@@ -1,8 +1,5 @@
 package io.quotahub.engine.internal;
 
-import java.io.DataInput;
-import java.io.DataOutput;
-import java.io.IOException;
 
 import io.quotahub.engine.LimitKind;
 import io.quotahub.engine.LimitSpec;
@@ -92,26 +89,23 @@ final class BurstGuard {
         }
     }
 
-    // ---- state (snapshots, see EngineState) ----------------------------------------------------
+    // ---- state (snapshots: the layout is SnapshotCodec's) --------------------------------------
 
-    void writeState(DataOutput out) throws IOException {
-        out.writeInt(ring.length);
-        for (long t : ring) {
-            out.writeLong(t);
-        }
-        out.writeInt(next);
-        out.writeInt(count);
+    record State(long[] ring, int next, int count) {
     }
 
-    void readState(DataInput in) throws IOException {
-        EngineState.expect(in.readInt(), ring.length, "burst guard size");
-        for (int i = 0; i < ring.length; i++) {
-            ring[i] = in.readLong();
-        }
-        next = in.readInt();
-        count = in.readInt();
-        if (next < 0 || next >= ring.length || count < 0 || count > ring.length) {
-            throw new IOException("burst guard position out of range");
-        }
+    int ringLength() {
+        return ring.length;
+    }
+
+    State state() {
+        return new State(ring.clone(), next, count);
+    }
+
+    /** Restores a state the codec checked (a ring of {@link #ringLength()}, positions in range). */
+    void restore(State s) {
+        System.arraycopy(s.ring(), 0, ring, 0, ring.length);
+        next = s.next();
+        count = s.count();
     }
 }

@@ -47,6 +47,7 @@ public final class EngineCore {
     private final long ttlMillis;
     private final long probeWaitMillis;
     private final BudgetFold fold;
+    private final SnapshotCodec codec;
     /** Reference mode for tests: refresh every key and scan every key on each decision (the plain algorithm). */
     private final boolean scanEveryKey;
 
@@ -83,6 +84,7 @@ public final class EngineCore {
         this.settled = new SettledIds(Units.add(Units.add(ttlMillis, longest), margin));
         this.ids = new LeaseIds(config.hubId(), clock.millis(), idRandom);
         this.fold = new BudgetFold(budgets, clock, pools.values());
+        this.codec = new SnapshotCodec(config, ids, settled, budgets, fold.log(), pools);
     }
 
     /** The state of a pool (tests), null if unknown. */
@@ -428,30 +430,7 @@ public final class EngineCore {
                     k.advance(now);
                 }
             }
-            EngineState.writeHeader(out, config);
-            ids.writeState(out);
-            settled.writeState(out);
-            budgets.writeState(out);
-            fold.writeLog(out);
-            out.writeInt(pools.size());
-            for (PoolState p : pools.values()) {
-                p.writeState(out);
-            }
-            int open = 0;
-            for (PoolState p : pools.values()) {
-                for (KeyState k : p.keys) {
-                    open += k.open.size();
-                }
-            }
-            out.writeInt(open);
-            for (PoolState p : pools.values()) {
-                for (KeyState k : p.keys) {
-                    for (OpenLease l : k.open.values()) {
-                        EngineState.writeLease(out, l.lease, l.slot);
-                    }
-                }
-            }
-            EngineState.writeEnd(out);
+            codec.write(out);
         });
     }
 
@@ -465,29 +444,10 @@ public final class EngineCore {
             throw new IllegalStateException("restore engine state only into a fresh engine");
         }
         fold.underAllLocks(() -> {
-            EngineState.readHeader(in, config);
-            ids.readState(in);
-            settled.readState(in);
-            budgets.readState(in);
-            fold.readLog(in);
-            EngineState.expect(in.readInt(), pools.size(), "pools");
-            for (PoolState p : pools.values()) {
-                p.readState(in);
-            }
-            int open = in.readInt();
-            EngineState.expectCount(open, "open leases");
-            List<OpenLease> restored = new ArrayList<>();
-            for (int i = 0; i < open; i++) {
-                EngineState.StoredLease s = EngineState.readLease(in);
-                PoolState pool = pools.get(s.lease().pool());
-                KeyState key = pool == null ? null : pool.byId.get(s.lease().keyId());
-                if (key == null || s.slot() < 0 || s.slot() > budgets.hubs().size()) {
-                    throw new java.io.IOException("open lease of an unknown key or slot");
-                }
-                OpenLease l = new OpenLease(s.lease(), pool, key, s.slot());
+            List<OpenLease> restored = codec.read(in);
+            for (OpenLease l : restored) {
                 leases.put(l.id(), l);
-                key.open.put(l.id(), l);
-                restored.add(l);
+                l.key.open.put(l.id(), l);
             }
             // derived, rebuilt from the open leases (not stored); by expiry, so each insertion is O(1)
             restored.sort(Comparator.comparingLong(l -> l.expiresAtMillis));
@@ -496,7 +456,6 @@ public final class EngineCore {
                     l.pool.shares.record(l);
                 }
             }
-            EngineState.readEnd(in);
         });
     }
 

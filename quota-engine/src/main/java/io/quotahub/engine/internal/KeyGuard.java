@@ -1,8 +1,5 @@
 package io.quotahub.engine.internal;
 
-import java.io.DataInput;
-import java.io.DataOutput;
-import java.io.IOException;
 
 import io.quotahub.engine.CircuitState;
 import io.quotahub.engine.CooldownConfig;
@@ -219,27 +216,25 @@ final class KeyGuard {
         return now < blockedUntil;
     }
 
-    // ---- state (snapshots, see EngineState) ----------------------------------------------------
+    // ---- state (snapshots: the layout is SnapshotCodec's) --------------------------------------
 
-    void writeState(DataOutput out) throws IOException {
-        out.writeInt(consecutiveFailures);
-        out.writeInt(rateLimitStreak);
-        out.writeLong(cooldownUntil);
-        out.writeLong(blockedUntil);
-        out.writeByte(circuit.ordinal());
-        out.writeLong(openUntil);
-        EngineState.writeNullable(out, probeLeaseId);
-        out.writeBoolean(disabled);
+    record State(int consecutiveFailures, int rateLimitStreak, long cooldownUntil, long blockedUntil,
+                 CircuitState circuit, long openUntil, String probeLeaseId, boolean disabled) {
     }
 
-    void readState(DataInput in) throws IOException {
-        consecutiveFailures = in.readInt();
-        rateLimitStreak = in.readInt();
-        cooldownUntil = in.readLong();
-        blockedUntil = in.readLong();
-        circuit = EngineState.enumAt(CircuitState.values(), in.readByte(), "circuit state");
-        openUntil = in.readLong();
-        probeLeaseId = EngineState.readNullable(in);
-        disabled = in.readBoolean();
+    State state() {
+        return new State(consecutiveFailures, rateLimitStreak, cooldownUntil, blockedUntil, circuit, openUntil,
+                probeLeaseId, disabled);
+    }
+
+    void restore(State s) {
+        consecutiveFailures = s.consecutiveFailures();
+        rateLimitStreak = s.rateLimitStreak();
+        cooldownUntil = s.cooldownUntil();
+        blockedUntil = s.blockedUntil();
+        circuit = s.circuit();
+        openUntil = s.openUntil();
+        probeLeaseId = s.probeLeaseId();
+        disabled = s.disabled();
     }
 }

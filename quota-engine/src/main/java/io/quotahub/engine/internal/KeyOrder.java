@@ -1,8 +1,5 @@
 package io.quotahub.engine.internal;
 
-import java.io.DataInput;
-import java.io.DataOutput;
-import java.io.IOException;
 
 import java.util.Arrays;
 import java.util.Comparator;
@@ -332,71 +329,72 @@ final class KeyOrder {
         k.duePos = i;
     }
 
-    // ---- state (snapshots, see EngineState) ----------------------------------------------------
+    // ---- state (snapshots: the layout is SnapshotCodec's) --------------------------------------
     //
     // The lazy bookkeeping is part of the state: which keys a decision refreshes decides when a
     // key's throttle hysteresis observes it, so a restored engine must be exactly as lazy.
 
-    void writeState(DataOutput out) throws IOException {
-        out.writeBoolean(budgetsVersion == budgets.version());
-        out.writeInt(keys.length);
-        for (KeyState k : keys) {
-            out.writeDouble(k.orderRoom);
-            out.writeDouble(k.orderTemp);
-            out.writeLong(k.dueAt);
-            out.writeBoolean(k.touched);
-        }
-        out.writeInt(orderSize);
-        for (int i = 0; i < orderSize; i++) {
-            out.writeInt(order[i].index);
-        }
-        for (KeyState k : due) {
-            out.writeInt(k.index);
-        }
-        out.writeInt(touchedCount);
-        for (int i = 0; i < touchedCount; i++) {
-            out.writeInt(touched[i].index);
-        }
+    /**
+     * Per key (config order) its order values, due time and touched flag; the heap of the order and
+     * the due heap and the touched list as key indexes.
+     */
+    record State(boolean budgetsCurrent, double[] room, double[] temp, long[] dueAt, boolean[] touched,
+                 int[] order, int[] due, int[] touchedList) {
     }
 
-    void readState(DataInput in) throws IOException {
-        boolean budgetsCurrent = in.readBoolean();
-        EngineState.expect(in.readInt(), keys.length, "keys in the order");
-        for (KeyState k : keys) {
-            k.orderRoom = in.readDouble();
-            k.orderTemp = in.readDouble();
-            k.dueAt = in.readLong();
-            k.touched = in.readBoolean();
+    int size() {
+        return keys.length;
+    }
+
+    State state() {
+        int n = keys.length;
+        double[] room = new double[n];
+        double[] temp = new double[n];
+        long[] dueAt = new long[n];
+        boolean[] isTouched = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            room[i] = keys[i].orderRoom;
+            temp[i] = keys[i].orderTemp;
+            dueAt[i] = keys[i].dueAt;
+            isTouched[i] = keys[i].touched;
+        }
+        return new State(budgetsVersion == budgets.version(), room, temp, dueAt, isTouched, indexes(order, orderSize),
+                indexes(due, due.length), indexes(touched, touchedCount));
+    }
+
+    private static int[] indexes(KeyState[] ks, int n) {
+        int[] out = new int[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = ks[i].index;
+        }
+        return out;
+    }
+
+    /** Restores a state the codec checked: every array as long as the keys (or at most), indexes in range. */
+    void restore(State s) {
+        for (int i = 0; i < keys.length; i++) {
+            KeyState k = keys[i];
+            k.orderRoom = s.room()[i];
+            k.orderTemp = s.temp()[i];
+            k.dueAt = s.dueAt()[i];
+            k.touched = s.touched()[i];
             k.inTouchedList = false;
             k.orderPos = -1;
         }
-        orderSize = in.readInt();
-        if (orderSize < 0 || orderSize > keys.length) {
-            throw new IOException("key order size " + orderSize);
-        }
+        orderSize = s.order().length;
         for (int i = 0; i < orderSize; i++) {
-            order[i] = keyAt(in.readInt());
+            order[i] = keys[s.order()[i]];
             order[i].orderPos = i;
         }
         for (int i = 0; i < keys.length; i++) {
-            due[i] = keyAt(in.readInt());
+            due[i] = keys[s.due()[i]];
             due[i].duePos = i;
         }
-        touchedCount = in.readInt();
-        if (touchedCount < 0 || touchedCount > keys.length) {
-            throw new IOException("touched keys " + touchedCount);
-        }
+        touchedCount = s.touchedList().length;
         for (int i = 0; i < touchedCount; i++) {
-            touched[i] = keyAt(in.readInt());
+            touched[i] = keys[s.touchedList()[i]];
             touched[i].inTouchedList = true;
         }
-        budgetsVersion = budgetsCurrent ? budgets.version() : Long.MIN_VALUE;
-    }
-
-    private KeyState keyAt(int index) throws IOException {
-        if (index < 0 || index >= keys.length) {
-            throw new IOException("key index " + index + " out of range");
-        }
-        return keys[index];
+        budgetsVersion = s.budgetsCurrent() ? budgets.version() : Long.MIN_VALUE;
     }
 }

@@ -1,8 +1,5 @@
 package io.quotahub.engine.internal;
 
-import java.io.DataInput;
-import java.io.DataOutput;
-import java.io.IOException;
 
 import io.quotahub.engine.CircuitState;
 import io.quotahub.engine.CooldownConfig;
@@ -191,50 +188,5 @@ final class KeyState {
             return Math.max(1, Units.sub(l.expiresAtMillis, now));
         }
         return fallback;
-    }
-
-    // ---- state (snapshots, see EngineState); open leases are written by the engine ------------
-
-    void writeState(DataOutput out) throws IOException {
-        out.writeUTF(spec.id());
-        out.writeInt(windows.length);
-        for (SlidingWindow w : windows) {
-            w.writeState(out);
-        }
-        guard.writeState(out);
-        thermal.writeState(out);
-        out.writeBoolean(burst != null);
-        if (burst != null) {
-            burst.writeState(out);
-        }
-        out.writeLong(lastGrantAt);
-        out.writeByte(zone.ordinal());
-        out.writeLong(granted);
-        out.writeLong(refused);
-        out.writeLong(rateLimited);
-        out.writeLong(errors);
-    }
-
-    void readState(DataInput in) throws IOException {
-        String id = in.readUTF();
-        if (!id.equals(spec.id())) {
-            throw new IOException("key " + id + " where " + spec.id() + " was expected");
-        }
-        EngineState.expect(in.readInt(), windows.length, "limits of key " + id);
-        for (SlidingWindow w : windows) {
-            w.readState(in);
-        }
-        guard.readState(in);
-        thermal.readState(in);
-        EngineState.expect(in.readBoolean() ? 1 : 0, burst != null ? 1 : 0, "burst guard of key " + id);
-        if (burst != null) {
-            burst.readState(in);
-        }
-        lastGrantAt = in.readLong();
-        zone = EngineState.enumAt(Zone.values(), in.readByte(), "zone");
-        granted = in.readLong();
-        refused = in.readLong();
-        rateLimited = in.readLong();
-        errors = in.readLong();
     }
 }

@@ -1,8 +1,5 @@
 package io.quotahub.engine.internal;
 
-import java.io.DataInput;
-import java.io.DataOutput;
-import java.io.IOException;
 
 import java.nio.charset.StandardCharsets;
 import java.security.NoSuchAlgorithmException;
@@ -185,17 +182,15 @@ final class LeaseIds {
         return at;
     }
 
-    // ---- state (snapshots, see EngineState) ----------------------------------------------------
+    // ---- state (snapshots: the layout is SnapshotCodec's) --------------------------------------
 
-    synchronized void writeState(DataOutput out) throws IOException {
-        out.writeLong(epoch);
-        out.writeLong(seq);
+    /** The counter: (epoch, seq) of the next id. */
+    synchronized long[] counter() {
+        return new long[] {epoch, seq};
     }
 
-    /** Moves past the snapshot's counter (never back: this run's epoch may already be newer). */
-    synchronized void readState(DataInput in) throws IOException {
-        long e = in.readLong();
-        long s = in.readLong();
+    /** Moves past a snapshot's counter (never back: this run's epoch may already be newer). */
+    synchronized void moveTo(long e, long s) {
         if (e > epoch || (e == epoch && s > seq)) {
             if (e != epoch) {
                 setEpoch(e);

@@ -1,8 +1,5 @@
 package io.quotahub.engine.internal;
 
-import java.io.DataInput;
-import java.io.DataOutput;
-import java.io.IOException;
 
 import io.quotahub.engine.CooldownConfig;
 import io.quotahub.engine.LimitKind;
@@ -232,44 +229,5 @@ final class PoolState {
             return temp < bestTemp;
         }
         return health < bestHealth;
-    }
-
-    // ---- state (snapshots, see EngineState) ----------------------------------------------------
-
-    void writeState(DataOutput out) throws IOException {
-        out.writeUTF(name());
-        out.writeInt(windows.length);
-        for (SlidingWindow w : windows) {
-            w.writeState(out);
-        }
-        thermal.writeState(out);
-        out.writeLong(refreshedAt);
-        out.writeInt(inFlight);
-        out.writeByte(zone.ordinal());
-        out.writeInt(keys.length);
-        for (KeyState k : keys) {
-            k.writeState(out);
-        }
-        order.writeState(out);
-    }
-
-    void readState(DataInput in) throws IOException {
-        String n = in.readUTF();
-        if (!n.equals(name())) {
-            throw new IOException("pool " + n + " where " + name() + " was expected");
-        }
-        EngineState.expect(in.readInt(), windows.length, "limits of pool " + n);
-        for (SlidingWindow w : windows) {
-            w.readState(in);
-        }
-        thermal.readState(in);
-        refreshedAt = in.readLong();
-        inFlight = in.readInt();
-        zone = EngineState.enumAt(Zone.values(), in.readByte(), "zone");
-        EngineState.expect(in.readInt(), keys.length, "keys of pool " + n);
-        for (KeyState k : keys) {
-            k.readState(in);
-        }
-        order.readState(in);
     }
 }

@@ -1,8 +1,5 @@
 package io.quotahub.engine.internal;
 
-import java.io.DataInput;
-import java.io.DataOutput;
-import java.io.IOException;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -336,25 +333,26 @@ final class SettledIds {
         }
     }
 
-    // ---- state (snapshots, see EngineState) ----------------------------------------------------
+    // ---- state (snapshots: the layout is SnapshotCodec's) --------------------------------------
+
+    /** A remembered id and when it is forgotten. */
+    record Remembered(String id, long forgetAt) {
+    }
 
     /** Every remembered id with its forget time, in settle order. */
-    synchronized void writeState(DataOutput out) throws IOException {
-        out.writeInt(size);
+    synchronized java.util.List<Remembered> remembered() {
+        java.util.List<Remembered> out = new java.util.ArrayList<>(size);
         for (int k = 0; k < size; k++) {
             int i = (queueHead + k) % queuePrefix.length;
             int p = queuePrefix[i];
-            out.writeUTF(prefixIsOther[p] ? prefixName[p] : prefixName[p] + Long.toString(queueSeq[i], 36));
-            out.writeLong(queueForgetAt[i]);
+            out.add(new Remembered(prefixIsOther[p] ? prefixName[p] : prefixName[p] + Long.toString(queueSeq[i], 36),
+                    queueForgetAt[i]));
         }
+        return out;
     }
 
-    synchronized void readState(DataInput in) throws IOException {
-        int n = in.readInt();
-        EngineState.expectCount(n, "settled ids");
-        for (int k = 0; k < n; k++) {
-            String id = in.readUTF();
-            add(id, Units.sub(in.readLong(), retentionMillis));
-        }
+    /** Remembers {@code id} until {@code forgetAt} (restoring a snapshot, in its order). */
+    synchronized void restore(String id, long forgetAt) {
+        add(id, Units.sub(forgetAt, retentionMillis));
     }
 }

@@ -1,8 +1,5 @@
 package io.quotahub.engine.internal;
 
-import java.io.DataInput;
-import java.io.DataOutput;
-import java.io.IOException;
 
 import io.quotahub.engine.LimitKind;
 import io.quotahub.engine.LimitSpec;
@@ -315,51 +312,36 @@ final class SlidingWindow {
         return Instant.ofEpochMilli(Units.add(Units.add(times[head], perMillis), marginMillis));
     }
 
-    // ---- state (snapshots, see EngineState) ----------------------------------------------------
+    // ---- state (snapshots: the layout is SnapshotCodec's) --------------------------------------
 
-    void writeState(DataOutput out) throws IOException {
-        out.writeLong(horizon);
-        out.writeLong(settledAll);
-        out.writeLong(unsettledAll);
-        out.writeInt(settled.length);
-        for (int i = 0; i < settled.length; i++) {
-            out.writeLong(settled[i]);
-            out.writeLong(unsettled[i]);
-        }
-        out.writeInt(tail - head);
-        for (int i = head; i < tail; i++) {
-            out.writeLong(times[i]);
-            out.writeLong(amounts[i]);
-            out.writeByte(slotOf[i]);
-        }
+    /** The window's stored state: its sums and its entries, oldest first. */
+    record State(long horizon, long settledAll, long unsettledAll, long[] settled, long[] unsettled,
+                 long[] times, long[] amounts, byte[] slots) {
     }
 
-    void readState(DataInput in) throws IOException {
-        horizon = in.readLong();
-        settledAll = in.readLong();
-        unsettledAll = in.readLong();
-        EngineState.expect(in.readInt(), settled.length, "budget slots of " + ref);
-        for (int i = 0; i < settled.length; i++) {
-            settled[i] = in.readLong();
-            unsettled[i] = in.readLong();
-        }
-        int n = in.readInt();
-        EngineState.expectCount(n, "window entries of " + ref);
+    /** Number of budget slots (hubs with a budget + the "other" slot). */
+    int slots() {
+        return settled.length;
+    }
+
+    State state() {
+        return new State(horizon, settledAll, unsettledAll, settled.clone(), unsettled.clone(),
+                java.util.Arrays.copyOfRange(times, head, tail), java.util.Arrays.copyOfRange(amounts, head, tail),
+                java.util.Arrays.copyOfRange(slotOf, head, tail));
+    }
+
+    /** Restores a state the codec checked (as many slots as this window, entries in range). */
+    void restore(State s) {
+        horizon = s.horizon();
+        settledAll = s.settledAll();
+        unsettledAll = s.unsettledAll();
+        System.arraycopy(s.settled(), 0, settled, 0, settled.length);
+        System.arraycopy(s.unsettled(), 0, unsettled, 0, unsettled.length);
+        int n = s.times().length;
         int capacity = Math.max(16, Integer.highestOneBit(Math.max(1, n)) * 2);
-        times = new long[capacity];
-        amounts = new long[capacity];
-        slotOf = new byte[capacity];
-        for (int i = 0; i < n; i++) {
-            times[i] = in.readLong();
-            amounts[i] = in.readLong();
-            slotOf[i] = in.readByte();
-            if (amounts[i] <= 0 || amounts[i] > LimitSpec.MAX_CAPACITY) {
-                throw new IOException("window entry of " + ref + " has amount " + amounts[i]);
-            }
-            if (slotOf[i] < 0 || slotOf[i] >= settled.length) {
-                throw new IOException("window entry of " + ref + " has slot " + slotOf[i]);
-            }
-        }
+        times = java.util.Arrays.copyOf(s.times(), capacity);
+        amounts = java.util.Arrays.copyOf(s.amounts(), capacity);
+        slotOf = java.util.Arrays.copyOf(s.slots(), capacity);
         head = 0;
         tail = n;
         dayStart = Long.MAX_VALUE; // recomputed from the clock on the next cutoff

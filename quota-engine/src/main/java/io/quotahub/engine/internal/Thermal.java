@@ -1,8 +1,5 @@
 package io.quotahub.engine.internal;
 
-import java.io.DataInput;
-import java.io.DataOutput;
-import java.io.IOException;
 
 import io.quotahub.engine.ThermalConfig;
 import io.quotahub.engine.Trend;
@@ -194,35 +191,30 @@ final class Thermal {
         return errorRate;
     }
 
-    // ---- state (snapshots, see EngineState) ----------------------------------------------------
+    // ---- state (snapshots: the layout is SnapshotCodec's) --------------------------------------
 
-    void writeState(DataOutput out) throws IOException {
-        out.writeDouble(ewma);
-        out.writeDouble(heat);
-        out.writeLong(heatAt);
-        out.writeInt(history.length);
-        for (double h : history) {
-            out.writeDouble(h);
-        }
-        out.writeInt(ticks);
-        out.writeBoolean(throttled);
-        out.writeLong(belowSince);
-        out.writeLong(throttleEvents);
-        out.writeDouble(errorRate);
+    record State(double ewma, double heat, long heatAt, double[] history, int ticks, boolean throttled,
+                 long belowSince, long throttleEvents, double errorRate) {
     }
 
-    void readState(DataInput in) throws IOException {
-        ewma = in.readDouble();
-        heat = in.readDouble();
-        heatAt = in.readLong();
-        EngineState.expect(in.readInt(), history.length, "thermal history length");
-        for (int i = 0; i < history.length; i++) {
-            history[i] = in.readDouble();
-        }
-        ticks = in.readInt();
-        throttled = in.readBoolean();
-        belowSince = in.readLong();
-        throttleEvents = in.readLong();
-        errorRate = in.readDouble();
+    int historyLength() {
+        return history.length;
+    }
+
+    State state() {
+        return new State(ewma, heat, heatAt, history.clone(), ticks, throttled, belowSince, throttleEvents, errorRate);
+    }
+
+    /** Restores a state the codec checked (a history of {@link #historyLength()}). */
+    void restore(State s) {
+        ewma = s.ewma();
+        heat = s.heat();
+        heatAt = s.heatAt();
+        System.arraycopy(s.history(), 0, history, 0, history.length);
+        ticks = s.ticks();
+        throttled = s.throttled();
+        belowSince = s.belowSince();
+        throttleEvents = s.throttleEvents();
+        errorRate = s.errorRate();
     }
 }

@@ -1,8 +1,5 @@
 package io.quotahub.engine.internal;
 
-import java.io.DataInput;
-import java.io.DataOutput;
-import java.io.IOException;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -150,69 +147,40 @@ final class TransferLog {
         return out;
     }
 
-    // ---- state (snapshots, see EngineState) ----------------------------------------------------
+    // ---- state (snapshots: the layout is SnapshotCodec's) --------------------------------------
 
-    void writeState(DataOutput out) throws IOException {
-        out.writeInt(entries.size());
+    /** One transfer's entry; {@code sent}/{@code applied} null until folded. */
+    record Transfer(String id, int from, int to, Map<String, Long> sent, Map<String, Long> applied,
+                    int appliedFrom, int appliedTo) {
+    }
+
+    /** Every entry, in the log's own order (a restore puts them back in it). */
+    List<Transfer> transfers() {
+        List<Transfer> out = new ArrayList<>(entries.size());
         for (var en : entries.entrySet()) {
             Entry e = en.getValue();
-            out.writeUTF(en.getKey());
-            out.writeInt(e.from);
-            out.writeInt(e.to);
-            writeUnits(out, e.sent);
-            writeUnits(out, e.applied);
-            out.writeInt(e.appliedFrom);
-            out.writeInt(e.appliedTo);
+            out.add(new Transfer(en.getKey(), e.from, e.to, e.sent, e.applied, e.appliedFrom, e.appliedTo));
         }
-        out.writeInt(finished.size());
-        for (String id : finished) {
-            out.writeUTF(id);
-        }
+        return out;
     }
 
-    void readState(DataInput in) throws IOException {
+    List<String> finished() {
+        return new ArrayList<>(finished);
+    }
+
+    void restore(List<Transfer> transfers, List<String> finishedIds) {
         entries.clear();
         finished.clear();
-        int n = in.readInt();
-        EngineState.expectCount(n, "transfers");
-        for (int k = 0; k < n; k++) {
-            String id = in.readUTF();
+        for (Transfer t : transfers) {
             Entry e = new Entry();
-            e.from = in.readInt();
-            e.to = in.readInt();
-            e.sent = readUnits(in);
-            e.applied = readUnits(in);
-            e.appliedFrom = in.readInt();
-            e.appliedTo = in.readInt();
-            entries.put(id, e);
+            e.from = t.from();
+            e.to = t.to();
+            e.sent = t.sent();
+            e.applied = t.applied();
+            e.appliedFrom = t.appliedFrom();
+            e.appliedTo = t.appliedTo();
+            entries.put(t.id(), e);
         }
-        int f = in.readInt();
-        EngineState.expectCount(f, "finished transfers");
-        for (int k = 0; k < f; k++) {
-            finished.add(in.readUTF());
-        }
-    }
-
-    private static void writeUnits(DataOutput out, Map<String, Long> units) throws IOException {
-        out.writeInt(units == null ? -1 : units.size());
-        if (units != null) {
-            for (var u : new java.util.TreeMap<>(units).entrySet()) {
-                out.writeUTF(u.getKey());
-                out.writeLong(u.getValue());
-            }
-        }
-    }
-
-    private static Map<String, Long> readUnits(DataInput in) throws IOException {
-        int n = in.readInt();
-        if (n < 0) {
-            return null;
-        }
-        EngineState.expectCount(n, "transfer units");
-        Map<String, Long> m = new java.util.LinkedHashMap<>();
-        for (int k = 0; k < n; k++) {
-            m.put(in.readUTF(), in.readLong());
-        }
-        return Map.copyOf(m);
+        finished.addAll(finishedIds);
     }
 }

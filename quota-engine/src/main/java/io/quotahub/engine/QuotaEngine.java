@@ -1,6 +1,8 @@
 package io.quotahub.engine;
 
+import io.quotahub.engine.internal.BudgetFold;
 import io.quotahub.engine.internal.EngineCore;
+import io.quotahub.engine.internal.Snapshots;
 import io.quotahub.engine.view.BudgetView;
 import io.quotahub.engine.view.EngineView;
 
@@ -18,16 +20,23 @@ import java.util.Optional;
  * (so concurrent decisions see it); the hub makes it durable and calls {@link #cancel} if it
  * could not. {@link #replayGrant} and {@link #settle} rebuild the same state from a ledger.
  * Thread-safe; decisions on different keys do not contend on a shared lock.
+ *
+ * <p>A facade: each concern is one internal class. Decide and settle (leases, keys, ticks, views):
+ * {@code EngineCore}; the two hubs' budget protocol: {@code BudgetFold}; snapshots: {@code Snapshots}
+ * (bytes laid out by {@code SnapshotCodec}).
  */
 public final class QuotaEngine {
 
     private final EngineCore core;
+    private final BudgetFold budgets;
+    private final Snapshots snapshots;
     private final EngineConfig config;
 
     public QuotaEngine(EngineConfig config, Clock clock, EngineListener listener) {
         this.config = config;
-        this.core = new EngineCore(java.util.Objects.requireNonNull(config, "config"),
-                java.util.Objects.requireNonNull(clock, "clock"), listener);
+        this.core = new EngineCore(Objects.requireNonNull(config, "config"), Objects.requireNonNull(clock, "clock"), listener);
+        this.budgets = core.budgetProtocol();
+        this.snapshots = core.snapshots();
     }
 
     /** Decides one lease now; a grant is recorded before this returns. */
@@ -90,7 +99,7 @@ public final class QuotaEngine {
 
     /** Every limit of the configuration, in a stable order: per pool, its own limits, then each key's. */
     public List<LimitRef> limitRefs() {
-        return core.limitRefs();
+        return budgets.refs();
     }
 
     /**
@@ -99,7 +108,7 @@ public final class QuotaEngine {
      * taken over count for the survivor).
      */
     public List<BudgetView> budgetTable() {
-        return core.budgetTable();
+        return budgets.table();
     }
 
     /**
@@ -107,7 +116,7 @@ public final class QuotaEngine {
      * The survivor of a takeover passes this (for the dead hub) as the Takeover's units.
      */
     public Map<LimitRef, Long> budgetsOf(String hub) {
-        return core.budgetsOf(hub);
+        return budgets.budgetsOf(hub);
     }
 
     /**
@@ -125,7 +134,7 @@ public final class QuotaEngine {
      *                                  a transfer of another hub
      */
     public Map<LimitRef, Long> giveAway(String transferId, String toHub, Map<LimitRef, Long> requested) {
-        return core.giveAway(Objects.requireNonNull(transferId, "transferId"), toHub, requested);
+        return budgets.giveAway(Objects.requireNonNull(transferId, "transferId"), toHub, requested);
     }
 
     /**
@@ -135,7 +144,7 @@ public final class QuotaEngine {
      * ignored whole.
      */
     public void applyTransfer(String transferId, String fromHub, String toHub, Map<LimitRef, Long> units) {
-        core.applyTransfer(Objects.requireNonNull(transferId, "transferId"), fromHub, toHub, units);
+        budgets.applyTransfer(Objects.requireNonNull(transferId, "transferId"), fromHub, toHub, units);
     }
 
     /**
@@ -146,7 +155,7 @@ public final class QuotaEngine {
      * @return false if there was nothing to undo: unknown id, another hub's transfer, or already applied
      */
     public boolean revertTransfer(String transferId) {
-        return core.revertTransfer(transferId);
+        return budgets.revert(transferId);
     }
 
     /**
@@ -157,7 +166,7 @@ public final class QuotaEngine {
      * units twice or a negative in-flight meanwhile.
      */
     public void applyTransferApplied(String transferId, String fromHub, String toHub, Map<LimitRef, Long> units) {
-        core.applyTransferApplied(Objects.requireNonNull(transferId, "transferId"), fromHub, toHub, units);
+        budgets.applyTransferApplied(Objects.requireNonNull(transferId, "transferId"), fromHub, toHub, units);
     }
 
     /**
@@ -173,7 +182,7 @@ public final class QuotaEngine {
      * {@code declare-dead} of a hub that was still granting it is not (its budgets stay exact).
      */
     public void applyTakeover(String fromHub, String toHub, Map<LimitRef, Long> units) {
-        core.applyTakeover(fromHub, toHub, units);
+        budgets.applyTakeover(fromHub, toHub, units);
     }
 
     // ---- snapshots -------------------------------------------------------------------------------
@@ -184,13 +193,7 @@ public final class QuotaEngine {
      * locks, so no decision or fold is half-way). Valid only for an engine of the same configuration.
      */
     public byte[] writeState() {
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(1 << 16);
-        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
-            core.writeState(out);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e); // in-memory stream: not reached
-        }
-        return bytes.toByteArray();
+        return snapshots.write();
     }
 
     /**
@@ -204,17 +207,7 @@ public final class QuotaEngine {
      * @throws IllegalStateException if this engine is not fresh
      */
     public void readState(byte[] state) throws EngineStateException {
-        try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(state))) {
-            core.readState(in);
-            if (in.available() > 0) {
-                throw new java.io.IOException(in.available() + " bytes after the end");
-            }
-        } catch (java.io.IOException | RuntimeException e) {
-            if (e instanceof IllegalStateException ise && ise.getMessage() != null && ise.getMessage().contains("fresh engine")) {
-                throw ise;
-            }
-            throw new EngineStateException("cannot restore engine state: " + e.getMessage(), e);
-        }
+        snapshots.read(state);
     }
 
     /**

@@ -26,7 +26,7 @@ import java.util.Map;
  * to the survivor; leases of the dead hub folded later stay its own. Refs of limits this engine
  * does not have (configuration changed) and events naming a hub without a budget are ignored.
  */
-final class BudgetFold {
+public final class BudgetFold {
 
     /** One limit: where its window and budgets live. */
     private record Limit(LimitRef ref, PoolState pool, SlidingWindow window) {
@@ -68,11 +68,11 @@ final class BudgetFold {
     }
 
     /** Every limit: per pool in configuration order, the pool's limits, then each key's. */
-    List<LimitRef> refs() {
+    public List<LimitRef> refs() {
         return refs;
     }
 
-    List<BudgetView> table() {
+    public List<BudgetView> table() {
         long now = clock.millis();
         List<String> hubs = budgets.hubs();
         List<BudgetView> out = new ArrayList<>(limits.size());
@@ -108,7 +108,7 @@ final class BudgetFold {
     }
 
     /** The budget of {@code hub} of every limit where it is not zero; empty for an unknown hub. */
-    Map<LimitRef, Long> budgetsOf(String hub) {
+    public Map<LimitRef, Long> budgetsOf(String hub) {
         int slot = budgets.slot(hub);
         Map<LimitRef, Long> out = new LinkedHashMap<>();
         if (!budgets.hasBudget(slot)) {
@@ -123,7 +123,7 @@ final class BudgetFold {
         return out;
     }
 
-    Map<LimitRef, Long> giveAway(String id, String toHub, Map<LimitRef, Long> requested) {
+    public Map<LimitRef, Long> giveAway(String id, String toHub, Map<LimitRef, Long> requested) {
         int own = budgets.ownSlot();
         int to = budgets.slot(toHub);
         if (!budgets.hasBudget(to) || to == own) {
@@ -160,7 +160,7 @@ final class BudgetFold {
         }
     }
 
-    void applyTransfer(String id, String fromHub, String toHub, Map<LimitRef, Long> units) {
+    public void applyTransfer(String id, String fromHub, String toHub, Map<LimitRef, Long> units) {
         int from = budgets.slot(fromHub);
         int to = budgets.slot(toHub);
         if (!budgets.hasBudget(from) || !budgets.hasBudget(to) || from == to) {
@@ -172,7 +172,7 @@ final class BudgetFold {
         }
     }
 
-    void applyTransferApplied(String id, String fromHub, String toHub, Map<LimitRef, Long> units) {
+    public void applyTransferApplied(String id, String fromHub, String toHub, Map<LimitRef, Long> units) {
         int from = budgets.slot(fromHub);
         int to = budgets.slot(toHub);
         if (!budgets.hasBudget(from) || !budgets.hasBudget(to) || from == to) {
@@ -184,7 +184,7 @@ final class BudgetFold {
         }
     }
 
-    boolean revert(String id) {
+    public boolean revert(String id) {
         synchronized (lock) {
             if (log.sender(id) != budgets.ownSlot()) {
                 return false;
@@ -198,7 +198,7 @@ final class BudgetFold {
         }
     }
 
-    void applyTakeover(String fromHub, String toHub, Map<LimitRef, Long> units) {
+    public void applyTakeover(String fromHub, String toHub, Map<LimitRef, Long> units) {
         int from = budgets.slot(fromHub);
         int to = budgets.slot(toHub);
         if (!budgets.hasBudget(from) || !budgets.hasBudget(to) || from == to) {

@@ -7,7 +7,6 @@ import io.quotahub.engine.EngineConfig;
 import io.quotahub.engine.EngineListener;
 import io.quotahub.engine.LimitSpec;
 import io.quotahub.engine.Lease;
-import io.quotahub.engine.LimitRef;
 import io.quotahub.engine.Outcome;
 import io.quotahub.engine.PoolSpec;
 import io.quotahub.engine.Refusal;
@@ -15,7 +14,6 @@ import io.quotahub.engine.RefusalCode;
 import io.quotahub.engine.SettleResult;
 import io.quotahub.engine.Settlement;
 import io.quotahub.engine.Zone;
-import io.quotahub.engine.view.BudgetView;
 import io.quotahub.engine.view.EngineView;
 
 import java.time.Clock;
@@ -47,21 +45,21 @@ public final class EngineCore {
     private final long ttlMillis;
     private final long probeWaitMillis;
     private final BudgetFold fold;
-    private final SnapshotCodec codec;
-    /** Reference mode for tests: refresh every key and scan every key on each decision (the plain algorithm). */
-    private final boolean scanEveryKey;
+    private final Snapshots snapshots;
+    private final KeySelection selection;
 
     public EngineCore(EngineConfig config, Clock clock, EngineListener listener) {
-        this(config, clock, listener, false, null);
+        this(config, clock, listener, KeySelection.ORDERED, null);
     }
 
     /**
-     * @param scanEveryKey the reference algorithm, for tests that check {@link KeyOrder} against it
-     * @param idRandom     source of the lease ids' random suffixes; null: a CSPRNG (tests that compare
-     *                     two engines pass equally seeded ones)
+     * @param selection how a decision refreshes and picks keys: {@link KeySelection#ORDERED}; tests
+     *                  pass the plain reference algorithm to check it against
+     * @param idRandom  source of the lease ids' random suffixes; null: a CSPRNG (tests that compare
+     *                  two engines pass equally seeded ones)
      */
-    EngineCore(EngineConfig config, Clock clock, EngineListener listener, boolean scanEveryKey, java.util.Random idRandom) {
-        this.scanEveryKey = scanEveryKey;
+    EngineCore(EngineConfig config, Clock clock, EngineListener listener, KeySelection selection, java.util.Random idRandom) {
+        this.selection = selection;
         this.config = config;
         this.clock = clock;
         this.listener = listener == null ? EngineListener.NONE : listener;
@@ -84,7 +82,8 @@ public final class EngineCore {
         this.settled = new SettledIds(Units.add(Units.add(ttlMillis, longest), margin));
         this.ids = new LeaseIds(config.hubId(), clock.millis(), idRandom);
         this.fold = new BudgetFold(budgets, clock, pools.values());
-        this.codec = new SnapshotCodec(config, ids, settled, budgets, fold.log(), pools);
+        this.snapshots = new Snapshots(clock, fold, settled, pools, leases,
+                new SnapshotCodec(config, ids, settled, budgets, fold.log(), pools));
     }
 
     /** The state of a pool (tests), null if unknown. */
@@ -96,36 +95,14 @@ public final class EngineCore {
         return budgets;
     }
 
-    public List<LimitRef> limitRefs() {
-        return fold.refs();
+    /** The budget protocol of the two hubs (docs/architecture.md, "Budgets and the split"). */
+    public BudgetFold budgetProtocol() {
+        return fold;
     }
 
-    public List<BudgetView> budgetTable() {
-        return fold.table();
-    }
-
-    public Map<LimitRef, Long> budgetsOf(String hub) {
-        return fold.budgetsOf(hub);
-    }
-
-    public Map<LimitRef, Long> giveAway(String transferId, String toHub, Map<LimitRef, Long> requested) {
-        return fold.giveAway(transferId, toHub, requested);
-    }
-
-    public void applyTransfer(String transferId, String fromHub, String toHub, Map<LimitRef, Long> units) {
-        fold.applyTransfer(transferId, fromHub, toHub, units);
-    }
-
-    public boolean revertTransfer(String transferId) {
-        return fold.revert(transferId);
-    }
-
-    public void applyTransferApplied(String transferId, String fromHub, String toHub, Map<LimitRef, Long> units) {
-        fold.applyTransferApplied(transferId, fromHub, toHub, units);
-    }
-
-    public void applyTakeover(String fromHub, String toHub, Map<LimitRef, Long> units) {
-        fold.applyTakeover(fromHub, toHub, units);
+    /** Snapshots of this engine's state. */
+    public Snapshots snapshots() {
+        return snapshots;
     }
 
     public Decision acquire(AcquireRequest r) {
@@ -154,9 +131,8 @@ public final class EngineCore {
             if (block == null && pool.shares != null) {
                 block = pool.shares.checkPool(r.agentId(), r.tokens(), now, ttlMillis);
             }
-            PoolState.Choice choice = block == null ? (scanEveryKey
-                    ? pool.chooseByScan(r.tokens(), r.priority(), r.agentId(), now, ttlMillis, probeWaitMillis)
-                    : pool.choose(r.tokens(), r.priority(), r.agentId(), now, ttlMillis, probeWaitMillis)) : null;
+            PoolState.Choice choice = block == null
+                    ? selection.choose(pool, r.tokens(), r.priority(), r.agentId(), now, ttlMillis, probeWaitMillis) : null;
             if (choice != null && choice.key() != null) {
                 KeyState key = choice.key();
                 Instant at = Instant.ofEpochMilli(now);
@@ -202,13 +178,7 @@ public final class EngineCore {
     private void refresh(PoolState pool, long now, Events events) {
         pool.advance(now);
         pool.refreshedAt = Math.max(pool.refreshedAt, now);
-        if (scanEveryKey) {
-            for (KeyState k : pool.keys) {
-                k.refresh(now, events, pool.name());
-            }
-            return;
-        }
-        pool.order.upkeep(now, events, pool.name());
+        selection.refresh(pool, now, events);
     }
 
     /** Once a second: every key and the pool to {@code now}, with the thermal smoothing, and the order rebuilt. */
@@ -413,50 +383,6 @@ public final class EngineCore {
     public EngineView view() {
         long now = clock.millis();
         return Views.engine(config.hubId(), now, pools.values(), leases.size());
-    }
-
-    // ---- state (snapshots) ---------------------------------------------------------------------
-
-    /** Writes the whole state, consistent: taken under the budget fold's lock and every pool's. */
-    public void writeState(java.io.DataOutput out) throws java.io.IOException {
-        fold.underAllLocks(() -> {
-            // What the next decision or tick evicts anyway is not worth writing: a replayed ledger
-            // leaves every settle it folded in the windows until then (hundreds of thousands).
-            long now = clock.millis();
-            settled.prune(now);
-            for (PoolState p : pools.values()) {
-                p.advance(now);
-                for (KeyState k : p.keys) {
-                    k.advance(now);
-                }
-            }
-            codec.write(out);
-        });
-    }
-
-    /**
-     * Replaces this engine's state by one {@link #writeState written} for the same configuration.
-     * Only on a fresh engine (nothing granted or folded yet): a failure leaves it half-restored, so
-     * callers check the bytes on a scratch engine first.
-     */
-    public void readState(java.io.DataInput in) throws java.io.IOException {
-        if (!leases.isEmpty() || settled.size() > 0) {
-            throw new IllegalStateException("restore engine state only into a fresh engine");
-        }
-        fold.underAllLocks(() -> {
-            List<OpenLease> restored = codec.read(in);
-            for (OpenLease l : restored) {
-                leases.put(l.id(), l);
-                l.key.open.put(l.id(), l);
-            }
-            // derived, rebuilt from the open leases (not stored); by expiry, so each insertion is O(1)
-            restored.sort(Comparator.comparingLong(l -> l.expiresAtMillis));
-            for (OpenLease l : restored) {
-                if (l.pool.shares != null) {
-                    l.pool.shares.record(l);
-                }
-            }
-        });
     }
 
     /** Every open lease (e.g. to index their request ids after a restore). */

@@ -170,39 +170,6 @@ final class PoolState {
         return new Choice(best, best != null ? null : soonest);
     }
 
-    /**
-     * The reference algorithm {@link #choose} must agree with (tests): every key checked, in config
-     * order; the caller refreshed every key.
-     */
-    Choice chooseByScan(long tokens, Priority priority, String agent, long now, long leaseTtlMillis, long probeWaitMillis) {
-        KeyState best = null;
-        double bestRoom = -1;
-        double bestTemp = 0;
-        Admission.Block soonest = null;
-        for (KeyState k : keys) {
-            if (tokens > k.maxTokens) {
-                continue;
-            }
-            Admission.Block b = Admission.checkKey(this, k, tokens, priority, agent, now, leaseTtlMillis, probeWaitMillis);
-            if (b != null) {
-                if (soonest == null || b.retryMillis() < soonest.retryMillis()) {
-                    soonest = b;
-                }
-                continue;
-            }
-            double room = k.room();
-            double temp = k.thermal.temperature(now);
-            boolean tie = best != null && room == bestRoom && temp == bestTemp;
-            if (best == null || better(room, temp, tie ? k.health(now).ordinal() : 0, bestRoom, bestTemp,
-                    tie ? best.health(now).ordinal() : 0)) {
-                best = k;
-                bestRoom = room;
-                bestTemp = temp;
-            }
-        }
-        return new Choice(best, best != null ? null : soonest);
-    }
-
     /** Exactly one of key (admitted) and block (refused) is set. */
     record Choice(KeyState key, Admission.Block block) {
     }

@@ -88,10 +88,9 @@ class AgentSharesTest {
                     open.removeIf(l -> l.leaseId().equals(s.leaseId()));
                 }
             } else if (op < 92) {
-                java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-                core.writeState(new java.io.DataOutputStream(bytes));
+                byte[] bytes = core.snapshots().write();
                 EngineCore restored = new EngineCore(config(policy), clock, EngineListener.NONE);
-                restored.readState(new java.io.DataInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray())));
+                restored.snapshots().read(bytes);
                 core = restored;
             }
             assertMatchesTheOpenLeases(core, "seed " + seed + " step " + step);

@@ -55,11 +55,11 @@ class KeyOrderAgreesWithScanTest {
         ManualClock clockB = new ManualClock(start);
         List<String> eventsA = new ArrayList<>();
         List<String> eventsB = new ArrayList<>();
-        EngineCore a = new EngineCore(config, clockA, recorder(eventsA), false, new Random(seed));
-        EngineCore b = new EngineCore(config, clockB, recorder(eventsB), true, new Random(seed));
+        EngineCore a = new EngineCore(config, clockA, recorder(eventsA), KeySelection.ORDERED, new Random(seed));
+        EngineCore b = new EngineCore(config, clockB, recorder(eventsB), new ScanSelection(), new Random(seed));
         List<Lease> open = new ArrayList<>();
         List<String> transfers = new ArrayList<>();
-        List<LimitRef> refs = a.limitRefs();
+        List<LimitRef> refs = a.budgetProtocol().refs();
         for (int step = 0; step < steps; step++) {
             String where = "seed " + seed + " step " + step;
             int op = rnd.nextInt(100);
@@ -125,11 +125,11 @@ class KeyOrderAgreesWithScanTest {
                     want.put(refs.get(rnd.nextInt(refs.size())), 1L + rnd.nextInt(5));
                 }
                 String id = "main-t" + step;
-                assertThat(a.giveAway(id, "edge", want)).as(where).isEqualTo(b.giveAway(id, "edge", want));
+                assertThat(a.budgetProtocol().giveAway(id, "edge", want)).as(where).isEqualTo(b.budgetProtocol().giveAway(id, "edge", want));
                 transfers.add(id);
             } else if (op < 99 && !transfers.isEmpty()) {
                 String id = transfers.remove(rnd.nextInt(transfers.size()));
-                assertThat(a.revertTransfer(id)).isEqualTo(b.revertTransfer(id));
+                assertThat(a.budgetProtocol().revert(id)).isEqualTo(b.budgetProtocol().revert(id));
             } else if (config.budgetShares().size() > 1) {
                 // a peer's grant folded in, on a random key
                 PoolSpec pool = config.pools().get(0);
@@ -144,7 +144,7 @@ class KeyOrderAgreesWithScanTest {
             assertThat(eventsA).as(where).isEqualTo(eventsB);
         }
         assertThat(a.view()).isEqualTo(b.view());
-        assertThat(a.budgetTable()).isEqualTo(b.budgetTable());
+        assertThat(a.budgetProtocol().table()).isEqualTo(b.budgetProtocol().table());
     }
 
     private static EngineConfig randomConfig(Random rnd) {

@@ -17,10 +17,6 @@ import io.quotahub.engine.Priority;
 import io.quotahub.engine.Settlement;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -69,7 +65,7 @@ class SnapshotFormatTest {
         String view = s.engine.view().toString();
         assertThat(view).contains("errors=3]").contains("disabled=true").contains("zone=THROTTLED").contains("cooldownUntil=2026");
         assertThat(s.engine.openLeases()).anyMatch(l -> l.agentId() == null).anyMatch(l -> l.hubId().equals("main"));
-        assertThat(s.engine.budgetTable()).anyMatch(b -> b.inFlight() > 0);
+        assertThat(s.engine.budgetProtocol().table()).anyMatch(b -> b.inFlight() > 0);
         assertThat(s.engine.poolState("p").keys[1].burst).isNotNull();
         assertThat(s.engine.poolState("p").windows[0].usedAll()).isPositive();
     }
@@ -82,11 +78,11 @@ class SnapshotFormatTest {
         ManualClock clock = new ManualClock(T0);
         EngineCore restored = Scenario.engine(clock);
         clock.set(original.clock.instant());
-        restored.readState(new DataInputStream(new ByteArrayInputStream(recorded)));
+        restored.snapshots().read(recorded);
 
         assertThat(write(restored)).isEqualTo(recorded);
         assertThat(restored.view()).isEqualTo(original.engine.view());
-        assertThat(restored.budgetTable()).isEqualTo(original.engine.budgetTable());
+        assertThat(restored.budgetProtocol().table()).isEqualTo(original.engine.budgetProtocol().table());
         assertThat(restored.openLeases()).containsExactlyInAnyOrderElementsOf(original.engine.openLeases());
         // and it goes on deciding as the engine that wrote it
         for (int i = 0; i < 12; i++) {
@@ -127,7 +123,7 @@ class SnapshotFormatTest {
         final List<Lease> open = new ArrayList<>();
 
         static EngineCore engine(ManualClock clock) {
-            return new EngineCore(config(), clock, EngineListener.NONE, false, new Random(20260302L));
+            return new EngineCore(config(), clock, EngineListener.NONE, KeySelection.ORDERED, new Random(20260302L));
         }
 
         static Scenario run() {
@@ -190,15 +186,15 @@ class SnapshotFormatTest {
             engine.replayGrant(peerSettled);
             engine.settle(new Settlement(peerSettled.leaseId(), 35, Outcome.OK, Duration.ZERO, now.plusMillis(100)));
             // budgets: one given away (applied), one given away (in flight), one of the peer's pending
-            List<LimitRef> refs = engine.limitRefs();
+            List<LimitRef> refs = engine.budgetProtocol().refs();
             Map<LimitRef, Long> want = new LinkedHashMap<>();
             want.put(refs.get(0), 3L);
             want.put(refs.get(refs.size() - 1), 500L);
-            Map<LimitRef, Long> moved = engine.giveAway("main-t1", "edge", want);
-            engine.applyTransferApplied("main-t1", "main", "edge", moved);
-            engine.giveAway("main-t2", "edge", Map.of(refs.get(1), 2L));
-            engine.applyTransferApplied("edge-t9", "edge", "main", Map.of(refs.get(2), 4L));
-            engine.applyTransfer("edge-t8", "edge", "main", Map.of(refs.get(2), 1L));
+            Map<LimitRef, Long> moved = engine.budgetProtocol().giveAway("main-t1", "edge", want);
+            engine.budgetProtocol().applyTransferApplied("main-t1", "main", "edge", moved);
+            engine.budgetProtocol().giveAway("main-t2", "edge", Map.of(refs.get(1), 2L));
+            engine.budgetProtocol().applyTransferApplied("edge-t9", "edge", "main", Map.of(refs.get(2), 4L));
+            engine.budgetProtocol().applyTransfer("edge-t8", "edge", "main", Map.of(refs.get(2), 1L));
             // a few more open leases, and time moving on
             for (int i = 0; i < 4; i++) {
                 clock.advance(Duration.ofMillis(250));
@@ -213,12 +209,8 @@ class SnapshotFormatTest {
         return d.toString().replaceAll("_[0-9a-z]{" + LeaseIds.RANDOM_DIGITS + "},", ",");
     }
 
-    static byte[] write(EngineCore engine) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            engine.writeState(out);
-        }
-        return bytes.toByteArray();
+    static byte[] write(EngineCore engine) {
+        return engine.snapshots().write();
     }
 
     private static byte[] recorded() throws IOException {

@@ -28,9 +28,12 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The engine behind {@link io.quotahub.engine.QuotaEngine}: routes every call to its pool and
- * runs it under that pool's lock (see {@link PoolState}). Open leases live in a concurrent map so
- * a settle finds its pool without a global lock. Listener callbacks run after the lock is released.
+ * The decide/settle concern behind {@link io.quotahub.engine.QuotaEngine} (acquire, cancel,
+ * settle, replayed grants, expiry, key resets, ticks, views), and the owner of the parts the other
+ * concerns share: it builds them and hands out the budget protocol ({@link BudgetFold}) and the
+ * snapshots ({@link Snapshots}). Routes every call to its pool and runs it under that pool's lock
+ * (see {@link PoolState}). Open leases live in a concurrent map so a settle finds its pool without
+ * a global lock. Listener callbacks run after the lock is released.
  */
 public final class EngineCore {
 
@@ -89,10 +92,6 @@ public final class EngineCore {
     /** The state of a pool (tests), null if unknown. */
     PoolState poolState(String pool) {
         return pools.get(pool);
-    }
-
-    public Budgets budgets() {
-        return budgets;
     }
 
     /** The budget protocol of the two hubs (docs/architecture.md, "Budgets and the split"). */

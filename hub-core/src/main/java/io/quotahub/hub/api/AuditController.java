@@ -12,9 +12,9 @@ import io.quotahub.hub.HubRuntime;
 import io.quotahub.hub.audit.AuditStore;
 import io.quotahub.hub.config.HubSettings;
 import io.quotahub.hub.metrics.GuardMetrics;
-import io.quotahub.hub.service.Entrance;
+import io.quotahub.hub.metrics.Entrance;
 import io.quotahub.hub.service.ErrorCode;
-import io.quotahub.hub.service.RejectReason;
+import io.quotahub.hub.metrics.RejectReason;
 import io.quotahub.proto.AuditEntry;
 import io.quotahub.proto.LedgerEvent;
 

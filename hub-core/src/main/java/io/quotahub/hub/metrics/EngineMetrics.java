@@ -12,7 +12,7 @@ import io.quotahub.engine.RefusalCode;
 import io.quotahub.engine.Settlement;
 import io.quotahub.hub.config.HubSettings;
 import io.quotahub.hub.config.PoolsConfig;
-import io.quotahub.hub.service.HubLedger;
+import io.quotahub.hub.ledger.HubLedger;
 import jakarta.inject.Singleton;
 
 import java.util.EnumMap;

@@ -4,9 +4,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.quotahub.hub.service.Entrance;
-import io.quotahub.hub.service.IgnoredProof;
-import io.quotahub.hub.service.RejectReason;
 
 import java.util.Collection;
 import java.util.HashMap;

@@ -17,12 +17,10 @@ import io.quotahub.engine.view.EngineView;
 import io.quotahub.engine.view.KeyView;
 import io.quotahub.engine.view.LimitView;
 import io.quotahub.engine.view.PoolView;
-import io.quotahub.hub.HubRuntime;
 import io.quotahub.hub.config.HubSettings;
 import io.quotahub.hub.config.PoolsConfig;
 import io.quotahub.hub.replication.PeerStatus;
 import io.quotahub.hub.replication.PeerView;
-import io.quotahub.hub.replication.Replication;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,7 +47,7 @@ public class HubGauges {
     static final Duration MAX_AGE = Duration.ofMillis(250);
 
     private final QuotaEngine engine;
-    private final HubRuntime runtime;
+    private final HubReadout runtime;
     private final List<LimitRef> limits;
     private final Map<LimitRef, Integer> limitIndex = new HashMap<>();
     private final Map<String, Integer> keyIndex = new HashMap<>();
@@ -62,7 +60,7 @@ public class HubGauges {
                     double replicationLagSeconds, PeerStatus peerStatus, boolean ready) {
     }
 
-    public HubGauges(MeterRegistry meterRegistry, HubRuntime runtime, QuotaEngine engine, HubSettings settings, PoolsConfig pools) {
+    public HubGauges(MeterRegistry meterRegistry, HubReadout runtime, QuotaEngine engine, HubSettings settings, PoolsConfig pools) {
         MeterRegistry registry = PerKeyRegistry.of(meterRegistry);
         this.engine = engine;
         this.runtime = runtime;
@@ -103,7 +101,7 @@ public class HubGauges {
                         peer.and(MetricNames.TAG_STATUS, st.name()), s -> s.peerStatus == st ? 1 : 0);
             }
             for (boolean declared : new boolean[] {false, true}) {
-                FunctionCounter.builder(MetricNames.TAKEOVERS, runtime, rt -> takeovers(rt, declared))
+                FunctionCounter.builder(MetricNames.TAKEOVERS, runtime, rt -> rt.takeovers(declared))
                         .description("Takeovers of the peer by this hub (declared: by operator declare-dead)")
                         .tags(peer.and(MetricNames.TAG_DECLARED, Boolean.toString(declared)))
                         .register(registry);
@@ -139,11 +137,6 @@ public class HubGauges {
             gauge(registry, MetricNames.KEY_DISABLED, "1 when the key is disabled (auth failure)", tags,
                     s -> s.disabled[j] ? 1 : 0);
         }
-    }
-
-    private static double takeovers(HubRuntime runtime, boolean declared) {
-        Replication r = runtime.replication();
-        return r == null ? 0 : r.takeovers(declared);
     }
 
     private void gauge(MeterRegistry registry, String name, String description, Tags tags, ToDoubleFunction<Snapshot> value) {
@@ -205,9 +198,8 @@ public class HubGauges {
             }
         }
         int[] agents = new int[Health.values().length];
-        runtime.agents().all().values().forEach(h -> agents[h.ordinal()]++);
-        Replication replication = runtime.replication();
-        PeerView peer = replication == null ? null : replication.view();
+        runtime.agentHealth().forEach(h -> agents[h.ordinal()]++);
+        PeerView peer = runtime.peer().orElse(null);
         return new Snapshot(System.nanoTime(), used, capacity, budget, utilization, temperature, zone, circuit, cooldown,
                 disabled, view.thermal().healthScore(), view.openLeases(), agents,
                 peer == null ? Double.NaN : peer.replicationLagMs() / 1000.0, peer == null ? null : peer.status(),

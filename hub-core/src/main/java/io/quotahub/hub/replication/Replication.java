@@ -38,6 +38,15 @@ import java.util.stream.Collectors;
  * fenced each other before either wrote its Takeover, neither could ever write one: the hub with
  * the lower id then resumes past the fence it got (the other cannot write until it folds that
  * hub's Takeover, after which the fence it wrote is spent) and takes the other over.
+ *
+ * <p>Threads: {@link #tick()} runs on the hub's housekeeping timer and calls the peer's server
+ * (probe, fence: up to 750 ms each) outside this object's lock; the peer's batches,
+ * announcements and demand arrive on NATS dispatcher threads; views and metrics read from HTTP
+ * threads. Announcements of this hub are sent from a timer of their own, not from here.
+ *
+ * <p>Longer than 400 lines on purpose: one monitor guards all of the protocol's state (fence,
+ * takeover, rejoin, transfers, rebalancing), and the simulation's invariants are checked against
+ * this one class; splitting it would spread that lock over several.
  */
 public final class Replication {
 
@@ -65,6 +74,7 @@ public final class Replication {
     private PeerStatus status = PeerStatus.SUSPECT;
     private long fencedPeerAt;       // fence seq this hub wrote into the peer's ledger and knows before its copy does
     private boolean takeoverInFlight;
+    private boolean fenceInFlight;   // tick() is fencing the peer, outside the lock
     private long rejoinToMark;       // fence this hub resumed past without a Rejoined stored yet (0: none)
     private boolean rejoinMarkInFlight;
     private boolean declaredDead;
@@ -172,7 +182,11 @@ public final class Replication {
         rejoinIfTakenOver();
     }
 
-    /** Runs the protocol's periodic duties; call every ~250 ms. */
+    /**
+     * Runs the protocol's periodic duties; call every ~250 ms, from one thread. The calls to the
+     * peer's server (probe, fence) run outside this object's lock, so announcements, the peer's
+     * batches, views and metrics never wait for them.
+     */
     public void tick() {
         long now = clock.millis();
         Long peerLast = null;
@@ -201,6 +215,7 @@ public final class Replication {
                 peerLast = null;
             }
         }
+        long fenceAt;
         synchronized (this) {
             status = currentStatus(now, silent, peerLast);
             if (silent && peerLast == null) {
@@ -210,9 +225,20 @@ public final class Replication {
             // peer's first announcement may still be on its way, and it is alive.
             long silentSince = Math.max(lastAnnouncementMillis, lastUnreachableMillis);
             // A fenced hub never fences: its peer is alive (it fenced it) and will take it over.
-            if (status == PeerStatus.SUSPECT && peerLast != null && !ledger.fenced() && !fold.awaitingTakeover()
-                    && now - silentSince >= settings.takeoverAfter().toMillis()) {
-                takeOver(peerLast);
+            fenceAt = status == PeerStatus.SUSPECT && peerLast != null && !ledger.fenced() && !fold.awaitingTakeover()
+                    && now - silentSince >= settings.takeoverAfter().toMillis()
+                    // the copy is behind: fold everything the peer granted first
+                    && peerCursor.get() >= peerLast ? peerLast : -1;
+            fenceInFlight = fenceAt >= 0;
+        }
+        long fenceSeq = fenceAt >= 0 ? fence(fenceAt) : -1; // a JetStream publish across the leafnode: outside the lock
+        synchronized (this) {
+            if (fenceAt >= 0) {
+                fenceInFlight = false;
+                notifyAll(); // an operator's declare-dead waits for the fence's outcome
+                if (fenceSeq >= 0) {
+                    tookOver(fenceSeq);
+                }
             }
             if (takeoverDue()) {
                 appendTakeover(fenceOfPeer(), false);
@@ -243,20 +269,21 @@ public final class Replication {
         return peerLast != null ? PeerStatus.SUSPECT : PeerStatus.PARTITIONED;
     }
 
-    /** Fences the silent peer at the tail this hub has folded, then takes its budget. */
-    private void takeOver(long peerLastSeq) {
-        if (peerCursor.get() < peerLastSeq) {
-            return; // the copy is behind: fold everything the peer granted first
-        }
-        long fenceSeq;
+    /**
+     * Fences the silent peer at the tail this hub has folded ({@code peerLastSeq}).
+     *
+     * @return the fence's sequence, or -1 when the peer appended meanwhile (it is alive) or its server did not answer
+     */
+    private long fence(long peerLastSeq) {
         try {
-            fenceSeq = link.fencePeer(peerLastSeq);
+            return link.fencePeer(peerLastSeq);
         } catch (PeerLink.PeerUnreachableException e) {
-            return;
+            return -1;
         }
-        if (fenceSeq < 0) {
-            return; // the peer appended meanwhile: it is alive
-        }
+    }
+
+    /** The fence at {@code fenceSeq} is stored in the peer's ledger: takes the peer's budget. */
+    private void tookOver(long fenceSeq) {
         LOG.warn("peer {} is silent but its NATS server answers: fenced its ledger at sequence {}; taking over its budget",
                 peerId, fenceSeq);
         fencedPeerAt = fenceSeq;
@@ -392,7 +419,7 @@ public final class Replication {
     private boolean winsMutualFence() {
         long mine = fold.peerFenceSeq();
         return hubId.compareTo(peerId) < 0 && mine > 0 && !fold.peerWroteAfter(mine)
-                && fold.peerTakenOverThroughFence() < mine && !takeoverInFlight;
+                && fold.peerTakenOverThroughFence() < mine && !takeoverInFlight && !fenceInFlight;
     }
 
     private void publishDemand(Map<String, Double> own, long now) {
@@ -437,6 +464,14 @@ public final class Replication {
      * @param principal who declared it (see {@code io.quotahub.hub.service.Principals})
      */
     public synchronized DeclareDeadResult declarePeerDead(String principal) {
+        while (fenceInFlight) { // decide on the fence's outcome, as if the tick had held the lock throughout
+            try {
+                wait();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return new DeclareDeadResult(false, status, 0, "interrupted while a fence of peer " + peerId + " was under way");
+            }
+        }
         if (status == PeerStatus.CONNECTED) {
             return new DeclareDeadResult(false, status, 0,
                     "peer " + peerId + " is connected and serving: nothing to declare");

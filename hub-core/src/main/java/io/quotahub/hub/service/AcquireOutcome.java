@@ -1,5 +1,6 @@
 package io.quotahub.hub.service;
 
+import io.quotahub.hub.metrics.RejectReason;
 import io.quotahub.engine.Lease;
 import io.quotahub.engine.Refusal;
 import io.quotahub.hub.config.Secret;
@@ -56,7 +57,7 @@ public sealed interface AcquireOutcome {
     record Failed(ErrorCode code, String message, RejectReason reason) implements AcquireOutcome {
 
         public Failed(ErrorCode code, String message) {
-            this(code, message, RejectReason.of(code));
+            this(code, message, code.rejectReason());
         }
     }
 }

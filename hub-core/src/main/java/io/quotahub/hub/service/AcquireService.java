@@ -1,5 +1,7 @@
 package io.quotahub.hub.service;
 
+import io.quotahub.hub.ledger.HubLedger;
+import io.quotahub.hub.metrics.RejectReason;
 import io.quotahub.engine.AcquireRequest;
 import io.quotahub.engine.Decision;
 import io.quotahub.engine.LimitKind;

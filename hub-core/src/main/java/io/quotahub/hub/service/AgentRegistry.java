@@ -1,5 +1,6 @@
 package io.quotahub.hub.service;
 
+import io.quotahub.hub.metrics.IgnoredProof;
 import io.quotahub.engine.Health;
 import io.quotahub.engine.Lease;
 import io.quotahub.engine.Outcome;

@@ -1,5 +1,7 @@
 package io.quotahub.hub.service;
 
+import io.quotahub.hub.metrics.RejectReason;
+
 /** Stable error codes of the hub's APIs (NATS ErrorReply.code, HTTP "error" field). */
 public enum ErrorCode {
     BAD_REQUEST,
@@ -13,5 +15,15 @@ public enum ErrorCode {
     UNAVAILABLE,
     /** This hub was fenced by its peer and grants nothing more. */
     FENCED,
-    INTERNAL
+    INTERNAL;
+
+    /** The rejection this code stands for when nothing more precise is known; null for codes that are no rejection. */
+    RejectReason rejectReason() {
+        return switch (this) {
+            case BAD_REQUEST -> RejectReason.INVALID;
+            case FORBIDDEN -> RejectReason.FORBIDDEN;
+            case INTERNAL -> RejectReason.INTERNAL;
+            default -> null;
+        };
+    }
 }

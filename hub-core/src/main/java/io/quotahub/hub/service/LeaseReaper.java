@@ -1,5 +1,6 @@
 package io.quotahub.hub.service;
 
+import io.quotahub.hub.ledger.HubLedger;
 import io.quotahub.engine.QuotaEngine;
 import io.quotahub.engine.Settlement;
 import io.quotahub.hub.ledger.Ledger;

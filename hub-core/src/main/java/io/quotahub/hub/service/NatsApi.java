@@ -1,5 +1,7 @@
 package io.quotahub.hub.service;
 
+import io.quotahub.hub.metrics.RejectReason;
+import io.quotahub.hub.metrics.Entrance;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.nats.client.Connection;

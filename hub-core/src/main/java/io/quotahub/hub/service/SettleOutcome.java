@@ -1,5 +1,6 @@
 package io.quotahub.hub.service;
 
+import io.quotahub.hub.metrics.RejectReason;
 /** What the hub answers to a settle. */
 public sealed interface SettleOutcome {
 
@@ -11,7 +12,7 @@ public sealed interface SettleOutcome {
     record Failed(ErrorCode code, String message, RejectReason reason) implements SettleOutcome {
 
         public Failed(ErrorCode code, String message) {
-            this(code, message, RejectReason.of(code));
+            this(code, message, code.rejectReason());
         }
     }
 }

@@ -1,5 +1,7 @@
 package io.quotahub.hub.service;
 
+import io.quotahub.hub.ledger.HubLedger;
+import io.quotahub.hub.metrics.RejectReason;
 import io.quotahub.engine.Lease;
 import io.quotahub.engine.LimitSpec;
 import io.quotahub.engine.Outcome;

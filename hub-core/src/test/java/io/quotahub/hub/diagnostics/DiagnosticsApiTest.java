@@ -338,7 +338,7 @@ class DiagnosticsApiTest {
         pools.put("demo", Map.of("keys", List.of(
                 key("k1", file, List.of(requests(10, "1h"))),
                 Map.of("id", "k2", "secret-env", pasted, "limits", List.of(requests(10, "1h"))))));
-        TestHub hub = hub(nats(), pools, Map.of("quotahub.operator-note", "the key is " + fileSecret));
+        TestHub hub = hub(nats(), pools, Map.of("operator-note", "the key is " + fileSecret));
         complete(hub, leaseId(hub, "demo"), "RATE_LIMITED");
 
         List<String> bodies = new ArrayList<>();
@@ -351,7 +351,7 @@ class DiagnosticsApiTest {
         Map<String, Object> security = check(hub, "CRITICAL", "security-configuration");
         assertThat(security.get("status")).isEqualTo("FAIL");
         assertThat(security.get("detail").toString())
-                .contains("appears literally in configuration [quotahub.operator-note")
+                .contains("appears literally in configuration [operator-note")
                 .contains("The secret-env of key k2 of pool demo is not an environment variable name")
                 .contains("world-readable");
         assertThat(check(hub, "BASIC", "key-configuration").get("detail").toString()).contains("key k2 of pool demo is not used");

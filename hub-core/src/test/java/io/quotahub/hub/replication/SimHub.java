@@ -9,7 +9,7 @@ import io.quotahub.hub.ledger.StoredBatch;
 import io.quotahub.hub.service.AcquireCommand;
 import io.quotahub.hub.service.AcquireOutcome;
 import io.quotahub.hub.service.AcquireService;
-import io.quotahub.hub.service.HubLedger;
+import io.quotahub.hub.ledger.HubLedger;
 import io.quotahub.hub.service.LeaseReaper;
 import io.quotahub.hub.service.RequestIndex;
 import io.quotahub.hub.service.SettleCommand;

@@ -1,6 +1,6 @@
 package io.quotahub.hub.edge;
 
-import io.micronaut.runtime.Micronaut;
+import io.quotahub.hub.HubApplication;
 
 /** The PC2 hub: hub-core with the role defaults of hub id 'edge' (see application.yml). */
 public final class HubEdgeApplication {
@@ -9,6 +9,6 @@ public final class HubEdgeApplication {
     }
 
     public static void main(String[] args) {
-        Micronaut.build(args).mainClass(HubEdgeApplication.class).banner(false).start();
+        HubApplication.run(HubEdgeApplication.class, args);
     }
 }

@@ -1,6 +1,6 @@
 package io.quotahub.hub.main;
 
-import io.micronaut.runtime.Micronaut;
+import io.quotahub.hub.HubApplication;
 
 /** The MainPC hub: hub-core with the role defaults of hub id 'main' (see application.yml). */
 public final class HubMainApplication {
@@ -9,6 +9,6 @@ public final class HubMainApplication {
     }
 
     public static void main(String[] args) {
-        Micronaut.build(args).mainClass(HubMainApplication.class).banner(false).start();
+        HubApplication.run(HubMainApplication.class, args);
     }
 }

@@ -1,4 +1,4 @@
-package io.quotahub.hub.service;
+package io.quotahub.hub.metrics;
 
 /** Where a request entered the hub (the {@code entrance} tag of the rejection counter). */
 public enum Entrance {

@@ -1,6 +1,5 @@
-package io.quotahub.hub.service;
+package io.quotahub.hub.ledger;
 
-import io.quotahub.hub.ledger.Ledger;
 
 /**
  * Holds the hub's ledger once it is open and replayed; until then {@link #current()} is null

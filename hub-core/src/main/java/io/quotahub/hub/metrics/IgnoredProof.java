@@ -1,4 +1,4 @@
-package io.quotahub.hub.service;
+package io.quotahub.hub.metrics;
 
 import java.util.Locale;
 

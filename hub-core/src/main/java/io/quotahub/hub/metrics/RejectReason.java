@@ -1,4 +1,4 @@
-package io.quotahub.hub.service;
+package io.quotahub.hub.metrics;
 
 import java.util.Locale;
 
@@ -23,15 +23,5 @@ public enum RejectReason {
 
     public String tag() {
         return tag;
-    }
-
-    /** The reason an error code stands for when nothing more precise is known; null for codes that are no rejection. */
-    static RejectReason of(ErrorCode code) {
-        return switch (code) {
-            case BAD_REQUEST -> INVALID;
-            case FORBIDDEN -> FORBIDDEN;
-            case INTERNAL -> INTERNAL;
-            default -> null;
-        };
     }
 }

@@ -1,4 +1,4 @@
-package io.quotahub.hub.config;
+package io.quotahub.hub;
 
 import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.env.Environment;
@@ -9,10 +9,15 @@ import io.quotahub.engine.EngineConfig;
 import io.quotahub.engine.EngineListener;
 import io.quotahub.engine.PoolSpec;
 import io.quotahub.engine.QuotaEngine;
+import io.quotahub.hub.config.HubSettings;
+import io.quotahub.hub.config.PoolsConfig;
+import io.quotahub.hub.config.PoolsConfigReader;
+import io.quotahub.hub.ledger.HubLedger;
 import io.quotahub.hub.metrics.GuardMetrics;
 import io.quotahub.hub.replication.DemandCounter;
+import io.quotahub.hub.replication.ReplicationSettings;
 import io.quotahub.hub.service.AcquireService;
-import io.quotahub.hub.service.HubLedger;
+import io.quotahub.hub.service.AgentRegistry;
 import io.quotahub.hub.service.InputBounds;
 import io.quotahub.hub.service.RequestIndex;
 import io.quotahub.hub.service.SettleService;
@@ -24,7 +29,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 
-/** Maps the configuration onto the engine and wires the transport-independent services. */
+/**
+ * Maps the configuration onto the engine and makes the hub's transport-independent collaborators
+ * (engine, services, registries, guards). What needs the NATS connection is assembled by
+ * {@link HubAssembly} once the server answers; {@link HubRuntime} runs both.
+ */
 @Factory
 public class HubFactory {
 
@@ -93,5 +102,18 @@ public class HubFactory {
     SettleService settleService(QuotaEngine engine, HubLedger ledger, Clock clock, HubSettings settings, InputBounds bounds,
                                 GuardMetrics metrics) {
         return new SettleService(engine, ledger, clock, settings.hubId(), settings.ledgerTimeout(), bounds, metrics);
+    }
+
+    @Singleton
+    AgentRegistry agentRegistry(Clock clock, HubSettings settings, QuotaEngine engine, GuardMetrics metrics) {
+        AgentRegistry agents = new AgentRegistry(clock, settings.agentDeadAfter(), engine, settings.maxAgents(), metrics);
+        metrics.watchAgentRegistry(agents::size, agents.maxAgents());
+        return agents;
+    }
+
+    @Singleton
+    ReplicationSettings replicationSettings(HubSettings settings) {
+        return new ReplicationSettings(ReplicationSettings.ofDefaults().suspectAfter(), settings.takeoverAfter(),
+                settings.rebalanceFloor(), settings.budgetShares().get(settings.hubId()));
     }
 }

@@ -44,6 +44,11 @@ public record EngineConfig(String hubId, List<PoolSpec> pools, Map<String, Doubl
         }
     }
 
+    /** Default of {@link Builder#settleMargin}: how long a settled call keeps counting past its window. */
+    public static final Duration DEFAULT_SETTLE_MARGIN = Duration.ofMillis(250);
+    /** Default of {@link Builder#leaseTtl}: an unsettled lease expires after this. */
+    public static final Duration DEFAULT_LEASE_TTL = Duration.ofSeconds(60);
+
     public static Builder builder(String hubId) {
         return new Builder(hubId);
     }
@@ -52,8 +57,8 @@ public record EngineConfig(String hubId, List<PoolSpec> pools, Map<String, Doubl
         private final String hubId;
         private List<PoolSpec> pools = List.of();
         private Map<String, Double> budgetShares;
-        private Duration settleMargin = Duration.ofMillis(250);
-        private Duration leaseTtl = Duration.ofSeconds(60);
+        private Duration settleMargin = DEFAULT_SETTLE_MARGIN;
+        private Duration leaseTtl = DEFAULT_LEASE_TTL;
         private CooldownConfig cooldown = CooldownConfig.ofDefaults();
         private ThermalConfig thermal = ThermalConfig.ofDefaults();
 

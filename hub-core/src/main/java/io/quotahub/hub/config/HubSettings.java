@@ -1,9 +1,9 @@
 package io.quotahub.hub.config;
 
 import io.micronaut.context.annotation.ConfigurationProperties;
-import io.micronaut.core.bind.annotation.Bindable;
-
 import io.micronaut.core.annotation.Nullable;
+import io.micronaut.core.bind.annotation.Bindable;
+import io.quotahub.engine.EngineConfig;
 
 import java.time.Duration;
 import java.util.Map;
@@ -48,16 +48,16 @@ import java.util.Map;
 public record HubSettings(
         String hubId,
         @Bindable(defaultValue = "nats://127.0.0.1:4222") String natsUrl,
-        @Bindable(defaultValue = "60s") Duration leaseTtl,
-        @Bindable(defaultValue = "250ms") Duration settleMargin,
+        @Nullable Duration leaseTtl,
+        @Nullable Duration settleMargin,
         @Bindable(defaultValue = "5s") Duration ledgerTimeout,
         @Bindable(defaultValue = "15s") Duration agentDeadAfter,
         @Nullable String peerId,
         @Nullable String domain,
         @Nullable String peerDomain,
         @Nullable Map<String, Double> initialSplit,
-        @Bindable(defaultValue = "0.1") double rebalanceFloor,
-        @Bindable(defaultValue = "2500ms") Duration takeoverAfter,
+        @Nullable Double rebalanceFloor,
+        @Nullable Duration takeoverAfter,
         @Bindable(defaultValue = "10000") long snapshotEvery,
         @Bindable(defaultValue = "10m") Duration snapshotMaxAge,
         @Bindable(defaultValue = "1h") Duration maxCooldown,
@@ -65,6 +65,11 @@ public record HubSettings(
         @Bindable(defaultValue = "262144") int maxMessageBytes,
         @Bindable(defaultValue = "10000") int maxAgents,
         @Bindable(defaultValue = "1000000") int maxRequestIndex) {
+
+    /** Default of {@link #takeoverAfter}: the peer's silence after which this hub fences and takes over. */
+    public static final Duration DEFAULT_TAKEOVER_AFTER = Duration.ofMillis(2500);
+    /** Default of {@link #rebalanceFloor}: the share of every limit each hub keeps whatever the demand. */
+    public static final double DEFAULT_REBALANCE_FLOOR = 0.1;
 
     /** Bounds of {@link #maxCooldown}: a second at least; at most a week (a daily quota's reset is a day away). */
     static final Duration MIN_COOLDOWN = Duration.ofSeconds(1);
@@ -77,6 +82,11 @@ public record HubSettings(
     static final int MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
     public HubSettings {
+        // one home per default: the engine's for its settings, this class's for the protocol's
+        leaseTtl = leaseTtl != null ? leaseTtl : EngineConfig.DEFAULT_LEASE_TTL;
+        settleMargin = settleMargin != null ? settleMargin : EngineConfig.DEFAULT_SETTLE_MARGIN;
+        rebalanceFloor = rebalanceFloor != null ? rebalanceFloor : DEFAULT_REBALANCE_FLOOR;
+        takeoverAfter = takeoverAfter != null ? takeoverAfter : DEFAULT_TAKEOVER_AFTER;
         if (hubId == null || !hubId.matches("[A-Za-z0-9_-]+")) {
             throw new ConfigException("quotahub.hub-id must be set to a simple name such as main or edge, was '" + hubId + "'");
         }

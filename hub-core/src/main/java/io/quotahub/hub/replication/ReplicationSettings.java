@@ -1,5 +1,7 @@
 package io.quotahub.hub.replication;
 
+import io.quotahub.hub.config.HubSettings;
+
 import java.time.Duration;
 
 /**
@@ -13,6 +15,6 @@ import java.time.Duration;
 public record ReplicationSettings(Duration suspectAfter, Duration takeoverAfter, double floor, double initialShare) {
 
     public static ReplicationSettings ofDefaults() {
-        return new ReplicationSettings(Duration.ofMillis(1000), Duration.ofMillis(2500), 0.1, 0.5);
+        return new ReplicationSettings(Duration.ofMillis(1000), HubSettings.DEFAULT_TAKEOVER_AFTER, HubSettings.DEFAULT_REBALANCE_FLOOR, 0.5);
     }
 }

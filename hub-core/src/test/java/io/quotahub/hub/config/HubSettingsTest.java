@@ -18,6 +18,18 @@ class HubSettingsTest {
     }
 
     @Test
+    void unsetTimingsAndFloor_takeTheirOneDefault_fromTheEngineAndTheProtocol() {
+        HubSettings s = new HubSettings("main", "nats://127.0.0.1:4222", null, null, Duration.ofSeconds(5), Duration.ofSeconds(15),
+                null, null, null, null, null, null, 10_000, Duration.ofMinutes(10), Duration.ofHours(1), 128, 262_144, 10_000, 1_000_000);
+
+        assertThat(s.leaseTtl()).isEqualTo(io.quotahub.engine.EngineConfig.DEFAULT_LEASE_TTL);
+        assertThat(s.settleMargin()).isEqualTo(io.quotahub.engine.EngineConfig.DEFAULT_SETTLE_MARGIN);
+        assertThat(s.takeoverAfter()).isEqualTo(HubSettings.DEFAULT_TAKEOVER_AFTER).isEqualTo(
+                io.quotahub.hub.replication.ReplicationSettings.ofDefaults().takeoverAfter());
+        assertThat(s.rebalanceFloor()).isEqualTo(HubSettings.DEFAULT_REBALANCE_FLOOR);
+    }
+
+
     void theDefaultsAreValid() {
         HubSettings s = settings(Duration.ofHours(1), 128, 262_144, 10_000, 1_000_000);
 

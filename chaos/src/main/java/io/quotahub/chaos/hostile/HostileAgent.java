@@ -7,7 +7,7 @@ import io.nats.client.Message;
 import io.nats.client.Nats;
 import io.nats.client.Options;
 import io.quotahub.agent.NatsFiles;
-import io.quotahub.chaos.checker.MiniJson;
+import io.quotahub.chaos.ChaosJson;
 import io.quotahub.proto.AcquireReply;
 import io.quotahub.proto.AcquireRequest;
 import io.quotahub.proto.Heartbeat;
@@ -388,7 +388,7 @@ public final class HostileAgent implements AutoCloseable {
         String handle;
         String keyId;
         if (r != null && r.statusCode() == 200) {
-            Map<String, Object> lease = MiniJson.obj(MiniJson.parse(r.body()));
+            Map<String, Object> lease = ChaosJson.obj(ChaosJson.parse(r.body()));
             handle = String.valueOf(lease.get("leaseId"));
             keyId = String.valueOf(lease.get("keyId"));
         } else {
@@ -470,7 +470,7 @@ public final class HostileAgent implements AutoCloseable {
             return "http " + r.statusCode();
         }
         try {
-            Object settled = MiniJson.obj(MiniJson.parse(r.body())).get("settled");
+            Object settled = ChaosJson.obj(ChaosJson.parse(r.body())).get("settled");
             return "http 200" + (Boolean.FALSE.equals(settled) ? " already settled" : " settled");
         } catch (RuntimeException notJson) {
             return "http 200";

@@ -161,7 +161,9 @@ public final class RedisPeer {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> o = Throughput.parse(args);
+        Map<String, String> o = BenchCli.parse("RedisPeer", args, "rates=1000,2000,5000,10000,20000,30000", "seconds=10", "warm=2",
+                "clients=4", "max-in-flight=20000", "grace=5", "hub=true", "redis-server=/usr/bin/redis-server", "jvm",
+                "hub-jar=hub-main/target/hub-main.jar", "out=bench/results", "png=docs/latency-vs-rate-redis.png", "tag");
         run(o);
         System.exit(0);
     }

@@ -75,7 +75,8 @@ public final class Scale {
     }
 
     public static void main(String[] args) throws Exception {
-        new Scale(Throughput.parse(args)).run();
+        new Scale(BenchCli.parse("Scale", args, "keys=1,1000,10000", "events=1000000", "restarts=3", "samples=5000",
+                "only=keys,restart,sdk", "linger=0", "jvm", "hub-jar=hub-main/target/hub-main.jar", "out=bench/results", "tag")).run();
         System.exit(0);
     }
 

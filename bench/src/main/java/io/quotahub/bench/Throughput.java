@@ -45,20 +45,12 @@ public final class Throughput {
     static final double TARGET_P99_MS = 5.0;
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> o = parse(args);
+        Map<String, String> o = BenchCli.parse("Throughput", args, "rates=1000,2000,5000,10000,20000,30000", "seconds=10",
+                "warm=2", "clients=4", "driver=sdk", "settle=async", "settle-threads=64", "max-in-flight=20000", "grace=5",
+                "floor-open=true", "saturate=32,256", "warmup-rate=5000", "jvm", "hub-jar=hub-main/target/hub-main.jar",
+                "out=bench/results", "png=docs/latency-vs-rate.png", "tag");
         new Throughput().run(o);
         System.exit(0);
-    }
-
-    static Map<String, String> parse(String[] args) {
-        Map<String, String> opts = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            if (!args[i].startsWith("--") || i + 1 == args.length) {
-                throw new IllegalArgumentException("options are --name value; bad argument " + args[i]);
-            }
-            opts.put(args[i].substring(2), args[++i]);
-        }
-        return opts;
     }
 
     static double[] rates(Map<String, String> o) {

@@ -41,6 +41,15 @@ final class BenchJson {
         }
     }
 
+    /** An object of name, value pairs, in order. */
+    static Map<String, Object> obj(Object... nameValues) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < nameValues.length; i += 2) {
+            m.put((String) nameValues[i], nameValues[i + 1]);
+        }
+        return m;
+    }
+
     /** A copy of the tree with every double rounded to three decimals; anything else as it is. */
     static Object normalise(Object o) {
         if (o instanceof Double d) {

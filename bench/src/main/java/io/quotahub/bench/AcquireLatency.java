@@ -63,7 +63,8 @@ public final class AcquireLatency {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> opts = parse(args);
+        Map<String, String> opts = BenchCli.parse("AcquireLatency", args, "samples=20000", "warmup=10000", "rounds=4",
+                "hub-jar=hub-main/target/hub-main.jar", "out=bench/results");
         AcquireLatency run = new AcquireLatency(
                 Integer.parseInt(opts.getOrDefault("samples", "20000")),
                 Integer.parseInt(opts.getOrDefault("warmup", "10000")),
@@ -71,18 +72,6 @@ public final class AcquireLatency {
                 Path.of(opts.getOrDefault("hub-jar", "hub-main/target/hub-main.jar")),
                 Path.of(opts.getOrDefault("out", "bench/results")));
         run.run();
-    }
-
-    private static Map<String, String> parse(String[] args) {
-        Map<String, String> opts = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            if (!args[i].startsWith("--") || i + 1 == args.length) {
-                throw new IllegalArgumentException("usage: AcquireLatency [--samples N] [--warmup N] [--rounds N]"
-                        + " [--hub-jar PATH] [--out DIR]; bad argument " + args[i]);
-            }
-            opts.put(args[i].substring(2), args[++i]);
-        }
-        return opts;
     }
 
     private static Histogram histogram() {
@@ -198,43 +187,39 @@ public final class AcquireLatency {
         System.out.printf(Locale.ROOT, "acquire p50 = %.2f x (a)   = %.2f x ((a)+(b))%n", ac50 / rr50, ac50 / (rr50 + pa50));
         System.out.printf(Locale.ROOT, "acquire p99 = %.2f x (a)   = %.2f x ((a)+(b))%n", ac99 / rr99, ac99 / (rr99 + pa99));
 
-        StringBuilder json = new StringBuilder();
-        json.append("{\n");
-        json.append("  \"benchmark\": \"acquire-latency\",\n");
-        json.append("  \"time\": \"").append(Instant.now()).append("\",\n");
-        json.append("  \"machine\": {\"cpus\": ").append(Runtime.getRuntime().availableProcessors())
-                .append(", \"os\": \"").append(System.getProperty("os.name")).append(' ').append(System.getProperty("os.version"))
-                .append("\", \"java\": \"").append(System.getProperty("java.vm.name")).append(' ')
-                .append(System.getProperty("java.version")).append("\", \"loadAverageBefore\": \"").append(loadBefore)
-                .append("\", \"loadAverageAfter\": \"").append(loadAfter).append("\"},\n");
-        json.append("  \"settings\": {\"mode\": \"closed loop, 1 in flight\", \"samples\": ").append(samples)
-                .append(", \"warmup\": ").append(warmup).append(", \"rounds\": ").append(rounds)
-                .append(", \"payloadBytes\": ").append(PAYLOAD_BYTES)
-                .append(", \"pool\": \"1 key, requests 1e9/1m, preset PREMIUM\"},\n");
-        json.append("  \"unit\": \"microseconds\",\n");
-        json.append("  \"results\": {\n");
-        json.append("    \"natsRequestReply\": ").append(json(requestReply)).append(",\n");
-        json.append("    \"jetStreamPublishAck\": ").append(json(publishAck)).append(",\n");
-        json.append("    \"sdkAcquire\": ").append(json(acquire)).append(",\n");
-        json.append("    \"sdkSettle\": ").append(json(settle)).append("\n");
-        json.append("  },\n");
-        json.append(String.format(Locale.ROOT, "  \"ratios\": {\"acquireP50OverRequestReplyP50\": %.3f, "
-                        + "\"acquireP50OverRequestReplyPlusPublishAckP50\": %.3f, \"acquireP99OverRequestReplyP99\": %.3f, "
-                        + "\"acquireP99OverRequestReplyPlusPublishAckP99\": %.3f}%n",
-                ac50 / rr50, ac50 / (rr50 + pa50), ac99 / rr99, ac99 / (rr99 + pa99)));
-        json.append("}\n");
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("benchmark", "acquire-latency");
+        json.put("time", Instant.now().toString());
+        json.put("machine", Stats.machine(loadBefore, loadAfter));
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("mode", "closed loop, 1 in flight");
+        settings.put("samples", samples);
+        settings.put("warmup", warmup);
+        settings.put("rounds", rounds);
+        settings.put("payloadBytes", PAYLOAD_BYTES);
+        settings.put("pool", "1 key, requests 1e9/1m, preset PREMIUM");
+        json.put("settings", settings);
+        json.put("unit", "microseconds");
+        Map<String, Object> results = new LinkedHashMap<>();
+        results.put("natsRequestReply", Stats.summary(requestReply, 1000.0));
+        results.put("jetStreamPublishAck", Stats.summary(publishAck, 1000.0));
+        results.put("sdkAcquire", Stats.summary(acquire, 1000.0));
+        results.put("sdkSettle", Stats.summary(settle, 1000.0));
+        json.put("results", results);
+        Map<String, Object> ratios = new LinkedHashMap<>();
+        ratios.put("acquireP50OverRequestReplyP50", ac50 / rr50);
+        ratios.put("acquireP50OverRequestReplyPlusPublishAckP50", ac50 / (rr50 + pa50));
+        ratios.put("acquireP99OverRequestReplyP99", ac99 / rr99);
+        ratios.put("acquireP99OverRequestReplyPlusPublishAckP99", ac99 / (rr99 + pa99));
+        json.put("ratios", ratios);
         Files.createDirectories(outDir);
         Path file = outDir.resolve("acquire-latency-" + LocalDate.now() + ".json");
-        Files.writeString(file, json.toString(), StandardCharsets.UTF_8);
+        Files.writeString(file, BenchJson.pretty(json), StandardCharsets.UTF_8);
         System.out.println("wrote " + file);
     }
 
     private static void row(String name, Histogram h) {
         System.out.printf(Locale.ROOT, "%-38s %8d %9.1f %9.1f %9.1f %9.1f %9.1f%n", name, h.getTotalCount(),
                 us(h, 50), us(h, 90), us(h, 99), us(h, 99.9), h.getMaxValue() / 1000.0);
-    }
-
-    private static String json(Histogram h) {
-        return Stats.json(h, 1000.0);
     }
 }

@@ -31,7 +31,7 @@ import java.util.Locale;
 public final class LedgerReadModes {
 
     public static void main(String[] args) throws Exception {
-        var o = Throughput.parse(args);
+        var o = BenchCli.parse("LedgerReadModes", args, "events=1000000", "reps=3", "batch=1000");
         int events = Integer.parseInt(o.getOrDefault("events", "1000000"));
         int reps = Integer.parseInt(o.getOrDefault("reps", "3"));
         int batch = Integer.parseInt(o.getOrDefault("batch", "1000"));

@@ -42,17 +42,25 @@ final class OpenLoop {
             return unsent == 0 && failed == 0 && Stats.ms(latency, 99) < p99Ms;
         }
 
-        String json() {
-            StringBuilder cores = new StringBuilder("{");
-            coresByProcess.forEach((k, v) -> cores.append(cores.length() > 1 ? ", " : "")
-                    .append('"').append(k).append("\": ").append(String.format(Locale.ROOT, "%.3f", v)));
-            cores.append('}');
-            return String.format(Locale.ROOT, "{\"offeredPerSec\": %.0f, \"measuredSeconds\": %.1f, \"recorded\": %d, "
-                            + "\"sent\": %d, \"ok\": %d, \"failed\": %d, \"unsent\": %d, \"maxInFlight\": %d, "
-                            + "\"wallSeconds\": %.3f, \"achievedPerSec\": %.1f, \"latencyMs\": %s, \"cpuCores\": %s%s}",
-                    offeredPerSec, seconds, recordedIntended, sent, ok, failed, unsent, maxInFlight, wallSeconds,
-                    achievedPerSec, Stats.json(latency, 1e6), cores,
-                    firstError == null ? "" : ", \"firstError\": \"" + firstError.replace("\"", "'").replace("\n", " ") + "\"");
+        /** The phase as a JSON tree (see {@link BenchJson}). */
+        Map<String, Object> tree() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("offeredPerSec", Math.round(offeredPerSec));
+            m.put("measuredSeconds", seconds);
+            m.put("recorded", recordedIntended);
+            m.put("sent", sent);
+            m.put("ok", ok);
+            m.put("failed", failed);
+            m.put("unsent", unsent);
+            m.put("maxInFlight", maxInFlight);
+            m.put("wallSeconds", wallSeconds);
+            m.put("achievedPerSec", achievedPerSec);
+            m.put("latencyMs", Stats.summary(latency, 1e6));
+            m.put("cpuCores", new LinkedHashMap<>(coresByProcess));
+            if (firstError != null) {
+                m.put("firstError", firstError.replace("\"", "'").replace("\n", " "));
+            }
+            return m;
         }
     }
 

@@ -161,7 +161,9 @@ public final class RedisPeer {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> o = Throughput.parse(args);
+        Map<String, String> o = BenchCli.parse("RedisPeer", args, "rates=1000,2000,5000,10000,20000,30000", "seconds=10", "warm=2",
+                "clients=4", "max-in-flight=20000", "grace=5", "hub=true", "redis-server=/usr/bin/redis-server", "jvm",
+                "hub-jar=hub-main/target/hub-main.jar", "out=bench/results", "png=docs/latency-vs-rate-redis.png", "tag");
         run(o);
         System.exit(0);
     }
@@ -185,7 +187,7 @@ public final class RedisPeer {
         List<OpenLoop.Phase> aof = new ArrayList<>();
         List<OpenLoop.Phase> hub = new ArrayList<>();
         List<String> lines = new ArrayList<>();
-        List<String> phaseJson = new ArrayList<>();
+        List<Map<String, Object>> phaseJson = new ArrayList<>();
         String version;
         String memPlain;
         String memAof;
@@ -226,8 +228,12 @@ public final class RedisPeer {
                     System.out.println(lines.get(lines.size() - 1));
                 }
                 lines.add("    load " + load);
-                phaseJson.add("{\"loadAverage\": \"" + load + "\", \"redisNoPersistence\": " + a.json() + ", \"redisAofEverysec\": "
-                        + b.json() + ", \"hubAcquire\": " + (h == null ? "null" : h.json()) + "}");
+                Map<String, Object> phase = new LinkedHashMap<>();
+                phase.put("loadAverage", load);
+                phase.put("redisNoPersistence", a.tree());
+                phase.put("redisAofEverysec", b.tree());
+                phase.put("hubAcquire", h == null ? null : h.tree());
+                phaseJson.add(phase);
             }
             memPlain = r1.info("used_memory_human");
             memAof = r2.info("used_memory_human");
@@ -250,20 +256,33 @@ public final class RedisPeer {
         lines.forEach(System.out::println);
         summary.forEach(System.out::println);
 
-        StringBuilder json = new StringBuilder("{\n  \"benchmark\": \"redis-peer\",\n  \"time\": \"").append(Instant.now()).append("\",\n");
-        json.append("  \"machine\": ").append(Stats.machineJson(loadBefore, loadAfter)).append(",\n");
-        json.append(String.format(Locale.ROOT, "  \"settings\": {\"rates\": \"%s\", \"warmSeconds\": %.1f, \"seconds\": %.1f, \"clients\": %d, "
-                        + "\"redis\": \"%s\", \"client\": \"Lettuce 7.2.3 async, EVALSHA\", \"windowMs\": %s, \"limit\": %s, "
-                        + "\"hub\": \"%s\"},%n", Arrays.toString(rates), warm, seconds, clients, version, WINDOW_MS, LIMIT,
-                withHub ? "acquireAsync(bench,1,5s) + " + HubTarget.settleMode(true) : "not run"));
-        json.append("  \"script\": \"").append(SCRIPT.replace("\n", "\\n").replace("\"", "\\\"")).append("\",\n");
-        json.append("  \"phases\": [\n    ").append(String.join(",\n    ", phaseJson)).append("\n  ],\n");
-        json.append(String.format(Locale.ROOT, "  \"summary\": {\"sustainedP99Under5ms\": {\"hub\": %.0f, \"redisAof\": %.0f, \"redisPlain\": %.0f}, "
-                        + "\"highestAchieved\": {\"hub\": %.0f, \"redisAof\": %.0f, \"redisPlain\": %.0f}, \"redisUsedMemory\": {\"plain\": \"%s\", \"aof\": \"%s\"}}%n}%n",
-                best(hub), best(aof), best(plain), maxAch(hub), maxAch(aof), maxAch(plain), memPlain, memAof));
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("rates", Arrays.toString(rates));
+        settings.put("warmSeconds", warm);
+        settings.put("seconds", seconds);
+        settings.put("clients", clients);
+        settings.put("redis", version);
+        settings.put("client", "Lettuce 7.2.3 async, EVALSHA");
+        settings.put("windowMs", Long.parseLong(WINDOW_MS));
+        settings.put("limit", Long.parseLong(LIMIT));
+        settings.put("hub", withHub ? "acquireAsync(bench,1,5s) + " + HubTarget.settleMode(true) : "not run");
+        Map<String, Object> sum = new LinkedHashMap<>();
+        sum.put("sustainedP99Under5ms", Map.of("hub", Math.round(best(hub)), "redisAof", Math.round(best(aof)),
+                "redisPlain", Math.round(best(plain))));
+        sum.put("highestAchieved", Map.of("hub", Math.round(maxAch(hub)), "redisAof", Math.round(maxAch(aof)),
+                "redisPlain", Math.round(maxAch(plain))));
+        sum.put("redisUsedMemory", Map.of("plain", memPlain, "aof", memAof));
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("benchmark", "redis-peer");
+        json.put("time", Instant.now().toString());
+        json.put("machine", Stats.machine(loadBefore, loadAfter));
+        json.put("settings", settings);
+        json.put("script", SCRIPT);
+        json.put("phases", phaseJson);
+        json.put("summary", sum);
         Files.createDirectories(out);
         String base = "redis-peer-" + LocalDate.now() + (tag.isEmpty() ? "" : "-" + tag);
-        Files.writeString(out.resolve(base + ".json"), json.toString());
+        Files.writeString(out.resolve(base + ".json"), BenchJson.pretty(json));
         List<String> all = new ArrayList<>(lines);
         all.add("");
         all.addAll(summary);

@@ -1,5 +1,6 @@
 package io.quotahub.bench;
 
+import com.fasterxml.jackson.jr.ob.JSON;
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamManagement;
@@ -67,7 +68,7 @@ public final class Scale {
     private final Map<String, String> o;
     private final Path hubJar;
     private final List<String> lines = new ArrayList<>();
-    private final List<String> json = new ArrayList<>();
+    private final Map<String, Object> json = new LinkedHashMap<>();
 
     private Scale(Map<String, String> o) {
         this.o = o;
@@ -75,7 +76,8 @@ public final class Scale {
     }
 
     public static void main(String[] args) throws Exception {
-        new Scale(Throughput.parse(args)).run();
+        new Scale(BenchCli.parse("Scale", args, "keys=1,1000,10000", "events=1000000", "restarts=3", "samples=5000",
+                "only=keys,restart,sdk", "linger=0", "jvm", "hub-jar=hub-main/target/hub-main.jar", "out=bench/results", "tag")).run();
         System.exit(0);
     }
 
@@ -93,17 +95,17 @@ public final class Scale {
         String loadBefore = Stats.loadAverage();
         out("load average " + loadBefore + "; hub JVM " + String.join(" ", Throughput.jvm(o)));
         if (enabled("keys")) {
-            List<String> rows = new ArrayList<>();
+            List<Map<String, Object>> rows = new ArrayList<>();
             for (String k : o.getOrDefault("keys", "1,1000,10000").split(",")) {
                 rows.add(keys(Integer.parseInt(k)));
             }
-            json.add("\"keys\": [" + String.join(", ", rows) + "]");
+            json.put("keys", rows);
         }
         if (enabled("restart")) {
-            json.add("\"restart\": " + restart(Integer.parseInt(o.getOrDefault("events", "1000000"))));
+            json.put("restart", restart(Integer.parseInt(o.getOrDefault("events", "1000000"))));
         }
         if (enabled("sdk")) {
-            json.add("\"sdkMemory\": " + sdkMemory());
+            json.put("sdkMemory", sdkMemory());
         }
         String loadAfter = Stats.loadAverage();
         out("load average after " + loadAfter);
@@ -111,16 +113,17 @@ public final class Scale {
         Files.createDirectories(outDir);
         String tag = o.getOrDefault("tag", "");
         String base = "scale-" + LocalDate.now() + (tag.isEmpty() ? "" : "-" + tag);
-        Files.writeString(outDir.resolve(base + ".json"), "{\n  \"benchmark\": \"scale\",\n  \"time\": \"" + Instant.now()
-                + "\",\n  \"machine\": " + Stats.machineJson(loadBefore, loadAfter) + ",\n  \"hubJvm\": \""
-                + String.join(" ", Throughput.jvm(o)) + "\",\n  " + String.join(",\n  ", json) + "\n}\n");
+        Map<String, Object> doc = BenchJson.obj("benchmark", "scale", "time", Instant.now().toString(),
+                "machine", Stats.machine(loadBefore, loadAfter), "hubJvm", String.join(" ", Throughput.jvm(o)));
+        doc.putAll(json);
+        Files.writeString(outDir.resolve(base + ".json"), BenchJson.pretty(doc));
         Files.write(outDir.resolve(base + ".txt"), lines);
         System.out.println("wrote " + outDir.resolve(base + ".json"));
     }
 
     // ---- keys --------------------------------------------------------------------------------
 
-    private String keys(int keys) throws Exception {
+    private Map<String, Object> keys(int keys) throws Exception {
         int samples = Integer.parseInt(o.getOrDefault("samples", "5000"));
         Path dir = Files.createTempDirectory("qh-bench-scale-");
         String load = Stats.loadAverage();
@@ -165,10 +168,10 @@ public final class Scale {
                                 + "closed-loop acquire p50 %.0f µs p99 %.0f µs; hub CPU %.0f µs per acquire+settle; open loop 2000/s p50 %.2f ms p99 %.2f ms (hub %.2f cores); load %s",
                         keys, hub.startSeconds(), rssIdle / 1024, rssClosed / 1024, rssAfter / 1024, Stats.us(h, 50), Stats.us(h, 99), cpuUs,
                         Stats.ms(p.latency(), 50), Stats.ms(p.latency(), 99), p.coresByProcess().getOrDefault("hub", 0.0), load));
-                return String.format(Locale.ROOT, "{\"keys\": %d, \"loadAverage\": \"%s\", \"startSeconds\": %.3f, \"rssIdleKiB\": %d, "
-                                + "\"rssAfterClosedLoopKiB\": %d, \"rssAfterOpenLoopKiB\": %d, \"closedLoopAcquireUs\": %s, "
-                                + "\"hubCpuUsPerAcquireSettle\": %.1f, \"openLoop2000\": %s}",
-                        keys, load, hub.startSeconds(), rssIdle, rssClosed, rssAfter, Stats.json(h, 1000), cpuUs, p.json());
+                return BenchJson.obj("keys", keys, "loadAverage", load, "startSeconds", hub.startSeconds(),
+                        "rssIdleKiB", rssIdle, "rssAfterClosedLoopKiB", rssClosed, "rssAfterOpenLoopKiB", rssAfter,
+                        "closedLoopAcquireUs", Stats.summary(h, 1000), "hubCpuUsPerAcquireSettle", cpuUs,
+                        "openLoop2000", p.tree());
             }
         } finally {
             try (var paths = Files.walk(dir)) {
@@ -190,13 +193,13 @@ public final class Scale {
 
     // ---- restart -----------------------------------------------------------------------------
 
-    private String restart(int events) throws Exception {
+    private Map<String, Object> restart(int events) throws Exception {
         int restarts = Integer.parseInt(o.getOrDefault("restarts", "3"));
         Path dir = Files.createTempDirectory("qh-bench-restart-");
         byte[] b = new byte[16];
         new SecureRandom().nextBytes(b);
         Map<String, String> env = Map.of("BENCH_RS_K1", "sk-bench-" + HexFormat.of().formatHex(b));
-        List<String> results = new ArrayList<>();
+        Map<String, Object> results = new LinkedHashMap<>();
         try (NatsServer nats = NatsServer.start()) {
             Path config = Files.writeString(dir.resolve("hub.yml"), """
                     quotahub:
@@ -211,12 +214,12 @@ public final class Scale {
                               limits:
                                 - { requests: 1000000000, per: 1m }
                     """.formatted(nats.url()));
-            List<String> emptyStarts = new ArrayList<>();
+            List<Map<String, Object>> emptyStarts = new ArrayList<>();
             for (int r = 0; r < 2; r++) {
                 try (HubLaunch hub = HubLaunch.start(hubJar, Throughput.jvm(o), config, env, Duration.ofSeconds(120))) {
                     long[] rep = hub.replayed();
-                    emptyStarts.add(String.format(Locale.ROOT, "{\"startSeconds\": %.3f, \"replayedEvents\": %d, \"replayMs\": %d, \"rssKiB\": %d}",
-                            hub.startSeconds(), rep == null ? -1 : rep[0], rep == null ? -1 : rep[1], HubLaunch.rssKiB(hub.pid())));
+                    emptyStarts.add(BenchJson.obj("startSeconds", hub.startSeconds(), "replayedEvents", rep == null ? -1 : rep[0],
+                            "replayMs", rep == null ? -1 : rep[1], "rssKiB", HubLaunch.rssKiB(hub.pid())));
                     out(String.format(Locale.ROOT, "restart, near-empty ledger: ready %.2f s after process start (replayed %s events in %s ms); load %s",
                             hub.startSeconds(), rep == null ? "?" : rep[0], rep == null ? "?" : rep[1], Stats.loadAverage()));
                 }
@@ -226,7 +229,7 @@ public final class Scale {
             double fillSeconds = (System.nanoTime() - t0) / 1e9;
             out(String.format(Locale.ROOT, "ledger filled: %d events in %d messages, %d MiB stored, in %.1f s", written[0], written[1],
                     written[2] >> 20, fillSeconds));
-            List<String> starts = new ArrayList<>();
+            List<Map<String, Object>> starts = new ArrayList<>();
             for (int r = 0; r < restarts; r++) {
                 String load = Stats.loadAverage();
                 try (HubLaunch hub = HubLaunch.start(hubJar, Throughput.jvm(o), config, env, Duration.ofSeconds(600))) {
@@ -235,10 +238,11 @@ public final class Scale {
                     long heapUsed = heapUsed(hub);
                     String from = matched(hub, FROM_SNAPSHOT, 1);
                     String snapshot = lingerForSnapshot(hub);
-                    starts.add(String.format(Locale.ROOT, "{\"startSeconds\": %.3f, \"replayedEvents\": %d, \"replayMs\": %d, \"rssKiB\": %d, "
-                                    + "\"heapUsedBytes\": %d, \"fromSnapshotOwnSeq\": %s, \"snapshotWritten\": \"%s\", \"loadAverage\": \"%s\"}",
-                            hub.startSeconds(), rep == null ? -1 : rep[0], rep == null ? -1 : rep[1], rss, heapUsed, from == null ? "null" : from,
-                            snapshot == null ? "" : snapshot, load));
+                    Map<String, Object> start = BenchJson.obj("startSeconds", hub.startSeconds(),
+                            "replayedEvents", rep == null ? -1 : rep[0], "replayMs", rep == null ? -1 : rep[1], "rssKiB", rss,
+                            "heapUsedBytes", heapUsed, "fromSnapshotOwnSeq", from == null ? null : Long.parseLong(from.trim()),
+                            "snapshotWritten", snapshot == null ? "" : snapshot, "loadAverage", load);
+                    starts.add(start);
                     out(String.format(Locale.ROOT, "restart %d with %d events: ready %.2f s after process start; hub log: replayed %s events in %s ms%s; RSS %d MiB; load %s%s",
                             r + 1, written[0], hub.startSeconds(), rep == null ? "?" : rep[0], rep == null ? "?" : rep[1],
                             from == null ? " (no snapshot: full replay)" : " after a snapshot through own sequence " + from, rss / 1024, load,
@@ -246,14 +250,14 @@ public final class Scale {
                 } catch (RuntimeException e) {
                     String msg = e.getMessage() == null ? e.toString() : e.getMessage();
                     out("restart " + (r + 1) + " FAILED: " + msg.substring(0, Math.min(msg.length(), 3000)));
-                    starts.add("{\"failed\": \"" + msg.substring(0, Math.min(msg.length(), 500)).replace("\"", "'").replace("\n", " ") + "\"}");
+                    starts.add(Map.of("failed", msg.substring(0, Math.min(msg.length(), 500)).replace("\"", "'").replace("\n", " ")));
                 }
             }
-            results.add("\"nearEmptyLedgerStarts\": [" + String.join(", ", emptyStarts) + "]");
-            results.add(String.format(Locale.ROOT, "\"filled\": {\"events\": %d, \"messages\": %d, \"storedBytes\": %d, \"fillSeconds\": %.1f, "
-                    + "\"format\": \"LedgerBatch of 100 events: 50 Grant + 50 Settle (OK), at_epoch_ms spread over the last 20 min\"}",
-                    written[0], written[1], written[2], fillSeconds));
-            results.add("\"starts\": [" + String.join(", ", starts) + "]");
+            results.put("nearEmptyLedgerStarts", emptyStarts);
+            results.put("filled", BenchJson.obj("events", written[0], "messages", written[1], "storedBytes", written[2],
+                    "fillSeconds", fillSeconds,
+                    "format", "LedgerBatch of 100 events: 50 Grant + 50 Settle (OK), at_epoch_ms spread over the last 20 min"));
+            results.put("starts", starts);
         } finally {
             try (var paths = Files.walk(dir)) {
                 for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
@@ -261,7 +265,7 @@ public final class Scale {
                 }
             }
         }
-        return "{" + String.join(", ", results) + "}";
+        return results;
     }
 
     private static final java.util.regex.Pattern FROM_SNAPSHOT = java.util.regex.Pattern.compile("after the snapshot of own ledger through (\\d+)");
@@ -345,7 +349,7 @@ public final class Scale {
 
     // ---- SDK memory --------------------------------------------------------------------------
 
-    private String sdkMemory() throws Exception {
+    private List<Object> sdkMemory() throws Exception {
         Path dir = Files.createTempDirectory("qh-bench-sdk-");
         byte[] b = new byte[16];
         new SecureRandom().nextBytes(b);
@@ -365,7 +369,7 @@ public final class Scale {
                     """.formatted(nats.url()));
             try (HubLaunch hub = HubLaunch.start(hubJar, Throughput.jvm(o), config,
                     Map.of("BENCH_SDK_K1", "sk-bench-" + HexFormat.of().formatHex(b)), Duration.ofSeconds(120))) {
-                List<String> runs = new ArrayList<>();
+                List<Object> runs = new ArrayList<>();
                 for (String n : new String[] {"1000", "10000"}) {
                     String jar = Path.of(SdkMemory.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
                     Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -381,9 +385,9 @@ public final class Scale {
                     }
                     p.waitFor();
                     out("SDK memory (fresh JVM, -XX:+UseSerialGC, one QuotaClient after " + n + " acquire+complete): " + result);
-                    runs.add(result == null ? "null" : result);
+                    runs.add(result == null ? null : JSON.std.anyFrom(result));
                 }
-                return "[" + String.join(", ", runs) + "]";
+                return runs;
             }
         } finally {
             try (var paths = Files.walk(dir)) {

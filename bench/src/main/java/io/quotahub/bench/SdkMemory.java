@@ -6,6 +6,8 @@ import io.quotahub.agent.QuotaClient;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Locale;
 
 /**
@@ -31,11 +33,17 @@ public final class SdkMemory {
             lease.complete(1);
         }
         long[] with = settle(mem, pid);
-        System.out.println(String.format(Locale.ROOT,
-                "{\"leases\": %d, \"heapBaselineBytes\": %d, \"heapWithClientBytes\": %d, \"heapDeltaBytes\": %d, "
-                        + "\"nonHeapDeltaBytes\": %d, \"threadsBaseline\": %d, \"threadsWithClient\": %d, "
-                        + "\"rssBaselineKiB\": %d, \"rssWithClientKiB\": %d}",
-                n, base[0], with[0], with[0] - base[0], with[1] - base[1], base[2], with[2], base[3], with[3]));
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("leases", n);
+        m.put("heapBaselineBytes", base[0]);
+        m.put("heapWithClientBytes", with[0]);
+        m.put("heapDeltaBytes", with[0] - base[0]);
+        m.put("nonHeapDeltaBytes", with[1] - base[1]);
+        m.put("threadsBaseline", base[2]);
+        m.put("threadsWithClient", with[2]);
+        m.put("rssBaselineKiB", base[3]);
+        m.put("rssWithClientKiB", with[3]);
+        System.out.println(BenchJson.compact(m)); // one line, starting {"leases": Scale reads it
         client.close();
         System.exit(0);
     }

@@ -5,9 +5,8 @@ import org.HdrHistogram.Histogram;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Shared helpers of the end-to-end benchmarks: histograms (ns), their JSON, the load average. */
@@ -50,22 +49,36 @@ final class Stats {
     }
 
     /** count, mean, p50/p90/p99/p99.9, max, in µs ({@code divisor} 1000) or ms (1e6). */
-    static String json(Histogram h, double divisor) {
-        List<String> fields = new ArrayList<>();
-        fields.add("\"count\": " + h.getTotalCount());
-        fields.add(String.format(Locale.ROOT, "\"mean\": %.3f", h.getMean() / divisor));
+    static Map<String, Object> summary(Histogram h, double divisor) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("count", h.getTotalCount());
+        m.put("mean", h.getMean() / divisor);
         for (double p : new double[] {50, 90, 99, 99.9}) {
             String name = "p" + (p == Math.rint(p) ? Integer.toString((int) p) : Double.toString(p));
-            fields.add(String.format(Locale.ROOT, "\"%s\": %.3f", name, h.getValueAtPercentile(p) / divisor));
+            m.put(name, h.getValueAtPercentile(p) / divisor);
         }
-        fields.add(String.format(Locale.ROOT, "\"max\": %.3f", h.getMaxValue() / divisor));
-        return "{" + String.join(", ", fields) + "}";
+        m.put("max", h.getMaxValue() / divisor);
+        return m;
     }
 
+    /** {@link #summary} as JSON on one line. */
+    static String json(Histogram h, double divisor) {
+        return BenchJson.compact(summary(h, divisor));
+    }
+
+    /** The machine a result was measured on, with the load averages before and after. */
+    static Map<String, Object> machine(String loadBefore, String loadAfter) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("cpus", Runtime.getRuntime().availableProcessors());
+        m.put("os", System.getProperty("os.name") + ' ' + System.getProperty("os.version"));
+        m.put("java", System.getProperty("java.vm.name") + ' ' + System.getProperty("java.version"));
+        m.put("loadAverageBefore", loadBefore);
+        m.put("loadAverageAfter", loadAfter);
+        return m;
+    }
+
+    /** {@link #machine} as JSON on one line. */
     static String machineJson(String loadBefore, String loadAfter) {
-        return "{\"cpus\": " + Runtime.getRuntime().availableProcessors()
-                + ", \"os\": \"" + System.getProperty("os.name") + ' ' + System.getProperty("os.version")
-                + "\", \"java\": \"" + System.getProperty("java.vm.name") + ' ' + System.getProperty("java.version")
-                + "\", \"loadAverageBefore\": \"" + loadBefore + "\", \"loadAverageAfter\": \"" + loadAfter + "\"}";
+        return BenchJson.compact(machine(loadBefore, loadAfter));
     }
 }

@@ -45,20 +45,12 @@ public final class Throughput {
     static final double TARGET_P99_MS = 5.0;
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> o = parse(args);
+        Map<String, String> o = BenchCli.parse("Throughput", args, "rates=1000,2000,5000,10000,20000,30000", "seconds=10",
+                "warm=2", "clients=4", "driver=sdk", "settle=async", "settle-threads=64", "max-in-flight=20000", "grace=5",
+                "floor-open=true", "saturate=32,256", "warmup-rate=5000", "jvm", "hub-jar=hub-main/target/hub-main.jar",
+                "out=bench/results", "png=docs/latency-vs-rate.png", "tag");
         new Throughput().run(o);
         System.exit(0);
-    }
-
-    static Map<String, String> parse(String[] args) {
-        Map<String, String> opts = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            if (!args[i].startsWith("--") || i + 1 == args.length) {
-                throw new IllegalArgumentException("options are --name value; bad argument " + args[i]);
-            }
-            opts.put(args[i].substring(2), args[++i]);
-        }
-        return opts;
     }
 
     static double[] rates(Map<String, String> o) {
@@ -73,9 +65,12 @@ public final class Throughput {
 
     /** Closed-loop floors, p50/p99 in µs, and async publish throughput. */
     record Floors(Histogram rr, Histogram pa, double asyncPublishPerSec) {
-        String json() {
-            return "{\"requestReplyUs\": " + Stats.json(rr, 1000) + ", \"publishAckUs\": " + Stats.json(pa, 1000)
-                    + String.format(Locale.ROOT, ", \"asyncPublishPerSec\": %.0f}", asyncPublishPerSec);
+        Map<String, Object> tree() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("requestReplyUs", Stats.summary(rr, 1000));
+            m.put("publishAckUs", Stats.summary(pa, 1000));
+            m.put("asyncPublishPerSec", Math.round(asyncPublishPerSec));
+            return m;
         }
     }
 
@@ -117,12 +112,11 @@ public final class Throughput {
 
         String loadBefore = Stats.loadAverage();
         List<String> lines = new ArrayList<>();
-        StringBuilder json = new StringBuilder();
         List<OpenLoop.Phase> hubPhases = new ArrayList<>();
         List<OpenLoop.Phase> floorPhases = new ArrayList<>();
         List<OpenLoop.Phase> durableFloorPhases = new ArrayList<>();
-        List<String> phaseJson = new ArrayList<>();
-        List<String> saturation = new ArrayList<>();
+        List<Map<String, Object>> phaseJson = new ArrayList<>();
+        List<Map<String, Object>> saturation = new ArrayList<>();
         Floors floors;
         try (NatsServer nats = NatsServer.start();
              NatsFloors f = new NatsFloors(nats.url());
@@ -186,13 +180,19 @@ public final class Throughput {
                         wireDriver ? " not granted " + wire.takeNotGranted() + ";" : "", load);
                 lines.add(extra);
                 System.out.println(extra);
-                phaseJson.add(String.format(Locale.ROOT,
-                        "{\"loadAverage\": \"%s\", \"rawRequestReply\": %s, \"rawDurableRequest\": %s, \"hubAcquire\": %s, \"settles\": %d, "
-                                + "\"settleFailed\": %d, \"snapshotsWritten\": %d, \"ledgerMessages\": %d, \"ledgerBytes\": %d, \"eventsPerLedgerMessage\": %.2f, "
-                                + "\"cpuUsPerAcquire\": {\"hub\": %.1f, \"natsServer\": %.1f, \"generator\": %.1f}}",
-                        load, fp == null ? "null" : fp.json(), dp == null ? "null" : dp.json(), hp.json(), settles,
-                        (wireDriver ? wire.settleFailed : target.settleFailed).get(), snapshots, msgs,
-                        ledgerAfter[1] - ledgerBefore[1], eventsPerMsg, hubCpuUs, natsCpuUs, genCpuUs));
+                Map<String, Object> phase = new LinkedHashMap<>();
+                phase.put("loadAverage", load);
+                phase.put("rawRequestReply", fp == null ? null : fp.tree());
+                phase.put("rawDurableRequest", dp == null ? null : dp.tree());
+                phase.put("hubAcquire", hp.tree());
+                phase.put("settles", settles);
+                phase.put("settleFailed", (wireDriver ? wire.settleFailed : target.settleFailed).get());
+                phase.put("snapshotsWritten", snapshots);
+                phase.put("ledgerMessages", msgs);
+                phase.put("ledgerBytes", ledgerAfter[1] - ledgerBefore[1]);
+                phase.put("eventsPerLedgerMessage", eventsPerMsg);
+                phase.put("cpuUsPerAcquire", Map.of("hub", hubCpuUs, "natsServer", natsCpuUs, "generator", genCpuUs));
+                phaseJson.add(phase);
             }
             long rss = HubLaunch.rssKiB(target.hub.pid());
             lines.add("hub RSS after the sweep: " + rss / 1024 + " MiB");
@@ -227,12 +227,23 @@ public final class Throughput {
                         rate(ws, seconds), perOp(ws, seconds), ws.failed(), wire.takeNotGranted(), wireSettled, wirePerMsg);
                 lines.add(line);
                 System.out.println(line);
-                saturation.add(String.format(Locale.ROOT, "{\"inFlight\": %d, \"loadAverage\": \"%s\", \"rawRequestReplyPerSec\": %.0f, "
-                                + "\"rawJetStreamPublishPerSec\": %.0f, \"hubAcquirePerSec\": %.0f, "
-                                + "\"hubFailed\": %d, \"eventsPerLedgerMessage\": %.2f, \"rawCores\": \"%s\", \"rawPublishCores\": \"%s\", \"hubCores\": \"%s\", "
-                                + "\"wireHubAcquirePerSec\": %.0f, \"wireFailed\": %d, \"wireSettled\": %d, \"wireEventsPerLedgerMessage\": %.2f, \"wireHubCores\": \"%s\"}",
-                        inFlight, load, rate(fs, seconds), rate(js, seconds), rate(hs, seconds), hs.failed(), perMsg,
-                        cores(fs), cores(js), cores(hs), rate(ws, seconds), ws.failed(), wireSettled, wirePerMsg, cores(ws)));
+                Map<String, Object> sat = new LinkedHashMap<>();
+                sat.put("inFlight", inFlight);
+                sat.put("loadAverage", load);
+                sat.put("rawRequestReplyPerSec", Math.round(rate(fs, seconds)));
+                sat.put("rawJetStreamPublishPerSec", Math.round(rate(js, seconds)));
+                sat.put("hubAcquirePerSec", Math.round(rate(hs, seconds)));
+                sat.put("hubFailed", hs.failed());
+                sat.put("eventsPerLedgerMessage", perMsg);
+                sat.put("rawCores", cores(fs));
+                sat.put("rawPublishCores", cores(js));
+                sat.put("hubCores", cores(hs));
+                sat.put("wireHubAcquirePerSec", Math.round(rate(ws, seconds)));
+                sat.put("wireFailed", ws.failed());
+                sat.put("wireSettled", wireSettled);
+                sat.put("wireEventsPerLedgerMessage", wirePerMsg);
+                sat.put("wireHubCores", cores(ws));
+                saturation.add(sat);
             }
         }
         String loadAfter = Stats.loadAverage();
@@ -279,21 +290,35 @@ public final class Throughput {
         summary.add("load average before " + loadBefore + ", after " + loadAfter);
         summary.forEach(System.out::println);
 
-        json.append("{\n  \"benchmark\": \"throughput\",\n  \"time\": \"").append(Instant.now()).append("\",\n");
-        json.append("  \"machine\": ").append(Stats.machineJson(loadBefore, loadAfter)).append(",\n");
-        json.append(String.format(Locale.ROOT, "  \"settings\": {\"driver\": \"%s\", \"rates\": \"%s\", \"warmSeconds\": %.1f, \"seconds\": %.1f, \"clients\": %d, \"settle\": \"%s\", "
-                        + "\"settleThreads\": %d, \"maxInFlight\": %d, \"graceSeconds\": %.1f, \"hubJvm\": \"%s\", "
-                        + "\"pool\": \"1 key, requests 1e9/1m, preset PREMIUM\", \"op\": \"acquireAsync(bench, 1, 5s) then completeAsync(1)\"},%n",
-                wireDriver ? "wire" : "sdk", Arrays.toString(rates), warm, seconds, clients,
-                HubTarget.settleMode(!"pool".equals(o.getOrDefault("settle", "async"))), settleThreads, maxInFlight, grace, String.join(" ", jvm(o))));
-        json.append("  \"floors\": ").append(floors.json()).append(",\n");
-        json.append("  \"phases\": [\n    ").append(String.join(",\n    ", phaseJson)).append("\n  ],\n");
-        json.append("  \"saturation\": [").append(String.join(", ", saturation)).append("],\n");
-        json.append(String.format(Locale.ROOT, "  \"summary\": {\"highestSustainedP99Under5ms\": %.0f, \"highestAchievedPerSec\": %.1f, "
-                + "\"highestAchievedOverAsyncPublishFloor\": %.3f}%n}%n", best, maxAchieved, maxAchieved / floors.asyncPublishPerSec));
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("driver", wireDriver ? "wire" : "sdk");
+        settings.put("rates", Arrays.toString(rates));
+        settings.put("warmSeconds", warm);
+        settings.put("seconds", seconds);
+        settings.put("clients", clients);
+        settings.put("settle", HubTarget.settleMode(!"pool".equals(o.getOrDefault("settle", "async"))));
+        settings.put("settleThreads", settleThreads);
+        settings.put("maxInFlight", maxInFlight);
+        settings.put("graceSeconds", grace);
+        settings.put("hubJvm", String.join(" ", jvm(o)));
+        settings.put("pool", "1 key, requests 1e9/1m, preset PREMIUM");
+        settings.put("op", "acquireAsync(bench, 1, 5s) then completeAsync(1)");
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("benchmark", "throughput");
+        json.put("time", Instant.now().toString());
+        json.put("machine", Stats.machine(loadBefore, loadAfter));
+        json.put("settings", settings);
+        json.put("floors", floors.tree());
+        json.put("phases", phaseJson);
+        json.put("saturation", saturation);
+        Map<String, Object> sum = new LinkedHashMap<>();
+        sum.put("highestSustainedP99Under5ms", Math.round(best));
+        sum.put("highestAchievedPerSec", maxAchieved);
+        sum.put("highestAchievedOverAsyncPublishFloor", maxAchieved / floors.asyncPublishPerSec);
+        json.put("summary", sum);
         Files.createDirectories(out);
         Path file = out.resolve("throughput-" + LocalDate.now() + (tag.isEmpty() ? "" : "-" + tag) + ".json");
-        Files.writeString(file, json.toString());
+        Files.writeString(file, BenchJson.pretty(json));
         Path txt = out.resolve("throughput-" + LocalDate.now() + (tag.isEmpty() ? "" : "-" + tag) + ".txt");
         List<String> all = new ArrayList<>(lines);
         all.add("");

@@ -5,7 +5,7 @@ import io.quotahub.chaos.stranger.StrangerMain;
 import io.quotahub.chaos.suite.SuiteMain;
 import io.quotahub.chaos.workload.WorkloadMain;
 
-/** Entry point of {@code chaos.jar}: dispatches sub-commands. */
+/** Entry point of {@code chaos.jar}: dispatches sub-commands; each parses its options with picocli ({@link Cli}). */
 public final class ChaosMain {
 
     private static final String USAGE = """
@@ -28,14 +28,11 @@ public final class ChaosMain {
             return;
         }
         try {
-            if (argv[0].equals("suite")) {
-                System.exit(SuiteMain.run(argv, 1));
-            }
-            Args args = Args.parse(argv, 1);
             switch (argv[0]) {
-                case "provider" -> ProviderMain.run(args);
-                case "workload" -> WorkloadMain.run(args);
-                case "stranger" -> System.exit(StrangerMain.run(args));
+                case "suite" -> System.exit(SuiteMain.run(argv, 1));
+                case "provider" -> ProviderMain.run(Cli.parse(new ProviderMain.Options(), argv, 1));
+                case "workload" -> WorkloadMain.run(Cli.parse(new WorkloadMain.Options(), argv, 1));
+                case "stranger" -> System.exit(StrangerMain.run(Cli.parse(new StrangerMain.Options(), argv, 1)));
                 default -> throw new IllegalArgumentException("unknown command '" + argv[0] + "'");
             }
         } catch (IllegalArgumentException e) {

@@ -1,5 +1,6 @@
 package io.quotahub.chaos.checker;
 
+import io.quotahub.chaos.ChaosJson;
 import io.quotahub.chaos.cluster.ChaosCluster;
 import io.quotahub.chaos.suite.Clock;
 
@@ -75,7 +76,7 @@ public final class HubAgreement {
             if (r.statusCode() != 200) {
                 throw new IllegalStateException(base + " answered " + r.statusCode());
             }
-            return MiniJson.obj(MiniJson.parse(r.body()));
+            return ChaosJson.obj(ChaosJson.parse(r.body()));
         } catch (java.io.IOException e) {
             throw new IllegalStateException(base + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
@@ -86,20 +87,20 @@ public final class HubAgreement {
 
     private static String peerStatus(Map<String, Object> state) {
         Object peer = state.get("peer");
-        return peer == null ? "NONE" : Objects.toString(MiniJson.obj(peer).get("status"));
+        return peer == null ? "NONE" : Objects.toString(ChaosJson.obj(peer).get("status"));
     }
 
     /** pool/key/limit → used. */
     static Map<String, Long> used(Map<String, Object> state) {
         Map<String, Long> out = new TreeMap<>();
-        for (Object p : MiniJson.arr(state.get("pools"))) {
-            Map<String, Object> pool = MiniJson.obj(p);
-            for (Object k : MiniJson.arr(pool.get("keys"))) {
-                Map<String, Object> key = MiniJson.obj(k);
-                for (Object l : MiniJson.arr(key.get("limits"))) {
-                    Map<String, Object> lim = MiniJson.obj(l);
+        for (Object p : ChaosJson.arr(state.get("pools"))) {
+            Map<String, Object> pool = ChaosJson.obj(p);
+            for (Object k : ChaosJson.arr(pool.get("keys"))) {
+                Map<String, Object> key = ChaosJson.obj(k);
+                for (Object l : ChaosJson.arr(key.get("limits"))) {
+                    Map<String, Object> lim = ChaosJson.obj(l);
                     out.put(pool.get("name") + "/" + key.get("id") + "/" + lim.get("kind") + "/" + lim.get("capacity") + "/"
-                            + lim.get("per"), MiniJson.num(lim.get("used")));
+                            + lim.get("per"), ChaosJson.num(lim.get("used")));
                 }
             }
         }

@@ -1,5 +1,6 @@
 package io.quotahub.chaos.checker;
 
+import io.quotahub.chaos.ChaosJson;
 import io.quotahub.chaos.provider.Limit;
 import io.quotahub.chaos.provider.ProviderKey;
 
@@ -72,10 +73,10 @@ public final class ProviderLog {
                 throw new IOException("GET /calls answered " + r.statusCode());
             }
             List<Call> calls = new ArrayList<>();
-            for (Object o : MiniJson.arr(MiniJson.parse(r.body()))) {
-                Map<String, Object> m = MiniJson.obj(o);
-                calls.add(new Call(MiniJson.num(m.get("epochNanos")), (String) m.get("keyId"), MiniJson.num(m.get("tokens")),
-                        (int) MiniJson.num(m.get("status"))));
+            for (Object o : ChaosJson.arr(ChaosJson.parse(r.body()))) {
+                Map<String, Object> m = ChaosJson.obj(o);
+                calls.add(new Call(ChaosJson.num(m.get("epochNanos")), (String) m.get("keyId"), ChaosJson.num(m.get("tokens")),
+                        (int) ChaosJson.num(m.get("status"))));
             }
             return new ProviderLog(calls, keys);
         } catch (InterruptedException e) {

@@ -1,6 +1,8 @@
 package io.quotahub.chaos.provider;
 
-import io.quotahub.chaos.Args;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -9,14 +11,27 @@ import java.util.concurrent.CountDownLatch;
 /** {@code chaos.jar provider --port 9300 --config hub.yml [--host 127.0.0.1] [--latency-ms 20]}. */
 public final class ProviderMain {
 
+    /** The options (ChaosMain's usage text describes them). */
+    @Command(name = "provider")
+    public static final class Options {
+        @Option(names = "--config", required = true)
+        Path config;
+        @Option(names = "--port")
+        int port = 9300;
+        @Option(names = "--host")
+        String host = "127.0.0.1";
+        @Option(names = "--latency-ms")
+        long latencyMs;
+    }
+
     private ProviderMain() {
     }
 
-    public static void run(Args args) throws Exception {
-        Path config = Path.of(args.required("config"));
-        int port = (int) args.getLong("port", 9300);
-        String host = args.get("host", "127.0.0.1");
-        Duration latency = Duration.ofMillis(args.getLong("latency-ms", 0));
+    public static void run(Options o) throws Exception {
+        Path config = o.config;
+        int port = o.port;
+        String host = o.host;
+        Duration latency = Duration.ofMillis(o.latencyMs);
         List<ProviderKey> keys = HubConfigKeys.load(config, w -> System.err.println("provider: WARN " + w));
         if (keys.isEmpty()) {
             throw new IllegalArgumentException("no usable key in " + config + " (see the warnings above)");

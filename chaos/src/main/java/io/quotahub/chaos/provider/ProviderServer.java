@@ -2,12 +2,16 @@ package io.quotahub.chaos.provider;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.quotahub.chaos.ChaosJson;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -82,12 +86,12 @@ public final class ProviderServer implements AutoCloseable {
         }
         long tokens;
         try {
-            tokens = Json.longField(readBody(e), "tokens", 1);
+            tokens = tokensField(readBody(e));
             if (tokens < 0) {
                 throw new IllegalArgumentException("'tokens' must be >= 0");
             }
         } catch (IllegalArgumentException ex) {
-            send(e, 400, "{\"error\":\"bad_request\",\"message\":" + Json.str(ex.getMessage()) + "}", Map.of());
+            send(e, 400, ChaosJson.write(doc("error", "bad_request", "message", ex.getMessage())), Map.of());
             return;
         }
         String auth = e.getRequestHeaders().getFirst("Authorization");
@@ -96,12 +100,12 @@ public final class ProviderServer implements AutoCloseable {
         switch (r.status()) {
             case ProviderLimiter.OK -> {
                 sleepLatency();
-                send(e, 200, "{\"keyId\":" + Json.str(r.keyId()) + ",\"tokensUsed\":" + r.tokens() + "}", Map.of());
+                send(e, 200, ChaosJson.write(doc("keyId", r.keyId(), "tokensUsed", r.tokens())), Map.of());
             }
             case ProviderLimiter.RATE_LIMITED -> {
                 long ms = Math.max(1, (r.retryAfter().toNanos() + 999_999) / 1_000_000);
                 long secs = Math.max(1, (ms + 999) / 1000);
-                send(e, 429, "{\"error\":\"rate_limited\",\"keyId\":" + Json.str(r.keyId()) + ",\"retryAfterMs\":" + ms + "}",
+                send(e, 429, ChaosJson.write(doc("error", "rate_limited", "keyId", r.keyId(), "retryAfterMs", ms)),
                         Map.of("Retry-After", Long.toString(secs)));
             }
             default -> send(e, 401, "{\"error\":\"unauthorized\"}", Map.of());
@@ -121,57 +125,60 @@ public final class ProviderServer implements AutoCloseable {
     }
 
     private void calls(HttpExchange e) throws IOException {
-        StringBuilder b = new StringBuilder("[");
-        boolean first = true;
+        List<Map<String, Object>> calls = new ArrayList<>();
         for (ProviderLimiter.Call c : limiter.calls()) {
-            if (!first) {
-                b.append(',');
-            }
-            first = false;
             long epochNanos = c.time().getEpochSecond() * 1_000_000_000L + c.time().getNano();
-            b.append("{\"time\":").append(Json.str(c.time().toString()))
-                    .append(",\"epochNanos\":").append(epochNanos)
-                    .append(",\"keyId\":").append(Json.str(c.keyId()))
-                    .append(",\"tokens\":").append(c.tokens())
-                    .append(",\"status\":").append(c.status()).append('}');
+            calls.add(doc("time", c.time().toString(), "epochNanos", epochNanos, "keyId", c.keyId(), "tokens", c.tokens(),
+                    "status", c.status()));
         }
-        send(e, 200, b.append(']').toString(), Map.of());
+        send(e, 200, ChaosJson.write(calls), Map.of());
     }
 
     /** The {@code /stats} document: totals first, then one entry per key id. */
     public static String statsJson(ProviderLimiter.Stats s) {
-        StringBuilder b = new StringBuilder();
-        b.append("{\"requests\":").append(s.requests())
-                .append(",\"rateLimited\":").append(s.rateLimited())
-                .append(",\"ok\":").append(s.ok())
-                .append(",\"unauthorized\":").append(s.unauthorized())
-                .append(",\"keys\":{");
-        boolean firstKey = true;
+        Map<String, Object> keys = new LinkedHashMap<>();
         for (Map.Entry<String, ProviderLimiter.KeyStats> k : s.keys().entrySet()) {
-            if (!firstKey) {
-                b.append(',');
-            }
-            firstKey = false;
             ProviderLimiter.KeyStats ks = k.getValue();
-            b.append(Json.str(k.getKey())).append(":{\"requests\":").append(ks.requests())
-                    .append(",\"ok\":").append(ks.ok())
-                    .append(",\"rateLimited\":").append(ks.rateLimited())
-                    .append(",\"tokensUsed\":").append(ks.tokensUsed())
-                    .append(",\"maxWindowFill\":[");
-            boolean firstFill = true;
+            List<Map<String, Object>> fills = new ArrayList<>();
             for (ProviderLimiter.WindowFill f : ks.maxWindowFill()) {
-                if (!firstFill) {
-                    b.append(',');
-                }
-                firstFill = false;
-                b.append("{\"limit\":").append(Json.str(f.limit()))
-                        .append(",\"max\":").append(f.max())
-                        .append(",\"capacity\":").append(f.capacity())
-                        .append(",\"current\":").append(f.current()).append('}');
+                fills.add(doc("limit", f.limit(), "max", f.max(), "capacity", f.capacity(), "current", f.current()));
             }
-            b.append("]}");
+            keys.put(k.getKey(), doc("requests", ks.requests(), "ok", ks.ok(), "rateLimited", ks.rateLimited(),
+                    "tokensUsed", ks.tokensUsed(), "maxWindowFill", fills));
         }
-        return b.append("}}").toString();
+        return ChaosJson.write(doc("requests", s.requests(), "rateLimited", s.rateLimited(), "ok", s.ok(),
+                "unauthorized", s.unauthorized(), "keys", keys));
+    }
+
+    /** An object of name, value pairs, in order. */
+    private static Map<String, Object> doc(Object... nameValues) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < nameValues.length; i += 2) {
+            m.put((String) nameValues[i], nameValues[i + 1]);
+        }
+        return m;
+    }
+
+    /**
+     * The request's {@code tokens}, 1 when the body is empty, not a JSON object or has none.
+     *
+     * @throws IllegalArgumentException if {@code tokens} is present but not a whole number
+     */
+    static long tokensField(String body) {
+        Object tree;
+        try {
+            tree = body == null || body.isBlank() ? null : ChaosJson.parse(body);
+        } catch (IllegalArgumentException notJson) {
+            return 1;
+        }
+        if (!(tree instanceof Map<?, ?> m) || !m.containsKey("tokens")) {
+            return 1;
+        }
+        Object v = m.get("tokens");
+        if (v instanceof Integer || v instanceof Long || v instanceof java.math.BigInteger && ((java.math.BigInteger) v).bitLength() < 64) {
+            return ((Number) v).longValue();
+        }
+        throw new IllegalArgumentException("'tokens' must be a whole number");
     }
 
     private void sleepLatency() {

@@ -1,14 +1,18 @@
 package io.quotahub.chaos.report;
 
-import io.quotahub.chaos.checker.MiniJson;
+import io.quotahub.chaos.ChaosJson;
 import io.quotahub.chaos.nemesis.Fault;
 import io.quotahub.chaos.suite.Recorder;
 import io.quotahub.chaos.suite.ScenarioResult;
 
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -106,70 +110,67 @@ public final class Report {
         return right ? fill + s : s + fill;
     }
 
+    /** {@code chaos-report.json}: the run, one object per scenario (with its details), the faults. */
     public String json() {
-        StringBuilder b = new StringBuilder("{\n");
-        b.append("  \"profile\": ").append(MiniJson.quote(profile)).append(",\n");
-        b.append("  \"seed\": ").append(seed).append(",\n");
-        b.append("  \"startedAt\": ").append(MiniJson.quote(instant(startedAt))).append(",\n");
-        b.append("  \"seconds\": ").append((endedAt - startedAt) / 1_000_000_000L).append(",\n");
-        b.append("  \"passed\": ").append(passed()).append(",\n");
-        b.append("  \"processesStarted\": ").append(pidsStarted).append(",\n");
-        b.append("  \"processesLeftRunning\": ").append(leftRunning).append(",\n");
-        b.append("  \"scenarios\": [\n");
-        for (int i = 0; i < results.size(); i++) {
-            ScenarioResult r = results.get(i);
-            b.append("    {\"scenario\": ").append(MiniJson.quote(r.scenario))
-                    .append(", \"result\": ").append(MiniJson.quote(r.verdict()))
-                    .append(", \"startedAt\": ").append(MiniJson.quote(instant(r.startedAt)))
-                    .append(", \"seconds\": ").append(String.format(Locale.ROOT, "%.1f", (r.endedAt - r.startedAt) / 1e9))
-                    .append(", \"faults\": ").append(list(r.faults))
-                    .append(", \"leases\": ").append(r.leases)
-                    .append(", \"provider429\": ").append(r.provider429)
-                    .append(", \"maxWindowFill\": ").append(MiniJson.quote(r.maxFill))
-                    .append(", \"maxWindowFillRatio\": ").append(String.format(Locale.ROOT, "%.3f", r.maxFillRatio))
-                    .append(", \"lostLeases\": ").append(r.lost)
-                    .append(", \"worstFailoverGapMs\": ").append(r.worstGapMs)
-                    .append(", \"gapBoundMs\": ").append(r.gapBoundMs)
-                    .append(", \"goodput\": ").append(String.format(Locale.ROOT, "%.3f", r.goodput))
-                    .append(", \"convergenceMs\": ").append(r.convergenceMs)
-                    .append(", \"failures\": ").append(list(r.failures))
-                    .append(", \"notes\": ").append(list(r.notes))
-                    .append(", \"details\": {");
-            boolean first = true;
-            for (Map.Entry<String, Object> e : r.details.entrySet()) {
-                b.append(first ? "" : ", ").append(MiniJson.quote(e.getKey())).append(": ").append(value(e.getValue()));
-                first = false;
-            }
-            b.append("}}").append(i + 1 < results.size() ? "," : "").append('\n');
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("profile", profile);
+        doc.put("seed", seed);
+        doc.put("startedAt", instant(startedAt));
+        doc.put("seconds", (endedAt - startedAt) / 1_000_000_000L);
+        doc.put("passed", passed());
+        doc.put("processesStarted", pidsStarted);
+        doc.put("processesLeftRunning", leftRunning);
+        List<Map<String, Object>> scenarios = new ArrayList<>();
+        for (ScenarioResult r : results) {
+            Map<String, Object> s = new LinkedHashMap<>();
+            s.put("scenario", r.scenario);
+            s.put("result", r.verdict());
+            s.put("startedAt", instant(r.startedAt));
+            s.put("seconds", decimals((r.endedAt - r.startedAt) / 1e9, 1));
+            s.put("faults", r.faults);
+            s.put("leases", r.leases);
+            s.put("provider429", r.provider429);
+            s.put("maxWindowFill", r.maxFill);
+            s.put("maxWindowFillRatio", decimals(r.maxFillRatio, 3));
+            s.put("lostLeases", r.lost);
+            s.put("worstFailoverGapMs", r.worstGapMs);
+            s.put("gapBoundMs", r.gapBoundMs);
+            s.put("goodput", decimals(r.goodput, 3));
+            s.put("convergenceMs", r.convergenceMs);
+            s.put("failures", r.failures);
+            s.put("notes", r.notes);
+            Map<String, Object> details = new LinkedHashMap<>();
+            r.details.forEach((k, v) -> details.put(k, value(v)));
+            s.put("details", details);
+            scenarios.add(s);
         }
-        b.append("  ],\n  \"faults\": [\n");
-        for (int i = 0; i < faults.size(); i++) {
-            Fault f = faults.get(i);
-            b.append("    {\"fault\": ").append(MiniJson.quote(f.name()))
-                    .append(", \"injectedAt\": ").append(MiniJson.quote(instant(f.injectedAt())))
-                    .append(", \"healedAt\": ").append(MiniJson.quote(f.healedAt() < 0 ? null : instant(f.healedAt())))
-                    .append(", \"convergenceMs\": ").append(f.convergenceMillis())
-                    .append('}').append(i + 1 < faults.size() ? "," : "").append('\n');
+        doc.put("scenarios", scenarios);
+        List<Map<String, Object>> faultList = new ArrayList<>();
+        for (Fault f : faults) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("fault", f.name());
+            m.put("injectedAt", instant(f.injectedAt()));
+            m.put("healedAt", f.healedAt() < 0 ? null : instant(f.healedAt()));
+            m.put("convergenceMs", f.convergenceMillis());
+            faultList.add(m);
         }
-        return b.append("  ]\n}\n").toString();
+        doc.put("faults", faultList);
+        return ChaosJson.pretty(doc);
     }
 
-    private static String value(Object v) {
+    /** A detail as the report has always written it: numbers and booleans as they are, lists as lists of strings, anything else as a string. */
+    private static Object value(Object v) {
         if (v instanceof Number || v instanceof Boolean) {
-            return v.toString();
+            return v;
         }
         if (v instanceof List<?> l) {
-            return list(l.stream().map(String::valueOf).toList());
+            return l.stream().map(String::valueOf).toList();
         }
-        return MiniJson.quote(String.valueOf(v));
+        return String.valueOf(v);
     }
 
-    private static String list(List<String> items) {
-        StringBuilder b = new StringBuilder("[");
-        for (int i = 0; i < items.size(); i++) {
-            b.append(i == 0 ? "" : ", ").append(MiniJson.quote(items.get(i)));
-        }
-        return b.append(']').toString();
+    private static BigDecimal decimals(double v, int scale) {
+        return Double.isFinite(v) ? BigDecimal.valueOf(v).setScale(scale, RoundingMode.HALF_UP) : null;
     }
 
     private static String instant(long epochNanos) {

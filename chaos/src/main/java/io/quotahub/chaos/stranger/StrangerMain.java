@@ -1,6 +1,7 @@
 package io.quotahub.chaos.stranger;
 
-import io.quotahub.chaos.Args;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 import java.net.URI;
 import java.nio.file.Path;
@@ -19,14 +20,26 @@ public final class StrangerMain {
                         overstepping its part) would against a site; exits 1 if any attack is not refused
             """;
 
+    /** The options ({@link #USAGE}). */
+    @Command(name = "stranger")
+    public static final class Options {
+        @Option(names = "--nats", required = true)
+        String nats;
+        @Option(names = "--hub", required = true)
+        URI hub;
+        @Option(names = "--agent-user-password-file")
+        Path agentUserPasswordFile;
+        @Option(names = "--leafnode")
+        String leafnode;
+    }
+
     private StrangerMain() {
     }
 
     /** @return the exit code: 0 when every attack was refused */
-    public static int run(Args args) throws Exception {
-        String agent = args.get("agent-user-password-file", null);
-        Stranger stranger = new Stranger(args.required("nats"), URI.create(args.required("hub")), agent == null ? null : Path.of(agent),
-                args.get("leafnode", null));
+    public static int run(Options o) throws Exception {
+        Path agent = o.agentUserPasswordFile;
+        Stranger stranger = new Stranger(o.nats, o.hub, agent, o.leafnode);
         System.out.println("[stranger] attacking NATS " + stranger.nats() + " and hub " + stranger.hub()
                 + (agent == null ? "" : ", insider attacks with the agent user of " + agent));
         List<Stranger.Verdict> verdicts = stranger.run();

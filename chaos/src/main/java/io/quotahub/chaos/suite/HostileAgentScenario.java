@@ -1,9 +1,6 @@
 package io.quotahub.chaos.suite;
 
-import io.quotahub.chaos.checker.HonestGoodput;
-import io.quotahub.chaos.checker.LedgerScan;
-import io.quotahub.chaos.checker.SettleIntegrity;
-import io.quotahub.chaos.checker.Uptime;
+import io.quotahub.chaos.checker.HostileAgentCheck;
 import io.quotahub.chaos.checker.UptimeWatch;
 import io.quotahub.chaos.cluster.ChaosCluster;
 import io.quotahub.chaos.hostile.HostileAgent;
@@ -13,7 +10,6 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,11 +20,14 @@ import java.util.function.Consumer;
 /**
  * The {@code hostile-agent} scenario: honest agents on both machines (the SDK, the provider, real
  * token counts) alone for a phase, then for a phase of the same length beside one
- * {@link HostileAgent} running every attack at once. The hubs must stay up throughout, keep every
- * limit, take none of its overflowing or forged settles, let no forged message change an honest
- * lease, and leave the honest agents at least 80 % of the calls they completed alone.
+ * {@link HostileAgent} running every attack at once (or those named by the system property
+ * {@code chaos.hostile.attacks}, e.g. {@code overflow,forge}). {@link HostileAgentCheck} judges it:
+ * the hubs must stay up throughout, keep every limit, take none of its overflowing or forged
+ * settles, let no forged message change an honest lease, and leave the honest agents at least
+ * 80 % of the calls they completed alone. Leaves the cluster as it found it: a hub that died is
+ * started again.
  */
-final class HostileAgentScenario {
+final class HostileAgentScenario implements Scenario {
 
     /** The pool under attack (its policy is in {@link Suite#POOLS}). */
     static final String POOL = "guarded";
@@ -38,43 +37,37 @@ final class HostileAgentScenario {
     static final long KEY_TOKENS = 3_000;
     /** What an honest call reserves; it uses 50–100 tokens. */
     static final long HONEST_ESTIMATE = 100;
-    static final double MIN_GOODPUT_RATIO = 0.8;
     static final Duration SAMPLE_EVERY = Duration.ofMillis(250);
     static final Duration SAMPLE_TIMEOUT = Duration.ofMillis(1_500);
-    /** Longest silence of a hub's readiness endpoint that still counts as up (one slow answer on a loaded host). */
-    static final long SILENCE_BOUND_MS = 2_000;
     /** A key's window (5 s) plus the hubs' margin: after it, the attack phase starts on empty windows like the baseline. */
     private static final long DRAIN_MS = 5_500;
     /** Each honest call holds its lease this long (so a forger finds it open), then the agent thinks. */
     private static final long HONEST_CALL_MS = 100;
     private static final long HONEST_THINK_MS = 50;
 
-    /** What happened, for the checker. */
-    record Played(long start, long baselineFrom, long baselineTo, long attackFrom, long attackTo, long end,
-            List<String> honestAgents, Map<String, String> tally, Map<String, Long> acceptedSettles, int hostileHeld,
-            List<Uptime.Sample> samples) {
+    @Override
+    public String name() {
+        return "hostile-agent";
     }
 
-    private final ChaosCluster cluster;
-    private final Recorder rec;
-    private final ProviderCaller caller;
-    private final long phaseMillis;
-    private final long seed;
-    private final EnumSet<HostileAgent.Attack> attacks;
-    private final Consumer<String> log;
+    @Override
+    public ScenarioResult play(SuiteRun run) {
+        EnumSet<HostileAgent.Attack> attacks = HostileAgent.Attack.parse(System.getProperty("chaos.hostile.attacks"));
+        long phase = run.full() ? 20_000 : 10_000;
+        HostileAgentCheck.Played played = play(run.cluster, run.rec, run.caller, phase, run.random.nextLong(), attacks, run.log);
+        ScenarioResult r = run.check("hostile-agent", played.start(), played.end(), List.of(POOL), List.of());
+        HostileAgentCheck.judge(r, played, attacks, run.rec, run.checker.ledgers());
+        if (ChaosCluster.HUBS.stream().allMatch(run.cluster::hubAlive)) {
+            run.awaitAgreement("the end of hostile-agent");
+        } else {
+            run.log.accept("hostile-agent: a hub died; starting it again");
+            run.recover();
+        }
+        return r;
+    }
 
-    HostileAgentScenario(ChaosCluster cluster, Recorder rec, ProviderCaller caller, long phaseMillis, long seed,
+    private static HostileAgentCheck.Played play(ChaosCluster cluster, Recorder rec, ProviderCaller caller, long phaseMillis, long seed,
             EnumSet<HostileAgent.Attack> attacks, Consumer<String> log) {
-        this.cluster = cluster;
-        this.rec = rec;
-        this.caller = caller;
-        this.phaseMillis = phaseMillis;
-        this.seed = seed;
-        this.attacks = attacks;
-        this.log = log;
-    }
-
-    Played play() {
         long start = Clock.now();
         List<ChaosAgent> honest = new ArrayList<>();
         HostileAgent hostile = null;
@@ -93,7 +86,7 @@ final class HostileAgentScenario {
                 Clock.sleep(phaseMillis);
                 demand(honest, false);
                 long baselineTo = Clock.now();
-                log.accept("hostile-agent: baseline done, " + honestCalls(Set.copyOf(honestIds()), baselineFrom, baselineTo) + " honest calls");
+                log.accept("hostile-agent: baseline done, " + HostileAgentCheck.honestCalls(rec, Set.copyOf(honestIds()), baselineFrom, baselineTo) + " honest calls");
                 Map<String, String> urls = new LinkedHashMap<>();
                 ChaosCluster.HUBS.forEach(h -> urls.put(h, cluster.hubUrl(h)));
                 hostile = new HostileAgent(HOSTILE_ID, POOL, CALL_TOKENS, KEY_TOKENS, Duration.ofMillis(DRAIN_MS),
@@ -107,11 +100,11 @@ final class HostileAgentScenario {
                 long attackTo = Clock.now();
                 int held = hostile.held();
                 hostile.close();
-                log.accept("hostile-agent: attack done, " + honestCalls(Set.copyOf(honestIds()), attackFrom, attackTo) + " honest calls, the hostile agent held "
+                log.accept("hostile-agent: attack done, " + HostileAgentCheck.honestCalls(rec, Set.copyOf(honestIds()), attackFrom, attackTo) + " honest calls, the hostile agent held "
                         + held + " leases");
                 honest.forEach(ChaosAgent::close);
                 honest.clear();
-                return new Played(start, baselineFrom, baselineTo, attackFrom, attackTo, Clock.now(),
+                return new HostileAgentCheck.Played(start, baselineFrom, baselineTo, attackFrom, attackTo, Clock.now(),
                         honestIds(), hostile.tally().summary(), hostile.acceptedSettles(), held, watch.samples());
             } catch (IOException e) {
                 throw new UncheckedIOException("the hostile agent could not connect", e);
@@ -141,67 +134,5 @@ final class HostileAgentScenario {
             ids.add("honest-" + side + "-2");
         });
         return ids;
-    }
-
-    /**
-     * Adds this scenario's own judgement to what {@code Suite.check} found (429s, windows, lost
-     * leases, hub errors): hubs up throughout, honest goodput, honest leases closed as their
-     * holders settled them, and what the hostile agent got back.
-     */
-    void judge(ScenarioResult r, Played p, LedgerScan ledgers) {
-        r.faults.add("hostile agent");
-        Set<String> honest = Set.copyOf(p.honestAgents());
-        r.details.put("attacks", attacks.stream().map(Enum::name).toList());
-
-        Uptime.Verdict up = Uptime.judge(p.samples(), ChaosCluster.HUBS, p.start(), SILENCE_BOUND_MS);
-        up.summary().forEach((hub, text) -> r.details.put("readiness " + hub, text));
-        r.failures.addAll(up.failures());
-
-        long alone = honestCalls(honest, p.baselineFrom(), p.baselineTo());
-        long attacked = honestCalls(honest, p.attackFrom(), p.attackTo());
-        HonestGoodput goodput = new HonestGoodput(alone, attacked, MIN_GOODPUT_RATIO);
-        r.details.put("honestCallsAlone", alone);
-        r.details.put("honestCallsUnderAttack", attacked);
-        r.details.put("honestGoodputRatio", Math.round(goodput.ratio() * 1000) / 1000.0);
-        r.notes.add(goodput.summary());
-        if (goodput.failure() != null) {
-            r.failures.add(goodput.failure());
-        }
-
-        // no hub to ask, or a settle that failed: the attack reached the honest agents
-        List<Recorder.Miss> unavailable = rec.misses(m -> honest.contains(m.agent()) && m.kind().equals("unavailable")
-                && m.at() >= p.start() && m.at() <= p.end());
-        if (!unavailable.isEmpty()) {
-            r.failures.add(unavailable.size() + " honest acquires found no hub answering");
-        }
-        List<Recorder.Miss> settleErrors = rec.misses(m -> honest.contains(m.agent()) && m.kind().equals("settle")
-                && m.at() >= p.start() && m.at() <= p.end());
-        if (!settleErrors.isEmpty()) {
-            r.failures.add(settleErrors.size() + " honest settles failed: " + settleErrors.stream().map(Recorder.Miss::code).distinct().toList());
-        }
-
-        Map<String, SettleIntegrity.Closing> sent = new HashMap<>();
-        rec.settles(s -> honest.contains(s.agent()) && s.at() >= p.start() && s.at() <= p.end())
-                .forEach(s -> sent.put(s.leaseId(), new SettleIntegrity.Closing(s.outcome(), s.tokens(), 0)));
-        Map<String, SettleIntegrity.Closing> closings = ledgers.closings();
-        List<String> changed = SettleIntegrity.mismatches(sent, closings);
-        long closedInLedger = sent.keySet().stream().filter(closings::containsKey).count();
-        r.details.put("honestSettles", sent.size() + " sent, " + closedInLedger + " closed in a ledger, " + changed.size()
-                + " closed otherwise");
-        if (!changed.isEmpty()) {
-            r.failures.add(changed.size() + " of " + sent.size() + " honest leases were closed in a ledger otherwise than their holder"
-                    + " settled them (a forged settle or heartbeat took effect), e.g. " + changed.subList(0, Math.min(3, changed.size())));
-        }
-
-        if (!p.acceptedSettles().isEmpty()) {
-            r.failures.add("the hubs took " + p.acceptedSettles().values().stream().mapToLong(Long::longValue).sum()
-                    + " of the hostile agent's overflowing or forged settles: " + p.acceptedSettles());
-        }
-        r.details.put("hostileHeldAtEnd", p.hostileHeld());
-        p.tally().forEach((attack, answers) -> r.details.put("hostile " + attack, answers));
-    }
-
-    private long honestCalls(Set<String> honest, long from, long to) {
-        return rec.calls(c -> honest.contains(c.agent()) && c.status() == 200 && c.at() >= from && c.at() <= to).size();
     }
 }

@@ -1,10 +1,12 @@
 package io.quotahub.chaos.suite;
 
-import io.quotahub.chaos.Args;
+import io.quotahub.chaos.Cli;
 import io.quotahub.chaos.cluster.ProcessCluster;
 import io.quotahub.chaos.nemesis.Fault;
 import io.quotahub.chaos.report.Report;
 import io.quotahub.testkit.Signals;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -36,26 +38,32 @@ public final class SuiteMain {
     public record Outcome(Report report, Path reportDir) {
     }
 
+    /** The options ({@link #USAGE}). */
+    @Command(name = "suite")
+    static final class Options {
+        @Option(names = "--full")
+        boolean full;
+        @Option(names = "--scenario")
+        String scenario;
+        @Option(names = "--seed")
+        Long seed;
+        @Option(names = "--duration")
+        long durationSeconds = 1800;
+        @Option(names = "--project-root")
+        Path projectRoot = Path.of(".");
+        @Option(names = "--report-dir")
+        Path reportDir;
+    }
+
     public static int run(String[] argv, int from) throws IOException {
-        List<String> rest = new ArrayList<>();
-        boolean full = false;
-        for (int i = from; i < argv.length; i++) {
-            if (argv[i].equals("--full")) {
-                full = true;
-            } else {
-                rest.add(argv[i]);
-            }
+        Options args = Cli.parse(new Options(), argv, from);
+        Path root = args.projectRoot.toAbsolutePath().normalize();
+        long seed = args.seed != null ? args.seed : System.currentTimeMillis() % 1_000_000;
+        Profile profile = args.full ? Profile.full(args.durationSeconds) : Profile.quick();
+        if (args.scenario != null) {
+            profile = profile.only(args.scenario);
         }
-        Args args = Args.parse(rest.toArray(String[]::new), 0);
-        Path root = Path.of(args.get("project-root", ".")).toAbsolutePath().normalize();
-        long seed = args.getLong("seed", System.currentTimeMillis() % 1_000_000);
-        long duration = args.getLong("duration", 1800);
-        Profile profile = full ? Profile.full(duration) : Profile.quick();
-        String only = args.get("scenario", null);
-        if (only != null) {
-            profile = profile.only(only);
-        }
-        Path reportDir = Path.of(args.get("report-dir", root.resolve("chaos/target/chaos-report").toString()));
+        Path reportDir = args.reportDir != null ? args.reportDir : root.resolve("chaos/target/chaos-report");
         Outcome o = run(root, profile, seed, reportDir);
         return o.report().passed() ? 0 : 1;
     }

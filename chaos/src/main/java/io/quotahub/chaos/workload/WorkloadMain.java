@@ -1,6 +1,8 @@
 package io.quotahub.chaos.workload;
 
-import io.quotahub.chaos.Args;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,22 +22,40 @@ public final class WorkloadMain {
     private static final Logger SDK_LOG = Logger.getLogger("io.quotahub.agent");
     private static final Logger NATS_LOG = Logger.getLogger("io.nats");
 
+    /** The options (ChaosMain's usage text describes them). */
+    @Command(name = "workload")
+    public static final class Options {
+        @Option(names = "--nats")
+        String nats = "nats://127.0.0.1:4222";
+        @Option(names = "--provider")
+        URI provider = URI.create("http://127.0.0.1:9300");
+        @Option(names = "--pool", required = true)
+        String pool;
+        @Option(names = "--agents")
+        int agents = 3;
+        @Option(names = "--tokens")
+        long tokens = 500;
+        @Option(names = "--think-ms")
+        long thinkMs = 100;
+        @Option(names = "--agent-prefix")
+        String agentPrefix = "demo-agent";
+        @Option(names = "--nats-user-password-file")
+        Path natsUserPasswordFile;
+        @Option(names = "--duration")
+        long durationSeconds;
+        /** Exactly {@code true} turns the SDK's and jnats' INFO lines on. */
+        @Option(names = "--verbose")
+        String verbose = "false";
+    }
+
     private WorkloadMain() {
     }
 
-    public static void run(Args args) throws Exception {
-        String natsUser = args.get("nats-user-password-file", null);
-        Workload.Settings settings = new Workload.Settings(
-                args.get("nats", "nats://127.0.0.1:4222"),
-                URI.create(args.get("provider", "http://127.0.0.1:9300")),
-                args.required("pool"),
-                (int) args.getLong("agents", 3),
-                args.getLong("tokens", 500),
-                Duration.ofMillis(args.getLong("think-ms", 100)),
-                args.get("agent-prefix", "demo-agent"),
-                natsUser == null ? null : Path.of(natsUser));
-        long seconds = args.getLong("duration", 0);
-        if (!"true".equals(args.get("verbose", "false"))) {
+    public static void run(Options o) throws Exception {
+        Workload.Settings settings = new Workload.Settings(o.nats, o.provider, o.pool, o.agents, o.tokens,
+                Duration.ofMillis(o.thinkMs), o.agentPrefix, o.natsUserPasswordFile);
+        long seconds = o.durationSeconds;
+        if (!"true".equals(o.verbose)) {
             // The SDK's INFO lines (connection opened/closed) would drown the progress lines.
             SDK_LOG.setLevel(Level.WARNING);
             NATS_LOG.setLevel(Level.WARNING);

@@ -5,6 +5,8 @@ import io.quotahub.agent.QuotaClient;
 import io.quotahub.agent.QuotaExhaustedException;
 import io.quotahub.chaos.cluster.ProcessCluster;
 import io.quotahub.testkit.HubProcess;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -121,12 +123,11 @@ class FailoverIT {
     }
 
     private void await(String what, Duration within, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + within.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + within + " waiting for: " + what + "\n" + describeCluster());
-            }
-            sleep(50);
+        try {
+            Awaitility.await(what).atMost(within).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(50))
+                    .until(condition::getAsBoolean);
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("timed out after " + within + " waiting for: " + what + "\n" + describeCluster(), e);
         }
     }
 

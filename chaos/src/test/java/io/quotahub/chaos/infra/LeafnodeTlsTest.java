@@ -2,6 +2,8 @@ package io.quotahub.chaos.infra;
 
 import io.quotahub.testkit.FreePorts;
 import io.quotahub.testkit.NatsServer;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -19,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -128,24 +131,29 @@ class LeafnodeTlsTest {
         return log;
     }
 
-    private int awaitLeafnodes(int monitorPort, int wanted, Duration within) throws Exception {
-        long deadline = System.nanoTime() + within.toNanos();
-        int n = -1;
-        while (System.nanoTime() < deadline && (n = leafnodes(monitorPort)) < wanted) {
-            Thread.sleep(100);
+    /** Polls the server's leafnode count until it reaches {@code wanted}; the last count seen. */
+    private int awaitLeafnodes(int monitorPort, int wanted, Duration within) {
+        AtomicInteger n = new AtomicInteger(-1);
+        try {
+            Awaitility.await().atMost(within).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(100))
+                    .until(() -> leafnodes(monitorPort), count -> {
+                        n.set(count);
+                        return count >= wanted;
+                    });
+        } catch (ConditionTimeoutException e) {
+            // the last count tells the assertion what was seen
         }
-        return n;
+        return n.get();
     }
 
-    private static boolean awaitLog(Path log, String text, Duration within) throws Exception {
-        long deadline = System.nanoTime() + within.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (Files.exists(log) && Files.readString(log).contains(text)) {
-                return true;
-            }
-            Thread.sleep(100);
+    private static boolean awaitLog(Path log, String text, Duration within) {
+        try {
+            Awaitility.await().atMost(within).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(100))
+                    .until(() -> Files.exists(log) && Files.readString(log).contains(text));
+            return true;
+        } catch (ConditionTimeoutException e) {
+            return false;
         }
-        return false;
     }
 
     /** Leafnode connections of a server, from its monitoring endpoint; -1 while it does not answer. */

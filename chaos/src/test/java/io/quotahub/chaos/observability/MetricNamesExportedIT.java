@@ -1,10 +1,12 @@
 package io.quotahub.chaos.observability;
 
+import com.sun.net.httpserver.HttpServer;
 import io.quotahub.agent.Lease;
 import io.quotahub.agent.QuotaClient;
 import io.quotahub.chaos.cluster.ProcessCluster;
 import io.quotahub.testkit.HubProcess;
-import com.sun.net.httpserver.HttpServer;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
@@ -374,13 +376,12 @@ class MetricNamesExportedIT {
         return m.find() ? m.group(1) : "NONE";
     }
 
-    private static void await(String what, Duration within, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + within.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + within + " waiting for: " + what);
-            }
-            Thread.sleep(100);
+    private static void await(String what, Duration within, BooleanSupplier condition) {
+        try {
+            Awaitility.await(what).atMost(within).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(100))
+                    .until(condition::getAsBoolean);
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("timed out after " + within + " waiting for: " + what, e);
         }
     }
 }

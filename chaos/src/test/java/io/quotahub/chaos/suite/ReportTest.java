@@ -1,6 +1,6 @@
 package io.quotahub.chaos.suite;
 
-import io.quotahub.chaos.checker.MiniJson;
+import io.quotahub.chaos.ChaosJson;
 import io.quotahub.chaos.report.Report;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,9 +26,9 @@ class ReportTest {
 
         assertThat(report.passed()).isFalse();
         assertThat(report.table()).contains("| burst").contains("FAIL kill-hub-main: failover gap 1500 ms").contains("CHAOS SUITE FAILED");
-        Map<String, Object> json = MiniJson.obj(MiniJson.parse(Files.readString(dir.resolve("chaos-report.json"))));
+        Map<String, Object> json = ChaosJson.obj(ChaosJson.parse(Files.readString(dir.resolve("chaos-report.json"))));
         assertThat(json.get("passed")).isEqualTo(false);
-        assertThat(MiniJson.arr(json.get("scenarios"))).hasSize(2);
+        assertThat(ChaosJson.arr(json.get("scenarios"))).hasSize(2);
         assertThat(Files.size(dir.resolve("timeline.png"))).isPositive();
     }
 
@@ -41,8 +41,8 @@ class ReportTest {
 
         assertThat(report.passed()).isTrue();
         assertThat(report.table()).contains("NOTE hostile-agent: honest calls: 150 alone, 140 beside the hostile agent");
-        Map<String, Object> scenario = MiniJson.obj(MiniJson.arr(MiniJson.obj(MiniJson.parse(report.json())).get("scenarios")).get(0));
-        assertThat(MiniJson.arr(scenario.get("notes"))).hasSize(1);
+        Map<String, Object> scenario = ChaosJson.obj(ChaosJson.arr(ChaosJson.obj(ChaosJson.parse(report.json())).get("scenarios")).get(0));
+        assertThat(ChaosJson.arr(scenario.get("notes"))).hasSize(1);
     }
 
     @Test

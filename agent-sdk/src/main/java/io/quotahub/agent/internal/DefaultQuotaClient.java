@@ -96,7 +96,7 @@ public final class DefaultQuotaClient implements QuotaClient {
     }
 
     private void listenToHubs(Connection c) {
-        Dispatcher d = c.createDispatcher(this::onHubMessage);
+        Dispatcher d = c.createDispatcher(msg -> onHubMessage(c, msg));
         d.subscribe(Subjects.HUBS);
         dispatchers.put(c, d);
     }
@@ -430,10 +430,13 @@ public final class DefaultQuotaClient implements QuotaClient {
         return Heartbeat.newBuilder().setAgentId(config.agentId()).setSentAtEpochMs(now);
     }
 
-    private void onHubMessage(Message msg) {
+    private void onHubMessage(Connection via, Message msg) {
         try {
             HubAnnouncement a = HubAnnouncement.parseFrom(msg.getData());
             router.onAnnouncement(a.getHubId(), a.getReady());
+            if (a.getReady() && links != null) {
+                links.hubHeard(via);
+            }
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
             LOG.log(System.Logger.Level.DEBUG, "ignoring an unparsable hub announcement");
         }

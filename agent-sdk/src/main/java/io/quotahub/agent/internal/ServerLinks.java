@@ -12,20 +12,33 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * The client's NATS connections: one to each configured server, each reconnecting only to its
  * own server. Requests go out on the first connected one in the configured order (local first),
  * so when the local server dies the next request takes the other server at once instead of
- * waiting for one connection to reconnect elsewhere; when it comes back, requests return to it.
+ * waiting for one connection to reconnect elsewhere; when it comes back, requests return to it
+ * once a hub has announced itself ready through it (failback).
  * A request in flight on a connection that drops fails at once (it can never be answered), so
  * the caller retries on the other connection instead of waiting for its timeout.
+ *
+ * <p>Why failback waits for a hub: a restarted server accepts the agent's connection within the
+ * reconnect wait (250 ms), long before anything there can answer — its hub reconnects and checks
+ * its ledger, and the leafnode to the other machine comes back after a second or more. Requests
+ * sent there meanwhile found no responders on every route, round after round, while the other
+ * connection was serving: the 1 242 ms failback gap of chaos seed 20261207 ({@code FailbackGapTest}).
  */
 final class ServerLinks implements AutoCloseable {
 
     /** One slot per configured server, in order; null until that server was first reached. */
     private final AtomicReferenceArray<Connection> connections;
+    /**
+     * Per slot: the connection dropped (or was first made late) and no hub announced itself
+     * through it since, so requests take another connection while one is usable.
+     */
+    private final AtomicIntegerArray probation;
     private final boolean owned;
     private final java.util.function.Consumer<Connection> onConnected;
     /** Told (on a NATS thread) when a connection drops: the replies of requests sent on it died with it. */
@@ -35,6 +48,7 @@ final class ServerLinks implements AutoCloseable {
     private ServerLinks(int servers, boolean owned, java.util.function.Consumer<Connection> onConnected,
             java.util.function.Consumer<Connection> onLost) {
         this.connections = new AtomicReferenceArray<>(servers);
+        this.probation = new AtomicIntegerArray(servers);
         this.owned = owned;
         this.onConnected = onConnected;
         this.onLost = onLost;
@@ -50,6 +64,23 @@ final class ServerLinks implements AutoCloseable {
     private void add(int slot, Connection c) {
         connections.set(slot, c);
         onConnected.accept(c);
+    }
+
+    private int slotOf(Connection c) {
+        for (int i = 0; i < connections.length(); i++) {
+            if (connections.get(i) == c) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** A hub announced itself ready through {@code c}: requests may take it again. */
+    void hubHeard(Connection c) {
+        int slot = slotOf(c);
+        if (slot >= 0) {
+            probation.set(slot, 0);
+        }
     }
 
     /**
@@ -109,6 +140,7 @@ final class ServerLinks implements AutoCloseable {
                 Connection c = Nats.connect(options);
                 synchronized (this) {
                     if (!closed) {
+                        probation.set(slot, 1); // like a failback: wait for a hub to be heard there
                         add(slot, c);
                         return;
                     }
@@ -148,20 +180,36 @@ final class ServerLinks implements AutoCloseable {
         };
         DefaultQuotaClient.LOG.log(level, () -> "NATS " + event.getEvent() + " (" + conn.getConnectedUrl() + ")");
         if (event == ConnectionListener.Events.DISCONNECTED || event == ConnectionListener.Events.CLOSED) {
+            int slot = slotOf(conn);
+            if (slot >= 0) {
+                probation.set(slot, 1);
+            }
             onLost.accept(conn);
         }
     }
 
-    /** The connection requests take now: the first connected one, in the configured order. */
+    /**
+     * The connection requests take now: the first connected one in the configured order that is
+     * not on probation (a hub was heard through it since it last came back), else the first
+     * connected one.
+     */
     Connection active() {
         Connection first = null;
-        for (Connection c : all()) {
+        Connection firstConnected = null;
+        for (int i = 0; i < connections.length(); i++) {
+            Connection c = connections.get(i);
+            if (c == null) {
+                continue;
+            }
             if (c.getStatus() == Connection.Status.CONNECTED) {
-                return c;
+                if (probation.get(i) == 0) {
+                    return c;
+                }
+                firstConnected = firstConnected == null ? c : firstConnected;
             }
             first = first == null ? c : first;
         }
-        return first; // none connected: jnats buffers until that one is back
+        return firstConnected != null ? firstConnected : first; // none connected: jnats buffers until that one is back
     }
 
     /** The connections made so far, in the configured order. */

@@ -55,8 +55,9 @@ public final class DefaultQuotaClient implements QuotaClient {
     private final ScheduledExecutorService scheduler;
     private final InFlightRequests inFlight;
     private final ExecutorService callbacks;
-    private final HubRouter router = new HubRouter(System::nanoTime);
-    private final AcquireSlots acquireSlots = new AcquireSlots(System::nanoTime);
+    private final HubRouter router;
+    private final AcquireSlots acquireSlots;
+    private final RetryPolicy retryPolicy;
     private final Notices notices = new Notices(LOG);
     /** Announcements on each connection (whichever server is up), by connection. */
     private final Map<Connection, Dispatcher> dispatchers = new ConcurrentHashMap<>();
@@ -75,8 +76,12 @@ public final class DefaultQuotaClient implements QuotaClient {
      */
     public DefaultQuotaClient(ClientConfig config) {
         this.config = config;
+        Ticker ticker = config.ticker();
+        this.router = new HubRouter(ticker::nanos);
+        this.acquireSlots = new AcquireSlots(ticker::nanos);
+        this.retryPolicy = new RetryPolicy(config.jitter());
         this.scheduler = scheduler(config.agentId());
-        this.inFlight = new InFlightRequests(System::nanoTime, this::schedule);
+        this.inFlight = new InFlightRequests(ticker::nanos, this::schedule);
         this.links = config.connection() == null ? connect(config, this::listenToHubs, this::connectionLost)
                 : ServerLinks.of(config.connection(), this::listenToHubs);
         this.callbacks = Executors.newCachedThreadPool(daemon("qh-agent-callback-" + config.agentId()));
@@ -278,6 +283,11 @@ public final class DefaultQuotaClient implements QuotaClient {
         return router;
     }
 
+    /** Every backoff of the client. */
+    RetryPolicy retryPolicy() {
+        return retryPolicy;
+    }
+
     /** Outstanding acquire requests of this client (scheduler thread only). */
     AcquireSlots acquireSlots() {
         return acquireSlots;
@@ -349,8 +359,8 @@ public final class DefaultQuotaClient implements QuotaClient {
     }
 
     /** Sends a request with a timeout (on the scheduler thread); {@code handler} runs on the scheduler thread. */
-    void request(String subject, byte[] body, Duration timeout, BiConsumer<Message, Throwable> handler) {
-        links.request(subject, body, timeout.toNanos(), inFlight)
+    void request(String subject, byte[] body, long timeoutNanos, BiConsumer<Message, Throwable> handler) {
+        links.request(subject, body, timeoutNanos, inFlight)
                 .whenComplete((msg, error) -> execute(() -> handler.accept(msg, error)));
     }
 

@@ -135,6 +135,7 @@ final class ServerLinks implements AutoCloseable {
     /** Retries a server that was down at start until it answers or the client closes. */
     private void connectLater(ClientConfig config, int slot) {
         Options options = options(config, config.servers().get(slot));
+        RetryPolicy retry = new RetryPolicy(Jitter.ofDefaults()); // this thread's own draws
         while (!closed) {
             try {
                 Connection c = Nats.connect(options);
@@ -149,7 +150,7 @@ final class ServerLinks implements AutoCloseable {
                 return;
             } catch (IOException notYet) {
                 try {
-                    Thread.sleep(ClientConfig.RECONNECT_WAIT.toMillis());
+                    java.util.concurrent.TimeUnit.NANOSECONDS.sleep(retry.reconnect());
                 } catch (InterruptedException e) {
                     return;
                 }

@@ -8,7 +8,6 @@ import io.quotahub.proto.Outcome;
 import io.quotahub.proto.SettleReply;
 import io.quotahub.proto.SettleRequest;
 
-import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.UUID;
@@ -24,7 +23,6 @@ import java.util.concurrent.TimeUnit;
  */
 final class SettleOperation {
 
-    private static final long ROUND_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
     private static final long MIN_ATTEMPT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     /**
      * Errors that another hub, or the same one a moment later, may not give (takeover in progress).
@@ -53,7 +51,7 @@ final class SettleOperation {
         this.callerWaits = callerWaits;
         this.client = client;
         this.lease = lease;
-        this.deadlineNanos = System.nanoTime() + client.config().settleTimeout().toNanos();
+        this.deadlineNanos = client.config().ticker().nanos() + client.config().settleTimeout().toNanos();
         this.request = SettleRequest.newBuilder()
                 .setRequestId(requestId)
                 .setLeaseId(lease.leaseId())
@@ -77,7 +75,7 @@ final class SettleOperation {
             finish(new IllegalStateException("QuotaClient is closed"));
             return;
         }
-        long remaining = deadlineNanos - System.nanoTime();
+        long remaining = deadlineNanos - client.config().ticker().nanos();
         if (remaining <= 0 && sends > 0) {
             String msg = "lease " + lease.leaseId() + " of pool '" + lease.pool() + "' not settled after " + sends
                     + " requests (last: " + lastProblem + ")";
@@ -90,8 +88,7 @@ final class SettleOperation {
         if (route == null) {
             tried.clear();
             // spread: the settles of many agents that lost every hub at once must not come back together
-            long backoff = client.config().jitter().atLeast(ROUND_BACKOFF_NANOS);
-            client.schedule(this::sendNext, Math.max(0, Math.min(backoff, remaining)));
+            client.schedule(this::sendNext, client.retryPolicy().afterRound(false, remaining));
             return;
         }
         tried.add(route.subject());
@@ -101,7 +98,7 @@ final class SettleOperation {
         byte[] body = request
                 .setDeadlineEpochMs(client.config().clock().millis() + TimeUnit.NANOSECONDS.toMillis(timeout))
                 .build().toByteArray();
-        client.request(route.subject(), body, Duration.ofNanos(timeout), (msg, error) -> onResponse(route, msg, error));
+        client.request(route.subject(), body, timeout, (msg, error) -> onResponse(route, msg, error));
     }
 
     private void onResponse(Route route, Message msg, Throwable error) {

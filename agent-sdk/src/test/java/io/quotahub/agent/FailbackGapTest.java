@@ -78,7 +78,7 @@ class FailbackGapTest {
                             .until(() -> !routeFailures.contains(ClientMetrics.RouteFailure.NO_RESPONDERS));
                     main = FakeHub.start(pair.main().url(), "main");
                     int atHubBack = grants.size();
-                    await().until(() -> grants.subList(atHubBack, grants.size()).stream().anyMatch(g -> g[1] == 0));
+                    await().until(() -> grants.stream().skip(atHubBack).anyMatch(g -> g[1] == 0));
                     long gapMs = 0;
                     long previous = restartedAt;
                     for (long[] g : grants) {

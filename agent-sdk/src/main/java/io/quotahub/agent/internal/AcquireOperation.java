@@ -9,7 +9,6 @@ import io.quotahub.proto.AcquireRequest;
 import io.quotahub.proto.Priority;
 
 import java.time.Duration;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -37,7 +36,7 @@ final class AcquireOperation implements AcquireMachine.Out {
         this.callerWaits = callerWaits;
         ClientConfig config = client.config();
         this.machine = new AcquireMachine(this, client.router(), client.retryPolicy(), config.metrics(),
-                () -> UUID.randomUUID().toString(), config.agentId(), pool, tokens, priority, maxWait,
+                Requests::newId, config.agentId(), pool, tokens, priority, maxWait,
                 config.requestTimeout(), now(), config.clock()::millis);
     }
 

@@ -53,6 +53,7 @@ public final class DefaultQuotaClient implements QuotaClient {
     private final ClientConfig config;
     private final ServerLinks links;
     private final ScheduledExecutorService scheduler;
+    private final SerialExecutor serial;
     private final InFlightRequests inFlight;
     private final ExecutorService callbacks;
     private final HubRouter router;
@@ -81,6 +82,7 @@ public final class DefaultQuotaClient implements QuotaClient {
         this.acquireSlots = new AcquireSlots(ticker::nanos);
         this.retryPolicy = new RetryPolicy(config.jitter());
         this.scheduler = scheduler(config.agentId());
+        this.serial = new SerialExecutor(scheduler);
         this.inFlight = new InFlightRequests(ticker::nanos, this::schedule);
         this.links = config.connection() == null ? connect(config, this::listenToHubs, this::connectionLost)
                 : ServerLinks.of(config.connection(), this::listenToHubs);
@@ -90,9 +92,9 @@ public final class DefaultQuotaClient implements QuotaClient {
     }
 
     /**
-     * One thread for every state machine and timer (request deadlines are one timer for all, in
-     * {@link InFlightRequests}). A cancelled task leaves the queue at once rather than slowing
-     * every later schedule.
+     * The client's timer (request deadlines are one timer for all, in {@link InFlightRequests};
+     * backoffs; heartbeats) and where a long {@link SerialExecutor} drain continues. A cancelled task
+     * leaves the queue at once rather than slowing every later schedule.
      */
     private static ScheduledExecutorService scheduler(String agentId) {
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, daemon("qh-agent-" + agentId));
@@ -322,20 +324,18 @@ public final class DefaultQuotaClient implements QuotaClient {
         pending.remove(op);
     }
 
-    /** Runs on the scheduler thread (state machines are confined to it). */
+    /** Runs on the client's single logical thread ({@link SerialExecutor}: the state machines are confined to it). */
     void execute(Runnable task) {
-        try {
-            scheduler.execute(guarded(task));
-        } catch (RejectedExecutionException e) {
-            task.run(); // client terminated: let the operation notice and fail
-        }
+        serial.execute(guarded(task));
     }
 
+    /** Runs {@code task} on the client's logical thread after {@code delayNanos} (the scheduler is its timer). */
     void schedule(Runnable task, long delayNanos) {
+        Runnable guarded = guarded(task);
         try {
-            scheduler.schedule(guarded(task), delayNanos, TimeUnit.NANOSECONDS);
+            scheduler.schedule(() -> serial.execute(guarded), delayNanos, TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException e) {
-            task.run();
+            serial.execute(guarded); // client terminated: let the operation notice and fail
         }
     }
 

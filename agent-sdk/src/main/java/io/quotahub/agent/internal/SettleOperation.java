@@ -6,7 +6,6 @@ import io.quotahub.proto.Outcome;
 import io.quotahub.proto.SettleReply;
 import io.quotahub.proto.SettleRequest;
 
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -29,7 +28,7 @@ final class SettleOperation implements SettleMachine.Out {
         this.callerWaits = callerWaits;
         ClientConfig config = client.config();
         SettleRequest.Builder request = SettleRequest.newBuilder()
-                .setRequestId(UUID.randomUUID().toString())
+                .setRequestId(Requests.newId())
                 .setLeaseId(lease.leaseId())
                 .setAgentId(client.agentId())
                 .setTokensUsed(tokensUsed)

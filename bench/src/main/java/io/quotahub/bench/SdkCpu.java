@@ -43,7 +43,7 @@ import java.util.stream.Stream;
  * over {@code /proc/self/task/*}/status). Open loop at fixed rates ({@link OpenLoop}) and closed loop
  * with N operations always outstanding (saturation).
  *
- * <pre>java -cp bench.jar io.quotahub.bench.SdkCpu --rates 2000,10000 --saturate 256 --seconds 10 --repeat 2</pre>
+ * <pre>java -cp bench.jar io.quotahub.bench.SdkCpu --rates 2000,10000 --saturate 256 --seconds 10 --repeat 2 [--raw false]</pre>
  */
 public final class SdkCpu {
 
@@ -57,6 +57,7 @@ public final class SdkCpu {
         double warm = Double.parseDouble(o.getOrDefault("warm", "3"));
         int clients = Integer.parseInt(o.getOrDefault("clients", "4"));
         int repeat = Integer.parseInt(o.getOrDefault("repeat", "1"));
+        boolean withRaw = Boolean.parseBoolean(o.getOrDefault("raw", "true"));
         List<Integer> saturate = Stream.of(o.getOrDefault("saturate", "256").split(",")).map(Integer::parseInt).toList();
         System.out.println("load before: " + Stats.loadAverage());
         try (NatsServer nats = NatsServer.start()) {
@@ -73,13 +74,15 @@ public final class SdkCpu {
                 pids.put("nats-server", nats.pid());
                 try (Raw raw = new Raw(nats.url(), clients); Sdk sdk = new Sdk(nats.url(), clients)) {
                     System.out.println("warm-up (JIT): 8 s at 5000/s each");
-                    OpenLoop.run(raw::send, 5000, 0, 8, 20_000, 5, Map.of());
+                    if (withRaw) {
+                        OpenLoop.run(raw::send, 5000, 0, 8, 20_000, 5, Map.of());
+                    }
                     OpenLoop.run(sdk::send, 5000, 0, 8, 20_000, 5, Map.of());
                     System.out.println(String.format(Locale.ROOT, "%-28s %9s %9s %8s %8s %s", "phase", "offered",
                             "achieved", "p50 ms", "p99 ms", "µs CPU per acquire+settle: client / echo-hub / nats-server; client wake-ups per op"));
                     for (int r = 0; r < repeat; r++) {
                         for (double rate : rates) {
-                            for (boolean useSdk : new boolean[] {false, true}) {
+                            for (boolean useSdk : withRaw ? new boolean[] {false, true} : new boolean[] {true}) {
                                 long cs = contextSwitches();
                                 OpenLoop.Phase p = OpenLoop.run(useSdk ? sdk::send : raw::send, rate, warm, seconds,
                                         20_000, 5, pids);
@@ -90,7 +93,7 @@ public final class SdkCpu {
                             }
                         }
                         for (int n : saturate) {
-                            for (boolean useSdk : new boolean[] {false, true}) {
+                            for (boolean useSdk : withRaw ? new boolean[] {false, true} : new boolean[] {true}) {
                                 closed((useSdk ? "SDK" : "raw") + " closed loop " + n, useSdk ? sdk::send : raw::send,
                                         n, warm, seconds, pids);
                             }

@@ -10,9 +10,7 @@ import io.quotahub.agent.QuotaExhaustedException;
 import io.quotahub.agent.QuotaClient;
 import io.quotahub.agent.QuotaHubException;
 import io.quotahub.proto.Granted;
-import io.quotahub.proto.Heartbeat;
 import io.quotahub.proto.HubAnnouncement;
-import io.quotahub.proto.LeaseProof;
 import io.quotahub.proto.Outcome;
 import io.quotahub.proto.Subjects;
 
@@ -32,12 +30,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 
 /**
@@ -48,7 +43,6 @@ import java.util.function.BiConsumer;
 public final class DefaultQuotaClient implements QuotaClient {
 
     static final System.Logger LOG = System.getLogger("io.quotahub.agent");
-    private static final int MAX_POOL_LENGTH = 256;
 
     private final ClientConfig config;
     private final ServerLinks links;
@@ -81,25 +75,14 @@ public final class DefaultQuotaClient implements QuotaClient {
         this.router = new HubRouter(ticker::nanos);
         this.acquireSlots = new AcquireSlots(ticker::nanos);
         this.retryPolicy = new RetryPolicy(config.jitter());
-        this.scheduler = scheduler(config.agentId());
+        this.scheduler = ClientThreads.scheduler(config.agentId());
         this.serial = new SerialExecutor(scheduler);
         this.inFlight = new InFlightRequests(ticker::nanos, this::schedule);
         this.links = config.connection() == null ? connect(config, this::listenToHubs, this::connectionLost)
                 : ServerLinks.of(config.connection(), this::listenToHubs);
-        this.callbacks = Executors.newCachedThreadPool(daemon("qh-agent-callback-" + config.agentId()));
+        this.callbacks = Executors.newCachedThreadPool(ClientThreads.daemon("qh-agent-callback-" + config.agentId()));
         long period = config.heartbeatInterval().toNanos();
         this.heartbeat = scheduler.scheduleAtFixedRate(this::sendHeartbeat, 0, period, TimeUnit.NANOSECONDS);
-    }
-
-    /**
-     * The client's timer (request deadlines are one timer for all, in {@link InFlightRequests};
-     * backoffs; heartbeats) and where a long {@link SerialExecutor} drain continues. A cancelled task
-     * leaves the queue at once rather than slowing every later schedule.
-     */
-    private static ScheduledExecutorService scheduler(String agentId) {
-        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, daemon("qh-agent-" + agentId));
-        executor.setRemoveOnCancelPolicy(true);
-        return executor;
     }
 
     private void listenToHubs(Connection c) {
@@ -119,15 +102,6 @@ public final class DefaultQuotaClient implements QuotaClient {
             Thread.currentThread().interrupt();
             throw new HubUnavailableException("interrupted while connecting to " + config.servers(), e);
         }
-    }
-
-    private static ThreadFactory daemon(String name) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
     }
 
     // ---- API
@@ -174,40 +148,14 @@ public final class DefaultQuotaClient implements QuotaClient {
     /** {@code callerWaits}: the caller blocks on the future and attaches nothing to it. */
     private CompletableFuture<Lease> start(String pool, long tokens, Duration maxWait, Priority priority,
             boolean callerWaits) {
-        validate(pool, tokens, maxWait, priority);
+        AcquireArgs.validate(pool, tokens, maxWait, priority);
         if (closing.get()) {
             throw new IllegalStateException("QuotaClient is closed");
         }
-        AcquireOperation op = new AcquireOperation(this, pool, tokens, toProto(priority), maxWait, callerWaits);
+        AcquireOperation op = new AcquireOperation(this, pool, tokens, AcquireArgs.toProto(priority), maxWait, callerWaits);
         pending.add(op);
         op.start();
         return op.result;
-    }
-
-    static void validate(String pool, long tokens, Duration maxWait, Priority priority) {
-        if (pool == null || pool.isBlank()) {
-            throw new IllegalArgumentException("pool must not be null or blank");
-        }
-        if (pool.length() > MAX_POOL_LENGTH) {
-            throw new IllegalArgumentException("pool must be at most " + MAX_POOL_LENGTH + " characters");
-        }
-        if (tokens < 0) {
-            throw new IllegalArgumentException("tokens must be >= 0, was " + tokens);
-        }
-        if (maxWait == null || maxWait.isNegative()) {
-            throw new IllegalArgumentException("maxWait must be zero or positive, was " + maxWait);
-        }
-        if (priority == null) {
-            throw new IllegalArgumentException("priority must not be null");
-        }
-    }
-
-    private static io.quotahub.proto.Priority toProto(Priority p) {
-        return switch (p) {
-            case LOW -> io.quotahub.proto.Priority.LOW;
-            case NORMAL -> io.quotahub.proto.Priority.NORMAL;
-            case HIGH -> io.quotahub.proto.Priority.HIGH;
-        };
     }
 
     private static Lease await(CompletableFuture<Lease> future) {
@@ -405,39 +353,11 @@ public final class DefaultQuotaClient implements QuotaClient {
         return Set.copyOf(openLeases.keySet());
     }
 
-    /**
-     * Lists the open leases, each with its secret: a hub counts a lease as alive only with the proof
-     * (the bare {@code lease_ids} are ignored by hubs and no longer sent).
-     */
-    /**
-     * Proofs per heartbeat message: an agent holding more leases sends several messages per beat
-     * (hubs add up the proofs of an agent), so that none comes near a hub's message-size bound
-     * (256 proofs are about 20 KB).
-     */
-    public static final int MAX_PROOFS_PER_HEARTBEAT = 256;
+    /** Proofs per heartbeat message ({@link Heartbeats#MAX_PROOFS}). */
+    public static final int MAX_PROOFS_PER_HEARTBEAT = Heartbeats.MAX_PROOFS;
 
     private void sendHeartbeat() {
-        try {
-            long now = config.clock().millis();
-            Heartbeat.Builder hb = newHeartbeat(now);
-            int proofs = 0;
-            for (LeaseImpl lease : openLeases.values()) {
-                if (hb.getLeasesCount() == MAX_PROOFS_PER_HEARTBEAT) {
-                    links.active().publish(Subjects.HEARTBEAT, hb.build().toByteArray());
-                    hb = newHeartbeat(now);
-                }
-                hb.addLeases(LeaseProof.newBuilder().setLeaseId(lease.leaseId()).setLeaseSecret(lease.secret()));
-                proofs++;
-            }
-            links.active().publish(Subjects.HEARTBEAT, hb.build().toByteArray());
-            metrics().heartbeat(proofs);
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.DEBUG, () -> "heartbeat not sent: " + e.getMessage());
-        }
-    }
-
-    private Heartbeat.Builder newHeartbeat(long now) {
-        return Heartbeat.newBuilder().setAgentId(config.agentId()).setSentAtEpochMs(now);
+        Heartbeats.send(config, links.active(), openLeases.values());
     }
 
     private void onHubMessage(Connection via, Message msg) {

@@ -57,7 +57,8 @@ final class HubRouter {
     }
 
     private Hub hub(String id) {
-        return hubs.computeIfAbsent(id, Hub::new);
+        Hub h = hubs.get(id); // nearly always known: a get takes no lock
+        return h != null ? h : hubs.computeIfAbsent(id, Hub::new);
     }
 
     /** A hub announced itself; a ready announcement clears its suspicion (failback). */

@@ -60,6 +60,11 @@ final class InFlightRequests {
         }
         long deadline = nanoTime.getAsLong() + timeoutNanos;
         Waiting w = new Waiting(deadline, timeoutNanos, subject, connection, reply);
+        // replies come back about in send order: drop the answered ones at the head now, so the queue
+        // holds about what is in flight rather than everything sent during one request timeout
+        for (Waiting head = inDeadlineOrder.peek(); head != null && head.reply.isDone(); head = inDeadlineOrder.peek()) {
+            inDeadlineOrder.poll();
+        }
         Waiting last = inDeadlineOrder.peekLast();
         if (last == null || last.deadline - deadline <= 0) {
             inDeadlineOrder.add(w);

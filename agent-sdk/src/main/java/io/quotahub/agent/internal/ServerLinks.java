@@ -227,7 +227,13 @@ final class ServerLinks implements AutoCloseable {
 
     /** Every connection is closed for good (e.g. an embedding application closed its own). */
     boolean allClosed() {
-        return all().stream().allMatch(c -> c.getStatus() == Connection.Status.CLOSED);
+        for (int i = 0; i < connections.length(); i++) { // no allocation: asked before every send
+            Connection c = connections.get(i);
+            if (c != null && c.getStatus() != Connection.Status.CLOSED) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Sends a request on the active connection, kept in {@code inFlight} until answered or due. */

@@ -4,6 +4,7 @@ import io.quotahub.agent.internal.ClientConfig;
 import io.quotahub.agent.internal.ClientMetrics;
 import io.quotahub.agent.internal.DefaultQuotaClient;
 import io.quotahub.testkit.NatsPair;
+import io.quotahub.testkit.NatsServer;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -94,6 +95,36 @@ class FailbackGapTest {
                     main.close();
                 }
                 assertThat(failures).as("every acquire was answered").isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void noRespondersThroughOneServer_whileAHubAnswersThroughTheOther_sendsTheSameRequestThere() throws Exception {
+        // server A has no queue subscriber at all (only a hub's direct subject), B has the serving hub:
+        // the queue request through A finds no responders; it goes once more through B, not to A's routes
+        try (NatsServer a = NatsServer.start();
+                NatsServer b = NatsServer.start();
+                FakeHub ghost = FakeHub.startDirectOnly(a.url(), "ghost");
+                FakeHub edge = FakeHub.start(b.url(), "edge")) {
+            List<ClientMetrics.RouteFailure> routeFailures = new CopyOnWriteArrayList<>();
+            ClientConfig config = new ClientConfig(List.of(a.url(), b.url()), null, "agent-ab", Priority.NORMAL,
+                    Duration.ofMillis(750), Duration.ofSeconds(1), Duration.ofSeconds(5), "agent-ab")
+                    .withMetrics(new ClientMetrics() {
+                        @Override
+                        public void routeFailed(String subject, RouteFailure failure) {
+                            routeFailures.add(failure);
+                        }
+                    });
+            try (DefaultQuotaClient client = new DefaultQuotaClient(config)) {
+                await().until(() -> client.knownHubs().containsAll(List.of("ghost", "edge")));
+
+                try (Lease lease = client.acquire("demo", 1, Duration.ofSeconds(5))) {
+                    assertThat(lease.hubId()).isEqualTo("edge");
+                }
+                assertThat(routeFailures).as("the request moved to the other server, no route failed").isEmpty();
+                assertThat(edge.acquires).hasSize(1);
+                assertThat(ghost.acquires).isEmpty();
             }
         }
     }

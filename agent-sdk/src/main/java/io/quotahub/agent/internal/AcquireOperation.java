@@ -90,7 +90,7 @@ final class AcquireOperation implements AcquireMachine.Out {
 
     @Override
     public void send(Route route, AcquireRequest request, long timeoutNanos) {
-        client.request(route.subject(), request.toByteArray(), timeoutNanos, (msg, error) -> onResponse(route, msg, error));
+        client.request(route, request.toByteArray(), timeoutNanos, (msg, error) -> onResponse(route, msg, error));
     }
 
     @Override

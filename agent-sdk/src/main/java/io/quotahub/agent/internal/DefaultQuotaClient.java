@@ -306,10 +306,29 @@ public final class DefaultQuotaClient implements QuotaClient {
         };
     }
 
-    /** Sends a request with a timeout (on the scheduler thread); {@code handler} runs on the scheduler thread. */
-    void request(String subject, byte[] body, long timeoutNanos, BiConsumer<Message, Throwable> handler) {
-        links.request(subject, body, timeoutNanos, inFlight)
-                .whenComplete((msg, error) -> execute(() -> handler.accept(msg, error)));
+    /**
+     * Sends a request with a timeout on the active connection (on the client's logical thread);
+     * {@code handler} runs there too. {@code route} "no responders" through a server while a hub that
+     * should answer is alive elsewhere sends the same request once more on the other connection
+     * ({@link ServerLinks#moveAwayFrom}).
+     */
+    void request(Route route, byte[] body, long timeoutNanos, BiConsumer<Message, Throwable> handler) {
+        send(links.active(), route, body, timeoutNanos, handler, true);
+    }
+
+    private void send(Connection conn, Route route, byte[] body, long timeoutNanos,
+            BiConsumer<Message, Throwable> handler, boolean mayMove) {
+        links.request(conn, route.subject(), body, timeoutNanos, inFlight).whenComplete((msg, error) -> execute(() -> {
+            if (mayMove && error != null && Requests.classify(error) == ClientMetrics.RouteFailure.NO_RESPONDERS
+                    && (route.isQueue() || router.isFresh(route.hubId()))) {
+                Connection other = links.moveAwayFrom(conn);
+                if (other != null) {
+                    send(other, route, body, timeoutNanos, handler, false);
+                    return;
+                }
+            }
+            handler.accept(msg, error);
+        }));
     }
 
     /** A connection dropped (NATS thread): its requests in flight can never be answered. */

@@ -198,6 +198,12 @@ final class HubRouter {
         return at != 0 && now - at < SUSPECT_TTL_NANOS;
     }
 
+    /** {@code hubId} announced itself or answered within {@link #STALE_NANOS}. */
+    boolean isFresh(String hubId) {
+        Hub h = hubId == null ? null : hubs.get(hubId);
+        return h != null && nanoTime.getAsLong() - h.lastSeen <= STALE_NANOS;
+    }
+
     /** Ids of the hubs known so far. */
     Set<String> knownHubs() {
         return Set.copyOf(hubs.keySet());

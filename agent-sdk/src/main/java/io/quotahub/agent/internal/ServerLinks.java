@@ -75,6 +75,28 @@ final class ServerLinks implements AutoCloseable {
         return -1;
     }
 
+    /**
+     * Nothing answered a request through {@code c} that a hub should have answered (no responders
+     * on the queue, or on the direct subject of a hub heard from recently): while another connection
+     * is usable, {@code c} goes on probation (until a hub is heard through it again) and the other
+     * one is returned for the same request; otherwise null. This is the restarted server whose hub
+     * and leafnode are not back yet, found by a request rather than by an announcement.
+     */
+    Connection moveAwayFrom(Connection c) {
+        int slot = slotOf(c);
+        Connection other = null;
+        for (int i = 0; i < connections.length() && other == null; i++) {
+            Connection o = connections.get(i);
+            if (i != slot && o != null && probation.get(i) == 0 && o.getStatus() == Connection.Status.CONNECTED) {
+                other = o;
+            }
+        }
+        if (other != null && slot >= 0) {
+            probation.set(slot, 1);
+        }
+        return other;
+    }
+
     /** A hub announced itself ready through {@code c}: requests may take it again. */
     void hubHeard(Connection c) {
         int slot = slotOf(c);
@@ -237,8 +259,8 @@ final class ServerLinks implements AutoCloseable {
     }
 
     /** Sends a request on the active connection, kept in {@code inFlight} until answered or due. */
-    CompletableFuture<Message> request(String subject, byte[] body, long timeoutNanos, InFlightRequests inFlight) {
-        Connection conn = active();
+    CompletableFuture<Message> request(Connection conn, String subject, byte[] body, long timeoutNanos,
+            InFlightRequests inFlight) {
         CompletableFuture<Message> reply = inFlight.send(conn, subject, body, timeoutNanos);
         if (!reply.isDone() && conn.getStatus() != Connection.Status.CONNECTED && active() != conn) {
             // it dropped while sending and another one is up: do not wait for the buffer

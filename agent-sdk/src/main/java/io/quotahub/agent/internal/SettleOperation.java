@@ -71,7 +71,7 @@ final class SettleOperation implements SettleMachine.Out {
 
     @Override
     public void send(Route route, byte[] body, long timeoutNanos) {
-        client.request(route.subject(), body, timeoutNanos, (msg, error) -> onResponse(route, msg, error));
+        client.request(route, body, timeoutNanos, (msg, error) -> onResponse(route, msg, error));
     }
 
     @Override

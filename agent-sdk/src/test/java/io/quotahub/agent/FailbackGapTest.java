@@ -22,7 +22,8 @@ import static org.awaitility.Awaitility.await;
  * and every request went there at once — before main's hub had reconnected and before the
  * leafnode to edge was back, so nothing on that server could answer. Every route said "no
  * responders", round after round, until a hub was reachable there again. A reconnected connection
- * now takes requests only once a hub has announced itself ready through it.
+ * now takes requests only once a hub has announced itself ready through it, and a request that
+ * finds no responders through one server while a hub is alive behind the other goes there.
  */
 class FailbackGapTest {
 

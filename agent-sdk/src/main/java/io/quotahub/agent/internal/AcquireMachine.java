@@ -19,7 +19,7 @@ import java.util.function.Supplier;
  * The decisions of one {@code acquire}, with no NATS, no thread and no clock: each event comes in
  * with the time ({@code now}, nanoseconds of the client's {@link Ticker}) and what follows goes out
  * through {@link Out} — send this request on this route, wait this long, take or give back a slot,
- * done. {@link AcquireOperation} drives it on the client's scheduler thread.
+ * done. {@link AcquireOperation} drives it on the client's logical thread ({@link SerialExecutor}).
  *
  * <p>States: {@link State#SENDING} (a request is in flight), {@link State#WAITING_FOR_SLOT}
  * (the client's {@link AcquireSlots} are all taken), {@link State#BACKING_OFF} (a timer runs),

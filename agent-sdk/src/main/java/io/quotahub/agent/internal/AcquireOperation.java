@@ -12,7 +12,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Drives one {@link AcquireMachine} on the client's scheduler thread: feeds it the replies, failures,
+ * Drives one {@link AcquireMachine} on the client's logical thread ({@link SerialExecutor}): feeds it the replies, failures,
  * timers and slots with the time of the client's {@link Ticker}, and carries out what it asks (send
  * a request, schedule a wake-up, open the lease, complete {@link #result}). All decisions are the
  * machine's.
@@ -44,12 +44,12 @@ final class AcquireOperation implements AcquireMachine.Out {
         return client.config().ticker().nanos();
     }
 
-    /** Starts on the scheduler thread. */
+    /** Starts on the client's logical thread (here, when it is free). */
     void start() {
         client.execute(() -> machine.start(now()));
     }
 
-    /** Fails the operation (client closing); runs on the scheduler thread or after it stopped. */
+    /** Fails the operation (client closing); runs on the client's logical thread. */
     void abort(RuntimeException why) {
         machine.abort(why);
     }

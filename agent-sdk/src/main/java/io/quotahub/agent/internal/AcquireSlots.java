@@ -9,7 +9,7 @@ import java.util.function.LongSupplier;
  * concurrency-limits do. Past the limit an acquire waits here, in the client, within its own
  * {@code maxWait}, instead of adding to a hub's backlog: an open-loop load of twice a hub's capacity
  * otherwise turned into a storm of refused retries that left the hub less than half its capacity for
- * real work (docs/benchmarks.md section 4). Confined to the client's scheduler thread.
+ * real work (docs/benchmarks.md section 4). Confined to the client's logical thread ({@link SerialExecutor}).
  */
 final class AcquireSlots {
 

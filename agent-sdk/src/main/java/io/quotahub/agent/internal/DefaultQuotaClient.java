@@ -37,8 +37,8 @@ import java.util.function.BiConsumer;
 
 /**
  * The {@link QuotaClient}: a NATS connection to each configured server ({@link ServerLinks}), one
- * scheduler thread that runs every request state machine and the heartbeat, and a small pool on
- * which callers' futures complete.
+ * logical thread ({@link SerialExecutor}) that runs every request state machine, a scheduler thread
+ * for the timers and the heartbeat, and a small pool on which callers' futures complete.
  */
 public final class DefaultQuotaClient implements QuotaClient {
 
@@ -238,7 +238,7 @@ public final class DefaultQuotaClient implements QuotaClient {
         return retryPolicy;
     }
 
-    /** Outstanding acquire requests of this client (scheduler thread only). */
+    /** Outstanding acquire requests of this client (the client's logical thread only). */
     AcquireSlots acquireSlots() {
         return acquireSlots;
     }

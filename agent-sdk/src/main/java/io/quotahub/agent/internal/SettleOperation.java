@@ -9,7 +9,7 @@ import io.quotahub.proto.SettleRequest;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Drives one {@link SettleMachine} on the client's scheduler thread: feeds it the replies, failures
+ * Drives one {@link SettleMachine} on the client's logical thread ({@link SerialExecutor}): feeds it the replies, failures
  * and timers with the time of the client's {@link Ticker}, and carries out what it asks. All
  * decisions are the machine's.
  */

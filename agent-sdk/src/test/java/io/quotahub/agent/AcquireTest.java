@@ -80,14 +80,23 @@ class AcquireTest extends NatsTestBase {
         AtomicInteger calls = new AtomicInteger();
         FakeHub main = hub("main");
         main.onAcquire(r -> calls.incrementAndGet() == 1 ? FakeHub.refuse(300) : main.grant(r));
-        QuotaClient client = client();
+        java.util.List<Long> waits = new java.util.concurrent.CopyOnWriteArrayList<>();
+        QuotaClient client = closeLater(new io.quotahub.agent.internal.DefaultQuotaClient(
+                new io.quotahub.agent.internal.ClientConfig(java.util.List.of(nats.url()), null, "w1",
+                        Priority.NORMAL, Duration.ofMillis(750), Duration.ofSeconds(2), Duration.ofSeconds(5), "w1")
+                        .withMetrics(new io.quotahub.agent.internal.ClientMetrics() {
+                            @Override
+                            public void retryScheduled(String pool, String cause, long waitNanos) {
+                                waits.add(waitNanos);
+                            }
+                        })));
 
-        long start = System.nanoTime();
         try (Lease lease = client.acquire("demo", 100, Duration.ofSeconds(5))) {
             assertThat(lease.hubId()).isEqualTo("main");
         }
 
-        assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(300));
+        assertThat(waits).as("one wait of at least the retry-after").singleElement()
+                .satisfies(w -> assertThat(w).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(300)));
         assertThat(main.acquires).hasSize(2);
         assertThat(main.acquires.get(1).request().getRequestId())
                 .isNotEqualTo(main.acquires.get(0).request().getRequestId());
@@ -364,15 +373,17 @@ class AcquireTest extends NatsTestBase {
     @Test
     void cancelledAcquireAsync_releasesALeaseGrantedAfterwards() throws Exception {
         FakeHub main = hub("main");
+        java.util.concurrent.CountDownLatch cancelled = new java.util.concurrent.CountDownLatch(1);
         main.onAcquire(r -> {
-            sleepMillis(400); // a slow hub: the grant comes after the caller gave up
+            awaitLatch(cancelled); // a slow hub: the grant comes after the caller gave up
             return main.grant(r);
         });
         QuotaClient client = client();
 
         CompletableFuture<Lease> future = client.acquireAsync("demo", 500, Duration.ofSeconds(5));
-        Thread.sleep(100);
+        await("the hub to get the request", () -> main.acquires.size() == 1);
         assertThat(future.cancel(false)).isTrue();
+        cancelled.countDown();
 
         await("the late lease to be released", () -> main.settles.size() == 1);
         assertThat(main.settles.get(0).request().getLeaseId()).isEqualTo("main-lease-1");
@@ -420,9 +431,9 @@ class AcquireTest extends NatsTestBase {
                 "granted demo main 3");
     }
 
-    private static void sleepMillis(long millis) {
+    private static void awaitLatch(java.util.concurrent.CountDownLatch latch) {
         try {
-            Thread.sleep(millis);
+            latch.await(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -69,10 +69,11 @@ class FailoverTest extends NatsTestBase {
         assertThat(edge.acquires).hasSize(2);
 
         main.resume(); // announces itself again: failback to the queue route
-        Thread.sleep(FakeHub.ANNOUNCE_EVERY.toMillis() * 2);
-        try (Lease lease = client.acquire("demo", 10, Duration.ofSeconds(5))) {
-            assertThat(lease.hubId()).isEqualTo("main");
-        }
+        await("failback to main once it announced itself", () -> {
+            try (Lease lease = client.acquire("demo", 10, Duration.ofSeconds(5))) {
+                return lease.hubId().equals("main");
+            }
+        });
         assertThat(main.acquiresOn(Subjects.ACQUIRE)).isEqualTo(queueRequestsBefore + 2);
     }
 
@@ -128,15 +129,14 @@ class FailoverTest extends NatsTestBase {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(60) // gives up on its own: only a hang fails this, not a slow machine
     void noHubAtAll_throwsHubUnavailableWithinMaxWait() {
         QuotaClient client = client();
 
-        long start = System.nanoTime();
         assertThatThrownBy(() -> client.acquire("demo", 1, Duration.ofSeconds(1)))
                 .isInstanceOf(HubUnavailableException.class)
-                .satisfies(e -> assertThat(((QuotaHubException) e).code()).isEqualTo(HubUnavailableException.CODE));
-        // gives up on its own (a generous bound: only a hang fails this, not a slow machine)
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
+                .satisfies(e -> assertThat(((QuotaHubException) e).code()).isEqualTo(HubUnavailableException.CODE))
+                .hasMessageContaining("no hub answered acquire for pool 'demo'");
     }
 
     @Test
@@ -208,15 +208,16 @@ class FailoverTest extends NatsTestBase {
             }
 
             java.util.Set<String> proven = new java.util.HashSet<>();
-            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-            while (proven.size() < held && System.nanoTime() < deadline) {
-                var msg = sub.nextMessage(Duration.ofMillis(500));
-                if (msg != null) {
-                    Heartbeat hb = Heartbeat.parseFrom(msg.getData());
-                    assertThat(hb.getLeasesCount()).isLessThanOrEqualTo(io.quotahub.agent.internal.DefaultQuotaClient.MAX_PROOFS_PER_HEARTBEAT);
-                    hb.getLeasesList().forEach(p -> proven.add(p.getLeaseId()));
-                }
-            }
+            org.awaitility.Awaitility.await("every lease proven").atMost(Duration.ofSeconds(5)).pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(1)).until(() -> {
+                        var msg = sub.nextMessage(Duration.ofMillis(100));
+                        if (msg != null) {
+                            Heartbeat hb = Heartbeat.parseFrom(msg.getData());
+                            assertThat(hb.getLeasesCount()).isLessThanOrEqualTo(io.quotahub.agent.internal.DefaultQuotaClient.MAX_PROOFS_PER_HEARTBEAT);
+                            hb.getLeasesList().forEach(p -> proven.add(p.getLeaseId()));
+                        }
+                        return proven.size() >= held;
+                    });
             assertThat(proven).containsExactlyInAnyOrderElementsOf(leases.stream().map(Lease::leaseId).toList());
             leases.forEach(l -> l.complete(1));
         }
@@ -224,17 +225,19 @@ class FailoverTest extends NatsTestBase {
 
     private static Heartbeat nextHeartbeat(Subscription sub, java.util.function.Predicate<Heartbeat> wanted)
             throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (System.nanoTime() < deadline) {
-            var msg = sub.nextMessage(Duration.ofMillis(500));
-            if (msg != null) {
-                Heartbeat hb = Heartbeat.parseFrom(msg.getData());
-                if (wanted.test(hb)) {
-                    return hb;
-                }
-            }
-        }
-        throw new AssertionError("no matching heartbeat within 5 s");
+        java.util.concurrent.atomic.AtomicReference<Heartbeat> found = new java.util.concurrent.atomic.AtomicReference<>();
+        org.awaitility.Awaitility.await("a matching heartbeat").atMost(Duration.ofSeconds(5)).pollDelay(Duration.ZERO)
+                .pollInterval(Duration.ofMillis(1)).until(() -> {
+                    var msg = sub.nextMessage(Duration.ofMillis(100));
+                    if (msg != null) {
+                        Heartbeat hb = Heartbeat.parseFrom(msg.getData());
+                        if (wanted.test(hb)) {
+                            found.set(hb);
+                        }
+                    }
+                    return found.get() != null;
+                });
+        return found.get();
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.quotahub.agent;
 
 import io.quotahub.agent.internal.DefaultQuotaClient;
 import io.quotahub.testkit.NatsServer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -11,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
-import static org.assertj.core.api.Assertions.fail;
 
 /** One real nats-server per test class; clients and fake hubs made by a test are closed after it. */
 abstract class NatsTestBase {
@@ -67,18 +67,7 @@ abstract class NatsTestBase {
     }
 
     static void await(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) {
-                return;
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
-        fail("timed out waiting for " + what);
+        Awaitility.await(what).atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+                .until(condition::getAsBoolean);
     }
 }

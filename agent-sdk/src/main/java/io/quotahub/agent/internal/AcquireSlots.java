@@ -9,7 +9,7 @@ import java.util.function.LongSupplier;
  * concurrency-limits do. Past the limit an acquire waits here, in the client, within its own
  * {@code maxWait}, instead of adding to a hub's backlog: an open-loop load of twice a hub's capacity
  * otherwise turned into a storm of refused retries that left the hub less than half its capacity for
- * real work (docs/benchmarks.md section 4). Confined to the client's scheduler thread.
+ * real work (docs/benchmarks.md section 4). Confined to the client's logical thread ({@link SerialExecutor}).
  */
 final class AcquireSlots {
 
@@ -24,6 +24,7 @@ final class AcquireSlots {
     static final long DECREASE_EVERY_NANOS = 100_000_000L;
     static final double DECREASE_FACTOR = 0.7;
 
+    private static final Runnable[] NONE = new Runnable[0];
     private final LongSupplier nanoTime;
     private final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
     private double limit = INITIAL_LIMIT;
@@ -68,6 +69,9 @@ final class AcquireSlots {
     Runnable[] giveBack() {
         inFlight--;
         int free = Math.min(waiting.size(), Math.max(0, (int) limit - inFlight));
+        if (free == 0) {
+            return NONE;
+        }
         Runnable[] wake = new Runnable[free];
         for (int i = 0; i < free; i++) {
             wake[i] = waiting.poll();

@@ -22,10 +22,11 @@ import java.util.List;
  * @param metrics           metrics hook
  * @param jitter            spread of the waits before retries
  * @param security          NATS credentials, TLS and inbox prefix of the client's own connections
+ * @param ticker            monotonic time of every wait, deadline and timer of the client
  */
 public record ClientConfig(List<String> servers, Connection connection, String agentId, Priority defaultPriority,
         Duration requestTimeout, Duration heartbeatInterval, Duration settleTimeout, String connectionName,
-        Clock clock, ClientMetrics metrics, Jitter jitter, ConnectSecurity security) {
+        Clock clock, ClientMetrics metrics, Jitter jitter, ConnectSecurity security, Ticker ticker) {
 
     /** Reconnect wait: short, failover to the second server must be fast. */
     public static final Duration RECONNECT_WAIT = Duration.ofMillis(250);
@@ -49,7 +50,8 @@ public record ClientConfig(List<String> servers, Connection connection, String a
     public ClientConfig(List<String> servers, Connection connection, String agentId, Priority defaultPriority,
             Duration requestTimeout, Duration heartbeatInterval, Duration settleTimeout, String connectionName) {
         this(servers, connection, agentId, defaultPriority, requestTimeout, heartbeatInterval, settleTimeout,
-                connectionName, Clock.systemUTC(), ClientMetrics.NOOP, Jitter.ofDefaults(), ConnectSecurity.NONE);
+                connectionName, Clock.systemUTC(), ClientMetrics.NOOP, Jitter.ofDefaults(), ConnectSecurity.NONE,
+                Ticker.SYSTEM);
     }
 
     /**
@@ -60,7 +62,7 @@ public record ClientConfig(List<String> servers, Connection connection, String a
      */
     public ClientConfig withMetrics(ClientMetrics hook) {
         return new ClientConfig(servers, connection, agentId, defaultPriority, requestTimeout, heartbeatInterval,
-                settleTimeout, connectionName, clock, hook, jitter, security);
+                settleTimeout, connectionName, clock, hook, jitter, security, ticker);
     }
 
     /**
@@ -71,7 +73,7 @@ public record ClientConfig(List<String> servers, Connection connection, String a
      */
     public ClientConfig withJitter(Jitter spread) {
         return new ClientConfig(servers, connection, agentId, defaultPriority, requestTimeout, heartbeatInterval,
-                settleTimeout, connectionName, clock, metrics, spread, security);
+                settleTimeout, connectionName, clock, metrics, spread, security, ticker);
     }
 
     /**
@@ -82,6 +84,17 @@ public record ClientConfig(List<String> servers, Connection connection, String a
      */
     public ClientConfig withSecurity(ConnectSecurity connectSecurity) {
         return new ClientConfig(servers, connection, agentId, defaultPriority, requestTimeout, heartbeatInterval,
-                settleTimeout, connectionName, clock, metrics, jitter, connectSecurity);
+                settleTimeout, connectionName, clock, metrics, jitter, connectSecurity, ticker);
+    }
+
+    /**
+     * The same settings with another monotonic time source (tests drive a fake one).
+     *
+     * @param time the ticker
+     * @return a copy
+     */
+    public ClientConfig withTicker(Ticker time) {
+        return new ClientConfig(servers, connection, agentId, defaultPriority, requestTimeout, heartbeatInterval,
+                settleTimeout, connectionName, clock, metrics, jitter, security, java.util.Objects.requireNonNull(time, "ticker"));
     }
 }

@@ -3,7 +3,7 @@ package io.quotahub.agent.internal;
 /**
  * Hook through which the client reports what it does, for agent metrics ({@link PushgatewayMetrics}
  * pushes them to a Pushgateway). Every method defaults to a no-op and must not block or throw: it is
- * called on the client's scheduler thread. Arguments never include a secret.
+ * called on the client's logical thread (whichever thread runs its tasks at the time). Arguments never include a secret.
  */
 public interface ClientMetrics {
 

@@ -10,9 +10,7 @@ import io.quotahub.agent.QuotaExhaustedException;
 import io.quotahub.agent.QuotaClient;
 import io.quotahub.agent.QuotaHubException;
 import io.quotahub.proto.Granted;
-import io.quotahub.proto.Heartbeat;
 import io.quotahub.proto.HubAnnouncement;
-import io.quotahub.proto.LeaseProof;
 import io.quotahub.proto.Outcome;
 import io.quotahub.proto.Subjects;
 
@@ -32,31 +30,29 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 
 /**
  * The {@link QuotaClient}: a NATS connection to each configured server ({@link ServerLinks}), one
- * scheduler thread that runs every request state machine and the heartbeat, and a small pool on
- * which callers' futures complete.
+ * logical thread ({@link SerialExecutor}) that runs every request state machine, a scheduler thread
+ * for the timers and the heartbeat, and a small pool on which callers' futures complete.
  */
 public final class DefaultQuotaClient implements QuotaClient {
 
     static final System.Logger LOG = System.getLogger("io.quotahub.agent");
-    private static final int MAX_POOL_LENGTH = 256;
 
     private final ClientConfig config;
     private final ServerLinks links;
     private final ScheduledExecutorService scheduler;
+    private final SerialExecutor serial;
     private final InFlightRequests inFlight;
     private final ExecutorService callbacks;
-    private final HubRouter router = new HubRouter(System::nanoTime);
-    private final AcquireSlots acquireSlots = new AcquireSlots(System::nanoTime);
+    private final HubRouter router;
+    private final AcquireSlots acquireSlots;
+    private final RetryPolicy retryPolicy;
     private final Notices notices = new Notices(LOG);
     /** Announcements on each connection (whichever server is up), by connection. */
     private final Map<Connection, Dispatcher> dispatchers = new ConcurrentHashMap<>();
@@ -75,28 +71,22 @@ public final class DefaultQuotaClient implements QuotaClient {
      */
     public DefaultQuotaClient(ClientConfig config) {
         this.config = config;
-        this.scheduler = scheduler(config.agentId());
-        this.inFlight = new InFlightRequests(System::nanoTime, this::schedule);
+        Ticker ticker = config.ticker();
+        this.router = new HubRouter(ticker::nanos);
+        this.acquireSlots = new AcquireSlots(ticker::nanos);
+        this.retryPolicy = new RetryPolicy(config.jitter());
+        this.scheduler = ClientThreads.scheduler(config.agentId());
+        this.serial = new SerialExecutor(scheduler);
+        this.inFlight = new InFlightRequests(ticker::nanos, this::schedule);
         this.links = config.connection() == null ? connect(config, this::listenToHubs, this::connectionLost)
                 : ServerLinks.of(config.connection(), this::listenToHubs);
-        this.callbacks = Executors.newCachedThreadPool(daemon("qh-agent-callback-" + config.agentId()));
+        this.callbacks = Executors.newCachedThreadPool(ClientThreads.daemon("qh-agent-callback-" + config.agentId()));
         long period = config.heartbeatInterval().toNanos();
         this.heartbeat = scheduler.scheduleAtFixedRate(this::sendHeartbeat, 0, period, TimeUnit.NANOSECONDS);
     }
 
-    /**
-     * One thread for every state machine and timer (request deadlines are one timer for all, in
-     * {@link InFlightRequests}). A cancelled task leaves the queue at once rather than slowing
-     * every later schedule.
-     */
-    private static ScheduledExecutorService scheduler(String agentId) {
-        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, daemon("qh-agent-" + agentId));
-        executor.setRemoveOnCancelPolicy(true);
-        return executor;
-    }
-
     private void listenToHubs(Connection c) {
-        Dispatcher d = c.createDispatcher(this::onHubMessage);
+        Dispatcher d = c.createDispatcher(msg -> onHubMessage(c, msg));
         d.subscribe(Subjects.HUBS);
         dispatchers.put(c, d);
     }
@@ -112,15 +102,6 @@ public final class DefaultQuotaClient implements QuotaClient {
             Thread.currentThread().interrupt();
             throw new HubUnavailableException("interrupted while connecting to " + config.servers(), e);
         }
-    }
-
-    private static ThreadFactory daemon(String name) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
     }
 
     // ---- API
@@ -167,40 +148,14 @@ public final class DefaultQuotaClient implements QuotaClient {
     /** {@code callerWaits}: the caller blocks on the future and attaches nothing to it. */
     private CompletableFuture<Lease> start(String pool, long tokens, Duration maxWait, Priority priority,
             boolean callerWaits) {
-        validate(pool, tokens, maxWait, priority);
+        AcquireArgs.validate(pool, tokens, maxWait, priority);
         if (closing.get()) {
             throw new IllegalStateException("QuotaClient is closed");
         }
-        AcquireOperation op = new AcquireOperation(this, pool, tokens, toProto(priority), maxWait, callerWaits);
+        AcquireOperation op = new AcquireOperation(this, pool, tokens, AcquireArgs.toProto(priority), maxWait, callerWaits);
         pending.add(op);
         op.start();
         return op.result;
-    }
-
-    static void validate(String pool, long tokens, Duration maxWait, Priority priority) {
-        if (pool == null || pool.isBlank()) {
-            throw new IllegalArgumentException("pool must not be null or blank");
-        }
-        if (pool.length() > MAX_POOL_LENGTH) {
-            throw new IllegalArgumentException("pool must be at most " + MAX_POOL_LENGTH + " characters");
-        }
-        if (tokens < 0) {
-            throw new IllegalArgumentException("tokens must be >= 0, was " + tokens);
-        }
-        if (maxWait == null || maxWait.isNegative()) {
-            throw new IllegalArgumentException("maxWait must be zero or positive, was " + maxWait);
-        }
-        if (priority == null) {
-            throw new IllegalArgumentException("priority must not be null");
-        }
-    }
-
-    private static io.quotahub.proto.Priority toProto(Priority p) {
-        return switch (p) {
-            case LOW -> io.quotahub.proto.Priority.LOW;
-            case NORMAL -> io.quotahub.proto.Priority.NORMAL;
-            case HIGH -> io.quotahub.proto.Priority.HIGH;
-        };
     }
 
     private static Lease await(CompletableFuture<Lease> future) {
@@ -278,7 +233,12 @@ public final class DefaultQuotaClient implements QuotaClient {
         return router;
     }
 
-    /** Outstanding acquire requests of this client (scheduler thread only). */
+    /** Every backoff of the client. */
+    RetryPolicy retryPolicy() {
+        return retryPolicy;
+    }
+
+    /** Outstanding acquire requests of this client (the client's logical thread only). */
     AcquireSlots acquireSlots() {
         return acquireSlots;
     }
@@ -312,20 +272,18 @@ public final class DefaultQuotaClient implements QuotaClient {
         pending.remove(op);
     }
 
-    /** Runs on the scheduler thread (state machines are confined to it). */
+    /** Runs on the client's single logical thread ({@link SerialExecutor}: the state machines are confined to it). */
     void execute(Runnable task) {
-        try {
-            scheduler.execute(guarded(task));
-        } catch (RejectedExecutionException e) {
-            task.run(); // client terminated: let the operation notice and fail
-        }
+        serial.execute(guarded(task));
     }
 
+    /** Runs {@code task} on the client's logical thread after {@code delayNanos} (the scheduler is its timer). */
     void schedule(Runnable task, long delayNanos) {
+        Runnable guarded = guarded(task);
         try {
-            scheduler.schedule(guarded(task), delayNanos, TimeUnit.NANOSECONDS);
+            scheduler.schedule(() -> serial.execute(guarded), delayNanos, TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException e) {
-            task.run();
+            serial.execute(guarded); // client terminated: let the operation notice and fail
         }
     }
 
@@ -348,10 +306,29 @@ public final class DefaultQuotaClient implements QuotaClient {
         };
     }
 
-    /** Sends a request with a timeout (on the scheduler thread); {@code handler} runs on the scheduler thread. */
-    void request(String subject, byte[] body, Duration timeout, BiConsumer<Message, Throwable> handler) {
-        links.request(subject, body, timeout.toNanos(), inFlight)
-                .whenComplete((msg, error) -> execute(() -> handler.accept(msg, error)));
+    /**
+     * Sends a request with a timeout on the active connection (on the client's logical thread);
+     * {@code handler} runs there too. {@code route} "no responders" through a server while a hub that
+     * should answer is alive elsewhere sends the same request once more on the other connection
+     * ({@link ServerLinks#moveAwayFrom}).
+     */
+    void request(Route route, byte[] body, long timeoutNanos, BiConsumer<Message, Throwable> handler) {
+        send(links.active(), route, body, timeoutNanos, handler, true);
+    }
+
+    private void send(Connection conn, Route route, byte[] body, long timeoutNanos,
+            BiConsumer<Message, Throwable> handler, boolean mayMove) {
+        links.request(conn, route.subject(), body, timeoutNanos, inFlight).whenComplete((msg, error) -> execute(() -> {
+            if (mayMove && error != null && Requests.classify(error) == ClientMetrics.RouteFailure.NO_RESPONDERS
+                    && (route.isQueue() || router.isFresh(route.hubId()))) {
+                Connection other = links.moveAwayFrom(conn);
+                if (other != null) {
+                    send(other, route, body, timeoutNanos, handler, false);
+                    return;
+                }
+            }
+            handler.accept(msg, error);
+        }));
     }
 
     /** A connection dropped (NATS thread): its requests in flight can never be answered. */
@@ -395,45 +372,20 @@ public final class DefaultQuotaClient implements QuotaClient {
         return Set.copyOf(openLeases.keySet());
     }
 
-    /**
-     * Lists the open leases, each with its secret: a hub counts a lease as alive only with the proof
-     * (the bare {@code lease_ids} are ignored by hubs and no longer sent).
-     */
-    /**
-     * Proofs per heartbeat message: an agent holding more leases sends several messages per beat
-     * (hubs add up the proofs of an agent), so that none comes near a hub's message-size bound
-     * (256 proofs are about 20 KB).
-     */
-    public static final int MAX_PROOFS_PER_HEARTBEAT = 256;
+    /** Proofs per heartbeat message ({@link Heartbeats#MAX_PROOFS}). */
+    public static final int MAX_PROOFS_PER_HEARTBEAT = Heartbeats.MAX_PROOFS;
 
     private void sendHeartbeat() {
-        try {
-            long now = config.clock().millis();
-            Heartbeat.Builder hb = newHeartbeat(now);
-            int proofs = 0;
-            for (LeaseImpl lease : openLeases.values()) {
-                if (hb.getLeasesCount() == MAX_PROOFS_PER_HEARTBEAT) {
-                    links.active().publish(Subjects.HEARTBEAT, hb.build().toByteArray());
-                    hb = newHeartbeat(now);
-                }
-                hb.addLeases(LeaseProof.newBuilder().setLeaseId(lease.leaseId()).setLeaseSecret(lease.secret()));
-                proofs++;
-            }
-            links.active().publish(Subjects.HEARTBEAT, hb.build().toByteArray());
-            metrics().heartbeat(proofs);
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.DEBUG, () -> "heartbeat not sent: " + e.getMessage());
-        }
+        Heartbeats.send(config, links.active(), openLeases.values());
     }
 
-    private Heartbeat.Builder newHeartbeat(long now) {
-        return Heartbeat.newBuilder().setAgentId(config.agentId()).setSentAtEpochMs(now);
-    }
-
-    private void onHubMessage(Message msg) {
+    private void onHubMessage(Connection via, Message msg) {
         try {
             HubAnnouncement a = HubAnnouncement.parseFrom(msg.getData());
             router.onAnnouncement(a.getHubId(), a.getReady());
+            if (a.getReady() && links != null) {
+                links.hubHeard(via);
+            }
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
             LOG.log(System.Logger.Level.DEBUG, "ignoring an unparsable hub announcement");
         }

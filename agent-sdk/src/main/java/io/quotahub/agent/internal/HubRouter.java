@@ -57,7 +57,8 @@ final class HubRouter {
     }
 
     private Hub hub(String id) {
-        return hubs.computeIfAbsent(id, Hub::new);
+        Hub h = hubs.get(id); // nearly always known: a get takes no lock
+        return h != null ? h : hubs.computeIfAbsent(id, Hub::new);
     }
 
     /** A hub announced itself; a ready announcement clears its suspicion (failback). */
@@ -195,6 +196,12 @@ final class HubRouter {
 
     private static boolean isSuspect(long at, long now) {
         return at != 0 && now - at < SUSPECT_TTL_NANOS;
+    }
+
+    /** {@code hubId} announced itself or answered within {@link #STALE_NANOS}. */
+    boolean isFresh(String hubId) {
+        Hub h = hubId == null ? null : hubs.get(hubId);
+        return h != null && nanoTime.getAsLong() - h.lastSeen <= STALE_NANOS;
     }
 
     /** Ids of the hubs known so far. */

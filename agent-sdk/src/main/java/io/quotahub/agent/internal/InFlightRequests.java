@@ -13,7 +13,7 @@ import java.util.function.LongSupplier;
 
 /**
  * The client's requests waiting for a reply, each with its deadline and the connection it went out
- * on; confined to the client's scheduler thread. jnats only sweeps timed-out requests every few
+ * on; confined to the client's logical thread ({@link SerialExecutor}). jnats only sweeps timed-out requests every few
  * seconds, so the deadlines are kept here.
  *
  * <p>Nearly every request has the configured request timeout, so deadlines mostly arrive in send
@@ -24,7 +24,7 @@ import java.util.function.LongSupplier;
  */
 final class InFlightRequests {
 
-    /** Schedules {@link #expireDue} on the scheduler thread after a delay in nanoseconds. */
+    /** Schedules {@link #expireDue} on the client's logical thread after a delay in nanoseconds. */
     interface Timer {
         void schedule(Runnable task, long delayNanos);
     }
@@ -60,6 +60,11 @@ final class InFlightRequests {
         }
         long deadline = nanoTime.getAsLong() + timeoutNanos;
         Waiting w = new Waiting(deadline, timeoutNanos, subject, connection, reply);
+        // replies come back about in send order: drop the answered ones at the head now, so the queue
+        // holds about what is in flight rather than everything sent during one request timeout
+        for (Waiting head = inDeadlineOrder.peek(); head != null && head.reply.isDone(); head = inDeadlineOrder.peek()) {
+            inDeadlineOrder.poll();
+        }
         Waiting last = inDeadlineOrder.peekLast();
         if (last == null || last.deadline - deadline <= 0) {
             inDeadlineOrder.add(w);

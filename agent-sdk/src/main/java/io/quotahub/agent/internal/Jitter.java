@@ -28,7 +28,7 @@ public final class Jitter {
     /**
      * A jitter drawing from {@code uniform}.
      *
-     * @param uniform values in {@code [0, 1)}; called on the client's scheduler thread only
+     * @param uniform values in {@code [0, 1)}; called on the client's logical thread only (one call at a time)
      * @throws NullPointerException if {@code uniform} is null
      */
     public Jitter(DoubleSupplier uniform) {

@@ -126,6 +126,8 @@ public final class PushgatewayMetrics implements ClientMetrics {
                 LOG.log(System.Logger.Level.WARNING, "cannot push agent metrics to the Pushgateway " + address + " ("
                         + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage())
                         + "); the agent keeps working, metrics are kept and pushed again when it answers");
+            } else {
+                LOG.log(System.Logger.Level.DEBUG, () -> "push to the Pushgateway " + address + " failed again: " + e);
             }
         }
     }

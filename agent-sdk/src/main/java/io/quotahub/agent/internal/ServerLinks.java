@@ -12,20 +12,33 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * The client's NATS connections: one to each configured server, each reconnecting only to its
  * own server. Requests go out on the first connected one in the configured order (local first),
  * so when the local server dies the next request takes the other server at once instead of
- * waiting for one connection to reconnect elsewhere; when it comes back, requests return to it.
+ * waiting for one connection to reconnect elsewhere; when it comes back, requests return to it
+ * once a hub has announced itself ready through it (failback).
  * A request in flight on a connection that drops fails at once (it can never be answered), so
  * the caller retries on the other connection instead of waiting for its timeout.
+ *
+ * <p>Why failback waits for a hub: a restarted server accepts the agent's connection within the
+ * reconnect wait (250 ms), long before anything there can answer — its hub reconnects and checks
+ * its ledger, and the leafnode to the other machine comes back after a second or more. Requests
+ * sent there meanwhile found no responders on every route, round after round, while the other
+ * connection was serving: the 1 242 ms failback gap of chaos seed 20261207 ({@code FailbackGapTest}).
  */
 final class ServerLinks implements AutoCloseable {
 
     /** One slot per configured server, in order; null until that server was first reached. */
     private final AtomicReferenceArray<Connection> connections;
+    /**
+     * Per slot: the connection dropped (or was first made late) and no hub announced itself
+     * through it since, so requests take another connection while one is usable.
+     */
+    private final AtomicIntegerArray probation;
     private final boolean owned;
     private final java.util.function.Consumer<Connection> onConnected;
     /** Told (on a NATS thread) when a connection drops: the replies of requests sent on it died with it. */
@@ -35,6 +48,7 @@ final class ServerLinks implements AutoCloseable {
     private ServerLinks(int servers, boolean owned, java.util.function.Consumer<Connection> onConnected,
             java.util.function.Consumer<Connection> onLost) {
         this.connections = new AtomicReferenceArray<>(servers);
+        this.probation = new AtomicIntegerArray(servers);
         this.owned = owned;
         this.onConnected = onConnected;
         this.onLost = onLost;
@@ -50,6 +64,45 @@ final class ServerLinks implements AutoCloseable {
     private void add(int slot, Connection c) {
         connections.set(slot, c);
         onConnected.accept(c);
+    }
+
+    private int slotOf(Connection c) {
+        for (int i = 0; i < connections.length(); i++) {
+            if (connections.get(i) == c) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Nothing answered a request through {@code c} that a hub should have answered (no responders
+     * on the queue, or on the direct subject of a hub heard from recently): while another connection
+     * is usable, {@code c} goes on probation (until a hub is heard through it again) and the other
+     * one is returned for the same request; otherwise null. This is the restarted server whose hub
+     * and leafnode are not back yet, found by a request rather than by an announcement.
+     */
+    Connection moveAwayFrom(Connection c) {
+        int slot = slotOf(c);
+        Connection other = null;
+        for (int i = 0; i < connections.length() && other == null; i++) {
+            Connection o = connections.get(i);
+            if (i != slot && o != null && probation.get(i) == 0 && o.getStatus() == Connection.Status.CONNECTED) {
+                other = o;
+            }
+        }
+        if (other != null && slot >= 0) {
+            probation.set(slot, 1);
+        }
+        return other;
+    }
+
+    /** A hub announced itself ready through {@code c}: requests may take it again. */
+    void hubHeard(Connection c) {
+        int slot = slotOf(c);
+        if (slot >= 0) {
+            probation.set(slot, 0);
+        }
     }
 
     /**
@@ -104,11 +157,13 @@ final class ServerLinks implements AutoCloseable {
     /** Retries a server that was down at start until it answers or the client closes. */
     private void connectLater(ClientConfig config, int slot) {
         Options options = options(config, config.servers().get(slot));
+        RetryPolicy retry = new RetryPolicy(Jitter.ofDefaults()); // this thread's own draws
         while (!closed) {
             try {
                 Connection c = Nats.connect(options);
                 synchronized (this) {
                     if (!closed) {
+                        probation.set(slot, 1); // like a failback: wait for a hub to be heard there
                         add(slot, c);
                         return;
                     }
@@ -117,7 +172,7 @@ final class ServerLinks implements AutoCloseable {
                 return;
             } catch (IOException notYet) {
                 try {
-                    Thread.sleep(ClientConfig.RECONNECT_WAIT.toMillis());
+                    java.util.concurrent.TimeUnit.NANOSECONDS.sleep(retry.reconnect());
                 } catch (InterruptedException e) {
                     return;
                 }
@@ -148,20 +203,36 @@ final class ServerLinks implements AutoCloseable {
         };
         DefaultQuotaClient.LOG.log(level, () -> "NATS " + event.getEvent() + " (" + conn.getConnectedUrl() + ")");
         if (event == ConnectionListener.Events.DISCONNECTED || event == ConnectionListener.Events.CLOSED) {
+            int slot = slotOf(conn);
+            if (slot >= 0) {
+                probation.set(slot, 1);
+            }
             onLost.accept(conn);
         }
     }
 
-    /** The connection requests take now: the first connected one, in the configured order. */
+    /**
+     * The connection requests take now: the first connected one in the configured order that is
+     * not on probation (a hub was heard through it since it last came back), else the first
+     * connected one.
+     */
     Connection active() {
         Connection first = null;
-        for (Connection c : all()) {
+        Connection firstConnected = null;
+        for (int i = 0; i < connections.length(); i++) {
+            Connection c = connections.get(i);
+            if (c == null) {
+                continue;
+            }
             if (c.getStatus() == Connection.Status.CONNECTED) {
-                return c;
+                if (probation.get(i) == 0) {
+                    return c;
+                }
+                firstConnected = firstConnected == null ? c : firstConnected;
             }
             first = first == null ? c : first;
         }
-        return first; // none connected: jnats buffers until that one is back
+        return firstConnected != null ? firstConnected : first; // none connected: jnats buffers until that one is back
     }
 
     /** The connections made so far, in the configured order. */
@@ -178,12 +249,18 @@ final class ServerLinks implements AutoCloseable {
 
     /** Every connection is closed for good (e.g. an embedding application closed its own). */
     boolean allClosed() {
-        return all().stream().allMatch(c -> c.getStatus() == Connection.Status.CLOSED);
+        for (int i = 0; i < connections.length(); i++) { // no allocation: asked before every send
+            Connection c = connections.get(i);
+            if (c != null && c.getStatus() != Connection.Status.CLOSED) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Sends a request on the active connection, kept in {@code inFlight} until answered or due. */
-    CompletableFuture<Message> request(String subject, byte[] body, long timeoutNanos, InFlightRequests inFlight) {
-        Connection conn = active();
+    CompletableFuture<Message> request(Connection conn, String subject, byte[] body, long timeoutNanos,
+            InFlightRequests inFlight) {
         CompletableFuture<Message> reply = inFlight.send(conn, subject, body, timeoutNanos);
         if (!reply.isDone() && conn.getStatus() != Connection.Status.CONNECTED && active() != conn) {
             // it dropped while sending and another one is up: do not wait for the buffer

@@ -40,6 +40,9 @@ import java.util.function.LongSupplier;
  * {@code Nats-Msg-Id}, so a fence written by the peer makes every later append fail.
  * A failed append triggers a resync: the writer waits for the batches in flight, re-reads the
  * stream's last sequence and checks for a fence before it writes again.
+ *
+ * <p>Over 400 lines on purpose: the predicted sequences, the batches in flight and the resync are
+ * one piece of state under one writer thread; split, the prediction would be shared across classes.
  */
 public final class JetStreamLedger implements Ledger {
 

@@ -65,10 +65,10 @@ public interface QuotaClient extends AutoCloseable {
      * waiting up to {@code maxWait} for room. See {@link #acquire(String, long, Duration, Priority)}.
      *
      * @param pool    pool to draw from, e.g. {@code "gemini-pro"}
-     * @param tokens  estimated tokens of the call, {@code >= 0}
+     * @param tokens  estimated tokens of the call, {@code > 0}
      * @param maxWait how long to wait for room, {@link Duration#ZERO} for a single attempt
      * @return the lease; close it (or report an outcome) when the call is done
-     * @throws IllegalArgumentException if {@code pool} is null or blank, {@code tokens} is negative
+     * @throws IllegalArgumentException if {@code pool} is null or blank, {@code tokens} is not positive
      *                                  or {@code maxWait} is null or negative
      * @throws IllegalStateException    if the client is closed
      * @throws QuotaExhaustedException  if the hub still refused when {@code maxWait} ran out
@@ -90,7 +90,7 @@ public interface QuotaClient extends AutoCloseable {
      * other hub errors are thrown at once.
      *
      * @param pool     pool to draw from
-     * @param tokens   estimated tokens of the call, {@code >= 0}
+     * @param tokens   estimated tokens of the call, {@code > 0}
      * @param maxWait  how long to wait for room, {@link Duration#ZERO} for a single attempt
      * @param priority priority of the request
      * @return the lease
@@ -109,9 +109,9 @@ public interface QuotaClient extends AutoCloseable {
      * learn why a refusal happened.
      *
      * @param pool   pool to draw from
-     * @param tokens estimated tokens of the call, {@code >= 0}
+     * @param tokens estimated tokens of the call, {@code > 0}
      * @return the lease, or empty if the hub refused
-     * @throws IllegalArgumentException if {@code pool} is null or blank or {@code tokens} negative
+     * @throws IllegalArgumentException if {@code pool} is null or blank or {@code tokens} not positive
      * @throws IllegalStateException    if the client is closed
      * @throws HubUnavailableException  if no hub answered
      * @throws QuotaHubException        if a hub rejected the request or the thread was interrupted
@@ -122,7 +122,7 @@ public interface QuotaClient extends AutoCloseable {
      * One attempt: returns at once when the hub refuses.
      *
      * @param pool     pool to draw from
-     * @param tokens   estimated tokens of the call, {@code >= 0}
+     * @param tokens   estimated tokens of the call, {@code > 0}
      * @param priority priority of the request
      * @return the lease, or empty if the hub refused
      * @throws IllegalArgumentException if an argument is null or invalid
@@ -139,7 +139,7 @@ public interface QuotaClient extends AutoCloseable {
      * request; a lease granted afterwards is released at once.
      *
      * @param pool    pool to draw from
-     * @param tokens  estimated tokens of the call, {@code >= 0}
+     * @param tokens  estimated tokens of the call, {@code > 0}
      * @param maxWait how long to wait for room
      * @return a future of the lease; callbacks run on an SDK thread pool, never on a NATS thread
      * @throws IllegalArgumentException if an argument is null or invalid
@@ -151,7 +151,7 @@ public interface QuotaClient extends AutoCloseable {
      * Non-blocking {@link #acquire(String, long, Duration, Priority)}.
      *
      * @param pool     pool to draw from
-     * @param tokens   estimated tokens of the call, {@code >= 0}
+     * @param tokens   estimated tokens of the call, {@code > 0}
      * @param maxWait  how long to wait for room
      * @param priority priority of the request
      * @return a future of the lease

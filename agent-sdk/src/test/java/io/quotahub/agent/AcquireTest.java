@@ -52,6 +52,19 @@ class AcquireTest extends NatsTestBase {
     }
 
     @Test
+    void zeroOrNegativeTokens_areRefusedAtOnce_asTheHubsRefuseThem_andNothingIsSent() throws Exception {
+        FakeHub main = hub("main");
+        QuotaClient client = client();
+
+        for (long tokens : new long[] {0, -1}) {
+            assertThatThrownBy(() -> client.acquire("demo", tokens, Duration.ofSeconds(1)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("tokens must be > 0");
+            assertThatThrownBy(() -> client.tryAcquire("demo", tokens)).isInstanceOf(IllegalArgumentException.class);
+        }
+        assertThat(main.acquires).isEmpty();
+    }
+
+    @Test
     void leaseToString_neverShowsTheApiKey() throws Exception {
         hub("main");
         QuotaClient client = client();

@@ -51,7 +51,8 @@ public final class SdkCpu {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> o = Throughput.parse(args);
+        Map<String, String> o = BenchCli.parse("SdkCpu", args, "rates=2000,10000", "seconds=10", "warm=3", "clients=4",
+                "repeat=1", "raw=true", "saturate=256");
         double[] rates = Throughput.rates(Map.of("rates", o.getOrDefault("rates", "2000,10000")));
         double seconds = Double.parseDouble(o.getOrDefault("seconds", "10"));
         double warm = Double.parseDouble(o.getOrDefault("warm", "3"));

@@ -19,8 +19,9 @@ final class AcquireArgs {
         if (pool.length() > MAX_POOL_LENGTH) {
             throw new IllegalArgumentException("pool must be at most " + MAX_POOL_LENGTH + " characters");
         }
-        if (tokens < 0) {
-            throw new IllegalArgumentException("tokens must be >= 0, was " + tokens);
+        if (tokens < 1) {
+            // the same rule as the hubs': an acquire reserves its estimate, and no call uses no token
+            throw new IllegalArgumentException("tokens must be > 0 (the call's estimated tokens), was " + tokens);
         }
         if (maxWait == null || maxWait.isNegative()) {
             throw new IllegalArgumentException("maxWait must be zero or positive, was " + maxWait);

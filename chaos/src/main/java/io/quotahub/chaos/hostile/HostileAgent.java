@@ -4,8 +4,7 @@ import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import io.nats.client.Nats;
 import io.nats.client.Options;
-import io.quotahub.agent.NatsFiles;
-import io.quotahub.proto.Subjects;
+import io.quotahub.chaos.AgentLogin;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -113,11 +112,7 @@ public final class HostileAgent implements AutoCloseable {
         try {
             Options.Builder agent = new Options.Builder().servers(servers).noRandomize().maxReconnects(-1)
                     .connectionName(agentId).errorListener(new io.nats.client.ErrorListener() { });
-            if (natsUser != null) {
-                NatsFiles.UserPassword up = NatsFiles.userPassword(natsUser);
-                agent.userInfo(up.user().toCharArray(), up.password()).inboxPrefix(Subjects.agentInboxPrefix(up.user()));
-            }
-            this.nc = Nats.connect(agent.build());
+            this.nc = Nats.connect(AgentLogin.apply(agent, natsUser).build());
             this.spy = Nats.connect(new Options.Builder().servers(servers).noRandomize().maxReconnects(-1)
                     .connectionName(agentId + "-ledger-reader").errorListener(new io.nats.client.ErrorListener() { }).build());
         } catch (InterruptedException e) {

@@ -7,6 +7,7 @@ import io.nats.client.Nats;
 import io.nats.client.Options;
 import io.nats.client.Subscription;
 import io.quotahub.agent.NatsFiles;
+import io.quotahub.chaos.AgentLogin;
 import io.quotahub.proto.Subjects;
 
 import java.io.IOException;
@@ -98,18 +99,17 @@ public record Stranger(String nats, URI hub, Path agentUser, String leafnode) {
     }
 
     private void insider(List<Verdict> out) throws Exception {
-        NatsFiles.UserPassword up = NatsFiles.userPassword(agentUser);
+        String user = NatsFiles.userPassword(agentUser).user();
         List<String> errors = new CopyOnWriteArrayList<>();
-        Options options = new Options.Builder().server(nats).maxReconnects(0).connectionTimeout(Duration.ofSeconds(3))
-                .userInfo(up.user().toCharArray(), up.password()).inboxPrefix(Subjects.agentInboxPrefix(up.user()))
-                .errorListener(new ErrorListener() {
+        Options options = AgentLogin.apply(new Options.Builder().server(nats).maxReconnects(0).connectionTimeout(Duration.ofSeconds(3)),
+                agentUser).errorListener(new ErrorListener() {
                     @Override
                     public void errorOccurred(Connection conn, String error) {
                         errors.add(error);
                     }
                 }).build();
         try (Connection c = Nats.connect(options)) {
-            String as = "as agent user " + up.user() + ": ";
+            String as = "as agent user " + user + ": ";
             out.add(subscribe(c, errors, "_INBOX.>", null, as + "read every grant reply on _INBOX.>"));
             out.add(subscribe(c, errors, OTHER_AGENT_INBOX, null, as + "read another agent's inbox"));
             out.add(subscribe(c, errors, Subjects.ACQUIRE, Subjects.HUB_QUEUE, as + "join queue group qh-hubs, answer agents"));

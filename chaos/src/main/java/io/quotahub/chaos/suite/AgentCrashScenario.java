@@ -4,12 +4,11 @@ import io.nats.client.Connection;
 import io.nats.client.Nats;
 import io.nats.client.Options;
 import io.quotahub.agent.Lease;
-import io.quotahub.agent.NatsFiles;
 import io.quotahub.agent.QuotaClient;
+import io.quotahub.chaos.AgentLogin;
 import io.quotahub.chaos.cluster.ChaosCluster;
 import io.quotahub.chaos.nemesis.Fault;
 import io.quotahub.chaos.nemesis.FaultKind;
-import io.quotahub.proto.Subjects;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -71,11 +70,7 @@ final class AgentCrashScenario implements Scenario {
         ChaosCluster cluster = run.cluster;
         Options.Builder options = new Options.Builder().servers(cluster.agentServers(side)).noRandomize()
                 .maxReconnects(-1).errorListener(new io.nats.client.ErrorListener() { });
-        if (cluster.agentCredentials() != null) {
-            NatsFiles.UserPassword up = NatsFiles.userPassword(cluster.agentCredentials());
-            options.userInfo(up.user().toCharArray(), up.password()).inboxPrefix(Subjects.agentInboxPrefix(up.user()));
-        }
-        Connection nc = Nats.connect(options.build());
+        Connection nc = Nats.connect(AgentLogin.apply(options, cluster.agentCredentials()).build());
         QuotaClient c = QuotaClient.builder().connection(nc).agentId("crasher-" + side + "-" + run.nextId()).build();
         for (int i = 0; i < 3; i++) {
             long asked = Clock.now();

@@ -10,6 +10,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * What {@code hostile-agent} must hold besides the checks of every scenario (429s, windows, lost
@@ -38,6 +40,34 @@ public final class HostileAgentCheck {
         return rec.calls(c -> honest.contains(c.agent()) && c.status() == 200 && c.at() >= from && c.at() <= to).size();
     }
 
+    /**
+     * One phase as the honest agents lived it: calls per machine, refusals by code, and the longest
+     * pause between two of their calls, e.g. "calls main 79, edge 77; refused QUOTA_EXHAUSTED ×9;
+     * longest pause between calls 412 ms".
+     */
+    static String phase(Recorder rec, Set<String> honest, long from, long to) {
+        StringBuilder text = new StringBuilder("calls");
+        for (String side : ChaosCluster.HUBS) {
+            Set<String> agents = honest.stream().filter(a -> a.contains("-" + side + "-")).collect(Collectors.toSet());
+            text.append(side.equals(ChaosCluster.HUBS.get(0)) ? " " : ", ").append(side).append(' ')
+                    .append(honestCalls(rec, agents, from, to));
+        }
+        Map<String, Long> refused = new TreeMap<>(rec.misses(m -> honest.contains(m.agent()) && m.at() >= from && m.at() <= to)
+                .stream().collect(Collectors.groupingBy(m -> m.kind() + " " + m.code(), Collectors.counting())));
+        text.append(refused.isEmpty() ? "; no misses" : "; " + refused.entrySet().stream()
+                .map(e -> e.getKey() + " ×" + e.getValue()).collect(Collectors.joining(", ")));
+        List<Long> at = rec.calls(c -> honest.contains(c.agent()) && c.at() >= from && c.at() <= to).stream()
+                .map(Recorder.CallRec::at).sorted().toList();
+        long longest = 0;
+        long previous = from;
+        for (long t : at) {
+            longest = Math.max(longest, t - previous);
+            previous = t;
+        }
+        longest = Math.max(longest, to - previous);
+        return text.append("; longest pause between calls ").append(longest / 1_000_000L).append(" ms").toString();
+    }
+
     /** Adds the scenario's own judgement to what {@link ScenarioChecker#check} found. */
     public static void judge(ScenarioResult r, Played p, EnumSet<HostileAgent.Attack> attacks, Recorder rec, LedgerScan ledgers) {
         r.faults.add("hostile agent");
@@ -53,6 +83,13 @@ public final class HostileAgentCheck {
         HonestGoodput goodput = new HonestGoodput(alone, attacked, MIN_GOODPUT_RATIO);
         r.details.put("honestCallsAlone", alone);
         r.details.put("honestCallsUnderAttack", attacked);
+        // what the honest agents met in each phase, so that a fall in goodput explains itself
+        String aloneText = phase(rec, honest, p.baselineFrom(), p.baselineTo());
+        String attackedText = phase(rec, honest, p.attackFrom(), p.attackTo());
+        r.details.put("honest alone", aloneText);
+        r.details.put("honest under attack", attackedText);
+        r.notes.add("honest agents alone: " + aloneText);
+        r.notes.add("honest agents under attack: " + attackedText);
         r.details.put("honestGoodputRatio", Math.round(goodput.ratio() * 1000) / 1000.0);
         r.notes.add(goodput.summary());
         if (goodput.failure() != null) {

@@ -5,9 +5,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Counts the acquires this hub decided (granted or refused), per pool: its own demand. The
- * engine's counters cannot serve here — they also count the peer's grants folded from its ledger,
- * which would make both hubs see the same demand and never rebalance.
+ * Counts the acquires this hub decided, per pool: its own demand (grants, and refusals more budget
+ * could cure; {@code AcquireService} says which). The engine's counters cannot serve here — they
+ * also count the peer's grants folded from its ledger, which would make both hubs see the same
+ * demand and never rebalance.
  */
 public final class DemandCounter {
 

@@ -4,7 +4,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * This hub's demand per pool — acquires it decided (granted plus refused) per second, smoothed.
+ * This hub's demand per pool — acquires it decided (granted, or refused for want of budget) per second, smoothed.
  * Refusals count because a side that is refused needs budget most.
  */
 final class DemandMeter {

@@ -180,7 +180,9 @@ public final class AcquireService {
         LeaseSecret leaseSecret = LeaseSecret.issue();
         Decision decision = engine.acquire(new AcquireRequest(cmd.pool(), cmd.tokens(), priority, cmd.agentId(),
                 cmd.requestId(), leaseSecret.digest(), cmd.principal()));
-        demand.record(cmd.pool());
+        if (countsAsDemand(decision)) {
+            demand.record(cmd.pool());
+        }
         if (decision instanceof Decision.Denied denied) {
             if (denied.refusal().code() == RefusalCode.NO_USABLE_KEY || denied.refusal().code() == RefusalCode.INVALID_REQUEST) {
                 return failed(ErrorCode.BAD_REQUEST, denied.refusal().message());
@@ -206,6 +208,16 @@ public final class AcquireService {
         // (it expires unused) and the agent is told to go elsewhere.
         return replyDeadline.within(reply, new AcquireOutcome.Failed(ErrorCode.UNAVAILABLE,
                 "the ledger did not confirm the grant in time; it was not given out"));
+    }
+
+    /**
+     * Whether a decision is demand for budget: a grant, or a refusal more budget could cure. An
+     * agent refused for holding its share already is not: else one agent flooding a hub with
+     * requests it can never be granted would pull the budget to that hub, away from the agents of
+     * the other.
+     */
+    private static boolean countsAsDemand(Decision decision) {
+        return !(decision instanceof Decision.Denied denied) || denied.refusal().code() != RefusalCode.AGENT_LIMIT;
     }
 
     /** @return null when the command is valid */

@@ -1,6 +1,7 @@
 package io.quotahub.hub;
 
 import io.micronaut.context.BeanContext;
+import io.micronaut.context.BeanProvider;
 import io.micronaut.context.annotation.ConfigurationReader;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.EachProperty;
@@ -10,6 +11,7 @@ import io.micronaut.inject.BeanDefinition;
 import io.micronaut.inject.qualifiers.Qualifiers;
 import io.quotahub.hub.config.ConfigException;
 import io.quotahub.hub.config.ConfigKeys;
+import io.quotahub.hub.config.pools.PoolsSettings;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,8 +22,9 @@ import java.util.Map;
  * Refuses to start with an unknown or misspelt key under {@code quotahub.}: it walks the
  * properties of every configuration source (files, test properties, {@code -D} system
  * properties; not environment variables, whose names cannot be told apart from other programs')
- * and holds them against the keys the bound settings records and the pools accept. Runs when the
- * context starts, before the hub connects anywhere.
+ * and holds them against the keys the bound settings records and the pools accept; then it binds
+ * the pools, so a bad value there stops the start-up too. Runs when the context starts, before the
+ * hub connects anywhere.
  */
 @Context
 class ConfigCheck {
@@ -29,7 +32,7 @@ class ConfigCheck {
     /** Environment variables: names like QUOTAHUB_X are shared with every other program and cannot be mapped back. */
     private static final String ENV_SOURCE = "env";
 
-    ConfigCheck(Environment environment, BeanContext beans) {
+    ConfigCheck(Environment environment, BeanContext beans, BeanProvider<PoolsSettings> pools) {
         ConfigKeys keys = ConfigKeys.of(settingsRecords(beans));
         List<String> names = new ArrayList<>();
         for (PropertySource source : environment.getPropertySources()) {
@@ -45,6 +48,7 @@ class ConfigCheck {
         keys.check(names).ifPresent(problem -> {
             throw new ConfigException(problem);
         });
+        pools.get(); // binds quotahub.pools now: a bad value stops the start-up here, naming its path
     }
 
     /** Every bound settings record under {@code quotahub.}, by its prefix below it. */

@@ -12,6 +12,8 @@ import io.quotahub.engine.QuotaEngine;
 import io.quotahub.hub.config.HubSettings;
 import io.quotahub.hub.config.PoolsConfig;
 import io.quotahub.hub.config.PoolsConfigReader;
+import io.quotahub.hub.config.pools.PoolsBinder;
+import io.quotahub.hub.config.pools.PoolsSettings;
 import io.quotahub.hub.ledger.HubLedger;
 import io.quotahub.hub.metrics.GuardMetrics;
 import io.quotahub.hub.replication.DemandCounter;
@@ -44,10 +46,15 @@ public class HubFactory {
         return Clock.systemUTC();
     }
 
+    /** The typed {@code quotahub.pools}: bound once, by the pools' one binder (a reload binds a fresh tree the same way). */
     @Singleton
-    PoolsConfig poolsConfig(Environment environment) {
-        Map<String, Object> raw = environment.getProperty("quotahub.pools", Argument.mapOf(String.class, Object.class)).orElse(Map.of());
-        PoolsConfig pools = new PoolsConfigReader(System::getenv).read(raw);
+    PoolsSettings poolsSettings(Environment environment) {
+        return PoolsBinder.bind(environment.getProperty(PoolsBinder.PREFIX, Argument.mapOf(String.class, Object.class)).orElse(Map.of()));
+    }
+
+    @Singleton
+    PoolsConfig poolsConfig(PoolsSettings settings) {
+        PoolsConfig pools = new PoolsConfigReader(System::getenv).read(settings);
         pools.problems().forEach(problem -> LOG.warn("configuration: {}", problem));
         return pools;
     }

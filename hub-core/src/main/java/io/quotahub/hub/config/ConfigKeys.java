@@ -3,6 +3,7 @@ package io.quotahub.hub.config;
 import io.micronaut.context.annotation.ConfigurationProperties;
 import io.micronaut.context.annotation.Parameter;
 import io.micronaut.core.naming.NameUtils;
+import io.quotahub.hub.config.pools.PoolsBinder;
 
 import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
@@ -16,9 +17,9 @@ import java.util.TreeSet;
 
 /**
  * Every setting a hub accepts under {@code quotahub.}: the components of the bound settings records
- * (each under its prefix) and the keys of a pool ({@code pools.<name>.…}, read by
- * {@link PoolsConfigReader}). A start-up check holds every {@code quotahub.} property against them,
- * so a misspelt key stops the hub naming the key and the nearest valid one instead of being
+ * (each under its prefix) and the keys of a pool ({@code pools.<name>.…}, declared by the pools'
+ * one binder, {@link PoolsBinder#keys()}). A start-up check holds every {@code quotahub.} property
+ * against them, so a misspelt key stops the hub naming the key and the nearest valid one instead of being
  * silently ignored ({@code max-concurent:} would mean unlimited concurrency).
  *
  * <p>Keys are compared in a normal form: kebab-case, a pool's name as {@code *}, a list index as
@@ -29,24 +30,9 @@ public final class ConfigKeys {
     /** The root prefix; every key here is relative to it. */
     public static final String PREFIX = "quotahub.";
 
-    private static final List<String> LIMIT_KEYS = List.of("requests", "tokens", "per", "calendar-day");
-    private static final List<String> KEY_KEYS = List.of("id", "secret-env", "secret-file", "max-concurrent");
-    private static final List<String> POOL_KEYS = List.of("max-concurrent", "preset", "max-tokens-per-call",
-            "max-open-leases-per-agent", "max-share-per-agent", "high-priority-agents", "high-priority-agents[]");
-
-    private final Set<String> valid = new TreeSet<>();
+    private final Set<String> valid = new TreeSet<>(PoolsBinder.keys());
 
     private ConfigKeys() {
-        for (String k : POOL_KEYS) {
-            valid.add("pools.*." + k);
-        }
-        for (String k : KEY_KEYS) {
-            valid.add("pools.*.keys[]." + k);
-        }
-        for (String k : LIMIT_KEYS) {
-            valid.add("pools.*.limits[]." + k);
-            valid.add("pools.*.keys[].limits[]." + k);
-        }
     }
 
     /**

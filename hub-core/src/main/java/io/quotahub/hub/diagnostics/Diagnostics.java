@@ -6,6 +6,7 @@ import io.quotahub.hub.HubRuntime;
 import io.quotahub.hub.config.HubSettings;
 import io.quotahub.hub.config.NatsSettings;
 import io.quotahub.hub.config.PoolsConfig;
+import io.quotahub.hub.config.pools.PoolsSettings;
 import io.quotahub.hub.security.BearerTokens;
 import io.quotahub.hub.security.TokenSettings;
 import jakarta.inject.Inject;
@@ -37,7 +38,7 @@ public class Diagnostics {
     @Inject
     public Diagnostics(HubRuntime runtime, HubSettings settings, PoolsConfig pools, QuotaEngine engine, Clock clock,
                        Environment environment, DiagnosticsSettings thresholds, BearerTokens tokens,
-                       List<TokenSettings> tokenSettings, NatsSettings natsSettings) {
+                       List<TokenSettings> tokenSettings, NatsSettings natsSettings, PoolsSettings poolsSettings) {
         this(settings.hubId(), clock, pools, List.of(
                 new KeyConfigurationCheck(pools, engine),
                 new EnvironmentCheck(settings, pools),
@@ -51,8 +52,8 @@ public class Diagnostics {
                 new MemoryCheck(MemoryCheck.jvmHeap(), thresholds.memoryWarn(), thresholds.memoryFail()),
                 new PerformanceBaselineCheck(pools.pools(), clock, System::nanoTime, thresholds.baselineDecisions(),
                         thresholds.baselineWarn(), thresholds.baselineFail()),
-                new SecurityCheck(settings, natsSettings, environment, runtime::connection, pools.secrets().values(), tokens,
-                        tokenSettings)));
+                new SecurityCheck(settings, natsSettings, environment, runtime::connection, pools.secrets().values(),
+                        poolsSettings, tokens, tokenSettings)));
     }
 
     /** A registry of the given checks (tests); the production order is the constructor's above. */

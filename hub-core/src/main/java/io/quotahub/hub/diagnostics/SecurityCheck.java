@@ -7,6 +7,10 @@ import io.nats.client.Options;
 import io.quotahub.hub.config.HubSettings;
 import io.quotahub.hub.config.NatsSettings;
 import io.quotahub.hub.config.Secret;
+import io.quotahub.hub.config.pools.KeySettings;
+import io.quotahub.hub.config.pools.PoolSettings;
+import io.quotahub.hub.config.pools.PoolsSettings;
+import io.quotahub.hub.config.pools.SecretSource;
 import io.quotahub.hub.security.BearerTokens;
 import io.quotahub.hub.security.TokenSettings;
 
@@ -47,11 +51,12 @@ final class SecurityCheck implements DiagnosticCheck {
     private final Environment environment;
     private final Supplier<Connection> connection;
     private final Collection<Secret> secrets;
+    private final PoolsSettings pools;
     private final BearerTokens tokens;
     private final List<TokenSettings> tokenSettings;
 
     SecurityCheck(HubSettings settings, NatsSettings natsSettings, Environment environment, Supplier<Connection> connection,
-                  Collection<Secret> secrets, BearerTokens tokens, List<TokenSettings> tokenSettings) {
+                  Collection<Secret> secrets, PoolsSettings pools, BearerTokens tokens, List<TokenSettings> tokenSettings) {
         this.natsSettings = natsSettings;
         this.tokens = tokens;
         this.tokenSettings = List.copyOf(tokenSettings);
@@ -59,6 +64,7 @@ final class SecurityCheck implements DiagnosticCheck {
         this.environment = environment;
         this.connection = connection;
         this.secrets = List.copyOf(secrets);
+        this.pools = pools;
     }
 
     @Override
@@ -75,17 +81,21 @@ final class SecurityCheck implements DiagnosticCheck {
     public CheckResult run() {
         Findings f = new Findings();
         nats(f);
-        List<ConfiguredKeys.Source> keys = ConfiguredKeys.read(environment);
+        int keys = 0;
         int files = 0;
-        for (ConfiguredKeys.Source k : keys) {
-            String who = "key " + k.keyId() + " of pool " + k.pool();
-            if (k.secretFile() != null) {
-                files++;
-                secretFile(f, who, Path.of(k.secretFile()));
-            }
-            if (k.secretEnv() != null && !Redactor.ENV_NAME.matcher(k.secretEnv()).matches()) {
-                f.fail("The secret-env of " + who + " is not an environment variable name: the key itself may have been pasted into the configuration",
-                        "Put the key in a file readable only by the hub (secret-file, mode 0400/0440) or in an environment variable, name that in the configuration, and revoke the exposed key at the provider");
+        for (PoolSettings pool : pools.pools()) {
+            for (KeySettings k : pool.keys()) {
+                keys++;
+                String who = "key " + k.id() + " of pool " + pool.name();
+                SecretSource source = k.secret();
+                if (source.file() != null) {
+                    files++;
+                    secretFile(f, who, Path.of(source.file()));
+                }
+                if (source.env() != null && !Redactor.ENV_NAME.matcher(source.env()).matches()) {
+                    f.fail("The secret-env of " + who + " is not an environment variable name: the key itself may have been pasted into the configuration",
+                            "Put the key in a file readable only by the hub (secret-file, mode 0400/0440) or in an environment variable, name that in the configuration, and revoke the exposed key at the provider");
+                }
             }
         }
         Set<String> leaking = new TreeSet<>();
@@ -111,7 +121,7 @@ final class SecurityCheck implements DiagnosticCheck {
                     "Remove the value from the configuration, keep it only in a secret-file or the environment variable named by secret-env, and rotate the key at the provider");
         }
         http(f);
-        f.note(keys.size() + " key(s) configured, " + files + " secret file(s) checked");
+        f.note(keys + " key(s) configured, " + files + " secret file(s) checked");
         return f.result("No action needed: secrets are protected, the hub authenticates to NATS, and the HTTP API needs tokens");
     }
 

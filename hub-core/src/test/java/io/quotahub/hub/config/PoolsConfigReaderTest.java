@@ -3,6 +3,7 @@ package io.quotahub.hub.config;
 import io.quotahub.engine.LimitKind;
 import io.quotahub.engine.PoolSpec;
 import io.quotahub.engine.Preset;
+import io.quotahub.hub.config.pools.DurationText;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,0 +1,38 @@
+package io.quotahub.hub.config.pools;
+
+import io.quotahub.engine.KeySpec;
+import io.quotahub.engine.LimitSpec;
+import io.quotahub.engine.PoolPolicy;
+import io.quotahub.engine.PoolSpec;
+import io.quotahub.engine.Preset;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One pool as configured under {@code quotahub.pools.<name>}.
+ *
+ * @param keys          at least one; ids unique
+ * @param limits        limits of the pool's keys together
+ * @param maxConcurrent leases of the whole pool held at once; 0 means no limit
+ * @param preset        burst protection and thermal thresholds ({@code STANDARD} when unset)
+ * @param policy        what one agent may do in the pool ({@code max-tokens-per-call},
+ *                      {@code max-open-leases-per-agent}, {@code max-share-per-agent},
+ *                      {@code high-priority-agents})
+ */
+public record PoolSettings(String name, List<KeySettings> keys, List<LimitSpec> limits, int maxConcurrent, Preset preset,
+                           PoolPolicy policy) {
+
+    public PoolSettings {
+        Objects.requireNonNull(name, "name");
+        keys = List.copyOf(keys);
+        limits = List.copyOf(limits);
+        Objects.requireNonNull(preset, "preset");
+        Objects.requireNonNull(policy, "policy");
+    }
+
+    /** The engine's spec of this pool with {@code usableKeys} (those whose secret could be read). */
+    public PoolSpec spec(List<KeySpec> usableKeys) {
+        return new PoolSpec(name, usableKeys, limits, maxConcurrent, preset, policy);
+    }
+}

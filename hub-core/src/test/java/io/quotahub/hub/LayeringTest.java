@@ -10,6 +10,7 @@ import com.tngtech.archunit.lang.ConditionEvents;
 import com.tngtech.archunit.lang.SimpleConditionEvent;
 import com.tngtech.archunit.library.dependencies.SliceAssignment;
 import com.tngtech.archunit.library.dependencies.SliceIdentifier;
+import io.quotahub.hub.config.ConfigException;
 import org.junit.jupiter.api.Test;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
@@ -87,6 +88,15 @@ class LayeringTest {
         noClasses().that().resideInAPackage("io.quotahub.agent..")
                 .should().dependOnClassesThat().resideInAnyPackage("io.micronaut..", "io.quotahub.hub..")
                 .because("agents embed the SDK: plain Java, jnats and protobuf")
+                .check(CLASSES);
+    }
+
+    @Test
+    void poolsModel_isPlainJavaAndTheEnginesTypes() {
+        classes().that().resideInAPackage("io.quotahub.hub.config.pools..")
+                .should().onlyDependOnClassesThat(JavaClass.Predicates.resideInAnyPackage("java..", "io.quotahub.engine",
+                        "io.quotahub.hub.config.pools..").or(JavaClass.Predicates.equivalentTo(ConfigException.class)))
+                .because("the chaos suite binds the hub's pools with it, without Micronaut")
                 .check(CLASSES);
     }
 

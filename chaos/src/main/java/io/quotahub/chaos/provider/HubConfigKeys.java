@@ -1,5 +1,13 @@
 package io.quotahub.chaos.provider;
 
+import io.quotahub.engine.LimitKind;
+import io.quotahub.engine.LimitSpec;
+import io.quotahub.hub.config.ConfigException;
+import io.quotahub.hub.config.pools.KeySettings;
+import io.quotahub.hub.config.pools.PoolSettings;
+import io.quotahub.hub.config.pools.PoolsBinder;
+import io.quotahub.hub.config.pools.PoolsSettings;
+import io.quotahub.hub.config.pools.SecretSource;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
@@ -17,8 +25,10 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /**
  * Reads the keys and their limits from a hub config file ({@code quotahub.pools.<pool>.keys}),
- * with each key's secret from its {@code secret-env} variable or {@code secret-file}. A key whose
- * secret cannot be read is reported (by id) and skipped, like the hub does.
+ * with each key's secret from its {@code secret-env} variable or {@code secret-file}. The pools
+ * are bound by the hub's own binder ({@link PoolsBinder}), so the simulator accepts and refuses
+ * exactly what the hubs do; a key whose secret cannot be read is reported (by id) and skipped,
+ * like the hub does.
  */
 public final class HubConfigKeys {
 
@@ -37,105 +47,38 @@ public final class HubConfigKeys {
     /**
      * @param yaml the loaded YAML document
      * @param env  looks up environment variables
-     * @throws IllegalArgumentException if the document has no pools or a limit is malformed
+     * @throws IllegalArgumentException if the document has no pools or a value is malformed (the
+     *                                  message names its path, as the hub's start-up error does)
      */
     public static List<ProviderKey> parse(Object yaml, Function<String, String> env, Consumer<String> warnings) {
         Map<?, ?> pools = map(map(yaml, "the document").get("quotahub"), "quotahub").get("pools") instanceof Map<?, ?> p
                 ? p : null;
         if (pools == null || pools.isEmpty()) {
-            throw new IllegalArgumentException("config has no quotahub.pools");
+            throw new IllegalArgumentException("config has no " + PoolsBinder.PREFIX);
+        }
+        PoolsSettings settings;
+        try {
+            settings = PoolsBinder.bind(pools);
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
         }
         List<ProviderKey> keys = new ArrayList<>();
-        for (Map.Entry<?, ?> pool : pools.entrySet()) {
-            String where = "quotahub.pools." + pool.getKey();
-            Object keyList = map(pool.getValue(), where).get("keys");
-            if (!(keyList instanceof List<?> list)) {
-                throw new IllegalArgumentException(where + ".keys must be a list");
-            }
-            for (int i = 0; i < list.size(); i++) {
-                String kw = where + ".keys[" + i + "]";
-                Map<?, ?> k = map(list.get(i), kw);
-                Object id = k.get("id");
-                if (id == null || id.toString().isBlank()) {
-                    throw new IllegalArgumentException(kw + ".id is missing");
-                }
-                List<Limit> limits = limits(k.get("limits"), kw + ".limits");
-                String secret = secret(k, env, kw + " (" + id + ")", warnings);
-                if (secret != null) {
-                    keys.add(new ProviderKey(id.toString(), secret, limits));
+        for (PoolSettings pool : settings.pools()) {
+            for (KeySettings key : pool.keys()) {
+                SecretSource.Outcome secret = key.secret().read(env);
+                if (secret instanceof SecretSource.Read read) {
+                    keys.add(new ProviderKey(key.id(), read.value(), key.limits().stream().map(HubConfigKeys::limit).toList()));
+                } else if (secret instanceof SecretSource.Unreadable no) {
+                    warnings.accept("key " + key.id() + " of pool " + pool.name() + ": " + no.problem() + "; key skipped");
                 }
             }
         }
         return keys;
     }
 
-    private static String secret(Map<?, ?> k, Function<String, String> env, String where, Consumer<String> warnings) {
-        Object envName = k.get("secret-env");
-        Object file = k.get("secret-file");
-        if (envName != null) {
-            String v = env.apply(envName.toString());
-            if (v == null || v.isBlank()) {
-                warnings.accept("key " + where + ": environment variable " + envName + " is not set; key skipped");
-                return null;
-            }
-            return v.trim();
-        }
-        if (file != null) {
-            try {
-                String v = Files.readString(Path.of(file.toString()), StandardCharsets.UTF_8).trim();
-                if (v.isEmpty()) {
-                    warnings.accept("key " + where + ": secret file " + file + " is empty; key skipped");
-                    return null;
-                }
-                return v;
-            } catch (IOException e) {
-                warnings.accept("key " + where + ": cannot read secret file " + file + "; key skipped");
-                return null;
-            }
-        }
-        warnings.accept("key " + where + ": neither secret-env nor secret-file is set; key skipped");
-        return null;
-    }
-
-    private static List<Limit> limits(Object o, String where) {
-        List<Limit> out = new ArrayList<>();
-        if (o == null) {
-            return out;
-        }
-        if (!(o instanceof List<?> list)) {
-            throw new IllegalArgumentException(where + " must be a list");
-        }
-        for (int i = 0; i < list.size(); i++) {
-            String lw = where + "[" + i + "]";
-            Map<?, ?> m = map(list.get(i), lw);
-            Object per = m.get("per");
-            if (per == null) {
-                throw new IllegalArgumentException(lw + ".per is missing");
-            }
-            Limit.Kind kind;
-            Object amount;
-            if (m.containsKey("requests")) {
-                kind = Limit.Kind.REQUESTS;
-                amount = m.get("requests");
-            } else if (m.containsKey("tokens")) {
-                kind = Limit.Kind.TOKENS;
-                amount = m.get("tokens");
-            } else {
-                throw new IllegalArgumentException(lw + " needs 'requests' or 'tokens'");
-            }
-            long n;
-            try {
-                n = Long.parseLong(String.valueOf(amount).trim());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(lw + ": '" + amount + "' is not a whole number");
-            }
-            try {
-                out.add(new Limit(kind, n, Durations.parse(per.toString())));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(lw + ": " + e.getMessage(), e);
-            }
-        }
-        return out;
+    /** The simulator counts a calendar-day limit as a sliding day (its windows are all sliding). */
+    private static Limit limit(LimitSpec spec) {
+        return new Limit(spec.kind() == LimitKind.REQUESTS ? Limit.Kind.REQUESTS : Limit.Kind.TOKENS, spec.capacity(), spec.per());
     }
 
     private static Map<?, ?> map(Object o, String where) {

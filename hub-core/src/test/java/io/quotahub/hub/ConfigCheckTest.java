@@ -20,7 +20,7 @@ class ConfigCheckTest {
         return props;
     }
 
-    private static Map<String, Object> demoPool(Map<String, Object> keyExtra) {
+    private static Map<String, Map<String, Object>> demoPool(Map<String, Object> keyExtra) {
         Map<String, Object> key = new HashMap<>(Map.of("id", "k1", "secret-env", "QH_TEST_NO_SUCH_VAR",
                 "limits", List.of(Map.of("requests", 60, "per", "1m"))));
         key.putAll(keyExtra);
@@ -44,6 +44,35 @@ class ConfigCheckTest {
         assertThat(startUpError(Map.of("quotahub.pools", demoPool(Map.of("max-concurent", 10)))))
                 .isEqualTo("quotahub: configuration error: unknown setting quotahub.pools.demo.keys[0].max-concurent:"
                         + " did you mean quotahub.pools.demo.keys[0].max-concurrent?");
+    }
+
+    @Test
+    void misspeltMaxConcurrentOfAPool_isAStartUpErrorNamingTheNearestKey() {
+        Map<String, Object> pool = new HashMap<>(demoPool(Map.of()).get("demo"));
+        pool.put("max-concurent", 20);
+        assertThat(startUpError(Map.of("quotahub.pools", Map.of("demo", pool))))
+                .isEqualTo("quotahub: configuration error: unknown setting quotahub.pools.demo.max-concurent:"
+                        + " did you mean quotahub.pools.demo.max-concurrent?");
+    }
+
+    @Test
+    void aBadDurationInAPool_isAStartUpErrorNamingItsPath() {
+        Map<String, Object> key = Map.of("id", "k1", "secret-env", "QH_TEST_NO_SUCH_VAR",
+                "limits", List.of(Map.of("requests", 60, "per", "1m"), Map.of("tokens", 1000, "per", "5 secs")));
+        String error = startUpError(Map.of("quotahub.pools", Map.of("demo", Map.of("keys", List.of(key)))));
+
+        assertThat(error).isEqualTo("quotahub: configuration error: quotahub.pools.demo.keys[0].limits[1].per is not a duration:"
+                + " '5 secs' (use e.g. 500ms, 10s, 1m, 1h, 1d)");
+    }
+
+    @Test
+    void aMisspeltKeyIsNamedBeforeTheValueItLeftOut() {
+        // "pr" instead of "per": the unknown key is the cause, not the missing duration
+        Map<String, Object> key = Map.of("id", "k1", "secret-env", "QH_TEST_NO_SUCH_VAR",
+                "limits", List.of(Map.of("requests", 60, "pr", "1m")));
+        assertThat(startUpError(Map.of("quotahub.pools", Map.of("demo", Map.of("keys", List.of(key))))))
+                .isEqualTo("quotahub: configuration error: unknown setting quotahub.pools.demo.keys[0].limits[0].pr:"
+                        + " did you mean quotahub.pools.demo.keys[0].limits[0].per?");
     }
 
     @Test

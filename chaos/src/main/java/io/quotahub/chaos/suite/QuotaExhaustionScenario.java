@@ -4,6 +4,7 @@ import io.quotahub.agent.Lease;
 import io.quotahub.agent.QuotaClient;
 import io.quotahub.chaos.checker.ProviderLog;
 import io.quotahub.chaos.cluster.ChaosCluster;
+import io.quotahub.engine.EngineConfig;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -40,7 +41,7 @@ final class QuotaExhaustionScenario implements Scenario {
         long stopped = Clock.now();
         // the window resets one window (plus the hubs' settle margin) after the last call
         long lastCall = run.rec.calls(c -> c.keyId().equals("q1")).stream().mapToLong(Recorder.CallRec::at).max().orElse(stopped);
-        long reset = lastCall + Duration.ofMillis(5_250).toNanos();
+        long reset = lastCall + Duration.ofSeconds(5).plus(EngineConfig.DEFAULT_SETTLE_MARGIN).toNanos();
         long recoveredAt = -1;
         try (QuotaClient probe = run.client("main")) {
             Clock.sleep(Math.max(0, (reset - Clock.now()) / 1_000_000L));

@@ -1,7 +1,9 @@
 package io.quotahub.hub.diagnostics;
 
 import io.micronaut.context.annotation.ConfigurationProperties;
+import io.micronaut.core.annotation.Nullable;
 import io.micronaut.core.bind.annotation.Bindable;
+import io.quotahub.hub.replication.ReplicationSettings;
 
 import java.time.Duration;
 
@@ -16,7 +18,8 @@ import java.time.Duration;
  * @param baselineFail       p99 above which it fails
  * @param rttWarn            NATS round trip above which the network check warns
  * @param lagWarn            replication lag above which the network check warns
- * @param natsTimeout        timeout of each JetStream management call a check makes
+ * @param natsTimeout        timeout of each JetStream management call a check makes; by default as long as
+ *                           the hub's own calls on the peer's stream ({@link ReplicationSettings#PEER_TIMEOUT})
  */
 @ConfigurationProperties("quotahub.diagnostics")
 public record DiagnosticsSettings(
@@ -27,10 +30,14 @@ public record DiagnosticsSettings(
         @Bindable(defaultValue = "10ms") Duration baselineFail,
         @Bindable(defaultValue = "100ms") Duration rttWarn,
         @Bindable(defaultValue = "2s") Duration lagWarn,
-        @Bindable(defaultValue = "750ms") Duration natsTimeout) {
+        @Nullable Duration natsTimeout) {
+
+    public DiagnosticsSettings {
+        natsTimeout = natsTimeout != null ? natsTimeout : ReplicationSettings.PEER_TIMEOUT;
+    }
 
     public static DiagnosticsSettings ofDefaults() {
         return new DiagnosticsSettings(0.8, 0.9, 2000, Duration.ofMillis(1), Duration.ofMillis(10),
-                Duration.ofMillis(100), Duration.ofSeconds(2), Duration.ofMillis(750));
+                Duration.ofMillis(100), Duration.ofSeconds(2), null);
     }
 }

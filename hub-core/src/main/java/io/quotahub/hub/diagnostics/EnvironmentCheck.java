@@ -1,5 +1,6 @@
 package io.quotahub.hub.diagnostics;
 
+import io.quotahub.engine.EngineConfig;
 import io.quotahub.engine.KeySpec;
 import io.quotahub.engine.LimitSpec;
 import io.quotahub.engine.PoolSpec;
@@ -21,6 +22,8 @@ import java.util.Set;
 final class EnvironmentCheck implements DiagnosticCheck {
 
     private static final Set<String> ROLES = Set.of("main", "edge");
+    /** The engine's default settle margin as the configuration writes it, e.g. {@code 250ms}. */
+    private static final String DEFAULT_MARGIN = EngineConfig.DEFAULT_SETTLE_MARGIN.toMillis() + "ms";
 
     private final HubSettings settings;
     private final PoolsConfig pools;
@@ -55,7 +58,7 @@ final class EnvironmentCheck implements DiagnosticCheck {
             }
             if (settings.rebalanceFloor() == 0) {
                 f.warn("quotahub.rebalance-floor is 0: rebalancing may leave a hub with no budget at all, so it refuses everything until demand is measured",
-                        "Set quotahub.rebalance-floor to about 0.1 so each hub always keeps some budget");
+                        "Set quotahub.rebalance-floor to about " + HubSettings.DEFAULT_REBALANCE_FLOOR + " (the default) so each hub always keeps some budget");
             }
             Duration suspect = ReplicationSettings.ofDefaults().suspectAfter();
             if (settings.takeoverAfter().compareTo(suspect) <= 0) {
@@ -87,10 +90,10 @@ final class EnvironmentCheck implements DiagnosticCheck {
             if (margin.multipliedBy(2).compareTo(shortest.per()) >= 0) {
                 f.fail("quotahub.settle-margin (" + margin + ") is at least half of the shortest window (" + shortest.describe()
                                 + "): every settled call counts far beyond its window and the limit is effectively cut",
-                        "Set quotahub.settle-margin to the real agent-to-provider delay (default 250ms), well under " + shortest.per());
+                        "Set quotahub.settle-margin to the real agent-to-provider delay (default " + DEFAULT_MARGIN + "), well under " + shortest.per());
             } else if (margin.multipliedBy(10).compareTo(shortest.per()) > 0) {
                 f.warn("quotahub.settle-margin (" + margin + ") is more than 10 % of the shortest window (" + shortest.describe() + ")",
-                        "Lower quotahub.settle-margin towards the real agent-to-provider delay (default 250ms)");
+                        "Lower quotahub.settle-margin towards the real agent-to-provider delay (default " + DEFAULT_MARGIN + ")");
             }
         }
         if (settings.ledgerTimeout().compareTo(ttl) >= 0) {

@@ -25,8 +25,6 @@ import java.time.Duration;
 public final class NatsPeerLink implements PeerLink {
 
     private static final int WRONG_LAST_SEQUENCE = 10071;
-    /** The longest a call on the peer's stream may block: a fence must fail fast when the peer is gone. */
-    private static final Duration PEER_TIMEOUT = Duration.ofMillis(750);
 
     private final Connection connection;
     private final String hubId;
@@ -40,9 +38,9 @@ public final class NatsPeerLink implements PeerLink {
         this.hubId = hubId;
         this.peerId = peerId;
         this.clock = clock;
-        JetStreamOptions options = JetStreamOptions.builder().domain(peerDomain).requestTimeout(PEER_TIMEOUT).build();
+        JetStreamOptions options = JetStreamOptions.builder().domain(peerDomain).requestTimeout(ReplicationSettings.PEER_TIMEOUT).build();
         this.peerJsm = connection.jetStreamManagement(options);
-        this.peerJs = connection.jetStream(JetStreamOptions.builder().requestTimeout(PEER_TIMEOUT).build());
+        this.peerJs = connection.jetStream(JetStreamOptions.builder().requestTimeout(ReplicationSettings.PEER_TIMEOUT).build());
     }
 
     @Override

@@ -14,6 +14,9 @@ import java.time.Duration;
  */
 public record ReplicationSettings(Duration suspectAfter, Duration takeoverAfter, double floor, double initialShare) {
 
+    /** The longest a call on the peer's stream (probe, fence, ledger read) may block: it must fail fast when the peer is gone. */
+    public static final Duration PEER_TIMEOUT = Duration.ofMillis(750);
+
     public static ReplicationSettings ofDefaults() {
         return new ReplicationSettings(Duration.ofMillis(1000), HubSettings.DEFAULT_TAKEOVER_AFTER, HubSettings.DEFAULT_REBALANCE_FLOOR, 0.5);
     }

@@ -15,7 +15,6 @@ import io.quotahub.proto.Subjects;
 
 import java.io.IOException;
 import java.time.Clock;
-import java.time.Duration;
 
 /**
  * The peer over NATS: the peer's ledger is managed through its JetStream domain across the

@@ -454,7 +454,7 @@ class AcquireTest extends NatsTestBase {
 
     private static AcquireReply.Builder overloaded() {
         return AcquireReply.newBuilder().setRefused(io.quotahub.proto.Refused.newBuilder()
-                .setCode("OVERLOADED").setReason("hub main is overloaded").setRetryAfterMs(50).setPool("demo"));
+                .setRefusalCode(io.quotahub.proto.Refused.Code.OVERLOADED).setReason("hub main is overloaded").setRetryAfterMs(50).setPool("demo"));
     }
 
     @Test

@@ -190,7 +190,7 @@ public interface QuotaClient extends AutoCloseable {
         /** Period of the pushes to the Pushgateway. */
         public static final Duration DEFAULT_PUSH_INTERVAL = Duration.ofSeconds(10);
         /** Longest {@link #agentId(String) agent id}, in UTF-8 bytes: hubs refuse longer fields. */
-        public static final int MAX_AGENT_ID_BYTES = 128;
+        public static final int MAX_AGENT_ID_BYTES = io.quotahub.proto.WireBounds.MAX_FIELD_BYTES;
 
         private final List<String> servers = new ArrayList<>();
         private Connection connection;

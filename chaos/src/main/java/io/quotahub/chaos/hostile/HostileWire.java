@@ -137,7 +137,8 @@ final class HostileWire {
                     into.put(lease.leaseId(), lease);
                     return lease;
                 }
-                tally.count(attack, r.hasRefused() ? "refused " + r.getRefused().getRefusalCode().name() : "error " + r.getError().getErrorCode().name());
+                tally.count(attack, r.hasRefused() ? "refused " + r.getRefused().getRefusalCode().name()
+                        : "error " + r.getError().getErrorCode().name());
             } catch (InvalidProtocolBufferException e) {
                 tally.count(attack, "unparsable answer");
             }

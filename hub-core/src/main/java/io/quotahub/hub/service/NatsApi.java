@@ -51,8 +51,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * reply subject says who can read the answer. The agent id in the message is only what the agent
  * declares.
  *
- * <p>At the 400-line mark on purpose: the three entrances share one set of bounds, shedding and
- * reply paths; split, each would repeat them.
+ * <p>One class for the three entrances on purpose: they share one set of bounds, shedding and reply
+ * paths; split, each would repeat them.
  */
 public final class NatsApi implements AutoCloseable {
 

@@ -68,8 +68,10 @@ public interface QuotaClient extends AutoCloseable {
      * @param tokens  estimated tokens of the call, {@code > 0}
      * @param maxWait how long to wait for room, {@link Duration#ZERO} for a single attempt
      * @return the lease; close it (or report an outcome) when the call is done
-     * @throws IllegalArgumentException if {@code pool} is null or blank, {@code tokens} is not positive
-     *                                  or {@code maxWait} is null or negative
+     * @throws IllegalArgumentException if {@code pool} is null, blank or longer than the hubs accept
+     *                                  ({@link Builder#MAX_AGENT_ID_BYTES} bytes of UTF-8, as an agent
+     *                                  id), {@code tokens} is not positive or {@code maxWait} is null or
+     *                                  negative
      * @throws IllegalStateException    if the client is closed
      * @throws QuotaExhaustedException  if the hub still refused when {@code maxWait} ran out
      * @throws HubUnavailableException  if no hub answered within {@code maxWait} (and at least two
@@ -190,7 +192,7 @@ public interface QuotaClient extends AutoCloseable {
         /** Period of the pushes to the Pushgateway. */
         public static final Duration DEFAULT_PUSH_INTERVAL = Duration.ofSeconds(10);
         /** Longest {@link #agentId(String) agent id}, in UTF-8 bytes: hubs refuse longer fields. */
-        public static final int MAX_AGENT_ID_BYTES = 128;
+        public static final int MAX_AGENT_ID_BYTES = io.quotahub.proto.WireBounds.MAX_FIELD_BYTES;
 
         private final List<String> servers = new ArrayList<>();
         private Connection connection;

@@ -65,6 +65,21 @@ class AcquireTest extends NatsTestBase {
     }
 
     @Test
+    void aPoolNameAboveTheHubsFieldBound_isRefusedAtOnce_andNothingIsSent() throws Exception {
+        FakeHub main = hub("main");
+        QuotaClient client = client();
+        String fits = "é".repeat(io.quotahub.proto.WireBounds.MAX_FIELD_BYTES / 2);   // 2 bytes each
+        String tooLong = fits + "x";
+
+        assertThatThrownBy(() -> client.acquire(tooLong, 1, Duration.ofSeconds(1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("pool must be at most 128 bytes");
+        assertThatThrownBy(() -> client.tryAcquire("  ", 1)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(main.acquires).isEmpty();
+        assertThat(client.tryAcquire(fits, 1)).as("a pool name at the bound goes out").isPresent();
+        assertThat(main.acquires).hasSize(1);
+    }
+
+    @Test
     void leaseToString_neverShowsTheApiKey() throws Exception {
         hub("main");
         QuotaClient client = client();
@@ -454,7 +469,7 @@ class AcquireTest extends NatsTestBase {
 
     private static AcquireReply.Builder overloaded() {
         return AcquireReply.newBuilder().setRefused(io.quotahub.proto.Refused.newBuilder()
-                .setCode("OVERLOADED").setReason("hub main is overloaded").setRetryAfterMs(50).setPool("demo"));
+                .setRefusalCode(io.quotahub.proto.Refused.Code.OVERLOADED).setReason("hub main is overloaded").setRetryAfterMs(50).setPool("demo"));
     }
 
     @Test

@@ -6,6 +6,7 @@ import io.nats.client.Subscription;
 import io.quotahub.proto.AcquireRequest;
 import io.quotahub.proto.Heartbeat;
 import io.quotahub.proto.LeaseProof;
+import io.quotahub.proto.Refused;
 import io.quotahub.proto.Subjects;
 import io.quotahub.testkit.FreePorts;
 import org.junit.jupiter.api.Test;
@@ -96,7 +97,7 @@ class FailoverTest extends NatsTestBase {
         FakeHub main = hub("main");               // a hub whose share is used up (e.g. it just rejoined)
         FakeHub edge = directOnlyHub("edge");     // holds the rest of the budget
         main.onAcquire(r -> FakeHub.refuse(5_000).setRefused(FakeHub.refuse(5_000).getRefused().toBuilder()
-                .setCode("BUDGET_EXHAUSTED")));
+                .setRefusalCode(Refused.Code.BUDGET_EXHAUSTED)));
         QuotaClient client = client();
         awaitKnownHubs(client, "main", "edge");
 
@@ -114,7 +115,7 @@ class FailoverTest extends NatsTestBase {
         FakeHub edge = directOnlyHub("edge");
         for (FakeHub h : List.of(main, edge)) {
             h.onAcquire(r -> FakeHub.refuse(5_000).setRefused(FakeHub.refuse(5_000).getRefused().toBuilder()
-                    .setCode("BUDGET_EXHAUSTED")));
+                    .setRefusalCode(Refused.Code.BUDGET_EXHAUSTED)));
         }
         QuotaClient client = client();
         awaitKnownHubs(client, "main", "edge");

@@ -160,7 +160,7 @@ final class FakeHub implements AutoCloseable {
 
     static AcquireReply.Builder refuse(long retryAfterMs) {
         return AcquireReply.newBuilder().setRefused(Refused.newBuilder()
-                .setCode("QUOTA_EXHAUSTED")
+                .setRefusalCode(Refused.Code.QUOTA_EXHAUSTED)
                 .setReason("requests 2/PT1M of key key-1 used up")
                 .setRetryAfterMs(retryAfterMs)
                 .setPool("demo")
@@ -169,7 +169,7 @@ final class FakeHub implements AutoCloseable {
     }
 
     static AcquireReply.Builder error(String code, String message) {
-        return AcquireReply.newBuilder().setError(ErrorReply.newBuilder().setCode(code).setMessage(message));
+        return AcquireReply.newBuilder().setError(ErrorReply.newBuilder().setErrorCode(ErrorReply.Code.valueOf(code)).setMessage(message));
     }
 
     /** As real hubs: FORBIDDEN without the lease's secret, else settled (false for a repeated settle). */
@@ -181,7 +181,7 @@ final class FakeHub implements AutoCloseable {
     }
 
     static SettleReply.Builder settleError(String code, String message) {
-        return SettleReply.newBuilder().setError(ErrorReply.newBuilder().setCode(code).setMessage(message));
+        return SettleReply.newBuilder().setError(ErrorReply.newBuilder().setErrorCode(ErrorReply.Code.valueOf(code)).setMessage(message));
     }
 
     private void onAcquire(Message msg) {

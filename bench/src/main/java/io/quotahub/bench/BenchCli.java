@@ -12,7 +12,7 @@ import java.util.Map;
 /**
  * The {@code --name value} options of the benchmarks whose code reads them by name
  * ({@link Throughput}, {@link RedisPeer}, {@link Scale}, {@link LedgerReadModes},
- * {@link AcquireLatency}), declared and parsed with picocli: an unknown option, a missing value or
+ * {@link AcquireLatencyBench}), declared and parsed with picocli: an unknown option, a missing value or
  * a stray argument prints the usage and exits 1; {@code --help} prints it and exits 0.
  */
 final class BenchCli {

@@ -4,7 +4,7 @@ import io.quotahub.engine.AcquireRequest;
 import io.quotahub.engine.Decision;
 import io.quotahub.engine.EngineConfig;
 import io.quotahub.engine.KeySpec;
-import io.quotahub.engine.Lease;
+import io.quotahub.engine.LeaseRecord;
 import io.quotahub.engine.LimitRef;
 import io.quotahub.engine.LimitSpec;
 import io.quotahub.engine.ManualClock;
@@ -181,7 +181,7 @@ public class EngineDecisionBenchmark {
             engine.tick();
             for (int i = 0; i < BATCH; i++) {
                 Decision d = engine.acquire(request);
-                if (!(d instanceof Decision.Granted g)) {
+                if (!(d instanceof Decision.Admitted g)) {
                     throw new IllegalStateException("refused: " + d);
                 }
                 leaseIds[i] = g.lease().leaseId();
@@ -195,7 +195,7 @@ public class EngineDecisionBenchmark {
         ManualClock clock;
         QuotaEngine engine;
         AcquireRequest request;
-        final List<Lease> leases = new ArrayList<>(BATCH);
+        final List<LeaseRecord> leases = new ArrayList<>(BATCH);
 
         @Setup(Level.Trial)
         public void setUp() {
@@ -206,7 +206,7 @@ public class EngineDecisionBenchmark {
 
         @Setup(Level.Invocation)
         public void settlePrevious() {
-            for (Lease l : leases) {
+            for (LeaseRecord l : leases) {
                 engine.settle(new Settlement(l.leaseId(), 1, Outcome.OK, Duration.ZERO, l.grantedAt()));
             }
             leases.clear();
@@ -255,7 +255,7 @@ public class EngineDecisionBenchmark {
         AcquireRequest request = e.request;
         for (int i = 0; i < BATCH; i++) {
             Decision d = engine.acquire(request);
-            if (!(d instanceof Decision.Granted g)) {
+            if (!(d instanceof Decision.Admitted g)) {
                 throw new IllegalStateException("refused: " + d);
             }
             e.leaseIds.add(g.lease().leaseId());
@@ -268,7 +268,7 @@ public class EngineDecisionBenchmark {
     public SettleResult acquireSettle(Engine e) {
         e.clock.advance(ONE_MS);
         Decision d = e.engine.acquire(e.request);
-        if (!(d instanceof Decision.Granted g)) {
+        if (!(d instanceof Decision.Admitted g)) {
             throw new IllegalStateException("refused: " + d);
         }
         SettleResult r = e.engine.settle(new Settlement(g.lease().leaseId(), 1, Outcome.OK, Duration.ZERO, e.clock.instant()));
@@ -291,7 +291,7 @@ public class EngineDecisionBenchmark {
             if (++next == requests.length) {
                 next = 0;
             }
-            if (!(d instanceof Decision.Granted g)) {
+            if (!(d instanceof Decision.Admitted g)) {
                 throw new IllegalStateException("refused: " + d);
             }
             s.leaseIds.add(g.lease().leaseId());
@@ -323,7 +323,7 @@ public class EngineDecisionBenchmark {
         for (int i = 0; i < BATCH; i++) {
             s.clock.advance(ONE_MS);
             Decision d = engine.acquire(s.request);
-            if (!(d instanceof Decision.Granted g)) {
+            if (!(d instanceof Decision.Admitted g)) {
                 throw new IllegalStateException("refused: " + d);
             }
             s.leases.add(g.lease());

@@ -73,7 +73,7 @@ public final class EngineMemory {
     private static void settle(QuotaEngine engine, ManualClock clock, AcquireRequest request, int n) {
         for (int i = 0; i < n; i++) {
             Decision d = engine.acquire(request);
-            if (!(d instanceof Decision.Granted g)) {
+            if (!(d instanceof Decision.Admitted g)) {
                 throw new IllegalStateException("refused: " + d);
             }
             engine.settle(new Settlement(g.lease().leaseId(), 1, Outcome.OK, Duration.ZERO, clock.instant()));

@@ -20,7 +20,7 @@ import java.time.Duration;
  * JetStream publish+ack to a scratch file-storage stream, and (c) both in series, as a durable
  * acquire needs them: a request-reply whose responder first publishes the request to the scratch
  * stream and answers on the ack (no logic, no batching, no SDK). Closed loop, one in flight. Used by
- * {@link AcquireLatency} and {@link TwoHubBench}; {@link #close()} deletes the scratch stream and
+ * {@link AcquireLatencyBench} and {@link TwoHubBench}; {@link #close()} deletes the scratch stream and
  * closes both connections.
  */
 final class NatsFloors implements AutoCloseable {

@@ -64,7 +64,8 @@ final class WireClients implements AutoCloseable {
         return c.requestWithTimeout(Subjects.ACQUIRE, acquire, TIMEOUT).thenApply(msg -> {
             AcquireReply reply = parse(msg.getData());
             if (!reply.hasGranted()) {
-                String code = reply.hasRefused() ? reply.getRefused().getCode() : reply.getError().getCode();
+                String code = reply.hasRefused() ? reply.getRefused().getRefusalCode().name()
+                        : reply.getError().getErrorCode().name();
                 notGranted.computeIfAbsent(code, k -> new LongAdder()).increment();
                 throw new IllegalStateException("not granted: " + code);
             }

@@ -1,7 +1,7 @@
 package io.quotahub.hub;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.quotahub.engine.Lease;
+import io.quotahub.engine.LeaseRecord;
 import io.quotahub.engine.QuotaEngine;
 import io.quotahub.hub.audit.AuditBackfill;
 import io.quotahub.hub.audit.AuditSettings;
@@ -107,11 +107,11 @@ class HubAssembly {
         Ledger audited = new AuditedLedger(opened, auditStore);
         AuditBackfill backfill = new AuditBackfill(auditStore.lastLedgerSeq(),
                 clock.millis() - auditSettings.maxAge().toMillis());
-        Consumer<Lease> rememberGrant = lease -> {
+        Consumer<LeaseRecord> rememberGrant = lease -> {
             long grantedAt = lease.grantedAt().toEpochMilli();
             if (requests.remembers(grantedAt)) { // an old grant's request can no longer be retried
                 requests.remember(lease.agentId(), lease.requestId(),
-                        new AcquireOutcome.Granted(lease, pools.secrets().get(new KeyRef(lease.pool(), lease.keyId()))), grantedAt);
+                        new AcquireOutcome.Leased(lease, pools.secrets().get(new KeyRef(lease.pool(), lease.keyId()))), grantedAt);
             }
         };
         LedgerFold fold = new LedgerFold(settings.hubId(), engine, rememberGrant);

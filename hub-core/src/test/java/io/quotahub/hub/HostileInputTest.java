@@ -5,13 +5,15 @@ import io.micronaut.json.JsonMapper;
 import io.nats.client.Connection;
 import io.nats.client.Message;
 import io.nats.client.Nats;
-import io.quotahub.engine.Lease;
+import io.quotahub.engine.LeaseRecord;
 import io.quotahub.engine.QuotaEngine;
 import io.quotahub.engine.view.KeyView;
 import io.quotahub.hub.metrics.GuardMetrics;
 import io.quotahub.hub.metrics.Entrance;
 import io.quotahub.hub.metrics.RejectReason;
 import io.quotahub.proto.AcquireReply;
+import io.quotahub.proto.ErrorReply;
+import io.quotahub.proto.Refused;
 import io.quotahub.proto.AcquireRequest;
 import io.quotahub.proto.Granted;
 import io.quotahub.proto.Heartbeat;
@@ -166,7 +168,7 @@ class HostileInputTest {
         SettleReply maxValue = settle(settleRequest(first, Long.MAX_VALUE).build());
         SettleReply aboveBound = settle(settleRequest(first, 2001).build());
 
-        assertThat(maxValue.getError().getCode()).isEqualTo("BAD_REQUEST");
+        assertThat(maxValue.getError().getErrorCode()).isEqualTo(ErrorReply.Code.BAD_REQUEST);
         assertThat(maxValue.getError().getMessage())
                 .isEqualTo("tokensUsed " + Long.MAX_VALUE + " exceeds the bound 2000 of pool tpm-nats (max-tokens-per-call)");
         assertThat(aboveBound.getError().getMessage()).contains("tokensUsed 2001 exceeds the bound 2000");
@@ -179,7 +181,7 @@ class HostileInputTest {
         }
         AcquireReply fifth = acquire(acquireRequest("tpm-nats", 250, "overflow").build());
         assertThat(fifth.hasRefused()).as("1000 tokens per minute, and not one more: " + fifth).isTrue();
-        assertThat(fifth.getRefused().getCode()).isEqualTo("QUOTA_EXHAUSTED");
+        assertThat(fifth.getRefused().getRefusalCode()).isEqualTo(Refused.Code.QUOTA_EXHAUSTED);
         assertThat(acquire(acquireRequest("tpm-nats", 1, "overflow").build()).hasRefused()).isTrue();
     }
 
@@ -187,7 +189,7 @@ class HostileInputTest {
     void acquireAboveMaxTokensPerCall_isABadRequestNotARefusalToWaitOn() throws Exception {
         AcquireReply reply = acquire(acquireRequest("percall", 501, "big-asker").build());
 
-        assertThat(reply.getError().getCode()).as(reply.toString()).isEqualTo("BAD_REQUEST");
+        assertThat(reply.getError().getErrorCode()).as(reply.toString()).isEqualTo(ErrorReply.Code.BAD_REQUEST);
         assertThat(reply.getError().getMessage()).isEqualTo("tokens 501 exceed the bound 500 of pool 'percall' (max-tokens-per-call)");
         assertThat(engine().openLeases()).noneMatch(l -> l.pool().equals("percall"));
         assertThat(acquire(acquireRequest("percall", 500, "big-asker").build()).hasGranted()).isTrue();
@@ -219,7 +221,7 @@ class HostileInputTest {
 
         SettleReply negative = settle(settleRequest(lease, 1).setOutcome(Outcome.RATE_LIMITED).setRetryAfterMs(-1).build());
 
-        assertThat(negative.getError().getCode()).isEqualTo("BAD_REQUEST");
+        assertThat(negative.getError().getErrorCode()).isEqualTo(ErrorReply.Code.BAD_REQUEST);
         assertThat(negative.getError().getMessage()).contains("retryAfterMs");
         assertThat(open(lease.getLeaseId())).isTrue();
         // a huge Retry-After is the provider's word: accepted (the engine clamps the cooldown, see HostileRestartTest);
@@ -239,7 +241,7 @@ class HostileInputTest {
                 .setOutcome(Outcome.AUTH_FAILED).build());
 
         for (SettleReply forged : List.of(noSecret, wrongSecret)) {
-            assertThat(forged.getError().getCode()).isEqualTo("FORBIDDEN");
+            assertThat(forged.getError().getErrorCode()).isEqualTo(ErrorReply.Code.FORBIDDEN);
             assertThat(forged.getError().getMessage()).isEqualTo("lease secret missing or wrong for lease " + lease.getLeaseId());
         }
         assertThat(open(lease.getLeaseId())).as("still open").isTrue();
@@ -317,13 +319,13 @@ class HostileInputTest {
         AcquireReply requestId = acquire(acquireRequest("guarded", 1, "ok").setRequestId("r".repeat(129)).build());
         AcquireReply pool = acquire(acquireRequest("p".repeat(129), 1, "ok").build());
 
-        assertThat(agent.getError().getCode()).isEqualTo("BAD_REQUEST");
+        assertThat(agent.getError().getErrorCode()).isEqualTo(ErrorReply.Code.BAD_REQUEST);
         assertThat(agent.getError().getMessage())
                 .isEqualTo("agentId is 129 bytes long, above the bound of 128 bytes (quotahub.max-field-bytes)");
         assertThat(agentMultiByte.getError().getMessage()).startsWith("agentId is 130 bytes long");
         assertThat(requestId.getError().getMessage()).startsWith("requestId is 129 bytes");
         assertThat(requestId.getRequestId()).as("an overlong field is not echoed").isEmpty();
-        assertThat(pool.getError().getCode()).isEqualTo("BAD_REQUEST");
+        assertThat(pool.getError().getErrorCode()).isEqualTo(ErrorReply.Code.BAD_REQUEST);
         assertThat(pool.getError().getMessage()).startsWith("pool is 129 bytes");
         assertThat(engine().view().pools().stream().flatMap(p -> p.keys().stream()).mapToLong(KeyView::granted).sum())
                 .isEqualTo(granted);
@@ -357,7 +359,7 @@ class HostileInputTest {
         client.publish(Subjects.ACQUIRE, new byte[] {0x0A, (byte) 0xFF, 0x01}); // no reply subject: dropped
         client.flush(Duration.ofSeconds(1));
 
-        assertThat(huge.getError().getCode()).isEqualTo("BAD_REQUEST");
+        assertThat(huge.getError().getErrorCode()).isEqualTo(ErrorReply.Code.BAD_REQUEST);
         assertThat(huge.getError().getMessage()).contains("above the bound of 262144 bytes (quotahub.max-message-bytes)");
         assertThat(rejected(Entrance.NATS_ACQUIRE, RejectReason.TOO_LARGE) - tooLargeAcquires).isEqualTo(1);
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
@@ -401,9 +403,9 @@ class HostileInputTest {
 
         assertThat(pleb.hasGranted()).isTrue();
         assertThat(pleb.getNotice()).contains("priority HIGH is reserved").contains("high-priority-agents").contains("NORMAL");
-        assertThat(engine().openLease(pleb.getGranted().getLeaseId())).map(Lease::priority).contains(io.quotahub.engine.Priority.NORMAL);
+        assertThat(engine().openLease(pleb.getGranted().getLeaseId())).map(LeaseRecord::priority).contains(io.quotahub.engine.Priority.NORMAL);
         assertThat(vip.getNotice()).isEmpty();
-        assertThat(engine().openLease(vip.getGranted().getLeaseId())).map(Lease::priority).contains(io.quotahub.engine.Priority.HIGH);
+        assertThat(engine().openLease(vip.getGranted().getLeaseId())).map(LeaseRecord::priority).contains(io.quotahub.engine.Priority.HIGH);
         assertThat(overHttp.statusCode()).isEqualTo(200);
         assertThat(json(overHttp).get("notice").toString()).contains("taken as NORMAL");
     }
@@ -417,7 +419,7 @@ class HostileInputTest {
         AcquireReply other = acquire(acquireRequest("fair", 1, "modest").build());
 
         assertThat(second.hasRefused()).as(second.toString()).isTrue();
-        assertThat(second.getRefused().getCode()).isEqualTo("AGENT_LIMIT");
+        assertThat(second.getRefused().getRefusalCode()).isEqualTo(Refused.Code.AGENT_LIMIT);
         assertThat(second.getRefused().getRetryAfterMs()).isPositive();
         assertThat(overHttp.statusCode()).as(overHttp.body()).isEqualTo(429);
         assertThat(json(overHttp)).containsEntry("code", "AGENT_LIMIT");

@@ -9,6 +9,7 @@ import io.nats.client.Nats;
 import io.quotahub.engine.QuotaEngine;
 import io.quotahub.engine.view.KeyView;
 import io.quotahub.proto.AcquireReply;
+import io.quotahub.proto.ErrorReply;
 import io.quotahub.proto.AcquireRequest;
 import io.quotahub.proto.Granted;
 import io.quotahub.proto.LedgerBatch;
@@ -189,8 +190,8 @@ class HostileRestartTest {
                         .isNotEqualTo(lease.getLeaseId());
                 assertThat(retried.getGranted().getLeaseSecret()).isNotEmpty().isNotEqualTo(lease.getLeaseSecret());
                 assertThat(retried.getNotice()).contains("a new lease");
-                assertThat(wrong.getError().getCode()).isEqualTo("FORBIDDEN");
-                assertThat(none.getError().getCode()).isEqualTo("FORBIDDEN");
+                assertThat(wrong.getError().getErrorCode()).isEqualTo(ErrorReply.Code.FORBIDDEN);
+                assertThat(none.getError().getErrorCode()).isEqualTo(ErrorReply.Code.FORBIDDEN);
                 assertThat(restarted.bean(QuotaEngine.class).openLease(lease.getLeaseId())).as("the first lease still counts").isPresent();
 
                 assertThat(settle(client, lease, lease.getLeaseSecret(), Outcome.OK, 0).getSettled())

@@ -1,8 +1,8 @@
 package io.quotahub.proto;
 
 /**
- * NATS subjects of the wire contract, beside the messages that travel on them. The only
- * hand-written class of this module: agents and hubs must agree on these as on the messages.
+ * NATS subjects of the wire contract, beside the messages that travel on them. Hand-written (with
+ * {@link WireBounds}, the only other one): agents and hubs must agree on these as on the messages.
  */
 public final class Subjects {
 

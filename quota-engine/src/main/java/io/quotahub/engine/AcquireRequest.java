@@ -6,9 +6,9 @@ import java.util.Objects;
  * What an agent asks for: one call on a key of {@code pool}, reserving {@code tokens}.
  *
  * @param holderDigest opaque to the engine: the digest of the secret the hub hands the holder with
- *                     the grant; recorded in the {@link Lease} ("" for none)
+ *                     the grant; recorded in the {@link LeaseRecord} ("" for none)
  * @param principal    opaque to the engine: who asked, as the hub's transport authenticated it;
- *                     recorded in the {@link Lease} ("" for none)
+ *                     recorded in the {@link LeaseRecord} ("" for none)
  */
 public record AcquireRequest(String pool, long tokens, Priority priority, String agentId, String requestId,
                              String holderDigest, String principal) {

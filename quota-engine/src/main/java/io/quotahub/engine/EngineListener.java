@@ -8,11 +8,11 @@ public interface EngineListener {
 
     EngineListener NONE = new EngineListener() { };
 
-    default void onGranted(Lease lease) { }
+    default void onGranted(LeaseRecord lease) { }
 
     default void onRefused(String pool, Refusal refusal) { }
 
-    default void onSettled(Lease lease, Settlement settlement) { }
+    default void onSettled(LeaseRecord lease, Settlement settlement) { }
 
     default void onZoneChanged(String pool, String keyId, Zone from, Zone to) { }
 

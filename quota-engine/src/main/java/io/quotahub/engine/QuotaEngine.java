@@ -55,7 +55,7 @@ public final class QuotaEngine {
     }
 
     /** Records a grant read from a ledger (own or peer) without an admission check. */
-    public void replayGrant(Lease lease) {
+    public void replayGrant(LeaseRecord lease) {
         core.replayGrant(lease);
     }
 
@@ -64,7 +64,7 @@ public final class QuotaEngine {
         return core.expireDue();
     }
 
-    public Optional<Lease> openLease(String leaseId) {
+    public Optional<LeaseRecord> openLease(String leaseId) {
         return core.openLease(leaseId);
     }
 
@@ -226,7 +226,7 @@ public final class QuotaEngine {
     }
 
     /** Every lease granted and not settled yet (own and folded from the peer). */
-    public List<Lease> openLeases() {
+    public List<LeaseRecord> openLeases() {
         return core.openLeases();
     }
 }

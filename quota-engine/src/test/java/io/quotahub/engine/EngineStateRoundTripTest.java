@@ -42,7 +42,7 @@ class EngineStateRoundTripTest {
         ManualClock clockB;
         QuotaEngine b;
         final Map<String, String> idOfB = new HashMap<>(); // B's lease id -> A's
-        final List<Lease> open = new ArrayList<>();        // A's leases, for settles
+        final List<LeaseRecord> open = new ArrayList<>();        // A's leases, for settles
         final Random random;
         int edgeSeq;
         int transfers;
@@ -81,11 +81,11 @@ class EngineStateRoundTripTest {
                     Decision db = b.acquire(r);
                     assertSame(da, db);
                 }
-                if (da instanceof Decision.Granted g) {
+                if (da instanceof Decision.Admitted g) {
                     open.add(g.lease());
                 }
             } else if (op < 70 && !open.isEmpty()) {
-                Lease l = open.remove(random.nextInt(open.size()));
+                LeaseRecord l = open.remove(random.nextInt(open.size()));
                 Outcome o = Outcome.values()[random.nextInt(10) < 6 ? 0 : random.nextInt(Outcome.values().length)];
                 Duration retry = o == Outcome.RATE_LIMITED && random.nextBoolean() ? Duration.ofMillis(random.nextInt(5000)) : Duration.ZERO;
                 Settlement s = new Settlement(l.leaseId(), random.nextInt((int) Math.max(1, l.tokens() * 2)), o, retry, clockA.instant());
@@ -98,7 +98,7 @@ class EngineStateRoundTripTest {
                     open.add(l); // settle again later: must be ALREADY_SETTLED on both
                 }
             } else if (op < 78) {
-                Lease peer = new Lease("edge-k" + Long.toString(T0.toEpochMilli(), 36) + "-" + (edgeSeq++), "edge",
+                LeaseRecord peer = new LeaseRecord("edge-k" + Long.toString(T0.toEpochMilli(), 36) + "-" + (edgeSeq++), "edge",
                         random.nextBoolean() ? "p" : "q", random.nextBoolean() ? "k1" : "a", 1 + random.nextInt(500), Priority.NORMAL,
                         "peer-agent", "pr" + edgeSeq, clockA.instant(), clockA.instant().plusSeconds(20), "peer-digest-" + edgeSeq);
                 both(e -> e.replayGrant(peer));
@@ -166,12 +166,12 @@ class EngineStateRoundTripTest {
         }
 
         void assertSame(Decision da, Decision db) {
-            if (da instanceof Decision.Granted ga) {
-                assertThat(db).as("step %d", steps).isInstanceOf(Decision.Granted.class);
-                Lease la = ga.lease();
-                Lease lb = ((Decision.Granted) db).lease();
+            if (da instanceof Decision.Admitted ga) {
+                assertThat(db).as("step %d", steps).isInstanceOf(Decision.Admitted.class);
+                LeaseRecord la = ga.lease();
+                LeaseRecord lb = ((Decision.Admitted) db).lease();
                 assertThat(lb.keyId()).isEqualTo(la.keyId());
-                assertThat(new Lease(la.leaseId(), lb.hubId(), lb.pool(), lb.keyId(), lb.tokens(), lb.priority(), lb.agentId(),
+                assertThat(new LeaseRecord(la.leaseId(), lb.hubId(), lb.pool(), lb.keyId(), lb.tokens(), lb.priority(), lb.agentId(),
                         lb.requestId(), lb.grantedAt(), lb.expiresAt(), lb.holderDigest())).isEqualTo(la);
                 idOfB.put(lb.leaseId(), la.leaseId());
             } else {
@@ -208,9 +208,9 @@ class EngineStateRoundTripTest {
     void openLeasesKeepTheirHolderDigestAcrossASnapshot() throws Exception {
         ManualClock clock = new ManualClock(T0);
         QuotaEngine a = new QuotaEngine(config(), clock, EngineListener.NONE);
-        Lease own = ((Decision.Granted) a.acquire(new AcquireRequest("q", 1, Priority.NORMAL, "ag", "r1", "own-digest"))).lease();
-        Lease none = ((Decision.Granted) a.acquire(new AcquireRequest("q", 1, Priority.NORMAL, "ag", "r2"))).lease();
-        Lease peer = new Lease("edge-x-0_abc", "edge", "q", "a", 5, Priority.NORMAL, "peer", "pr", clock.instant(),
+        LeaseRecord own = ((Decision.Admitted) a.acquire(new AcquireRequest("q", 1, Priority.NORMAL, "ag", "r1", "own-digest"))).lease();
+        LeaseRecord none = ((Decision.Admitted) a.acquire(new AcquireRequest("q", 1, Priority.NORMAL, "ag", "r2"))).lease();
+        LeaseRecord peer = new LeaseRecord("edge-x-0_abc", "edge", "q", "a", 5, Priority.NORMAL, "peer", "pr", clock.instant(),
                 clock.instant().plusSeconds(20), "peer-digest");
         a.replayGrant(peer);
         QuotaEngine b = new QuotaEngine(config(), clock, EngineListener.NONE);
@@ -225,9 +225,9 @@ class EngineStateRoundTripTest {
     void openLeasesKeepTheirPrincipalAcrossASnapshot() throws Exception {
         ManualClock clock = new ManualClock(T0);
         QuotaEngine a = new QuotaEngine(config(), clock, EngineListener.NONE);
-        Lease own = ((Decision.Granted) a.acquire(new AcquireRequest("q", 1, Priority.NORMAL, "ag", "r1", "d", "nats:alice"))).lease();
-        Lease none = ((Decision.Granted) a.acquire(new AcquireRequest("q", 1, Priority.NORMAL, "ag", "r2", "d"))).lease();
-        Lease peer = new Lease("edge-x-0_abc", "edge", "q", "a", 5, Priority.NORMAL, "peer", "pr", clock.instant(),
+        LeaseRecord own = ((Decision.Admitted) a.acquire(new AcquireRequest("q", 1, Priority.NORMAL, "ag", "r1", "d", "nats:alice"))).lease();
+        LeaseRecord none = ((Decision.Admitted) a.acquire(new AcquireRequest("q", 1, Priority.NORMAL, "ag", "r2", "d"))).lease();
+        LeaseRecord peer = new LeaseRecord("edge-x-0_abc", "edge", "q", "a", 5, Priority.NORMAL, "peer", "pr", clock.instant(),
                 clock.instant().plusSeconds(20), "peer-digest", "token:agents");
         a.replayGrant(peer);
         QuotaEngine b = new QuotaEngine(config(), clock, EngineListener.NONE);
@@ -263,11 +263,11 @@ class EngineStateRoundTripTest {
         QuotaEngine a = new QuotaEngine(config(), clock, EngineListener.NONE);
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
-            ids.add(((Decision.Granted) a.acquire(new AcquireRequest("q", 1, Priority.NORMAL, "ag", "r" + i))).lease().leaseId());
+            ids.add(((Decision.Admitted) a.acquire(new AcquireRequest("q", 1, Priority.NORMAL, "ag", "r" + i))).lease().leaseId());
         }
         QuotaEngine b = new QuotaEngine(config(), clock, EngineListener.NONE); // same clock: same epoch
         b.readState(a.writeState());
-        String next = ((Decision.Granted) b.acquire(new AcquireRequest("q", 1, Priority.NORMAL, "ag", "r9"))).lease().leaseId();
+        String next = ((Decision.Admitted) b.acquire(new AcquireRequest("q", 1, Priority.NORMAL, "ag", "r9"))).lease().leaseId();
         assertThat(ids).doesNotContain(next);
     }
 

@@ -39,8 +39,8 @@ final class Fixtures {
         return new AcquireRequest(pool, tokens, priority, "agent-1", "r" + REQUESTS.incrementAndGet());
     }
 
-    static Lease granted(Decision d) {
-        if (d instanceof Decision.Granted g) {
+    static LeaseRecord granted(Decision d) {
+        if (d instanceof Decision.Admitted g) {
             return g.lease();
         }
         throw new AssertionError("expected a grant, got " + d);
@@ -53,11 +53,11 @@ final class Fixtures {
         throw new AssertionError("expected a refusal, got " + d);
     }
 
-    static Settlement ok(Lease lease, long tokensUsed, ManualClock clock) {
+    static Settlement ok(LeaseRecord lease, long tokensUsed, ManualClock clock) {
         return new Settlement(lease.leaseId(), tokensUsed, Outcome.OK, Duration.ZERO, clock.instant());
     }
 
-    static Settlement outcome(Lease lease, Outcome outcome, Duration retryAfter, ManualClock clock) {
+    static Settlement outcome(LeaseRecord lease, Outcome outcome, Duration retryAfter, ManualClock clock) {
         return new Settlement(lease.leaseId(), lease.tokens(), outcome, retryAfter, clock.instant());
     }
 }

@@ -155,14 +155,14 @@ class HostileInputPropertyTest {
 
     /** A lease as the model counts it. */
     static final class Held {
-        final Lease lease;
+        final LeaseRecord lease;
         final boolean own;
         final long estimate;
         final long grantedAt;
         Long chargedAt;
         long charged;
 
-        Held(Lease lease, boolean own) {
+        Held(LeaseRecord lease, boolean own) {
             this.lease = lease;
             this.own = own;
             this.estimate = Math.max(0, Math.min(LimitSpec.MAX_CAPACITY, lease.tokens()));
@@ -215,8 +215,8 @@ class HostileInputPropertyTest {
             long now = clock.millis();
             if (op instanceof Acquire a) {
                 Decision d = engine.acquire(new AcquireRequest("p", a.tokens(), a.priority(), AGENTS.get(a.agent()), "r" + step));
-                if (d instanceof Decision.Granted g) {
-                    Lease l = g.lease();
+                if (d instanceof Decision.Admitted g) {
+                    LeaseRecord l = g.lease();
                     assertThat(l.tokens()).as(where()).isBetween(0L, maxTokensPerCall);
                     assertAdmittedWithinEveryLimit(l, now);
                     leases.put(l.leaseId(), new Held(l, true));
@@ -239,11 +239,11 @@ class HostileInputPropertyTest {
                 Instant grantedAt = instantAt(now, g.grantOffset());
                 Instant expiresAt = Instant.ofEpochMilli(saturatedAdd(millis(grantedAt), g.ttl()));
                 String key = g.key() < KEYS.size() ? KEYS.get(g.key()) : "no-such-key";
-                Lease l = new Lease("edge-x-" + (peerSeq++) + "_peer", "edge", "p", key, g.tokens(), Priority.NORMAL,
+                LeaseRecord l = new LeaseRecord("edge-x-" + (peerSeq++) + "_peer", "edge", "p", key, g.tokens(), Priority.NORMAL,
                         AGENTS.get(g.agent()), "pr" + step, grantedAt, expiresAt, "digest");
                 engine.replayGrant(l);
                 if (KEYS.contains(key)) {
-                    Lease counted = engine.openLease(l.leaseId()).orElseThrow();
+                    LeaseRecord counted = engine.openLease(l.leaseId()).orElseThrow();
                     assertThat(counted.tokens()).as(where()).isBetween(0L, LimitSpec.MAX_CAPACITY);
                     leases.put(l.leaseId(), new Held(counted, false));
                 } else {
@@ -299,7 +299,7 @@ class HostileInputPropertyTest {
         }
 
         /** At a grant: this hub's leases in each window it counts in, plus the grant, fit the capacity. */
-        void assertAdmittedWithinEveryLimit(Lease l, long now) {
+        void assertAdmittedWithinEveryLimit(LeaseRecord l, long now) {
             KeySpec key = pool.keys().stream().filter(k -> k.id().equals(l.keyId())).findFirst().orElseThrow();
             for (LimitSpec limit : key.limits()) {
                 long used = used(limit, l.keyId(), now, true);

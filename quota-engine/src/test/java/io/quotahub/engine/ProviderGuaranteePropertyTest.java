@@ -68,7 +68,7 @@ class ProviderGuaranteePropertyTest {
             transfers += sim.transfers;
             takeovers += sim.takeovers;
             List<Call> calls = new ArrayList<>();
-            for (Lease l : sim.leases.values()) {
+            for (LeaseRecord l : sim.leases.values()) {
                 long[] end = sim.ends.getOrDefault(l.leaseId(), new long[] {l.expiresAt().toEpochMilli(), l.tokens()});
                 calls.add(new Call(l.keyId(), l.grantedAt().toEpochMilli(), end[0], end[1]));
             }
@@ -124,7 +124,7 @@ class ProviderGuaranteePropertyTest {
                     .settleMargin(margin).leaseTtl(ttl).build(), clock, EngineListener.NONE));
         }
 
-        Map<String, Lease> leases = new HashMap<>();
+        Map<String, LeaseRecord> leases = new HashMap<>();
         Map<String, Integer> owner = new HashMap<>();
         Map<String, long[]> pendingSettle = new HashMap<>(); // leaseId -> {settleAt, tokensUsed, outcome}
         Map<String, long[]> ends = new HashMap<>();           // leaseId -> {end, charged}
@@ -135,7 +135,7 @@ class ProviderGuaranteePropertyTest {
             for (var it = pendingSettle.entrySet().iterator(); it.hasNext(); ) {
                 var e = it.next();
                 if (e.getValue()[0] <= now) {
-                    Lease l = leases.get(e.getKey());
+                    LeaseRecord l = leases.get(e.getKey());
                     Outcome outcome = Outcome.values()[(int) e.getValue()[2]];
                     Settlement s = new Settlement(l.leaseId(), e.getValue()[1], outcome,
                             Duration.ofMillis(rnd.nextInt(2) * rnd.nextInt(2000)), clock.instant());
@@ -165,8 +165,8 @@ class ProviderGuaranteePropertyTest {
             long tokens = rnd.nextInt(5) == 0 ? 0 : rnd.nextInt(60);
             Priority priority = Priority.values()[rnd.nextInt(3)];
             Decision d = engines.get(h).acquire(new AcquireRequest("p", tokens, priority, "a", "r" + step));
-            if (d instanceof Decision.Granted g) {
-                Lease l = g.lease();
+            if (d instanceof Decision.Admitted g) {
+                LeaseRecord l = g.lease();
                 assertThat(leases).as("seed %d: lease ids are unique", seed).doesNotContainKey(l.leaseId());
                 leases.put(l.leaseId(), l);
                 owner.put(l.leaseId(), h);
@@ -185,11 +185,11 @@ class ProviderGuaranteePropertyTest {
             }
         }
         // leases still open at the end: the provider may see them until they expire
-        for (Lease l : leases.values()) {
+        for (LeaseRecord l : leases.values()) {
             ends.putIfAbsent(l.leaseId(), new long[] {l.expiresAt().toEpochMilli(), l.tokens()});
         }
         List<Call> calls = new ArrayList<>();
-        for (Lease l : leases.values()) {
+        for (LeaseRecord l : leases.values()) {
             long[] end = ends.get(l.leaseId());
             calls.add(new Call(l.keyId(), l.grantedAt().toEpochMilli(), end[0], end[1]));
         }

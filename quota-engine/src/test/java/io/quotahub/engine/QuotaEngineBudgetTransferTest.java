@@ -87,7 +87,7 @@ class QuotaEngineBudgetTransferTest {
 
     @Test
     void giveAwayCountsSettledUnitsStillInTheWindow_andNotThoseThatLeftIt() {
-        Lease l = granted(main.acquire(req("p", 10)));
+        LeaseRecord l = granted(main.acquire(req("p", 10)));
         clock.advance(Duration.ofSeconds(1));
         main.settle(ok(l, 10, clock));
         assertThat(main.giveAway("t1", "edge", Map.of(POOL, 5L))).containsEntry(POOL, 4L);

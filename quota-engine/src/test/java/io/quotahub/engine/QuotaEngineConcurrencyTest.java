@@ -36,7 +36,7 @@ class QuotaEngineConcurrencyTest {
             workers.add(new Thread(() -> {
                 try {
                     for (int i = 0; i < 3000; i++) {
-                        if (e.acquire(req(pool, 0, Priority.HIGH)) instanceof Decision.Granted g) {
+                        if (e.acquire(req(pool, 0, Priority.HIGH)) instanceof Decision.Admitted g) {
                             grants.incrementAndGet();
                             Settlement s = new Settlement(g.lease().leaseId(), 0, Outcome.OK, Duration.ZERO, clock.instant());
                             assertThat(e.settle(s)).isEqualTo(SettleResult.SETTLED);

@@ -46,7 +46,7 @@ class QuotaEngineCooldownTest {
 
     /** Takes a lease, reports a 429 for it, and returns the cooldown the engine then asks for. */
     private Duration rateLimited(QuotaEngine e, Duration retryAfter) {
-        Lease l = granted(e.acquire(req("p", 0)));
+        LeaseRecord l = granted(e.acquire(req("p", 0)));
         e.settle(outcome(l, Outcome.RATE_LIMITED, retryAfter, clock));
         Refusal r = denied(e.acquire(req("p", 0, Priority.HIGH)));
         assertThat(r.code()).isEqualTo(RefusalCode.COOLDOWN);
@@ -72,7 +72,7 @@ class QuotaEngineCooldownTest {
     @Test
     void retryAfterFromTheProviderIsHonoured() {
         QuotaEngine e = engine(CooldownConfig.ofDefaults());
-        Lease l = granted(e.acquire(req("p", 0)));
+        LeaseRecord l = granted(e.acquire(req("p", 0)));
         e.settle(outcome(l, Outcome.RATE_LIMITED, Duration.ofSeconds(7), clock));
         assertThat(k(e).cooldownUntil()).isEqualTo(T0.plusSeconds(7));
         assertThat(k(e).thermal().zone()).isEqualTo(Zone.THROTTLED);
@@ -100,7 +100,7 @@ class QuotaEngineCooldownTest {
         clock.advance(Duration.ofSeconds(10));
         e.tick();
         assertThat(k(e).circuit()).isEqualTo(CircuitState.HALF_OPEN);
-        Lease probe = granted(e.acquire(req("p", 0)));
+        LeaseRecord probe = granted(e.acquire(req("p", 0)));
         assertThat(denied(e.acquire(req("p", 0))).code()).isEqualTo(RefusalCode.CIRCUIT_OPEN);
 
         e.settle(ok(probe, 0, clock));
@@ -117,7 +117,7 @@ class QuotaEngineCooldownTest {
             e.settle(outcome(granted(e.acquire(req("p", 0))), Outcome.ERROR, Duration.ZERO, clock));
         }
         clock.advance(Duration.ofSeconds(30));
-        Lease probe = granted(e.acquire(req("p", 0)));
+        LeaseRecord probe = granted(e.acquire(req("p", 0)));
         e.settle(outcome(probe, Outcome.ERROR, Duration.ZERO, clock));
         assertThat(k(e).circuit()).isEqualTo(CircuitState.OPEN);
         assertThat(denied(e.acquire(req("p", 0))).retryAfter()).isEqualTo(Duration.ofSeconds(30));
@@ -175,7 +175,7 @@ class QuotaEngineCooldownTest {
     @Test
     void settlementsReplayedLaterRebuildTheSameCooldownFromTheirOwnTimes() {
         QuotaEngine e = engine(CooldownConfig.ofDefaults());
-        Lease l = granted(e.acquire(req("p", 0)));
+        LeaseRecord l = granted(e.acquire(req("p", 0)));
         clock.advance(Duration.ofSeconds(5));
         // the 429 happened at T0 + 1 s; the cooldown runs from then, not from now
         e.settle(new Settlement(l.leaseId(), 0, Outcome.RATE_LIMITED, Duration.ofSeconds(10), T0.plusSeconds(1)));

@@ -43,7 +43,7 @@ class QuotaEngineFairShareTest {
     @Test
     void maxOpenLeasesPerAgent_refusesTheAgentsNextLease_withAgentLimit_whileOthersStillGetLeases() {
         QuotaEngine e = engine(maxOpen(2), List.of(), key("k", LimitSpec.requests(1000, Duration.ofMinutes(1))));
-        Lease first = granted(e.acquire(req("greedy", 0)));
+        LeaseRecord first = granted(e.acquire(req("greedy", 0)));
         clock.advance(Duration.ofSeconds(10));
         granted(e.acquire(req("greedy", 0)));
 
@@ -63,7 +63,7 @@ class QuotaEngineFairShareTest {
     void maxOpenLeasesPerAgent_countsTheLeasesTheAgentHoldsAtThePeer() {
         QuotaEngine e = engine(maxOpen(2), List.of(), key("k", LimitSpec.requests(1000, Duration.ofMinutes(1))));
         for (int i = 0; i < 2; i++) {
-            e.replayGrant(new Lease("edge-x-" + i + "_peer", "edge", "p", "k", 0, Priority.NORMAL, "greedy", "pr" + i,
+            e.replayGrant(new LeaseRecord("edge-x-" + i + "_peer", "edge", "p", "k", 0, Priority.NORMAL, "greedy", "pr" + i,
                     clock.instant(), clock.instant().plus(TTL)));
         }
 
@@ -101,7 +101,7 @@ class QuotaEngineFairShareTest {
     @Test
     void maxSharePerAgent_settledUnitsDoNotCount_onlyWhatItHoldsUnsettled() {
         QuotaEngine e = engine(share(0.25), List.of(), key("k", LimitSpec.tokens(10_000, Duration.ofMinutes(1))));
-        Lease l = granted(e.acquire(req("a", 2_500)));
+        LeaseRecord l = granted(e.acquire(req("a", 2_500)));
         assertThat(denied(e.acquire(req("a", 100))).code()).isEqualTo(RefusalCode.AGENT_LIMIT);
 
         e.settle(ok(l, 2_500, clock));
@@ -118,7 +118,7 @@ class QuotaEngineFairShareTest {
         assertThat(granted(e.acquire(req("a", 2_400))).keyId()).isEqualTo("k1"); // a holds 2 500 of k1
 
         // k1 has the most room left (75% against 70%), but a holds its share of k1
-        Lease l = granted(e.acquire(req("a", 100)));
+        LeaseRecord l = granted(e.acquire(req("a", 100)));
 
         assertThat(l.keyId()).isEqualTo("k2");
         assertThat(granted(e.acquire(req("b", 100))).keyId()).isEqualTo("k1");
@@ -143,7 +143,7 @@ class QuotaEngineFairShareTest {
     void fairShareIsRebuiltFromTheOpenLeasesAfterASnapshotRestore() throws Exception {
         PoolPolicy policy = new PoolPolicy(0, 2, 0.25, List.of());
         QuotaEngine a = engine(policy, List.of(), key("k", LimitSpec.tokens(10_000, Duration.ofMinutes(1))));
-        Lease first = granted(a.acquire(req("x", 1_000)));
+        LeaseRecord first = granted(a.acquire(req("x", 1_000)));
         granted(a.acquire(req("x", 1_000)));
         granted(a.acquire(req("y", 2_500)));
 
@@ -170,7 +170,7 @@ class QuotaEngineFairShareTest {
     void agentLimitRetryIsWhenTheAgentsOldestLeaseExpires_peerLeasesIncluded() {
         QuotaEngine e = engine(maxOpen(1), List.of(), key("k", LimitSpec.requests(1000, Duration.ofMinutes(1))));
         Instant grantedAtPeer = clock.instant().minusSeconds(45);
-        e.replayGrant(new Lease("edge-x-0_peer", "edge", "p", "k", 0, Priority.NORMAL, "a", "pr", grantedAtPeer,
+        e.replayGrant(new LeaseRecord("edge-x-0_peer", "edge", "p", "k", 0, Priority.NORMAL, "a", "pr", grantedAtPeer,
                 grantedAtPeer.plus(TTL)));
 
         assertThat(denied(e.acquire(req("a", 0))).retryAfter()).isEqualTo(Duration.ofSeconds(15));

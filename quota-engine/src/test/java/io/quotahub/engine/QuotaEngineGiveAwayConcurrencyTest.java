@@ -41,7 +41,7 @@ class QuotaEngineGiveAwayConcurrencyTest {
                 try {
                     start.await();
                     for (int i = 0; i < 1000; i++) {
-                        if (e.acquire(req("p", 0, Priority.HIGH)) instanceof Decision.Granted) {
+                        if (e.acquire(req("p", 0, Priority.HIGH)) instanceof Decision.Admitted) {
                             grants.incrementAndGet();
                         }
                     }

@@ -40,7 +40,7 @@ class QuotaEngineHostileInputTest {
         return new AcquireRequest("p", tokens, Priority.NORMAL, "agent", "r" + tokens);
     }
 
-    private Settlement settle(Lease l, long tokensUsed, Outcome outcome, Duration retryAfter) {
+    private Settlement settle(LeaseRecord l, long tokensUsed, Outcome outcome, Duration retryAfter) {
         return new Settlement(l.leaseId(), tokensUsed, outcome, retryAfter, clock.instant());
     }
 
@@ -58,7 +58,7 @@ class QuotaEngineHostileInputTest {
         long most = 0;
         long inWindow = 0;
         for (int i = 0; i < 1_200; i++) {
-            if (e.acquire(req(100)) instanceof Decision.Granted g) {
+            if (e.acquire(req(100)) instanceof Decision.Admitted g) {
                 e.settle(settle(g.lease(), 100, Outcome.OK, Duration.ZERO));
                 granted.add(new long[] {clock.millis(), 100});
                 inWindow += 100;
@@ -75,8 +75,8 @@ class QuotaEngineHostileInputTest {
     @Test
     void settle_withLongMaxTokensDoesNotWrapTheWindow() {
         QuotaEngine e = engine();
-        Lease l = granted(e.acquire(req(10)));
-        Lease other = granted(e.acquire(req(10)));
+        LeaseRecord l = granted(e.acquire(req(10)));
+        LeaseRecord other = granted(e.acquire(req(10)));
 
         assertThat(e.settle(settle(l, Long.MAX_VALUE, Outcome.OK, Duration.ZERO))).isEqualTo(SettleResult.SETTLED);
 
@@ -97,7 +97,7 @@ class QuotaEngineHostileInputTest {
     @Test
     void settle_withNegativeTokensChargesNothing_andNoSumGoesNegative() {
         QuotaEngine e = engine();
-        Lease l = granted(e.acquire(req(500)));
+        LeaseRecord l = granted(e.acquire(req(500)));
         e.settle(settle(l, Long.MIN_VALUE, Outcome.OK, Duration.ZERO));
         assertThat(tokens(e).used()).isZero();
         assertThat(mostTokensGrantedInAnyMinute(e)).isEqualTo(TPM);
@@ -118,7 +118,7 @@ class QuotaEngineHostileInputTest {
     @Test
     void rateLimited_withTenYearRetryAfterCoolsDownAtMostMaxCooldown() {
         QuotaEngine e = engine();
-        Lease l = granted(e.acquire(req(1)));
+        LeaseRecord l = granted(e.acquire(req(1)));
 
         e.settle(settle(l, 1, Outcome.RATE_LIMITED, TEN_YEARS));
 
@@ -133,7 +133,7 @@ class QuotaEngineHostileInputTest {
     @Test
     void rateLimited_withARetryAfterBeyondMilliseconds_isClampedToo() {
         QuotaEngine e = engine();
-        Lease l = granted(e.acquire(req(1)));
+        LeaseRecord l = granted(e.acquire(req(1)));
         e.settle(settle(l, 1, Outcome.RATE_LIMITED, Duration.ofSeconds(Long.MAX_VALUE)));
         assertThat(key(e).cooldownUntil()).isEqualTo(T0.plus(Duration.ofHours(1)));
     }
@@ -152,7 +152,7 @@ class QuotaEngineHostileInputTest {
     void replayedSettle_withTenYearRetryAfter_coolsDownAtMostOneHourFromItsTime() {
         QuotaEngine e = engine();
         Instant grantedAt = T0.minusSeconds(120);
-        Lease l = new Lease("edge-1-0_x", "edge", "p", "k", 1, Priority.NORMAL, "agent", "r", grantedAt, grantedAt.plusSeconds(60));
+        LeaseRecord l = new LeaseRecord("edge-1-0_x", "edge", "p", "k", 1, Priority.NORMAL, "agent", "r", grantedAt, grantedAt.plusSeconds(60));
         e.replayGrant(l);
 
         e.settle(new Settlement(l.leaseId(), 1, Outcome.RATE_LIMITED, TEN_YEARS, grantedAt.plusSeconds(1)));
@@ -163,7 +163,7 @@ class QuotaEngineHostileInputTest {
     @Test
     void settle_datedFarInTheFuture_doesNotPinTheWindowOrTheCooldown() {
         QuotaEngine e = engine();
-        Lease l = granted(e.acquire(req(1_000)));
+        LeaseRecord l = granted(e.acquire(req(1_000)));
         e.settle(new Settlement(l.leaseId(), 1_000, Outcome.RATE_LIMITED, Duration.ofSeconds(1), Instant.MAX));
 
         // charged one lease TTL (60 s) from now at the latest: gone a minute (and the margin) later
@@ -178,8 +178,8 @@ class QuotaEngineHostileInputTest {
     void replayedGrant_withHugeTokens_isCountedAtTheCapacityBound() {
         QuotaEngine e = engine();
         // this hub's own ledger, replayed after a restart: counted against its own budget
-        Lease huge = new Lease("main-1-0_x", "main", "p", "k", Long.MAX_VALUE, Priority.NORMAL, "agent", "r", T0, T0.plusSeconds(60));
-        Lease negative = new Lease("main-1-1_x", "main", "p", "k", Long.MIN_VALUE, Priority.NORMAL, "agent", "r", T0, T0.plusSeconds(60));
+        LeaseRecord huge = new LeaseRecord("main-1-0_x", "main", "p", "k", Long.MAX_VALUE, Priority.NORMAL, "agent", "r", T0, T0.plusSeconds(60));
+        LeaseRecord negative = new LeaseRecord("main-1-1_x", "main", "p", "k", Long.MIN_VALUE, Priority.NORMAL, "agent", "r", T0, T0.plusSeconds(60));
 
         e.replayGrant(huge);
         e.replayGrant(negative);
@@ -225,7 +225,7 @@ class QuotaEngineHostileInputTest {
     @Test
     void resetKey_clearsCooldownCircuitBlockAndDisabled() {
         QuotaEngine e = engine();
-        List<Lease> held = new java.util.ArrayList<>();
+        List<LeaseRecord> held = new java.util.ArrayList<>();
         for (int i = 0; i < 4; i++) {
             held.add(granted(e.acquire(new AcquireRequest("p", 1, Priority.NORMAL, "a", "r" + i))));
         }
@@ -253,7 +253,7 @@ class QuotaEngineHostileInputTest {
     @Test
     void replayOf_rateLimitedWithAHugeRetryAfter_thenReset_endsWithAUsableKey() {
         Instant grantedAt = T0.minusSeconds(600);
-        Lease l = new Lease("main-1-0_x", "main", "p", "k", 1, Priority.NORMAL, "agent", "r", grantedAt, grantedAt.plusSeconds(60));
+        LeaseRecord l = new LeaseRecord("main-1-0_x", "main", "p", "k", 1, Priority.NORMAL, "agent", "r", grantedAt, grantedAt.plusSeconds(60));
         Settlement tenYears = new Settlement(l.leaseId(), 1, Outcome.RATE_LIMITED, Duration.ofSeconds(Long.MAX_VALUE),
                 grantedAt.plusSeconds(1));
 

@@ -41,7 +41,7 @@ class QuotaEngineLifecycleTest {
     @Test
     void grantedLeaseHasAnIdOfThisHub_anExpiryOneTtlAhead_andIsOpen() {
         QuotaEngine e = engine(EngineListener.NONE);
-        Lease l = granted(e.acquire(req("p", 100)));
+        LeaseRecord l = granted(e.acquire(req("p", 100)));
         assertThat(l.leaseId()).startsWith("main-");
         assertThat(l.hubId()).isEqualTo("main");
         assertThat(l.grantedAt()).isEqualTo(T0);
@@ -58,7 +58,7 @@ class QuotaEngineLifecycleTest {
     @Test
     void settleIsIdempotent_andUnknownLeasesAreNamedSo() {
         QuotaEngine e = engine(EngineListener.NONE);
-        Lease l = granted(e.acquire(req("p", 100)));
+        LeaseRecord l = granted(e.acquire(req("p", 100)));
         assertThat(e.settle(ok(l, 80, clock))).isEqualTo(SettleResult.SETTLED);
         assertThat(e.settle(ok(l, 80, clock))).isEqualTo(SettleResult.ALREADY_SETTLED);
         assertThat(e.settle(outcome(l, Outcome.ERROR, Duration.ZERO, clock))).isEqualTo(SettleResult.ALREADY_SETTLED);
@@ -72,7 +72,7 @@ class QuotaEngineLifecycleTest {
     @Test
     void settledIdsAreForgottenAfterTtlPlusTheLongestWindow() {
         QuotaEngine e = engine(EngineListener.NONE);
-        Lease l = granted(e.acquire(req("p", 0)));
+        LeaseRecord l = granted(e.acquire(req("p", 0)));
         e.settle(ok(l, 0, clock));
         clock.advance(Duration.ofSeconds(70)); // 10 s TTL + 60 s window
         e.tick();
@@ -85,7 +85,7 @@ class QuotaEngineLifecycleTest {
     @Test
     void cancel_undoesAGrantAsIfItNeverHappened() {
         QuotaEngine e = engine(EngineListener.NONE);
-        Lease l = granted(e.acquire(req("p", 500)));
+        LeaseRecord l = granted(e.acquire(req("p", 500)));
         e.cancel(l.leaseId());
         assertThat(e.openLease(l.leaseId())).isEmpty();
         KeyView k = k(e);
@@ -100,9 +100,9 @@ class QuotaEngineLifecycleTest {
     @Test
     void expireDue_settlesOverdueLeasesAsExpiredAtTheirExpiry_chargingTheFullEstimate() {
         QuotaEngine e = engine(EngineListener.NONE);
-        Lease l = granted(e.acquire(req("p", 300)));
+        LeaseRecord l = granted(e.acquire(req("p", 300)));
         clock.advance(Duration.ofSeconds(5));
-        Lease young = granted(e.acquire(req("p", 0)));
+        LeaseRecord young = granted(e.acquire(req("p", 0)));
         clock.advance(Duration.ofMillis(5_500));
 
         List<Settlement> expired = e.expireDue();
@@ -122,26 +122,26 @@ class QuotaEngineLifecycleTest {
         List<Object> ledger = new ArrayList<>();
         EngineListener recorder = new EngineListener() {
             @Override
-            public void onGranted(Lease lease) {
+            public void onGranted(LeaseRecord lease) {
                 ledger.add(lease);
             }
 
             @Override
-            public void onSettled(Lease lease, Settlement settlement) {
+            public void onSettled(LeaseRecord lease, Settlement settlement) {
                 ledger.add(settlement);
             }
         };
         QuotaEngine live = engine(recorder);
-        List<Lease> open = new ArrayList<>();
+        List<LeaseRecord> open = new ArrayList<>();
         Outcome[] outcomes = {Outcome.OK, Outcome.RATE_LIMITED, Outcome.OK, Outcome.ERROR, Outcome.OK};
         for (int i = 0; i < 20; i++) {
             Decision d = live.acquire(req("p", 10L * i));
-            if (d instanceof Decision.Granted g) {
+            if (d instanceof Decision.Admitted g) {
                 open.add(g.lease());
             }
             clock.advance(Duration.ofMillis(700));
             if (i % 3 == 0 && !open.isEmpty()) {
-                Lease l = open.remove(0);
+                LeaseRecord l = open.remove(0);
                 live.settle(new Settlement(l.leaseId(), 5L * i, outcomes[i % outcomes.length], Duration.ZERO, clock.instant()));
             }
         }
@@ -150,7 +150,7 @@ class QuotaEngineLifecycleTest {
 
         QuotaEngine rebuilt = engine(EngineListener.NONE);
         for (Object event : ledger) {
-            if (event instanceof Lease l) {
+            if (event instanceof LeaseRecord l) {
                 rebuilt.replayGrant(l);
                 rebuilt.replayGrant(l); // idempotent
             } else {
@@ -162,7 +162,7 @@ class QuotaEngineLifecycleTest {
 
         // the rebuilt hub never reuses a replayed lease id
         Set<String> replayed = new HashSet<>();
-        ledger.stream().filter(Lease.class::isInstance).forEach(l -> replayed.add(((Lease) l).leaseId()));
+        ledger.stream().filter(LeaseRecord.class::isInstance).forEach(l -> replayed.add(((LeaseRecord) l).leaseId()));
         clock.advance(Duration.ofMinutes(2));
         assertThat(replayed).doesNotContain(granted(rebuilt.acquire(req("p", 0))).leaseId());
     }
@@ -170,8 +170,8 @@ class QuotaEngineLifecycleTest {
     @Test
     void restartedHubWithAnEarlierClockStillDoesNotReuseIds() {
         QuotaEngine first = engine(EngineListener.NONE);
-        Lease a = granted(first.acquire(req("p", 0)));
-        Lease b = granted(first.acquire(req("p", 0)));
+        LeaseRecord a = granted(first.acquire(req("p", 0)));
+        LeaseRecord b = granted(first.acquire(req("p", 0)));
         clock.set(T0.minusSeconds(5)); // the machine's clock stepped back
         QuotaEngine second = engine(EngineListener.NONE);
         second.replayGrant(a);
@@ -188,7 +188,7 @@ class QuotaEngineLifecycleTest {
         QuotaEngine e = new QuotaEngine(config(pool("p", Preset.PREMIUM, key("k", LimitSpec.requests(1, Duration.ofMinutes(1))))).build(),
                 clock, new EngineListener() {
                     @Override
-                    public void onGranted(Lease lease) {
+                    public void onGranted(LeaseRecord lease) {
                         grants.incrementAndGet();
                     }
 
@@ -198,11 +198,11 @@ class QuotaEngineLifecycleTest {
                     }
 
                     @Override
-                    public void onSettled(Lease lease, Settlement settlement) {
+                    public void onSettled(LeaseRecord lease, Settlement settlement) {
                         settles.add(settlement);
                     }
                 });
-        Lease l = granted(e.acquire(req("p", 0)));
+        LeaseRecord l = granted(e.acquire(req("p", 0)));
         e.acquire(req("p", 0));
         e.acquire(req("nope", 0));
         e.settle(ok(l, 0, clock));
@@ -217,7 +217,7 @@ class QuotaEngineLifecycleTest {
         QuotaEngine main = new QuotaEngine(config2(Map.of("main", 0.5, "edge", 0.5),
                 pool("p", Preset.PREMIUM, key("k", LimitSpec.requests(9, Duration.ofMinutes(1))))).build(), clock, EngineListener.NONE);
         for (int i = 0; i < 3; i++) { // the peer's grants, read from its ledger
-            main.replayGrant(new Lease("edge-1-" + i, "edge", "p", "k", 0, Priority.NORMAL, "a", "r", clock.instant(),
+            main.replayGrant(new LeaseRecord("edge-1-" + i, "edge", "p", "k", 0, Priority.NORMAL, "a", "r", clock.instant(),
                     clock.instant().plusSeconds(60)));
         }
         for (int i = 0; i < 4; i++) {

@@ -36,7 +36,7 @@ class QuotaEngineLimitsTest {
     /** 60 calls one second apart, each settled at once. */
     private void sixtyCalls(QuotaEngine e) {
         for (int i = 0; i < 60; i++) {
-            Lease l = granted(e.acquire(req("demo", 0)));
+            LeaseRecord l = granted(e.acquire(req("demo", 0)));
             e.settle(ok(l, 0, clock));
             if (i < 59) {
                 clock.advance(Duration.ofSeconds(1));
@@ -103,7 +103,7 @@ class QuotaEngineLimitsTest {
     @Test
     void unsettledLeasesOccupyCapacityUntilSettledAndThenSitAtTheirSettleTime() {
         QuotaEngine e = engine(pool("p", Preset.PREMIUM, key("k", LimitSpec.requests(2, Duration.ofSeconds(10)))));
-        Lease a = granted(e.acquire(req("p", 0)));
+        LeaseRecord a = granted(e.acquire(req("p", 0)));
         clock.advance(Duration.ofSeconds(1));
         granted(e.acquire(req("p", 0)));
         clock.advance(Duration.ofSeconds(30)); // both still unsettled: the window cannot free them
@@ -120,7 +120,7 @@ class QuotaEngineLimitsTest {
     void tokens_reserveTheEstimate_thenSettleRefundsOrCharges() {
         KeySpec k = key("k", LimitSpec.tokens(1000, Duration.ofMinutes(1)), LimitSpec.requests(100, Duration.ofMinutes(1)));
         QuotaEngine e = engine(pool("p", Preset.PREMIUM, k));
-        Lease first = granted(e.acquire(req("p", 600)));
+        LeaseRecord first = granted(e.acquire(req("p", 600)));
         assertThat(keyView(e, "p", "k").limits().get(0).used()).isEqualTo(600);
 
         Refusal r = denied(e.acquire(req("p", 500)));
@@ -129,7 +129,7 @@ class QuotaEngineLimitsTest {
 
         assertThat(e.settle(ok(first, 200, clock))).isEqualTo(SettleResult.SETTLED); // refund 400
         assertThat(keyView(e, "p", "k").limits().get(0).used()).isEqualTo(200);
-        Lease second = granted(e.acquire(req("p", 500)));
+        LeaseRecord second = granted(e.acquire(req("p", 500)));
         assertThat(keyView(e, "p", "k").limits().get(0).remaining()).isEqualTo(300);
 
         e.settle(ok(second, 900, clock)); // the provider charged more than estimated
@@ -199,7 +199,7 @@ class QuotaEngineLimitsTest {
         PoolSpec p = new PoolSpec("p", List.of(new KeySpec("a", List.of(RPM60), 2), new KeySpec("b", List.of(RPM60), 5)),
                 List.of(), 3, Preset.PREMIUM);
         QuotaEngine e = engine(p);
-        Lease l1 = granted(e.acquire(req("p", 0)));
+        LeaseRecord l1 = granted(e.acquire(req("p", 0)));
         granted(e.acquire(req("p", 0)));
         granted(e.acquire(req("p", 0)));
         clock.advance(Duration.ofSeconds(10));
@@ -218,7 +218,7 @@ class QuotaEngineLimitsTest {
     void keyMaxConcurrent_refusesTheKeyButOtherKeysServe() {
         PoolSpec p = new PoolSpec("p", List.of(new KeySpec("a", List.of(RPM60), 1)), List.of(), 0, Preset.PREMIUM);
         QuotaEngine e = engine(p);
-        Lease l = granted(e.acquire(req("p", 0)));
+        LeaseRecord l = granted(e.acquire(req("p", 0)));
         Refusal r = denied(e.acquire(req("p", 0)));
         assertThat(r.code()).isEqualTo(RefusalCode.CONCURRENCY);
         assertThat(r.keyId()).isEqualTo("a");
@@ -231,7 +231,7 @@ class QuotaEngineLimitsTest {
         LimitSpec rpm100 = LimitSpec.requests(100, Duration.ofMinutes(1));
         QuotaEngine e = engine(pool("gemini-pro", Preset.STANDARD, key("primary", rpm100), key("secondary", rpm100)));
         for (int i = 0; i < 99; i++) { // the primary's history, from the ledger
-            Lease l = new Lease("main-old-" + i, "main", "gemini-pro", "primary", 0, Priority.NORMAL, "a", "r", clock.instant(),
+            LeaseRecord l = new LeaseRecord("main-old-" + i, "main", "gemini-pro", "primary", 0, Priority.NORMAL, "a", "r", clock.instant(),
                     clock.instant().plusSeconds(60));
             e.replayGrant(l);
             e.settle(ok(l, 0, clock));
@@ -244,11 +244,11 @@ class QuotaEngineLimitsTest {
     void whenTheFirstKeyIsFull_theNextGoesToAnother_andTheRefusalNamesTheKeyThatFreesFirst() {
         LimitSpec rpm1 = LimitSpec.requests(1, Duration.ofMinutes(1));
         QuotaEngine e = engine(pool("p", Preset.PREMIUM, key("a", rpm1), key("b", rpm1)));
-        Lease a = granted(e.acquire(req("p", 0)));
+        LeaseRecord a = granted(e.acquire(req("p", 0)));
         assertThat(a.keyId()).isEqualTo("a"); // ties go to config order
         e.settle(ok(a, 0, clock));
         clock.advance(Duration.ofSeconds(10));
-        Lease b = granted(e.acquire(req("p", 0)));
+        LeaseRecord b = granted(e.acquire(req("p", 0)));
         assertThat(b.keyId()).isEqualTo("b");
         e.settle(ok(b, 0, clock));
         clock.advance(Duration.ofSeconds(10));

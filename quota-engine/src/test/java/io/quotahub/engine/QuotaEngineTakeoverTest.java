@@ -26,7 +26,7 @@ class QuotaEngineTakeoverTest {
     ManualClock clock;
     QuotaEngine main;
     QuotaEngine edge;
-    final List<Lease> edgeLeases = new ArrayList<>();
+    final List<LeaseRecord> edgeLeases = new ArrayList<>();
 
     @BeforeEach
     void setUp() {
@@ -35,7 +35,7 @@ class QuotaEngineTakeoverTest {
         edge = engine("edge", clock);
         // edge grants 4 (both engines know them: main folded edge's ledger up to the fence), settles one
         for (int i = 0; i < 4; i++) {
-            Lease l = granted(edge.acquire(req("p", 10)));
+            LeaseRecord l = granted(edge.acquire(req("p", 10)));
             main.replayGrant(l);
             edgeLeases.add(l);
         }
@@ -82,7 +82,7 @@ class QuotaEngineTakeoverTest {
     void settlingATakenOverLeaseAtTheSurvivorFreesTheSurvivorsBudgetWhenItLeavesTheWindow() {
         takeover();
         clock.advance(Duration.ofSeconds(1));
-        for (Lease l : edgeLeases.subList(1, 4)) {
+        for (LeaseRecord l : edgeLeases.subList(1, 4)) {
             Settlement s = ok(l, 5, clock);
             assertThat(main.settle(s)).isEqualTo(SettleResult.SETTLED);
             edge.settle(s);
@@ -103,7 +103,7 @@ class QuotaEngineTakeoverTest {
         edge.applyTransfer("t1", "main", "edge", back);
         edge.applyTransferApplied("t1", "main", "edge", back);
         main.applyTransferApplied("t1", "main", "edge", back);
-        Lease late = granted(edge.acquire(req("p", 10)));
+        LeaseRecord late = granted(edge.acquire(req("p", 10)));
         main.replayGrant(late);
         for (QuotaEngine e : List.of(main, edge)) {
             BudgetView b = row(e, POOL);

@@ -198,7 +198,7 @@ class QuotaEngineThermalTest {
     /** Grants (settled at once) read from this hub's ledger. */
     private void replay(QuotaEngine e, String key, int n) {
         for (int i = 0; i < n; i++) {
-            Lease l = new Lease("main-" + key + "-" + i + "x", "main", "p", key, 0, Priority.NORMAL, "a", "r",
+            LeaseRecord l = new LeaseRecord("main-" + key + "-" + i + "x", "main", "p", key, 0, Priority.NORMAL, "a", "r",
                     clock.instant(), clock.instant().plusSeconds(60));
             e.replayGrant(l);
             e.settle(ok(l, 0, clock));

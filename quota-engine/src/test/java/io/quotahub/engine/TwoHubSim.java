@@ -34,7 +34,7 @@ final class TwoHubSim {
         int peerSeen();
     }
 
-    record Grant(String writer, int peerSeen, Lease lease) implements Ev {
+    record Grant(String writer, int peerSeen, LeaseRecord lease) implements Ev {
     }
 
     record Settle(String writer, int peerSeen, Settlement settlement) implements Ev {
@@ -107,7 +107,7 @@ final class TwoHubSim {
     final Map<String, Hub> hubs = new LinkedHashMap<>();
     final boolean expire;
     final List<LimitRef> refs;
-    final Map<String, Lease> leases = new HashMap<>();
+    final Map<String, LeaseRecord> leases = new HashMap<>();
     final Map<String, long[]> pendingSettle = new HashMap<>(); // leaseId -> {settleAt, tokensUsed}
     final Map<String, long[]> ends = new HashMap<>();           // leaseId -> {end, charged}
     int takeovers;
@@ -190,7 +190,7 @@ final class TwoHubSim {
     }
 
     /** The hub that settles a lease now: the one that granted it, or the other when that one is dead. */
-    Hub responsible(Lease l) {
+    Hub responsible(LeaseRecord l) {
         Hub issuer = hubs.get(l.hubId());
         return issuer.dead ? issuer.peer() : issuer;
     }
@@ -203,7 +203,7 @@ final class TwoHubSim {
                 continue;
             }
             it.remove();
-            Lease l = leases.get(e.getKey());
+            LeaseRecord l = leases.get(e.getKey());
             Hub h = responsible(l);
             if (h.engine.openLease(l.leaseId()).isEmpty()) {
                 continue; // expired already
@@ -223,8 +223,8 @@ final class TwoHubSim {
     private void grant(Hub h, String pool, long tokens) {
         Priority priority = Priority.values()[rnd.nextInt(3)];
         Decision d = h.engine.acquire(new AcquireRequest(pool, tokens, priority, "a", "r" + (nextId++)));
-        if (d instanceof Decision.Granted g) {
-            Lease l = g.lease();
+        if (d instanceof Decision.Admitted g) {
+            LeaseRecord l = g.lease();
             assertThat(leases).as("lease ids are unique").doesNotContainKey(l.leaseId());
             leases.put(l.leaseId(), l);
             h.write(new Grant(h.id, h.seen, l));
@@ -345,7 +345,7 @@ final class TwoHubSim {
      * the peer's settle it has not folded yet; after a takeover it may then count more of the dead
      * hub's use than the dead hub did, and admits nothing until that leaves the window.
      */
-    private void assertOwnUseWithinBudget(Hub h, String when, Lease lease) {
+    private void assertOwnUseWithinBudget(Hub h, String when, LeaseRecord lease) {
         for (BudgetView b : h.engine.budgetTable()) {
             if (lease != null && !(b.ref().pool().equals(lease.pool())
                     && (b.ref().keyId() == null || b.ref().keyId().equals(lease.keyId())))) {

@@ -1,13 +1,16 @@
 package io.quotahub.agent.internal;
 
 import io.quotahub.agent.Priority;
+import io.quotahub.proto.WireBounds;
 
 import java.time.Duration;
 
-/** The checks of an acquire's arguments, before anything is sent. */
+/**
+ * The checks of an acquire's arguments, before anything is sent: the hubs' own rules for what they
+ * accept (a pool name that is not blank and at most {@link WireBounds#MAX_FIELD_BYTES} bytes, tokens
+ * {@code > 0}), so a request they would refuse fails here, at once, with an IllegalArgumentException.
+ */
 final class AcquireArgs {
-
-    static final int MAX_POOL_LENGTH = 256;
 
     private AcquireArgs() {
     }
@@ -16,8 +19,9 @@ final class AcquireArgs {
         if (pool == null || pool.isBlank()) {
             throw new IllegalArgumentException("pool must not be null or blank");
         }
-        if (pool.length() > MAX_POOL_LENGTH) {
-            throw new IllegalArgumentException("pool must be at most " + MAX_POOL_LENGTH + " characters");
+        if (Utf8.length(pool) > WireBounds.MAX_FIELD_BYTES) {
+            throw new IllegalArgumentException("pool must be at most " + WireBounds.MAX_FIELD_BYTES
+                    + " bytes of UTF-8, was " + Utf8.length(pool));
         }
         if (tokens < 1) {
             // the same rule as the hubs': an acquire reserves its estimate, and no call uses no token

@@ -10,6 +10,7 @@ import io.quotahub.proto.Priority;
 import io.quotahub.proto.Refused;
 
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -80,10 +81,11 @@ final class AcquireMachine {
     /** At least this many sends before giving up as "hub unavailable", whatever maxWait says. */
     static final int MIN_SENDS = 2;
     private static final long MIN_ATTEMPT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
-    private static final Set<String> RETRYABLE_ERRORS = Set.of("UNAVAILABLE", "FENCED", "DEADLINE_EXCEEDED");
+    private static final Set<ErrorReply.Code> RETRYABLE_ERRORS = EnumSet.of(ErrorReply.Code.UNAVAILABLE,
+            ErrorReply.Code.FENCED, ErrorReply.Code.DEADLINE_EXCEEDED);
     /** Codes of a hub that cannot serve now (e.g. one that woke up fenced by its peer): ask the other hub. */
-    private static final Set<String> HUB_CANNOT_SERVE = Set.of("UNAVAILABLE", "FENCED");
-    private static final String BUDGET_EXHAUSTED = "BUDGET_EXHAUSTED";
+    private static final Set<ErrorReply.Code> HUB_CANNOT_SERVE = EnumSet.of(ErrorReply.Code.UNAVAILABLE,
+            ErrorReply.Code.FENCED);
 
     private final Out out;
     private final HubRouter router;
@@ -190,7 +192,7 @@ final class AcquireMachine {
     void replied(long now, Route route, AcquireReply reply) {
         if (holdsSlot) {
             holdsSlot = false;
-            out.releaseSlot(reply.hasRefused() && AcquireSlots.OVERLOADED.equals(reply.getRefused().getCode()));
+            out.releaseSlot(HubReplies.overloaded(reply));
         }
         if (state == State.DONE) {
             out.lateGrant(reply);
@@ -249,7 +251,8 @@ final class AcquireMachine {
             return;
         }
         if (remaining <= 0 && waitedForSlot) {
-            finish(new QuotaExhaustedException(AcquireSlots.OVERLOADED, "the hubs are overloaded: this client keeps at most "
+            finish(new QuotaExhaustedException(Refused.Code.OVERLOADED.name(),
+                    "the hubs are overloaded: this client keeps at most "
                     + out.slotLimit() + " acquires outstanding and this one waited its maxWait of "
                     + Duration.ofNanos(deadlineNanos - startNanos).toMillis() + " ms for a turn",
                     Duration.ofMillis(AcquireSlots.RETRY_AFTER_MS), pool(), "", ""));
@@ -316,8 +319,9 @@ final class AcquireMachine {
     }
 
     private void refused(long now, String hubId, Refused refused) {
-        metrics.refused(pool(), refused.getCode());
-        if (BUDGET_EXHAUSTED.equals(refused.getCode()) && hubId != null && !hubId.isBlank()) {
+        Refused.Code code = HubReplies.code(refused);
+        metrics.refused(pool(), code.name());
+        if (code == Refused.Code.BUDGET_EXHAUSTED && hubId != null && !hubId.isBlank()) {
             budgetRefusedBy.add(hubId);
             Route other = router.readyDirectAcquireRouteExcept(budgetRefusedBy);
             if (other != null) {
@@ -343,20 +347,18 @@ final class AcquireMachine {
         budgetRefusal = null;
         budgetRefusedBy.clear();
         long remaining = deadlineNanos - now;
-        String code = refused.getCode().isEmpty() ? "QUOTA_EXHAUSTED" : refused.getCode();
         if (remaining <= 0) {
-            finish(new QuotaExhaustedException(code,
-                    refused.getReason(), Duration.ofMillis(Math.max(0, refused.getRetryAfterMs())),
-                    refused.getPool().isEmpty() ? pool() : refused.getPool(), refused.getKeyId(), refused.getLimit()));
+            finish(HubReplies.exhausted(refused, pool()));
             return;
         }
-        long wait = retry.afterRefusal(refused.getRetryAfterMs(), AcquireSlots.OVERLOADED.equals(code), remaining);
-        metrics.retryScheduled(pool(), code, wait);
+        Refused.Code code = HubReplies.code(refused);
+        long wait = retry.afterRefusal(refused.getRetryAfterMs(), code == Refused.Code.OVERLOADED, remaining);
+        metrics.retryScheduled(pool(), code.name(), wait);
         wait(wait, true);
     }
 
     private void error(long now, Route route, String hubId, ErrorReply error) {
-        String code = error.getCode().isEmpty() ? "INTERNAL" : error.getCode();
+        ErrorReply.Code code = HubReplies.code(error);
         if (budgetRefusal != null) { // the other hub cannot serve: the first hub's refusal stands
             if (HUB_CANNOT_SERVE.contains(code)) {
                 router.markUnavailable(route, hubId);
@@ -376,11 +378,11 @@ final class AcquireMachine {
                 return;
             }
             long wait = retry.afterError(remaining);
-            metrics.retryScheduled(pool(), code, wait);
+            metrics.retryScheduled(pool(), code.name(), wait);
             wait(wait, true);
             return;
         }
-        finish(new QuotaHubException(code, "hub " + hubId + " rejected acquire for pool '" + pool() + "': "
+        finish(HubReplies.rejected(code, "hub " + hubId + " rejected acquire for pool '" + pool() + "': "
                 + error.getMessage()));
     }
 

@@ -13,8 +13,6 @@ import java.util.function.LongSupplier;
  */
 final class AcquireSlots {
 
-    /** Refusal code of a request a hub shed because it had more queued than it could do in time. */
-    static final String OVERLOADED = "OVERLOADED";
     /** Suggested wait when this client gives up waiting for a slot. */
     static final long RETRY_AFTER_MS = 100;
     static final int INITIAL_LIMIT = 256;

@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class LeaseImpl implements Lease {
 
     /** Hubs refuse a failure text longer than this many UTF-8 bytes. */
-    static final int MAX_DETAIL_BYTES = 128;
+    static final int MAX_DETAIL_BYTES = io.quotahub.proto.WireBounds.MAX_FIELD_BYTES;
 
     private final DefaultQuotaClient client;
     private final String leaseId;

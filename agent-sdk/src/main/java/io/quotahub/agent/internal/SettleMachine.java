@@ -1,10 +1,11 @@
 package io.quotahub.agent.internal;
 
 import io.quotahub.agent.HubUnavailableException;
-import io.quotahub.agent.QuotaHubException;
+import io.quotahub.proto.ErrorReply;
 import io.quotahub.proto.SettleReply;
 import io.quotahub.proto.SettleRequest;
 
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -46,7 +47,8 @@ final class SettleMachine {
      * Every other error ends the settle, {@code FORBIDDEN} among them: the secret does not prove the
      * lease, and every hub checks it against the same hash.
      */
-    private static final Set<String> RETRYABLE_ERRORS = Set.of("UNAVAILABLE", "DEADLINE_EXCEEDED", "UNKNOWN_LEASE");
+    private static final Set<ErrorReply.Code> RETRYABLE_ERRORS = EnumSet.of(ErrorReply.Code.UNAVAILABLE,
+            ErrorReply.Code.DEADLINE_EXCEEDED, ErrorReply.Code.UNKNOWN_LEASE);
 
     private final Out out;
     private final HubRouter router;
@@ -64,7 +66,7 @@ final class SettleMachine {
     private State state = State.NEW;
     private int sends;
     private String lastProblem = "no route tried";
-    private String lastErrorCode;
+    private ErrorReply.Code lastErrorCode;
 
     SettleMachine(Out out, HubRouter router, RetryPolicy retry, ClientMetrics metrics, SettleRequest.Builder request,
             String leaseHub, String pool, long requestTimeoutNanos, long settleTimeoutNanos, long now,
@@ -117,18 +119,18 @@ final class SettleMachine {
             finish(null);
             return;
         }
-        String code = reply.getError().getCode().isEmpty() ? "INTERNAL" : reply.getError().getCode();
+        ErrorReply.Code code = HubReplies.code(reply.getError());
         String hubMessage = scrub.apply(reply.getError().getMessage());
         lastErrorCode = code;
         lastProblem = code + " from hub " + reply.getHubId() + ": " + hubMessage;
         if (RETRYABLE_ERRORS.contains(code)) {
-            if ("UNAVAILABLE".equals(code)) {
+            if (code == ErrorReply.Code.UNAVAILABLE) {
                 router.markUnavailable(route, reply.getHubId());
             }
             sendNext(now);
             return;
         }
-        finish(new QuotaHubException(code, "hub " + reply.getHubId() + " rejected the settle of lease "
+        finish(HubReplies.rejected(code, "hub " + reply.getHubId() + " rejected the settle of lease "
                 + request.getLeaseId() + ": " + hubMessage));
     }
 
@@ -145,9 +147,9 @@ final class SettleMachine {
         if (remaining <= 0 && sends > 0) {
             String msg = "lease " + request.getLeaseId() + " of pool '" + pool + "' not settled after " + sends
                     + " requests (last: " + lastProblem + ")";
-            finish(lastErrorCode != null && !"UNAVAILABLE".equals(lastErrorCode)
-                    && !"DEADLINE_EXCEEDED".equals(lastErrorCode)
-                    ? new QuotaHubException(lastErrorCode, msg) : new HubUnavailableException(msg));
+            finish(lastErrorCode != null && lastErrorCode != ErrorReply.Code.UNAVAILABLE
+                    && lastErrorCode != ErrorReply.Code.DEADLINE_EXCEEDED
+                    ? HubReplies.rejected(lastErrorCode, msg) : new HubUnavailableException(msg));
             return;
         }
         Route route = router.nextSettleRoute(leaseHub, tried);

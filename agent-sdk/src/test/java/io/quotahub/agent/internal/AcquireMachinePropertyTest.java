@@ -106,12 +106,12 @@ class AcquireMachinePropertyTest {
         AcquireReply.Builder b = AcquireReply.newBuilder().setHubId(kind % 2 == 0 ? "main" : "edge");
         return switch (kind) {
             case 0 -> b.setGranted(Granted.newBuilder().setLeaseId("L")).build();
-            case 1 -> b.setRefused(Refused.newBuilder().setCode("RATE_LIMITED").setRetryAfterMs(200)).build();
-            case 2 -> b.setRefused(Refused.newBuilder().setCode("OVERLOADED").setRetryAfterMs(100)).build();
-            case 3 -> b.setRefused(Refused.newBuilder().setCode("BUDGET_EXHAUSTED").setRetryAfterMs(500)).build();
-            case 4 -> b.setError(ErrorReply.newBuilder().setCode("UNAVAILABLE")).build();
-            case 5 -> b.setError(ErrorReply.newBuilder().setCode("FENCED")).build();
-            case 6 -> b.setError(ErrorReply.newBuilder().setCode("BAD_REQUEST")).build();
+            case 1 -> b.setRefused(Refused.newBuilder().setRefusalCode(Refused.Code.QUOTA_EXHAUSTED).setRetryAfterMs(200)).build();
+            case 2 -> b.setRefused(Refused.newBuilder().setRefusalCode(Refused.Code.OVERLOADED).setRetryAfterMs(100)).build();
+            case 3 -> b.setRefused(Refused.newBuilder().setRefusalCode(Refused.Code.BUDGET_EXHAUSTED).setRetryAfterMs(500)).build();
+            case 4 -> b.setError(ErrorReply.newBuilder().setErrorCode(ErrorReply.Code.UNAVAILABLE)).build();
+            case 5 -> b.setError(ErrorReply.newBuilder().setErrorCode(ErrorReply.Code.FENCED)).build();
+            case 6 -> b.setError(ErrorReply.newBuilder().setErrorCode(ErrorReply.Code.BAD_REQUEST)).build();
             default -> b.build(); // no result
         };
     }

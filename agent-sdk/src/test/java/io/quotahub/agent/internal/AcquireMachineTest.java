@@ -118,11 +118,11 @@ class AcquireMachineTest {
 
     private static AcquireReply refusal(String hub, String code, long retryAfterMs) {
         return AcquireReply.newBuilder().setHubId(hub)
-                .setRefused(Refused.newBuilder().setCode(code).setRetryAfterMs(retryAfterMs).setReason("full")).build();
+                .setRefused(Refused.newBuilder().setRefusalCode(Refused.Code.valueOf(code)).setRetryAfterMs(retryAfterMs).setReason("full")).build();
     }
 
     private static AcquireReply error(String hub, String code) {
-        return AcquireReply.newBuilder().setHubId(hub).setError(ErrorReply.newBuilder().setCode(code).setMessage("no")).build();
+        return AcquireReply.newBuilder().setHubId(hub).setError(ErrorReply.newBuilder().setErrorCode(ErrorReply.Code.valueOf(code)).setMessage("no")).build();
     }
 
     @Test
@@ -204,7 +204,7 @@ class AcquireMachineTest {
     void aRefusal_waitsAtLeastItsRetryAfter_thenAsksAgainWithANewRequestId() {
         AcquireMachine m = machine(Duration.ofSeconds(5));
         m.start(now);
-        m.replied(now, QUEUE, refusal("main", "RATE_LIMITED", 300));
+        m.replied(now, QUEUE, refusal("main", "QUOTA_EXHAUSTED", 300));
         assertThat(out.actions).endsWith("release slot", "wait 300 ms");
         m.timerFired(now += 300 * MS);
         assertThat(out.last()).isEqualTo("send qh.v1.acquire r2");
@@ -222,9 +222,9 @@ class AcquireMachineTest {
     void aRefusalAfterMaxWait_failsWithTheHubsWords() {
         AcquireMachine m = machine(Duration.ZERO);
         m.start(now);
-        m.replied(now, QUEUE, refusal("main", "RATE_LIMITED", 300));
+        m.replied(now, QUEUE, refusal("main", "QUOTA_EXHAUSTED", 300));
         assertThat(out.ended).isInstanceOfSatisfying(QuotaExhaustedException.class, e -> {
-            assertThat(e.code()).isEqualTo("RATE_LIMITED");
+            assertThat(e.code()).isEqualTo("QUOTA_EXHAUSTED");
             assertThat(e.retryAfter()).isEqualTo(Duration.ofMillis(300));
         });
     }

@@ -64,7 +64,7 @@ class SettleMachineTest {
     }
 
     private static SettleReply error(String code, String message) {
-        return SettleReply.newBuilder().setHubId("main").setError(ErrorReply.newBuilder().setCode(code).setMessage(message)).build();
+        return SettleReply.newBuilder().setHubId("main").setError(ErrorReply.newBuilder().setErrorCode(ErrorReply.Code.valueOf(code)).setMessage(message)).build();
     }
 
     @Test

@@ -137,7 +137,8 @@ final class HostileWire {
                     into.put(lease.leaseId(), lease);
                     return lease;
                 }
-                tally.count(attack, r.hasRefused() ? "refused " + r.getRefused().getCode() : "error " + r.getError().getCode());
+                tally.count(attack, r.hasRefused() ? "refused " + r.getRefused().getRefusalCode().name()
+                        : "error " + r.getError().getErrorCode().name());
             } catch (InvalidProtocolBufferException e) {
                 tally.count(attack, "unparsable answer");
             }
@@ -163,10 +164,10 @@ final class HostileWire {
         try {
             if (subject.endsWith("acquire")) {
                 AcquireReply r = AcquireReply.parseFrom(data);
-                return r.hasGranted() ? "granted" : r.hasRefused() ? "refused " + r.getRefused().getCode() : r.getError().getCode();
+                return r.hasGranted() ? "granted" : r.hasRefused() ? "refused " + r.getRefused().getRefusalCode().name() : r.getError().getErrorCode().name();
             }
             SettleReply r = SettleReply.parseFrom(data);
-            return r.hasError() ? r.getError().getCode() : r.getSettled() ? "settled" : "already settled";
+            return r.hasError() ? r.getError().getErrorCode().name() : r.getSettled() ? "settled" : "already settled";
         } catch (InvalidProtocolBufferException e) {
             return "unparsable";
         }

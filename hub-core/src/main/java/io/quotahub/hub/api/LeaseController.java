@@ -119,13 +119,13 @@ public class LeaseController {
     }
 
     private HttpResponse<?> toResponse(AcquireOutcome outcome) {
-        if (outcome instanceof AcquireOutcome.Granted g && g.leaseSecret() != null) {
+        if (outcome instanceof AcquireOutcome.Leased g && g.leaseSecret() != null) {
             var lease = g.lease();
             return HttpResponse.ok(new LeaseBody(LeaseHandle.of(lease.leaseId(), g.leaseSecret().reveal()), lease.hubId(),
                     lease.pool(), lease.keyId(), g.secret().reveal(), lease.tokens(), lease.expiresAt().toString(),
                     noticeOrNull(g.notice())));
         }
-        if (outcome instanceof AcquireOutcome.Granted) { // never answered: AcquireService decides such a retry anew
+        if (outcome instanceof AcquireOutcome.Leased) { // never answered: AcquireService decides such a retry anew
             return ApiError.response(ErrorCode.UNAVAILABLE, "the lease's secret is not held here; ask again with a new requestId");
         }
         if (outcome instanceof AcquireOutcome.Refused r) {
@@ -135,7 +135,7 @@ public class LeaseController {
                     noticeOrNull(r.notice())));
         }
         if (outcome instanceof AcquireOutcome.Overloaded o) {
-            return tooManyRequests(new RefusalBody("overloaded", "OVERLOADED", o.reason(), Math.max(1, o.retryAfter().toMillis()),
+            return tooManyRequests(new RefusalBody("overloaded", AcquireOutcome.Overloaded.CODE, o.reason(), Math.max(1, o.retryAfter().toMillis()),
                     o.pool(), null, null, null));
         }
         AcquireOutcome.Failed f = (AcquireOutcome.Failed) outcome;

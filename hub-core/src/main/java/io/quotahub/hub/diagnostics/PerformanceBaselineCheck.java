@@ -72,7 +72,7 @@ final class PerformanceBaselineCheck implements DiagnosticCheck {
             long t0 = ticker.getAsLong();
             Decision d = scratch.acquire(new AcquireRequest(pool, 1, Priority.NORMAL, "diagnostics", "b" + i));
             nanos[i] = ticker.getAsLong() - t0;
-            if (d instanceof Decision.Granted g) {
+            if (d instanceof Decision.Admitted g) {
                 granted++;
                 scratch.settle(new Settlement(g.lease().leaseId(), 1, Outcome.OK, Duration.ZERO, clock.instant()));
             }
@@ -100,7 +100,7 @@ final class PerformanceBaselineCheck implements DiagnosticCheck {
 
     private void decide(QuotaEngine engine, String pool, int i) {
         Decision d = engine.acquire(new AcquireRequest(pool, 1, Priority.NORMAL, "diagnostics", "w" + i));
-        if (d instanceof Decision.Granted g) {
+        if (d instanceof Decision.Admitted g) {
             engine.settle(new Settlement(g.lease().leaseId(), 1, Outcome.OK, Duration.ZERO, clock.instant()));
         }
     }

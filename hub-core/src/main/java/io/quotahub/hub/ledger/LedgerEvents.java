@@ -1,6 +1,6 @@
 package io.quotahub.hub.ledger;
 
-import io.quotahub.engine.Lease;
+import io.quotahub.engine.LeaseRecord;
 import io.quotahub.engine.Outcome;
 import io.quotahub.engine.Priority;
 import io.quotahub.engine.Settlement;
@@ -20,7 +20,7 @@ public final class LedgerEvents {
     private LedgerEvents() {
     }
 
-    public static LedgerEvent grant(Lease lease) {
+    public static LedgerEvent grant(LeaseRecord lease) {
         return LedgerEvent.newBuilder()
                 .setHubId(lease.hubId())
                 .setAtEpochMs(lease.grantedAt().toEpochMilli())
@@ -54,9 +54,9 @@ public final class LedgerEvents {
     }
 
     /** The lease of a Grant event, with the digest of its secret ("" for a grant written before lease secrets). */
-    public static Lease lease(LedgerEvent event) {
+    public static LeaseRecord lease(LedgerEvent event) {
         Grant g = event.getGrant();
-        return new Lease(g.getLeaseId(), event.getHubId(), g.getPool(), g.getKeyId(), g.getTokens(),
+        return new LeaseRecord(g.getLeaseId(), event.getHubId(), g.getPool(), g.getKeyId(), g.getTokens(),
                 fromProto(g.getPriority()), g.getAgentId(), g.getRequestId(),
                 Instant.ofEpochMilli(event.getAtEpochMs()), Instant.ofEpochMilli(g.getExpiresAtEpochMs()), g.getSecretHash(),
                 g.getPrincipal());

@@ -1,6 +1,6 @@
 package io.quotahub.hub.ledger;
 
-import io.quotahub.engine.Lease;
+import io.quotahub.engine.LeaseRecord;
 import io.quotahub.engine.LimitRef;
 import io.quotahub.engine.Outcome;
 import io.quotahub.engine.QuotaEngine;
@@ -29,7 +29,7 @@ public final class LedgerFold {
 
     private final String hubId;
     private final QuotaEngine engine;
-    private final Consumer<Lease> onGrant;
+    private final Consumer<LeaseRecord> onGrant;
     private final Map<String, Transfer> unappliedTransfersToMe = new LinkedHashMap<>();
     /**
      * Ids of transfers this hub applied, newest {@value #APPLIED_TRANSFERS_KEPT}: a guard only (in
@@ -51,7 +51,7 @@ public final class LedgerFold {
     private long peerTakenOverThroughFence; // newest peer fence this hub's own Takeover answered
 
     /** @param onGrant told of every folded grant (e.g. to answer retried request ids) */
-    public LedgerFold(String hubId, QuotaEngine engine, Consumer<Lease> onGrant) {
+    public LedgerFold(String hubId, QuotaEngine engine, Consumer<LeaseRecord> onGrant) {
         this.hubId = hubId;
         this.engine = engine;
         this.onGrant = onGrant;
@@ -83,14 +83,14 @@ public final class LedgerFold {
     public synchronized void apply(LedgerEvent event) {
         switch (event.getEventCase()) {
             case GRANT -> {
-                Lease lease = LedgerEvents.lease(event);
+                LeaseRecord lease = LedgerEvents.lease(event);
                 engine.replayGrant(lease);
                 onGrant.accept(lease);
             }
             case SETTLE -> engine.settle(LedgerEvents.settlement(event));
             case EXPIRE -> {
                 Settlement expired = LedgerEvents.settlement(event);
-                long estimate = engine.openLease(expired.leaseId()).map(Lease::tokens).orElse(0L);
+                long estimate = engine.openLease(expired.leaseId()).map(LeaseRecord::tokens).orElse(0L);
                 engine.settle(new Settlement(expired.leaseId(), estimate, Outcome.EXPIRED, expired.retryAfter(), expired.settledAt()));
             }
             case TRANSFER -> {

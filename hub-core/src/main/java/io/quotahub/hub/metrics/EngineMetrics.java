@@ -4,7 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quotahub.engine.EngineListener;
 import io.quotahub.engine.KeySpec;
-import io.quotahub.engine.Lease;
+import io.quotahub.engine.LeaseRecord;
 import io.quotahub.engine.Outcome;
 import io.quotahub.engine.PoolSpec;
 import io.quotahub.engine.Refusal;
@@ -95,7 +95,7 @@ public class EngineMetrics implements EngineListener {
     }
 
     @Override
-    public void onGranted(Lease lease) {
+    public void onGranted(LeaseRecord lease) {
         Counter c = lookup(granted, lease.pool(), lease.keyId());
         if (c != null) {
             c.increment();
@@ -109,7 +109,7 @@ public class EngineMetrics implements EngineListener {
     }
 
     @Override
-    public void onSettled(Lease lease, Settlement settlement) {
+    public void onSettled(LeaseRecord lease, Settlement settlement) {
         if (ledger.current() == null || !hubId.equals(lease.hubId())) {
             return; // replay at start-up, or the peer's lease
         }

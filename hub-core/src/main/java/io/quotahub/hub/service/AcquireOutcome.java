@@ -1,7 +1,7 @@
 package io.quotahub.hub.service;
 
 import io.quotahub.hub.metrics.RejectReason;
-import io.quotahub.engine.Lease;
+import io.quotahub.engine.LeaseRecord;
 import io.quotahub.engine.Refusal;
 import io.quotahub.hub.config.Secret;
 
@@ -17,19 +17,19 @@ public sealed interface AcquireOutcome {
      *                    ledger (a restart, or the peer's grant), whose secret this hub never had
      * @param notice      how the request was taken, e.g. HIGH treated as NORMAL; "" when nothing
      */
-    record Granted(Lease lease, Secret secret, LeaseSecret leaseSecret, String notice) implements AcquireOutcome {
+    record Leased(LeaseRecord lease, Secret secret, LeaseSecret leaseSecret, String notice) implements AcquireOutcome {
 
-        public Granted {
+        public Leased {
             notice = notice == null ? "" : notice;
         }
 
         /** A grant rebuilt from the ledger: no lease secret, no notice. */
-        public Granted(Lease lease, Secret secret) {
+        public Leased(LeaseRecord lease, Secret secret) {
             this(lease, secret, null, "");
         }
     }
 
-    /** No room now: why, and when to retry. @param notice as {@link Granted#notice()} */
+    /** No room now: why, and when to retry. @param notice as {@link Leased#notice()} */
     record Refused(Refusal refusal, String notice) implements AcquireOutcome {
 
         public Refused {
@@ -43,9 +43,14 @@ public sealed interface AcquireOutcome {
 
     /**
      * The hub cannot take more requests now (its request index is full): nothing was decided; retry
-     * after {@code retryAfter}, here or on the other hub. Answered like a shed acquire (OVERLOADED).
+     * after {@code retryAfter}, here or on the other hub. Answered like a shed acquire, with the
+     * refusal code {@value #CODE}: a refusal the hub makes itself, so it has no engine
+     * {@link io.quotahub.engine.RefusalCode}.
      */
     record Overloaded(String pool, String reason, Duration retryAfter) implements AcquireOutcome {
+
+        /** The refusal code of an overloaded (or shed) acquire, on NATS and in the HTTP API. */
+        public static final String CODE = "OVERLOADED";
     }
 
     /**

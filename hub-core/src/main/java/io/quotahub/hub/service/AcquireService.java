@@ -138,13 +138,13 @@ public final class AcquireService {
      */
     private CompletableFuture<AcquireOutcome> retryAnswer(AcquireCommand cmd, CompletableFuture<AcquireOutcome> earlier,
                                                           AcquireOutcome first) {
-        if (first instanceof AcquireOutcome.Granted g && g.lease() != null && Principals.binds(g.lease().principal())
+        if (first instanceof AcquireOutcome.Leased g && g.lease() != null && Principals.binds(g.lease().principal())
                 && !g.lease().principal().equals(cmd.principal())) {
             // the same agent and request id from someone else: never hand out another principal's lease
             return failed(ErrorCode.FORBIDDEN, "request id '" + cmd.requestId() + "' of agent '" + cmd.agentId()
                     + "' was granted to another principal; use a new request id");
         }
-        if (!(first instanceof AcquireOutcome.Granted g) || g.leaseSecret() != null) {
+        if (!(first instanceof AcquireOutcome.Leased g) || g.leaseSecret() != null) {
             return CompletableFuture.completedFuture(first);
         }
         CompletableFuture<AcquireOutcome> mine = new CompletableFuture<>();
@@ -189,12 +189,12 @@ public final class AcquireService {
             }
             return CompletableFuture.completedFuture(new AcquireOutcome.Refused(denied.refusal(), notice));
         }
-        var lease = ((Decision.Granted) decision).lease();
+        var lease = ((Decision.Admitted) decision).lease();
         Secret secret = pools.secrets().get(new KeyRef(lease.pool(), lease.keyId()));
         String grantNotice = notice;
         CompletableFuture<AcquireOutcome> reply = target.append(LedgerEvents.grant(lease)).handle((ok, error) -> {
             if (error == null) {
-                return new AcquireOutcome.Granted(lease, secret, leaseSecret, grantNotice);
+                return new AcquireOutcome.Leased(lease, secret, leaseSecret, grantNotice);
             }
             // The ledger only fails an append that is certainly not stored: forget the grant.
             engine.cancel(lease.leaseId());

@@ -2,7 +2,7 @@ package io.quotahub.hub.service;
 
 import io.quotahub.hub.metrics.IgnoredProof;
 import io.quotahub.engine.Health;
-import io.quotahub.engine.Lease;
+import io.quotahub.engine.LeaseRecord;
 import io.quotahub.engine.Outcome;
 import io.quotahub.engine.QuotaEngine;
 import io.quotahub.engine.Settlement;
@@ -137,11 +137,11 @@ public final class AgentRegistry {
         if (p.leaseId() == null || p.leaseId().isEmpty() || p.leaseId().length() > LeaseSecret.MAX_TEXT_LENGTH * 4) {
             return IgnoredProof.UNKNOWN_LEASE; // no lease id is that long: no lookup needed
         }
-        Optional<Lease> open = engine.openLease(p.leaseId());
+        Optional<LeaseRecord> open = engine.openLease(p.leaseId());
         if (open.isEmpty()) {
             return IgnoredProof.UNKNOWN_LEASE;
         }
-        Lease lease = open.get();
+        LeaseRecord lease = open.get();
         if (!agentId.equals(lease.agentId())) {
             return IgnoredProof.OTHER_AGENT;
         }
@@ -202,7 +202,7 @@ public final class AgentRegistry {
         }
     }
 
-    private void reclaim(Ledger ledger, String hubId, Lease lease) {
+    private void reclaim(Ledger ledger, String hubId, LeaseRecord lease) {
         Settlement expired = new Settlement(lease.leaseId(), lease.tokens(), Outcome.EXPIRED, Duration.ZERO, clock.instant());
         ledger.append(LedgerEvents.settle(hubId, expired)).thenRun(() -> engine.settle(expired));
         LOG.info("agent {} is dead: reclaimed its lease {} of {}/{} (granted to {})", lease.agentId(), lease.leaseId(), lease.pool(),

@@ -1,5 +1,7 @@
 package io.quotahub.hub.service;
 
+import io.quotahub.proto.WireBounds;
+
 /**
  * How much a client may send: each text field (agent id, request id, pool, key id, lease id,
  * lease secret, failure detail) at most {@code maxFieldBytes} bytes of UTF-8, each NATS message
@@ -8,7 +10,8 @@ package io.quotahub.hub.service;
  */
 public record InputBounds(int maxFieldBytes, int maxMessageBytes) {
 
-    public static final int DEFAULT_MAX_FIELD_BYTES = 128;
+    /** The bound the SDK keeps to as well ({@link WireBounds#MAX_FIELD_BYTES}). */
+    public static final int DEFAULT_MAX_FIELD_BYTES = WireBounds.MAX_FIELD_BYTES;
     /** See {@code HubSettings#maxMessageBytes}: room for a heartbeat of ≈ 4 000 lease proofs. */
     public static final int DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024;
 

@@ -7,24 +7,18 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import io.nats.client.Message;
-import io.quotahub.hub.ledger.LedgerEvents;
 import io.quotahub.hub.metrics.AcquireLatency;
 import io.quotahub.hub.metrics.GuardMetrics;
 import io.quotahub.proto.AcquireReply;
 import io.quotahub.proto.AcquireRequest;
-import io.quotahub.proto.ErrorReply;
-import io.quotahub.proto.Granted;
 import io.quotahub.proto.Heartbeat;
 import io.quotahub.proto.LeaseProof;
-import io.quotahub.proto.Refused;
 import io.quotahub.proto.SettleReply;
 import io.quotahub.proto.SettleRequest;
 import io.quotahub.proto.Subjects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -37,7 +31,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Acquires and settles have a dispatcher (thread) each, so settles, which free capacity, never
  * wait behind a backlog of acquires. Overload is shed, not queued: when more than
  * {@code maxQueuedAcquires} acquires wait for the dispatcher, or {@code maxGrantsInFlight} grants
- * wait for the ledger, an acquire is refused at once with code {@value #OVERLOADED} and a
+ * wait for the ledger, an acquire is refused at once with code {@code OVERLOADED} and a
  * retry-after. Queueing instead let requests wait past the SDK's attempt timeout, so every grant
  * was wasted work and retries doubled the load: acknowledged throughput collapsed from ≈ 5 000/s
  * to ≈ 200/s when 10 000/s were offered (docs/benchmarks.md section 4).
@@ -48,19 +42,21 @@ import java.util.concurrent.atomic.AtomicInteger;
  * answered INTERNAL). A rejected message without a reply subject (every heartbeat) is dropped;
  * every rejection is counted by entrance and reason.
  *
+ * <p>Every message is translated by the {@link WireMapper}, both ways; what it carries is validated
+ * by {@link AcquireService} and {@link SettleService}, as for HTTP. This class checks only what is
+ * particular to NATS: the message's size, that it parses, and that an acquire carries a deadline.
+ *
  * <p>The requester's identity is the NATS user whose agent inbox the reply subject is in
  * ({@link Principals#ofReply}): the servers let each agent user read only its own inbox, so the
  * reply subject says who can read the answer. The agent id in the message is only what the agent
  * declares.
  *
- * <p>At the 400-line mark on purpose: the three entrances share one set of bounds, shedding and
- * reply paths; split, each would repeat them.
+ * <p>One class for the three entrances on purpose: they share one set of bounds, shedding and reply
+ * paths; split, each would repeat them.
  */
 public final class NatsApi implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(NatsApi.class);
-    /** Refusal code of a shed acquire. */
-    public static final String OVERLOADED = "OVERLOADED";
     /** About 50–200 ms of work on a 2-core machine, well under the SDK's 750 ms attempt timeout. */
     public static final int DEFAULT_MAX_QUEUED_ACQUIRES = 1_000;
     /** A safeguard for a slow ledger: group commit keeps far fewer in flight at capacity. */
@@ -74,6 +70,7 @@ public final class NatsApi implements AutoCloseable {
     private final String hubId;
     private final AcquireLatency latency;
     private final InputBounds bounds;
+    private final WireMapper wire;
     private final GuardMetrics metrics;
     private final int maxQueuedAcquires;
     private final int maxGrantsInFlight;
@@ -103,6 +100,7 @@ public final class NatsApi implements AutoCloseable {
         this.agents = agents;
         this.hubId = hubId;
         this.bounds = bounds;
+        this.wire = new WireMapper(hubId, bounds);
         this.metrics = metrics;
         this.latency = new AcquireLatency(registry, hubId, AcquireLatency.NATS);
     }
@@ -129,23 +127,8 @@ public final class NatsApi implements AutoCloseable {
         if (queued <= maxQueuedAcquires && inFlight < maxGrantsInFlight) {
             return null;
         }
-        return overloaded(request, "hub " + hubId + " is overloaded (" + queued + " acquires queued, " + inFlight
+        return wire.overloaded(request, "hub " + hubId + " is overloaded (" + queued + " acquires queued, " + inFlight
                 + " grants awaiting the ledger); retry shortly or use another hub", SHED_RETRY_AFTER_MS);
-    }
-
-    private AcquireReply overloaded(AcquireRequest request, String reason, long retryAfterMs) {
-        return AcquireReply.newBuilder().setRequestId(echo("requestId", request.getRequestId())).setHubId(hubId)
-                .setRefused(Refused.newBuilder()
-                        .setCode(OVERLOADED)
-                        .setPool(echo("pool", request.getPool()))
-                        .setReason(reason)
-                        .setRetryAfterMs(retryAfterMs))
-                .build();
-    }
-
-    /** A client's field as it may be sent back to it: "" when it is above the bound. */
-    private String echo(String field, String value) {
-        return bounds.fieldProblem(field, value) == null ? value : "";
     }
 
     void onAcquire(Message msg) {
@@ -154,7 +137,7 @@ public final class NatsApi implements AutoCloseable {
             handleAcquire(msg, start);
         } catch (RuntimeException e) {
             internal(Entrance.NATS_ACQUIRE, e);
-            reply(msg, acquireError("", ErrorCode.INTERNAL, "internal error"));
+            reply(msg, wire.acquireError("", ErrorCode.INTERNAL, "internal error"));
             latency.error(start);
         }
     }
@@ -163,7 +146,7 @@ public final class NatsApi implements AutoCloseable {
         byte[] data = msg.getData() == null ? new byte[0] : msg.getData();
         String tooLarge = bounds.messageProblem("AcquireRequest", data.length);
         if (tooLarge != null) {
-            rejected(Entrance.NATS_ACQUIRE, RejectReason.TOO_LARGE, msg, acquireError("", ErrorCode.BAD_REQUEST, tooLarge));
+            rejected(Entrance.NATS_ACQUIRE, RejectReason.TOO_LARGE, msg, wire.acquireError("", ErrorCode.BAD_REQUEST, tooLarge));
             latency.error(start);
             return;
         }
@@ -172,14 +155,14 @@ public final class NatsApi implements AutoCloseable {
             request = AcquireRequest.parseFrom(data);
         } catch (InvalidProtocolBufferException e) {
             rejected(Entrance.NATS_ACQUIRE, RejectReason.MALFORMED, msg,
-                    acquireError("", ErrorCode.BAD_REQUEST, "malformed AcquireRequest: not a protobuf message"));
+                    wire.acquireError("", ErrorCode.BAD_REQUEST, "malformed AcquireRequest: not a protobuf message"));
             latency.error(start);
             return;
         }
-        String requestId = echo("requestId", request.getRequestId());
+        String requestId = wire.echo("requestId", request.getRequestId());
         if (request.getDeadlineEpochMs() <= 0) {
             rejected(Entrance.NATS_ACQUIRE, RejectReason.INVALID, msg,
-                    acquireError(requestId, ErrorCode.BAD_REQUEST, "deadline_epoch_ms is missing"));
+                    wire.acquireError(requestId, ErrorCode.BAD_REQUEST, "deadline_epoch_ms is missing"));
             latency.error(start);
             return;
         }
@@ -189,9 +172,7 @@ public final class NatsApi implements AutoCloseable {
             latency.refused(start);
             return;
         }
-        AcquireCommand cmd = new AcquireCommand(request.getRequestId(), request.getAgentId(), request.getPool(),
-                request.getTokens(), LedgerEvents.fromProto(request.getPriority()),
-                Instant.ofEpochMilli(request.getDeadlineEpochMs()), Principals.ofReply(msg.getReplyTo()));
+        AcquireCommand cmd = wire.command(request, Principals.ofReply(msg.getReplyTo()));
         acquiresInFlight.incrementAndGet();
         try {
             acquire.acquire(cmd).whenComplete((outcome, error) -> {
@@ -200,12 +181,12 @@ public final class NatsApi implements AutoCloseable {
                     AcquireReply reply;
                     if (error != null) {
                         internal(Entrance.NATS_ACQUIRE, error);
-                        reply = acquireError(requestId, ErrorCode.INTERNAL, "internal error");
+                        reply = wire.acquireError(requestId, ErrorCode.INTERNAL, "internal error");
                     } else {
                         if (outcome instanceof AcquireOutcome.Failed f && f.reason() != null) {
                             metrics.rejected(Entrance.NATS_ACQUIRE, f.reason());
                         }
-                        reply = toReply(request, requestId, outcome);
+                        reply = wire.reply(request, outcome);
                     }
                     reply(msg, reply);
                     if (reply.hasGranted()) {
@@ -217,57 +198,13 @@ public final class NatsApi implements AutoCloseable {
                     }
                 } catch (RuntimeException e) {
                     internal(Entrance.NATS_ACQUIRE, e);
-                    reply(msg, acquireError(requestId, ErrorCode.INTERNAL, "internal error"));
+                    reply(msg, wire.acquireError(requestId, ErrorCode.INTERNAL, "internal error"));
                 }
             });
         } catch (RuntimeException e) {
             acquiresInFlight.decrementAndGet();
             throw e;
         }
-    }
-
-    private AcquireReply toReply(AcquireRequest request, String requestId, AcquireOutcome outcome) {
-        AcquireReply.Builder reply = AcquireReply.newBuilder().setRequestId(requestId).setHubId(hubId);
-        if (outcome instanceof AcquireOutcome.Granted g && g.leaseSecret() == null) {
-            // never sent: a lease without its secret is of no use (AcquireService decides such a retry anew)
-            return acquireError(requestId, ErrorCode.UNAVAILABLE, "the lease's secret is not held here; ask again with a new request id");
-        } else if (outcome instanceof AcquireOutcome.Granted g) {
-            reply.setGranted(Granted.newBuilder()
-                    .setLeaseId(g.lease().leaseId())
-                    .setPool(g.lease().pool())
-                    .setKeyId(g.lease().keyId())
-                    .setApiKey(g.secret().reveal())
-                    .setTokens(g.lease().tokens())
-                    .setExpiresAtEpochMs(g.lease().expiresAt().toEpochMilli())
-                    .setLeaseSecret(g.leaseSecret().reveal()));
-            reply.setNotice(g.notice());
-        } else if (outcome instanceof AcquireOutcome.Refused r) {
-            var refusal = r.refusal();
-            Refused.Builder refused = Refused.newBuilder()
-                    .setCode(refusal.code().name())
-                    .setReason(refusal.message())
-                    .setRetryAfterMs(refusal.retryAfter().toMillis())
-                    .setPool(refusal.pool() == null ? "" : refusal.pool());
-            if (refusal.keyId() != null) {
-                refused.setKeyId(refusal.keyId());
-            }
-            if (refusal.limit() != null) {
-                refused.setLimit(refusal.limit());
-            }
-            reply.setRefused(refused);
-            reply.setNotice(r.notice());
-        } else if (outcome instanceof AcquireOutcome.Overloaded o) {
-            return overloaded(request, o.reason(), o.retryAfter().toMillis());
-        } else {
-            AcquireOutcome.Failed f = (AcquireOutcome.Failed) outcome;
-            reply.setError(ErrorReply.newBuilder().setCode(f.code().name()).setMessage(f.message()));
-        }
-        return reply.build();
-    }
-
-    private AcquireReply acquireError(String requestId, ErrorCode code, String message) {
-        return AcquireReply.newBuilder().setRequestId(requestId).setHubId(hubId)
-                .setError(ErrorReply.newBuilder().setCode(code.name()).setMessage(message)).build();
     }
 
     private void reply(Message msg, AcquireReply reply) {
@@ -279,7 +216,7 @@ public final class NatsApi implements AutoCloseable {
             handleSettle(msg);
         } catch (RuntimeException e) {
             internal(Entrance.NATS_SETTLE, e);
-            reply(msg, settleError("", ErrorCode.INTERNAL, "internal error").toByteArray());
+            reply(msg, wire.settleError("", ErrorCode.INTERNAL, "internal error").toByteArray());
         }
     }
 
@@ -287,7 +224,7 @@ public final class NatsApi implements AutoCloseable {
         byte[] data = msg.getData() == null ? new byte[0] : msg.getData();
         String tooLarge = bounds.messageProblem("SettleRequest", data.length);
         if (tooLarge != null) {
-            rejected(Entrance.NATS_SETTLE, RejectReason.TOO_LARGE, msg, settleError("", ErrorCode.BAD_REQUEST, tooLarge).toByteArray());
+            rejected(Entrance.NATS_SETTLE, RejectReason.TOO_LARGE, msg, wire.settleError("", ErrorCode.BAD_REQUEST, tooLarge).toByteArray());
             return;
         }
         SettleRequest request;
@@ -295,41 +232,29 @@ public final class NatsApi implements AutoCloseable {
             request = SettleRequest.parseFrom(data);
         } catch (InvalidProtocolBufferException e) {
             rejected(Entrance.NATS_SETTLE, RejectReason.MALFORMED, msg,
-                    settleError("", ErrorCode.BAD_REQUEST, "malformed SettleRequest: not a protobuf message").toByteArray());
+                    wire.settleError("", ErrorCode.BAD_REQUEST, "malformed SettleRequest: not a protobuf message").toByteArray());
             return;
         }
-        String requestId = echo("requestId", request.getRequestId());
-        Instant deadline = request.getDeadlineEpochMs() > 0 ? Instant.ofEpochMilli(request.getDeadlineEpochMs()) : null;
-        SettleCommand cmd = new SettleCommand(request.getRequestId(), request.getLeaseId(), request.getAgentId(),
-                request.getTokensUsed(), LedgerEvents.fromProto(request.getOutcome()),
-                Duration.ofMillis(request.getRetryAfterMs()), request.getDetail(), deadline, request.getLeaseSecret(),
-                Principals.ofReply(msg.getReplyTo()));
+        String requestId = wire.echo("requestId", request.getRequestId());
+        SettleCommand cmd = wire.command(request, Principals.ofReply(msg.getReplyTo()));
         settle.settle(cmd).whenComplete((outcome, error) -> {
             try {
                 SettleReply reply;
                 if (error != null) {
                     internal(Entrance.NATS_SETTLE, error);
-                    reply = settleError(requestId, ErrorCode.INTERNAL, "internal error");
-                } else if (outcome instanceof SettleOutcome.Settled s) {
-                    reply = SettleReply.newBuilder().setRequestId(requestId).setHubId(hubId).setSettled(s.firstTime()).build();
+                    reply = wire.settleError(requestId, ErrorCode.INTERNAL, "internal error");
                 } else {
-                    SettleOutcome.Failed f = (SettleOutcome.Failed) outcome;
-                    if (f.reason() != null) {
+                    if (outcome instanceof SettleOutcome.Failed f && f.reason() != null) {
                         metrics.rejected(Entrance.NATS_SETTLE, f.reason());
                     }
-                    reply = settleError(requestId, f.code(), f.message());
+                    reply = wire.reply(request, outcome);
                 }
                 reply(msg, reply.toByteArray());
             } catch (RuntimeException e) {
                 internal(Entrance.NATS_SETTLE, e);
-                reply(msg, settleError(requestId, ErrorCode.INTERNAL, "internal error").toByteArray());
+                reply(msg, wire.settleError(requestId, ErrorCode.INTERNAL, "internal error").toByteArray());
             }
         });
-    }
-
-    private SettleReply settleError(String requestId, ErrorCode code, String message) {
-        return SettleReply.newBuilder().setRequestId(requestId).setHubId(hubId)
-                .setError(ErrorReply.newBuilder().setCode(code.name()).setMessage(message)).build();
     }
 
     /** A heartbeat has no answer: a rejected one is dropped and counted. */

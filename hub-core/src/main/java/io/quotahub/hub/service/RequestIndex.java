@@ -187,7 +187,7 @@ public final class RequestIndex {
             CompletableFuture<AcquireOutcome> outcome = a.entry.outcome;
             if (!outcome.isDone()) {
                 kept.add(a);
-            } else if (!(outcome.getNow(null) instanceof AcquireOutcome.Granted g) || a.entry.createdAtMillis < grantsBefore) {
+            } else if (!(outcome.getNow(null) instanceof AcquireOutcome.Leased g) || a.entry.createdAtMillis < grantsBefore) {
                 removed(a.key, a.entry); // a refusal or an error, or a grant past the longest keep
             } else if (g.lease() != null && !leaseOpen.test(g.lease().leaseId())) {
                 settled.add(new Settled(a, now));

@@ -2,7 +2,7 @@ package io.quotahub.hub.service;
 
 import io.quotahub.hub.ledger.HubLedger;
 import io.quotahub.hub.metrics.RejectReason;
-import io.quotahub.engine.Lease;
+import io.quotahub.engine.LeaseRecord;
 import io.quotahub.engine.LimitSpec;
 import io.quotahub.engine.Outcome;
 import io.quotahub.engine.PoolSpec;
@@ -25,7 +25,7 @@ import java.util.concurrent.CompletableFuture;
  * ledger → apply it to the engine. Settling twice is answered as a success that changed nothing.
  *
  * <p>Only the lease's holder may settle it: the settle must present the secret its grant carried,
- * whose SHA-256 the lease keeps ({@link Lease#holderDigest()}); a missing or wrong secret is
+ * whose SHA-256 the lease keeps ({@link LeaseRecord#holderDigest()}); a missing or wrong secret is
  * FORBIDDEN and changes nothing. A lease granted before lease secrets existed (empty digest) may
  * be settled only by a settle naming the lease's own agent id. A lease granted to a NATS user or a
  * token ({@link Principals}) may be settled only by that same principal, secret or not: another
@@ -78,7 +78,7 @@ public final class SettleService {
         }
         Duration retryAfter = cmd.retryAfter() == null ? Duration.ZERO : cmd.retryAfter();
         Settlement settlement = new Settlement(cmd.leaseId(), cmd.tokensUsed(), cmd.outcome(), retryAfter, clock.instant());
-        Optional<Lease> open = engine.openLease(cmd.leaseId());
+        Optional<LeaseRecord> open = engine.openLease(cmd.leaseId());
         if (open.isEmpty()) {
             // Not open: settling changes nothing, it only tells us whether the lease ever existed.
             SettleResult known = engine.settle(settlement);
@@ -86,7 +86,7 @@ public final class SettleService {
                     ? failed(ErrorCode.UNKNOWN_LEASE, "unknown lease '" + cmd.leaseId() + "'")
                     : CompletableFuture.completedFuture(new SettleOutcome.Settled(false));
         }
-        Lease lease = open.get();
+        LeaseRecord lease = open.get();
         if (!holds(lease, cmd)) {
             return failed(ErrorCode.FORBIDDEN, "lease secret missing or wrong for lease " + lease.leaseId());
         }
@@ -111,7 +111,7 @@ public final class SettleService {
     }
 
     /** Whether the settle comes from the lease's holder: its secret, or for a lease without one, its agent id. */
-    static boolean holds(Lease lease, SettleCommand cmd) {
+    static boolean holds(LeaseRecord lease, SettleCommand cmd) {
         if (lease.holderDigest().isEmpty()) {
             return lease.agentId() != null && lease.agentId().equals(cmd.agentId());
         }
@@ -125,7 +125,7 @@ public final class SettleService {
      * match a bound lease: otherwise anyone holding a stolen secret could settle it through a reply
      * subject outside every agent inbox.
      */
-    static boolean sameIdentity(Lease lease, SettleCommand cmd) {
+    static boolean sameIdentity(LeaseRecord lease, SettleCommand cmd) {
         return !Principals.binds(lease.principal()) || lease.principal().equals(cmd.principal());
     }
 

@@ -9,6 +9,7 @@ import io.nats.client.Options;
 import io.quotahub.engine.QuotaEngine;
 import io.quotahub.hub.TestHub;
 import io.quotahub.proto.AcquireReply;
+import io.quotahub.proto.ErrorReply;
 import io.quotahub.proto.AcquireRequest;
 import io.quotahub.proto.Grant;
 import io.quotahub.proto.LedgerBatch;
@@ -159,9 +160,9 @@ class LedgerPrincipalTest {
         SettleReply byBob = settle(bob, granted, "a1");
         SettleReply unauthenticated = settle(anonymous, granted, "a1");
 
-        assertThat(byBob.getError().getCode()).isEqualTo("FORBIDDEN");
+        assertThat(byBob.getError().getErrorCode()).isEqualTo(ErrorReply.Code.FORBIDDEN);
         assertThat(byBob.getError().getMessage()).contains(leaseId).contains("another principal");
-        assertThat(unauthenticated.getError().getCode()).as("no identity is not alice's").isEqualTo("FORBIDDEN");
+        assertThat(unauthenticated.getError().getErrorCode()).as("no identity is not alice's").isEqualTo(ErrorReply.Code.FORBIDDEN);
         assertThat(open(leaseId)).isTrue();
         assertThat(ledgerEvents(anonymous, "main")).noneMatch(e -> e.hasSettle() && e.getSettle().getLeaseId().equals(leaseId));
 
@@ -181,7 +182,7 @@ class LedgerPrincipalTest {
 
         assertThat(first.hasGranted()).isTrue();
         assertThat(byBob.hasGranted()).isFalse();
-        assertThat(byBob.getError().getCode()).isEqualTo("FORBIDDEN");
+        assertThat(byBob.getError().getErrorCode()).isEqualTo(ErrorReply.Code.FORBIDDEN);
         assertThat(byBob.toString()).doesNotContain(first.getGranted().getLeaseSecret());
         assertThat(retryByAlice.getGranted().getLeaseSecret()).isEqualTo(first.getGranted().getLeaseSecret());
     }

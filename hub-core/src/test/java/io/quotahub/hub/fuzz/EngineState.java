@@ -1,7 +1,7 @@
 package io.quotahub.hub.fuzz;
 
 import io.quotahub.engine.CircuitState;
-import io.quotahub.engine.Lease;
+import io.quotahub.engine.LeaseRecord;
 import io.quotahub.engine.QuotaEngine;
 import io.quotahub.engine.view.BudgetView;
 import io.quotahub.engine.view.KeyView;
@@ -36,7 +36,7 @@ record EngineState(Map<String, String> limits, Map<String, String> keys, TreeSet
             }
         }
         TreeSet<String> open = new TreeSet<>();
-        for (Lease lease : engine.openLeases()) {
+        for (LeaseRecord lease : engine.openLeases()) {
             open.add(lease.leaseId() + " " + lease.keyId() + " " + lease.tokens());
         }
         List<String> budgets = engine.budgetTable().stream().map(EngineState::budget).toList();

@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.nats.client.Message;
 import io.quotahub.hub.fuzz.NatsInput.Entrance;
 import io.quotahub.proto.AcquireReply;
+import io.quotahub.proto.ErrorReply;
 import io.quotahub.proto.AcquireRequest;
 import io.quotahub.proto.SettleReply;
 import io.quotahub.proto.SettleRequest;
@@ -37,7 +38,8 @@ import static org.assertj.core.api.Assertions.fail;
  */
 class NatsEntrancesFuzzTest {
 
-    private static final Set<String> SETTLE_REFUSALS = Set.of("BAD_REQUEST", "FORBIDDEN", "DEADLINE_EXCEEDED");
+    private static final Set<ErrorReply.Code> SETTLE_REFUSALS = Set.of(ErrorReply.Code.BAD_REQUEST, ErrorReply.Code.FORBIDDEN,
+            ErrorReply.Code.DEADLINE_EXCEEDED);
 
     static HostileRun run;
 
@@ -168,8 +170,8 @@ class NatsEntrancesFuzzTest {
         assertThat(reply.getResultCase()).as("reply to %s: %s", s.input(), reply).isNotEqualTo(AcquireReply.ResultCase.RESULT_NOT_SET);
         assertThat(reply.hasGranted()).as("a lease granted on a message the contract refuses: %s -> %s", s.input(), reply).isFalse();
         if (!contract.readable(s.bytes(), AcquireRequest::parseFrom)) {
-            assertThat(reply.getError().getCode()).as("unreadable acquire (%d bytes) %s -> %s", s.bytes().length, s.input(), reply)
-                    .isEqualTo("BAD_REQUEST");
+            assertThat(reply.getError().getErrorCode()).as("unreadable acquire (%d bytes) %s -> %s", s.bytes().length, s.input(), reply)
+                    .isEqualTo(ErrorReply.Code.BAD_REQUEST);
         }
     }
 
@@ -177,13 +179,13 @@ class NatsEntrancesFuzzTest {
         assertThat(reply.hasError() || !reply.getSettled())
                 .as("a lease settled by a message the contract refuses: %s -> %s", s.input(), reply).isTrue();
         if (!contract.readable(s.bytes(), SettleRequest::parseFrom)) {
-            assertThat(reply.getError().getCode()).as("unreadable settle (%d bytes) %s -> %s", s.bytes().length, s.input(), reply)
-                    .isEqualTo("BAD_REQUEST");
+            assertThat(reply.getError().getErrorCode()).as("unreadable settle (%d bytes) %s -> %s", s.bytes().length, s.input(), reply)
+                    .isEqualTo(ErrorReply.Code.BAD_REQUEST);
             return;
         }
         try {
             if (open.containsKey(SettleRequest.parseFrom(s.bytes()).getLeaseId())) {
-                assertThat(reply.getError().getCode())
+                assertThat(reply.getError().getErrorCode())
                         .as("a refused settle of an open lease gets a clear error: %s -> %s", s.input(), reply)
                         .isIn(SETTLE_REFUSALS);
             }

@@ -2,6 +2,7 @@ package io.quotahub.hub.fuzz;
 
 import io.nats.client.Message;
 import io.quotahub.proto.AcquireReply;
+import io.quotahub.proto.ErrorReply;
 import io.quotahub.proto.AcquireRequest;
 import io.quotahub.proto.Heartbeat;
 import io.quotahub.proto.LeaseProof;
@@ -69,8 +70,8 @@ class OversizedInputTest {
 
         AcquireReply reply = acquire(oversized);
 
-        assertThat(reply.getError().getCode()).as("reply to a well-formed acquire of %d bytes: %s", oversized.length, reply)
-                .isEqualTo("BAD_REQUEST");
+        assertThat(reply.getError().getErrorCode()).as("reply to a well-formed acquire of %d bytes: %s", oversized.length, reply)
+                .isEqualTo(ErrorReply.Code.BAD_REQUEST);
         assertThat(EngineState.of(hub.engine())).isEqualTo(before);
     }
 
@@ -92,8 +93,8 @@ class OversizedInputTest {
 
         SettleReply reply = SettleReply.parseFrom(hub.request(Subjects.SETTLE, oversized).join().getData());
 
-        assertThat(reply.getError().getCode()).as("reply to a well-formed settle of %d bytes: %s", oversized.length, reply)
-                .isEqualTo("BAD_REQUEST");
+        assertThat(reply.getError().getErrorCode()).as("reply to a well-formed settle of %d bytes: %s", oversized.length, reply)
+                .isEqualTo(ErrorReply.Code.BAD_REQUEST);
         assertThat(hub.engine().openLease(lease.leaseId())).as("the lease is still open").isPresent();
         honest.settleNats(lease);
     }

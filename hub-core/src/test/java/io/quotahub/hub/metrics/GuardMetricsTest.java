@@ -7,6 +7,7 @@ import io.quotahub.hub.HubRuntime;
 import io.quotahub.hub.TestHub;
 import io.quotahub.hub.service.RequestIndex;
 import io.quotahub.proto.AcquireReply;
+import io.quotahub.proto.Refused;
 import io.quotahub.proto.AcquireRequest;
 import io.quotahub.proto.Heartbeat;
 import io.quotahub.proto.Priority;
@@ -107,7 +108,7 @@ class GuardMetricsTest {
                 .setDeadlineEpochMs(System.currentTimeMillis() + 5_000).build());
 
         assertThat(overNats.hasRefused()).as(overNats.toString()).isTrue();
-        assertThat(overNats.getRefused().getCode()).isEqualTo("OVERLOADED");
+        assertThat(overNats.getRefused().getRefusalCode()).isEqualTo(Refused.Code.OVERLOADED);
         assertThat(overNats.getRefused().getRetryAfterMs()).isPositive();
         assertThat(overNats.getRefused().getReason()).contains("quotahub.max-request-index");
         assertThat(overHttp.statusCode()).as(overHttp.body()).isEqualTo(429);

@@ -1,6 +1,6 @@
 package io.quotahub.hub.replication;
 
-import io.quotahub.engine.Lease;
+import io.quotahub.engine.LeaseRecord;
 import io.quotahub.engine.LimitKind;
 import io.quotahub.engine.LimitRef;
 import io.quotahub.engine.LimitSpec;
@@ -450,7 +450,7 @@ final class SimChecker {
     }
 
     /** An agent just received this lease from {@code answeredBy} (the granting hub or, for a retried request id, the other). */
-    void leaseReceived(Lease lease, String answeredBy) {
+    void leaseReceived(LeaseRecord lease, String answeredBy) {
         scan();
         LeaseRec l = leases.get(lease.leaseId());
         if (l == null || !l.hub.equals(lease.hubId())) {

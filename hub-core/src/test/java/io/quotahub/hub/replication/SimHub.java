@@ -65,7 +65,7 @@ final class SimHub {
             engine = new QuotaEngine(config, s.clock, null);
             requests = new RequestIndex(s.clock, s.leaseTtl, Duration.ofSeconds(2), leaseId -> engine.openLease(leaseId).isPresent());
             fold = new LedgerFold(id, engine, lease -> requests.remember(lease.agentId(), lease.requestId(),
-                    new AcquireOutcome.Granted(lease, s.pools.secrets().get(new KeyRef(lease.pool(), lease.keyId()))),
+                    new AcquireOutcome.Leased(lease, s.pools.secrets().get(new KeyRef(lease.pool(), lease.keyId()))),
                     lease.grantedAt().toEpochMilli()));
             ledger = new SimLedger(store, () -> outage, s.faults.faultsWhileTakeoverPending(), s.faults.slowFenceNotice());
             SimPeerLink link = new SimPeerLink(id, peerId, s.net, s.trace, s::fenceWritten);

@@ -1,6 +1,6 @@
 package io.quotahub.hub.replication;
 
-import io.quotahub.engine.Lease;
+import io.quotahub.engine.LeaseRecord;
 import io.quotahub.engine.Outcome;
 import io.quotahub.engine.Priority;
 import io.quotahub.hub.service.AcquireCommand;
@@ -42,7 +42,7 @@ final class SimWorkload {
         long wakeAt;
         String avoid;
         String awaiting;
-        Lease lease;
+        LeaseRecord lease;
         String leaseSecret = "";
         boolean dies;
         boolean calledProvider;
@@ -185,12 +185,12 @@ final class SimWorkload {
         AcquireCommand cmd = new AcquireCommand(c.requestId, c.agentId, Simulation.POOL, c.tokens, Priority.NORMAL,
                 Instant.ofEpochMilli(c.startedAt + MAX_WAIT_MS));
         AcquireOutcome out = hub.acquire(cmd, c, c.attempt);
-        if (out == null || out instanceof AcquireOutcome.Granted && sim.rnd.nextInt(100) == 0) {
+        if (out == null || out instanceof AcquireOutcome.Leased && sim.rnd.nextInt(100) == 0) {
             c.phase = Phase.AWAIT_REPLY; // hung hub, or the reply got lost: the SDK times out
             c.awaiting = hub.id;
             c.wakeAt = now + REPLY_TIMEOUT_MS;
             if (out != null) {
-                sim.trace.log("load", "%s: reply of %s lost (%s)", c, hub.id, ((AcquireOutcome.Granted) out).lease().leaseId());
+                sim.trace.log("load", "%s: reply of %s lost (%s)", c, hub.id, ((AcquireOutcome.Leased) out).lease().leaseId());
             }
             return;
         }
@@ -202,7 +202,7 @@ final class SimWorkload {
         long now = sim.clock.millis();
         if (c.phase == Phase.AWAIT_REPLY && c.attempt == attempt) {
             answer(c, out, hub, now);
-        } else if (out instanceof AcquireOutcome.Granted g) {
+        } else if (out instanceof AcquireOutcome.Leased g) {
             orphaned++;
             sim.trace.log("load", "%s: late grant %s by %s ignored (the agent moved on)", c, g.lease().leaseId(), hub.id);
         }
@@ -210,8 +210,8 @@ final class SimWorkload {
 
     private void answer(Call c, AcquireOutcome out, SimHub hub, long now) {
         c.awaiting = null;
-        if (out instanceof AcquireOutcome.Granted g) {
-            Lease lease = g.lease();
+        if (out instanceof AcquireOutcome.Leased g) {
+            LeaseRecord lease = g.lease();
             sim.checker.leaseReceived(lease, hub.id);
             granted++;
             c.lease = lease;

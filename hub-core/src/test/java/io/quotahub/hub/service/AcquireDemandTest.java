@@ -44,7 +44,7 @@ class AcquireDemandTest {
 
     @Test
     void anAgentRefusedForHoldingItsShareAddsNoDemand() {
-        assertThat(acquire("flooder").join()).isInstanceOf(AcquireOutcome.Granted.class);
+        assertThat(acquire("flooder").join()).isInstanceOf(AcquireOutcome.Leased.class);
         for (int i = 0; i < 50; i++) {
             assertThat(acquire("flooder").join()).isInstanceOfSatisfying(AcquireOutcome.Refused.class,
                     r -> assertThat(r.refusal().code()).isEqualTo(RefusalCode.AGENT_LIMIT));

@@ -65,6 +65,6 @@ class AgentRegistryTest {
     private String grant(String agent, LeaseSecret secret) {
         Decision d = engine.acquire(new AcquireRequest("demo", 1, Priority.NORMAL, agent, "r-" + agent + secret.digest(),
                 secret.digest()));
-        return ((Decision.Granted) d).lease().leaseId();
+        return ((Decision.Admitted) d).lease().leaseId();
     }
 }

@@ -9,6 +9,7 @@ import io.quotahub.engine.QuotaEngine;
 import io.quotahub.hub.TestHub;
 import io.quotahub.hub.metrics.GuardMetrics;
 import io.quotahub.proto.AcquireReply;
+import io.quotahub.proto.Refused;
 import io.quotahub.proto.AcquireRequest;
 import io.quotahub.proto.LedgerBatch;
 import io.quotahub.proto.LedgerEvent;
@@ -105,7 +106,7 @@ class NatsApiOverloadTest {
                 granted.add(reply.getGranted().getLeaseId());
             } else {
                 assertThat(reply.hasRefused()).as(reply.toString()).isTrue();
-                assertThat(reply.getRefused().getCode()).isEqualTo(NatsApi.OVERLOADED);
+                assertThat(reply.getRefused().getRefusalCode()).isEqualTo(Refused.Code.OVERLOADED);
                 assertThat(reply.getRefused().getRetryAfterMs()).isPositive();
                 assertThat(reply.getRefused().getPool()).isEqualTo("wide");
                 shed++;

@@ -10,6 +10,8 @@ import io.quotahub.engine.view.KeyView;
 import io.quotahub.engine.view.PoolView;
 import io.quotahub.hub.TestHub;
 import io.quotahub.proto.AcquireReply;
+import io.quotahub.proto.ErrorReply;
+import io.quotahub.proto.Refused;
 import io.quotahub.proto.AcquireRequest;
 import io.quotahub.proto.Granted;
 import io.quotahub.proto.HubAnnouncement;
@@ -142,7 +144,7 @@ class NatsApiTest {
         AcquireReply third = acquire(request("tiny", 1).build());
 
         assertThat(third.hasRefused()).as(third.toString()).isTrue();
-        assertThat(third.getRefused().getCode()).isEqualTo("QUOTA_EXHAUSTED");
+        assertThat(third.getRefused().getRefusalCode()).isEqualTo(Refused.Code.QUOTA_EXHAUSTED);
         assertThat(third.getRefused().getKeyId()).isEqualTo("t1");
         assertThat(third.getRefused().getLimit()).isEqualTo("requests 2/PT1H");
         assertThat(third.getRefused().getRetryAfterMs()).isPositive();
@@ -155,7 +157,7 @@ class NatsApiTest {
 
         AcquireReply reply = acquire(Subjects.ACQUIRE, new byte[] {0x0A, (byte) 0xFF, 0x01});
 
-        assertThat(reply.getError().getCode()).isEqualTo("BAD_REQUEST");
+        assertThat(reply.getError().getErrorCode()).isEqualTo(ErrorReply.Code.BAD_REQUEST);
         assertThat(reply.getError().getMessage()).contains("malformed");
         assertThat(granted("demo")).isEqualTo(before);
     }
@@ -164,7 +166,7 @@ class NatsApiTest {
     void acquire_unknownPoolIsRefusedByName() throws Exception {
         AcquireReply reply = acquire(request("nope", 1).build());
 
-        assertThat(reply.getError().getCode()).isEqualTo("UNKNOWN_POOL");
+        assertThat(reply.getError().getErrorCode()).isEqualTo(ErrorReply.Code.UNKNOWN_POOL);
         assertThat(reply.getError().getMessage()).contains("nope").contains("demo");
     }
 
@@ -174,7 +176,7 @@ class NatsApiTest {
 
         for (long tokens : new long[] {0, -5, 10_001}) {
             AcquireReply reply = acquire(request("demo", tokens).build());
-            assertThat(reply.getError().getCode()).as("tokens " + tokens).isEqualTo("BAD_REQUEST");
+            assertThat(reply.getError().getErrorCode()).as("tokens " + tokens).isEqualTo(ErrorReply.Code.BAD_REQUEST);
             assertThat(reply.getError().getMessage()).contains("tokens");
         }
         assertThat(granted("demo")).isEqualTo(before);
@@ -189,8 +191,8 @@ class NatsApiTest {
         AcquireReply past = acquire(request("demo", 1).setDeadlineEpochMs(System.currentTimeMillis() - 1_000).build());
         AcquireReply missing = acquire(request("demo", 1).clearDeadlineEpochMs().build());
 
-        assertThat(past.getError().getCode()).isEqualTo("DEADLINE_EXCEEDED");
-        assertThat(missing.getError().getCode()).isEqualTo("BAD_REQUEST");
+        assertThat(past.getError().getErrorCode()).isEqualTo(ErrorReply.Code.DEADLINE_EXCEEDED);
+        assertThat(missing.getError().getErrorCode()).isEqualTo(ErrorReply.Code.BAD_REQUEST);
         assertThat(granted("demo")).isEqualTo(before);
     }
 
@@ -233,10 +235,10 @@ class NatsApiTest {
         SettleReply negative = settle(SettleRequest.newBuilder().setRequestId("y").setLeaseId("main-nope")
                 .setAgentId("a").setTokensUsed(-1).build());
 
-        assertThat(unknown.getError().getCode()).isEqualTo("UNKNOWN_LEASE");
+        assertThat(unknown.getError().getErrorCode()).isEqualTo(ErrorReply.Code.UNKNOWN_LEASE);
         assertThat(unknown.getError().getMessage()).contains("main-nope");
-        assertThat(SettleReply.parseFrom(malformed.getData()).getError().getCode()).isEqualTo("BAD_REQUEST");
-        assertThat(negative.getError().getCode()).isEqualTo("BAD_REQUEST");
+        assertThat(SettleReply.parseFrom(malformed.getData()).getError().getErrorCode()).isEqualTo(ErrorReply.Code.BAD_REQUEST);
+        assertThat(negative.getError().getErrorCode()).isEqualTo(ErrorReply.Code.BAD_REQUEST);
     }
 
     @Test

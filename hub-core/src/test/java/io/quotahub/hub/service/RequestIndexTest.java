@@ -1,6 +1,6 @@
 package io.quotahub.hub.service;
 
-import io.quotahub.engine.Lease;
+import io.quotahub.engine.LeaseRecord;
 import io.quotahub.engine.ManualClock;
 import io.quotahub.engine.Priority;
 import org.junit.jupiter.api.Test;
@@ -29,7 +29,7 @@ class RequestIndexTest {
         return f;
     }
 
-    private static final AcquireOutcome GRANT = new AcquireOutcome.Granted(null, null);
+    private static final AcquireOutcome GRANT = new AcquireOutcome.Leased(null, null);
     private static final AcquireOutcome ERROR = new AcquireOutcome.Failed(ErrorCode.UNAVAILABLE, "x");
 
     @Test
@@ -111,8 +111,8 @@ class RequestIndexTest {
     private final RequestIndex replayIndex = new RequestIndex(replayClock, Duration.ofSeconds(120), Duration.ofSeconds(10), open::contains);
 
     private static AcquireOutcome granted(String requestId, Instant at) {
-        Lease lease = new Lease("l-" + requestId, "main", "p", "k", 1, Priority.NORMAL, "a", requestId, at, at.plusSeconds(60));
-        return new AcquireOutcome.Granted(lease, null);
+        LeaseRecord lease = new LeaseRecord("l-" + requestId, "main", "p", "k", 1, Priority.NORMAL, "a", requestId, at, at.plusSeconds(60));
+        return new AcquireOutcome.Leased(lease, null);
     }
 
     @Test
@@ -129,7 +129,7 @@ class RequestIndexTest {
         replayIndex.remember("a", "r1", granted("r1", at), at.toEpochMilli());
         CompletableFuture<AcquireOutcome> earlier = replayIndex.claim("a", "r1", new CompletableFuture<>());
         assertThat(earlier).isNotNull();
-        assertThat(earlier.join()).isInstanceOf(AcquireOutcome.Granted.class);
+        assertThat(earlier.join()).isInstanceOf(AcquireOutcome.Leased.class);
 
         replayClock.advance(Duration.ofSeconds(91));
         replayIndex.sweep();

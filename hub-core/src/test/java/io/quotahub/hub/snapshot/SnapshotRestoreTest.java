@@ -7,7 +7,7 @@ import io.quotahub.engine.Decision;
 import io.quotahub.engine.EngineConfig;
 import io.quotahub.engine.EngineListener;
 import io.quotahub.engine.KeySpec;
-import io.quotahub.engine.Lease;
+import io.quotahub.engine.LeaseRecord;
 import io.quotahub.engine.LimitSpec;
 import io.quotahub.engine.ManualClock;
 import io.quotahub.engine.Outcome;
@@ -47,7 +47,7 @@ class SnapshotRestoreTest {
     private final class Writer {
         final QuotaEngine engine = new QuotaEngine(config(1000), clock, EngineListener.NONE);
         final JetStreamLedger ledger;
-        final List<Lease> open = new ArrayList<>();
+        final List<LeaseRecord> open = new ArrayList<>();
         int requests;
 
         Writer(Connection c) throws Exception {
@@ -58,7 +58,7 @@ class SnapshotRestoreTest {
         void grant(int n) {
             for (int i = 0; i < n; i++) {
                 Decision d = engine.acquire(new AcquireRequest("p", 10 + i, Priority.NORMAL, "agent", "req-" + (++requests)));
-                Lease lease = ((Decision.Granted) d).lease();
+                LeaseRecord lease = ((Decision.Admitted) d).lease();
                 ledger.append(LedgerEvents.grant(lease)).join();
                 open.add(lease);
                 clock.advance(Duration.ofMillis(50));
@@ -67,7 +67,7 @@ class SnapshotRestoreTest {
 
         void settle(int n, Outcome outcome) {
             for (int i = 0; i < n; i++) {
-                Lease lease = open.remove(0);
+                LeaseRecord lease = open.remove(0);
                 Settlement s = new Settlement(lease.leaseId(), lease.tokens() - 1, outcome, Duration.ZERO, clock.instant());
                 engine.settle(s);
                 ledger.append(LedgerEvents.settle("main", s)).join();
@@ -104,7 +104,7 @@ class SnapshotRestoreTest {
             hub.settle(15, Outcome.OK);
             hub.settle(1, Outcome.RATE_LIMITED); // a cooldown: part of the state
             hub.settle(2, Outcome.OK);
-            Lease grantedBeforeStillOpen = hub.open.get(hub.open.size() - 1);
+            LeaseRecord grantedBeforeStillOpen = hub.open.get(hub.open.size() - 1);
             HubSnapshot written = new Snapshots(c, "main", null, config(1000), clock, 1, Duration.ofMinutes(10)).writeNow();
             assertThat(written.ownSeq()).isEqualTo(58);
             // the tail: settles of leases granted before the snapshot, new grants, some settled

@@ -1,6 +1,6 @@
 package io.quotahub.hub.twohub;
 
-import io.quotahub.engine.Lease;
+import io.quotahub.engine.LeaseRecord;
 import io.quotahub.engine.QuotaEngine;
 import io.quotahub.hub.HubRuntime;
 import io.quotahub.hub.TestHub;
@@ -47,7 +47,7 @@ class TwoHubSnapshotTest {
     }
 
     private static Set<String> openLeaseIds(TestHub hub) {
-        return hub.bean(QuotaEngine.class).openLeases().stream().map(Lease::leaseId).collect(Collectors.toSet());
+        return hub.bean(QuotaEngine.class).openLeases().stream().map(LeaseRecord::leaseId).collect(Collectors.toSet());
     }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {

@@ -6,7 +6,7 @@ import io.quotahub.engine.Decision;
 import io.quotahub.engine.EngineConfig;
 import io.quotahub.engine.EngineListener;
 import io.quotahub.engine.LimitSpec;
-import io.quotahub.engine.Lease;
+import io.quotahub.engine.LeaseRecord;
 import io.quotahub.engine.Outcome;
 import io.quotahub.engine.PoolSpec;
 import io.quotahub.engine.Refusal;
@@ -135,7 +135,7 @@ public final class EngineCore {
             if (choice != null && choice.key() != null) {
                 KeyState key = choice.key();
                 Instant at = Instant.ofEpochMilli(now);
-                Lease lease = new Lease(ids.next(), config.hubId(), pool.name(), key.id(), r.tokens(), r.priority(),
+                LeaseRecord lease = new LeaseRecord(ids.next(), config.hubId(), pool.name(), key.id(), r.tokens(), r.priority(),
                         r.agentId(), r.requestId(), at, at.plusMillis(ttlMillis), r.holderDigest(), r.principal());
                 OpenLease open = new OpenLease(lease, pool, key, budgets.ownSlot());
                 Accounting.record(open);
@@ -144,7 +144,7 @@ public final class EngineCore {
                 events.zone(pool.name(), key.id(), key.updateZone(now), key.zone);
                 pool.order.granted(key, now);
                 events.granted(lease);
-                decision = new Decision.Granted(lease);
+                decision = new Decision.Admitted(lease);
             } else {
                 Admission.Block b = block != null ? block : choice.block();
                 if (b.keyId() != null) {
@@ -277,7 +277,7 @@ public final class EngineCore {
         return Math.min(at, Units.add(now, ttlMillis));
     }
 
-    public void replayGrant(Lease lease) {
+    public void replayGrant(LeaseRecord lease) {
         if (lease.leaseId() == null) {
             return;
         }
@@ -286,7 +286,7 @@ public final class EngineCore {
         }
         if (lease.tokens() < 0 || lease.tokens() > LimitSpec.MAX_CAPACITY) {
             // not written by an honest hub (acquire refuses such a request): count it at the bound
-            lease = new Lease(lease.leaseId(), lease.hubId(), lease.pool(), lease.keyId(), Units.amount(lease.tokens()),
+            lease = new LeaseRecord(lease.leaseId(), lease.hubId(), lease.pool(), lease.keyId(), Units.amount(lease.tokens()),
                     lease.priority(), lease.agentId(), lease.requestId(), lease.grantedAt(), lease.expiresAt(),
                     lease.holderDigest(), lease.principal());
         }
@@ -325,7 +325,7 @@ public final class EngineCore {
         return out;
     }
 
-    public Optional<Lease> openLease(String leaseId) {
+    public Optional<LeaseRecord> openLease(String leaseId) {
         OpenLease l = leaseId == null ? null : leases.get(leaseId);
         return l == null ? Optional.empty() : Optional.of(l.lease);
     }
@@ -385,8 +385,8 @@ public final class EngineCore {
     }
 
     /** Every open lease (e.g. to index their request ids after a restore). */
-    public List<Lease> openLeases() {
-        List<Lease> out = new ArrayList<>();
+    public List<LeaseRecord> openLeases() {
+        List<LeaseRecord> out = new ArrayList<>();
         for (OpenLease l : leases.values()) {
             out.add(l.lease);
         }

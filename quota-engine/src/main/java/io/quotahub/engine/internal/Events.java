@@ -2,7 +2,7 @@ package io.quotahub.engine.internal;
 
 import io.quotahub.engine.CircuitState;
 import io.quotahub.engine.EngineListener;
-import io.quotahub.engine.Lease;
+import io.quotahub.engine.LeaseRecord;
 import io.quotahub.engine.Settlement;
 import io.quotahub.engine.Zone;
 
@@ -26,11 +26,11 @@ final class Events {
         pending.add(r);
     }
 
-    void granted(Lease lease) {
+    void granted(LeaseRecord lease) {
         add(() -> listener.onGranted(lease));
     }
 
-    void settled(Lease lease, Settlement s) {
+    void settled(LeaseRecord lease, Settlement s) {
         add(() -> listener.onSettled(lease, s));
     }
 

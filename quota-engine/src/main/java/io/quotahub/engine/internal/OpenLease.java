@@ -1,11 +1,11 @@
 package io.quotahub.engine.internal;
 
-import io.quotahub.engine.Lease;
+import io.quotahub.engine.LeaseRecord;
 
 /** A granted, unsettled lease and where it is counted. */
 final class OpenLease {
 
-    final Lease lease;
+    final LeaseRecord lease;
     final PoolState pool;
     final KeyState key;
     /**
@@ -19,7 +19,7 @@ final class OpenLease {
     OpenLease agentPrev;
     OpenLease agentNext;
 
-    OpenLease(Lease lease, PoolState pool, KeyState key, int slot) {
+    OpenLease(LeaseRecord lease, PoolState pool, KeyState key, int slot) {
         this.lease = lease;
         this.pool = pool;
         this.key = key;

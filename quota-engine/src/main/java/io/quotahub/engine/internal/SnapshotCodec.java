@@ -1,7 +1,7 @@
 package io.quotahub.engine.internal;
 
 import io.quotahub.engine.EngineConfig;
-import io.quotahub.engine.Lease;
+import io.quotahub.engine.LeaseRecord;
 import io.quotahub.engine.Priority;
 
 import java.io.DataInput;
@@ -216,7 +216,7 @@ final class SnapshotCodec {
         return Map.copyOf(m);
     }
 
-    private static void writeLease(DataOutput out, Lease l, int slot) throws IOException {
+    private static void writeLease(DataOutput out, LeaseRecord l, int slot) throws IOException {
         out.writeUTF(l.leaseId());
         out.writeUTF(l.hubId());
         out.writeUTF(l.pool());
@@ -233,7 +233,7 @@ final class SnapshotCodec {
     }
 
     private OpenLease readLease(DataInput in) throws IOException {
-        Lease l = new Lease(in.readUTF(), in.readUTF(), in.readUTF(), in.readUTF(), in.readLong(),
+        LeaseRecord l = new LeaseRecord(in.readUTF(), in.readUTF(), in.readUTF(), in.readUTF(), in.readLong(),
                 enumAt(Priority.values(), in.readByte(), "priority"), readNullable(in), readNullable(in),
                 Instant.ofEpochMilli(in.readLong()), Instant.ofEpochMilli(in.readLong()), in.readUTF(), in.readUTF());
         int slot = in.readInt();

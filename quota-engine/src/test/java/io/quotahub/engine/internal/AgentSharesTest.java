@@ -5,7 +5,7 @@ import io.quotahub.engine.Decision;
 import io.quotahub.engine.EngineConfig;
 import io.quotahub.engine.EngineListener;
 import io.quotahub.engine.KeySpec;
-import io.quotahub.engine.Lease;
+import io.quotahub.engine.LeaseRecord;
 import io.quotahub.engine.LimitSpec;
 import io.quotahub.engine.ManualClock;
 import io.quotahub.engine.Outcome;
@@ -61,24 +61,24 @@ class AgentSharesTest {
         PoolPolicy policy = new PoolPolicy(0, share == 0 ? 1 + rnd.nextInt(3) : rnd.nextInt(4), share, List.of());
         ManualClock clock = new ManualClock(Instant.parse("2026-03-02T12:00:00Z"));
         EngineCore core = new EngineCore(config(policy), clock, EngineListener.NONE);
-        List<Lease> open = new ArrayList<>();
+        List<LeaseRecord> open = new ArrayList<>();
         int peerSeq = 0;
         for (int step = 0; step < 400; step++) {
             int op = rnd.nextInt(100);
             if (op < 40) {
                 Decision d = core.acquire(new AcquireRequest("p", rnd.nextInt(1_500), Priority.NORMAL,
                         AGENTS.get(rnd.nextInt(AGENTS.size())), "r" + step));
-                if (d instanceof Decision.Granted g) {
+                if (d instanceof Decision.Admitted g) {
                     open.add(g.lease());
                 }
             } else if (op < 55) {
-                Lease peer = new Lease("edge-x-" + (peerSeq++) + "_p", "edge", "p", rnd.nextBoolean() ? "k1" : "k2",
+                LeaseRecord peer = new LeaseRecord("edge-x-" + (peerSeq++) + "_p", "edge", "p", rnd.nextBoolean() ? "k1" : "k2",
                         rnd.nextInt(1_000), Priority.NORMAL, AGENTS.get(rnd.nextInt(AGENTS.size())), "pr" + step,
                         clock.instant().minusMillis(rnd.nextInt(5_000)), clock.instant().plusMillis(rnd.nextInt(10_000)));
                 core.replayGrant(peer);
                 open.add(peer);
             } else if (op < 75 && !open.isEmpty()) {
-                Lease l = open.remove(rnd.nextInt(open.size()));
+                LeaseRecord l = open.remove(rnd.nextInt(open.size()));
                 core.settle(new Settlement(l.leaseId(), rnd.nextInt(2_000), Outcome.OK, Duration.ZERO, clock.instant()));
             } else if (op < 80 && !open.isEmpty()) {
                 core.cancel(open.remove(rnd.nextInt(open.size())).leaseId());
@@ -95,7 +95,7 @@ class AgentSharesTest {
             }
             assertMatchesTheOpenLeases(core, "seed " + seed + " step " + step);
         }
-        for (Lease l : List.copyOf(open)) {
+        for (LeaseRecord l : List.copyOf(open)) {
             core.settle(new Settlement(l.leaseId(), 0, Outcome.OK, Duration.ZERO, clock.instant()));
         }
         PoolState p = core.poolState("p");
@@ -107,10 +107,10 @@ class AgentSharesTest {
 
     private static void assertMatchesTheOpenLeases(EngineCore core, String where) {
         PoolState p = core.poolState("p");
-        List<Lease> leases = core.openLeases();
+        List<LeaseRecord> leases = core.openLeases();
         int holders = 0;
         for (String agent : AGENTS) {
-            List<Lease> mine = leases.stream().filter(l -> l.agentId().equals(agent)).toList();
+            List<LeaseRecord> mine = leases.stream().filter(l -> l.agentId().equals(agent)).toList();
             AgentShares.Holding h = p.shares.holding(agent);
             if (mine.isEmpty()) {
                 assertThat(h).as(where).isNull();
@@ -126,7 +126,7 @@ class AgentSharesTest {
                     assertThat(h.poolUnits[i]).as(where).isEqualTo(mine.stream().mapToLong(l -> w.cost(l.tokens())).sum());
                 }
                 for (KeyState k : p.keys) {
-                    List<Lease> atKey = mine.stream().filter(l -> l.keyId().equals(k.id())).toList();
+                    List<LeaseRecord> atKey = mine.stream().filter(l -> l.keyId().equals(k.id())).toList();
                     long[] units = k.agentUnits.get(agent);
                     if (atKey.isEmpty()) {
                         assertThat(units).as(where).isNull();

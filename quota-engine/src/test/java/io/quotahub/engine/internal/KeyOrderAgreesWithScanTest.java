@@ -7,7 +7,7 @@ import io.quotahub.engine.Decision;
 import io.quotahub.engine.EngineConfig;
 import io.quotahub.engine.EngineListener;
 import io.quotahub.engine.KeySpec;
-import io.quotahub.engine.Lease;
+import io.quotahub.engine.LeaseRecord;
 import io.quotahub.engine.LimitRef;
 import io.quotahub.engine.LimitSpec;
 import io.quotahub.engine.ManualClock;
@@ -57,7 +57,7 @@ class KeyOrderAgreesWithScanTest {
         List<String> eventsB = new ArrayList<>();
         EngineCore a = new EngineCore(config, clockA, recorder(eventsA), KeySelection.ORDERED, new Random(seed));
         EngineCore b = new EngineCore(config, clockB, recorder(eventsB), new ScanSelection(), new Random(seed));
-        List<Lease> open = new ArrayList<>();
+        List<LeaseRecord> open = new ArrayList<>();
         List<String> transfers = new ArrayList<>();
         List<LimitRef> refs = a.budgetProtocol().refs();
         for (int step = 0; step < steps; step++) {
@@ -81,11 +81,11 @@ class KeyOrderAgreesWithScanTest {
                 Decision da = a.acquire(r);
                 Decision db = b.acquire(r);
                 assertThat(da).as(where).isEqualTo(db);
-                if (da instanceof Decision.Granted g) {
+                if (da instanceof Decision.Admitted g) {
                     open.add(g.lease());
                 }
             } else if (op < 82 && !open.isEmpty()) {
-                Lease l = open.remove(rnd.nextInt(open.size()));
+                LeaseRecord l = open.remove(rnd.nextInt(open.size()));
                 Outcome outcome = switch (rnd.nextInt(20)) {
                     case 0, 1, 2 -> Outcome.RATE_LIMITED;
                     case 3, 4, 5 -> Outcome.ERROR;
@@ -135,7 +135,7 @@ class KeyOrderAgreesWithScanTest {
                 PoolSpec pool = config.pools().get(0);
                 KeySpec key = pool.keys().get(rnd.nextInt(pool.keys().size()));
                 Instant now = clockA.instant();
-                Lease peer = new Lease("edge-x-" + step, "edge", pool.name(), key.id(), rnd.nextInt(3), Priority.NORMAL,
+                LeaseRecord peer = new LeaseRecord("edge-x-" + step, "edge", pool.name(), key.id(), rnd.nextInt(3), Priority.NORMAL,
                         "agent", "p" + step, now, now.plusSeconds(5));
                 a.replayGrant(peer);
                 b.replayGrant(peer);
@@ -187,7 +187,7 @@ class KeyOrderAgreesWithScanTest {
     private static EngineListener recorder(List<String> out) {
         return new EngineListener() {
             @Override
-            public void onGranted(Lease lease) {
+            public void onGranted(LeaseRecord lease) {
                 out.add("granted " + lease.leaseId() + " " + lease.keyId());
             }
 
@@ -197,7 +197,7 @@ class KeyOrderAgreesWithScanTest {
             }
 
             @Override
-            public void onSettled(Lease lease, Settlement settlement) {
+            public void onSettled(LeaseRecord lease, Settlement settlement) {
                 out.add("settled " + lease.leaseId());
             }
 

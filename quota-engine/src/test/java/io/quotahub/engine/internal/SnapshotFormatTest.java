@@ -5,7 +5,7 @@ import io.quotahub.engine.Decision;
 import io.quotahub.engine.EngineConfig;
 import io.quotahub.engine.EngineListener;
 import io.quotahub.engine.KeySpec;
-import io.quotahub.engine.Lease;
+import io.quotahub.engine.LeaseRecord;
 import io.quotahub.engine.LimitRef;
 import io.quotahub.engine.LimitSpec;
 import io.quotahub.engine.ManualClock;
@@ -120,7 +120,7 @@ class SnapshotFormatTest {
     private static final class Scenario {
         final ManualClock clock = new ManualClock(T0);
         final EngineCore engine = engine(clock);
-        final List<Lease> open = new ArrayList<>();
+        final List<LeaseRecord> open = new ArrayList<>();
 
         static EngineCore engine(ManualClock clock) {
             return new EngineCore(config(), clock, EngineListener.NONE, KeySelection.ORDERED, new Random(20260302L));
@@ -133,17 +133,17 @@ class SnapshotFormatTest {
         }
 
         /** The lease granted, or null if refused. */
-        private Lease grant(String pool, long tokens, Priority priority, String agent) {
+        private LeaseRecord grant(String pool, long tokens, Priority priority, String agent) {
             Decision d = engine.acquire(new AcquireRequest(pool, tokens, priority, agent, "r" + open.size() + "-" + clock.millis(),
                     "digest-" + clock.millis(), "principal-" + agent));
-            if (!(d instanceof Decision.Granted g)) {
+            if (!(d instanceof Decision.Admitted g)) {
                 return null; // refusals are part of the scenario too (counted per key)
             }
             open.add(g.lease());
             return g.lease();
         }
 
-        private void settle(Lease l, long tokens, Outcome outcome, long retryMillis) {
+        private void settle(LeaseRecord l, long tokens, Outcome outcome, long retryMillis) {
             if (l == null) {
                 return;
             }
@@ -156,7 +156,7 @@ class SnapshotFormatTest {
             // steady traffic on both pools, across local midnight of no zone and the LA calendar day
             for (int i = 0; i < 24; i++) {
                 clock.advance(Duration.ofMillis(300 + rnd.nextInt(900)));
-                Lease l = grant(i % 3 == 2 ? "q" : "p", 1 + rnd.nextInt(200), Priority.values()[i % 3], "agent-" + (i % 4));
+                LeaseRecord l = grant(i % 3 == 2 ? "q" : "p", 1 + rnd.nextInt(200), Priority.values()[i % 3], "agent-" + (i % 4));
                 if (i % 4 != 3) {
                     clock.advance(Duration.ofMillis(rnd.nextInt(400)));
                     settle(l, rnd.nextInt(300), Outcome.OK, 0);
@@ -166,21 +166,21 @@ class SnapshotFormatTest {
                 }
             }
             // a 429 with a Retry-After (cooldown), errors in a row (circuit), an auth failure (disabled)
-            Lease limited = grant("p", 5, Priority.NORMAL, "agent-1");
+            LeaseRecord limited = grant("p", 5, Priority.NORMAL, "agent-1");
             settle(limited, 5, Outcome.RATE_LIMITED, 2_500);
             for (int i = 0; i < 3; i++) {
                 clock.advance(Duration.ofMillis(3_000));
-                Lease l = grant("q", 10, Priority.NORMAL, "agent-2");
+                LeaseRecord l = grant("q", 10, Priority.NORMAL, "agent-2");
                 settle(l, 10, Outcome.ERROR, 0);
             }
-            Lease auth = grant("q", 1, Priority.NORMAL, "agent-3");
+            LeaseRecord auth = grant("q", 1, Priority.NORMAL, "agent-3");
             settle(auth, 0, Outcome.AUTH_FAILED, 0);
             clock.advance(Duration.ofSeconds(31));
             engine.tick();
             // the peer's grants, folded: one open, one settled; one without agent and request ids
             Instant now = clock.instant();
-            Lease peerOpen = new Lease("edge-1a2b-0", "edge", "p", "k2", 3, Priority.HIGH, null, null, now, now.plusSeconds(20));
-            Lease peerSettled = new Lease("edge-1a2b-1", "edge", "q", "a", 40, Priority.LOW, "peer-agent", "pr-1",
+            LeaseRecord peerOpen = new LeaseRecord("edge-1a2b-0", "edge", "p", "k2", 3, Priority.HIGH, null, null, now, now.plusSeconds(20));
+            LeaseRecord peerSettled = new LeaseRecord("edge-1a2b-1", "edge", "q", "a", 40, Priority.LOW, "peer-agent", "pr-1",
                     now, now.plusSeconds(20), "peer-digest", "peer-principal");
             engine.replayGrant(peerOpen);
             engine.replayGrant(peerSettled);

@@ -3,7 +3,8 @@ package io.quotahub.engine;
 import java.time.Instant;
 
 /**
- * Permission for one provider call on {@code keyId}. It occupies capacity from {@code grantedAt}
+ * The engine's record of a granted lease (the SDK's {@code Lease} is the agent's handle on one):
+ * permission for one provider call on {@code keyId}. It occupies capacity from {@code grantedAt}
  * until it is settled (or expires), and then sits in the windows at its settle time.
  *
  * @param hubId        the hub whose budget admitted it (and whose ledger holds it)
@@ -12,24 +13,24 @@ import java.time.Instant;
  * @param principal    opaque to the engine: who asked for it, as the hub's transport authenticated
  *                     it; empty when unauthenticated
  */
-public record Lease(String leaseId, String hubId, String pool, String keyId, long tokens, Priority priority,
-                    String agentId, String requestId, Instant grantedAt, Instant expiresAt, String holderDigest,
-                    String principal) {
+public record LeaseRecord(String leaseId, String hubId, String pool, String keyId, long tokens, Priority priority,
+                          String agentId, String requestId, Instant grantedAt, Instant expiresAt, String holderDigest,
+                          String principal) {
 
-    public Lease {
+    public LeaseRecord {
         holderDigest = holderDigest == null ? "" : holderDigest;
         principal = principal == null ? "" : principal;
     }
 
     /** A lease without a principal. */
-    public Lease(String leaseId, String hubId, String pool, String keyId, long tokens, Priority priority,
-                 String agentId, String requestId, Instant grantedAt, Instant expiresAt, String holderDigest) {
+    public LeaseRecord(String leaseId, String hubId, String pool, String keyId, long tokens, Priority priority,
+                       String agentId, String requestId, Instant grantedAt, Instant expiresAt, String holderDigest) {
         this(leaseId, hubId, pool, keyId, tokens, priority, agentId, requestId, grantedAt, expiresAt, holderDigest, "");
     }
 
     /** A lease without a holder digest or principal. */
-    public Lease(String leaseId, String hubId, String pool, String keyId, long tokens, Priority priority,
-                 String agentId, String requestId, Instant grantedAt, Instant expiresAt) {
+    public LeaseRecord(String leaseId, String hubId, String pool, String keyId, long tokens, Priority priority,
+                       String agentId, String requestId, Instant grantedAt, Instant expiresAt) {
         this(leaseId, hubId, pool, keyId, tokens, priority, agentId, requestId, grantedAt, expiresAt, "", "");
     }
 }

@@ -32,11 +32,11 @@ import java.util.Map;
  * Starts and stops its own nats-server and hub; stops nothing else.
  *
  * <pre>
- * java -cp bench/target/bench.jar io.quotahub.bench.AcquireLatency [--samples 20000] [--warmup 10000]
+ * java -cp bench/target/bench.jar io.quotahub.bench.AcquireLatencyBench [--samples 20000] [--warmup 10000]
  *      [--rounds 4] [--hub-jar hub-main/target/hub-main.jar] [--out bench/results]
  * </pre>
  */
-public final class AcquireLatency {
+public final class AcquireLatencyBench {
 
     private static final long MAX_NANOS = Stats.MAX_NANOS;
     private static final int PAYLOAD_BYTES = NatsFloors.PAYLOAD_BYTES;
@@ -54,7 +54,7 @@ public final class AcquireLatency {
     private String loadBefore = "";
     private String loadAfter = "";
 
-    private AcquireLatency(int samples, int warmup, int rounds, Path hubJar, Path outDir) {
+    private AcquireLatencyBench(int samples, int warmup, int rounds, Path hubJar, Path outDir) {
         this.samples = samples;
         this.warmup = warmup;
         this.rounds = rounds;
@@ -63,9 +63,9 @@ public final class AcquireLatency {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> opts = BenchCli.parse("AcquireLatency", args, "samples=20000", "warmup=10000", "rounds=4",
+        Map<String, String> opts = BenchCli.parse("AcquireLatencyBench", args, "samples=20000", "warmup=10000", "rounds=4",
                 "hub-jar=hub-main/target/hub-main.jar", "out=bench/results");
-        AcquireLatency run = new AcquireLatency(
+        AcquireLatencyBench run = new AcquireLatencyBench(
                 Integer.parseInt(opts.getOrDefault("samples", "20000")),
                 Integer.parseInt(opts.getOrDefault("warmup", "10000")),
                 Integer.parseInt(opts.getOrDefault("rounds", "4")),

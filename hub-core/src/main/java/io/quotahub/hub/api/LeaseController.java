@@ -28,6 +28,7 @@ import io.quotahub.hub.metrics.RejectReason;
 import io.quotahub.hub.service.SettleCommand;
 import io.quotahub.hub.service.SettleOutcome;
 import io.quotahub.hub.service.SettleService;
+import io.quotahub.hub.service.WaitingAcquire;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -59,10 +60,12 @@ public class LeaseController {
     private final AcquireLatency latency;
     private final InputBounds bounds;
     private final GuardMetrics metrics;
+    private final WaitingAcquire waiting;
 
     public LeaseController(AcquireService acquire, SettleService settle, JsonMapper json, MeterRegistry registry,
-                           HubSettings settings, InputBounds bounds, GuardMetrics metrics) {
+                           HubSettings settings, InputBounds bounds, GuardMetrics metrics, WaitingAcquire waiting) {
         this.acquire = acquire;
+        this.waiting = waiting;
         this.settle = settle;
         this.json = json;
         this.bounds = bounds;
@@ -114,8 +117,16 @@ public class LeaseController {
         }
         String requestId = body.requestId() == null ? UUID.randomUUID().toString() : body.requestId();
         String agentId = body.agentId() == null ? AGENT : body.agentId();
+        if (body.maxWaitMs() != null && body.maxWaitMs() < 0) {
+            return rejected(Entrance.HTTP_ACQUIRE, RejectReason.INVALID, "maxWaitMs must be >= 0, was " + body.maxWaitMs());
+        }
         AcquireCommand cmd = new AcquireCommand(requestId, agentId, body.pool(), body.tokens(), priority, null, principal);
-        return acquire.acquire(cmd).thenApply(this::toResponse);
+        if (body.maxWaitMs() == null || body.maxWaitMs() == 0) {
+            return acquire.acquire(cmd).thenApply(this::toResponse);
+        }
+        Duration wait = Duration.ofMillis(body.maxWaitMs());
+        String clamped = WaitNotice.clamped(wait, waiting.clamp(wait));
+        return waiting.acquire(cmd, wait).thenApply(outcome -> toResponse(WaitNotice.with(outcome, clamped)));
     }
 
     private HttpResponse<?> toResponse(AcquireOutcome outcome) {

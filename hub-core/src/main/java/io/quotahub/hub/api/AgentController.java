@@ -14,6 +14,12 @@ import io.quotahub.hub.metrics.RejectReason;
 import io.quotahub.hub.service.AgentRegistry;
 import io.quotahub.hub.service.InputBounds;
 
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.parameters.RequestBody;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -58,6 +64,11 @@ public class AgentController {
         return Math.max(1, bounds.maxMessageBytes() / BYTES_PER_LEASE);
     }
 
+    @Operation(summary = "Heartbeat", description = "The agent is alive and holds the named leases (handles as acquire answered "
+            + "them); silent for quotahub.agent-dead-after, its proven leases are reclaimed. Wrong secrets change nothing.")
+    @RequestBody(content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = HeartbeatBody.class)))
+    @ApiResponse(responseCode = "200", description = "recorded", content = @Content(schema = @Schema(implementation = AliveBody.class)))
+    @ApiResponse(responseCode = "400", description = "malformed or above the bounds", content = @Content(schema = @Schema(implementation = ApiError.class)))
     @Post(uri = "/agents/{agentId}/heartbeat", consumes = MediaType.ALL, produces = MediaType.APPLICATION_JSON)
     public HttpResponse<?> heartbeat(String agentId, @Nullable @Body byte[] raw) {
         String tooLarge = bounds.messageProblem("body", raw == null ? 0 : raw.length);

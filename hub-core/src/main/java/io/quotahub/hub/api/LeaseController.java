@@ -28,6 +28,13 @@ import io.quotahub.hub.metrics.RejectReason;
 import io.quotahub.hub.service.SettleCommand;
 import io.quotahub.hub.service.SettleOutcome;
 import io.quotahub.hub.service.SettleService;
+import io.quotahub.hub.service.WaitingAcquire;
+
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.parameters.RequestBody;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -59,10 +66,12 @@ public class LeaseController {
     private final AcquireLatency latency;
     private final InputBounds bounds;
     private final GuardMetrics metrics;
+    private final WaitingAcquire waiting;
 
     public LeaseController(AcquireService acquire, SettleService settle, JsonMapper json, MeterRegistry registry,
-                           HubSettings settings, InputBounds bounds, GuardMetrics metrics) {
+                           HubSettings settings, InputBounds bounds, GuardMetrics metrics, WaitingAcquire waiting) {
         this.acquire = acquire;
+        this.waiting = waiting;
         this.settle = settle;
         this.json = json;
         this.bounds = bounds;
@@ -70,6 +79,18 @@ public class LeaseController {
         this.latency = new AcquireLatency(registry, settings.hubId(), AcquireLatency.HTTP);
     }
 
+    @Operation(summary = "Acquire a lease", description = "Answers a lease, or a refusal. maxWaitMs (absent or 0: answer at once) "
+            + "lets the hub wait for room, at most quotahub.http.max-wait (30 s; longer asks are clamped and the notice says so). "
+            + "requestId makes the acquire idempotent: a retry with the same id (also while the first still waits, also on the "
+            + "other hub) never gets a second lease. 503 unavailable/fenced, 429 BUDGET_EXHAUSTED/OVERLOADED: ask the other hub.")
+    @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = AcquireBody.class)))
+    @ApiResponse(responseCode = "200", description = "the lease", content = @Content(schema = @Schema(implementation = LeaseBody.class)))
+    @ApiResponse(responseCode = "429", description = "refused: which limit, and when to retry (also as Retry-After)",
+            content = @Content(schema = @Schema(implementation = RefusalBody.class)))
+    @ApiResponse(responseCode = "400", description = "bad request", content = @Content(schema = @Schema(implementation = ApiError.class)))
+    @ApiResponse(responseCode = "404", description = "unknown pool", content = @Content(schema = @Schema(implementation = ApiError.class)))
+    @ApiResponse(responseCode = "503", description = "unavailable, fenced (ask the other hub) or no usable key",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
     @Post(uri = "/acquire", consumes = MediaType.ALL, produces = MediaType.APPLICATION_JSON)
     public CompletableFuture<HttpResponse<?>> acquire(@Body byte[] raw, @Nullable Authentication authentication) {
         long start = System.nanoTime();
@@ -114,8 +135,16 @@ public class LeaseController {
         }
         String requestId = body.requestId() == null ? UUID.randomUUID().toString() : body.requestId();
         String agentId = body.agentId() == null ? AGENT : body.agentId();
+        if (body.maxWaitMs() != null && body.maxWaitMs() < 0) {
+            return rejected(Entrance.HTTP_ACQUIRE, RejectReason.INVALID, "maxWaitMs must be >= 0, was " + body.maxWaitMs());
+        }
         AcquireCommand cmd = new AcquireCommand(requestId, agentId, body.pool(), body.tokens(), priority, null, principal);
-        return acquire.acquire(cmd).thenApply(this::toResponse);
+        if (body.maxWaitMs() == null || body.maxWaitMs() == 0) {
+            return acquire.acquire(cmd).thenApply(this::toResponse);
+        }
+        Duration wait = Duration.ofMillis(body.maxWaitMs());
+        String clamped = WaitNotice.clamped(wait, waiting.clamp(wait));
+        return waiting.acquire(cmd, wait).thenApply(outcome -> toResponse(WaitNotice.with(outcome, clamped)));
     }
 
     private HttpResponse<?> toResponse(AcquireOutcome outcome) {
@@ -155,6 +184,15 @@ public class LeaseController {
         return notice == null || notice.isEmpty() ? null : notice;
     }
 
+    @Operation(summary = "Settle a lease", description = "leaseId is the handle the acquire answered (<lease id>.<lease secret>).")
+    @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = CompleteBody.class)))
+    @ApiResponse(responseCode = "200", description = "settled (settled=false: it was settled before)",
+            content = @Content(schema = @Schema(implementation = SettledBody.class)))
+    @ApiResponse(responseCode = "400", description = "bad request", content = @Content(schema = @Schema(implementation = ApiError.class)))
+    @ApiResponse(responseCode = "403", description = "not the lease's handle", content = @Content(schema = @Schema(implementation = ApiError.class)))
+    @ApiResponse(responseCode = "404", description = "unknown lease", content = @Content(schema = @Schema(implementation = ApiError.class)))
+    @ApiResponse(responseCode = "503", description = "unavailable or fenced: ask the other hub",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
     @Post(uri = "/leases/{leaseId}/complete", consumes = MediaType.ALL, produces = MediaType.APPLICATION_JSON)
     public CompletableFuture<HttpResponse<?>> complete(String leaseId, @Body byte[] raw,
                                                        @Nullable Authentication authentication) {

@@ -16,10 +16,13 @@ import java.util.Map;
 /**
  * {@code GET /api/v1/state}: the hub and, per pool and key, every limit's capacity, use and this
  * hub's budget, thermal state, circuit and health. Key ids only — never a secret.
+ *
+ * @param peerHttpUrl the other hub's HTTP API (quotahub.peer-http-url), null when not configured
  */
 @Serdeable
 public record StateBody(String hubId, boolean ready, @Nullable String notReadyReason, String at, @Nullable Peer peer,
-                        Thermal thermal, int openLeases, List<Pool> pools, Map<String, String> agents) {
+                        Thermal thermal, int openLeases, List<Pool> pools, Map<String, String> agents,
+                        @Nullable String peerHttpUrl) {
 
     /** The other hub: status one of CONNECTED, SUSPECT, PARTITIONED, FENCED, DEAD. */
     @Serdeable
@@ -48,11 +51,12 @@ public record StateBody(String hubId, boolean ready, @Nullable String notReadyRe
                           double recoveryProgress, long throttleEvents) {
     }
 
-    static StateBody of(EngineView view, boolean ready, String notReadyReason, PeerView peer, Map<String, String> agents) {
+    static StateBody of(EngineView view, boolean ready, String notReadyReason, PeerView peer, Map<String, String> agents,
+                        String peerHttpUrl) {
         Peer peerBody = peer == null ? null : new Peer(peer.hubId(), peer.status().name(), peer.replicationLagMs(),
                 peer.lastSeenMs(), peer.appliedSeq());
         return new StateBody(view.hubId(), ready, notReadyReason, view.at().toString(), peerBody, thermal(view.thermal()),
-                view.openLeases(), view.pools().stream().map(StateBody::pool).toList(), agents);
+                view.openLeases(), view.pools().stream().map(StateBody::pool).toList(), agents, peerHttpUrl);
     }
 
     private static Pool pool(PoolView p) {

@@ -5,6 +5,7 @@ import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
 import io.quotahub.engine.QuotaEngine;
 import io.quotahub.hub.HubRuntime;
+import io.quotahub.hub.config.HubSettings;
 
 import java.util.Map;
 import java.util.TreeMap;
@@ -16,10 +17,12 @@ public class StateController {
 
     private final QuotaEngine engine;
     private final HubRuntime runtime;
+    private final String peerHttpUrl;
 
-    public StateController(QuotaEngine engine, HubRuntime runtime) {
+    public StateController(QuotaEngine engine, HubRuntime runtime, HubSettings settings) {
         this.engine = engine;
         this.runtime = runtime;
+        this.peerHttpUrl = settings.peerHttpUrl();
     }
 
     @Get("/state")
@@ -28,6 +31,6 @@ public class StateController {
         runtime.agents().all().forEach((id, health) -> agents.put(id, health.name()));
         var replication = runtime.replication();
         return StateBody.of(engine.view(), runtime.ready(), runtime.notReadyReason(),
-                replication == null ? null : replication.view(), agents);
+                replication == null ? null : replication.view(), agents, peerHttpUrl);
     }
 }

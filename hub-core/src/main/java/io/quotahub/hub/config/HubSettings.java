@@ -43,6 +43,8 @@ import java.util.Map;
  *                       kept grants for the lease time-to-live + 1 min; it now forgets a settled
  *                       grant ≈ 20 s after its request, so an honest hub at the highest measured
  *                       durable rate (≈ 35 000/s) holds ≈ 700 000, and the cap costs at most ≈ 95 MB
+ * @param peerHttpUrl   the other hub's HTTP API as its clients reach it (e.g. http://pc2:9100), named
+ *                       in {@code GET /api/v1/state} so a client given one hub can find the other; unset: null
  */
 @ConfigurationProperties("quotahub")
 public record HubSettings(
@@ -64,7 +66,8 @@ public record HubSettings(
         @Bindable(defaultValue = "128") int maxFieldBytes,
         @Bindable(defaultValue = "262144") int maxMessageBytes,
         @Bindable(defaultValue = "10000") int maxAgents,
-        @Bindable(defaultValue = "1000000") int maxRequestIndex) {
+        @Bindable(defaultValue = "1000000") int maxRequestIndex,
+        @Nullable String peerHttpUrl) {
 
     /** Default of {@link #takeoverAfter}: the peer's silence after which this hub fences and takes over. */
     public static final Duration DEFAULT_TAKEOVER_AFTER = Duration.ofMillis(2500);
@@ -119,6 +122,11 @@ public record HubSettings(
         }
         if (maxRequestIndex < 1) {
             throw new ConfigException("quotahub.max-request-index must be >= 1, was " + maxRequestIndex);
+        }
+        peerHttpUrl = peerHttpUrl == null || peerHttpUrl.isBlank() ? null : peerHttpUrl.trim();
+        if (peerHttpUrl != null && !peerHttpUrl.matches("https?://[^\\s/]+(/\\S*)?")) {
+            throw new ConfigException("quotahub.peer-http-url must be an http:// or https:// URL such as http://pc2:9100, was '"
+                    + peerHttpUrl + "'");
         }
     }
 

@@ -7,6 +7,7 @@ public enum Entrance {
     NATS_HEARTBEAT("nats.heartbeat"),
     HTTP_ACQUIRE("http.acquire"),
     HTTP_COMPLETE("http.complete"),
+    HTTP_HEARTBEAT("http.heartbeat"),
     HTTP_ADMIN("http.admin");
 
     private final String tag;

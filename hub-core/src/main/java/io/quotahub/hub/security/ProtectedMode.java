@@ -31,7 +31,7 @@ class ProtectedMode implements BeanCreatedEventListener<NettyHttpServerConfigura
     public NettyHttpServerConfiguration onCreated(BeanCreatedEvent<NettyHttpServerConfiguration> event) {
         NettyHttpServerConfiguration server = event.getBean();
         if (!tokens.none()) {
-            LOG.info("HTTP API: every route but /health and the dashboard's static files needs Authorization: Bearer <token>; "
+            LOG.info("HTTP API: every route but /health, /openapi/quotahub.yml and the dashboard's static files needs Authorization: Bearer <token>; "
                     + "tokens configured: {}", tokens.holders().stream().map(h -> h.name() + " (" + h.role() + ")")
                     .collect(Collectors.joining(", ")));
             return server;

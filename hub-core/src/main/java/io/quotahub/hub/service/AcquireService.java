@@ -120,6 +120,24 @@ public final class AcquireService {
         return mine;
     }
 
+    /**
+     * Decides again a request whose remembered answer is a refusal: the next try of a waiting
+     * acquire, which must not be answered from the memory of its own earlier refusal. The new
+     * decision replaces the refusal for retries of the request id. Any other remembered answer (a
+     * grant, a decision in flight) is answered as {@link #acquire} would.
+     */
+    public CompletableFuture<AcquireOutcome> reconsider(AcquireCommand cmd) {
+        CompletableFuture<AcquireOutcome> earlier = requests.current(cmd.agentId(), cmd.requestId());
+        if (earlier != null && earlier.getNow(null) instanceof AcquireOutcome.Refused && validate(cmd) == null) {
+            CompletableFuture<AcquireOutcome> mine = new CompletableFuture<>();
+            if (requests.replace(cmd.agentId(), cmd.requestId(), earlier, mine) == mine) {
+                decideInto(cmd, mine, "");
+                return mine;
+            }
+        }
+        return acquire(cmd);
+    }
+
     /** Decides {@code cmd} and completes {@code mine}, the future its request id is claimed with. */
     private void decideInto(AcquireCommand cmd, CompletableFuture<AcquireOutcome> mine, String notice) {
         decide(cmd, notice).whenComplete((outcome, error) -> {

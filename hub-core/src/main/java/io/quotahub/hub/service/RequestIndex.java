@@ -163,6 +163,12 @@ public final class RequestIndex {
         }
     }
 
+    /** The future a request id is held with now, or null when it is not remembered. */
+    public CompletableFuture<AcquireOutcome> current(String agentId, String requestId) {
+        Entry entry = entries.get(key(agentId, requestId));
+        return entry == null ? null : entry.outcome;
+    }
+
     /** True if a grant made at {@code grantedAtMillis} may still see its request retried (worth remembering). */
     public boolean remembers(long grantedAtMillis) {
         return clock.millis() - grantedAtMillis <= keepGrants.toMillis();

@@ -14,13 +14,13 @@ class HubSettingsTest {
                                         int maxRequestIndex) {
         return new HubSettings("main", "nats://127.0.0.1:4222", Duration.ofSeconds(60), Duration.ofMillis(250),
                 Duration.ofSeconds(5), Duration.ofSeconds(15), null, null, null, null, 0.1, Duration.ofMillis(2500), 10_000,
-                Duration.ofMinutes(10), maxCooldown, maxFieldBytes, maxMessageBytes, maxAgents, maxRequestIndex);
+                Duration.ofMinutes(10), maxCooldown, maxFieldBytes, maxMessageBytes, maxAgents, maxRequestIndex, null);
     }
 
     @Test
     void unsetTimingsAndFloor_takeTheirOneDefault_fromTheEngineAndTheProtocol() {
         HubSettings s = new HubSettings("main", "nats://127.0.0.1:4222", null, null, Duration.ofSeconds(5), Duration.ofSeconds(15),
-                null, null, null, null, null, null, 10_000, Duration.ofMinutes(10), Duration.ofHours(1), 128, 262_144, 10_000, 1_000_000);
+                null, null, null, null, null, null, 10_000, Duration.ofMinutes(10), Duration.ofHours(1), 128, 262_144, 10_000, 1_000_000, null);
 
         assertThat(s.leaseTtl()).isEqualTo(io.quotahub.engine.EngineConfig.DEFAULT_LEASE_TTL);
         assertThat(s.settleMargin()).isEqualTo(io.quotahub.engine.EngineConfig.DEFAULT_SETTLE_MARGIN);

@@ -1,0 +1,391 @@
+"""The QuotaHub HTTP client: leases from whichever hub answers, local first."""
+
+import json
+import logging
+import os
+import random
+import socket
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from .errors import HubUnavailableError, QuotaExhaustedError, QuotaHubError
+
+__all__ = ["QuotaClient", "Lease"]
+
+LOG = logging.getLogger("quotahub")
+
+#: 503 error codes that mean "this hub cannot serve now: ask the other hub".
+ASK_OTHER_HUB_ERRORS = frozenset({"unavailable", "fenced"})
+#: 429 refusal codes that the other hub may not share: ask it before waiting.
+ASK_OTHER_HUB_REFUSALS = frozenset({"BUDGET_EXHAUSTED", "OVERLOADED"})
+#: Gateway answers of a proxy in front of a hub: the hub behind it is unreachable.
+_GATEWAY_STATUSES = frozenset({502, 504})
+
+
+class _Unreachable(Exception):
+    """No HTTP answer from a hub (refused, reset, timed out) or a proxy's gateway error."""
+
+
+class Lease:
+    """Permission to make one provider call with :attr:`api_key`.
+
+    Report how the call went with exactly one of :meth:`complete`, :meth:`rate_limited`,
+    :meth:`auth_failed` or :meth:`failed`. Used as a context manager, a lease left by an exception
+    is settled as failed (never OK), and one left without an outcome is settled OK with its
+    estimate (:attr:`tokens`), as the Java SDK's ``Lease.close()`` does.
+
+    Attributes:
+        api_key: the provider key to call with (never logged; ``repr`` shows its last 4 characters).
+        lease_id: the lease's id (without its secret).
+        key_id: which key of the pool it is.
+        hub_id: the hub that granted it.
+        pool: the pool.
+        tokens: the tokens reserved (the estimate given to ``acquire``).
+        expires_at: ISO-8601 instant after which the hub settles it as expired.
+        notice: how the hub took the request (e.g. HIGH taken as NORMAL), or None.
+    """
+
+    def __init__(self, client: "QuotaClient", hub_url: str, body: Dict[str, Any]) -> None:
+        self._client = client
+        self._hub_url = hub_url
+        self._handle: str = body["leaseId"]
+        self.lease_id: str = self._handle.rsplit(".", 1)[0]
+        self.api_key: str = body["apiKey"]
+        self.key_id: str = body.get("keyId", "")
+        self.hub_id: str = body.get("hubId", "")
+        self.pool: str = body.get("pool", "")
+        self.tokens: int = int(body.get("tokens", 0))
+        self.expires_at: str = body.get("expiresAt", "")
+        self.notice: Optional[str] = body.get("notice")
+        self._settled = False
+        self._lock = threading.Lock()
+
+    @property
+    def settled(self) -> bool:
+        """Whether an outcome was reported."""
+        return self._settled
+
+    def complete(self, tokens_used: Optional[int] = None) -> bool:
+        """Reports success. ``tokens_used`` defaults to the estimate.
+
+        Returns:
+            False when the hub had settled the lease already (e.g. it expired), else True.
+
+        Raises:
+            RuntimeError: if an outcome was reported before.
+            HubUnavailableError: if no hub confirmed the settle.
+            QuotaHubError: if a hub rejected it.
+        """
+        return self._settle("OK", self.tokens if tokens_used is None else tokens_used)
+
+    def rate_limited(self, retry_after: Optional[float] = None, tokens_used: int = 0) -> bool:
+        """Reports a provider 429; ``retry_after`` (seconds, the provider's Retry-After) cools the key down that long."""
+        return self._settle("RATE_LIMITED", tokens_used, retry_after=retry_after)
+
+    def auth_failed(self) -> bool:
+        """Reports that the provider refused the key itself (401/403): the hub disables the key until an operator re-enables it."""
+        return self._settle("AUTH_FAILED", 0)
+
+    def failed(self, detail: str = "", tokens_used: int = 0) -> bool:
+        """Reports any other failure of the call; ``detail`` is kept (shortened) in the hub's audit trail."""
+        return self._settle("ERROR", tokens_used, detail=detail)
+
+    def _settle(self, outcome: str, tokens_used: int, retry_after: Optional[float] = None, detail: str = "") -> bool:
+        with self._lock:
+            if self._settled:
+                raise RuntimeError(f"lease {self.lease_id} was settled already")
+            self._settled = True
+        body: Dict[str, Any] = {"tokensUsed": int(tokens_used), "outcome": outcome}
+        if retry_after is not None:
+            body["retryAfterMs"] = int(max(0.0, retry_after) * 1000)
+        if detail:
+            body["detail"] = detail[:120]
+        try:
+            return self._client._settle(self._hub_url, self._handle, body)
+        finally:
+            self._client._forget(self)
+
+    def __enter__(self) -> "Lease":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if self._settled:
+            return
+        try:
+            if exc is not None:
+                self.failed(f"{exc_type.__name__}: {exc}")
+            else:
+                self.complete()
+        except Exception as e:  # never mask the caller's exception; the hub expires the lease
+            LOG.warning("lease %s of pool %s could not be settled (%s); the hub settles it when it expires",
+                        self.lease_id, self.pool, type(e).__name__)
+
+    def __repr__(self) -> str:
+        return (f"Lease(lease_id={self.lease_id!r}, pool={self.pool!r}, key_id={self.key_id!r}, hub_id={self.hub_id!r}, "
+                f"api_key='…{self.api_key[-4:]}')")
+
+
+class QuotaClient:
+    """A client of the QuotaHub hubs' HTTP API.
+
+    Give the hubs' URLs local first: each acquire asks them in that order (a hub that could not
+    be reached is tried last for ``down_for`` seconds) and moves on to the next one when a hub is
+    unreachable or answers "ask the other hub" (503 ``UNAVAILABLE``/``FENCED``, 429
+    ``BUDGET_EXHAUSTED``/``OVERLOADED``). An acquire keeps one ``requestId`` for all its tries, on
+    every hub, so a retry never gets a second lease for the same request.
+
+    While leases are held, a daemon thread heartbeats them to the hubs that granted them every
+    ``heartbeat_interval`` seconds, so a crashed agent's leases are reclaimed early and a live
+    one's are not. Use as a context manager, or call :meth:`close`.
+
+    Args:
+        urls: the hubs' base URLs, local first, e.g. ``["http://mainpc:9000", "http://pc2:9100"]``.
+        agent_id: this agent's id (default: ``<host>-<pid>``).
+        token: the AGENT bearer token; or ``token_file``, a file holding it.
+        timeout: seconds to wait for a hub beyond the wait the hub was asked for.
+        heartbeat_interval: seconds between heartbeats (the hub's agent-dead-after is 15 s by default).
+        down_for: seconds an unreachable hub is tried last.
+        discover_peer: with one URL, read the other hub's URL from ``GET /api/v1/state`` (needs a
+            VIEWER token or a hub without tokens; an AGENT token may not read the state).
+    """
+
+    def __init__(self, urls: Sequence[str], agent_id: Optional[str] = None, token: Optional[str] = None,
+                 token_file: Optional[str] = None, timeout: float = 5.0, heartbeat_interval: float = 5.0,
+                 down_for: float = 5.0, discover_peer: bool = True) -> None:
+        if isinstance(urls, str):
+            urls = [urls]
+        if not urls:
+            raise ValueError("urls must name at least one hub")
+        if token is not None and token_file is not None:
+            raise ValueError("give token or token_file, not both")
+        if token_file is not None:
+            with open(token_file, "r", encoding="utf-8") as f:
+                token = f.read().strip()
+        self._urls: List[str] = [u.rstrip("/") for u in urls]
+        self._token = token
+        self.agent_id = agent_id or f"{socket.gethostname()}-{os.getpid()}"
+        self._timeout = timeout
+        self._down_for = down_for
+        self._down_until: Dict[str, float] = {}
+        self._held: Dict[str, Lease] = {}
+        self._lock = threading.Lock()
+        self._closed = threading.Event()
+        self._heartbeat_interval = heartbeat_interval
+        self._heartbeats = threading.Thread(target=self._heartbeat_loop, name="quotahub-heartbeat", daemon=True)
+        self._heartbeats.start()
+        if discover_peer and len(self._urls) == 1:
+            self._discover_peer()
+
+    # ---- public API ----
+
+    @property
+    def urls(self) -> List[str]:
+        """The hubs' URLs, in the order of preference."""
+        return list(self._urls)
+
+    def acquire(self, pool: str, tokens: int, max_wait: float = 5.0, priority: str = "NORMAL",
+                request_id: Optional[str] = None) -> Lease:
+        """Gets a lease of ``pool`` for a call of about ``tokens`` tokens, waiting up to ``max_wait`` seconds.
+
+        The hub itself waits for room (``maxWaitMs``, bounded by its ``quotahub.http.max-wait``);
+        the client moves to the other hub on the answers that call for it.
+
+        Raises:
+            QuotaExhaustedError: no lease within ``max_wait`` (``retry_after`` says when to ask again).
+            HubUnavailableError: no hub could be reached or could serve within ``max_wait``.
+            QuotaHubError: a hub rejected the request (bad input, unknown pool, wrong token...).
+        """
+        if tokens is None or int(tokens) <= 0:
+            raise ValueError(f"tokens must be > 0, was {tokens}")
+        request_id = request_id or str(uuid.uuid4())
+        deadline = time.monotonic() + max(0.0, max_wait)
+        last_problem = "no hub was asked"
+        while True:
+            refusal: Optional[QuotaExhaustedError] = None
+            for url in self._order():
+                left = max(0.0, deadline - time.monotonic())
+                body = {"pool": pool, "tokens": int(tokens), "priority": priority, "agentId": self.agent_id,
+                        "requestId": request_id, "maxWaitMs": int(left * 1000)}
+                try:
+                    status, answer = self._call("POST", url, "/api/v1/acquire", body, left + self._timeout)
+                except _Unreachable as e:
+                    self._mark_down(url)
+                    last_problem = f"{url} unreachable ({e})"
+                    continue
+                if status == 200:
+                    self._mark_up(url)
+                    lease = Lease(self, url, answer)
+                    with self._lock:
+                        self._held[lease.lease_id] = lease
+                    return lease
+                if status == 429:
+                    this = _refusal(answer, url, pool)
+                    if this.code in ASK_OTHER_HUB_REFUSALS:
+                        refusal = refusal or this
+                        continue  # the other hub may have room
+                    refusal = this
+                    break  # this hub waited as long as it was asked to: its word stands
+                if status == 503 and answer.get("error") in ASK_OTHER_HUB_ERRORS:
+                    self._mark_down(url)
+                    last_problem = f"{url} answered {answer.get('error')}: {answer.get('message')}"
+                    continue
+                raise _error(status, answer, url)
+            left = deadline - time.monotonic()
+            if refusal is not None:
+                if refusal.retry_after > left:
+                    raise refusal
+                time.sleep(max(0.001, refusal.retry_after) * (1 + 0.1 * random.random()))
+                continue
+            if left <= 0:
+                raise HubUnavailableError(f"no hub could serve pool '{pool}': last {last_problem}")
+            time.sleep(min(0.1, left))
+
+    def try_acquire(self, pool: str, tokens: int, priority: str = "NORMAL") -> Optional[Lease]:
+        """A lease if one is free now (on any hub), else None. Raises as :meth:`acquire` for anything but a refusal."""
+        try:
+            return self.acquire(pool, tokens, max_wait=0.0, priority=priority)
+        except QuotaExhaustedError:
+            return None
+
+    def held(self) -> List[Lease]:
+        """The leases acquired and not settled yet."""
+        with self._lock:
+            return list(self._held.values())
+
+    def heartbeat(self) -> None:
+        """Sends one heartbeat now (the background thread does this every ``heartbeat_interval`` seconds)."""
+        by_hub: Dict[str, List[str]] = {}
+        with self._lock:
+            for lease in self._held.values():
+                by_hub.setdefault(lease._hub_url, []).append(lease._handle)
+        if not by_hub:
+            by_hub[self._order()[0]] = []  # alive, holding nothing
+        path = f"/api/v1/agents/{urllib.parse.quote(self.agent_id, safe='')}/heartbeat"
+        for url, handles in by_hub.items():
+            try:
+                self._call("POST", url, path, {"leases": handles}, self._timeout)
+            except _Unreachable:
+                self._mark_down(url)
+
+    def close(self) -> None:
+        """Stops the heartbeat thread. Held leases are left to the hubs (they expire)."""
+        self._closed.set()
+        if self._heartbeats.is_alive() and threading.current_thread() is not self._heartbeats:
+            self._heartbeats.join(timeout=self._timeout + 1)
+
+    def __enter__(self) -> "QuotaClient":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.close()
+
+    # ---- internals ----
+
+    def _order(self) -> List[str]:
+        now = time.monotonic()
+        with self._lock:
+            up = [u for u in self._urls if self._down_until.get(u, 0.0) <= now]
+            down = [u for u in self._urls if u not in up]
+        return up + down
+
+    def _mark_down(self, url: str) -> None:
+        with self._lock:
+            self._down_until[url] = time.monotonic() + self._down_for
+
+    def _mark_up(self, url: str) -> None:
+        with self._lock:
+            self._down_until.pop(url, None)
+
+    def _forget(self, lease: Lease) -> None:
+        with self._lock:
+            self._held.pop(lease.lease_id, None)
+
+    def _settle(self, hub_url: str, handle: str, body: Dict[str, Any]) -> bool:
+        path = f"/api/v1/leases/{urllib.parse.quote(handle, safe='.')}/complete"
+        others = [u for u in self._order() if u != hub_url]
+        last = "no hub was asked"
+        for url in [hub_url] + others:  # the granting hub first; its peer knows the lease from replication
+            try:
+                status, answer = self._call("POST", url, path, body, self._timeout)
+            except _Unreachable as e:
+                self._mark_down(url)
+                last = f"{url} unreachable ({e})"
+                continue
+            if status == 200:
+                return bool(answer.get("settled", True))
+            if status == 503 and answer.get("error") in ASK_OTHER_HUB_ERRORS:
+                last = f"{url} answered {answer.get('error')}"
+                continue
+            if status == 404 and url != hub_url:
+                last = f"{url} does not know the lease (yet)"
+                continue
+            raise _error(status, answer, url)
+        raise HubUnavailableError(f"no hub confirmed the settle: last {last}")
+
+    def _discover_peer(self) -> None:
+        try:
+            status, state = self._call("GET", self._urls[0], "/api/v1/state", None, self._timeout)
+        except _Unreachable:
+            return
+        peer = state.get("peerHttpUrl") if status == 200 else None
+        if peer and peer.rstrip("/") not in self._urls:
+            self._urls.append(peer.rstrip("/"))
+
+    def _heartbeat_loop(self) -> None:
+        while not self._closed.wait(self._heartbeat_interval):
+            try:
+                self.heartbeat()
+            except Exception as e:  # a heartbeat must never end the thread
+                LOG.debug("heartbeat failed: %s", type(e).__name__)
+
+    def _call(self, method: str, url: str, path: str, body: Optional[Dict[str, Any]],
+              timeout: float) -> Tuple[int, Dict[str, Any]]:
+        data = None if body is None else json.dumps(body).encode("utf-8")
+        request = urllib.request.Request(url + path, data=data, method=method)
+        request.add_header("Accept", "application/json")
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        if self._token:
+            request.add_header("Authorization", f"Bearer {self._token}")
+        try:
+            with urllib.request.urlopen(request, timeout=max(0.1, timeout)) as response:
+                return response.status, _json(response.read())
+        except urllib.error.HTTPError as e:
+            if e.code in _GATEWAY_STATUSES:
+                raise _Unreachable(f"HTTP {e.code} from a proxy") from None
+            try:
+                raw = e.read()
+            finally:
+                e.close()
+            return e.code, _json(raw)
+        except (urllib.error.URLError, OSError, TimeoutError) as e:
+            reason = getattr(e, "reason", e)
+            raise _Unreachable(type(reason).__name__ if not str(reason) else str(reason)) from None
+
+
+def _json(raw: bytes) -> Dict[str, Any]:
+    try:
+        value = json.loads(raw.decode("utf-8")) if raw else {}
+    except (ValueError, UnicodeDecodeError):
+        return {"error": "not_json", "message": raw[:200].decode("utf-8", "replace")}
+    return value if isinstance(value, dict) else {"value": value}
+
+
+def _refusal(answer: Dict[str, Any], url: str, pool: str) -> QuotaExhaustedError:
+    return QuotaExhaustedError(retry_after=max(0, int(answer.get("retryAfterMs", 1000))) / 1000.0,
+                               reason=str(answer.get("reason", "refused")), code=str(answer.get("code", "QUOTA_EXHAUSTED")),
+                               pool=answer.get("pool") or pool, key_id=answer.get("keyId"), limit=answer.get("limit"),
+                               hub_url=url)
+
+
+def _error(status: int, answer: Dict[str, Any], url: str) -> QuotaHubError:
+    if status == 401:
+        return QuotaHubError("UNAUTHORIZED", "the hub wants a valid AGENT token (Authorization: Bearer)", status, url)
+    code = str(answer.get("error") or f"HTTP_{status}").upper()
+    message = str(answer.get("message") or answer.get("reason") or answer)
+    return QuotaHubError(code, message, status, url)

@@ -21,8 +21,8 @@ final class WaitNotice {
         if (notice.isEmpty()) {
             return outcome;
         }
-        if (outcome instanceof AcquireOutcome.Granted g) {
-            return new AcquireOutcome.Granted(g.lease(), g.secret(), g.leaseSecret(), join(g.notice(), notice));
+        if (outcome instanceof AcquireOutcome.Leased g) {
+            return new AcquireOutcome.Leased(g.lease(), g.secret(), g.leaseSecret(), join(g.notice(), notice));
         }
         if (outcome instanceof AcquireOutcome.Refused r) {
             return new AcquireOutcome.Refused(r.refusal(), join(r.notice(), notice));

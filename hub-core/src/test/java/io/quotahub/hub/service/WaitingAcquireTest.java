@@ -71,11 +71,11 @@ class WaitingAcquireTest {
 
     /** Takes pool window's one request of these 10 s and settles it (an open lease would count until it expires). */
     private void fillTheWindow() {
-        AcquireOutcome.Granted g = (AcquireOutcome.Granted) service.acquire(cmd("window", "a", "first")).join();
+        AcquireOutcome.Leased g = (AcquireOutcome.Leased) service.acquire(cmd("window", "a", "first")).join();
         settled(g);
     }
 
-    private void settled(AcquireOutcome.Granted g) {
+    private void settled(AcquireOutcome.Leased g) {
         SettleOutcome done = settle.settle(new SettleCommand("s-" + g.lease().leaseId(), g.lease().leaseId(), g.lease().agentId(), 1,
                 Outcome.OK, Duration.ZERO, null, null, g.leaseSecret().reveal(), Principals.NONE)).join();
         assertThat(done).isInstanceOf(SettleOutcome.Settled.class);
@@ -92,11 +92,11 @@ class WaitingAcquireTest {
 
         timer.advance(clock, Duration.ofSeconds(12));
 
-        assertThat(waited).isCompletedWithValueMatching(o -> o instanceof AcquireOutcome.Granted g && g.leaseSecret() != null);
-        String leaseId = ((AcquireOutcome.Granted) waited.join()).lease().leaseId();
+        assertThat(waited).isCompletedWithValueMatching(o -> o instanceof AcquireOutcome.Leased g && g.leaseSecret() != null);
+        String leaseId = ((AcquireOutcome.Leased) waited.join()).lease().leaseId();
         // a retry of the request id after the wait (its reply was lost) gets the same lease, not a second one
         AcquireOutcome retried = service.acquire(cmd("window", "b", "r-1")).join();
-        assertThat(retried).isInstanceOfSatisfying(AcquireOutcome.Granted.class, g -> assertThat(g.lease().leaseId()).isEqualTo(leaseId));
+        assertThat(retried).isInstanceOfSatisfying(AcquireOutcome.Leased.class, g -> assertThat(g.lease().leaseId()).isEqualTo(leaseId));
         assertThat(waiting.waiting()).isZero();
     }
 
@@ -110,7 +110,7 @@ class WaitingAcquireTest {
         CompletableFuture<AcquireOutcome> retry = waiting.acquire(cmd("window", "b", "r-2"), Duration.ofSeconds(15));
         timer.advance(clock, Duration.ofSeconds(11));
 
-        assertThat(retry.join()).isSameAs(first.join()).isInstanceOf(AcquireOutcome.Granted.class);
+        assertThat(retry.join()).isSameAs(first.join()).isInstanceOf(AcquireOutcome.Leased.class);
         assertThat(engine.view().openLeases()).isEqualTo(1);
     }
 
@@ -156,7 +156,7 @@ class WaitingAcquireTest {
     @Test
     void aFullWindowHeldByAnOpenLease_isGrantedSoonAfterThatLeaseSettles() {
         start(Duration.ofSeconds(30));
-        AcquireOutcome.Granted open = (AcquireOutcome.Granted) service.acquire(cmd("window", "a", "open")).join();
+        AcquireOutcome.Leased open = (AcquireOutcome.Leased) service.acquire(cmd("window", "a", "open")).join();
 
         CompletableFuture<AcquireOutcome> waited = waiting.acquire(cmd("window", "b", "r-11"), Duration.ofSeconds(15));
         assertThat(waited).isNotDone(); // its retry-after is the open lease's expiry (1 min), yet it waits
@@ -164,13 +164,13 @@ class WaitingAcquireTest {
         settled(open);
         timer.advance(clock, Duration.ofSeconds(11)); // a settled call counts for a window after its settle (plus the margin)
 
-        assertThat(waited).isCompletedWithValueMatching(o -> o instanceof AcquireOutcome.Granted);
+        assertThat(waited).isCompletedWithValueMatching(o -> o instanceof AcquireOutcome.Leased);
     }
 
     @Test
     void anAgentHoldingItsShare_isGrantedAsSoonAsItsLeaseSettles() {
         start(Duration.ofSeconds(30));
-        AcquireOutcome.Granted held = (AcquireOutcome.Granted) service.acquire(cmd("one", "a", "held")).join();
+        AcquireOutcome.Leased held = (AcquireOutcome.Leased) service.acquire(cmd("one", "a", "held")).join();
 
         CompletableFuture<AcquireOutcome> waited = waiting.acquire(cmd("one", "a", "r-6"), Duration.ofSeconds(10));
         timer.advance(clock, SECOND);
@@ -178,7 +178,7 @@ class WaitingAcquireTest {
         settled(held);
         timer.advance(clock, Duration.ofMillis(300));
 
-        assertThat(waited).isCompletedWithValueMatching(o -> o instanceof AcquireOutcome.Granted);
+        assertThat(waited).isCompletedWithValueMatching(o -> o instanceof AcquireOutcome.Leased);
     }
 
     @Test

@@ -3,12 +3,12 @@ package io.quotahub.bench;
 import io.quotahub.engine.AcquireRequest;
 import io.quotahub.engine.Decision;
 import io.quotahub.engine.EngineConfig;
-import io.quotahub.engine.ManualClock;
 import io.quotahub.engine.Outcome;
 import io.quotahub.engine.PoolSpec;
 import io.quotahub.engine.Priority;
 import io.quotahub.engine.QuotaEngine;
 import io.quotahub.engine.Settlement;
+import io.quotahub.testing.ManualClock;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;

@@ -7,11 +7,13 @@ import io.quotahub.proto.Subjects;
 import io.quotahub.testkit.NatsServer;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,11 +39,9 @@ class LeaseExpiryTest {
         return r.body().replaceAll(".*\"leaseId\":\"([^\"]+)\".*", "$1");
     }
 
-    private static void awaitNoOpenLeases(TestHub hub) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (hub.bean(QuotaEngine.class).view().openLeases() > 0 && System.currentTimeMillis() < deadline) {
-            Thread.sleep(50);
-        }
+    private static void awaitNoOpenLeases(TestHub hub) {
+        Awaitility.await("no open leases").atMost(Duration.ofSeconds(10)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(50))
+                .until(() -> hub.bean(QuotaEngine.class).view().openLeases() == 0);
     }
 
     @Test

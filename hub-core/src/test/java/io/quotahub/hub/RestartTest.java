@@ -2,11 +2,13 @@ package io.quotahub.hub;
 
 import io.quotahub.engine.QuotaEngine;
 import io.quotahub.testkit.NatsServer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -54,11 +56,9 @@ class RestartTest {
             try (TestHub hub = TestHub.start(nats, "main", pools(), snapshotOften)) {
                 assertThat(List.of(acquire(hub), acquire(hub), acquire(hub))).containsOnly(200);
                 HubRuntime runtime = hub.bean(HubRuntime.class);
-                long deadline = System.currentTimeMillis() + 20_000;
-                while ((runtime.snapshots().latest() == null || runtime.snapshots().latest().ownSeq() < 3)
-                        && System.currentTimeMillis() < deadline) {
-                    Thread.sleep(50);
-                }
+                Awaitility.await("a snapshot through the third grant").atMost(Duration.ofSeconds(20)).pollDelay(Duration.ZERO)
+                        .pollInterval(Duration.ofMillis(50))
+                        .until(() -> runtime.snapshots().latest() != null && runtime.snapshots().latest().ownSeq() >= 3);
                 assertThat(runtime.snapshots().latest().ownSeq()).isGreaterThanOrEqualTo(3);
             }
 

@@ -7,6 +7,7 @@ import io.quotahub.engine.Health;
 import io.quotahub.engine.QuotaEngine;
 import io.quotahub.engine.view.KeyView;
 import io.quotahub.testkit.NatsServer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -114,10 +115,8 @@ class SdkEndToEndTest {
 
     @Test
     void heartbeatsMakeTheAgentVisibleAsHealthy() throws Exception {
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (!hub.bean(HubRuntime.class).agents().all().containsKey("e2e-agent") && System.currentTimeMillis() < deadline) {
-            Thread.sleep(100);
-        }
+        Awaitility.await("the agent's heartbeat").atMost(Duration.ofSeconds(10)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(100))
+                .until(() -> hub.bean(HubRuntime.class).agents().all().containsKey("e2e-agent"));
 
         assertThat(hub.bean(HubRuntime.class).agents().all()).containsEntry("e2e-agent", Health.HEALTHY);
     }

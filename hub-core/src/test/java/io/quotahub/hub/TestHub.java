@@ -3,6 +3,8 @@ package io.quotahub.hub;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
 import io.quotahub.testkit.NatsServer;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -83,17 +85,11 @@ public final class TestHub implements AutoCloseable {
 
     public void awaitReady() {
         HubRuntime runtime = context.getBean(HubRuntime.class);
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!runtime.ready()) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("hub not ready: " + runtime.notReadyReason());
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
+        try {
+            Awaitility.await("hub ready").atMost(Duration.ofSeconds(20)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(20))
+                    .until(runtime::ready);
+        } catch (ConditionTimeoutException e) {
+            throw new IllegalStateException("hub not ready: " + runtime.notReadyReason(), e);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.quotahub.engine;
 
+import io.quotahub.testing.ManualClock;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

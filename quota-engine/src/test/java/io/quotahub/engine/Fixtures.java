@@ -1,5 +1,7 @@
 package io.quotahub.engine;
 
+import io.quotahub.testing.ManualClock;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

@@ -4,6 +4,7 @@ import io.quotahub.engine.view.BudgetView;
 import io.quotahub.engine.view.KeyView;
 import io.quotahub.engine.view.LimitView;
 import io.quotahub.engine.view.PoolView;
+import io.quotahub.testing.ManualClock;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;

@@ -2,6 +2,7 @@ package io.quotahub.engine;
 
 import io.quotahub.engine.view.KeyView;
 import io.quotahub.engine.view.LimitView;
+import io.quotahub.testing.ManualClock;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

@@ -1,6 +1,7 @@
 package io.quotahub.engine;
 
 import io.quotahub.engine.view.BudgetView;
+import io.quotahub.testing.ManualClock;
 
 import java.time.Duration;
 import java.util.ArrayList;

@@ -2,7 +2,9 @@ package io.quotahub.chaos.provider;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.quotahub.testing.ManualClock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -10,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 class ProviderLimiterTest {
 
-    private final ManualClock clock = new ManualClock();
+    private final ManualClock clock = new ManualClock(Instant.parse("2025-01-01T00:00:00Z"));
 
     private ProviderLimiter limiter(Limit... limits) {
         return new ProviderLimiter(List.of(new ProviderKey("k1", "sk-secret-1", List.of(limits))), clock);
@@ -112,7 +114,7 @@ class ProviderLimiterTest {
         for (int run = 0; run < 50; run++) {
             long cap = 1 + random.nextInt(20);
             Duration per = Duration.ofMillis(100 + random.nextInt(2000));
-            ManualClock c = new ManualClock();
+            ManualClock c = new ManualClock(Instant.parse("2025-01-01T00:00:00Z"));
             ProviderLimiter l = new ProviderLimiter(
                     List.of(new ProviderKey("k", "s", List.of(Limit.tokens(cap * 10, per), Limit.requests(cap, per)))), c);
             List<long[]> admitted = new ArrayList<>(); // {millis, tokens}

@@ -2,11 +2,13 @@ package io.quotahub.chaos.provider;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.quotahub.testing.ManualClock;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -17,7 +19,7 @@ class ProviderServerTest {
     private static final String SECRET_1 = "sk-test-7f3a9c21d4e8";
     private static final String SECRET_2 = "sk-test-0b5e6d7c8a9f";
 
-    private final ManualClock clock = new ManualClock();
+    private final ManualClock clock = new ManualClock(Instant.parse("2025-01-01T00:00:00Z"));
     private final HttpClient http = HttpClient.newHttpClient();
     private ProviderServer server;
 

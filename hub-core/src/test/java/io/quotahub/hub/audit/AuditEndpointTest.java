@@ -7,6 +7,7 @@ import io.nats.client.Nats;
 import io.quotahub.hub.TestHub;
 import io.quotahub.proto.LedgerEvent;
 import io.quotahub.testkit.NatsServer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -18,6 +19,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -173,12 +175,9 @@ class AuditEndpointTest {
             c.jetStreamManagement().deleteStream(AuditStore.streamName("main")); // e.g. a crash before the copy
 
             try (TestHub again = TestHub.start(server, "main", pools(own), noSnapshots)) {
-                long deadline = System.nanoTime() + 10_000_000_000L;
-                List<Map<String, Object>> listed = actions(again, again.get("/api/v1/admin/audit"));
-                while (listed.isEmpty() && System.nanoTime() < deadline) { // copied in the background
-                    Thread.sleep(50);
-                    listed = actions(again, again.get("/api/v1/admin/audit"));
-                }
+                List<Map<String, Object>> listed = Awaitility.await("the audit copied in the background").atMost(Duration.ofSeconds(10))
+                        .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(50))
+                        .until(() -> actions(again, again.get("/api/v1/admin/audit")), l -> !l.isEmpty());
 
                 assertThat(listed).singleElement().satisfies(a -> assertThat(a)
                         .containsEntry("action", "key-enabled").containsEntry("keyId", "k2").containsEntry("principal", "local"));

@@ -7,6 +7,7 @@ import io.quotahub.hub.TestHub;
 import io.quotahub.hub.replication.PeerStatus;
 import io.quotahub.proto.LedgerEvent;
 import io.quotahub.testkit.NatsPair;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,14 +34,9 @@ class TwoHubAuditTest {
         return hub.bean(HubRuntime.class).replication().status();
     }
 
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for: " + what);
-            }
-            Thread.sleep(50);
-        }
+    private static void await(String what, BooleanSupplier condition) {
+        Awaitility.await(what).atMost(Duration.ofSeconds(15)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(50))
+                .until(condition::getAsBoolean);
     }
 
     @SuppressWarnings("unchecked")

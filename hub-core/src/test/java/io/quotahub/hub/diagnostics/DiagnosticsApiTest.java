@@ -8,6 +8,7 @@ import io.quotahub.hub.HubRuntime;
 import io.quotahub.hub.TestHub;
 import io.quotahub.testkit.NatsServer;
 import io.nats.client.Connection;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -126,14 +127,9 @@ class DiagnosticsApiTest {
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     }
 
-    private static void await(String what, Duration within, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + within.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + within + " waiting for: " + what);
-            }
-            Thread.sleep(100);
-        }
+    private static void await(String what, Duration within, BooleanSupplier condition) {
+        Awaitility.await(what).atMost(within).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(100))
+                .until(condition::getAsBoolean);
     }
 
     private static long grantedOnRealEngine(TestHub hub) {

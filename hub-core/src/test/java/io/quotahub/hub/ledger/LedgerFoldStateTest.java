@@ -4,7 +4,6 @@ import io.quotahub.engine.EngineConfig;
 import io.quotahub.engine.EngineListener;
 import io.quotahub.engine.KeySpec;
 import io.quotahub.engine.LimitSpec;
-import io.quotahub.engine.ManualClock;
 import io.quotahub.engine.PoolSpec;
 import io.quotahub.engine.Preset;
 import io.quotahub.engine.QuotaEngine;
@@ -14,6 +13,7 @@ import io.quotahub.proto.LedgerEvent;
 import io.quotahub.proto.Takeover;
 import io.quotahub.proto.Transfer;
 import io.quotahub.proto.TransferApplied;
+import io.quotahub.testing.ManualClock;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;

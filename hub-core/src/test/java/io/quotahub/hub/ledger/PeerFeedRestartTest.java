@@ -9,6 +9,7 @@ import io.nats.client.api.StreamConfiguration;
 import io.quotahub.proto.LedgerBatch;
 import io.quotahub.proto.Subjects;
 import io.quotahub.testkit.NatsPair;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -76,13 +77,8 @@ class PeerFeedRestartTest {
         }
     }
 
-    private static void awaitTrue(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within 90 s: " + what);
-            }
-            Thread.sleep(20);
-        }
+    private static void awaitTrue(String what, BooleanSupplier condition) {
+        Awaitility.await(what).atMost(Duration.ofSeconds(90)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(20))
+                .until(condition::getAsBoolean);
     }
 }

@@ -1,6 +1,6 @@
 package io.quotahub.hub.replication;
 
-import io.quotahub.engine.ManualClock;
+import io.quotahub.testing.ManualClock;
 
 import java.util.ArrayDeque;
 import java.util.Deque;

@@ -2,7 +2,6 @@ package io.quotahub.hub.replication;
 
 import io.quotahub.engine.KeySpec;
 import io.quotahub.engine.LimitSpec;
-import io.quotahub.engine.ManualClock;
 import io.quotahub.engine.PoolSpec;
 import io.quotahub.engine.Preset;
 import io.quotahub.engine.view.BudgetView;
@@ -12,6 +11,7 @@ import io.quotahub.engine.view.PoolView;
 import io.quotahub.hub.config.KeyRef;
 import io.quotahub.hub.config.PoolsConfig;
 import io.quotahub.hub.config.Secret;
+import io.quotahub.testing.ManualClock;
 
 import java.time.Duration;
 import java.time.Instant;

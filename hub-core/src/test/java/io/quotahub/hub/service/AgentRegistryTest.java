@@ -6,7 +6,6 @@ import io.quotahub.engine.EngineConfig;
 import io.quotahub.engine.EngineListener;
 import io.quotahub.engine.KeySpec;
 import io.quotahub.engine.LimitSpec;
-import io.quotahub.engine.ManualClock;
 import io.quotahub.engine.Outcome;
 import io.quotahub.engine.PoolSpec;
 import io.quotahub.engine.Preset;
@@ -14,6 +13,7 @@ import io.quotahub.engine.Priority;
 import io.quotahub.engine.QuotaEngine;
 import io.quotahub.engine.Settlement;
 import io.quotahub.hub.metrics.GuardMetrics;
+import io.quotahub.testing.ManualClock;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

@@ -1,8 +1,8 @@
 package io.quotahub.hub.service;
 
 import io.quotahub.engine.LeaseRecord;
-import io.quotahub.engine.ManualClock;
 import io.quotahub.engine.Priority;
+import io.quotahub.testing.ManualClock;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

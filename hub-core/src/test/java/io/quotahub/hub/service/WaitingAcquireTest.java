@@ -3,7 +3,6 @@ package io.quotahub.hub.service;
 import io.quotahub.engine.EngineConfig;
 import io.quotahub.engine.KeySpec;
 import io.quotahub.engine.LimitSpec;
-import io.quotahub.engine.ManualClock;
 import io.quotahub.engine.Outcome;
 import io.quotahub.engine.PoolPolicy;
 import io.quotahub.engine.PoolSpec;
@@ -18,6 +17,7 @@ import io.quotahub.hub.config.Secret;
 import io.quotahub.hub.ledger.HubLedger;
 import io.quotahub.hub.ledger.InMemoryLedger;
 import io.quotahub.hub.replication.DemandCounter;
+import io.quotahub.testing.ManualClock;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

@@ -9,7 +9,6 @@ import io.quotahub.engine.EngineListener;
 import io.quotahub.engine.KeySpec;
 import io.quotahub.engine.LeaseRecord;
 import io.quotahub.engine.LimitSpec;
-import io.quotahub.engine.ManualClock;
 import io.quotahub.engine.Outcome;
 import io.quotahub.engine.PoolSpec;
 import io.quotahub.engine.Preset;
@@ -20,6 +19,7 @@ import io.quotahub.engine.Settlement;
 import io.quotahub.hub.ledger.JetStreamLedger;
 import io.quotahub.hub.ledger.LedgerEvents;
 import io.quotahub.hub.ledger.LedgerFold;
+import io.quotahub.testing.ManualClock;
 import io.quotahub.testkit.NatsServer;
 import org.junit.jupiter.api.Test;
 

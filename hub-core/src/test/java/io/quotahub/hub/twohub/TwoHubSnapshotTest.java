@@ -7,6 +7,7 @@ import io.quotahub.hub.TestHub;
 import io.quotahub.hub.replication.PeerStatus;
 import io.quotahub.hub.snapshot.HubSnapshot;
 import io.quotahub.testkit.NatsPair;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -50,14 +51,9 @@ class TwoHubSnapshotTest {
         return hub.bean(QuotaEngine.class).openLeases().stream().map(LeaseRecord::leaseId).collect(Collectors.toSet());
     }
 
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for: " + what);
-            }
-            Thread.sleep(50);
-        }
+    private static void await(String what, BooleanSupplier condition) {
+        Awaitility.await(what).atMost(Duration.ofSeconds(20)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(50))
+                .until(condition::getAsBoolean);
     }
 
     @Test

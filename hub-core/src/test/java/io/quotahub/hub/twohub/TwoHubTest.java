@@ -6,6 +6,7 @@ import io.quotahub.hub.HubRuntime;
 import io.quotahub.hub.TestHub;
 import io.quotahub.hub.replication.PeerStatus;
 import io.quotahub.testkit.NatsPair;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -62,14 +63,9 @@ class TwoHubTest {
         return hub.bean(HubRuntime.class).replication().status();
     }
 
-    private static void await(String what, Duration within, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + within.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + within + " waiting for: " + what);
-            }
-            Thread.sleep(50);
-        }
+    private static void await(String what, Duration within, BooleanSupplier condition) {
+        Awaitility.await(what).atMost(within).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(50))
+                .until(condition::getAsBoolean);
     }
 
     @Test

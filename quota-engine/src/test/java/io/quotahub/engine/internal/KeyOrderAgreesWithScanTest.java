@@ -10,7 +10,6 @@ import io.quotahub.engine.KeySpec;
 import io.quotahub.engine.LeaseRecord;
 import io.quotahub.engine.LimitRef;
 import io.quotahub.engine.LimitSpec;
-import io.quotahub.engine.ManualClock;
 import io.quotahub.engine.Outcome;
 import io.quotahub.engine.PoolSpec;
 import io.quotahub.engine.Preset;
@@ -19,6 +18,7 @@ import io.quotahub.engine.Refusal;
 import io.quotahub.engine.Settlement;
 import io.quotahub.engine.ThermalConfig;
 import io.quotahub.engine.Zone;
+import io.quotahub.testing.ManualClock;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

@@ -8,13 +8,13 @@ import io.quotahub.engine.KeySpec;
 import io.quotahub.engine.LeaseRecord;
 import io.quotahub.engine.LimitRef;
 import io.quotahub.engine.LimitSpec;
-import io.quotahub.engine.ManualClock;
 import io.quotahub.engine.Outcome;
 import io.quotahub.engine.PoolPolicy;
 import io.quotahub.engine.PoolSpec;
 import io.quotahub.engine.Preset;
 import io.quotahub.engine.Priority;
 import io.quotahub.engine.Settlement;
+import io.quotahub.testing.ManualClock;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;

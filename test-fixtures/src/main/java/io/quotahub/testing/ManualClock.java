@@ -1,4 +1,4 @@
-package io.quotahub.engine;
+package io.quotahub.testing;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -7,7 +7,11 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** A clock that moves only when told to: tests run minutes and days of windows in milliseconds. */
+/**
+ * A clock that moves only when told to: tests run minutes and days of windows in milliseconds, and
+ * the engine benchmarks decide at a fixed instant. Thread-safe; {@link #withZone} returns a copy
+ * that moves on its own.
+ */
 public final class ManualClock extends Clock {
 
     private final AtomicLong millis;

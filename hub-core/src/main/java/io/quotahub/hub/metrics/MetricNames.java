@@ -26,7 +26,7 @@ public final class MetricNames {
     /**
      * Requests the hub rejected before they could change anything; a rejected message without a
      * reply subject (every heartbeat) is dropped. Tags: hub, entrance (nats.acquire, nats.settle,
-     * nats.heartbeat, http.acquire, http.complete, http.admin), reason (too_large, malformed,
+     * nats.heartbeat, http.acquire, http.complete, http.heartbeat, http.admin), reason (too_large, malformed,
      * field_too_long, tokens_above_bound, invalid, forbidden, internal).
      */
     public static final String REQUESTS_REJECTED = "quotahub.requests.rejected";

@@ -85,7 +85,8 @@ class GuardMetricsTest {
                 "quotahub_request_index_size", "quotahub_request_index_capacity")) {
             assertThat(s.names()).as(name).contains(name);
         }
-        assertThat(s.find("quotahub_requests_rejected_total", Map.of("hub", "main"))).as("6 entrances x 7 reasons").hasSize(42);
+        assertThat(s.find("quotahub_requests_rejected_total", Map.of("hub", "main"))).as("every entrance x every reason")
+                .hasSize(Entrance.values().length * RejectReason.values().length);
         assertThat(s.value("quotahub_requests_rejected_total", Map.of("entrance", "nats.settle", "reason", "forbidden"))).isZero();
         assertThat(s.value("quotahub_agent_registry_capacity", Map.of("hub", "main"))).isEqualTo(MAX_AGENTS);
         assertThat(s.value("quotahub_request_index_capacity", Map.of("hub", "main"))).isEqualTo(MAX_REQUEST_INDEX);

@@ -14,7 +14,7 @@ public final class Subjects {
     public static final String HUB_QUEUE = "qh-hubs";
     /** Agent heartbeats; every hub listens (no queue group). */
     public static final String HEARTBEAT = "qh.v1.heartbeat";
-    /** Hubs announce themselves here about once a second so agents learn their ids. */
+    /** Hubs announce themselves here every 250 ms so agents learn their ids and readiness. */
     public static final String HUBS = "qh.v1.hubs";
     /** Hubs publish their recent demand here for rebalancing (advisory, never in a ledger). */
     public static final String DEMAND = "qh.v1.demand";

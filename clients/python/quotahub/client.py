@@ -23,6 +23,10 @@ LOG = logging.getLogger("quotahub")
 ASK_OTHER_HUB_ERRORS = frozenset({"unavailable", "fenced"})
 #: 429 refusal codes that the other hub may not share: ask it before waiting.
 ASK_OTHER_HUB_REFUSALS = frozenset({"BUDGET_EXHAUSTED", "OVERLOADED"})
+#: The longest wait (seconds) after every hub refused BUDGET_EXHAUSTED: its retry-after is when the
+#: window frees, but budgets move sooner (the hubs rebalance every second, and a hub takes its dead
+#: peer's budget over within seconds).
+BUDGET_RECHECK = 0.5
 #: Gateway answers of a proxy in front of a hub: the hub behind it is unreachable.
 _GATEWAY_STATUSES = frozenset({502, 504})
 
@@ -237,9 +241,12 @@ class QuotaClient:
                 raise _error(status, answer, url)
             left = deadline - time.monotonic()
             if refusal is not None:
-                if refusal.retry_after > left:
+                wait = refusal.retry_after
+                if refusal.code == "BUDGET_EXHAUSTED":
+                    wait = min(wait, BUDGET_RECHECK)
+                if wait > left:
                     raise refusal
-                time.sleep(max(0.001, refusal.retry_after) * (1 + 0.1 * random.random()))
+                time.sleep(max(0.001, wait) * (1 + 0.1 * random.random()))
                 continue
             if left <= 0:
                 raise HubUnavailableError(f"no hub could serve pool '{pool}': last {last_problem}")

@@ -317,7 +317,9 @@ export class AcquireMachine {
       return;
     }
     const code = replies.refusalCode(refused);
-    this.wait(this.retry.afterRefusal(Number(refused.retryAfterMs), code === Refused_Code.OVERLOADED, remaining), true);
+    const retryAfter = Number(refused.retryAfterMs);
+    this.wait(code === Refused_Code.BUDGET_EXHAUSTED ? this.retry.afterBudgetRefusal(retryAfter, remaining)
+      : this.retry.afterRefusal(retryAfter, code === Refused_Code.OVERLOADED, remaining), true);
   }
 
   private error(now: number, route: Route, hubId: string, error: ErrorReply): void {

@@ -11,6 +11,12 @@ export const MIN_ROUND_BACKOFF_MS = 50;
 export const ERROR_BACKOFF_MS = 100;
 /** The shortest wait after a refusal, whatever its retry-after says. */
 export const MIN_REFUSAL_WAIT_MS = 50;
+/**
+ * The longest wait after every hub refused for want of budget. Such a refusal's retry-after is when
+ * the window frees, but budgets move sooner: the hubs rebalance every second, and a hub takes its
+ * dead peer's budget over within seconds.
+ */
+export const BUDGET_RECHECK_MS = 500;
 /** Between attempts to connect to a server that was down at start. */
 export const RECONNECT_WAIT_MS = 250;
 
@@ -55,6 +61,12 @@ export class RetryPolicy {
     const retryAfter = Math.max(Math.max(0, retryAfterMs), MIN_REFUSAL_WAIT_MS);
     const wait = overloaded ? this.around(retryAfter) : this.atLeast(retryAfter);
     return Math.min(wait, remainingMs);
+  }
+
+  /** After every hub asked refused BUDGET_EXHAUSTED: as a refusal, but at most BUDGET_RECHECK_MS. */
+  afterBudgetRefusal(retryAfterMs: number, remainingMs: number): number {
+    const retryAfter = Math.max(Math.max(0, retryAfterMs), MIN_REFUSAL_WAIT_MS);
+    return Math.min(this.atLeast(Math.min(retryAfter, BUDGET_RECHECK_MS)), remainingMs);
   }
 
   reconnect(): number {

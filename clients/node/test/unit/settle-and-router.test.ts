@@ -134,6 +134,13 @@ test("retry_aRefusalIsNeverRetriedBeforeItsRetryAfter", () => {
   assert.equal(new RetryPolicy(() => 7).atLeast(100), 100, "an out-of-range draw never shortens a wait");
 });
 
+test("retry_everyHubOutOfBudget_isAskedAgainWithinHalfASecond", () => {
+  const low = new RetryPolicy(() => 0);
+  assert.equal(low.afterBudgetRefusal(36_000, 10_000), 500, "budgets move sooner than the window frees");
+  assert.equal(low.afterBudgetRefusal(200, 10_000), 200, "never earlier than the retry-after");
+  assert.equal(low.afterBudgetRefusal(36_000, 300), 300, "cut to the time left");
+});
+
 test("text_failureDetailsAreScrubbedBeforeTheyAreCut", () => {
   const key = "sk-live-abcdefghijklmnop";
   const s = scrub(`timeout calling with ${key}`, key, "");

@@ -37,7 +37,8 @@ import java.util.function.Supplier;
  * <p>A {@code BUDGET_EXHAUSTED} refusal means this hub's share is used up while the other hub may
  * hold the rest (e.g. a hub that rejoined after its peer took its budget over): before waiting,
  * the request goes once to each other ready hub's direct subject, which grants only from its own
- * budget.
+ * budget. When every hub refused so, the wait is at most half a second, whatever the retry-after:
+ * budgets move sooner than windows free.
  */
 final class AcquireMachine {
 
@@ -352,7 +353,8 @@ final class AcquireMachine {
             return;
         }
         Refused.Code code = HubReplies.code(refused);
-        long wait = retry.afterRefusal(refused.getRetryAfterMs(), code == Refused.Code.OVERLOADED, remaining);
+        long wait = code == Refused.Code.BUDGET_EXHAUSTED ? retry.afterBudgetRefusal(refused.getRetryAfterMs(), remaining)
+                : retry.afterRefusal(refused.getRetryAfterMs(), code == Refused.Code.OVERLOADED, remaining);
         metrics.retryScheduled(pool(), code.name(), wait);
         wait(wait, true);
     }

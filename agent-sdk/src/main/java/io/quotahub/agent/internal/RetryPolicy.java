@@ -18,6 +18,12 @@ final class RetryPolicy {
     static final long ERROR_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     /** The shortest wait after a refusal, whatever its retry-after says. */
     static final long MIN_REFUSAL_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    /**
+     * The longest wait after every hub refused for want of budget. Such a refusal's retry-after is
+     * when the window frees, but budgets move sooner: the hubs rebalance every second, and a hub
+     * takes its dead peer's budget over within seconds.
+     */
+    static final long BUDGET_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
     private final Jitter jitter;
 
@@ -49,6 +55,12 @@ final class RetryPolicy {
         long retryAfter = Math.max(TimeUnit.MILLISECONDS.toNanos(Math.max(0, retryAfterMs)), MIN_REFUSAL_WAIT_NANOS);
         long wait = overloaded ? jitter.around(retryAfter) : jitter.atLeast(retryAfter);
         return Math.min(wait, remaining);
+    }
+
+    /** After every hub asked refused BUDGET_EXHAUSTED: as a refusal, but at most {@link #BUDGET_RECHECK_NANOS}. */
+    long afterBudgetRefusal(long retryAfterMs, long remaining) {
+        long retryAfter = Math.max(TimeUnit.MILLISECONDS.toNanos(Math.max(0, retryAfterMs)), MIN_REFUSAL_WAIT_NANOS);
+        return Math.min(jitter.atLeast(Math.min(retryAfter, BUDGET_RECHECK_NANOS)), remaining);
     }
 
     /** Between attempts to connect to a server that was down when the client started. */

@@ -242,6 +242,19 @@ class AcquireMachineTest {
     }
 
     @Test
+    void budgetExhaustedEverywhere_asksAgainWithinHalfASecond_whateverTheRetryAfter() {
+        router.onAnnouncement("main", true);
+        router.onAnnouncement("edge", true);
+        AcquireMachine m = machine(Duration.ofSeconds(5));
+        m.start(now);
+        m.replied(now, QUEUE, refusal("main", "BUDGET_EXHAUSTED", 36_000)); // the window frees in 36 s
+        m.replied(now, EDGE, refusal("edge", "BUDGET_EXHAUSTED", 36_000));
+        assertThat(out.last()).isEqualTo("wait 500 ms"); // budgets move sooner: a rebalance, a takeover
+        m.timerFired(now += 500 * MS);
+        assertThat(out.last()).isEqualTo("send qh.v1.acquire r3");
+    }
+
+    @Test
     void budgetExhausted_whenTheOtherHubCannotServe_theFirstRefusalStands() {
         router.onAnnouncement("edge", true);
         AcquireMachine m = machine(Duration.ofSeconds(5));

@@ -9,6 +9,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -80,8 +82,11 @@ public final class LanguageCheck {
             Phases phases = Phases.of(leases.stream().map(Recorder.LeaseRec::at).toList(), f.injectedAt(), f.healedAt());
             ScenarioChecker.Gap gap = checker.worstGap(plog, pool, f.injectedAt(), faultEnd, a -> a.startsWith(prefix));
             ScenarioChecker.Gap back = checker.worstGap(plog, pool, faultEnd, failbackEnd, a -> a.startsWith(prefix));
+            Map<String, Long> byHub = leases.stream().collect(Collectors.groupingBy(Recorder.LeaseRec::hub, TreeMap::new,
+                    Collectors.counting()));
             String summary = language + " (" + runtime + ", " + agents + " agents with leases): " + phases.total() + " leases, "
-                    + phases.before() + " before " + f.name() + ", " + phases.during() + " during, " + phases.after() + " after; worst gap "
+                    + phases.before() + " before " + f.name() + ", " + phases.during() + " during, " + phases.after() + " after, by hub "
+                    + byHub + "; worst gap "
                     + gap.millis() + " ms" + (bound > 0 ? " (≤" + bound + ")" : "") + ", failback " + back.millis() + " ms";
             r.notes.add(summary);
             r.details.put("language " + language, summary + (gap.agent() == null ? "" : "; worst gap: " + gap.agent()));

@@ -37,7 +37,14 @@ public final class HubProcess implements AutoCloseable {
      * HTTP port, and waits until {@code /health/readiness} answers 200.
      */
     public static HubProcess start(Path jar, Path configFile, Map<String, String> env, Duration readyWithin) {
-        int port = FreePorts.next();
+        return start(jar, configFile, env, readyWithin, FreePorts.next());
+    }
+
+    /**
+     * As {@link #start(Path, Path, Map, Duration)}, on the given HTTP port (e.g. a restarted hub's
+     * old one, as a service restarted on its machine keeps its address).
+     */
+    public static HubProcess start(Path jar, Path configFile, Map<String, String> env, Duration readyWithin, int port) {
         try {
             Path logFile = Files.createTempFile("qh-hub-", ".log");
             List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx256m", "-XX:+UseSerialGC", "-jar", jar.toString()));

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
@@ -182,18 +183,29 @@ public final class ScenarioChecker {
         }
     }
 
-    private record Gap(long millis, String agent) {
+    /**
+     * A failover gap: the longest want in ms, and the agent that wanted with what it was told
+     * meanwhile (null when no want overlapped).
+     */
+    public record Gap(long millis, String agent) {
+    }
+
+    private Gap worstGap(ProviderLog plog, String pool, long from, long to) {
+        return worstGap(plog, pool, from, to, agent -> true);
     }
 
     /**
-     * The longest time an agent of the pool wanted a lease and had none, over spans overlapping
-     * [from, to], leaving out spans in which the agent was refused while the provider had no
-     * room on any key of the pool (no capacity existed).
+     * The longest time an agent of the pool ({@code agents} picks which) wanted a lease and had
+     * none, over spans overlapping [from, to], leaving out spans in which the agent was refused
+     * while the provider had no room on any key of the pool (no capacity existed).
      */
-    private Gap worstGap(ProviderLog plog, String pool, long from, long to) {
+    public Gap worstGap(ProviderLog plog, String pool, long from, long to, Predicate<String> agents) {
         List<String> keyIds = poolKeys.get(pool);
         Gap worst = new Gap(0, null);
         for (Recorder.Want w : rec.wants(pool, from, to)) {
+            if (!agents.test(w.agent())) {
+                continue;
+            }
             long len = (w.to() - w.from()) / 1_000_000L;
             if (len <= worst.millis) {
                 continue;

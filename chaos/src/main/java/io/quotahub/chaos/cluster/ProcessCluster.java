@@ -96,7 +96,8 @@ public final class ProcessCluster implements ChaosCluster {
 
     /**
      * Starts (or restarts) a hub process with extra environment variables (e.g. {@code LD_PRELOAD}
-     * for libfaketime) and waits until it is ready. A previous process of that hub is stopped first.
+     * for libfaketime) and waits until it is ready. A previous process of that hub is stopped first, and
+     * the new one gets its HTTP port.
      */
     public HubProcess startHub(String hubId, Map<String, String> extraEnv) {
         String peer = hubId.equals("main") ? "edge" : "main";
@@ -122,7 +123,10 @@ public final class ProcessCluster implements ChaosCluster {
             Set<Long> before = children();
             HubProcess hub;
             try {
-                hub = HubProcess.start(jars.get(hubId), config, env, READY_WITHIN);
+                // a restarted hub keeps its HTTP port, as a service restarted on its machine keeps its
+                // address: HTTP clients (the Python agents) come back to it without being told
+                hub = previous == null ? HubProcess.start(jars.get(hubId), config, env, READY_WITHIN)
+                        : HubProcess.start(jars.get(hubId), config, env, READY_WITHIN, previous.httpPort());
             } catch (RuntimeException notReady) {
                 // HubProcess.start leaves a hub that did not become ready running: stop it here
                 ProcessHandle.current().children().filter(p -> !before.contains(p.pid())).forEach(p -> {

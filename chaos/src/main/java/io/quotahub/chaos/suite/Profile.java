@@ -16,7 +16,8 @@ public record Profile(String name, List<String> scenarios, long holdMillis, long
     /** Every scenario, in the order a full run plays them. */
     public static final List<String> ALL = List.of("burst", "sustained", "quota-exhaustion", "multi-key-failover",
             "kill-hub-main", "kill-hub-edge", "pause-hub-main", "pause-hub-edge", "kill-nats-main", "kill-nats-edge",
-            "split-cut", "split-blackhole", "restart-both-hubs", "agent-crash", "clock-skew", "hostile-agent", "random-mix");
+            "split-cut", "split-blackhole", "restart-both-hubs", "agent-crash", "clock-skew", "hostile-agent", "cross-language",
+            "random-mix");
 
     /**
      * The quick profile of {@code ./mvnw verify}: each kind of fault that passes today once, on
@@ -28,7 +29,8 @@ public record Profile(String name, List<String> scenarios, long holdMillis, long
      */
     public static Profile quick() {
         return new Profile("quick", List.of("burst", "sustained", "quota-exhaustion", "multi-key-failover", "kill-hub-main",
-                "pause-hub-edge", "split-cut", "split-blackhole", "restart-both-hubs", "agent-crash", "hostile-agent", "random-mix"),
+                "pause-hub-edge", "split-cut", "split-blackhole", "restart-both-hubs", "agent-crash", "hostile-agent", "cross-language",
+                "random-mix"),
                 3_000, 2_000, 20_000);
     }
 
@@ -37,7 +39,7 @@ public record Profile(String name, List<String> scenarios, long holdMillis, long
      * {@code durationSeconds} (at least 60 s of mix).
      */
     public static Profile full(long durationSeconds) {
-        return new Profile("full", ALL, 6_000, 4_000, Math.max(60_000, durationSeconds * 1000 - 380_000));
+        return new Profile("full", ALL, 6_000, 4_000, Math.max(60_000, durationSeconds * 1000 - 410_000));
     }
 
     /** Only the named scenarios (comma-separated), in the given order. */

@@ -14,11 +14,18 @@ public final class ProviderCaller {
     public record Answer(int status, long retryAfterSeconds) {
     }
 
+    private final URI provider;
     private final URI complete;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     public ProviderCaller(URI provider) {
+        this.provider = provider;
         this.complete = provider.resolve("/v1/complete");
+    }
+
+    /** The provider simulator's base URL (its {@code POST /v1/complete} takes the calls). */
+    public URI provider() {
+        return provider;
     }
 
     public Answer call(String apiKey, long tokens) {

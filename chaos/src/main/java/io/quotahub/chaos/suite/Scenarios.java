@@ -23,7 +23,8 @@ final class Scenarios {
                 new FaultScenario("split-cut", FaultKind.SPLIT_CUT, null),
                 new FaultScenario("split-blackhole", FaultKind.SPLIT_BLACKHOLE, null),
                 new FaultScenario("restart-both-hubs", FaultKind.RESTART_BOTH, null),
-                new AgentCrashScenario(), new ClockSkewScenario(), new HostileAgentScenario(), new RandomMixScenario())) {
+                new AgentCrashScenario(), new ClockSkewScenario(), new HostileAgentScenario(), new CrossLanguageScenario(),
+                new RandomMixScenario())) {
             BY_NAME.put(s.name(), s);
         }
         if (!List.copyOf(BY_NAME.keySet()).equals(Profile.ALL)) {

@@ -14,6 +14,7 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -113,7 +114,11 @@ public final class Suite implements AutoCloseable {
     private final List<ChaosAgent> chaosAgents = new ArrayList<>();
     private final SuiteRun run;
 
-    public Suite(ChaosCluster cluster, Profile profile, long seed, Consumer<String> log) {
+    /**
+     * @param projectRoot the project's root: {@code cross-language} runs the agent scripts under
+     *                    {@code chaos/agents} with the clients under {@code clients/} from there
+     */
+    public Suite(ChaosCluster cluster, Path projectRoot, Profile profile, long seed, Consumer<String> log) {
         this.log = log;
         this.nemesis = new Nemesis(cluster, log);
         Map<String, String> secrets = cluster.secrets();
@@ -132,7 +137,7 @@ public final class Suite implements AutoCloseable {
             }
         }
         ScenarioChecker checker = new ScenarioChecker(providerUri, keys, POOL_KEYS, rec, new LedgerScan(), cluster);
-        this.run = new SuiteRun(cluster, profile, new Random(seed), log, rec, nemesis, caller, checker, chaosAgents);
+        this.run = new SuiteRun(cluster, projectRoot, profile, new Random(seed), log, rec, nemesis, caller, checker, chaosAgents);
     }
 
     public Nemesis nemesis() {

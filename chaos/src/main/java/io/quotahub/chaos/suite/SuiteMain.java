@@ -87,7 +87,7 @@ public final class SuiteMain {
         List<ScenarioResult> results;
         List<Fault> faults;
         List<Recorder.LeaseRec> leases;
-        try (Suite suite = new Suite(cluster, profile, seed, SuiteMain::log)) {
+        try (Suite suite = new Suite(cluster, root, profile, seed, SuiteMain::log)) {
             results = suite.run();
             faults = suite.nemesis().faults();
             leases = suite.recorder().leases();
@@ -105,7 +105,7 @@ public final class SuiteMain {
         List<ProcessHandle> processes = new ArrayList<>(cluster.startedProcesses());
         // whatever this JVM started, tracked or not (e.g. a hub that never became ready), and their children
         ProcessHandle.current().descendants().filter(p -> !before.contains(p.pid())).filter(p -> p.info().command()
-                .map(c -> c.endsWith("java") || c.endsWith("nats-server")).orElse(false))
+                .map(SuiteMain::suiteProcess).orElse(false))
                 .filter(p -> processes.stream().noneMatch(q -> q.equals(p))).forEach(processes::add);
         List<ProcessHandle> withChildren = new ArrayList<>(processes);
         processes.forEach(p -> p.descendants().filter(c -> !withChildren.contains(c)).forEach(withChildren::add));
@@ -116,6 +116,12 @@ public final class SuiteMain {
         System.out.print(report.table());
         log("report: " + reportDir.resolve("chaos-report.json") + ", " + reportDir.resolve("timeline.png"));
         return new Outcome(report, reportDir);
+    }
+
+    /** Whether a command is one the suite starts: java (hubs), nats-server, node and python (cross-language agents). */
+    static boolean suiteProcess(String command) {
+        String name = Path.of(command).getFileName().toString();
+        return name.equals("java") || name.equals("nats-server") || name.startsWith("node") || name.startsWith("python");
     }
 
     /**

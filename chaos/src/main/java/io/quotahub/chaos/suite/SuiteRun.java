@@ -9,6 +9,7 @@ import io.quotahub.chaos.cluster.ChaosCluster;
 import io.quotahub.chaos.nemesis.Fault;
 import io.quotahub.chaos.nemesis.Nemesis;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -26,6 +27,8 @@ import java.util.function.Consumer;
 final class SuiteRun {
 
     final ChaosCluster cluster;
+    /** The project's root (the agent scripts and the clients' sources), or null when the run has none. */
+    final Path root;
     final Profile profile;
     final Random random;
     final Consumer<String> log;
@@ -37,9 +40,10 @@ final class SuiteRun {
     private final List<ChaosAgent> chaosAgents;
     private final AtomicInteger ids = new AtomicInteger();
 
-    SuiteRun(ChaosCluster cluster, Profile profile, Random random, Consumer<String> log, Recorder rec, Nemesis nemesis,
+    SuiteRun(ChaosCluster cluster, Path root, Profile profile, Random random, Consumer<String> log, Recorder rec, Nemesis nemesis,
             ProviderCaller caller, ScenarioChecker checker, List<ChaosAgent> chaosAgents) {
         this.cluster = cluster;
+        this.root = root;
         this.profile = profile;
         this.random = random;
         this.log = log;

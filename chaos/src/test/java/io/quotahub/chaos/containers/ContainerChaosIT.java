@@ -29,7 +29,7 @@ class ContainerChaosIT {
         long t0 = Clock.now();
         ContainerCluster cluster = ContainerCluster.start(ROOT, Suite.POOLS, Suite.SECRET_ENVS, Suite.EXTRA);
         List<ScenarioResult> results;
-        Suite suite = new Suite(cluster, profile, 1, line -> System.out.println("[chaos-containers] " + line));
+        Suite suite = new Suite(cluster, ROOT, profile, 1, line -> System.out.println("[chaos-containers] " + line));
         try {
             results = suite.run();
         } finally {

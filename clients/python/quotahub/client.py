@@ -197,7 +197,9 @@ class QuotaClient:
         """Gets a lease of ``pool`` for a call of about ``tokens`` tokens, waiting up to ``max_wait`` seconds.
 
         The hub itself waits for room (``maxWaitMs``, bounded by its ``quotahub.http.max-wait``);
-        the client moves to the other hub on the answers that call for it.
+        the client moves to the other hub on the answers that call for it. ``request_id`` (a new
+        UUID unless given) names the attempt on every hub and retry until a refusal ends it; an
+        attempt after a refusal gets a new id, as the protocol asks.
 
         Raises:
             QuotaExhaustedError: no lease within ``max_wait`` (``retry_after`` says when to ask again).
@@ -247,6 +249,9 @@ class QuotaClient:
                 if wait > left:
                     raise refusal
                 time.sleep(max(0.001, wait) * (1 + 0.1 * random.random()))
+                # a refusal ends an attempt: a hub answers a request id it refused with that same
+                # refusal for a while, so the next attempt needs an id of its own
+                request_id = str(uuid.uuid4())
                 continue
             if left <= 0:
                 raise HubUnavailableError(f"no hub could serve pool '{pool}': last {last_problem}")

@@ -71,6 +71,13 @@ class HubAssembly {
     private final DemandCounter demand;
     private final ReplicationSettings protocol;
     private final Clock clock;
+    /**
+     * The snapshot the engine was restored from by an earlier attempt, or null. Kept here, not by
+     * the caller, because the engine keeps it even when that attempt failed afterwards (e.g. the
+     * replay timed out): a retry must not restore into the engine again (it refuses, it is no longer
+     * fresh) but go on from the same snapshot.
+     */
+    private HubSnapshot engineRestoredFrom;
 
     HubAssembly(HubSettings settings, AuditSettings auditSettings, PoolsConfig pools, QuotaEngine engine, HubLedger hubLedger,
                 RequestIndex requests, AcquireService acquire, SettleService settle, AgentRegistry agents,
@@ -95,12 +102,10 @@ class HubAssembly {
 
     /**
      * Opens the ledger over {@code connection}, replays it (from a snapshot when one is usable)
-     * and starts serving.
-     *
-     * @param restoredFrom the snapshot an earlier, failed attempt restored the engine from (it
-     *                     still holds it), or null
+     * and starts serving. May be called again after it failed (the start-up retries).
      */
-    RunningHub open(Connection connection, HubSnapshot restoredFrom) throws Exception {
+    RunningHub open(Connection connection) throws Exception {
+        HubSnapshot restoredFrom = engineRestoredFrom;
         JetStreamLedger opened = new JetStreamLedger(connection, settings.hubId(), settings.ledgerTimeout());
         opened.onAppendLatency(AcquireLatency.ledgerAppend(registry, settings.hubId()));
         AuditStore auditStore = new AuditStore(connection, settings.hubId(), auditSettings.maxAge());
@@ -128,6 +133,7 @@ class HubAssembly {
                 SnapshotBuilder.restore(snap, engine, fold); // checked on a scratch engine by loadUsable
                 engine.openLeases().forEach(rememberGrant);  // retries of requests granted before it
                 restoredFrom = snap;
+                engineRestoredFrom = snap;
             }
         } else if (restoredFrom != null) {
             SnapshotBuilder.restoreFold(restoredFrom, fold); // a retry: the engine still holds the snapshot

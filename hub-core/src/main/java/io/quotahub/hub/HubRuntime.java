@@ -103,7 +103,6 @@ public class HubRuntime implements HubReadout, AutoCloseable {
 
     private void startUp() {
         Connection connection = null;
-        HubSnapshot restoredFrom = null; // kept across retries: the engine holds it
         LOG.info("hub {}: connecting to NATS at {} ({})", settings.hubId(), settings.natsUrl(), natsSettings.describe(settings.hubId()));
         while (!(phase instanceof Phase.Closed)) {
             try {
@@ -115,8 +114,7 @@ public class HubRuntime implements HubReadout, AutoCloseable {
                         return;
                     }
                 }
-                RunningHub hub = assembly.open(connection, restoredFrom);
-                restoredFrom = hub.restoredFrom();
+                RunningHub hub = assembly.open(connection);
                 if (!setPhase(new Phase.Running(connection, hub))) {
                     hub.close(); // closed meanwhile
                     return;

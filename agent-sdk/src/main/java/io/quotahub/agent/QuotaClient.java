@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 
 /**
  * The agent's handle on QuotaHub: asks the hubs for {@link Lease leases} over NATS, fails over
@@ -143,7 +144,8 @@ public interface QuotaClient extends AutoCloseable {
      * @param pool    pool to draw from
      * @param tokens  estimated tokens of the call, {@code > 0}
      * @param maxWait how long to wait for room
-     * @return a future of the lease; callbacks run on an SDK thread pool, never on a NATS thread
+     * @return a future of the lease; callbacks run on the client's callback pool (or the
+     *         {@link Builder#callbackExecutor executor} given), never on a NATS thread
      * @throws IllegalArgumentException if an argument is null or invalid
      * @throws IllegalStateException    if the client is closed
      */
@@ -208,6 +210,7 @@ public interface QuotaClient extends AutoCloseable {
         private NatsFiles.UserPassword userPassword;
         private SSLContext sslContext;
         private String inboxPrefix;
+        private Executor callbackExecutor;
 
         private Builder() {
         }
@@ -493,6 +496,22 @@ public interface QuotaClient extends AutoCloseable {
         }
 
         /**
+         * Where the futures of {@code acquireAsync}, {@code tryAcquireAsync} and
+         * {@code Lease.completeAsync} (and its kin) complete, i.e. where callbacks attached to them
+         * run. By default the client's own pool of a few threads, which suits short callbacks; give
+         * an executor of your own when callbacks block (a provider call in {@code thenApply}, for
+         * example). The client never shuts it down.
+         *
+         * @param executor the executor
+         * @return this builder
+         * @throws NullPointerException if {@code executor} is null
+         */
+        public Builder callbackExecutor(Executor executor) {
+            this.callbackExecutor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /**
          * Connects (unless a connection was given) and starts heartbeats.
          *
          * @return the client
@@ -519,7 +538,7 @@ public interface QuotaClient extends AutoCloseable {
             List<String> urls = servers.isEmpty() ? List.of("nats://127.0.0.1:4222") : List.copyOf(servers);
             String name = connectionName != null ? connectionName : "qh-agent-" + id;
             ClientConfig config = new ClientConfig(urls, connection, id, defaultPriority, requestTimeout,
-                    heartbeatInterval, settleTimeout, name).withSecurity(security);
+                    heartbeatInterval, settleTimeout, name).withSecurity(security).withCallbackExecutor(callbackExecutor);
             if (pushGateway == null) {
                 return new DefaultQuotaClient(config);
             }

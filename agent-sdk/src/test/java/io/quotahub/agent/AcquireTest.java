@@ -13,6 +13,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -193,6 +196,47 @@ class AcquireTest extends NatsTestBase {
 
         try (Lease lease = future.get(5, TimeUnit.SECONDS)) {
             assertThat(lease.tokens()).isEqualTo(50);
+        }
+    }
+
+    @Test
+    void acquireAsync_andCompleteAsync_completeOnTheCallbackPool_neverOnANatsThread() throws Exception {
+        hub("main");
+        QuotaClient client = client();
+        List<String> threads = new CopyOnWriteArrayList<>();
+
+        client.acquireAsync("demo", 50, Duration.ofSeconds(5))
+                .thenCompose(lease -> {
+                    threads.add(Thread.currentThread().getName());
+                    return lease.completeAsync(10);
+                })
+                .thenRun(() -> threads.add(Thread.currentThread().getName()))
+                .get(5, TimeUnit.SECONDS);
+
+        assertThat(threads).hasSize(2).allMatch(name -> name.startsWith("qh-agent-callback-test-agent-"));
+    }
+
+    @Test
+    void acquireAsync_completesOnTheCallersExecutor_whenOneIsGiven() throws Exception {
+        hub("main");
+        ExecutorService mine = Executors.newSingleThreadExecutor(r -> new Thread(r, "callers-own"));
+        try {
+            QuotaClient client = closeLater(clientBuilder().callbackExecutor(mine).build());
+            List<String> threads = new CopyOnWriteArrayList<>();
+
+            client.acquireAsync("demo", 50, Duration.ofSeconds(5))
+                    .thenCompose(lease -> {
+                        threads.add(Thread.currentThread().getName());
+                        return lease.completeAsync(10);
+                    })
+                    .thenRun(() -> threads.add(Thread.currentThread().getName()))
+                    .get(5, TimeUnit.SECONDS);
+            client.close();
+
+            assertThat(threads).containsExactly("callers-own", "callers-own");
+            assertThat(mine.isShutdown()).as("the client leaves the caller's executor running").isFalse();
+        } finally {
+            mine.shutdownNow();
         }
     }
 

@@ -6,6 +6,7 @@ import io.quotahub.agent.Priority;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.Executor;
 
 /**
  * Validated settings of a client (built by {@code QuotaClient.Builder}). Not part of the API.
@@ -23,10 +24,13 @@ import java.util.List;
  * @param jitter            spread of the waits before retries
  * @param security          NATS credentials, TLS and inbox prefix of the client's own connections
  * @param ticker            monotonic time of every wait, deadline and timer of the client
+ * @param callbackExecutor  where the asynchronous API's futures complete (the caller's), or null for
+ *                          the client's own pool
  */
 public record ClientConfig(List<String> servers, Connection connection, String agentId, Priority defaultPriority,
         Duration requestTimeout, Duration heartbeatInterval, Duration settleTimeout, String connectionName,
-        Clock clock, ClientMetrics metrics, Jitter jitter, ConnectSecurity security, Ticker ticker) {
+        Clock clock, ClientMetrics metrics, Jitter jitter, ConnectSecurity security, Ticker ticker,
+        Executor callbackExecutor) {
 
     /** Reconnect wait: short, failover to the second server must be fast. */
     public static final Duration RECONNECT_WAIT = Duration.ofMillis(250);
@@ -51,7 +55,7 @@ public record ClientConfig(List<String> servers, Connection connection, String a
             Duration requestTimeout, Duration heartbeatInterval, Duration settleTimeout, String connectionName) {
         this(servers, connection, agentId, defaultPriority, requestTimeout, heartbeatInterval, settleTimeout,
                 connectionName, Clock.systemUTC(), ClientMetrics.NOOP, Jitter.ofDefaults(), ConnectSecurity.NONE,
-                Ticker.SYSTEM);
+                Ticker.SYSTEM, null);
     }
 
     /**
@@ -62,7 +66,7 @@ public record ClientConfig(List<String> servers, Connection connection, String a
      */
     public ClientConfig withMetrics(ClientMetrics hook) {
         return new ClientConfig(servers, connection, agentId, defaultPriority, requestTimeout, heartbeatInterval,
-                settleTimeout, connectionName, clock, hook, jitter, security, ticker);
+                settleTimeout, connectionName, clock, hook, jitter, security, ticker, callbackExecutor);
     }
 
     /**
@@ -73,7 +77,7 @@ public record ClientConfig(List<String> servers, Connection connection, String a
      */
     public ClientConfig withJitter(Jitter spread) {
         return new ClientConfig(servers, connection, agentId, defaultPriority, requestTimeout, heartbeatInterval,
-                settleTimeout, connectionName, clock, metrics, spread, security, ticker);
+                settleTimeout, connectionName, clock, metrics, spread, security, ticker, callbackExecutor);
     }
 
     /**
@@ -84,7 +88,7 @@ public record ClientConfig(List<String> servers, Connection connection, String a
      */
     public ClientConfig withSecurity(ConnectSecurity connectSecurity) {
         return new ClientConfig(servers, connection, agentId, defaultPriority, requestTimeout, heartbeatInterval,
-                settleTimeout, connectionName, clock, metrics, jitter, connectSecurity, ticker);
+                settleTimeout, connectionName, clock, metrics, jitter, connectSecurity, ticker, callbackExecutor);
     }
 
     /**
@@ -95,6 +99,18 @@ public record ClientConfig(List<String> servers, Connection connection, String a
      */
     public ClientConfig withTicker(Ticker time) {
         return new ClientConfig(servers, connection, agentId, defaultPriority, requestTimeout, heartbeatInterval,
-                settleTimeout, connectionName, clock, metrics, jitter, security, java.util.Objects.requireNonNull(time, "ticker"));
+                settleTimeout, connectionName, clock, metrics, jitter, security, java.util.Objects.requireNonNull(time, "ticker"),
+                callbackExecutor);
+    }
+
+    /**
+     * The same settings with the caller's executor for completing the asynchronous API's futures.
+     *
+     * @param executor the executor (the caller owns it), or null for the client's own pool
+     * @return a copy
+     */
+    public ClientConfig withCallbackExecutor(Executor executor) {
+        return new ClientConfig(servers, connection, agentId, defaultPriority, requestTimeout, heartbeatInterval,
+                settleTimeout, connectionName, clock, metrics, jitter, security, ticker, executor);
     }
 }

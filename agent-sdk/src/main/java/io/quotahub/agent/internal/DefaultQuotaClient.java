@@ -26,7 +26,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -49,7 +49,9 @@ public final class DefaultQuotaClient implements QuotaClient {
     private final ScheduledExecutorService scheduler;
     private final SerialExecutor serial;
     private final InFlightRequests inFlight;
-    private final ExecutorService callbacks;
+    private final Executor callbacks;
+    /** The pool the client made and closes; null when the caller gave the executor. */
+    private final ExecutorService ownCallbacks;
     private final HubRouter router;
     private final AcquireSlots acquireSlots;
     private final RetryPolicy retryPolicy;
@@ -80,7 +82,8 @@ public final class DefaultQuotaClient implements QuotaClient {
         this.inFlight = new InFlightRequests(ticker::nanos, this::schedule);
         this.links = config.connection() == null ? connect(config, this::listenToHubs, this::connectionLost)
                 : ServerLinks.of(config.connection(), this::listenToHubs);
-        this.callbacks = Executors.newCachedThreadPool(ClientThreads.daemon("qh-agent-callback-" + config.agentId()));
+        this.ownCallbacks = config.callbackExecutor() == null ? ClientThreads.callbacks(config.agentId()) : null;
+        this.callbacks = ownCallbacks != null ? ownCallbacks : config.callbackExecutor();
         long period = config.heartbeatInterval().toNanos();
         this.heartbeat = scheduler.scheduleAtFixedRate(this::sendHeartbeat, 0, period, TimeUnit.NANOSECONDS);
     }
@@ -211,7 +214,9 @@ public final class DefaultQuotaClient implements QuotaClient {
         }
         links.close();
         scheduler.shutdownNow();
-        callbacks.shutdown();
+        if (ownCallbacks != null) {
+            ownCallbacks.shutdown();
+        }
         try {
             config.metrics().close();
         } catch (RuntimeException e) {

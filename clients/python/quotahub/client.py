@@ -154,8 +154,8 @@ class QuotaClient:
         timeout: seconds to wait for a hub beyond the wait the hub was asked for.
         heartbeat_interval: seconds between heartbeats (the hub's agent-dead-after is 15 s by default).
         down_for: seconds an unreachable hub is tried last.
-        discover_peer: with one URL, read the other hub's URL from ``GET /api/v1/state`` (needs a
-            VIEWER token or a hub without tokens; an AGENT token may not read the state).
+        discover_peer: with one URL, read the other hub's URL from ``GET /api/v1/hubs`` (open to the
+            AGENT token; the hub names it when its ``quotahub.peer-http-url`` is set).
     """
 
     def __init__(self, urls: Sequence[str], agent_id: Optional[str] = None, token: Optional[str] = None,
@@ -341,10 +341,10 @@ class QuotaClient:
 
     def _discover_peer(self) -> None:
         try:
-            status, state = self._call("GET", self._urls[0], "/api/v1/state", None, self._timeout)
+            status, hubs = self._call("GET", self._urls[0], "/api/v1/hubs", None, self._timeout)
         except _Unreachable:
             return
-        peer = state.get("peerHttpUrl") if status == 200 else None
+        peer = hubs.get("peerHttpUrl") if status == 200 else None
         if peer and peer.rstrip("/") not in self._urls:
             self._urls.append(peer.rstrip("/"))
 

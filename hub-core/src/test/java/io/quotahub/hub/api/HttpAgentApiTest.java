@@ -172,6 +172,15 @@ class HttpAgentApiTest {
         assertThat(json(state)).containsEntry("peerHttpUrl", "http://pc2:9100");
     }
 
+    @Test
+    void hubs_namesThisHubAndWhereThePeerAnswers() {
+        HttpResponse<String> hubs = hub.get("/api/v1/hubs");
+
+        assertThat(hubs.statusCode()).isEqualTo(200);
+        assertThat(json(hubs)).containsEntry("hubId", "main").containsEntry("ready", true)
+                .containsEntry("peerHttpUrl", "http://pc2:9100");
+    }
+
     private static void sleep(long millis) {
         try {
             Thread.sleep(millis);

@@ -138,6 +138,8 @@ class HttpTokensTest {
             assertThat(json(r)).as(admin).containsEntry("error", "forbidden");
         }
         assertThat(hub.get("/api/v1/state", AGENT).statusCode()).isEqualTo(403);
+        assertThat(json(hub.get("/api/v1/hubs", AGENT))).as("where the other hub is, not the keys' state")
+                .containsEntry("hubId", "main").containsEntry("ready", true);
         assertThat(hub.get("/beans", AGENT).statusCode()).isEqualTo(403);
         // the AUTH_FAILED disabled the key and the refused enable/reset left it so
         assertThat(hub.bean(io.quotahub.engine.QuotaEngine.class).view().pools().get(0).keys().get(0).disabled()).isTrue();
@@ -147,6 +149,7 @@ class HttpTokensTest {
     @Test
     void aViewer_readsStateSystemDiagnosticsAndMetrics_butCannotAcquireOrCallAdminOrManagement() {
         assertThat(json(hub.get("/api/v1/state", VIEWER))).containsEntry("hubId", "main");
+        assertThat(hub.get("/api/v1/hubs", VIEWER).statusCode()).isEqualTo(200);
         assertThat(hub.get("/api/v1/system", VIEWER).statusCode()).isEqualTo(200);
         assertThat(hub.get("/api/v1/diagnostics?level=BASIC", VIEWER).statusCode()).isEqualTo(200);
         HttpResponse<String> metrics = hub.get("/prometheus", VIEWER);
@@ -181,7 +184,7 @@ class HttpTokensTest {
 
     @Test
     void theManagementEndpointsAndMetrics_are401WithoutAToken_evenWhenMarkedNotSensitive() {
-        for (String path : List.of("/beans", "/routes", "/prometheus", "/api/v1/state", "/api/v1/system",
+        for (String path : List.of("/beans", "/routes", "/prometheus", "/api/v1/state", "/api/v1/hubs", "/api/v1/system",
                 "/api/v1/diagnostics")) {
             HttpResponse<String> r = hub.get(path);
             assertThat(r.statusCode()).as(path).isEqualTo(401);

@@ -70,6 +70,39 @@ class RestartTest {
         }
     }
 
+    /**
+     * A start-up attempt can restore the engine from a snapshot and then fail (the replay of the
+     * tail timed out, say); the retry must go on from that snapshot: the engine is no longer fresh,
+     * so restoring into it again fails, and the hub used to retry that for ever without becoming
+     * ready. Here the retry is the assembly opened again after an attempt that restored.
+     */
+    @Test
+    void aStartUpRetryAfterAnAttemptThatRestoredASnapshot_goesOnFromThatSnapshot() throws Exception {
+        Map<String, Object> snapshotOften = Map.of("quotahub.snapshot-every", 1, "quotahub.snapshot-max-age", "200ms");
+        try (NatsServer nats = NatsServer.start()) {
+            try (TestHub hub = TestHub.start(nats, "main", pools(), snapshotOften)) {
+                assertThat(List.of(acquire(hub), acquire(hub), acquire(hub))).containsOnly(200);
+                HubRuntime runtime = hub.bean(HubRuntime.class);
+                Awaitility.await("a snapshot through the third grant").atMost(Duration.ofSeconds(20))
+                        .until(() -> runtime.snapshots().latest() != null && runtime.snapshots().latest().ownSeq() >= 3);
+            }
+
+            try (TestHub restarted = TestHub.start(nats, "main", pools(), snapshotOften)) {
+                HubRuntime runtime = restarted.bean(HubRuntime.class);
+                assertThat(runtime.restoredFrom()).as("the first attempt restored from the snapshot").isNotNull();
+
+                RunningHub retried = restarted.bean(HubAssembly.class).open(runtime.connection());
+                try {
+                    assertThat(retried.restoredFrom()).isSameAs(runtime.restoredFrom());
+                    assertThat(restarted.bean(QuotaEngine.class).view().openLeases()).as("nothing counted twice").isEqualTo(3);
+                    assertThat(acquire(restarted)).isEqualTo(429);
+                } finally {
+                    retried.close();
+                }
+            }
+        }
+    }
+
     @Test
     void aFullWindowStaysFullAfterNatsAndTheHubRestart() {
         try (NatsServer nats = NatsServer.start()) {

@@ -78,6 +78,9 @@ keep_or_copy() { # SRC DEST MODE
 keep_or_copy "$REPO/infra/nats/$nats_conf" "$etc/nats-$site.conf" 0644
 keep_or_copy "$REPO/infra/hub/hub-$site.yml" "$etc/hub-$site.yml" 0640
 install -m 0644 "$REPO/infra/systemd/nats-$site.service" "$REPO/infra/systemd/hub-$site.service" "$root/etc/systemd/system/"
+# Log retention: the units log to the journal; bound its size and age (journald rotates by itself).
+install -d -m 0755 "$root/etc/systemd/journald.conf.d"
+install -m 0644 "$REPO/infra/systemd/journald-quotahub.conf" "$root/etc/systemd/journald.conf.d/quotahub.conf"
 
 # The leafnode's TLS files (docs/two-machines.md, "TLS for the leafnode").
 tls="$etc/tls"
@@ -178,6 +181,7 @@ chmod 0440 "$etc/nats/hub-$site.userpass"
 chown root:root "$etc/tls/ca.key" 2>/dev/null || true
 chown root:root "$env_file"
 systemctl daemon-reload
+systemctl restart systemd-journald 2>/dev/null || say "could not restart systemd-journald: its new limits apply at its next start"
 systemctl enable "nats-$site.service" "hub-$site.service"
 if [[ $start -eq 1 ]]; then
     systemctl restart "nats-$site.service" "hub-$site.service"

@@ -44,6 +44,15 @@ public final class ChaosJson {
     }
 
     /** The tree (maps, lists, strings, numbers, booleans, nulls) on one line. */
+    /** An object of name, value pairs, in order (a value may be null). */
+    public static Map<String, Object> doc(Object... nameValues) {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < nameValues.length; i += 2) {
+            m.put((String) nameValues[i], nameValues[i + 1]);
+        }
+        return m;
+    }
+
     public static String write(Object tree) {
         try {
             return COMPACT.asString(tree);

@@ -27,8 +27,20 @@ public final class ProviderLimiter {
     public static final int UNAUTHORIZED = 401;
     public static final int RATE_LIMITED = 429;
 
-    /** The outcome of one call; {@code keyId} is null for an unknown secret. */
-    public record Result(int status, String keyId, long tokens, Duration retryAfter) {
+    /**
+     * The outcome of one call; {@code keyId} is null for an unknown secret. {@code limits}: the
+     * key's limits as they stand after the call (what a provider reports in its rate-limit headers);
+     * {@code refusedBy}: with {@link #RATE_LIMITED}, the limit with the longest wait.
+     */
+    public record Result(int status, String keyId, long tokens, Duration retryAfter, List<LimitState> limits,
+                         Limit refusedBy) {
+    }
+
+    /**
+     * One limit of a key at a moment: what is left of it in the window ending now, and how long
+     * until the window is empty again (every call in it has left it; zero when it is empty).
+     */
+    public record LimitState(Limit limit, long remaining, Duration resetAfter) {
     }
 
     /** One entry of the call log (never carries a secret). */
@@ -39,8 +51,12 @@ public final class ProviderLimiter {
     public record WindowFill(String limit, long max, long capacity, long current) {
     }
 
-    /** Counters of one key. */
-    public record KeyStats(long requests, long ok, long rateLimited, long tokensUsed, List<WindowFill> maxWindowFill) {
+    /**
+     * Counters of one key. {@code externalOk}/{@code externalRefused}: calls made from outside
+     * QuotaHub ({@link #external}), counted in the windows but not in the other counters.
+     */
+    public record KeyStats(long requests, long ok, long rateLimited, long tokensUsed, List<WindowFill> maxWindowFill,
+                           long externalOk, long externalRefused) {
     }
 
     /** Counters of the whole provider. */
@@ -72,6 +88,11 @@ public final class ProviderLimiter {
         }
     }
 
+    /** The limiter's time now (answers date their resets from it). */
+    public Instant now() {
+        return clock.instant();
+    }
+
     /** Ids of the configured keys, in config order. */
     public List<String> keyIds() {
         return List.copyOf(byId.keySet());
@@ -91,11 +112,36 @@ public final class ProviderLimiter {
         if (s == null) {
             unauthorized.incrementAndGet();
             log(new Call(clock.instant(), null, tokens, UNAUTHORIZED));
-            return new Result(UNAUTHORIZED, null, tokens, null);
+            return new Result(UNAUTHORIZED, null, tokens, null, List.of(), null);
         }
         Result r = s.admit(tokens);
         (r.status() == OK ? ok : rateLimited).incrementAndGet();
         return r;
+    }
+
+    /**
+     * Calls made with key {@code keyId} from outside QuotaHub (a script, a colleague): each of
+     * {@code tokensPerCall} tokens is admitted when it fits, like any call, and then counts in the
+     * key's windows; none is in the call log or the managed counters.
+     *
+     * @return how many of the calls were admitted
+     * @throws IllegalArgumentException for an unknown key or a negative count
+     */
+    public long external(String keyId, long calls, long tokensPerCall) {
+        KeyState s = byId.get(keyId);
+        if (s == null) {
+            throw new IllegalArgumentException("unknown key " + keyId);
+        }
+        if (calls < 0 || tokensPerCall < 0) {
+            throw new IllegalArgumentException("calls and tokens must be >= 0");
+        }
+        long admitted = 0;
+        for (long i = 0; i < calls; i++) {
+            if (s.admitExternal(tokensPerCall)) {
+                admitted++;
+            }
+        }
+        return admitted;
     }
 
     /** A copy of the call log, in arrival order per key. */
@@ -142,6 +188,8 @@ public final class ProviderLimiter {
         long ok;
         long rateLimited;
         long tokensUsed;
+        long externalOk;
+        long externalRefused;
 
         KeyState(ProviderKey key) {
             this.key = key;
@@ -153,13 +201,18 @@ public final class ProviderLimiter {
             long t = nanos(now);
             requests++;
             long retryNanos = 0;
+            Limit refusedBy = null;
             for (Window w : windows) {
-                retryNanos = Math.max(retryNanos, w.wait(t, w.limit.cost(tokens)));
+                long wait = w.waitNanos(t, w.limit.cost(tokens));
+                if (wait > retryNanos) {
+                    retryNanos = wait;
+                    refusedBy = w.limit;
+                }
             }
             if (retryNanos > 0) {
                 rateLimited++;
                 log(new Call(now, key.id(), tokens, RATE_LIMITED));
-                return new Result(RATE_LIMITED, key.id(), tokens, Duration.ofNanos(retryNanos));
+                return new Result(RATE_LIMITED, key.id(), tokens, Duration.ofNanos(retryNanos), states(t), refusedBy);
             }
             for (Window w : windows) {
                 w.add(t, w.limit.cost(tokens));
@@ -167,7 +220,32 @@ public final class ProviderLimiter {
             ok++;
             tokensUsed += tokens;
             log(new Call(now, key.id(), tokens, OK));
-            return new Result(OK, key.id(), tokens, null);
+            return new Result(OK, key.id(), tokens, null, states(t), null);
+        }
+
+        synchronized boolean admitExternal(long tokens) {
+            long t = nanos(clock.instant());
+            for (Window w : windows) {
+                if (w.waitNanos(t, w.limit.cost(tokens)) > 0) {
+                    externalRefused++;
+                    return false;
+                }
+            }
+            for (Window w : windows) {
+                w.add(t, w.limit.cost(tokens));
+            }
+            externalOk++;
+            return true;
+        }
+
+        private List<LimitState> states(long t) {
+            List<LimitState> out = new ArrayList<>(windows.length);
+            for (Window w : windows) {
+                w.waitNanos(t, 0); // drops the calls that left the window
+                long reset = w.events.isEmpty() ? 0 : Math.max(0, w.events.peekLast()[0] + w.perNanos - t);
+                out.add(new LimitState(w.limit, Math.max(0, w.limit.amount() - w.sum), Duration.ofNanos(reset)));
+            }
+            return List.copyOf(out);
         }
 
         synchronized KeyStats stats() {
@@ -175,7 +253,7 @@ public final class ProviderLimiter {
             for (Window w : windows) {
                 fills.add(new WindowFill(w.limit.label(), w.maxFill, w.limit.amount(), w.sum));
             }
-            return new KeyStats(requests, ok, rateLimited, tokensUsed, List.copyOf(fills));
+            return new KeyStats(requests, ok, rateLimited, tokensUsed, List.copyOf(fills), externalOk, externalRefused);
         }
 
         synchronized void reset() {
@@ -183,6 +261,8 @@ public final class ProviderLimiter {
             ok = 0;
             rateLimited = 0;
             tokensUsed = 0;
+            externalOk = 0;
+            externalRefused = 0;
             for (Window w : windows) {
                 w.maxFill = 0;
             }
@@ -203,7 +283,7 @@ public final class ProviderLimiter {
         }
 
         /** 0 if a call costing {@code cost} fits at time t, else how long until it would fit. */
-        long wait(long t, long cost) {
+        long waitNanos(long t, long cost) {
             while (!events.isEmpty() && events.peekFirst()[0] <= t - perNanos) {
                 sum -= events.pollFirst()[1];
             }

@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.quotahub.chaos.ChaosJson;
 
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -18,11 +19,19 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
+import static io.quotahub.chaos.ChaosJson.doc;
+
 /**
  * A simulated LLM provider over HTTP, refereed by a {@link ProviderLimiter}:
  * <ul>
  *   <li>{@code POST /v1/complete} with {@code Authorization: Bearer <secret>} and {@code {"tokens":N}}
  *       → 200 {@code {"keyId","tokensUsed"}}, 429 with {@code Retry-After}, or 401;</li>
+ *   <li>the same call answered as OpenAI ({@code POST /v1/chat/completions}), Anthropic
+ *       ({@code POST /v1/messages}, key in {@code x-api-key}) or Gemini
+ *       ({@code POST /v1beta/models/<model>:generateContent}, key in {@code x-goog-api-key}) would
+ *       answer it: their rate-limit headers, 429 bodies and usage fields ({@link ProviderStyle});</li>
+ *   <li>{@code POST /external} {@code {"keyId":"k1","calls":5,"tokens":100}}: calls made with a key
+ *       from outside QuotaHub, counted in its windows (answers how many fitted);</li>
  *   <li>{@code GET /stats}, {@code POST /stats/reset}, {@code GET /calls}, {@code GET /health}.</li>
  * </ul>
  * Everything it answers names keys by id, never by secret.
@@ -62,6 +71,10 @@ public final class ProviderServer implements AutoCloseable {
         });
         ProviderServer s = new ProviderServer(limiter, latency == null ? Duration.ZERO : latency, http, ex);
         http.createContext("/v1/complete", s::complete);
+        http.createContext("/v1/chat/completions", s::complete);
+        http.createContext("/v1/messages", s::complete);
+        http.createContext("/v1beta/models/", s::complete);
+        http.createContext("/external", s::external);
         http.createContext("/stats", s::stats);
         http.createContext("/calls", s::calls);
         http.createContext("/health", e -> s.send(e, 200, "{\"status\":\"UP\"}", Map.of()));
@@ -80,6 +93,11 @@ public final class ProviderServer implements AutoCloseable {
     }
 
     private void complete(HttpExchange e) throws IOException {
+        ProviderStyle style = ProviderStyle.ofPath(e.getRequestURI().getPath()).orElse(null);
+        if (style == null) {
+            send(e, 404, "{\"error\":\"not_found\"}", Map.of());
+            return;
+        }
         if (!"POST".equals(e.getRequestMethod())) {
             send(e, 405, "{\"error\":\"method_not_allowed\"}", Map.of("Allow", "POST"));
             return;
@@ -94,21 +112,38 @@ public final class ProviderServer implements AutoCloseable {
             send(e, 400, ChaosJson.write(doc("error", "bad_request", "message", ex.getMessage())), Map.of());
             return;
         }
+        ProviderLimiter.Result r = limiter.call(secret(e), tokens);
+        if (r.status() == ProviderLimiter.OK) {
+            sleepLatency();
+        }
+        ProviderStyle.Answer a = style.answer(r, limiter.now());
+        send(e, a.status(), a.body(), a.headers());
+    }
+
+    /** The key as each provider takes it: a bearer token, {@code x-api-key} or {@code x-goog-api-key}. */
+    private static String secret(HttpExchange e) {
         String auth = e.getRequestHeaders().getFirst("Authorization");
-        String secret = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).trim() : null;
-        ProviderLimiter.Result r = limiter.call(secret, tokens);
-        switch (r.status()) {
-            case ProviderLimiter.OK -> {
-                sleepLatency();
-                send(e, 200, ChaosJson.write(doc("keyId", r.keyId(), "tokensUsed", r.tokens())), Map.of());
-            }
-            case ProviderLimiter.RATE_LIMITED -> {
-                long ms = Math.max(1, (r.retryAfter().toNanos() + 999_999) / 1_000_000);
-                long secs = Math.max(1, (ms + 999) / 1000);
-                send(e, 429, ChaosJson.write(doc("error", "rate_limited", "keyId", r.keyId(), "retryAfterMs", ms)),
-                        Map.of("Retry-After", Long.toString(secs)));
-            }
-            default -> send(e, 401, "{\"error\":\"unauthorized\"}", Map.of());
+        if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return auth.substring(7).trim();
+        }
+        String key = e.getRequestHeaders().getFirst("x-api-key");
+        return key != null ? key.trim() : e.getRequestHeaders().getFirst("x-goog-api-key");
+    }
+
+    private void external(HttpExchange e) throws IOException {
+        if (!"POST".equals(e.getRequestMethod())) {
+            send(e, 405, "{\"error\":\"method_not_allowed\"}", Map.of("Allow", "POST"));
+            return;
+        }
+        try {
+            Map<String, Object> body = ChaosJson.obj(ChaosJson.parse(readBody(e)));
+            String keyId = String.valueOf(body.get("keyId"));
+            long calls = ChaosJson.num(body.getOrDefault("calls", 1));
+            long tokens = ChaosJson.num(body.getOrDefault("tokens", 1));
+            long admitted = limiter.external(keyId, calls, tokens);
+            send(e, 200, ChaosJson.write(doc("keyId", keyId, "calls", calls, "admitted", admitted)), Map.of());
+        } catch (IllegalArgumentException | ClassCastException ex) {
+            send(e, 400, ChaosJson.write(doc("error", "bad_request", "message", String.valueOf(ex.getMessage()))), Map.of());
         }
     }
 
@@ -144,20 +179,13 @@ public final class ProviderServer implements AutoCloseable {
                 fills.add(doc("limit", f.limit(), "max", f.max(), "capacity", f.capacity(), "current", f.current()));
             }
             keys.put(k.getKey(), doc("requests", ks.requests(), "ok", ks.ok(), "rateLimited", ks.rateLimited(),
-                    "tokensUsed", ks.tokensUsed(), "maxWindowFill", fills));
+                    "tokensUsed", ks.tokensUsed(), "maxWindowFill", fills, "externalOk", ks.externalOk(),
+                    "externalRefused", ks.externalRefused()));
         }
         return ChaosJson.write(doc("requests", s.requests(), "rateLimited", s.rateLimited(), "ok", s.ok(),
                 "unauthorized", s.unauthorized(), "keys", keys));
     }
 
-    /** An object of name, value pairs, in order. */
-    private static Map<String, Object> doc(Object... nameValues) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        for (int i = 0; i < nameValues.length; i += 2) {
-            m.put((String) nameValues[i], nameValues[i + 1]);
-        }
-        return m;
-    }
 
     /**
      * The request's {@code tokens}, 1 when the body is empty, not a JSON object or has none.

@@ -2,6 +2,8 @@ package io.quotahub.agent.internal;
 
 import io.quotahub.agent.Lease;
 import io.quotahub.agent.QuotaHubException;
+import io.quotahub.agent.provider.ProviderReading;
+import io.quotahub.agent.provider.ProviderReport;
 import io.quotahub.proto.Outcome;
 
 import java.time.Duration;
@@ -30,6 +32,10 @@ final class LeaseImpl implements Lease {
     private final Instant expiresAt;
     private final String hubId;
     private final AtomicBoolean settled = new AtomicBoolean();
+    /** What the provider said, sent with the settle. */
+    private volatile ProviderReport report = ProviderReport.EMPTY;
+    /** How long the provider call took, measured by {@code QuotaClient.call}; 0 when not measured. */
+    private volatile long callDurationMs;
 
     LeaseImpl(DefaultQuotaClient client, String leaseId, String pool, String keyId, String apiKey, String secret,
             long tokens, Instant expiresAt, String hubId) {
@@ -140,6 +146,42 @@ final class LeaseImpl implements Lease {
     }
 
     @Override
+    public Lease report(ProviderReport providerReport) {
+        java.util.Objects.requireNonNull(providerReport, "report");
+        if (settled.get()) {
+            throw new IllegalStateException("lease " + leaseId + " is already settled");
+        }
+        this.report = providerReport;
+        return this;
+    }
+
+    @Override
+    public void settle(ProviderReading reading) {
+        java.util.Objects.requireNonNull(reading, "reading");
+        report(reading.report());
+        switch (reading.outcome()) {
+            case OK -> complete(reading.tokensUsed().orElse(tokens));
+            case RATE_LIMITED -> rateLimited(reading.retryAfter().orElse(Duration.ZERO));
+            case AUTH_FAILED -> authFailed();
+            case ERROR -> failed(reading.transientError() ? "provider error, transient" : "provider error");
+        }
+    }
+
+    /** The report the settle carries. */
+    ProviderReport providerReport() {
+        return report;
+    }
+
+    /** The measured duration of the provider call the settle carries (0 if not measured). */
+    long callDurationMs() {
+        return callDurationMs;
+    }
+
+    void callDuration(long millis) {
+        this.callDurationMs = Math.max(0, millis);
+    }
+
+    @Override
     public void close() {
         CompletableFuture<Void> settle = settleOnClose();
         if (settle != null) {
@@ -151,12 +193,15 @@ final class LeaseImpl implements Lease {
         }
     }
 
-    /** Claims the lease and settles it with its estimate (close, client close); null if already settled. */
+    /**
+     * Claims the lease and settles it UNKNOWN with its estimate (close, client close): nobody said
+     * how the call went, so it neither credits nor blames the key. Null if already settled.
+     */
     CompletableFuture<Void> settleOnClose() {
         if (!settled.compareAndSet(false, true)) {
             return null;
         }
-        return client.settle(this, Outcome.OK, tokens, 0, "").whenComplete((v, e) -> {
+        return client.settle(this, Outcome.UNKNOWN, tokens, 0, "").whenComplete((v, e) -> {
             if (e != null) {
                 Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
                 DefaultQuotaClient.LOG.log(System.Logger.Level.WARNING, "lease " + leaseId + " of pool '" + pool

@@ -259,6 +259,47 @@ public interface QuotaClient extends AutoCloseable {
             RetryOptions retries, ProviderCall<T, E> body) throws E;
 
     /**
+     * {@link #call(String, long, Duration, ProviderCall)} without blocking a thread: acquires with
+     * {@link #acquireAsync(String, long, Duration)}, starts {@code body} when the lease is granted and
+     * settles when its future completes, e.g.
+     * {@code client.callAsync("gpt-4o", 900, maxWait, lease -> http.sendAsync(request(lease.apiKey()), ofString()))}.
+     *
+     * @param pool    pool to draw from
+     * @param tokens  estimated tokens of the call, {@code > 0}
+     * @param maxWait how long to wait for a lease
+     * @param body    the provider call
+     * @param <T>     what the call's future completes with
+     * @return the body's answer once the lease is settled; completed exceptionally with what the
+     *         body failed with, or with the acquire's exception ({@link QuotaExhaustedException},
+     *         {@link HubUnavailableException}, {@link QuotaHubException})
+     * @throws IllegalArgumentException if an argument is invalid (see {@link #acquire(String, long, Duration)})
+     * @throws IllegalStateException    if the client is closed
+     */
+    default <T> CompletableFuture<T> callAsync(String pool, long tokens, Duration maxWait, AsyncProviderCall<T> body) {
+        return callAsync(pool, tokens, maxWait, null, RetryOptions.none(), body);
+    }
+
+    /**
+     * {@link #call(String, long, Duration, ResultReader, RetryOptions, ProviderCall)} without
+     * blocking a thread: the waits between retries pass on a timer.
+     *
+     * @param pool    pool to draw from
+     * @param tokens  estimated tokens of the call, {@code > 0}
+     * @param maxWait how long each attempt waits for a lease
+     * @param reader  how to read the body's result, or null for the pool's adapter
+     * @param retries the retries, {@link RetryOptions#none()} for one attempt
+     * @param body    the provider call
+     * @param <T>     what the call's future completes with
+     * @return the last attempt's answer, or its failure (the first acquire's exception if no lease
+     *         was granted at all)
+     * @throws IllegalArgumentException if an argument is invalid
+     * @throws NullPointerException     if {@code retries} or {@code body} is null
+     * @throws IllegalStateException    if the client is closed
+     */
+    <T> CompletableFuture<T> callAsync(String pool, long tokens, Duration maxWait, ResultReader<? super T> reader,
+            RetryOptions retries, AsyncProviderCall<T> body);
+
+    /**
      * The agent id sent with every request and heartbeat.
      *
      * @return the agent id
@@ -670,7 +711,7 @@ public interface QuotaClient extends AutoCloseable {
             String name = connectionName != null ? connectionName : "qh-agent-" + id;
             ClientConfig config = new ClientConfig(urls, connection, id, defaultPriority, requestTimeout,
                     heartbeatInterval, settleTimeout, name).withSecurity(security).withCallbackExecutor(callbackExecutor)
-                    .withCalls(new CallConfig(adapters, defaultAdapter, CallConfig.Pause.SLEEP));
+                    .withCalls(new CallConfig(adapters, defaultAdapter, CallConfig.Pause.DELAY));
             if (pushGateway == null) {
                 return new DefaultQuotaClient(config);
             }

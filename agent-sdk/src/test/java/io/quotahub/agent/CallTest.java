@@ -52,9 +52,10 @@ class CallTest extends NatsTestBase {
         }
 
         @Override
-        public void sleep(long n) {
+        public java.util.concurrent.CompletableFuture<Void> after(long n) {
             pauses.add(Duration.ofNanos(n));
             nanos.addAndGet(n);
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
         }
 
         void advance(Duration d) {
@@ -316,4 +317,54 @@ class CallTest extends NatsTestBase {
         assertThat(calls).hasValue(0);
     }
 
+
+    @Test
+    void callAsync_retriesA503AndCompletesWithTheAnswerOnceSettled() throws Exception {
+        FakeHub main = hub("main");
+        QuotaClient client = client(Map.of("gpt", Providers.openai()));
+        Deque<Integer> statuses = new ArrayDeque<>(List.of(503, 200));
+
+        HttpResponse<String> r = client.callAsync("gpt", 100, Duration.ofSeconds(5), null,
+                RetryOptions.upTo(2, Duration.ofSeconds(30)), lease -> {
+                    time.advance(Duration.ofMillis(250));
+                    int status = statuses.pop();
+                    return java.util.concurrent.CompletableFuture.<HttpResponse<String>>completedFuture(
+                            StubResponse.of(status, status == 200 ? OPENAI_OK_BODY : "{}"));
+                }).get(10, java.util.concurrent.TimeUnit.SECONDS);
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(settles(main)).extracting(SettleRequest::getOutcome).containsExactly(Outcome.ERROR, Outcome.OK);
+        assertThat(settles(main)).extracting(SettleRequest::getCallDurationMs).containsExactly(250L, 250L);
+        assertThat(settles(main).get(1).getTokensUsed()).isEqualTo(29);
+        assertThat(time.pauses).containsExactly(Duration.ofSeconds(1));
+    }
+
+    @Test
+    void callAsync_whoseFutureFails_settlesErrorAndFailsWithTheSameException() throws Exception {
+        FakeHub main = hub("main");
+        QuotaClient client = client(Map.of());
+
+        java.util.concurrent.CompletableFuture<String> f = client.callAsync("demo", 100, Duration.ofSeconds(5),
+                lease -> java.util.concurrent.CompletableFuture.failedFuture(new IOException("reset by " + lease.apiKey())));
+
+        assertThatThrownBy(() -> f.get(10, java.util.concurrent.TimeUnit.SECONDS))
+                .hasCauseInstanceOf(IOException.class);
+        assertThat(settles(main)).hasSize(1);
+        assertThat(settles(main).get(0).getOutcome()).isEqualTo(Outcome.ERROR);
+        assertThat(settles(main).get(0).getDetail()).isEqualTo("java.io.IOException");
+    }
+
+    @Test
+    void callAsync_withoutALease_failsWithTheAcquiresException() throws Exception {
+        FakeHub main = hub("main");
+        main.onAcquire(r -> FakeHub.refuse(60_000));
+        QuotaClient client = client(Map.of());
+        AtomicInteger calls = new AtomicInteger();
+
+        assertThatThrownBy(() -> client.callAsync("demo", 100, Duration.ZERO,
+                lease -> java.util.concurrent.CompletableFuture.completedFuture(calls.incrementAndGet()))
+                .get(10, java.util.concurrent.TimeUnit.SECONDS)).hasCauseInstanceOf(QuotaExhaustedException.class);
+        assertThat(calls).hasValue(0);
+        assertThat(main.settles).isEmpty();
+    }
 }

@@ -5,6 +5,7 @@ import io.quotahub.agent.provider.Providers;
 
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -18,7 +19,7 @@ import java.util.concurrent.TimeUnit;
 public record CallConfig(Map<String, ProviderAdapter> adapters, ProviderAdapter defaultAdapter, Pause pause) {
 
     /** No pool mapped, {@link Providers#generic()} for all, real sleeps. */
-    public static final CallConfig DEFAULTS = new CallConfig(Map.of(), Providers.generic(), Pause.SLEEP);
+    public static final CallConfig DEFAULTS = new CallConfig(Map.of(), Providers.generic(), Pause.DELAY);
 
     /**
      * Copies and checks.
@@ -51,19 +52,20 @@ public record CallConfig(Map<String, ProviderAdapter> adapters, ProviderAdapter 
         return new CallConfig(adapters, defaultAdapter, other);
     }
 
-    /** How the caller's thread waits between two attempts of a call. */
+    /** How the wait between two attempts of a call passes (a blocking call waits on the future). */
     @FunctionalInterface
     public interface Pause {
 
-        /** {@link TimeUnit#sleep}. */
-        Pause SLEEP = TimeUnit.NANOSECONDS::sleep;
+        /** Real time: {@link CompletableFuture#delayedExecutor}. */
+        Pause DELAY = nanos -> CompletableFuture.runAsync(() -> { },
+                CompletableFuture.delayedExecutor(nanos, TimeUnit.NANOSECONDS));
 
         /**
-         * Waits {@code nanos}.
+         * A future that completes {@code nanos} from now.
          *
          * @param nanos the wait
-         * @throws InterruptedException if the thread was interrupted
+         * @return the future
          */
-        void sleep(long nanos) throws InterruptedException;
+        CompletableFuture<Void> after(long nanos);
     }
 }

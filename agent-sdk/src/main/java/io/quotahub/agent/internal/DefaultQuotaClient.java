@@ -187,6 +187,17 @@ public final class DefaultQuotaClient implements QuotaClient {
     }
 
     @Override
+    public <T> CompletableFuture<T> callAsync(String pool, long tokens, Duration maxWait,
+            io.quotahub.agent.provider.ResultReader<? super T> reader, io.quotahub.agent.RetryOptions retries,
+            io.quotahub.agent.AsyncProviderCall<T> body) {
+        AcquireArgs.validate(pool, tokens, maxWait, config.defaultPriority());
+        if (closing.get()) {
+            throw new IllegalStateException("QuotaClient is closed");
+        }
+        return calls.callAsync(pool, tokens, maxWait, reader, retries, body);
+    }
+
+    @Override
     public void close() {
         if (!closing.compareAndSet(false, true)) {
             return;

@@ -167,6 +167,46 @@ final class LeaseImpl implements Lease {
         }
     }
 
+    /**
+     * Settles with what an adapter read, without waiting ({@code QuotaClient.call}); the future fails
+     * with the hub's {@link QuotaHubException}.
+     *
+     * @throws IllegalStateException if the lease was already settled
+     */
+    CompletableFuture<Void> settleAsync(ProviderReading reading, boolean callerWaits) {
+        report(reading.report());
+        claim();
+        CompletableFuture<Void> settle = switch (reading.outcome()) {
+            case OK -> client.settle(this, Outcome.OK, reading.tokensUsed().orElse(tokens), 0, "", callerWaits);
+            case RATE_LIMITED -> client.settle(this, Outcome.RATE_LIMITED, 0,
+                    reading.retryAfter().orElse(Duration.ZERO).toMillis(), "", callerWaits);
+            case AUTH_FAILED -> client.settle(this, Outcome.AUTH_FAILED, 0, 0, "", callerWaits);
+            case ERROR -> client.settle(this, Outcome.ERROR, tokens, 0,
+                    reading.transientError() ? "provider error, transient" : "provider error", callerWaits);
+        };
+        return hubFailures(settle);
+    }
+
+    /**
+     * {@link #failed(String)} without waiting.
+     *
+     * @throws IllegalStateException if the lease was already settled
+     */
+    CompletableFuture<Void> failAsync(String reason, boolean callerWaits) {
+        claim();
+        return hubFailures(client.settle(this, Outcome.ERROR, tokens, 0, Utf8.truncate(scrub(reason), MAX_DETAIL_BYTES),
+                callerWaits));
+    }
+
+    private CompletableFuture<Void> hubFailures(CompletableFuture<Void> settle) {
+        return settle.handle((v, e) -> {
+            if (e == null) {
+                return null;
+            }
+            throw asHubException(e);
+        });
+    }
+
     /** The report the settle carries. */
     ProviderReport providerReport() {
         return report;

@@ -1,7 +1,7 @@
 package io.quotahub.agent.internal;
 
+import io.quotahub.agent.AsyncProviderCall;
 import io.quotahub.agent.HubUnavailableException;
-import io.quotahub.agent.Lease;
 import io.quotahub.agent.ProviderCall;
 import io.quotahub.agent.QuotaExhaustedException;
 import io.quotahub.agent.QuotaHubException;
@@ -14,15 +14,22 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * {@code QuotaClient.call}: acquire, call the provider, read its answer, settle with what it said
- * and how long the call took; retry transient failures on fresh leases when asked. The timing is
- * the client's {@link Ticker}, the waits its {@link CallConfig.Pause}, their spread its {@link Jitter}.
+ * {@code QuotaClient.call} and {@code callAsync}: acquire, call the provider, read its answer, settle
+ * with what it said and how long the call took; retry transient failures on fresh leases when asked.
+ * Both share one attempt ({@link #conclude}) and one retry decision ({@link #pauseBeforeRetry});
+ * the timing is the client's {@link Ticker}, the waits its {@link CallConfig.Pause}, their spread
+ * its {@link Jitter}.
  */
 final class ProviderCalls {
 
@@ -38,84 +45,183 @@ final class ProviderCalls {
     }
 
     /** How one attempt ended: what the body returned (and what it said) or threw. */
-    private record Attempt<T>(T result, ProviderReading reading, Throwable thrown) {
+    record Attempt<T>(T result, ProviderReading reading, Throwable thrown) {
     }
+
+    /** A call's fixed parts. */
+    private record Call<T>(String pool, long tokens, Duration maxWait, ResultReader<? super T> reader,
+            RetryOptions retries, long deadline) {
+    }
+
+    // ---- blocking
 
     <T, E extends Exception> T call(String pool, long tokens, Duration maxWait, ResultReader<? super T> reader,
             RetryOptions retries, ProviderCall<T, E> body) throws E {
-        java.util.Objects.requireNonNull(retries, "retries");
-        java.util.Objects.requireNonNull(body, "body");
-        Ticker ticker = client.config().ticker();
-        long start = ticker.nanos();
-        long deadline = start + retries.deadline().toNanos();
+        Objects.requireNonNull(body, "body");
+        Call<T> call = start(pool, tokens, maxWait, reader, retries);
         Attempt<T> last = null;
         for (int attempt = 0; ; attempt++) {
-            Duration wait = maxWait;
-            if (attempt > 0) {
-                long left = deadline - ticker.nanos();
-                wait = maxWait.compareTo(Duration.ofNanos(left)) < 0 ? maxWait : Duration.ofNanos(left);
-            }
-            Lease lease;
+            LeaseImpl lease;
             try {
-                lease = client.acquire(pool, tokens, wait);
+                lease = (LeaseImpl) client.acquire(pool, tokens, acquireWait(call, attempt));
             } catch (QuotaExhaustedException | HubUnavailableException e) {
                 if (last == null) {
                     throw e;
                 }
                 return finish(last); // no lease for a retry in time: the last answer stands
             }
-            last = attempt((LeaseImpl) lease, reader, body);
-            if (attempt >= retries.retries() || !isRetryable(last, retries)) {
-                return finish(last);
+            long before = ticker().nanos();
+            T result = null;
+            Throwable thrown = null;
+            try {
+                result = body.call(lease);
+            } catch (Throwable t) {
+                thrown = t;
             }
-            long pause = client.retryPolicy().beforeCallRetry(attempt);
-            if (ticker.nanos() + pause >= deadline) {
+            CompletableFuture<Attempt<T>> concluded = conclude(call, lease, result, thrown, ticker().nanos() - before, true);
+            last = concluded.join(); // never fails: a failed settle is logged
+            long pause = pauseBeforeRetry(call, last, attempt);
+            if (pause < 0) {
                 return finish(last);
             }
             try {
-                client.config().calls().pause().sleep(pause);
+                client.config().calls().pause().after(pause).get();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                return finish(last);
+            } catch (ExecutionException e) {
                 return finish(last);
             }
         }
     }
 
-    private <T, E extends Exception> Attempt<T> attempt(LeaseImpl lease, ResultReader<? super T> reader,
-            ProviderCall<T, E> body) {
-        Ticker ticker = client.config().ticker();
-        long before = ticker.nanos();
-        T result;
-        try {
-            result = body.call(lease);
-        } catch (Throwable thrown) {
-            lease.callDuration(millisUp(ticker.nanos() - before));
-            if (lease.isSettled()) {
-                return new Attempt<>(null, null, thrown); // the body settled it before it threw
-            }
-            if (thrown instanceof InterruptedException) {
-                lease.close(); // the caller gave up: not the key's failure
-            } else {
-                settleQuietly(lease, () -> lease.failed(thrown.getClass().getName())); // never the message
-            }
-            return new Attempt<>(null, null, thrown);
-        }
-        lease.callDuration(millisUp(ticker.nanos() - before));
-        ProviderReading reading = read(lease, reader, result);
-        if (lease.isSettled()) {
-            return new Attempt<>(result, reading, null); // the body settled it itself
-        }
-        if (reading == null) {
-            lease.close();
-        } else {
-            settleQuietly(lease, () -> lease.settle(reading));
-        }
-        return new Attempt<>(result, reading, null);
+    // ---- asynchronous
+
+    <T> CompletableFuture<T> callAsync(String pool, long tokens, Duration maxWait, ResultReader<? super T> reader,
+            RetryOptions retries, AsyncProviderCall<T> body) {
+        Objects.requireNonNull(body, "body");
+        Call<T> call = start(pool, tokens, maxWait, reader, retries);
+        CompletableFuture<T> result = new CompletableFuture<>();
+        attemptAsync(call, body, 0, null, result);
+        return result;
     }
 
-    @SuppressWarnings("unchecked")
+    private <T> void attemptAsync(Call<T> call, AsyncProviderCall<T> body, int attempt, Attempt<T> last,
+            CompletableFuture<T> result) {
+        CompletableFuture<io.quotahub.agent.Lease> acquired;
+        try {
+            acquired = client.acquireAsync(call.pool(), call.tokens(), acquireWait(call, attempt));
+        } catch (RuntimeException e) {
+            complete(result, last != null ? last : new Attempt<>(null, null, e));
+            return;
+        }
+        acquired.whenComplete((l, acquireError) -> {
+            if (acquireError != null) {
+                complete(result, last != null ? last : new Attempt<>(null, null, unwrap(acquireError)));
+                return;
+            }
+            LeaseImpl lease = (LeaseImpl) l;
+            long before = ticker().nanos();
+            CompletableFuture<T> answer;
+            try {
+                answer = Objects.requireNonNull(body.call(lease), "callAsync's body returned null instead of a future");
+            } catch (Throwable t) {
+                answer = CompletableFuture.failedFuture(t);
+            }
+            answer.handle((r, t) -> conclude(call, lease, r, t == null ? null : unwrap(t), ticker().nanos() - before, false))
+                    .thenCompose(f -> f)
+                    .thenAccept(done -> {
+                        long pause = pauseBeforeRetry(call, done, attempt);
+                        if (pause < 0) {
+                            complete(result, done);
+                            return;
+                        }
+                        client.config().calls().pause().after(pause).whenComplete((v, e) -> {
+                            if (e != null) {
+                                complete(result, done);
+                            } else {
+                                attemptAsync(call, body, attempt + 1, done, result);
+                            }
+                        });
+                    });
+        });
+    }
+
+    private static <T> void complete(CompletableFuture<T> result, Attempt<T> last) {
+        if (last.thrown() == null) {
+            result.complete(last.result());
+        } else {
+            result.completeExceptionally(last.thrown());
+        }
+    }
+
+    // ---- shared
+
+    private <T> Call<T> start(String pool, long tokens, Duration maxWait, ResultReader<? super T> reader,
+            RetryOptions retries) {
+        Objects.requireNonNull(retries, "retries");
+        return new Call<>(pool, tokens, maxWait, reader, retries, ticker().nanos() + retries.deadline().toNanos());
+    }
+
+    private Ticker ticker() {
+        return client.config().ticker();
+    }
+
+    /** The first acquire waits {@code maxWait}; a retry's no longer than the deadline leaves. */
+    private Duration acquireWait(Call<?> call, int attempt) {
+        if (attempt == 0) {
+            return call.maxWait();
+        }
+        Duration left = Duration.ofNanos(Math.max(0, call.deadline() - ticker().nanos()));
+        return call.maxWait().compareTo(left) < 0 ? call.maxWait() : left;
+    }
+
+    /**
+     * Measures, reads and settles one attempt: a reading settles as the adapter read it, an
+     * exception {@code failed} with its class name (never its message, which may echo the key), an
+     * interruption or an unreadable result {@code UNKNOWN}. The future never fails: a settle that
+     * fails is logged, and the provider's answer stands.
+     */
+    private <T> CompletableFuture<Attempt<T>> conclude(Call<T> call, LeaseImpl lease, T result, Throwable thrown,
+            long elapsedNanos, boolean callerWaits) {
+        lease.callDuration(millisUp(elapsedNanos));
+        ProviderReading reading = null;
+        CompletableFuture<Void> settle;
+        try {
+            if (thrown == null) {
+                reading = read(lease, call.reader(), result);
+            }
+        } catch (RuntimeException readerFailed) { // a reader of the caller's: the call's outcome is unknown
+            DefaultQuotaClient.LOG.log(System.Logger.Level.WARNING, "the ResultReader of a call on pool '"
+                    + lease.pool() + "' threw " + readerFailed.getClass().getName() + ": the lease is settled UNKNOWN");
+        }
+        if (lease.isSettled()) {
+            settle = CompletableFuture.completedFuture(null); // the body settled it itself
+        } else if (thrown instanceof InterruptedException || thrown == null && reading == null) {
+            settle = nullIfAbsent(lease.settleOnClose()); // not the key's failure, nor its success
+        } else if (thrown != null) {
+            settle = lease.failAsync(thrown.getClass().getName(), callerWaits);
+        } else {
+            settle = lease.settleAsync(reading, callerWaits);
+        }
+        Attempt<T> attempt = new Attempt<>(thrown == null ? result : null, reading, thrown);
+        return settle.handle((v, e) -> {
+            if (e != null) {
+                Throwable cause = unwrap(e);
+                DefaultQuotaClient.LOG.log(System.Logger.Level.WARNING, "lease " + lease.leaseId() + " of pool '"
+                        + lease.pool() + "' could not be settled; the hub will expire it: "
+                        + (cause instanceof QuotaHubException ? cause.getMessage() : cause.getClass().getName()));
+            }
+            return attempt;
+        });
+    }
+
+    private static CompletableFuture<Void> nullIfAbsent(CompletableFuture<Void> f) {
+        return f != null ? f : CompletableFuture.completedFuture(null);
+    }
+
     private <T> ProviderReading read(LeaseImpl lease, ResultReader<? super T> reader, T result) {
-        java.time.Instant receivedAt = client.config().clock().instant();
+        Instant receivedAt = client.config().clock().instant();
         if (reader != null) {
             return reader.read(result, receivedAt);
         }
@@ -131,14 +237,13 @@ final class ProviderCalls {
         return null;
     }
 
-    /** A settle that a hub refused or nobody confirmed must not lose the provider's answer: logged. */
-    private static void settleQuietly(LeaseImpl lease, Runnable settle) {
-        try {
-            settle.run();
-        } catch (QuotaHubException e) {
-            DefaultQuotaClient.LOG.log(System.Logger.Level.WARNING, "lease " + lease.leaseId() + " of pool '"
-                    + lease.pool() + "' could not be settled; the hub will expire it: " + e.getMessage());
+    /** The wait before the next attempt, or -1 to stop: no retry left, not transient, or past the deadline. */
+    private long pauseBeforeRetry(Call<?> call, Attempt<?> last, int attempt) {
+        if (attempt >= call.retries().retries() || !isRetryable(last.reading(), last.thrown(), call.retries())) {
+            return -1;
         }
+        long pause = client.retryPolicy().beforeCallRetry(attempt);
+        return ticker().nanos() + pause >= call.deadline() ? -1 : pause;
     }
 
     /** Transient: a 429 with a short enough (or no) retry-after, a 5xx, an I/O failure or a timeout. */
@@ -156,10 +261,6 @@ final class ProviderCalls {
         return reading.outcome() == ProviderOutcome.ERROR && reading.transientError();
     }
 
-    private static boolean isRetryable(Attempt<?> attempt, RetryOptions retries) {
-        return isRetryable(attempt.reading(), attempt.thrown(), retries);
-    }
-
     @SuppressWarnings("unchecked")
     private static <T, E extends Exception> T finish(Attempt<T> last) throws E {
         Throwable thrown = last.thrown();
@@ -173,6 +274,11 @@ final class ProviderCalls {
             throw e;
         }
         throw (E) thrown; // the body's checked exception: an E by its signature
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        return (t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null
+                ? t.getCause() : t;
     }
 
     /** Whole milliseconds, rounded up: a call that was measured never reads as 0 ("not measured"). */

@@ -367,4 +367,48 @@ class CallTest extends NatsTestBase {
         assertThat(calls).hasValue(0);
         assertThat(main.settles).isEmpty();
     }
+
+    /** How a provider SDK reports a 429: an exception carrying the status and headers. */
+    static final class SdkRateLimitException extends RuntimeException {
+        final Map<String, List<String>> headers;
+
+        SdkRateLimitException(Map<String, List<String>> headers) {
+            super("429: Rate limit reached for org-abc123");
+            this.headers = headers;
+        }
+    }
+
+    @Test
+    void call_withAReaderOfAProviderSdksExceptions_settlesAndRetriesAsTheProviderSaid() throws Exception {
+        FakeHub main = hub("main");
+        QuotaClient client = client(Map.of());
+        io.quotahub.agent.provider.ResultReader<String> sdkReader = new io.quotahub.agent.provider.ResultReader<>() {
+            @Override
+            public ProviderReading read(String completion, Instant at) {
+                return ProviderReading.ok(7L, ProviderReport.EMPTY);
+            }
+
+            @Override
+            public java.util.Optional<ProviderReading> readFailure(Throwable thrown, Instant at) {
+                return thrown instanceof SdkRateLimitException e
+                        ? java.util.Optional.of(Providers.openai().read(429, e.headers, "", at)) : java.util.Optional.empty();
+            }
+        };
+        AtomicInteger calls = new AtomicInteger();
+
+        assertThatThrownBy(() -> client.call("demo", 10, Duration.ofSeconds(5), sdkReader,
+                RetryOptions.upTo(1, Duration.ofMinutes(1)), lease -> {
+                    calls.incrementAndGet();
+                    throw new SdkRateLimitException(Map.of("x-ratelimit-remaining-requests", List.of("0"),
+                            "x-ratelimit-reset-requests", List.of("2s")));
+                })).isInstanceOf(SdkRateLimitException.class);
+
+        assertThat(calls).hasValue(2);
+        assertThat(settles(main)).hasSize(2).allSatisfy(s -> {
+            assertThat(s.getOutcome()).isEqualTo(Outcome.RATE_LIMITED);
+            assertThat(s.getRetryAfterMs()).as("the reset of the exhausted limit").isEqualTo(2000);
+            assertThat(s.getDetail()).isEmpty();
+        });
+        assertThat(time.pauses).containsExactly(Duration.ofSeconds(1));
+    }
 }

@@ -190,6 +190,8 @@ final class ProviderCalls {
         try {
             if (thrown == null) {
                 reading = read(lease, call.reader(), result);
+            } else if (call.reader() != null && !(thrown instanceof InterruptedException)) {
+                reading = call.reader().readFailure(thrown, client.config().clock().instant()).orElse(null);
             }
         } catch (RuntimeException readerFailed) { // a reader of the caller's: the call's outcome is unknown
             DefaultQuotaClient.LOG.log(System.Logger.Level.WARNING, "the ResultReader of a call on pool '"
@@ -197,12 +199,14 @@ final class ProviderCalls {
         }
         if (lease.isSettled()) {
             settle = CompletableFuture.completedFuture(null); // the body settled it itself
-        } else if (thrown instanceof InterruptedException || thrown == null && reading == null) {
-            settle = nullIfAbsent(lease.settleOnClose()); // not the key's failure, nor its success
+        } else if (thrown instanceof InterruptedException) {
+            settle = nullIfAbsent(lease.settleOnClose()); // the caller gave up: not the key's failure, nor its success
+        } else if (reading != null) {
+            settle = lease.settleAsync(reading, callerWaits);
         } else if (thrown != null) {
             settle = lease.failAsync(thrown.getClass().getName(), callerWaits);
         } else {
-            settle = lease.settleAsync(reading, callerWaits);
+            settle = nullIfAbsent(lease.settleOnClose()); // an unreadable result: not the key's failure, nor its success
         }
         Attempt<T> attempt = new Attempt<>(thrown == null ? result : null, reading, thrown);
         return settle.handle((v, e) -> {
@@ -248,7 +252,7 @@ final class ProviderCalls {
 
     /** Transient: a 429 with a short enough (or no) retry-after, a 5xx, an I/O failure or a timeout. */
     static boolean isRetryable(ProviderReading reading, Throwable thrown, RetryOptions retries) {
-        if (thrown != null) {
+        if (thrown != null && reading == null) {
             return thrown instanceof IOException || thrown instanceof UncheckedIOException
                     || thrown instanceof TimeoutException;
         }

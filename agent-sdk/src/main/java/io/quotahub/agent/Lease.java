@@ -1,5 +1,8 @@
 package io.quotahub.agent;
 
+import io.quotahub.agent.provider.ProviderReading;
+import io.quotahub.agent.provider.ProviderReport;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
@@ -7,8 +10,11 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Permission from a hub to make one call to a provider, with the API key to use. Report how the
  * call went with exactly one of {@link #complete(long)}, {@link #rateLimited(Duration)},
- * {@link #failed(String)} or {@link #authFailed()}; {@link #close()} without an outcome settles the
- * lease with its estimate. Use it in try-with-resources so that no lease is left open:
+ * {@link #failed(String)}, {@link #authFailed()} or {@link #settle(ProviderReading)} (what a
+ * {@linkplain io.quotahub.agent.provider.Providers provider adapter} read from the answer);
+ * {@link #close()} without an outcome settles the lease as {@code UNKNOWN}: its estimate counted as
+ * used, neither a success nor a failure of the key. Use it in try-with-resources so that no lease
+ * is left open:
  *
  * <pre>{@code
  * try (Lease lease = client.acquire("demo", 1200, Duration.ofSeconds(5))) {
@@ -16,6 +22,9 @@ import java.util.concurrent.CompletableFuture;
  *     lease.complete(1432);
  * }
  * }</pre>
+ *
+ * <p>{@link QuotaClient#call(String, long, Duration, ProviderCall) QuotaClient.call} does all of
+ * this for a provider call: acquires, calls, reads the answer and settles.
  *
  * <p>A settle goes to the hub that granted the lease first and to any hub through the hubs' queue
  * group if that hub does not answer, retried with the same request id (hubs treat the retry as a
@@ -157,9 +166,39 @@ public interface Lease extends AutoCloseable {
     void authFailed();
 
     /**
-     * Settles the lease with its estimate (outcome OK, tokens = {@link #tokens()}) if no outcome
-     * was reported; does nothing otherwise. Never throws: a settle that fails is logged (without
-     * secrets) and the hub settles the lease when it expires.
+     * Attaches what the provider said about the key (its limits, the quota that refused) to the
+     * outcome reported next, or to {@link #close()}: the hub learns of the provider's own counts.
+     * {@link #settle(ProviderReading)} attaches its reading's report by itself.
+     *
+     * @param report the report, e.g. {@code Providers.openai().read(...).report()}
+     * @return this lease
+     * @throws NullPointerException  if {@code report} is null
+     * @throws IllegalStateException if the lease was already settled
+     */
+    Lease report(ProviderReport report);
+
+    /**
+     * Reports what a provider adapter read from the answer, with its report: {@code OK} as
+     * {@link #complete(long)} of the provider's token count (the estimate when it gave none),
+     * {@code RATE_LIMITED} as {@link #rateLimited(Duration)} of its retry-after (zero when none),
+     * {@code AUTH_FAILED} as {@link #authFailed()}, {@code ERROR} as {@link #failed(String)} with
+     * {@code "provider error"} (and {@code ", transient"} for a 5xx). Nothing of the answer's body
+     * is sent.
+     *
+     * @param reading what the adapter read
+     * @throws NullPointerException    if {@code reading} is null
+     * @throws IllegalStateException   if the lease was already settled
+     * @throws HubUnavailableException if no hub confirmed the settle within the settle timeout
+     * @throws QuotaHubException       if a hub rejected the settle
+     */
+    void settle(ProviderReading reading);
+
+    /**
+     * Settles the lease as {@code UNKNOWN} if no outcome was reported (the call may have thrown, or
+     * its result was not looked at): its estimate ({@link #tokens()}) is counted as used, and the
+     * key is neither credited with a success nor blamed for a failure. Does nothing after an
+     * outcome. Never throws: a settle that fails is logged (without secrets) and the hub settles the
+     * lease when it expires.
      */
     @Override
     void close();

@@ -1,22 +1,28 @@
 // Over 400 lines on purpose: this file is the SDK's public API, the interface and its Builder.
 // QuotaClient.Builder is a public name (moving it to a file of its own would change the API), and
-// 314 of its lines are the Javadoc that every public member of the SDK carries; the
-// code is 185 lines. Everything behind the API lives in io.quotahub.agent.internal.
+// 455 of its lines are the Javadoc that every public member of the SDK carries; the
+// code is 230 lines. Everything behind the API lives in io.quotahub.agent.internal.
 package io.quotahub.agent;
 
 import io.nats.client.Connection;
+import io.quotahub.agent.internal.CallConfig;
 import io.quotahub.agent.internal.ClientConfig;
 import io.quotahub.agent.internal.ConnectSecurity;
 import io.quotahub.agent.internal.DefaultQuotaClient;
 import io.quotahub.agent.internal.PushgatewayMetrics;
 import io.quotahub.agent.internal.Utf8;
+import io.quotahub.agent.provider.ProviderAdapter;
+import io.quotahub.agent.provider.Providers;
+import io.quotahub.agent.provider.ResultReader;
 
 import javax.net.ssl.SSLContext;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -165,6 +171,135 @@ public interface QuotaClient extends AutoCloseable {
     CompletableFuture<Lease> acquireAsync(String pool, long tokens, Duration maxWait, Priority priority);
 
     /**
+     * Makes one provider call under a lease and settles it with what the provider answered: acquires
+     * (as {@link #acquire(String, long, Duration)}), runs {@code body} with the lease, reads its
+     * result with the pool's adapter ({@link Builder#provider(String, ProviderAdapter)}, else the
+     * {@linkplain Builder#defaultProvider(ProviderAdapter) default one}; they read
+     * {@code java.net.http.HttpResponse}s) and settles: {@code complete} with the provider's token
+     * count (the estimate when it gave none), {@code rateLimited} with its retry-after,
+     * {@code authFailed}, or {@code failed}, each with the provider's report of the key's limits and
+     * the call's measured duration. A body that throws settles {@code failed} with the exception's
+     * class name (never its message, which may echo the key) and the exception is rethrown; an
+     * {@code InterruptedException} settles {@code UNKNOWN}. A result the adapter cannot read settles
+     * {@code UNKNOWN} (and is logged once per pool and type): pass a {@link ResultReader} then. A
+     * settle that fails is logged, not thrown: the provider's answer is returned all the same.
+     * Turn the provider SDK's own retries off (OpenAI's retry twice by default: {@code maxRetries(0)}):
+     * they would reuse the key after a 429 the hub never hears of.
+     *
+     * @param pool    pool to draw from
+     * @param tokens  estimated tokens of the call, {@code > 0}
+     * @param maxWait how long to wait for a lease
+     * @param body    the provider call, e.g. {@code lease -> http.send(request(lease.apiKey()), ofString())}
+     * @param <T>     what the call returns
+     * @param <E>     the checked exception it may throw
+     * @return what the body returned (also a 429 or 5xx answer)
+     * @throws E                        what the body threw
+     * @throws IllegalArgumentException if an argument is invalid (see {@link #acquire(String, long, Duration)})
+     * @throws IllegalStateException    if the client is closed
+     * @throws QuotaExhaustedException  if no lease was granted within {@code maxWait}
+     * @throws HubUnavailableException  if no hub answered the acquire
+     * @throws QuotaHubException        if a hub rejected the acquire or the thread was interrupted
+     */
+    default <T, E extends Exception> T call(String pool, long tokens, Duration maxWait, ProviderCall<T, E> body)
+            throws E {
+        return call(pool, tokens, maxWait, null, RetryOptions.none(), body);
+    }
+
+    /**
+     * {@link #call(String, long, Duration, ProviderCall)} with retries of transient failures, each on
+     * a fresh lease, within the options' deadline (see {@link RetryOptions}). A retry's acquire waits
+     * at most {@code maxWait} and what is left of the deadline; if it gets no lease, the last answer
+     * is returned (or its exception rethrown).
+     *
+     * @param pool    pool to draw from
+     * @param tokens  estimated tokens of the call, {@code > 0}
+     * @param maxWait how long each attempt waits for a lease
+     * @param retries the retries, {@link RetryOptions#none()} for one attempt
+     * @param body    the provider call
+     * @param <T>     what the call returns
+     * @param <E>     the checked exception it may throw
+     * @return what the body returned on the last attempt
+     * @throws E                        what the body threw on the last attempt
+     * @throws IllegalArgumentException if an argument is invalid
+     * @throws IllegalStateException    if the client is closed
+     * @throws QuotaExhaustedException  if the first attempt got no lease within {@code maxWait}
+     * @throws HubUnavailableException  if no hub answered the first acquire
+     * @throws QuotaHubException        if a hub rejected the first acquire or the thread was interrupted
+     */
+    default <T, E extends Exception> T call(String pool, long tokens, Duration maxWait, RetryOptions retries,
+            ProviderCall<T, E> body) throws E {
+        return call(pool, tokens, maxWait, null, retries, body);
+    }
+
+    /**
+     * {@link #call(String, long, Duration, RetryOptions, ProviderCall)} reading the result with
+     * {@code reader} instead of the pool's adapter: for results other than
+     * {@code java.net.http.HttpResponse}, e.g.
+     * {@code Providers.openai().reading(r -> r.code(), r -> r.headers().toMultimap(), r -> text(r))}
+     * for OkHttp, or a lambda reading a provider SDK's response object.
+     *
+     * @param pool    pool to draw from
+     * @param tokens  estimated tokens of the call, {@code > 0}
+     * @param maxWait how long each attempt waits for a lease
+     * @param reader  how to read the body's result, or null for the pool's adapter
+     * @param retries the retries, {@link RetryOptions#none()} for one attempt
+     * @param body    the provider call
+     * @param <T>     what the call returns
+     * @param <E>     the checked exception it may throw
+     * @return what the body returned on the last attempt
+     * @throws E                        what the body threw on the last attempt
+     * @throws IllegalArgumentException if an argument is invalid
+     * @throws NullPointerException     if {@code retries} or {@code body} is null
+     * @throws IllegalStateException    if the client is closed
+     * @throws QuotaExhaustedException  if the first attempt got no lease within {@code maxWait}
+     * @throws HubUnavailableException  if no hub answered the first acquire
+     * @throws QuotaHubException        if a hub rejected the first acquire or the thread was interrupted
+     */
+    <T, E extends Exception> T call(String pool, long tokens, Duration maxWait, ResultReader<? super T> reader,
+            RetryOptions retries, ProviderCall<T, E> body) throws E;
+
+    /**
+     * {@link #call(String, long, Duration, ProviderCall)} without blocking a thread: acquires with
+     * {@link #acquireAsync(String, long, Duration)}, starts {@code body} when the lease is granted and
+     * settles when its future completes, e.g.
+     * {@code client.callAsync("gpt-4o", 900, maxWait, lease -> http.sendAsync(request(lease.apiKey()), ofString()))}.
+     *
+     * @param pool    pool to draw from
+     * @param tokens  estimated tokens of the call, {@code > 0}
+     * @param maxWait how long to wait for a lease
+     * @param body    the provider call
+     * @param <T>     what the call's future completes with
+     * @return the body's answer once the lease is settled; completed exceptionally with what the
+     *         body failed with, or with the acquire's exception ({@link QuotaExhaustedException},
+     *         {@link HubUnavailableException}, {@link QuotaHubException})
+     * @throws IllegalArgumentException if an argument is invalid (see {@link #acquire(String, long, Duration)})
+     * @throws IllegalStateException    if the client is closed
+     */
+    default <T> CompletableFuture<T> callAsync(String pool, long tokens, Duration maxWait, AsyncProviderCall<T> body) {
+        return callAsync(pool, tokens, maxWait, null, RetryOptions.none(), body);
+    }
+
+    /**
+     * {@link #call(String, long, Duration, ResultReader, RetryOptions, ProviderCall)} without
+     * blocking a thread: the waits between retries pass on a timer.
+     *
+     * @param pool    pool to draw from
+     * @param tokens  estimated tokens of the call, {@code > 0}
+     * @param maxWait how long each attempt waits for a lease
+     * @param reader  how to read the body's result, or null for the pool's adapter
+     * @param retries the retries, {@link RetryOptions#none()} for one attempt
+     * @param body    the provider call
+     * @param <T>     what the call's future completes with
+     * @return the last attempt's answer, or its failure (the first acquire's exception if no lease
+     *         was granted at all)
+     * @throws IllegalArgumentException if an argument is invalid
+     * @throws NullPointerException     if {@code retries} or {@code body} is null
+     * @throws IllegalStateException    if the client is closed
+     */
+    <T> CompletableFuture<T> callAsync(String pool, long tokens, Duration maxWait, ResultReader<? super T> reader,
+            RetryOptions retries, AsyncProviderCall<T> body);
+
+    /**
      * The agent id sent with every request and heartbeat.
      *
      * @return the agent id
@@ -211,6 +346,8 @@ public interface QuotaClient extends AutoCloseable {
         private SSLContext sslContext;
         private String inboxPrefix;
         private Executor callbackExecutor;
+        private final Map<String, ProviderAdapter> adapters = new HashMap<>();
+        private ProviderAdapter defaultAdapter = Providers.generic();
 
         private Builder() {
         }
@@ -512,6 +649,41 @@ public interface QuotaClient extends AutoCloseable {
         }
 
         /**
+         * The adapter that reads the answers of {@code pool}'s provider in
+         * {@link QuotaClient#call(String, long, Duration, ProviderCall)}, e.g.
+         * {@code provider("gemini-pro", Providers.gemini())}.
+         *
+         * @param pool    the pool's name
+         * @param adapter its provider's adapter ({@link Providers})
+         * @return this builder
+         * @throws IllegalArgumentException if {@code pool} is null or blank or {@code adapter} null
+         */
+        public Builder provider(String pool, ProviderAdapter adapter) {
+            if (pool == null || pool.isBlank() || adapter == null) {
+                throw new IllegalArgumentException("provider needs a non-blank pool and an adapter, was " + pool
+                        + " and " + adapter);
+            }
+            adapters.put(pool, adapter);
+            return this;
+        }
+
+        /**
+         * The adapter of the pools without one of their own. Default {@link Providers#generic()}
+         * (the status and {@code Retry-After} only).
+         *
+         * @param adapter the adapter
+         * @return this builder
+         * @throws IllegalArgumentException if {@code adapter} is null
+         */
+        public Builder defaultProvider(ProviderAdapter adapter) {
+            if (adapter == null) {
+                throw new IllegalArgumentException("defaultProvider must not be null");
+            }
+            this.defaultAdapter = adapter;
+            return this;
+        }
+
+        /**
          * Connects (unless a connection was given) and starts heartbeats.
          *
          * @return the client
@@ -538,7 +710,8 @@ public interface QuotaClient extends AutoCloseable {
             List<String> urls = servers.isEmpty() ? List.of("nats://127.0.0.1:4222") : List.copyOf(servers);
             String name = connectionName != null ? connectionName : "qh-agent-" + id;
             ClientConfig config = new ClientConfig(urls, connection, id, defaultPriority, requestTimeout,
-                    heartbeatInterval, settleTimeout, name).withSecurity(security).withCallbackExecutor(callbackExecutor);
+                    heartbeatInterval, settleTimeout, name).withSecurity(security).withCallbackExecutor(callbackExecutor)
+                    .withCalls(new CallConfig(adapters, defaultAdapter, CallConfig.Pause.DELAY));
             if (pushGateway == null) {
                 return new DefaultQuotaClient(config);
             }

@@ -22,7 +22,7 @@ class SettleTest extends NatsTestBase {
     }
 
     @Test
-    void closeWithoutOutcome_settlesWithTheEstimate() throws Exception {
+    void closeWithoutOutcome_settlesUnknownWithTheEstimate() throws Exception {
         FakeHub main = hub("main");
         QuotaClient client = client();
 
@@ -34,8 +34,10 @@ class SettleTest extends NatsTestBase {
         assertThat(settle.getLeaseId()).isEqualTo(lease.leaseId());
         assertThat(settle.getLeaseSecret()).isEqualTo(FakeHub.secretOf(lease.leaseId()));
         assertThat(settle.getAgentId()).isEqualTo("test-agent");
-        assertThat(settle.getOutcome()).isEqualTo(Outcome.OK);
+        assertThat(settle.getOutcome()).as("nobody said how the call went").isEqualTo(Outcome.UNKNOWN);
         assertThat(settle.getTokensUsed()).isEqualTo(1200);
+        assertThat(settle.hasProvider()).isFalse();
+        assertThat(settle.getCallDurationMs()).as("not measured").isZero();
         assertThat(settle.getRequestId()).isNotBlank();
         assertThat(settle.getDeadlineEpochMs()).isPositive();
         assertThat(lease.isSettled()).isTrue();

@@ -26,11 +26,12 @@ import java.util.concurrent.Executor;
  * @param ticker            monotonic time of every wait, deadline and timer of the client
  * @param callbackExecutor  where the asynchronous API's futures complete (the caller's), or null for
  *                          the client's own pool
+ * @param calls             how {@code QuotaClient.call} reads results and waits between its retries
  */
 public record ClientConfig(List<String> servers, Connection connection, String agentId, Priority defaultPriority,
         Duration requestTimeout, Duration heartbeatInterval, Duration settleTimeout, String connectionName,
         Clock clock, ClientMetrics metrics, Jitter jitter, ConnectSecurity security, Ticker ticker,
-        Executor callbackExecutor) {
+        Executor callbackExecutor, CallConfig calls) {
 
     /** Reconnect wait: short, failover to the second server must be fast. */
     public static final Duration RECONNECT_WAIT = Duration.ofMillis(250);
@@ -55,7 +56,7 @@ public record ClientConfig(List<String> servers, Connection connection, String a
             Duration requestTimeout, Duration heartbeatInterval, Duration settleTimeout, String connectionName) {
         this(servers, connection, agentId, defaultPriority, requestTimeout, heartbeatInterval, settleTimeout,
                 connectionName, Clock.systemUTC(), ClientMetrics.NOOP, Jitter.ofDefaults(), ConnectSecurity.NONE,
-                Ticker.SYSTEM, null);
+                Ticker.SYSTEM, null, CallConfig.DEFAULTS);
     }
 
     /**
@@ -66,7 +67,7 @@ public record ClientConfig(List<String> servers, Connection connection, String a
      */
     public ClientConfig withMetrics(ClientMetrics hook) {
         return new ClientConfig(servers, connection, agentId, defaultPriority, requestTimeout, heartbeatInterval,
-                settleTimeout, connectionName, clock, hook, jitter, security, ticker, callbackExecutor);
+                settleTimeout, connectionName, clock, hook, jitter, security, ticker, callbackExecutor, calls);
     }
 
     /**
@@ -77,7 +78,7 @@ public record ClientConfig(List<String> servers, Connection connection, String a
      */
     public ClientConfig withJitter(Jitter spread) {
         return new ClientConfig(servers, connection, agentId, defaultPriority, requestTimeout, heartbeatInterval,
-                settleTimeout, connectionName, clock, metrics, spread, security, ticker, callbackExecutor);
+                settleTimeout, connectionName, clock, metrics, spread, security, ticker, callbackExecutor, calls);
     }
 
     /**
@@ -88,7 +89,7 @@ public record ClientConfig(List<String> servers, Connection connection, String a
      */
     public ClientConfig withSecurity(ConnectSecurity connectSecurity) {
         return new ClientConfig(servers, connection, agentId, defaultPriority, requestTimeout, heartbeatInterval,
-                settleTimeout, connectionName, clock, metrics, jitter, connectSecurity, ticker, callbackExecutor);
+                settleTimeout, connectionName, clock, metrics, jitter, connectSecurity, ticker, callbackExecutor, calls);
     }
 
     /**
@@ -100,7 +101,7 @@ public record ClientConfig(List<String> servers, Connection connection, String a
     public ClientConfig withTicker(Ticker time) {
         return new ClientConfig(servers, connection, agentId, defaultPriority, requestTimeout, heartbeatInterval,
                 settleTimeout, connectionName, clock, metrics, jitter, security, java.util.Objects.requireNonNull(time, "ticker"),
-                callbackExecutor);
+                callbackExecutor, calls);
     }
 
     /**
@@ -111,6 +112,30 @@ public record ClientConfig(List<String> servers, Connection connection, String a
      */
     public ClientConfig withCallbackExecutor(Executor executor) {
         return new ClientConfig(servers, connection, agentId, defaultPriority, requestTimeout, heartbeatInterval,
-                settleTimeout, connectionName, clock, metrics, jitter, security, ticker, executor);
+                settleTimeout, connectionName, clock, metrics, jitter, security, ticker, executor, calls);
+    }
+
+    /**
+     * The same settings with other provider adapters / retry pauses.
+     *
+     * @param callConfig the settings of {@code QuotaClient.call}
+     * @return a copy
+     */
+    public ClientConfig withCalls(CallConfig callConfig) {
+        return new ClientConfig(servers, connection, agentId, defaultPriority, requestTimeout, heartbeatInterval,
+                settleTimeout, connectionName, clock, metrics, jitter, security, ticker, callbackExecutor,
+                java.util.Objects.requireNonNull(callConfig, "calls"));
+    }
+
+    /**
+     * The same settings with another wall clock (tests fix it).
+     *
+     * @param wallClock the clock
+     * @return a copy
+     */
+    public ClientConfig withClock(Clock wallClock) {
+        return new ClientConfig(servers, connection, agentId, defaultPriority, requestTimeout, heartbeatInterval,
+                settleTimeout, connectionName, java.util.Objects.requireNonNull(wallClock, "clock"), metrics, jitter,
+                security, ticker, callbackExecutor, calls);
     }
 }

@@ -56,6 +56,7 @@ public final class DefaultQuotaClient implements QuotaClient {
     private final AcquireSlots acquireSlots;
     private final RetryPolicy retryPolicy;
     private final Notices notices = new Notices(LOG);
+    private final ProviderCalls calls = new ProviderCalls(this);
     /** Announcements on each connection (whichever server is up), by connection. */
     private final Map<Connection, Dispatcher> dispatchers = new ConcurrentHashMap<>();
     private final ScheduledFuture<?> heartbeat;
@@ -178,6 +179,25 @@ public final class DefaultQuotaClient implements QuotaClient {
     }
 
     @Override
+    public <T, E extends Exception> T call(String pool, long tokens, Duration maxWait,
+            io.quotahub.agent.provider.ResultReader<? super T> reader, io.quotahub.agent.RetryOptions retries,
+            io.quotahub.agent.ProviderCall<T, E> body) throws E {
+        AcquireArgs.validate(pool, tokens, maxWait, config.defaultPriority());
+        return calls.call(pool, tokens, maxWait, reader, retries, body);
+    }
+
+    @Override
+    public <T> CompletableFuture<T> callAsync(String pool, long tokens, Duration maxWait,
+            io.quotahub.agent.provider.ResultReader<? super T> reader, io.quotahub.agent.RetryOptions retries,
+            io.quotahub.agent.AsyncProviderCall<T> body) {
+        AcquireArgs.validate(pool, tokens, maxWait, config.defaultPriority());
+        if (closing.get()) {
+            throw new IllegalStateException("QuotaClient is closed");
+        }
+        return calls.callAsync(pool, tokens, maxWait, reader, retries, body);
+    }
+
+    @Override
     public void close() {
         if (!closing.compareAndSet(false, true)) {
             return;
@@ -194,7 +214,7 @@ public final class DefaultQuotaClient implements QuotaClient {
             }
         }
         if (!settles.isEmpty()) {
-            LOG.log(System.Logger.Level.INFO, "settling " + settles.size() + " open lease(s) with their estimate");
+            LOG.log(System.Logger.Level.INFO, "settling " + settles.size() + " open lease(s) as UNKNOWN with their estimate");
             try {
                 CompletableFuture.allOf(settles.toArray(CompletableFuture[]::new))
                         .get(config.settleTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);

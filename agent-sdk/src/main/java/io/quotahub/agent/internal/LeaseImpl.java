@@ -2,6 +2,8 @@ package io.quotahub.agent.internal;
 
 import io.quotahub.agent.Lease;
 import io.quotahub.agent.QuotaHubException;
+import io.quotahub.agent.provider.ProviderReading;
+import io.quotahub.agent.provider.ProviderReport;
 import io.quotahub.proto.Outcome;
 
 import java.time.Duration;
@@ -30,6 +32,10 @@ final class LeaseImpl implements Lease {
     private final Instant expiresAt;
     private final String hubId;
     private final AtomicBoolean settled = new AtomicBoolean();
+    /** What the provider said, sent with the settle. */
+    private volatile ProviderReport report = ProviderReport.EMPTY;
+    /** How long the provider call took, measured by {@code QuotaClient.call}; 0 when not measured. */
+    private volatile long callDurationMs;
 
     LeaseImpl(DefaultQuotaClient client, String leaseId, String pool, String keyId, String apiKey, String secret,
             long tokens, Instant expiresAt, String hubId) {
@@ -140,6 +146,82 @@ final class LeaseImpl implements Lease {
     }
 
     @Override
+    public Lease report(ProviderReport providerReport) {
+        java.util.Objects.requireNonNull(providerReport, "report");
+        if (settled.get()) {
+            throw new IllegalStateException("lease " + leaseId + " is already settled");
+        }
+        this.report = providerReport;
+        return this;
+    }
+
+    @Override
+    public void settle(ProviderReading reading) {
+        java.util.Objects.requireNonNull(reading, "reading");
+        report(reading.report());
+        switch (reading.outcome()) {
+            case OK -> complete(reading.tokensUsed().orElse(tokens));
+            case RATE_LIMITED -> rateLimited(reading.retryAfter().orElse(Duration.ZERO));
+            case AUTH_FAILED -> authFailed();
+            case ERROR -> failed(reading.transientError() ? "provider error, transient" : "provider error");
+        }
+    }
+
+    /**
+     * Settles with what an adapter read, without waiting ({@code QuotaClient.call}); the future fails
+     * with the hub's {@link QuotaHubException}.
+     *
+     * @throws IllegalStateException if the lease was already settled
+     */
+    CompletableFuture<Void> settleAsync(ProviderReading reading, boolean callerWaits) {
+        report(reading.report());
+        claim();
+        CompletableFuture<Void> settle = switch (reading.outcome()) {
+            case OK -> client.settle(this, Outcome.OK, reading.tokensUsed().orElse(tokens), 0, "", callerWaits);
+            case RATE_LIMITED -> client.settle(this, Outcome.RATE_LIMITED, 0,
+                    reading.retryAfter().orElse(Duration.ZERO).toMillis(), "", callerWaits);
+            case AUTH_FAILED -> client.settle(this, Outcome.AUTH_FAILED, 0, 0, "", callerWaits);
+            case ERROR -> client.settle(this, Outcome.ERROR, tokens, 0,
+                    reading.transientError() ? "provider error, transient" : "provider error", callerWaits);
+        };
+        return hubFailures(settle);
+    }
+
+    /**
+     * {@link #failed(String)} without waiting.
+     *
+     * @throws IllegalStateException if the lease was already settled
+     */
+    CompletableFuture<Void> failAsync(String reason, boolean callerWaits) {
+        claim();
+        return hubFailures(client.settle(this, Outcome.ERROR, tokens, 0, Utf8.truncate(scrub(reason), MAX_DETAIL_BYTES),
+                callerWaits));
+    }
+
+    private CompletableFuture<Void> hubFailures(CompletableFuture<Void> settle) {
+        return settle.handle((v, e) -> {
+            if (e == null) {
+                return null;
+            }
+            throw asHubException(e);
+        });
+    }
+
+    /** The report the settle carries. */
+    ProviderReport providerReport() {
+        return report;
+    }
+
+    /** The measured duration of the provider call the settle carries (0 if not measured). */
+    long callDurationMs() {
+        return callDurationMs;
+    }
+
+    void callDuration(long millis) {
+        this.callDurationMs = Math.max(0, millis);
+    }
+
+    @Override
     public void close() {
         CompletableFuture<Void> settle = settleOnClose();
         if (settle != null) {
@@ -151,12 +233,15 @@ final class LeaseImpl implements Lease {
         }
     }
 
-    /** Claims the lease and settles it with its estimate (close, client close); null if already settled. */
+    /**
+     * Claims the lease and settles it UNKNOWN with its estimate (close, client close): nobody said
+     * how the call went, so it neither credits nor blames the key. Null if already settled.
+     */
     CompletableFuture<Void> settleOnClose() {
         if (!settled.compareAndSet(false, true)) {
             return null;
         }
-        return client.settle(this, Outcome.OK, tokens, 0, "").whenComplete((v, e) -> {
+        return client.settle(this, Outcome.UNKNOWN, tokens, 0, "").whenComplete((v, e) -> {
             if (e != null) {
                 Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
                 DefaultQuotaClient.LOG.log(System.Logger.Level.WARNING, "lease " + leaseId + " of pool '" + pool

@@ -71,4 +71,13 @@ final class RetryPolicy {
     private static long capped(long wait, long remaining) {
         return Math.max(0, Math.min(wait, remaining));
     }
+
+    /**
+     * Before retry {@code attempt + 1} of a provider call ({@code QuotaClient.call}): 1 s, 2 s, 4 s,
+     * then 8 s, each from [backoff, 1.5 x backoff).
+     */
+    long beforeCallRetry(int attempt) {
+        int doublings = Math.min(Math.max(0, attempt), ProviderCalls.MAX_BACKOFF_DOUBLINGS);
+        return jitter.atLeast(ProviderCalls.FIRST_BACKOFF_NANOS << doublings);
+    }
 }

@@ -35,7 +35,11 @@ final class SettleOperation implements SettleMachine.Out {
                 .setOutcome(outcome)
                 .setRetryAfterMs(retryAfterMs)
                 .setDetail(detail)
-                .setLeaseSecret(lease.secret());
+                .setLeaseSecret(lease.secret())
+                .setCallDurationMs(lease.callDurationMs());
+        if (!lease.providerReport().isEmpty()) {
+            request.setProvider(ProviderReportWire.toProto(lease.providerReport()));
+        }
         this.machine = new SettleMachine(this, client.router(), client.retryPolicy(), config.metrics(), request,
                 lease.hubId(), lease.pool(), config.requestTimeout().toNanos(), config.settleTimeout().toNanos(),
                 now(), config.clock()::millis, lease::scrub);

@@ -90,6 +90,12 @@ public final class ProviderLog {
         return calls.stream().filter(c -> c.status() == status && keyIds.contains(c.keyId()) && c.at() >= from && c.at() <= to).count();
     }
 
+    /** The time of the first call in [from, to] on the given keys, whatever its answer. */
+    public java.util.OptionalLong firstCall(List<String> keyIds, long from, long to) {
+        return calls.stream().filter(c -> keyIds.contains(c.keyId()) && c.at() >= from && c.at() <= to)
+                .mapToLong(Call::at).min();
+    }
+
     /** Every call in [from, to] answered 429, on any key. */
     public long rateLimited(long from, long to) {
         return calls.stream().filter(c -> c.status() == 429 && c.at() >= from && c.at() <= to).count();

@@ -193,14 +193,25 @@ export async function runCall<T, L extends CallLease>(deps: CallDeps<L>, plan: C
     if (retryable && retry < plan.retries.maxRetries) {
       const wait = backoffMs(retry + 1, plan.retries, deps.random());
       if (deps.now() + wait < deadline) {
+        if (last !== null && "result" in last) discard(last.result);
         last = failure !== null ? failure : { result };
         await deps.sleep(wait);
         continue;
       }
     }
+    if (last !== null && "result" in last) discard(last.result);
     if (failure !== null) throw failure.error;
     return result;
   }
+}
+
+/** Frees the connection of a fetch answer nobody will read (one retried away). */
+function discard(result: unknown): void {
+  const response = isResponse(result) ? result
+    : result !== null && typeof result === "object" && isResponse((result as { response?: unknown }).response)
+      ? (result as { response: Response }).response : null;
+  if (response === null || response.body === null || response.bodyUsed) return;
+  response.body.cancel().catch(() => undefined);
 }
 
 async function readResult<T>(result: T, plan: CallPlan<T>, receivedAtMs: number): Promise<ProviderReading | null> {

@@ -156,6 +156,16 @@ test("call_retriesStopAtMaxRetriesAndReturnTheLastAnswer", async () => {
   assert.deepEqual(f.sleeps, [1000, 2000]);
 });
 
+test("call_theAnswersRetriedAwayAreFreedAndTheLastIsLeftToTheCaller", async () => {
+  const settler = new RecordingSettler();
+  const f = fakeDeps(settler);
+  const answers = [response(503, {}, "a"), response(503, {}, "b"), response(200, {}, "c")];
+  let n = 0;
+  const res = await runCall(f.deps, plan({ retries: retrySettings(true) }), f.call(() => answers[n++]!));
+  assert.equal(await res.text(), "c");
+  await assert.rejects(answers[0]!.text(), "a discarded answer's body is cancelled");
+});
+
 test("call_noRetryStartsPastTheDeadlineAndEachAcquireWaitsOnlyWhatIsLeft", async () => {
   const settler = new RecordingSettler();
   const f = fakeDeps(settler, { callMs: 500 });

@@ -129,7 +129,11 @@ class CallDeps:
     settle_failed: Callable[[BaseException], None]  # a settle that failed: the provider's result still goes back
 
 
-def _read(plan: CallPlan, result: Any, received_at: float) -> Tuple[Any, Optional[ProviderReading]]:
+#: The adapter's reading of an answer, with the answer's status (a failure's detail names it).
+_Read = Tuple[ProviderReading, int]
+
+
+def _read(plan: CallPlan, result: Any, received_at: float) -> Tuple[Any, Optional[_Read]]:
     """The result to hand back (a read response becomes an HttpAnswer) and the provider's reading."""
     found = plan.answer(result) if plan.answer is not None else answer_of(result)
     if found is not None and not isinstance(found, HttpAnswer):
@@ -140,13 +144,15 @@ def _read(plan: CallPlan, result: Any, received_at: float) -> Tuple[Any, Optiona
         return result, None
     if isinstance(result, http.client.HTTPResponse):
         result = found  # a urllib/http.client response can be read once only: hand back its body
-    return result, plan.adapter.read(found.status, found.headers, found.body, received_at=received_at)
+    return result, (plan.adapter.read(found.status, found.headers, found.body, received_at=received_at), found.status)
 
 
-def _after(plan: CallPlan, reading: Optional[ProviderReading], error: Optional[BaseException]) -> Tuple[ProviderReading, Optional[str], bool]:
-    """What to settle (a reading, and a detail for an error of the code) and whether a retry may succeed."""
-    if reading is not None:
-        return reading, None, plan.retries.retryable(reading)
+def _after(plan: CallPlan, read: Optional[_Read], error: Optional[BaseException]) -> Tuple[ProviderReading, Optional[str], bool]:
+    """What to settle (a reading, and a detail for an error) and whether a retry may succeed."""
+    if read is not None:
+        reading, status = read
+        # a provider's error is named by its status only: its message may echo part of the key
+        return reading, (f"http {status}" if reading.outcome == "ERROR" else None), plan.retries.retryable(reading)
     if error is not None:
         network = is_network_error(error)
         return ProviderReading(outcome="ERROR", transient=network), error_name(error), network
@@ -154,9 +160,11 @@ def _after(plan: CallPlan, reading: Optional[ProviderReading], error: Optional[B
     return ProviderReading(outcome="OK"), None, False
 
 
-def _error_reading(plan: CallPlan, error: BaseException, received_at: float) -> Optional[ProviderReading]:
+def _error_reading(plan: CallPlan, error: BaseException, received_at: float) -> Optional[_Read]:
     found = answer_of(error)
-    return None if found is None else plan.adapter.read(found.status, found.headers, found.body, received_at=received_at)
+    if found is None:
+        return None
+    return plan.adapter.read(found.status, found.headers, found.body, received_at=received_at), found.status
 
 
 def run_call(deps: CallDeps, plan: CallPlan, fn: Callable[[Any], Any]) -> Any:
@@ -174,7 +182,7 @@ def run_call(deps: CallDeps, plan: CallPlan, fn: Callable[[Any], Any]) -> Any:
             return _end(last)  # no lease for a retry: the caller gets the provider's last word
         started = deps.now()
         result: Any = None
-        reading: Optional[ProviderReading] = None
+        reading: Optional[_Read] = None
         error: Optional[BaseException] = None
         try:
             result, reading = _read(plan, fn(lease), deps.wall_clock())
@@ -215,7 +223,7 @@ async def run_call_async(deps: CallDeps, plan: CallPlan, fn: Callable[[Any], Any
             return _end(last)
         started = deps.now()
         result: Any = None
-        reading: Optional[ProviderReading] = None
+        reading: Optional[_Read] = None
         error: Optional[BaseException] = None
         try:
             value = fn(lease)

@@ -197,6 +197,7 @@ class RetryTest(unittest.TestCase):
         self.assertEqual([1.0, 2.0, 4.0], clock.sleeps)
         self.assertEqual(4, len(clock.waits))
         self.assertEqual(["ERROR", "RATE_LIMITED", "ERROR", "OK"], [s[0] for s in clock.settles])
+        self.assertEqual("http 503", clock.settles[0][2], "a provider's error is named by its status")
         self.assertEqual("ConnectionResetError", clock.settles[2][2])
 
     def test_noRetries_byDefault(self) -> None:

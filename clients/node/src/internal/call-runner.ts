@@ -94,17 +94,28 @@ export function answerOfError(e: unknown): ProviderAnswer | null {
 }
 
 /** A result that is, or holds, a fetch `Response` (OpenAI's and Anthropic's `.withResponse()`: `{ data, response }`). */
-export async function answerOfResult(result: unknown, adapter: ProviderAdapter, receivedAtMs: number): Promise<ProviderReading | null> {
-  if (isResponse(result)) return adapter.readResponse(result, receivedAtMs);
+export function answerOfResult(result: unknown): ProviderAnswer | Response | null {
+  if (isResponse(result)) return result;
   if (result !== null && typeof result === "object" && isResponse((result as { response?: unknown }).response)) {
     const { response, data } = result as { response: Response; data?: unknown };
     if (data !== null && typeof data === "object") {
       // the SDK consumed the body: its parsed data holds the usage
-      return adapter.read({ status: response.status, headers: response.headers, body: JSON.stringify(data), receivedAtMs });
+      return { status: response.status, headers: response.headers, body: JSON.stringify(data) };
     }
-    return adapter.readResponse(response, receivedAtMs);
+    return response;
   }
   return null;
+}
+
+/** The adapter's reading of an answer, with its status (for a failure's detail). */
+export interface Read {
+  reading: ProviderReading;
+  status: number;
+}
+
+async function readWith(adapter: ProviderAdapter, answer: ProviderAnswer | Response, receivedAtMs: number): Promise<Read> {
+  if (isResponse(answer)) return { reading: await adapter.readResponse(answer, receivedAtMs), status: answer.status };
+  return { reading: adapter.read({ receivedAtMs, ...answer }), status: answer.status };
 }
 
 function isResponse(x: unknown): x is Response {
@@ -163,23 +174,26 @@ export async function runCall<T, L extends CallLease>(deps: CallDeps<L>, plan: C
     }
     const started = deps.now();
     let result: T;
-    let reading: ProviderReading | null;
+    let read: Read | null;
     let failure: { error: unknown } | null = null;
     try {
       result = await body(lease);
-      reading = await readResult(result, plan, deps.wallClock());
+      const answer = plan.answer === undefined ? answerOfResult(result) : await plan.answer(result);
+      read = answer === null || answer === undefined ? null : await readWith(plan.adapter, answer, deps.wallClock());
     } catch (e) {
       failure = { error: e };
       result = undefined as T;
       const answer = answerOfError(e);
-      reading = answer === null ? null : plan.adapter.read({ ...answer, receivedAtMs: deps.wallClock() });
+      read = answer === null ? null : await readWith(plan.adapter, answer, deps.wallClock());
     }
     const callDurationMs = deps.now() - started;
     let retryable: boolean;
     let settled: Promise<void>;
-    if (reading !== null) {
-      settled = lease.settleWith(reading, { callDurationMs });
-      retryable = retryableReading(reading, plan.retries);
+    if (read !== null) {
+      // a provider's error is named by its status only: its message may echo part of the key
+      const detail = read.reading.outcome === "ERROR" ? `http ${read.status}` : undefined;
+      settled = lease.settleWith(read.reading, { callDurationMs, detail });
+      retryable = retryableReading(read.reading, plan.retries);
     } else if (failure !== null) {
       const network = isNetworkError(failure.error);
       settled = lease.settleWith({ outcome: "ERROR", transient: network, limits: [] }, { callDurationMs, detail: errorName(failure.error) });
@@ -212,12 +226,4 @@ function discard(result: unknown): void {
       ? (result as { response: Response }).response : null;
   if (response === null || response.body === null || response.bodyUsed) return;
   response.body.cancel().catch(() => undefined);
-}
-
-async function readResult<T>(result: T, plan: CallPlan<T>, receivedAtMs: number): Promise<ProviderReading | null> {
-  if (plan.answer === undefined) return answerOfResult(result, plan.adapter, receivedAtMs);
-  const answer = await plan.answer(result);
-  if (answer === null || answer === undefined) return null;
-  if (isResponse(answer)) return plan.adapter.readResponse(answer, receivedAtMs);
-  return plan.adapter.read({ receivedAtMs, ...answer });
 }

@@ -135,6 +135,7 @@ test("call_transientFailuresAreRetriedOnFreshLeasesAfterExponentialBackoff", asy
   assert.equal(f.acquires.length, 4, "each attempt on a fresh lease");
   assert.deepEqual(f.sleeps, [1000, 2000, 4000], "1 s, 2 s, 4 s (the injected draw is the middle of the jitter)");
   assert.deepEqual(settler.settles.map((s) => s.outcome), [Outcome.ERROR, Outcome.RATE_LIMITED, Outcome.ERROR, Outcome.OK]);
+  assert.equal(settler.settles[0]!.detail, "http 503", "a provider's error is named by its status");
   assert.equal(settler.settles[2]!.detail, "TypeError");
 });
 

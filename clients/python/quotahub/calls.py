@@ -10,7 +10,7 @@ import inspect
 import math
 import urllib.error
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Optional, Tuple, Union
+from typing import Any, Callable, Optional, Tuple, Union
 
 from .providers import HttpAnswer, ProviderAdapter, ProviderReading, answer_of
 

@@ -161,10 +161,15 @@ def _after(plan: CallPlan, read: Optional[_Read], error: Optional[BaseException]
 
 
 def _error_reading(plan: CallPlan, error: BaseException, received_at: float) -> Optional[_Read]:
-    found = answer_of(error)
-    if found is None:
+    """The answer an exception carries, read; None when it carries none or none that reads (the lease
+    is settled either way)."""
+    try:
+        found = answer_of(error)
+        if found is None:
+            return None
+        return plan.adapter.read(found.status, found.headers, found.body, received_at=received_at), found.status
+    except (TypeError, ValueError):
         return None
-    return plan.adapter.read(found.status, found.headers, found.body, received_at=received_at), found.status
 
 
 def run_call(deps: CallDeps, plan: CallPlan, fn: Callable[[Any], Any]) -> Any:

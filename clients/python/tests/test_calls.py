@@ -231,6 +231,19 @@ class RetryTest(unittest.TestCase):
         with self.assertRaisesRegex(RuntimeError, "no lease"):
             run_call(first.deps(acquire_fails=lambda n: True), plan(), first.fn((200, {}, "")))
 
+    def test_anErrorWhoseAnswerCannotBeRead_isStillSettledAsAFailure(self) -> None:
+        class OddError(Exception):
+            status_code = 500
+            headers = "not headers"
+            text = ""
+
+        class Wrapper(Exception):
+            response = OddError()
+        clock = Clock()
+        with self.assertRaises(Wrapper):
+            run_call(clock.deps(), plan(), clock.fn(Wrapper()))
+        self.assertEqual([("ERROR", "Wrapper")], [(s[0], s[2]) for s in clock.settles])
+
     def test_anInterruptSettlesUnknown_andPropagates(self) -> None:
         clock = Clock()
         with self.assertRaises(KeyboardInterrupt):

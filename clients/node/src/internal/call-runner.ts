@@ -184,7 +184,8 @@ export async function runCall<T, L extends CallLease>(deps: CallDeps<L>, plan: C
       failure = { error: e };
       result = undefined as T;
       const answer = answerOfError(e);
-      read = answer === null ? null : await readWith(plan.adapter, answer, deps.wallClock());
+      // an error whose answer cannot be read is just an error: the lease must be settled either way
+      read = answer === null ? null : await readWith(plan.adapter, answer, deps.wallClock()).catch(() => null);
     }
     const callDurationMs = deps.now() - started;
     let retryable: boolean;

@@ -330,3 +330,14 @@ test("settleRequest_leavesAbsentLimitFieldsAbsentAndSendsNoEmptyReport", () => {
   assert.equal(plain.provider, undefined);
   assert.equal(plain.callDurationMs, 0n);
 });
+
+test("call_anErrorWithAStatusButNoUsableHeadersIsReadByItsStatus", async () => {
+  const settler = new RecordingSettler();
+  const f = fakeDeps(settler);
+  const odd = Object.assign(new Error("odd"), { name: "OddError", status: 500, headers: "not headers" });
+  await assert.rejects(runCall(f.deps, plan(), f.call(() => { throw odd; })), odd);
+  assert.deepEqual(settler.settles.map((s) => [s.outcome, s.detail]), [[Outcome.ERROR, "http 500"]]);
+  const notAnAnswer = Object.assign(new Error("odd"), { name: "OddError", status: 200 });
+  await assert.rejects(runCall(f.deps, plan(), f.call(() => { throw notAnAnswer; })), notAnAnswer);
+  assert.deepEqual(settler.settles[1]!.detail, "OddError", "a thrown 200 is no provider failure: the error's name");
+});

@@ -1,5 +1,8 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { HubUnavailableError, QuotaExhaustedError, QuotaHubError } from "./errors.js";
 import type { Lease } from "./lease.js";
+import { generic, PROVIDERS, type ProviderAdapter, type ProviderAnswer } from "./provider.js";
+import { retrySettings, runCall, type RetryOptions } from "./internal/call-runner.js";
 import { ClientCore, wirePriority, type PriorityName } from "./internal/core.js";
 import { DEFAULT_LOGGER, type Logger } from "./internal/logger.js";
 import { resolveSecurity } from "./internal/security.js";
@@ -41,6 +44,12 @@ export interface ConnectOptions {
   connectionName?: string;
   /** Where the SDK logs; default: warnings to `console.warn`. */
   logger?: Logger;
+  /**
+   * The provider behind each pool, for {@link QuotaClient.call} without a `provider`: an adapter or
+   * its name (`openai`, `anthropic`, `gemini`, `generic`), e.g. `{ "gemini-pro": gemini }`.
+   * A pool not listed reads as `generic` (statuses and Retry-After).
+   */
+  providers?: Record<string, ProviderAdapter | string>;
 }
 
 /** One acquire. */
@@ -53,6 +62,27 @@ export interface AcquireOptions {
   priority?: Priority;
   /** Abandons the acquire: the promise rejects with the signal's reason; a lease granted afterwards is given back. */
   signal?: AbortSignal;
+}
+
+/** One provider call on a lease: {@link QuotaClient.call}. */
+export interface CallOptions<T> extends AcquireOptions {
+  /** Reads the provider's answer; default the adapter given for the pool at connect, else `generic`. */
+  provider?: ProviderAdapter;
+  /**
+   * Where the provider's answer is in what the call returned, when it is not a fetch `Response` or
+   * `{ data, response }` (OpenAI's and Anthropic's `.withResponse()`): status, headers and body
+   * text from any HTTP client. Returning null settles the call as OK with the estimate.
+   */
+  answer?: (result: T) => ProviderAnswer | Response | null | undefined | Promise<ProviderAnswer | Response | null | undefined>;
+  /**
+   * Retries of transient failures (a 429 asking for at most `maxRetryAfterMs`, 5xx, timeouts and
+   * network errors), each on a fresh lease after 1, 2, 4, 8 s (jittered). Off by default; `true`
+   * for the defaults. Turn the provider SDK's own retries off (`maxRetries: 0`): they would call
+   * again on the same lease, unseen by the hub.
+   */
+  retries?: RetryOptions | boolean;
+  /** The whole call, retries included, ends within this many ms: no retry starts past it. Default: no bound but the retries. */
+  deadlineMs?: number;
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 750;
@@ -72,13 +102,15 @@ export const DEFAULT_SETTLE_TIMEOUT_MS = 5_000;
 export class QuotaClient {
   readonly #core: ClientCore;
   readonly #defaultPriority: Priority;
+  readonly #providers: ReadonlyMap<string, ProviderAdapter>;
   /** The agent id sent with every request and heartbeat. */
   readonly agentId: string;
 
-  private constructor(core: ClientCore, agentId: string, defaultPriority: Priority) {
+  private constructor(core: ClientCore, agentId: string, defaultPriority: Priority, providers: ReadonlyMap<string, ProviderAdapter>) {
     this.#core = core;
     this.agentId = agentId;
     this.#defaultPriority = defaultPriority;
+    this.#providers = providers;
   }
 
   /**
@@ -95,6 +127,7 @@ export class QuotaClient {
     }
     const defaultPriority = options.defaultPriority ?? "NORMAL";
     wirePriority(defaultPriority);
+    const providers = providerMap(options.providers);
     const security = resolveSecurity(options);
     const core = await ClientCore.connect({
       servers: [...servers],
@@ -109,7 +142,7 @@ export class QuotaClient {
       wallClock: () => Date.now(),
       random: Math.random,
     });
-    return new QuotaClient(core, agentId, defaultPriority);
+    return new QuotaClient(core, agentId, defaultPriority, providers);
   }
 
   /**
@@ -143,6 +176,52 @@ export class QuotaClient {
     }
   }
 
+  /**
+   * Makes one provider call on a lease and reports how it went, from what the provider said:
+   * acquires a lease (waiting up to `maxWaitMs`), runs `fn(lease)`, reads the answer with the
+   * pool's adapter, and settles: OK with the provider's token count (the estimate when it gave
+   * none), RATE_LIMITED with its retry-after, AUTH_FAILED, or ERROR, each with the limits the
+   * provider described and the call's measured duration. A function that throws settles ERROR with
+   * the error's name only (never its message), and the error is rethrown; an error of a provider
+   * SDK that carries the answer's status and headers (OpenAI's and Anthropic's `APIError`) is read
+   * as that answer. With `retries`, transient failures are tried again on a fresh lease.
+   *
+   * ```ts
+   * const res = await client.call("gemini-pro", { tokens: 1200, maxWaitMs: 5000, provider: gemini },
+   *   (lease) => fetch(url, { method: "POST", headers: { "x-goog-api-key": lease.apiKey }, body }));
+   * ```
+   *
+   * @returns what `fn` returned on its last attempt (a 429 `Response` too: check `res.ok`)
+   * @throws what `fn` threw on its last attempt
+   * @throws the errors of {@link acquire} when no first lease was granted
+   * @throws TypeError / RangeError for bad options
+   */
+  async call<T>(pool: string, options: CallOptions<T>, fn: (lease: Lease) => Promise<T> | T): Promise<T> {
+    const { tokens, maxWaitMs, priority } = this.#check(pool, options, options?.maxWaitMs ?? 0);
+    if (typeof fn !== "function") throw new TypeError("fn must be a function of the lease that calls the provider");
+    const adapter = options.provider ?? this.#providers.get(pool) ?? generic;
+    if (adapter === null || typeof adapter !== "object" || typeof adapter.read !== "function") {
+      throw new TypeError("provider must be a ProviderAdapter (openai, anthropic, gemini, generic, or one of your own)");
+    }
+    if (options.answer !== undefined && typeof options.answer !== "function") throw new TypeError("answer must be a function of the result");
+    const deadlineMs = options.deadlineMs ?? Number.POSITIVE_INFINITY;
+    if (typeof deadlineMs !== "number" || Number.isNaN(deadlineMs) || deadlineMs < 0) {
+      throw new RangeError(`deadlineMs must be zero or positive, was ${deadlineMs}`);
+    }
+    const retries = retrySettings(options.retries);
+    const core = this.#core;
+    const signal = options.signal;
+    return runCall({
+      acquire: (wait) => core.acquire(pool, tokens, wait, priority, signal),
+      now: () => core.settings.now(),
+      wallClock: () => core.settings.wallClock(),
+      random: () => core.settings.random(),
+      sleep: (ms) => sleep(ms, undefined, { signal }).catch((e: unknown) => { throw signal?.reason ?? e; }),
+      settleFailed: (e) => core.warn(`a call on pool '${pool}' could not be settled; the hub will expire its lease: `
+        + `${e instanceof Error ? e.message : String(e)}`),
+    }, { adapter, answer: options.answer, maxWaitMs, deadlineMs, retries }, async (lease) => fn(lease));
+  }
+
   #check(pool: string, options: AcquireOptions, maxWaitMs: number) {
     checkField(pool, "pool");
     if (options === null || typeof options !== "object") throw new TypeError("options must be an object with tokens");
@@ -167,7 +246,7 @@ export class QuotaClient {
 
   /**
    * Closes the client. Pending acquires reject with QuotaHubError `CLOSED`. Leases still open are
-   * not dropped silently: each is settled with its estimate (outcome OK, tokens = lease.tokens),
+   * not dropped silently: each is settled with its estimate (outcome UNKNOWN, tokens = lease.tokens),
    * as `lease.close()` would, and named in a warning on the logger; a settle that fails within the
    * settle timeout is logged and the hub expires that lease. Then heartbeats stop and the
    * connections close. Idempotent; never rejects.
@@ -183,6 +262,20 @@ export class QuotaClient {
   toString(): string {
     return `QuotaClient[agent=${this.agentId}, hubs=${this.knownHubs().join(",")}, openLeases=${this.openLeaseIds().length}]`;
   }
+}
+
+function providerMap(providers: Record<string, ProviderAdapter | string> | undefined): ReadonlyMap<string, ProviderAdapter> {
+  const map = new Map<string, ProviderAdapter>();
+  if (providers === undefined) return map;
+  if (providers === null || typeof providers !== "object") throw new TypeError("providers must map pools to adapters");
+  for (const [pool, p] of Object.entries(providers)) {
+    const adapter = typeof p === "string" ? PROVIDERS[p] : p;
+    if (adapter === undefined || adapter === null || typeof adapter.read !== "function") {
+      throw new TypeError(`providers['${pool}'] must be an adapter or one of ${Object.keys(PROVIDERS).join(", ")}, was ${String(p)}`);
+    }
+    map.set(pool, adapter);
+  }
+  return map;
 }
 
 function positive(value: number | undefined, fallback: number, field: string): number {

@@ -1,12 +1,14 @@
 import { Outcome } from "./gen/quotahub_pb.js";
 import { QuotaHubError } from "./errors.js";
+import type { ProviderReading } from "./provider.js";
 import { MAX_FIELD_BYTES, mask, scrub, truncateUtf8 } from "./internal/text.js";
 
 /**
  * Permission from a hub to make one call to a provider, with the API key to use. Report how the
  * call went with exactly one of {@link Lease.complete}, {@link Lease.rateLimited},
- * {@link Lease.failed} or {@link Lease.authFailed}; {@link Lease.close} (or `await using`) without
- * an outcome settles the lease with its estimate.
+ * {@link Lease.failed} or {@link Lease.authFailed}, or hand over what the provider said with
+ * {@link Lease.settleWith}; {@link Lease.close} (or `await using`) without an outcome settles the
+ * lease as UNKNOWN with its estimate (counted as used, neither a success nor a failure of the key).
  *
  * A settle goes to the hub that granted the lease first, then to any hub through the queue group,
  * retried with the same request id until the client's settle timeout. Every settle and heartbeat
@@ -50,14 +52,34 @@ export interface Lease {
   failed(reason: string): Promise<void>;
   /** Reports that the provider rejected the key itself (HTTP 401/403): the hub disables the key. */
   authFailed(): Promise<void>;
-  /** Settles with the estimate if no outcome was reported; never rejects (a failure is logged). */
+  /**
+   * Reports what the provider said, as an adapter read it: OK with the provider's token count (the
+   * estimate when it gave none), RATE_LIMITED with its retry-after, AUTH_FAILED, or ERROR (the
+   * estimate counts as used); the limits and quota id it described go to the hub with the outcome.
+   * @param options.callDurationMs how long the provider call took (sent to the hub)
+   * @param options.detail with ERROR: a short reason (default `provider error`); the key is masked in it
+   * @throws TypeError if `reading` is not a reading; else as {@link complete}
+   */
+  settleWith(reading: ProviderReading, options?: { callDurationMs?: number; detail?: string }): Promise<void>;
+  /**
+   * Settles as UNKNOWN with the estimate if no outcome was reported (the call may or may not have
+   * reached the provider: counted as used, neither a success nor a failure of the key); never
+   * rejects (a failure is logged).
+   */
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
+/** What the provider said and how long the call took, sent with the outcome. */
+export interface SettleExtras {
+  reading?: ProviderReading;
+  callDurationMs?: number;
+}
+
 /** What a lease needs from its client. */
 export interface LeaseSettler {
-  settle(lease: LeaseImpl, outcome: Outcome, tokensUsed: number, retryAfterMs: number, detail: string): Promise<void>;
+  settle(lease: LeaseImpl, outcome: Outcome, tokensUsed: number, retryAfterMs: number, detail: string,
+    extras?: SettleExtras): Promise<void>;
   warn(message: string): void;
 }
 
@@ -139,6 +161,35 @@ export class LeaseImpl implements Lease {
     return this.settle(Outcome.AUTH_FAILED, 0, 0, "");
   }
 
+  async settleWith(reading: ProviderReading, options: { callDurationMs?: number; detail?: string } = {}): Promise<void> {
+    if (reading === null || typeof reading !== "object" || !Array.isArray(reading.limits)) {
+      throw new TypeError("reading must be a ProviderReading (an adapter's read of the provider's answer)");
+    }
+    const duration = options.callDurationMs;
+    if (duration !== undefined && (!Number.isFinite(duration) || duration < 0)) {
+      throw new RangeError(`callDurationMs must be zero or positive, was ${duration}`);
+    }
+    const extras: SettleExtras = { reading, callDurationMs: duration };
+    switch (reading.outcome) {
+      case "OK": {
+        const used = reading.tokensUsed;
+        return this.settle(Outcome.OK, used !== undefined && Number.isSafeInteger(used) && used >= 0 ? used : this.tokens, 0, "", extras);
+      }
+      case "RATE_LIMITED": {
+        const wait = reading.retryAfterMs;
+        return this.settle(Outcome.RATE_LIMITED, 0, wait !== undefined && Number.isFinite(wait) && wait > 0 ? Math.round(wait) : 0, "", extras);
+      }
+      case "AUTH_FAILED":
+        return this.settle(Outcome.AUTH_FAILED, 0, 0, "", extras);
+      case "ERROR": {
+        const detail = options.detail ?? (reading.transient ? "provider error (transient)" : "provider error");
+        return this.settle(Outcome.ERROR, this.tokens, 0, truncateUtf8(this.scrub(String(detail)), MAX_FIELD_BYTES), extras);
+      }
+      default:
+        throw new TypeError(`reading.outcome must be OK, RATE_LIMITED, AUTH_FAILED or ERROR, was ${String(reading.outcome)}`);
+    }
+  }
+
   async close(): Promise<void> {
     await this.settleOnClose();
   }
@@ -147,11 +198,14 @@ export class LeaseImpl implements Lease {
     await this.close();
   }
 
-  /** Claims the lease and settles it with its estimate, logging a failure; null if already settled. */
+  /**
+   * Claims the lease and settles it as UNKNOWN with its estimate, logging a failure; null if already
+   * settled. Not OK: nobody said the call succeeded, and a failure must not count as a success.
+   */
   settleOnClose(): Promise<void> | null {
     if (this.#settled) return null;
     this.#settled = true;
-    return this.#settler.settle(this, Outcome.OK, this.tokens, 0, "").catch((e: unknown) => {
+    return this.#settler.settle(this, Outcome.UNKNOWN, this.tokens, 0, "").catch((e: unknown) => {
       this.#settler.warn(`lease ${this.leaseId} of pool '${this.pool}' (key ${this.keyId}) could not be settled on close;`
         + ` the hub will expire it: ${e instanceof Error ? e.message : String(e)}`);
     });
@@ -164,12 +218,12 @@ export class LeaseImpl implements Lease {
     this.#settler.settle(this, Outcome.OK, 0, 0, "unused").catch(() => undefined);
   }
 
-  private settle(outcome: Outcome, tokensUsed: number, retryAfterMs: number, detail: string): Promise<void> {
+  private settle(outcome: Outcome, tokensUsed: number, retryAfterMs: number, detail: string, extras?: SettleExtras): Promise<void> {
     if (this.#settled) {
       return Promise.reject(new QuotaHubError(QuotaHubError.ALREADY_SETTLED, `lease ${this.leaseId} is already settled`));
     }
     this.#settled = true;
-    return this.#settler.settle(this, outcome, tokensUsed, retryAfterMs, detail);
+    return this.#settler.settle(this, outcome, tokensUsed, retryAfterMs, detail, extras);
   }
 
   toString(): string {

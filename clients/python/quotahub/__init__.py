@@ -11,10 +11,13 @@ Standard library only (Python >= 3.9)::
             lease.complete(tokens_used=resp.usage.total_tokens)
 """
 
+from . import providers
 from .aio import AsyncLease, AsyncQuotaClient
+from .calls import Retries
 from .client import Lease, QuotaClient
 from .errors import HubUnavailableError, QuotaExhaustedError, QuotaHubError
+from .providers import HttpAnswer, ProviderLimit, ProviderReading
 
 __all__ = ["QuotaClient", "AsyncQuotaClient", "Lease", "AsyncLease", "QuotaHubError", "QuotaExhaustedError",
-           "HubUnavailableError"]
+           "HubUnavailableError", "Retries", "providers", "ProviderReading", "ProviderLimit", "HttpAnswer"]
 __version__ = "0.1.0"

@@ -6,10 +6,17 @@ has ``min(32, cpu + 4)`` threads; a waiting acquire holds one for its wait).
 """
 
 import asyncio
-from typing import Any, Optional, Sequence
+import logging
+import random
+import time
+from typing import Any, Callable, Optional, Sequence, Union
 
+from . import calls
 from .client import Lease, QuotaClient
 from .errors import QuotaExhaustedError
+from .providers import ProviderAdapter, ProviderReading
+
+LOG = logging.getLogger("quotahub")
 
 __all__ = ["AsyncQuotaClient", "AsyncLease"]
 
@@ -38,6 +45,20 @@ class AsyncLease:
     async def failed(self, detail: str = "", tokens_used: int = 0) -> bool:
         """See :meth:`Lease.failed`."""
         return await asyncio.to_thread(self._lease.failed, detail, tokens_used)
+
+    async def settle_with(self, reading: ProviderReading, call_duration: Optional[float] = None,
+                          detail: Optional[str] = None) -> bool:
+        """See :meth:`Lease.settle_with`."""
+        return await asyncio.to_thread(self._lease.settle_with, reading, call_duration, detail)
+
+    async def settle_unknown(self, call_duration: Optional[float] = None) -> bool:
+        """See :meth:`Lease.settle_unknown`."""
+        return await asyncio.to_thread(self._lease.settle_unknown, call_duration)
+
+    @property
+    def sync(self) -> Lease:
+        """The synchronous lease underneath."""
+        return self._lease
 
     async def __aenter__(self) -> "AsyncLease":
         return self
@@ -93,6 +114,21 @@ class AsyncQuotaClient:
         """``await qh.acquire(...)`` or ``async with qh.acquire(...) as lease``; raises as :meth:`QuotaClient.acquire`."""
         return _Acquiring(self._client, (pool, tokens), {"max_wait": max_wait, "priority": priority,
                                                           "request_id": request_id})
+
+    async def call(self, pool: str, tokens: int, fn: Callable[[AsyncLease], Any], provider: Union[str, ProviderAdapter, None] = None,
+                   max_wait: float = 5.0, priority: str = "NORMAL", retries: Union[calls.Retries, bool, None] = None,
+                   deadline: Optional[float] = None, answer: Optional[Callable[[Any], Any]] = None) -> Any:
+        """:meth:`QuotaClient.call` for asyncio: ``fn`` may be a coroutine function (``async def ask(lease)``)
+        and runs on the event loop; acquires and settles run in worker threads, backoffs in ``asyncio.sleep``."""
+        plan = self._client._call_plan(pool, tokens, fn, provider, max_wait, retries, deadline, answer)
+
+        async def acquire(wait: float) -> AsyncLease:
+            return AsyncLease(await asyncio.to_thread(self._client.acquire, pool, tokens, max_wait=wait, priority=priority))
+
+        deps = calls.CallDeps(acquire=acquire, now=time.monotonic, wall_clock=time.time, sleep=asyncio.sleep, random=random.random,
+                              settle_failed=lambda e: LOG.warning("a call on pool %s could not be settled (%s); the hub settles "
+                                                                  "its lease when it expires", pool, type(e).__name__))
+        return await calls.run_call_async(deps, plan, fn)
 
     async def try_acquire(self, pool: str, tokens: int, priority: str = "NORMAL") -> Optional[AsyncLease]:
         """A lease if one is free now, else None."""

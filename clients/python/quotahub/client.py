@@ -2,6 +2,7 @@
 
 import json
 import logging
+import math
 import os
 import random
 import socket
@@ -11,9 +12,11 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
+from . import calls
 from .errors import HubUnavailableError, QuotaExhaustedError, QuotaHubError
+from .providers import GENERIC, ProviderAdapter, ProviderReading, adapter_named
 
 __all__ = ["QuotaClient", "Lease"]
 
@@ -39,9 +42,11 @@ class Lease:
     """Permission to make one provider call with :attr:`api_key`.
 
     Report how the call went with exactly one of :meth:`complete`, :meth:`rate_limited`,
-    :meth:`auth_failed` or :meth:`failed`. Used as a context manager, a lease left by an exception
-    is settled as failed (never OK), and one left without an outcome is settled OK with its
-    estimate (:attr:`tokens`), as the Java SDK's ``Lease.close()`` does.
+    :meth:`auth_failed` or :meth:`failed`, or hand over what the provider said with
+    :meth:`settle_with`. Used as a context manager, a lease left by an exception is settled as
+    failed (never OK, the detail is the exception's class only), and one left without an outcome is
+    settled UNKNOWN with its estimate (:attr:`tokens`): counted as used, neither a success nor a
+    failure of the key, since nobody said how the call went.
 
     Attributes:
         api_key: the provider key to call with (never logged; ``repr`` shows its last 4 characters).
@@ -96,19 +101,58 @@ class Lease:
         return self._settle("AUTH_FAILED", 0)
 
     def failed(self, detail: str = "", tokens_used: int = 0) -> bool:
-        """Reports any other failure of the call; ``detail`` is kept (shortened) in the hub's audit trail."""
+        """Reports any other failure of the call; ``detail`` is kept (shortened, the key masked in it) in the hub's audit trail."""
         return self._settle("ERROR", tokens_used, detail=detail)
 
-    def _settle(self, outcome: str, tokens_used: int, retry_after: Optional[float] = None, detail: str = "") -> bool:
+    def settle_with(self, reading: ProviderReading, call_duration: Optional[float] = None, detail: Optional[str] = None) -> bool:
+        """Reports what the provider said, as an adapter read it (see :mod:`quotahub.providers`).
+
+        OK with the provider's token count (the estimate when it gave none), RATE_LIMITED with its
+        retry-after, AUTH_FAILED, or ERROR (the estimate counts as used); the limits and quota id it
+        described go to the hub with the outcome.
+
+        Args:
+            reading: an adapter's reading of the provider's answer.
+            call_duration: how long the provider call took, in seconds (sent to the hub).
+            detail: with ERROR, a short reason (default ``provider error``).
+
+        Raises:
+            TypeError / ValueError: ``reading`` is no reading, ``call_duration`` is negative (nothing is sent).
+            RuntimeError, HubUnavailableError, QuotaHubError: as :meth:`complete`.
+        """
+        if not isinstance(reading, ProviderReading):
+            raise TypeError(f"reading must be a quotahub.providers.ProviderReading, was {type(reading).__name__}")
+        extras = _extras(reading, call_duration)
+        if reading.outcome == "OK":
+            used = reading.tokens_used
+            return self._settle("OK", used if isinstance(used, int) and used >= 0 else self.tokens, extras=extras)
+        if reading.outcome == "RATE_LIMITED":
+            return self._settle("RATE_LIMITED", 0, retry_after=reading.retry_after or 0.0, extras=extras)
+        if reading.outcome == "AUTH_FAILED":
+            return self._settle("AUTH_FAILED", 0, extras=extras)
+        if reading.outcome == "ERROR":
+            why = detail if detail is not None else ("provider error (transient)" if reading.transient else "provider error")
+            return self._settle("ERROR", self.tokens, detail=why, extras=extras)
+        raise ValueError(f"reading.outcome must be OK, RATE_LIMITED, AUTH_FAILED or ERROR, was {reading.outcome!r}")
+
+    def settle_unknown(self, call_duration: Optional[float] = None) -> bool:
+        """Settles as UNKNOWN with the estimate: the call may or may not have reached the provider
+        (counted as used, neither a success nor a failure of the key). What leaving ``with lease:``
+        without an outcome does."""
+        return self._settle("UNKNOWN", self.tokens, extras=_extras(None, call_duration))
+
+    def _settle(self, outcome: str, tokens_used: int, retry_after: Optional[float] = None, detail: str = "",
+                extras: Optional[Dict[str, Any]] = None) -> bool:
         with self._lock:
             if self._settled:
                 raise RuntimeError(f"lease {self.lease_id} was settled already")
             self._settled = True
         body: Dict[str, Any] = {"tokensUsed": int(tokens_used), "outcome": outcome}
         if retry_after is not None:
-            body["retryAfterMs"] = int(max(0.0, retry_after) * 1000)
+            body["retryAfterMs"] = int(round(max(0.0, retry_after) * 1000))
         if detail:
-            body["detail"] = detail[:120]
+            body["detail"] = self._masked(str(detail))[:120]
+        body.update(extras or {})
         try:
             return self._client._settle(self._hub_url, self._handle, body)
         finally:
@@ -122,16 +166,52 @@ class Lease:
             return
         try:
             if exc is not None:
-                self.failed(f"{exc_type.__name__}: {exc}")
+                self.failed(exc_type.__name__)  # the class only: a message may quote a provider's answer, or the key
             else:
-                self.complete()
+                self.settle_unknown()
         except Exception as e:  # never mask the caller's exception; the hub expires the lease
             LOG.warning("lease %s of pool %s could not be settled (%s); the hub settles it when it expires",
                         self.lease_id, self.pool, type(e).__name__)
 
+    def _masked(self, text: str) -> str:
+        return text.replace(self.api_key, f"…{self.api_key[-4:]}") if self.api_key else text
+
     def __repr__(self) -> str:
         return (f"Lease(lease_id={self.lease_id!r}, pool={self.pool!r}, key_id={self.key_id!r}, hub_id={self.hub_id!r}, "
                 f"api_key='…{self.api_key[-4:]}')")
+
+
+def _extras(reading: Optional[ProviderReading], call_duration: Optional[float]) -> Dict[str, Any]:
+    """The complete call's ``provider`` and ``callDurationMs`` fields (left out when there is nothing to say)."""
+    extras: Dict[str, Any] = {}
+    if call_duration is not None:
+        if isinstance(call_duration, bool) or not isinstance(call_duration, (int, float)) or not math.isfinite(call_duration) \
+                or call_duration < 0:
+            raise ValueError(f"call_duration must be seconds >= 0, was {call_duration!r}")
+        extras["callDurationMs"] = int(round(call_duration * 1000))
+    if reading is not None:
+        report = provider_report(reading)
+        if report is not None:
+            extras["provider"] = report
+    return extras
+
+
+def provider_report(reading: ProviderReading) -> Optional[Dict[str, Any]]:
+    """The JSON ``provider`` of a complete call: the quota id and the limits, absent fields left out."""
+    limits = []
+    for limit in reading.limits:
+        entry: Dict[str, Any] = {"kind": limit.kind}
+        for name, value in (("limit", limit.limit), ("remaining", limit.remaining),
+                            ("resetAfterMs", None if limit.reset_after is None else int(round(limit.reset_after * 1000)))):
+            if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+                entry[name] = value
+        limits.append(entry)
+    if not limits and not reading.quota_id:
+        return None
+    report: Dict[str, Any] = {"limits": limits}
+    if reading.quota_id:
+        report["quotaId"] = reading.quota_id
+    return report
 
 
 class QuotaClient:
@@ -156,11 +236,16 @@ class QuotaClient:
         down_for: seconds an unreachable hub is tried last.
         discover_peer: with one URL, read the other hub's URL from ``GET /api/v1/hubs`` (open to the
             AGENT token; the hub names it when its ``quotahub.peer-http-url`` is set).
+        providers: the provider behind each pool, for :meth:`call` without ``provider``: an adapter of
+            :mod:`quotahub.providers` or its name, e.g. ``{"gemini-pro": providers.GEMINI}``. A pool not
+            listed reads as ``GENERIC`` (statuses and Retry-After).
     """
 
     def __init__(self, urls: Sequence[str], agent_id: Optional[str] = None, token: Optional[str] = None,
                  token_file: Optional[str] = None, timeout: float = 5.0, heartbeat_interval: float = 5.0,
-                 down_for: float = 5.0, discover_peer: bool = True) -> None:
+                 down_for: float = 5.0, discover_peer: bool = True,
+                 providers: Optional[Mapping[str, Union[str, ProviderAdapter]]] = None) -> None:
+        self._providers: Dict[str, ProviderAdapter] = {pool: adapter_named(a) for pool, a in (providers or {}).items()}
         if isinstance(urls, str):
             urls = [urls]
         if not urls:
@@ -256,6 +341,67 @@ class QuotaClient:
             if left <= 0:
                 raise HubUnavailableError(f"no hub could serve pool '{pool}': last {last_problem}")
             time.sleep(min(0.1, left))
+
+    def call(self, pool: str, tokens: int, fn: Callable[[Lease], Any], provider: Union[str, ProviderAdapter, None] = None,
+             max_wait: float = 5.0, priority: str = "NORMAL", retries: Union["calls.Retries", bool, None] = None,
+             deadline: Optional[float] = None, answer: Optional[Callable[[Any], Any]] = None) -> Any:
+        """Makes one provider call on a lease and reports how it went, from what the provider said.
+
+        Acquires a lease (waiting up to ``max_wait``), runs ``fn(lease)``, reads the answer with the
+        pool's adapter and settles: OK with the provider's token count (the estimate when it gave
+        none), RATE_LIMITED with its retry-after, AUTH_FAILED, or ERROR, each with the limits the
+        provider described and the call's measured duration. ``fn`` may return, or raise, any
+        answer :func:`quotahub.providers.answer_of` understands: a ``(status, headers, body)`` tuple,
+        a urllib response or ``HTTPError``, a ``requests``/``httpx`` response, the OpenAI and
+        Anthropic SDKs' raw responses and their ``APIStatusError``. Any other exception settles
+        ERROR with its class name only (never its message) and is raised again::
+
+            def ask(lease):
+                req = urllib.request.Request(url, data=body, headers={"x-goog-api-key": lease.api_key})
+                with urllib.request.urlopen(req, timeout=60) as r:
+                    return r.status, r.headers, r.read()
+
+            status, headers, body = qh.call("gemini-pro", tokens=1200, fn=ask, provider=providers.GEMINI)
+
+        Args:
+            provider: the adapter (or its name); default the pool's from ``providers=``, else ``GENERIC``.
+            retries: ``quotahub.Retries(...)`` or True for the defaults (off by default): transient
+                failures (a 429 asking for at most ``max_retry_after``, 5xx, timeouts and network
+                errors) are tried again on a fresh lease after about 1, 2, 4, 8 s. Turn the provider
+                SDK's own retries off (OpenAI: ``max_retries=0``): they would call again on the same
+                lease, unseen by the hub.
+            deadline: the whole call, retries included, ends within this many seconds: no retry starts past it.
+            answer: where the provider's answer is in ``fn``'s result, when it is something else
+                (a function of the result giving ``(status, headers, body)``, or None: then OK with the estimate).
+
+        Returns:
+            what ``fn`` returned on its last attempt (a urllib/http.client response comes back as an
+            :class:`~quotahub.providers.HttpAnswer` holding its body, as it can be read only once).
+
+        Raises:
+            what ``fn`` raised on its last attempt; the errors of :meth:`acquire` when no first lease was
+            granted; ValueError/TypeError for bad arguments.
+        """
+        deps = calls.CallDeps(
+            acquire=lambda wait: self.acquire(pool, tokens, max_wait=wait, priority=priority),
+            now=time.monotonic, wall_clock=time.time, sleep=time.sleep, random=random.random,
+            settle_failed=lambda e: LOG.warning("a call on pool %s could not be settled (%s); the hub settles its lease "
+                                                "when it expires", pool, type(e).__name__))
+        return calls.run_call(deps, self._call_plan(pool, tokens, fn, provider, max_wait, retries, deadline, answer), fn)
+
+    def _call_plan(self, pool: str, tokens: int, fn: Any, provider: Any, max_wait: float, retries: Any,
+                   deadline: Optional[float], answer: Any) -> "calls.CallPlan":
+        if tokens is None or isinstance(tokens, bool) or int(tokens) <= 0:
+            raise ValueError(f"tokens must be > 0, was {tokens}")
+        if not callable(fn):
+            raise TypeError("fn must be a function of the lease that calls the provider")
+        if answer is not None and not callable(answer):
+            raise TypeError("answer must be a function of fn's result")
+        if deadline is not None and (not isinstance(deadline, (int, float)) or deadline != deadline or deadline < 0):
+            raise ValueError(f"deadline must be seconds >= 0, was {deadline!r}")
+        adapter = adapter_named(provider) if provider is not None else self._providers.get(pool, GENERIC)
+        return calls.CallPlan(adapter=adapter, max_wait=max(0.0, max_wait), deadline=math.inf if deadline is None else deadline,
+                              retries=calls.retries_of(retries), answer=answer)
 
     def try_acquire(self, pool: str, tokens: int, priority: str = "NORMAL") -> Optional[Lease]:
         """A lease if one is free now (on any hub), else None. Raises as :meth:`acquire` for anything but a refusal."""

@@ -16,7 +16,7 @@ import {
   type SettleRequest,
 } from "../gen/quotahub_pb.js";
 import { HubUnavailableError, QuotaHubError } from "../errors.js";
-import { LeaseImpl, type LeaseSettler } from "../lease.js";
+import { LeaseImpl, type LeaseSettler, type SettleExtras } from "../lease.js";
 import { AcquireMachine, CANCELLED, type AcquireOut } from "./acquire-machine.js";
 import { ServerLinks, classify, type Link } from "./links.js";
 import type { Logger } from "./logger.js";
@@ -24,6 +24,7 @@ import { RetryPolicy } from "./retry.js";
 import { HubRouter } from "./router.js";
 import type { NatsSecurity } from "./security.js";
 import { SettleMachine, type SettleOut } from "./settle-machine.js";
+import { settleRequest } from "./settle-request.js";
 import { AcquireSlots } from "./slots.js";
 import { HEARTBEAT, HUBS, isQueue, type Route } from "./subjects.js";
 
@@ -224,18 +225,19 @@ export class ClientCore implements LeaseSettler {
 
   // ---- settle
 
-  settle(lease: LeaseImpl, outcome: Outcome, tokensUsed: number, retryAfterMs: number, detail: string): Promise<void> {
+  settle(lease: LeaseImpl, outcome: Outcome, tokensUsed: number, retryAfterMs: number, detail: string,
+    extras?: SettleExtras): Promise<void> {
     this.openLeases.delete(lease.leaseId);
-    const request = create(SettleRequestSchema, {
+    const request = settleRequest({
       requestId: randomUUID(),
       leaseId: lease.leaseId,
-      agentId: this.settings.agentId,
-      tokensUsed: BigInt(tokensUsed),
-      outcome,
-      retryAfterMs: BigInt(retryAfterMs),
-      detail,
       leaseSecret: lease.secret(),
-    });
+      agentId: this.settings.agentId,
+      outcome,
+      tokensUsed,
+      retryAfterMs,
+      detail,
+    }, extras);
     return new SettleOperation(this, lease, request).start();
   }
 
@@ -272,7 +274,7 @@ export class ClientCore implements LeaseSettler {
   // ---- close
 
   /**
-   * Fails pending acquires with CLOSED, settles the leases still open with their estimate (bounded
+   * Fails pending acquires with CLOSED, settles the leases still open as UNKNOWN with their estimate (bounded
    * by the settle timeout; each one named in a warning, a failure logged), stops heartbeats and
    * closes the connections.
    */
@@ -283,7 +285,7 @@ export class ClientCore implements LeaseSettler {
     for (const op of [...this.pending]) op.abort(closedError());
     const open = [...this.openLeases.values()];
     if (open.length > 0) {
-      this.settings.logger.warn(`closing with ${open.length} open lease(s): settling each with its estimate (outcome OK): `
+      this.settings.logger.warn(`closing with ${open.length} open lease(s): settling each with its estimate (outcome UNKNOWN): `
         + open.map((l) => `${l.leaseId} (pool '${l.pool}', ${l.tokens} tokens)`).join(", "));
       await Promise.allSettled(open.map((l) => l.settleOnClose()));
     }

@@ -3,12 +3,16 @@ package io.quotahub.agent.internal;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import io.nats.client.Message;
+import io.quotahub.agent.AsyncProviderCall;
 import io.quotahub.agent.HubUnavailableException;
 import io.quotahub.agent.Lease;
 import io.quotahub.agent.Priority;
-import io.quotahub.agent.QuotaExhaustedException;
+import io.quotahub.agent.ProviderCall;
 import io.quotahub.agent.QuotaClient;
+import io.quotahub.agent.QuotaExhaustedException;
 import io.quotahub.agent.QuotaHubException;
+import io.quotahub.agent.RetryOptions;
+import io.quotahub.agent.provider.ResultReader;
 import io.quotahub.proto.Granted;
 import io.quotahub.proto.HubAnnouncement;
 import io.quotahub.proto.Outcome;
@@ -39,6 +43,11 @@ import java.util.function.BiConsumer;
  * The {@link QuotaClient}: a NATS connection to each configured server ({@link ServerLinks}), one
  * logical thread ({@link SerialExecutor}) that runs every request state machine, a scheduler thread
  * for the timers and the heartbeat, and a small pool on which callers' futures complete.
+ *
+ * <p>Just over 400 lines because it is the one place that implements the whole {@link QuotaClient}
+ * surface (blocking, trying, asynchronous and wrapped calls, close) and owns the resources they
+ * share; the decisions live elsewhere ({@link AcquireMachine}, {@link SettleMachine},
+ * {@link HubRouter}, {@link AcquireSlots}, {@link Heartbeats}, {@link ProviderCalls}).
  */
 public final class DefaultQuotaClient implements QuotaClient {
 
@@ -180,16 +189,14 @@ public final class DefaultQuotaClient implements QuotaClient {
 
     @Override
     public <T, E extends Exception> T call(String pool, long tokens, Duration maxWait,
-            io.quotahub.agent.provider.ResultReader<? super T> reader, io.quotahub.agent.RetryOptions retries,
-            io.quotahub.agent.ProviderCall<T, E> body) throws E {
+            ResultReader<? super T> reader, RetryOptions retries, ProviderCall<T, E> body) throws E {
         AcquireArgs.validate(pool, tokens, maxWait, config.defaultPriority());
         return calls.call(pool, tokens, maxWait, reader, retries, body);
     }
 
     @Override
     public <T> CompletableFuture<T> callAsync(String pool, long tokens, Duration maxWait,
-            io.quotahub.agent.provider.ResultReader<? super T> reader, io.quotahub.agent.RetryOptions retries,
-            io.quotahub.agent.AsyncProviderCall<T> body) {
+            ResultReader<? super T> reader, RetryOptions retries, AsyncProviderCall<T> body) {
         AcquireArgs.validate(pool, tokens, maxWait, config.defaultPriority());
         if (closing.get()) {
             throw new IllegalStateException("QuotaClient is closed");

@@ -135,9 +135,9 @@ class MonitoringStackIT {
 
         log("starting a Pushgateway per machine and Alertmanager");
         MonitoringProcess gatewayMain = started(MonitoringProcess.start("pushgateway-mainpc", PUSHGATEWAY,
-                port -> List.of("--web.listen-address=127.0.0.1:" + port), logs, READY_WITHIN));
+                port -> pushgatewayArgs(port), logs, READY_WITHIN));
         MonitoringProcess gatewayPc2 = started(MonitoringProcess.start("pushgateway-pc2", PUSHGATEWAY,
-                port -> List.of("--web.listen-address=127.0.0.1:" + port), logs, READY_WITHIN));
+                port -> pushgatewayArgs(port), logs, READY_WITHIN));
         String receiverUrl = startReceiver();
         Path alertmanagerYml = dir.resolve("alertmanager.yml");
         Files.writeString(alertmanagerYml, rewriteAlertmanager(Files.readString(ALERTMANAGER_YML), receiverUrl));
@@ -208,6 +208,9 @@ class MonitoringStackIT {
         await("quotahub_agent_leases_total of both machines' agents", Duration.ofSeconds(20),
                 () -> values(prometheus, "quotahub_agent_leases_total > 0", "job", "agent", "machine")
                         .containsAll(Set.of("quotahub_agent/mon-agent-mainpc/MainPC", "quotahub_agent/mon-agent-pc2/PC2")));
+        assertThat(values(prometheus, "quotahub_agent_leases_total", "agent", "machine"))
+                .as("agents in Prometheus: each on its own machine's Pushgateway, nothing else (no series kept from an earlier run)")
+                .containsExactlyInAnyOrder("mon-agent-mainpc/MainPC", "mon-agent-pc2/PC2");
         await("every agent series of MetricNames.AGENT_PROMETHEUS_NAMES in Prometheus, from the Pushgateways",
                 Duration.ofSeconds(20), () -> values(prometheus,
                         "count by (__name__) ({job=\"quotahub_agent\", __name__=~\"quotahub_agent_.*\"})", "__name__")
@@ -230,6 +233,15 @@ class MonitoringStackIT {
         assertThat(String.valueOf(body.get("commonLabels"))).as("notification labels")
                 .contains("alertname=" + HUB_DOWN, "severity=critical", "machine=PC2");
         log("the critical receiver got %s (%d notifications in all)", page[0], notifications.size());
+    }
+
+    /**
+     * A Pushgateway on 127.0.0.1:port keeping its metrics in memory only: Debian's build persists
+     * them by default to /var/lib/prometheus/pushgateway.data, which two gateways (and every run)
+     * would share.
+     */
+    private static List<String> pushgatewayArgs(int port) {
+        return List.of("--web.listen-address=127.0.0.1:" + port, "--persistence.file=");
     }
 
     /** QuotaHubHubDown about hub-edge (job quotahub-hub-edge, machine PC2) is active at Alertmanager. */

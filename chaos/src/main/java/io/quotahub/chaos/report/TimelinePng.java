@@ -19,7 +19,8 @@ import java.util.Locale;
 
 /**
  * The timeline picture: one row per scenario, each on its own time axis (seconds since the
- * scenario started, the same scale for every row). In a row: leases per second granted by each hub
+ * scenario started, the same scale for every row but a scenario far longer than the others, which
+ * gets its own, said in its row). In a row: leases per second granted by each hub
  * (as the agents saw them; the label column gives the busiest second), the faults injected during the scenario as shaded spans from inject to
  * heal with their names above, and the gaps (no lease granted by either hub for
  * {@value #GAP_SECONDS} s or more) as grey bars under the chart. The label column gives the
@@ -41,6 +42,8 @@ final class TimelinePng {
     static final int CHART_H = 36;
     static final int GAP_BAR_H = 6;
     static final int GAP_SECONDS = 2;
+    /** A scenario this many times as long as the median one gets its own time scale. */
+    static final int OUTLIER = 4;
 
     static final Color MAIN = new Color(0x1f77b4);
     static final Color EDGE = new Color(0xff7f0e);
@@ -87,11 +90,8 @@ final class TimelinePng {
         g.setColor(Color.WHITE);
         g.fillRect(0, 0, WIDTH, height);
 
-        // one scale for every row: the longest scenario fills the plot
-        double longest = 1;
-        for (ScenarioResult r : results) {
-            longest = Math.max(longest, (r.endedAt - r.startedAt) / 1e9);
-        }
+        // one scale for every row but the outliers: the longest ordinary scenario fills the plot
+        double longest = commonSeconds(results);
         double xs = PLOT_W / longest;
 
         g.setFont(TITLE);
@@ -106,7 +106,9 @@ final class TimelinePng {
             g.drawString("no scenario ran", LABEL_W, rowTop(0) + ROW_HEIGHT / 2);
         }
         for (int i = 0; i < results.size(); i++) {
-            row(g, i, results.get(i), leases, faults, xs);
+            ScenarioResult r = results.get(i);
+            double seconds = (r.endedAt - r.startedAt) / 1e9;
+            row(g, i, r, leases, faults, seconds > longest ? PLOT_W / seconds : xs, seconds > longest);
         }
         int axisY = rowTop(Math.max(1, results.size()));
         timeAxis(g, longest, xs, axisY, false);
@@ -115,7 +117,27 @@ final class TimelinePng {
         return img;
     }
 
-    private static void row(Graphics2D g, int i, ScenarioResult r, List<Recorder.LeaseRec> leases, List<Fault> faults, double xs) {
+    /**
+     * The seconds the shared time axis spans: the longest scenario, unless it is more than
+     * {@value #OUTLIER} times as long as the median one (e.g. the full profile's random mix of
+     * 20 minutes beside scenarios of 20 s), then the longest of the others. An outlier row is
+     * drawn on its own scale, said in the row.
+     */
+    static double commonSeconds(List<ScenarioResult> results) {
+        List<Double> seconds = new java.util.ArrayList<>();
+        for (ScenarioResult r : results) {
+            seconds.add(Math.max(1, (r.endedAt - r.startedAt) / 1e9));
+        }
+        if (seconds.isEmpty()) {
+            return 1;
+        }
+        List<Double> sorted = seconds.stream().sorted().toList();
+        double median = sorted.get(sorted.size() / 2);
+        return sorted.stream().filter(s -> s <= OUTLIER * median).mapToDouble(Double::doubleValue).max().orElse(median);
+    }
+
+    private static void row(Graphics2D g, int i, ScenarioResult r, List<Recorder.LeaseRec> leases, List<Fault> faults, double xs,
+            boolean ownScale) {
         int top = rowTop(i);
         g.setColor(i % 2 == 0 ? ROW_A : ROW_B);
         g.fillRect(0, top, WIDTH, ROW_HEIGHT);
@@ -176,10 +198,11 @@ final class TimelinePng {
                 any[s] = true;
             }
         }
-        int max = 1;
+        int peak = 0;
         for (int s = 0; s < seconds; s++) {
-            max = Math.max(max, Math.max(main[s], edge[s]));
+            peak = Math.max(peak, Math.max(main[s], edge[s]));
         }
+        int max = Math.max(1, peak);
         g.setColor(new Color(0xcccccc));
         g.drawLine(LABEL_W, chartBottom, x(to - from, xs), chartBottom);
         g.setStroke(new BasicStroke(1.6f));
@@ -188,8 +211,8 @@ final class TimelinePng {
         g.setStroke(new BasicStroke(1f));
         g.setFont(LABEL);
         g.setColor(SKIP);
-        String peak = "peak " + max + "/s";
-        g.drawString(peak, LABEL_W - 12 - g.getFontMetrics().stringWidth(peak), top + 44);
+        String peakText = "peak " + peak + "/s";
+        g.drawString(peakText, LABEL_W - 12 - g.getFontMetrics().stringWidth(peakText), top + 44);
 
         // gaps: a run of GAP_SECONDS or more seconds in which no hub granted a lease
         g.setColor(GAP);
@@ -207,6 +230,24 @@ final class TimelinePng {
                 runStart = -1;
             }
         }
+
+        if (ownScale) {
+            // its own time scale: ticks on the chart's base line, the span written at the right
+            double total = (to - from) / 1e9;
+            int step = niceStep(total);
+            g.setColor(TEXT);
+            for (int s = 0; s <= total; s += step) {
+                int x = x(s * 1_000_000_000L, xs);
+                g.drawLine(x, chartBottom - 3, x, chartBottom + 3);
+            }
+            g.setFont(SMALL);
+            String note = String.format(Locale.ROOT, "own time scale: 0–%.0f s, a tick every %d s", total, step);
+            g.drawString(note, WIDTH - RIGHT - g.getFontMetrics().stringWidth(note), chartTop - 4);
+        }
+    }
+
+    private static int niceStep(double seconds) {
+        return seconds <= 40 ? 5 : seconds <= 120 ? 10 : seconds <= 400 ? 30 : seconds <= 1200 ? 60 : 300;
     }
 
     private static int x(long nanosSinceStart, double xs) {
@@ -235,7 +276,7 @@ final class TimelinePng {
         g.setFont(SMALL);
         g.setColor(TEXT);
         g.drawLine(LABEL_W, y, LABEL_W + PLOT_W, y);
-        int step = longest <= 40 ? 5 : longest <= 120 ? 10 : longest <= 400 ? 30 : 60;
+        int step = niceStep(longest);
         for (int s = 0; s <= longest; s += step) {
             int x = LABEL_W + (int) Math.round(s * xs);
             g.drawLine(x, y - 3, x, y + 3);

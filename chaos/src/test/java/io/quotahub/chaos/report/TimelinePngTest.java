@@ -123,6 +123,30 @@ class TimelinePngTest {
                 .as("gap mark in the legend").isPositive();
     }
 
+    @Test
+    void aScenarioFarLongerThanTheOthersGetsItsOwnScaleAndTheOthersKeepTheirs(@TempDir Path dir) throws Exception {
+        scenario("burst", 0, -1, -1, null, false);
+        scenario("kill-hub-main", 1, 5, 9, FaultKind.KILL_HUB, true);
+        scenario("split-cut", 2, -1, -1, FaultKind.SPLIT_CUT, false);
+        long mixFrom = T0 + 60 * S;
+        ScenarioResult mix = new ScenarioResult("random-mix", mixFrom, mixFrom + 1200 * S);
+        faults.add(TestFaults.fault(FaultKind.PAUSE_HUB, "edge", mixFrom + 600 * S, mixFrom + 660 * S));
+        results.add(mix);
+        BufferedImage img = writeAndRead(dir);
+
+        assertThat(TimelinePng.commonSeconds(results)).as("the shared axis spans the 20 s scenarios").isEqualTo(20.0);
+        // kill-hub-main's fault (5 s to 9 s) is where it is with three 20 s rows only
+        int chartTop1 = TimelinePng.rowTop(1) + 4 + TimelinePng.NAMES_H;
+        assertThat(reddish(img, TimelinePng.LABEL_W + (int) (7 * (TimelinePng.PLOT_W / 20.0)), chartTop1 + 3))
+                .as("fault shade of row 1 on the 20 s scale").isTrue();
+        // the mix's fault (600 s to 660 s of 1200 s) is in the middle of its row, on the row's own scale
+        int chartTop3 = TimelinePng.rowTop(3) + 4 + TimelinePng.NAMES_H;
+        assertThat(reddish(img, TimelinePng.LABEL_W + (int) (630 * (TimelinePng.PLOT_W / 1200.0)), chartTop3 + 3))
+                .as("fault shade of the long row on its own scale").isTrue();
+        assertThat(reddish(img, TimelinePng.LABEL_W + (int) (0.3 * TimelinePng.PLOT_W), chartTop3 + 3))
+                .as("no shade elsewhere in the long row").isFalse();
+    }
+
     private static boolean reddish(BufferedImage img, int x, int y) {
         Color c = new Color(img.getRGB(x, y));
         return c.getRed() > c.getGreen() + 30 && c.getRed() > c.getBlue() + 30;

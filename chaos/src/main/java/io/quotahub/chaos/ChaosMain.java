@@ -15,7 +15,7 @@ public final class ChaosMain {
                         config's secret-env / secret-file)
               workload  --pool demo [--nats nats://127.0.0.1:4222] [--provider http://127.0.0.1:9300]
                         [--agents 3] [--duration SECONDS] [--tokens 500] [--think-ms 100] [--verbose true]
-                        [--nats-user-password-file FILE]
+                        [--nats-user-password-file FILE] [--push-gateway HOST:PORT]
                         agents that lease keys through the SDK and call the provider with them
             """ + StrangerMain.USAGE + SuiteMain.USAGE;
 

@@ -182,6 +182,7 @@ public final class Report {
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("chaos-report.json"), json());
         Files.writeString(dir.resolve("chaos-report.txt"), table());
-        TimelinePng.write(dir.resolve("timeline.png"), startedAt, endedAt, leases, faults, results);
+        TimelinePng.write(dir.resolve("timeline.png"), "Chaos run, profile " + profile + ", seed " + seed, startedAt, endedAt,
+                leases, faults, results);
     }
 }

@@ -158,8 +158,13 @@ public final class Suite implements AutoCloseable {
     public List<ScenarioResult> run() {
         run.awaitAgreement("start");
         List<ScenarioResult> results = new ArrayList<>();
-        for (String name : run.profile.scenarios()) {
-            log.accept("scenario " + name + ": start");
+        List<String> scenarios = run.profile.scenarios();
+        long started = Clock.now();
+        for (String name : scenarios) {
+            // the progress line: which scenario of how many, how long the run has taken, how it goes so far
+            long failed = results.stream().filter(done -> !done.passed()).count();
+            log.accept(String.format("%d/%d %s … %d s elapsed%s", results.size() + 1, scenarios.size(), name,
+                    (Clock.now() - started) / 1_000_000_000L, failed == 0 ? "" : ", " + failed + " failed so far"));
             ScenarioResult r;
             try {
                 r = Scenarios.named(name).play(run);

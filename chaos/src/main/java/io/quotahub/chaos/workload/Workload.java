@@ -37,9 +37,10 @@ public final class Workload {
      * @param agentPrefix agent ids are {@code <agentPrefix>-1}, {@code -2}, …: distinct per workload when
      *                    several run against the same hubs
      * @param natsUser    the agents' NATS user/password file ({@code user:password}), or null for none
+     * @param pushGateway the machine's Pushgateway ({@code host:port}) the agents push their metrics to, or null for none
      */
     public record Settings(String nats, URI provider, String pool, int agents, long tokens, Duration think,
-            String agentPrefix, Path natsUser) {
+            String agentPrefix, Path natsUser, String pushGateway) {
         public Settings {
             Objects.requireNonNull(nats, "nats");
             if (servers(nats).isEmpty()) {
@@ -57,7 +58,12 @@ public final class Workload {
         }
 
         public Settings(String nats, URI provider, String pool, int agents, long tokens, Duration think) {
-            this(nats, provider, pool, agents, tokens, think, "demo-agent", null);
+            this(nats, provider, pool, agents, tokens, think, "demo-agent", null, null);
+        }
+
+        public Settings(String nats, URI provider, String pool, int agents, long tokens, Duration think,
+                String agentPrefix, Path natsUser) {
+            this(nats, provider, pool, agents, tokens, think, agentPrefix, natsUser, null);
         }
 
         /** The server URLs of {@link #nats()}, in order. */
@@ -145,6 +151,9 @@ public final class Workload {
 
     private QuotaClient client(String agentId) {
         QuotaClient.Builder builder = QuotaClient.builder().servers(settings.natsServers()).agentId(agentId);
+        if (settings.pushGateway() != null) {
+            builder.pushGateway(settings.pushGateway());
+        }
         return (settings.natsUser() == null ? builder : builder.userPasswordFile(settings.natsUser())).build();
     }
 

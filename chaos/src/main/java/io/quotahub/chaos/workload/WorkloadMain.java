@@ -11,7 +11,8 @@ import java.util.logging.Logger;
 
 /**
  * {@code chaos.jar workload --nats URL[,URL…] --provider URL --pool demo --agents 3 [--duration SECONDS]
- * [--tokens 500] [--think-ms 100] [--agent-prefix demo-agent] [--nats-user-password-file FILE] [--verbose true]}:
+ * [--tokens 500] [--think-ms 100] [--agent-prefix demo-agent] [--nats-user-password-file FILE] [--push-gateway HOST:PORT]
+ * [--verbose true]}:
  * runs the demo agents (as the NATS user of FILE, one line {@code user:password}) until
  * the duration ends or the process is stopped, printing a summary every 5 s and a final one. {@code --nats} takes several servers, the local
  * one first ({@code nats://127.0.0.1:4222,nats://127.0.0.1:4223}); the agents fail over down the list.
@@ -43,6 +44,9 @@ public final class WorkloadMain {
         Path natsUserPasswordFile;
         @Option(names = "--duration")
         long durationSeconds;
+        /** The machine's Pushgateway ({@code host:port}) for the agents' metrics; none by default. */
+        @Option(names = "--push-gateway")
+        String pushGateway;
         /** Exactly {@code true} turns the SDK's and jnats' INFO lines on. */
         @Option(names = "--verbose")
         String verbose = "false";
@@ -53,7 +57,7 @@ public final class WorkloadMain {
 
     public static void run(Options o) throws Exception {
         Workload.Settings settings = new Workload.Settings(o.nats, o.provider, o.pool, o.agents, o.tokens,
-                Duration.ofMillis(o.thinkMs), o.agentPrefix, o.natsUserPasswordFile);
+                Duration.ofMillis(o.thinkMs), o.agentPrefix, o.natsUserPasswordFile, o.pushGateway);
         long seconds = o.durationSeconds;
         if (!"true".equals(o.verbose)) {
             // The SDK's INFO lines (connection opened/closed) would drown the progress lines.

@@ -4,11 +4,11 @@ import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.env.Environment;
 import io.micronaut.core.type.Argument;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.quotahub.engine.CooldownConfig;
 import io.quotahub.engine.EngineConfig;
 import io.quotahub.engine.EngineListener;
 import io.quotahub.engine.PoolSpec;
 import io.quotahub.engine.QuotaEngine;
+import io.quotahub.hub.config.CooldownSettings;
 import io.quotahub.hub.config.HubSettings;
 import io.quotahub.hub.config.PoolsConfig;
 import io.quotahub.hub.config.PoolsConfigReader;
@@ -60,13 +60,13 @@ public class HubFactory {
     }
 
     @Singleton
-    QuotaEngine engine(HubSettings settings, PoolsConfig pools, Clock clock, EngineListener listener) {
+    QuotaEngine engine(HubSettings settings, CooldownSettings cooldown, PoolsConfig pools, Clock clock, EngineListener listener) {
         EngineConfig config = EngineConfig.builder(settings.hubId())
                 .pools(pools.pools())
                 .leaseTtl(settings.leaseTtl())
                 .settleMargin(settings.settleMargin())
                 .budgetShares(settings.budgetShares())
-                .cooldown(CooldownConfig.ofDefaults().withMaxCooldown(settings.maxCooldown()))
+                .cooldown(cooldown.toEngine(settings.maxCooldown()))
                 .build();
         return new QuotaEngine(config, clock, listener);
     }

@@ -16,6 +16,7 @@ import io.quotahub.hub.config.pools.PoolsBinder;
 import io.quotahub.hub.config.pools.PoolsSettings;
 import io.quotahub.hub.ledger.HubLedger;
 import io.quotahub.hub.metrics.GuardMetrics;
+import io.quotahub.hub.metrics.ProviderCallMetrics;
 import io.quotahub.hub.replication.DemandCounter;
 import io.quotahub.hub.replication.ReplicationSettings;
 import io.quotahub.hub.service.AcquireService;
@@ -107,8 +108,8 @@ public class HubFactory {
 
     @Singleton
     SettleService settleService(QuotaEngine engine, HubLedger ledger, Clock clock, HubSettings settings, InputBounds bounds,
-                                GuardMetrics metrics) {
-        return new SettleService(engine, ledger, clock, settings.hubId(), settings.ledgerTimeout(), bounds, metrics);
+                                GuardMetrics metrics, ProviderCallMetrics calls) {
+        return new SettleService(engine, ledger, clock, settings.hubId(), settings.ledgerTimeout(), bounds, metrics, calls);
     }
 
     @Singleton

@@ -25,9 +25,10 @@ import static io.quotahub.hub.TestHub.secretFile;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The learned cooldown is a fold of both ledgers' settles: 429s right after a cooldown, reported
- * to either hub, teach both hubs the same cooldown, OKs shorten it on both, and a hub restarted
- * (from a snapshot, or by a full replay) learns it again.
+ * The learned cooldown is a fold of both ledgers' settles: a 429 right after a cooldown, reported
+ * to the other hub than the first, teaches both hubs the same cooldown, OKs on either shorten it on
+ * both, and a hub restarted (from a snapshot, or by a full replay) learns it again. Real clocks:
+ * the relapse must come within one cooldown (2 s) of its end, which the test's next grant does.
  */
 class TwoHubLearnedCooldownTest {
 
@@ -74,11 +75,21 @@ class TwoHubLearnedCooldownTest {
         return handle.get();
     }
 
-    /** Settles on {@code at} and waits until both hubs folded it. */
-    private static void settle(TestHub at, TestHub other, String handle, String outcome) {
-        HttpResponse<String> r = at.post("/api/v1/leases/" + handle + "/complete", "{\"tokensUsed\":1,\"outcome\":\"" + outcome + "\"}");
+    /**
+     * Settles on {@code at} and waits until both hubs folded it: both counted all {@code leases}
+     * granted so far (this one too) and none is open. Each settle is folded by both before the next
+     * is made, so both fold the same sequence.
+     */
+    private static void settle(TestHub at, TestHub other, String handle, String outcome, int leases) {
+        settle(at, other, handle, outcome, 0, leases);
+    }
+
+    private static void settle(TestHub at, TestHub other, String handle, String outcome, long retryAfterMs, int leases) {
+        HttpResponse<String> r = at.post("/api/v1/leases/" + handle + "/complete", "{\"tokensUsed\":1,\"outcome\":\"" + outcome + "\""
+                + (retryAfterMs > 0 ? ",\"retryAfterMs\":" + retryAfterMs : "") + "}");
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-        await("both hubs folded the settle", () -> openLeases(at) == 0 && openLeases(other) == 0);
+        await("both hubs folded the grant and the settle", () -> keyView(at).granted() == leases && keyView(other).granted() == leases
+                && openLeases(at) == 0 && openLeases(other) == 0);
     }
 
     private static void assertSameCooldown(TestHub a, TestHub b, Duration learned) {
@@ -99,18 +110,22 @@ class TwoHubLearnedCooldownTest {
                 await("peers connected", () -> main.bean(HubRuntime.class).replication().status() == PeerStatus.CONNECTED
                         && edge.bean(HubRuntime.class).replication().status() == PeerStatus.CONNECTED);
 
-                settle(main, edge, grant(main), "RATE_LIMITED");   // 1 s (the ladder)
+                // a 429 with the provider's Retry-After of 2 s at main
+                settle(main, edge, grant(main), "RATE_LIMITED", 2_000, 1);
                 assertSameCooldown(main, edge, Duration.ZERO);
-                settle(edge, main, grant(edge), "RATE_LIMITED");   // right after it, at the other hub: learns 2 s
-                assertSameCooldown(main, edge, Duration.ofSeconds(2));
-                settle(main, edge, grant(main), "RATE_LIMITED");   // right after the 2 s: learns 4 s
+                // another right after it ended, reported to edge: a relapse, both learn 2 x 2 s
+                settle(edge, main, grant(edge), "RATE_LIMITED", 2);
                 assertSameCooldown(main, edge, Duration.ofSeconds(4));
-                for (int i = 0; i < 5; i++) {                      // five OKs in a row, on both hubs: halved
-                    settle(i % 2 == 0 ? edge : main, i % 2 == 0 ? main : edge, grant(i % 2 == 0 ? edge : main), "OK");
+                assertThat(keyView(edge).nextCooldown()).isEqualTo(Duration.ofSeconds(4));
+                // five OKs in a row, taken by both hubs in turn: halved, on both
+                for (int i = 0; i < 5; i++) {
+                    TestHub at = i % 2 == 0 ? main : edge;
+                    settle(at, at == edge ? main : edge, grant(at), "OK", 3 + i);
+                    assertThat(keyView(main).learnedCooldown()).isEqualTo(Duration.ofSeconds(i < 4 ? 4 : 2));
                 }
                 assertSameCooldown(main, edge, Duration.ofSeconds(2));
                 assertThat(keyView(main).nextCooldown()).as("longer than the ladder's 1 s").isEqualTo(Duration.ofSeconds(2));
-                assertThat(keyView(main).rateLimited()).isEqualTo(3);
+                assertThat(keyView(main).rateLimited()).isEqualTo(2);
             } finally {
                 edge.close();
             }

@@ -471,10 +471,10 @@ class DashboardBrowserTest {
     @Test
     @Order(9)
     void thermalShowsEachKeysCooldownLeft_theNextOne_andWhatItLearned() throws IOException {
-        // a 429 without a Retry-After (1 s, the ladder's first step), then another right after that
-        // cooldown: a relapse, the key learns 2 s; the next 429 would wait the ladder's third step (10 s)
+        // a 429 with a Retry-After of 2 s, then one without right after that cooldown (within 2 s of
+        // its end): a relapse, the key learns 4 s; the next 429 would wait the ladder's third step (10 s)
         try (Lease first = client.acquire("cool", 1, Duration.ofSeconds(5))) {
-            first.rateLimited(Duration.ZERO);
+            first.rateLimited(Duration.ofSeconds(2));
         }
         try (Lease again = client.acquire("cool", 1, Duration.ofSeconds(10))) {
             again.rateLimited(Duration.ZERO);
@@ -482,8 +482,8 @@ class DashboardBrowserTest {
         open(hub.uri("/").toString());
         switchTo("thermal");
 
-        within(LIVE_UPDATE, d -> "2000".equals(attr("learned-cooldown-cool-c1", "data-ms")));
-        assertThat(text("learned-cooldown-cool-c1")).isEqualTo("(learned 2s)");
+        within(LIVE_UPDATE, d -> "4000".equals(attr("learned-cooldown-cool-c1", "data-ms")));
+        assertThat(text("learned-cooldown-cool-c1")).isEqualTo("(learned 4s)");
         assertThat(attr("next-cooldown-cool-c1", "data-ms")).isEqualTo("10000");
         assertThat(text("next-cooldown-cool-c1")).isEqualTo("10s");
         assertThat(text("cooldown-left-cool-c1")).matches("cooldown [0-9.]+m?s left|no cooldown");

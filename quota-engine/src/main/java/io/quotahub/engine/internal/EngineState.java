@@ -30,6 +30,11 @@ public final class EngineState {
     public static final int VERSION = 4;
     /** The oldest format version this engine restores. */
     static final int OLDEST_READABLE = 3;
+    /**
+     * The first format with the learned cooldown (key guards, fingerprint): one name for every
+     * place that reads by version, so that renumbering the format moves them together.
+     */
+    static final int LEARNED_COOLDOWN_SINCE = 4;
     static final int MAX_COUNT = 1 << 26;
 
     private EngineState() {
@@ -50,7 +55,7 @@ public final class EngineState {
         b.append(c.hubId()).append('|').append(new TreeMap<>(c.budgetShares())).append('|')
                 .append(c.settleMargin()).append('|').append(c.leaseTtl()).append('|')
                 .append(cooldown(c.cooldown())).append("|max cooldown ").append(c.cooldown().maxCooldown());
-        if (version >= 4) {
+        if (version >= LEARNED_COOLDOWN_SINCE) {
             b.append("|learning ").append(c.cooldown().learning().growth()).append(" after ")
                     .append(c.cooldown().learning().successesToShorten());
         }

@@ -137,7 +137,7 @@ final class PoolCodec {
         long learned = 0;
         long last = 0;
         int successes = 0;
-        if (version >= 4) {
+        if (version >= EngineState.LEARNED_COOLDOWN_SINCE) {
             learned = in.readLong();
             last = in.readLong();
             successes = in.readInt();

@@ -285,7 +285,28 @@
   }
 
   // ---------- Thermal ----------
-  function thermalCard(title, t, testBase, extra, coolingDown) {
+  /** A cooldown's length: 500ms, 2.5s, 1m 30s. */
+  function cooldownText(ms) {
+    if (ms < 1000) return Math.max(0, Math.round(ms)) + 'ms';
+    return ms < 60000 && ms % 1000 ? (ms / 1000).toFixed(1) + 's' : duration(ms / 1000);
+  }
+
+  /** What is left of a key's cooldown, and what the next 429 without a Retry-After would cost (learned or the ladder's step). */
+  function cooldownLine(k, testBase) {
+    const left = k.cooldownUntil ? Math.max(0, Date.parse(k.cooldownUntil) - (Date.now() + skewMs)) : 0;
+    const learned = k.learnedCooldownMs > 0;
+    return el('div', {class: 'sub', style: 'margin-top:.3rem', testid: 'cooldown-line-' + testBase,
+      title: 'a 429 right after a cooldown doubles the next one; successes halve it back to the ladder'},
+      el('span', {testid: 'cooldown-left-' + testBase, 'data-ms': left, class: left > 0 ? 'c-ELEVATED' : null},
+        left > 0 ? 'cooldown ' + cooldownText(left) + ' left' : 'no cooldown'),
+      ' · next 429: ',
+      el('span', {testid: 'next-cooldown-' + testBase, 'data-ms': k.nextCooldownMs}, cooldownText(k.nextCooldownMs)),
+      ' ',
+      el('span', {testid: 'learned-cooldown-' + testBase, 'data-ms': k.learnedCooldownMs, class: learned ? 'c-ELEVATED' : 'muted'},
+        learned ? '(learned ' + cooldownText(k.learnedCooldownMs) + ')' : '(ladder)'));
+  }
+
+  function thermalCard(title, t, testBase, extra, coolingDown, key) {
     const rec = Math.max(0, Math.min(1, t.recoveryProgress || 0));
     return el('div', {class: 'gauge-card', testid: 'thermal-' + testBase},
       el('div', {class: 'title'}, el('span', {class: 'keyname'}, title), chip(t.zone, 'zone-' + testBase)),
@@ -301,7 +322,8 @@
           el('span', {class: 'fill', style: `width:${(rec * 100).toFixed(1)}%`}))),
       el('div', {class: 'sub', style: 'margin-top:.3rem'},
         el('span', {testid: 'throttle-events-' + testBase, 'data-events': t.throttleEvents}, plural(t.throttleEvents, 'throttle event')),
-        ` · health ${t.healthScore}`, extra ? ' · ' + extra : ''));
+        ` · health ${t.healthScore}`, extra ? ' · ' + extra : ''),
+      key ? cooldownLine(key, testBase) : null);
   }
 
   function renderThermal(s) {
@@ -312,7 +334,7 @@
       el('div', {class: 'gauges'},
         thermalCard('pool ' + p.name, p.thermal, 'pool-' + idPart(p.name)),
         ...p.keys.map(k => thermalCard(k.id, k.thermal, idPart(p.name) + '-' + idPart(k.id),
-          k.disabled ? 'DISABLED' : k.circuit !== 'CLOSED' ? 'circuit ' + k.circuit : '', coolingDown(k)))))));
+          k.disabled ? 'DISABLED' : k.circuit !== 'CLOSED' ? 'circuit ' + k.circuit : '', coolingDown(k), k))))));
   }
 
   const coolingDown = k => !!k.cooldownUntil && Date.parse(k.cooldownUntil) > Date.now() + skewMs;
@@ -539,7 +561,8 @@
       thermal: thermal(p.thermal),
       limits: (p.limits || []).map(limit),
       keys: (p.keys || []).map(k => Object.assign({circuit: 'CLOSED', health: 'HEALTHY', inFlight: 0, maxConcurrent: 0,
-        cooldownUntil: null, disabled: false, granted: 0, refused: 0, rateLimited: 0, errors: 0}, k, {
+        cooldownUntil: null, disabled: false, granted: 0, refused: 0, rateLimited: 0, errors: 0, cooldownMs: 0,
+        nextCooldownMs: 0, learnedCooldownMs: 0}, k, {
         thermal: thermal(k.thermal), limits: (k.limits || []).map(limit)})),
     }));
     s.thermal = thermal(s.thermal);

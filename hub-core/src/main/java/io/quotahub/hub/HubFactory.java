@@ -4,11 +4,11 @@ import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.env.Environment;
 import io.micronaut.core.type.Argument;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.quotahub.engine.CooldownConfig;
 import io.quotahub.engine.EngineConfig;
 import io.quotahub.engine.EngineListener;
 import io.quotahub.engine.PoolSpec;
 import io.quotahub.engine.QuotaEngine;
+import io.quotahub.hub.config.CooldownSettings;
 import io.quotahub.hub.config.HubSettings;
 import io.quotahub.hub.config.PoolsConfig;
 import io.quotahub.hub.config.PoolsConfigReader;
@@ -16,6 +16,7 @@ import io.quotahub.hub.config.pools.PoolsBinder;
 import io.quotahub.hub.config.pools.PoolsSettings;
 import io.quotahub.hub.ledger.HubLedger;
 import io.quotahub.hub.metrics.GuardMetrics;
+import io.quotahub.hub.metrics.ProviderCallMetrics;
 import io.quotahub.hub.replication.DemandCounter;
 import io.quotahub.hub.replication.ReplicationSettings;
 import io.quotahub.hub.service.AcquireService;
@@ -60,13 +61,13 @@ public class HubFactory {
     }
 
     @Singleton
-    QuotaEngine engine(HubSettings settings, PoolsConfig pools, Clock clock, EngineListener listener) {
+    QuotaEngine engine(HubSettings settings, CooldownSettings cooldown, PoolsConfig pools, Clock clock, EngineListener listener) {
         EngineConfig config = EngineConfig.builder(settings.hubId())
                 .pools(pools.pools())
                 .leaseTtl(settings.leaseTtl())
                 .settleMargin(settings.settleMargin())
                 .budgetShares(settings.budgetShares())
-                .cooldown(CooldownConfig.ofDefaults().withMaxCooldown(settings.maxCooldown()))
+                .cooldown(cooldown.toEngine(settings.maxCooldown()))
                 .build();
         return new QuotaEngine(config, clock, listener);
     }
@@ -107,8 +108,8 @@ public class HubFactory {
 
     @Singleton
     SettleService settleService(QuotaEngine engine, HubLedger ledger, Clock clock, HubSettings settings, InputBounds bounds,
-                                GuardMetrics metrics) {
-        return new SettleService(engine, ledger, clock, settings.hubId(), settings.ledgerTimeout(), bounds, metrics);
+                                GuardMetrics metrics, ProviderCallMetrics calls) {
+        return new SettleService(engine, ledger, clock, settings.hubId(), settings.ledgerTimeout(), bounds, metrics, calls);
     }
 
     @Singleton

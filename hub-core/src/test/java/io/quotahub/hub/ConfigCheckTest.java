@@ -104,6 +104,8 @@ class ConfigCheckTest {
         props.put("quotahub.snapshot-max-age", "10m");
         props.put("quotahub.ledger-timeout", "5s");
         props.put("quotahub.max-cooldown", "1h");
+        props.put("quotahub.cooldown", Map.of("ladder", List.of("1s", "3s", "10s", "30s"), "failures-to-block", 3,
+                "block-for", "5m", "open-for", "30s", "growth", 2, "successes-to-shorten", 5));
         props.put("quotahub.audit.max-age", "90d");
         props.put("quotahub.max-field-bytes", 128);
         props.put("quotahub.max-message-bytes", 262144);

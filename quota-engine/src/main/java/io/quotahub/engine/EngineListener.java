@@ -1,5 +1,7 @@
 package io.quotahub.engine;
 
+import java.time.Duration;
+
 /**
  * Observes the engine (metrics, logs). Called on the deciding thread: keep it cheap.
  * Every method defaults to a no-op.
@@ -19,4 +21,11 @@ public interface EngineListener {
     default void onCircuitChanged(String pool, String keyId, CircuitState from, CircuitState to) { }
 
     default void onKeyDisabled(String pool, String keyId) { }
+
+    /**
+     * A 429 settled for {@code lease} cooled its key down for {@code cooldown} from the settle's time
+     * (a Retry-After, clamped, or the learned ladder's step); called after {@link #onSettled}'s
+     * state change, on replay too.
+     */
+    default void onCooldownApplied(LeaseRecord lease, Duration cooldown) { }
 }

@@ -56,8 +56,9 @@ class QuotaEngineCooldownTest {
     }
 
     @Test
-    void backoffGrowsAlongTheLadder_1s_3s_10s_30s_thenRepeats_andResetsAfterASuccess() {
-        QuotaEngine e = engine(new CooldownConfig(LADDER, 100, Duration.ofMinutes(5), Duration.ofSeconds(30)));
+    void withoutLearning_backoffGrowsAlongTheLadder_1s_3s_10s_30s_thenRepeats_andResetsAfterASuccess() {
+        QuotaEngine e = engine(new CooldownConfig(LADDER, 100, Duration.ofMinutes(5), Duration.ofSeconds(30))
+                .withLearning(CooldownLearning.OFF));
         List<Duration> seen = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             seen.add(rateLimited(e, Duration.ZERO));

@@ -9,6 +9,7 @@ import io.quotahub.engine.view.PoolView;
 import io.quotahub.engine.view.ThermalView;
 import io.quotahub.hub.replication.PeerView;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -34,10 +35,17 @@ public record StateBody(String hubId, boolean ready, @Nullable String notReadyRe
                        List<Key> keys) {
     }
 
+    /**
+     * @param cooldownUntil     end of the key's cooldown (429 or failure block), null when not cooling down
+     * @param cooldownMs        milliseconds of that cooldown left at {@code at}, 0 when none
+     * @param nextCooldownMs    what the next 429 without a Retry-After would cool the key for (the
+     *                          ladder's next step or what it learned, whichever is longer; a relapse doubles it)
+     * @param learnedCooldownMs what the key learned from 429s right after its cooldowns, 0 when nothing
+     */
     @Serdeable
     public record Key(String id, List<Limit> limits, Thermal thermal, String circuit, String health, int inFlight,
                       int maxConcurrent, @Nullable String cooldownUntil, boolean disabled, long granted, long refused,
-                      long rateLimited, long errors) {
+                      long rateLimited, long errors, long cooldownMs, long nextCooldownMs, long learnedCooldownMs) {
     }
 
     /** @param per ISO-8601 duration, e.g. PT1M */
@@ -56,18 +64,19 @@ public record StateBody(String hubId, boolean ready, @Nullable String notReadyRe
         Peer peerBody = peer == null ? null : new Peer(peer.hubId(), peer.status().name(), peer.replicationLagMs(),
                 peer.lastSeenMs(), peer.appliedSeq());
         return new StateBody(view.hubId(), ready, notReadyReason, view.at().toString(), peerBody, thermal(view.thermal()),
-                view.openLeases(), view.pools().stream().map(StateBody::pool).toList(), agents, peerHttpUrl);
+                view.openLeases(), view.pools().stream().map(p -> pool(p, view.at())).toList(), agents, peerHttpUrl);
     }
 
-    private static Pool pool(PoolView p) {
+    private static Pool pool(PoolView p, Instant at) {
         return new Pool(p.name(), p.preset(), limits(p.limits()), thermal(p.thermal()), p.inFlight(), p.maxConcurrent(),
-                p.keys().stream().map(StateBody::key).toList());
+                p.keys().stream().map(k -> key(k, at)).toList());
     }
 
-    private static Key key(KeyView k) {
+    private static Key key(KeyView k, Instant at) {
+        long left = k.cooldownUntil() == null ? 0 : Math.max(0, Duration.between(at, k.cooldownUntil()).toMillis());
         return new Key(k.id(), limits(k.limits()), thermal(k.thermal()), k.circuit().name(), k.health().name(),
                 k.inFlight(), k.maxConcurrent(), text(k.cooldownUntil()), k.disabled(), k.granted(), k.refused(),
-                k.rateLimited(), k.errors());
+                k.rateLimited(), k.errors(), left, k.nextCooldown().toMillis(), k.learnedCooldown().toMillis());
     }
 
     private static List<Limit> limits(List<LimitView> limits) {

@@ -2,6 +2,7 @@ package io.quotahub.hub.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.quotahub.engine.EngineListener;
 import io.quotahub.engine.KeySpec;
 import io.quotahub.engine.LeaseRecord;
@@ -15,6 +16,7 @@ import io.quotahub.hub.config.PoolsConfig;
 import io.quotahub.hub.ledger.HubLedger;
 import jakarta.inject.Singleton;
 
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
@@ -22,14 +24,15 @@ import java.util.Map;
 /**
  * Counts the engine's decisions as Prometheus metrics, tagged by hub, pool and key id (never a
  * secret): {@link MetricNames#LEASES_GRANTED}, {@link MetricNames#LEASES_REFUSED},
- * {@link MetricNames#LEASES_SETTLED}.
+ * {@link MetricNames#LEASES_SETTLED}, the tokens settled per key ({@link ProviderCallMetrics}) and
+ * the cooldowns 429s caused per pool ({@link MetricNames#COOLDOWN_APPLIED}).
  *
  * <p>Every series of the configured pools and keys is registered at start-up (at 0, so rates and
  * alerts see them before the first event) and cached: the acquire path does two map reads and no allocation, no
  * registry lookup. A refusal for a pool that is not configured is counted under the pool tag
  * {@link #UNKNOWN_POOL}: pool names sent by clients never become tag values.
  *
- * <p>Settles are counted live and only for leases this hub granted, so summing over both hubs
+ * <p>Settles, their tokens and their cooldowns are counted live and only for leases this hub granted, so summing over both hubs
  * counts each settle once: the engine also folds the peer's settles and replays its own ledger at
  * start-up, neither of which is counted here (the peer counts its own).
  */
@@ -38,6 +41,10 @@ public class EngineMetrics implements EngineListener {
 
     /** Pool tag of refusals naming a pool that is not configured. */
     public static final String UNKNOWN_POOL = "(unknown)";
+    /** Buckets of {@link MetricNames#COOLDOWN_APPLIED}: the default ladder's steps, then doublings up to the default max cooldown. */
+    static final Duration[] COOLDOWN_BUCKETS = {Duration.ofSeconds(1), Duration.ofSeconds(3), Duration.ofSeconds(10),
+            Duration.ofSeconds(30), Duration.ofMinutes(1), Duration.ofMinutes(2), Duration.ofMinutes(5),
+            Duration.ofMinutes(15), Duration.ofHours(1)};
 
     private final MeterRegistry registry;
     private final String hubId;
@@ -46,13 +53,21 @@ public class EngineMetrics implements EngineListener {
     private final Map<String, Map<String, Counter>> granted = new HashMap<>();
     private final Map<String, EnumMap<RefusalCode, Counter>> refused = new HashMap<>();
     private final Map<String, Map<String, EnumMap<Outcome, Counter>>> settled = new HashMap<>();
+    private final Map<String, Timer> cooldowns = new HashMap<>();
+    private final ProviderCallMetrics calls;
 
-    public EngineMetrics(MeterRegistry registry, HubSettings settings, PoolsConfig pools, HubLedger ledger) {
+    public EngineMetrics(MeterRegistry registry, HubSettings settings, PoolsConfig pools, HubLedger ledger,
+                         ProviderCallMetrics calls) {
         this.registry = PerKeyRegistry.of(registry);
         this.hubId = settings.hubId();
         this.ledger = ledger;
+        this.calls = calls;
         for (PoolSpec pool : pools.pools()) {
             refused.put(pool.name(), refusedCounters(pool.name()));
+            cooldowns.put(pool.name(), Timer.builder(MetricNames.COOLDOWN_APPLIED)
+                    .description("Cooldowns 429s caused: a Retry-After (clamped) or the learned ladder's step")
+                    .tags(MetricNames.TAG_HUB, hubId, MetricNames.TAG_POOL, pool.name())
+                    .serviceLevelObjectives(COOLDOWN_BUCKETS).register(this.registry));
             for (KeySpec key : pool.keys()) {
                 granted.computeIfAbsent(pool.name(), p -> new HashMap<>()).put(key.id(), grantedCounter(pool.name(), key.id()));
                 settled.computeIfAbsent(pool.name(), p -> new HashMap<>()).put(key.id(), settledCounters(pool.name(), key.id()));
@@ -110,12 +125,26 @@ public class EngineMetrics implements EngineListener {
 
     @Override
     public void onSettled(LeaseRecord lease, Settlement settlement) {
-        if (ledger.current() == null || !hubId.equals(lease.hubId())) {
-            return; // replay at start-up, or the peer's lease
+        if (!liveAndOwn(lease)) {
+            return;
         }
         EnumMap<Outcome, Counter> byOutcome = lookup(settled, lease.pool(), lease.keyId());
         if (byOutcome != null) {
             byOutcome.get(settlement.outcome()).increment();
         }
+        calls.tokensUsed(lease.pool(), lease.keyId(), settlement.tokensUsed());
+    }
+
+    @Override
+    public void onCooldownApplied(LeaseRecord lease, Duration cooldown) {
+        Timer t = cooldowns.get(lease.pool());
+        if (t != null && liveAndOwn(lease)) {
+            t.record(cooldown);
+        }
+    }
+
+    /** Not a replay at start-up, nor the peer's lease (the peer counts its own). */
+    private boolean liveAndOwn(LeaseRecord lease) {
+        return ledger.current() != null && hubId.equals(lease.hubId());
     }
 }

@@ -56,7 +56,7 @@ public class HubGauges {
     /** One consistent read of everything the gauges show; arrays indexed like the registered series. */
     record Snapshot(long takenAtNanos, double[] used, double[] capacity, double[] budget, double[] utilization,
                     double[] temperature, Zone[] zone, CircuitState[] circuit, double[] cooldownSeconds,
-                    boolean[] disabled, double healthScore, int openLeases, int[] agentsByHealth,
+                    double[] nextCooldownSeconds, double[] learnedCooldownSeconds, boolean[] disabled, double healthScore, int openLeases, int[] agentsByHealth,
                     double replicationLagSeconds, PeerStatus peerStatus, boolean ready) {
     }
 
@@ -134,6 +134,10 @@ public class HubGauges {
                         tags.and(MetricNames.TAG_STATE, c.name()), s -> s.circuit[j] == c ? 1 : 0);
             }
             gauge(registry, MetricNames.KEY_COOLDOWN, "Seconds of cooldown left", tags, s -> s.cooldownSeconds[j]);
+            gauge(registry, MetricNames.KEY_COOLDOWN_NEXT, "Seconds the next 429 without a Retry-After would cool the key for",
+                    tags, s -> s.nextCooldownSeconds[j]);
+            gauge(registry, MetricNames.KEY_COOLDOWN_LEARNED, "Seconds of cooldown the key learned from 429s right after its cooldowns",
+                    tags, s -> s.learnedCooldownSeconds[j]);
             gauge(registry, MetricNames.KEY_DISABLED, "1 when the key is disabled (auth failure)", tags,
                     s -> s.disabled[j] ? 1 : 0);
         }
@@ -180,6 +184,8 @@ public class HubGauges {
         Zone[] zone = new Zone[keys];
         CircuitState[] circuit = new CircuitState[keys];
         double[] cooldown = new double[keys];
+        double[] nextCooldown = new double[keys];
+        double[] learnedCooldown = new double[keys];
         boolean[] disabled = new boolean[keys];
         for (PoolView pool : view.pools()) {
             putLimits(pool.limits(), i -> LimitRef.ofPool(pool.name(), i), used, capacity, budget, utilization);
@@ -194,6 +200,8 @@ public class HubGauges {
                 circuit[k] = key.circuit();
                 cooldown[k] = key.cooldownUntil() == null ? 0
                         : Math.max(0, Duration.between(view.at(), key.cooldownUntil()).toMillis() / 1000.0);
+                nextCooldown[k] = key.nextCooldown().toMillis() / 1000.0;
+                learnedCooldown[k] = key.learnedCooldown().toMillis() / 1000.0;
                 disabled[k] = key.disabled();
             }
         }
@@ -201,7 +209,7 @@ public class HubGauges {
         runtime.agentHealth().forEach(h -> agents[h.ordinal()]++);
         PeerView peer = runtime.peer().orElse(null);
         return new Snapshot(System.nanoTime(), used, capacity, budget, utilization, temperature, zone, circuit, cooldown,
-                disabled, view.thermal().healthScore(), view.openLeases(), agents,
+                nextCooldown, learnedCooldown, disabled, view.thermal().healthScore(), view.openLeases(), agents,
                 peer == null ? Double.NaN : peer.replicationLagMs() / 1000.0, peer == null ? null : peer.status(),
                 runtime.ready());
     }

@@ -64,6 +64,10 @@ final class KeySeriesCollector implements MultiCollector {
         out.metricSnapshot(zone.build());
         out.metricSnapshot(circuit.build());
         out.metricSnapshot(gauge(MetricNames.KEY_COOLDOWN, "Seconds of cooldown left", keyLabels, k -> s.cooldownSeconds()[k]));
+        out.metricSnapshot(gauge(MetricNames.KEY_COOLDOWN_NEXT, "Seconds the next 429 without a Retry-After would cool the key for",
+                keyLabels, k -> s.nextCooldownSeconds()[k]));
+        out.metricSnapshot(gauge(MetricNames.KEY_COOLDOWN_LEARNED, "Seconds of cooldown the key learned from 429s right after its cooldowns",
+                keyLabels, k -> s.learnedCooldownSeconds()[k]));
         out.metricSnapshot(gauge(MetricNames.KEY_DISABLED, "1 when the key is disabled (auth failure)", keyLabels,
                 k -> s.disabled()[k] ? 1 : 0));
         return out.build();

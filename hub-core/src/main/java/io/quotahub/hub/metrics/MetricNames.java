@@ -44,9 +44,27 @@ public final class MetricNames {
     /** Settles whose Retry-After was above quotahub.max-cooldown (the cooldown was clamped to it). Tags: hub. */
     public static final String RETRY_AFTER_CLAMPED = "quotahub.settles.retry.after.clamped";
 
+    /**
+     * Tokens used per key as settled (settles of leases this hub granted, so a sum over hubs counts
+     * each once). Tags: hub, pool, key. The 429s per key are {@link #LEASES_SETTLED} with
+     * {@code outcome="RATE_LIMITED"}.
+     */
+    public static final String KEY_TOKENS_USED = "quotahub.key.tokens.used";
+
     // timers (histograms)
     /** Receiving an acquire to sending its reply, ledger append included. Tags: hub, transport (nats|http), result (granted|refused|error). */
     public static final String ACQUIRE_LATENCY = "quotahub.acquire.latency";
+    /**
+     * Provider call durations per key, as agents report them with their settle ({@code call_duration_ms}
+     * over NATS; settles without it are not counted), by the hub that took the settle; buckets 0.1 s
+     * to 60 s, no {@code _max}. Tags: hub, pool, key.
+     */
+    public static final String PROVIDER_CALL_DURATION = "quotahub.provider.call.duration";
+    /**
+     * Cooldowns that 429s caused (a Retry-After, clamped, or the learned ladder's step), counted by
+     * the hub that granted the lease, live (not on replay); buckets 1 s to 1 h. Tags: hub, pool.
+     */
+    public static final String COOLDOWN_APPLIED = "quotahub.cooldown.applied";
     /** Ledger append (one event, group commit wait included) to JetStream acknowledgement. Tags: hub. */
     public static final String LEDGER_APPEND_LATENCY = "quotahub.ledger.append.latency";
 
@@ -71,6 +89,13 @@ public final class MetricNames {
     public static final String KEY_CIRCUIT = "quotahub.key.circuit";
     /** Seconds of cooldown left (0 when none). Tags: hub, pool, key. */
     public static final String KEY_COOLDOWN = "quotahub.key.cooldown.seconds";
+    /**
+     * What the next 429 without a Retry-After would cool the key for: the ladder's next step or what
+     * the key learned, whichever is longer (a relapse doubles it). Tags: hub, pool, key.
+     */
+    public static final String KEY_COOLDOWN_NEXT = "quotahub.key.cooldown.next.seconds";
+    /** What the key learned from 429s right after its cooldowns, 0 when nothing (the plain ladder). Tags: hub, pool, key. */
+    public static final String KEY_COOLDOWN_LEARNED = "quotahub.key.cooldown.learned.seconds";
     /** 1 when the key is disabled (auth failure). Tags: hub, pool, key. */
     public static final String KEY_DISABLED = "quotahub.key.disabled";
     /** Hub health score 0–100. Tags: hub. */
@@ -129,6 +154,7 @@ public final class MetricNames {
             "quotahub_request_index_refused_total",
             "quotahub_priority_downgraded_total",
             "quotahub_settles_retry_after_clamped_total",
+            "quotahub_key_tokens_used_total",
             "quotahub_acquire_latency_seconds_bucket",
             "quotahub_acquire_latency_seconds_count",
             "quotahub_acquire_latency_seconds_sum",
@@ -137,6 +163,13 @@ public final class MetricNames {
             "quotahub_ledger_append_latency_seconds_count",
             "quotahub_ledger_append_latency_seconds_sum",
             "quotahub_ledger_append_latency_seconds_max",
+            "quotahub_provider_call_duration_seconds_bucket",
+            "quotahub_provider_call_duration_seconds_count",
+            "quotahub_provider_call_duration_seconds_sum",
+            "quotahub_cooldown_applied_seconds_bucket",
+            "quotahub_cooldown_applied_seconds_count",
+            "quotahub_cooldown_applied_seconds_sum",
+            "quotahub_cooldown_applied_seconds_max",
             "quotahub_limit_used",
             "quotahub_limit_capacity",
             "quotahub_limit_budget",
@@ -145,6 +178,8 @@ public final class MetricNames {
             "quotahub_key_zone",
             "quotahub_key_circuit",
             "quotahub_key_cooldown_seconds",
+            "quotahub_key_cooldown_next_seconds",
+            "quotahub_key_cooldown_learned_seconds",
             "quotahub_key_disabled",
             "quotahub_hub_health_score",
             "quotahub_agents",

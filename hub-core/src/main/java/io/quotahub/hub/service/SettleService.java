@@ -12,6 +12,7 @@ import io.quotahub.engine.Settlement;
 import io.quotahub.hub.ledger.Ledger;
 import io.quotahub.hub.ledger.LedgerEvents;
 import io.quotahub.hub.metrics.GuardMetrics;
+import io.quotahub.hub.metrics.ProviderCallMetrics;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -46,6 +47,7 @@ public final class SettleService {
     private final GuardMetrics metrics;
     private final Duration maxCooldown;
     private final Map<String, Long> maxTokensPerCall = new HashMap<>();
+    private final ProviderCallMetrics calls;
 
     /** With default bounds, the pools of the engine's configuration and metrics nobody sees (simulations). */
     public SettleService(QuotaEngine engine, HubLedger ledger, Clock clock, String hubId, Duration replyTimeout) {
@@ -54,6 +56,13 @@ public final class SettleService {
 
     public SettleService(QuotaEngine engine, HubLedger ledger, Clock clock, String hubId, Duration replyTimeout,
                          InputBounds bounds, GuardMetrics metrics) {
+        this(engine, ledger, clock, hubId, replyTimeout, bounds, metrics, ProviderCallMetrics.none());
+    }
+
+    /** @param calls where the provider call durations that agents report with their settles go */
+    public SettleService(QuotaEngine engine, HubLedger ledger, Clock clock, String hubId, Duration replyTimeout,
+                         InputBounds bounds, GuardMetrics metrics, ProviderCallMetrics calls) {
+        this.calls = calls;
         this.replyDeadline = new ReplyDeadline(replyTimeout);
         this.engine = engine;
         this.ledger = ledger;
@@ -68,6 +77,14 @@ public final class SettleService {
     }
 
     public CompletableFuture<SettleOutcome> settle(SettleCommand cmd) {
+        return settle(cmd, 0);
+    }
+
+    /**
+     * @param callDurationMs how long the provider call took, as the agent measured it (0: not
+     *                       measured); only a metric, recorded once the settle is applied
+     */
+    public CompletableFuture<SettleOutcome> settle(SettleCommand cmd, long callDurationMs) {
         SettleOutcome.Failed invalid = validate(cmd);
         if (invalid != null) {
             return CompletableFuture.completedFuture(invalid);
@@ -106,7 +123,11 @@ public final class SettleService {
             if (error != null) {
                 return (SettleOutcome) new SettleOutcome.Failed(ErrorCode.UNAVAILABLE, "settle could not be made durable; retry");
             }
-            return new SettleOutcome.Settled(engine.settle(settlement) == SettleResult.SETTLED);
+            boolean settled = engine.settle(settlement) == SettleResult.SETTLED;
+            if (settled) {
+                calls.callDuration(lease.pool(), lease.keyId(), callDurationMs);
+            }
+            return new SettleOutcome.Settled(settled);
         }), new SettleOutcome.Failed(ErrorCode.UNAVAILABLE, "the ledger did not confirm the settle in time; retry"));
     }
 

@@ -101,7 +101,9 @@ class DashboardBrowserTest {
                         List.of(requests(40, "1m"), tokens(20_000, "1m"))))),
                 "batch", Map.of("preset", "PREMIUM", "keys", List.of(
                         key("b1", secretFile(dir, "b1", SECRET + "-b1"), List.of(requests(10, "1m"))),
-                        key("b2", secretFile(dir, "b2", SECRET + "-b2"), List.of(requests(30, "1m"), requests(500, "1d")))))));
+                        key("b2", secretFile(dir, "b2", SECRET + "-b2"), List.of(requests(30, "1m"), requests(500, "1d"))))),
+                "cool", Map.of("preset", "PREMIUM", "keys", List.of(
+                        key("c1", secretFile(dir, "c1", SECRET + "-c1"), List.of(requests(100, "1m")))))));
         client = QuotaClient.builder().servers(nats.url()).agentId("dashboard-agent").userPasswordFile(nats.credentials(NatsServer.AGENT)).build();
 
         ChromeOptions options = new ChromeOptions();
@@ -464,6 +466,31 @@ class DashboardBrowserTest {
         within(Duration.ofSeconds(5), d -> attr("heap", "data-heap-used") != null);
         switchTo("quota");
         assertThat(attr("quota-bar-demo-k1-0", "data-capacity")).isEqualTo("40");
+    }
+
+    @Test
+    @Order(9)
+    void thermalShowsEachKeysCooldownLeft_theNextOne_andWhatItLearned() throws IOException {
+        // a 429 with a Retry-After of 2 s, then one without right after that cooldown (within 2 s of
+        // its end): a relapse, the key learns 4 s; the next 429 would wait the ladder's third step (10 s)
+        try (Lease first = client.acquire("cool", 1, Duration.ofSeconds(5))) {
+            first.rateLimited(Duration.ofSeconds(2));
+        }
+        try (Lease again = client.acquire("cool", 1, Duration.ofSeconds(10))) {
+            again.rateLimited(Duration.ZERO);
+        }
+        open(hub.uri("/").toString());
+        switchTo("thermal");
+
+        within(LIVE_UPDATE, d -> "4000".equals(attr("learned-cooldown-cool-c1", "data-ms")));
+        assertThat(text("learned-cooldown-cool-c1")).isEqualTo("(learned 4s)");
+        assertThat(attr("next-cooldown-cool-c1", "data-ms")).isEqualTo("10000");
+        assertThat(text("next-cooldown-cool-c1")).isEqualTo("10s");
+        assertThat(text("cooldown-left-cool-c1")).matches("cooldown [0-9.]+m?s left|no cooldown");
+        // a key that never saw a 429: the plain ladder, nothing left
+        assertThat(text("cooldown-line-demo-k1")).isEqualTo("no cooldown · next 429: 1s (ladder)");
+        assertThat(text("thermal")).doesNotContain(SECRET);
+        screenshot("Thermal cooldowns");
     }
 
     @Test

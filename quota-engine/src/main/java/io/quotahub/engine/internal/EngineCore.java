@@ -253,6 +253,9 @@ public final class EngineCore {
             if (before != null) {
                 events.circuit(open.pool.name(), key.id(), before, key.guard.circuit());
             }
+            if (key.guard.appliedMillis() > 0) {
+                events.cooldown(open.lease, key.guard.appliedMillis());
+            }
             if (!wasDisabled && key.guard.disabled()) {
                 events.disabled(open.pool.name(), key.id());
             }

@@ -1,5 +1,6 @@
 package io.quotahub.engine.internal;
 
+import io.quotahub.engine.CooldownConfig;
 import io.quotahub.engine.EngineConfig;
 import io.quotahub.engine.KeySpec;
 import io.quotahub.engine.LimitSpec;
@@ -18,11 +19,22 @@ public final class EngineState {
     static final int MAGIC = 0x51484553; // "QHES"
     static final int END = 0x454E4421;   // "END!"
     /**
-     * Bump on any change of the layout: older snapshots are then refused (a full replay follows).
+     * Bump on any change of the layout; versions below {@link #OLDEST_READABLE} are refused (a full
+     * replay follows).
      * 2: open leases carry their holder digest; lease ids may end in a random suffix.
      * 3: open leases carry their principal.
+     * 4: key guards carry their learned cooldown, last cooldown length and OKs in a row; the
+     * fingerprint names the cooldown learning. Version 3 still reads: nothing learned yet (what a
+     * version-3 engine had), its fingerprint without the learning.
      */
-    public static final int VERSION = 3;
+    public static final int VERSION = 4;
+    /** The oldest format version this engine restores. */
+    static final int OLDEST_READABLE = 3;
+    /**
+     * The first format with the learned cooldown (key guards, fingerprint): one name for every
+     * place that reads by version, so that renumbering the format moves them together.
+     */
+    static final int LEARNED_COOLDOWN_SINCE = 4;
     static final int MAX_COUNT = 1 << 26;
 
     private EngineState() {
@@ -34,11 +46,20 @@ public final class EngineState {
      * cooldown) and thermal settings (secrets are not part of the engine config).
      */
     static String fingerprint(EngineConfig c) {
+        return fingerprint(c, VERSION);
+    }
+
+    /** The fingerprint as format {@code version} wrote it. */
+    static String fingerprint(EngineConfig c, int version) {
         StringBuilder b = new StringBuilder();
         b.append(c.hubId()).append('|').append(new TreeMap<>(c.budgetShares())).append('|')
                 .append(c.settleMargin()).append('|').append(c.leaseTtl()).append('|')
-                .append(c.cooldown()).append("|max cooldown ").append(c.cooldown().maxCooldown())
-                .append('|').append(c.thermal());
+                .append(cooldown(c.cooldown())).append("|max cooldown ").append(c.cooldown().maxCooldown());
+        if (version >= LEARNED_COOLDOWN_SINCE) {
+            b.append("|learning ").append(c.cooldown().learning().growth()).append(" after ")
+                    .append(c.cooldown().learning().successesToShorten());
+        }
+        b.append('|').append(c.thermal());
         for (PoolSpec p : c.pools()) {
             b.append("|pool ").append(p.name()).append(' ').append(p.preset()).append(' ').append(p.maxConcurrent())
                     .append(' ').append(p.policy()).append(" tokens per call ").append(p.maxTokensPerCall());
@@ -49,6 +70,12 @@ public final class EngineState {
             }
         }
         return b.toString();
+    }
+
+    /** As version 3 wrote the cooldown (the record's text before it had a learning). */
+    private static String cooldown(CooldownConfig c) {
+        return "CooldownConfig[ladder=" + c.ladder() + ", failuresToBlock=" + c.failuresToBlock() + ", blockFor="
+                + c.blockFor() + ", openFor=" + c.openFor() + ", maxCooldown=" + c.maxCooldown() + "]";
     }
 
     private static void limits(StringBuilder b, java.util.List<LimitSpec> limits) {

@@ -6,6 +6,7 @@ import io.quotahub.engine.LeaseRecord;
 import io.quotahub.engine.Settlement;
 import io.quotahub.engine.Zone;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -43,6 +44,11 @@ final class Events {
 
     void circuit(String pool, String keyId, CircuitState from, CircuitState to) {
         add(() -> listener.onCircuitChanged(pool, keyId, from, to));
+    }
+
+    void cooldown(LeaseRecord lease, long millis) {
+        Duration cooldown = Duration.ofMillis(millis);
+        add(() -> listener.onCooldownApplied(lease, cooldown));
     }
 
     void disabled(String pool, String keyId) {

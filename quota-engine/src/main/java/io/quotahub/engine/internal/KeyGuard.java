@@ -3,6 +3,7 @@ package io.quotahub.engine.internal;
 
 import io.quotahub.engine.CircuitState;
 import io.quotahub.engine.CooldownConfig;
+import io.quotahub.engine.CooldownLearning;
 import io.quotahub.engine.Outcome;
 import io.quotahub.engine.RefusalCode;
 
@@ -25,6 +26,14 @@ import java.util.List;
  * step) above it is clamped, and {@code at + cooldown} saturates instead of wrapping. An operator's
  * {@link #reset} clears everything a report can cause.
  *
+ * <p>The ladder learns ({@link CooldownLearning}): a 429 at or after the end of the key's last
+ * cooldown and less than one more cooldown length {@code A} later is a relapse, and the key learns
+ * {@code L = min(maxCooldown, max(first step, growth × A))}. A 429 without a Retry-After then cools
+ * the key for {@code min(maxCooldown, max(ladder step, L))}; with one, for the Retry-After (clamped)
+ * as before. Every {@code successesToShorten} OKs in a row (a 429 restarts the count) halve
+ * {@code L}; a half not above the first step forgets it. {@code A} is the length of the cooldown
+ * that ends last, whatever set it (a Retry-After too). An operator's reset forgets all of it.
+ *
  * <p>Times are the settlements' own times, so replaying a ledger rebuilds the same state.
  * Not thread-safe: the owning pool's lock guards it.
  */
@@ -35,6 +44,8 @@ final class KeyGuard {
     private final int failuresToBlock;
     private final long blockForMillis;
     private final long openForMillis;
+    private final int growth;
+    private final int successesToShorten;
 
     private int consecutiveFailures;
     private int rateLimitStreak;
@@ -44,6 +55,12 @@ final class KeyGuard {
     private long openUntil = Long.MIN_VALUE;
     private String probeLeaseId;
     private boolean disabled;
+    /** What the key learned (0: nothing, the plain ladder), the last cooldown's length, OKs in a row since. */
+    private long learnedMillis;
+    private long lastCooldownMillis;
+    private int successes;
+    /** The cooldown the last {@link #onSettle} applied, 0 if none (not state: read right after it). */
+    private long appliedMillis;
 
     KeyGuard(CooldownConfig config) {
         this.maxCooldownMillis = Math.max(1, Units.millis(config.maxCooldown()));
@@ -51,6 +68,9 @@ final class KeyGuard {
         this.failuresToBlock = config.failuresToBlock();
         this.blockForMillis = Math.max(0, Units.millis(config.blockFor()));
         this.openForMillis = Math.max(0, Units.millis(config.openFor()));
+        CooldownLearning learning = config.learning();
+        this.growth = learning.growth();
+        this.successesToShorten = learning.successesToShorten();
     }
 
     /**
@@ -58,8 +78,37 @@ final class KeyGuard {
      * never more than {@code maxMillis}.
      */
     static long cooldownMillis(List<Long> ladder, int streak, long retryAfterMillis, long maxMillis) {
-        long cooldown = retryAfterMillis > 0 ? retryAfterMillis : ladder.get(Math.max(1, Math.min(streak, ladder.size())) - 1);
+        return cooldownMillis(ladder, streak, retryAfterMillis, 0, maxMillis);
+    }
+
+    /** As above, and a 429 without a Retry-After cools for at least what the key learned. */
+    static long cooldownMillis(List<Long> ladder, int streak, long retryAfterMillis, long learnedMillis, long maxMillis) {
+        long cooldown = retryAfterMillis > 0 ? retryAfterMillis
+                : Math.max(ladder.get(Math.max(1, Math.min(streak, ladder.size())) - 1), learnedMillis);
         return Math.min(cooldown, maxMillis);
+    }
+
+    /**
+     * What a relapse teaches: {@code growth} × the last cooldown, at least the ladder's first step, at
+     * most {@code maxMillis}; 0 when learning is off.
+     */
+    static long learnedAfterRelapse(int growth, long lastCooldownMillis, long firstStepMillis, long maxMillis) {
+        if (growth == 0) {
+            return 0;
+        }
+        long grown = lastCooldownMillis > Long.MAX_VALUE / growth ? Long.MAX_VALUE : lastCooldownMillis * growth;
+        return Math.min(maxMillis, Math.max(firstStepMillis, grown));
+    }
+
+    /** What {@code successesToShorten} OKs in a row leave of {@code learnedMillis}: half, or 0 once not above the first step. */
+    static long learnedAfterSuccesses(long learnedMillis, long firstStepMillis) {
+        long half = learnedMillis / 2;
+        return half <= firstStepMillis ? 0 : half;
+    }
+
+    /** A 429 at {@code at} comes back within one cooldown length after the last cooldown ended. */
+    private boolean relapse(long at) {
+        return lastCooldownMillis > 0 && at >= cooldownUntil && Units.sub(at, cooldownUntil) < lastCooldownMillis;
     }
 
     /** Moves OPEN to HALF_OPEN once the open period is over. @return the previous state if it changed, else null */
@@ -118,10 +167,15 @@ final class KeyGuard {
     CircuitState onSettle(String leaseId, Outcome outcome, long retryAfterMillis, long at) {
         CircuitState before = circuit;
         boolean probe = leaseId.equals(probeLeaseId);
+        appliedMillis = 0;
         switch (outcome) {
             case OK -> {
                 consecutiveFailures = 0;
                 rateLimitStreak = 0;
+                if (learnedMillis > 0 && ++successes >= successesToShorten) {
+                    learnedMillis = learnedAfterSuccesses(learnedMillis, ladderMillis.get(0));
+                    successes = 0;
+                }
                 if (probe) {
                     circuit = CircuitState.CLOSED;
                     probeLeaseId = null;
@@ -131,8 +185,16 @@ final class KeyGuard {
                 consecutiveFailures = saturatedIncrement(consecutiveFailures);
                 if (outcome == Outcome.RATE_LIMITED) {
                     rateLimitStreak = saturatedIncrement(rateLimitStreak);
-                    long until = Units.add(at, cooldownMillis(ladderMillis, rateLimitStreak, retryAfterMillis, maxCooldownMillis));
-                    cooldownUntil = Math.max(cooldownUntil, until);
+                    if (relapse(at)) {
+                        learnedMillis = learnedAfterRelapse(growth, lastCooldownMillis, ladderMillis.get(0), maxCooldownMillis);
+                    }
+                    successes = 0;
+                    appliedMillis = cooldownMillis(ladderMillis, rateLimitStreak, retryAfterMillis, learnedMillis, maxCooldownMillis);
+                    long until = Units.add(at, appliedMillis);
+                    if (until >= cooldownUntil) {
+                        cooldownUntil = until;
+                        lastCooldownMillis = appliedMillis;
+                    }
                 }
                 if (probe || (circuit == CircuitState.CLOSED && consecutiveFailures >= failuresToBlock)) {
                     circuit = CircuitState.OPEN;
@@ -181,6 +243,9 @@ final class KeyGuard {
         openUntil = Long.MIN_VALUE;
         probeLeaseId = null;
         disabled = false;
+        learnedMillis = 0;
+        lastCooldownMillis = 0;
+        successes = 0;
         return before == circuit ? null : before;
     }
 
@@ -216,15 +281,31 @@ final class KeyGuard {
         return now < blockedUntil;
     }
 
+    /** The cooldown the last {@link #onSettle} applied (a 429's), 0 if it applied none. */
+    long appliedMillis() {
+        return appliedMillis;
+    }
+
+    /** What the key learned; 0: nothing, the plain ladder. */
+    long learnedMillis() {
+        return learnedMillis;
+    }
+
+    /** The cooldown the next 429 without a Retry-After would apply unless it is a relapse. */
+    long nextCooldownMillis() {
+        return cooldownMillis(ladderMillis, saturatedIncrement(rateLimitStreak), 0, learnedMillis, maxCooldownMillis);
+    }
+
     // ---- state (snapshots: the layout is SnapshotCodec's) --------------------------------------
 
     record State(int consecutiveFailures, int rateLimitStreak, long cooldownUntil, long blockedUntil,
-                 CircuitState circuit, long openUntil, String probeLeaseId, boolean disabled) {
+                 CircuitState circuit, long openUntil, String probeLeaseId, boolean disabled,
+                 long learnedMillis, long lastCooldownMillis, int successes) {
     }
 
     State state() {
         return new State(consecutiveFailures, rateLimitStreak, cooldownUntil, blockedUntil, circuit, openUntil,
-                probeLeaseId, disabled);
+                probeLeaseId, disabled, learnedMillis, lastCooldownMillis, successes);
     }
 
     void restore(State s) {
@@ -236,5 +317,8 @@ final class KeyGuard {
         openUntil = s.openUntil();
         probeLeaseId = s.probeLeaseId();
         disabled = s.disabled();
+        learnedMillis = s.learnedMillis();
+        lastCooldownMillis = s.lastCooldownMillis();
+        successes = s.successes();
     }
 }

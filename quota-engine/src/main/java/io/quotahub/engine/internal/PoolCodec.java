@@ -38,7 +38,7 @@ final class PoolCodec {
         writeOrder(out, p.order);
     }
 
-    static void read(DataInput in, PoolState p) throws IOException {
+    static void read(DataInput in, PoolState p, int version) throws IOException {
         String n = in.readUTF();
         if (!n.equals(p.name())) {
             throw new IOException("pool " + n + " where " + p.name() + " was expected");
@@ -50,7 +50,7 @@ final class PoolCodec {
         p.zone = enumAt(Zone.values(), in.readByte(), "zone");
         expect(in.readInt(), p.keys.length, "keys of pool " + n);
         for (KeyState k : p.keys) {
-            readKey(in, k);
+            readKey(in, k, version);
         }
         readOrder(in, p.order);
     }
@@ -79,15 +79,13 @@ final class PoolCodec {
         out.writeLong(k.errors);
     }
 
-    private static void readKey(DataInput in, KeyState k) throws IOException {
+    private static void readKey(DataInput in, KeyState k, int version) throws IOException {
         String id = in.readUTF();
         if (!id.equals(k.id())) {
             throw new IOException("key " + id + " where " + k.id() + " was expected");
         }
         readWindows(in, k.windows, "limits of key " + id);
-        k.guard.restore(new KeyGuard.State(in.readInt(), in.readInt(), in.readLong(), in.readLong(),
-                enumAt(CircuitState.values(), in.readByte(), "circuit state"), in.readLong(), readNullable(in),
-                in.readBoolean()));
+        k.guard.restore(readGuard(in, version, id));
         readThermal(in, k.thermal);
         expect(in.readBoolean() ? 1 : 0, k.burst != null ? 1 : 0, "burst guard of key " + id);
         if (k.burst != null) {
@@ -121,6 +119,34 @@ final class PoolCodec {
         out.writeLong(g.openUntil());
         writeNullable(out, g.probeLeaseId());
         out.writeBoolean(g.disabled());
+        out.writeLong(g.learnedMillis());
+        out.writeLong(g.lastCooldownMillis());
+        out.writeInt(g.successes());
+    }
+
+    /** Version 3 had no learning: a key restored from it has learned nothing. */
+    private static KeyGuard.State readGuard(DataInput in, int version, String id) throws IOException {
+        int failures = in.readInt();
+        int streak = in.readInt();
+        long cooldownUntil = in.readLong();
+        long blockedUntil = in.readLong();
+        CircuitState circuit = enumAt(CircuitState.values(), in.readByte(), "circuit state");
+        long openUntil = in.readLong();
+        String probe = readNullable(in);
+        boolean disabled = in.readBoolean();
+        long learned = 0;
+        long last = 0;
+        int successes = 0;
+        if (version >= EngineState.LEARNED_COOLDOWN_SINCE) {
+            learned = in.readLong();
+            last = in.readLong();
+            successes = in.readInt();
+            if (learned < 0 || last < 0 || successes < 0) {
+                throw new IOException("learned cooldown of key " + id + " is negative");
+            }
+        }
+        return new KeyGuard.State(failures, streak, cooldownUntil, blockedUntil, circuit, openUntil, probe, disabled,
+                learned, last, successes);
     }
 
     private static void writeThermal(DataOutput out, Thermal thermal) throws IOException {

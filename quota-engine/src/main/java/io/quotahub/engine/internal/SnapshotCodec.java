@@ -16,7 +16,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The binary layout of an engine's whole state, in one place (format {@value EngineState#VERSION};
+ * The binary layout of an engine's whole state, in one place (format {@value EngineState#VERSION},
+ * reads {@value EngineState#OLDEST_READABLE} too;
  * {@code SnapshotFormatTest} pins its bytes). In order: header (magic, version, configuration
  * fingerprint), lease id counter, settled ids, budgets, transfer log, every pool (its windows,
  * thermal state and bookkeeping, then each key's, then the key order: {@link PoolCodec}), the open leases, an end
@@ -78,10 +79,11 @@ final class SnapshotCodec {
             throw new IOException("not an engine state (bad magic)");
         }
         int version = in.readInt();
-        if (version != EngineState.VERSION) {
-            throw new IOException("engine state format version " + version + ", this engine reads version " + EngineState.VERSION);
+        if (version < EngineState.OLDEST_READABLE || version > EngineState.VERSION) {
+            throw new IOException("engine state format version " + version + ", this engine reads versions "
+                    + EngineState.OLDEST_READABLE + " to " + EngineState.VERSION);
         }
-        if (!readLongString(in).equals(EngineState.fingerprint(config))) {
+        if (!readLongString(in).equals(EngineState.fingerprint(config, version))) {
             throw new IOException("engine state was written for another configuration (pools, keys, limits, shares or TTL changed)");
         }
         ids.moveTo(in.readLong(), in.readLong());
@@ -90,7 +92,7 @@ final class SnapshotCodec {
         readTransfers(in);
         expect(in.readInt(), pools.size(), "pools");
         for (PoolState p : pools.values()) {
-            PoolCodec.read(in, p);
+            PoolCodec.read(in, p, version);
         }
         int n = in.readInt();
         expectCount(n, "open leases");

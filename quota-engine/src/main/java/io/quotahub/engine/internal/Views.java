@@ -8,6 +8,7 @@ import io.quotahub.engine.view.LimitView;
 import io.quotahub.engine.view.PoolView;
 import io.quotahub.engine.view.ThermalView;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -74,7 +75,8 @@ final class Views {
                 t.throttled(), t.recoveryProgress(now), t.throttleEvents());
         return new KeyView(k.id(), limits(k.windows, now), thermal, k.guard.circuitAt(now), k.health(now),
                 k.open.size(), k.spec.maxConcurrent(), cooling ? Instant.ofEpochMilli(k.guard.cooldownUntil()) : null,
-                k.guard.disabled(), k.granted, k.refused, k.rateLimited, k.errors);
+                k.guard.disabled(), k.granted, k.refused, k.rateLimited, k.errors,
+                Duration.ofMillis(k.guard.nextCooldownMillis()), Duration.ofMillis(k.guard.learnedMillis()));
     }
 
     private static List<LimitView> limits(SlidingWindow[] windows, long now) {

@@ -67,6 +67,29 @@ class SmallPartsTest {
     }
 
     @Test
+    void learnedCooldown_growsOnARelapse_atLeastTheFirstStep_atMostTheMax_andSaturates() {
+        long hour = 3_600_000;
+        assertThat(KeyGuard.learnedAfterRelapse(2, 3000, 1000, hour)).isEqualTo(6000);
+        assertThat(KeyGuard.learnedAfterRelapse(3, 200, 1000, hour)).as("never below the first step").isEqualTo(1000);
+        assertThat(KeyGuard.learnedAfterRelapse(2, 2_000_000, 1000, hour)).isEqualTo(hour);
+        assertThat(KeyGuard.learnedAfterRelapse(16, Long.MAX_VALUE / 2, 1000, hour)).as("no overflow").isEqualTo(hour);
+        assertThat(KeyGuard.learnedAfterRelapse(0, 3000, 1000, hour)).as("learning off").isZero();
+        // the learned cooldown is a floor under the ladder's step, and a Retry-After still wins
+        List<Long> ladder = List.of(1000L, 3000L, 10_000L, 30_000L);
+        assertThat(KeyGuard.cooldownMillis(ladder, 1, 0, 6000, hour)).isEqualTo(6000);
+        assertThat(KeyGuard.cooldownMillis(ladder, 3, 0, 6000, hour)).isEqualTo(10_000);
+        assertThat(KeyGuard.cooldownMillis(ladder, 1, 2000, 6000, hour)).isEqualTo(2000);
+    }
+
+    @Test
+    void learnedCooldown_halvesAfterSuccesses_untilNotAboveTheFirstStep() {
+        assertThat(KeyGuard.learnedAfterSuccesses(8000, 1000)).isEqualTo(4000);
+        assertThat(KeyGuard.learnedAfterSuccesses(4001, 1000)).isEqualTo(2000);
+        assertThat(KeyGuard.learnedAfterSuccesses(2000, 1000)).as("half = the first step: forgotten").isZero();
+        assertThat(KeyGuard.learnedAfterSuccesses(1500, 1000)).isZero();
+    }
+
+    @Test
     void zonesByTemperature() {
         assertThat(Thermal.zoneOf(39.9, false, false)).isEqualTo(Zone.OPTIMAL);
         assertThat(Thermal.zoneOf(40, false, false)).isEqualTo(Zone.NOMINAL);

@@ -38,32 +38,36 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Pins the snapshot format (version {@value EngineState#VERSION}): a fixed scenario, driven by a
  * {@link ManualClock} and seeded lease ids, touches every part of the state (lease ids, settled ids,
  * two hubs' budgets, transfers pending and applied, pool and key windows with entries, a calendar
- * day, cooldown, an open circuit with its probe, a disabled key, thermal history, burst guards, the
- * key order, open leases with and without agent and request ids). Its bytes were recorded
- * ({@code snapshot-v3.b64}) before the layout moved into one codec; they must not change without a
- * version bump, and a snapshot written by an older build of the same version must still restore.
+ * day, cooldown, a learned cooldown, an open circuit with its probe, a disabled key, thermal history,
+ * burst guards, the key order, open leases with and without agent and request ids). Its bytes
+ * ({@code snapshot-v4.b64}) must not change without a version bump, and a snapshot written by an
+ * older build of the same version must still restore. The version-3 bytes ({@code snapshot-v3.b64},
+ * the same scenario without its last, learning, steps) still restore, with nothing learned.
  */
 class SnapshotFormatTest {
 
     private static final Instant T0 = Instant.parse("2026-03-02T23:59:30Z");
-    private static final String RECORDED = "snapshot-v3.b64";
+    private static final String RECORDED = "snapshot-v4.b64";
     /** SHA-256 of the recorded bytes (a second guard: the resource itself must not be re-recorded). */
-    private static final String RECORDED_SHA256 = "536173d635086b2143be9d531b9ef4f13379caaa3d3f99deded684ecca4a9617";
+    private static final String RECORDED_SHA256 = "5e99ad83b035e83a50902c7b61560b3ce050d906415171e12309a73c88a31a3f";
+    private static final String RECORDED_V3 = "snapshot-v3.b64";
+    private static final String RECORDED_V3_SHA256 = "536173d635086b2143be9d531b9ef4f13379caaa3d3f99deded684ecca4a9617";
 
     @Test
-    void snapshotOfAFixedScenario_isByteForByteTheRecordedVersion3() throws Exception {
+    void snapshotOfAFixedScenario_isByteForByteTheRecordedVersion4() throws Exception {
         Scenario s = Scenario.run();
         byte[] written = write(s.engine);
-        assertThat(EngineState.VERSION).isEqualTo(3);
+        assertThat(EngineState.VERSION).isEqualTo(4);
         assertThat(sha256(written)).isEqualTo(RECORDED_SHA256);
-        assertThat(written).isEqualTo(recorded());
+        assertThat(written).isEqualTo(recorded(RECORDED));
     }
 
     @Test
     void fixedScenario_reachesEveryPartOfTheState() {
         Scenario s = Scenario.run();
         String view = s.engine.view().toString();
-        assertThat(view).contains("errors=3]").contains("disabled=true").contains("zone=THROTTLED").contains("cooldownUntil=2026");
+        assertThat(view).contains("errors=3,").contains("disabled=true").contains("zone=THROTTLED").contains("cooldownUntil=2026");
+        assertThat(s.engine.view().pools().get(0).keys()).anyMatch(k -> !k.learnedCooldown().isZero());
         assertThat(s.engine.openLeases()).anyMatch(l -> l.agentId() == null).anyMatch(l -> l.hubId().equals("main"));
         assertThat(s.engine.budgetProtocol().table()).anyMatch(b -> b.inFlight() > 0);
         assertThat(s.engine.poolState("p").keys[1].burst).isNotNull();
@@ -71,8 +75,27 @@ class SnapshotFormatTest {
     }
 
     @Test
-    void recordedVersion3Snapshot_restoresAndWritesBackTheSameBytes() throws Exception {
-        byte[] recorded = recorded();
+    void recordedVersion3Snapshot_stillRestores_withNothingLearned() throws Exception {
+        byte[] v3 = recorded(RECORDED_V3);
+        assertThat(sha256(v3)).isEqualTo(RECORDED_V3_SHA256);
+        Scenario original = Scenario.run(false);
+        ManualClock clock = new ManualClock(T0);
+        EngineCore restored = Scenario.engine(clock);
+        clock.set(original.clock.instant());
+        restored.snapshots().read(v3);
+
+        assertThat(restored.view()).isEqualTo(original.engine.view());
+        assertThat(restored.openLeases()).containsExactlyInAnyOrderElementsOf(original.engine.openLeases());
+        assertThat(restored.view().pools()).allSatisfy(p -> assertThat(p.keys()).allMatch(k -> k.learnedCooldown().isZero()));
+        // written back in the current format, which reads again to the same state
+        EngineCore again = Scenario.engine(new ManualClock(original.clock.instant()));
+        again.snapshots().read(write(restored));
+        assertThat(again.view()).isEqualTo(restored.view());
+    }
+
+    @Test
+    void recordedVersion4Snapshot_restoresAndWritesBackTheSameBytes() throws Exception {
+        byte[] recorded = recorded(RECORDED);
         assertThat(sha256(recorded)).isEqualTo(RECORDED_SHA256);
         Scenario original = Scenario.run();
         ManualClock clock = new ManualClock(T0);
@@ -127,8 +150,16 @@ class SnapshotFormatTest {
         }
 
         static Scenario run() {
+            return run(true);
+        }
+
+        /** @param learning with the last steps (format 4): 429s that come back right after a cooldown */
+        static Scenario run(boolean learning) {
             Scenario s = new Scenario();
             s.steps();
+            if (learning) {
+                s.relapses();
+            }
             return s;
         }
 
@@ -203,6 +234,15 @@ class SnapshotFormatTest {
             engine.tick();
             clock.advance(Duration.ofMillis(1_234));
         }
+
+        /** 429s without a Retry-After every half second in pool p: some key gets one right after its cooldown. */
+        private void relapses() {
+            for (int i = 0; i < 8; i++) {
+                clock.advance(Duration.ofMillis(500));
+                settle(grant("p", 3, Priority.NORMAL, "agent-" + (i % 3)), 3, Outcome.RATE_LIMITED, 0);
+            }
+            engine.tick();
+        }
     }
 
     private static String withoutSuffix(Decision d) {
@@ -213,9 +253,9 @@ class SnapshotFormatTest {
         return engine.snapshots().write();
     }
 
-    private static byte[] recorded() throws IOException {
-        try (InputStream in = SnapshotFormatTest.class.getResourceAsStream(RECORDED)) {
-            assertThat(in).as(RECORDED).isNotNull();
+    private static byte[] recorded(String resource) throws IOException {
+        try (InputStream in = SnapshotFormatTest.class.getResourceAsStream(resource)) {
+            assertThat(in).as(resource).isNotNull();
             return Base64.getMimeDecoder().decode(in.readAllBytes());
         }
     }

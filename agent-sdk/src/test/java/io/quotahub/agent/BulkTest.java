@@ -270,6 +270,20 @@ class BulkTest extends NatsTestBase {
     }
 
     @Test
+    void bulk_onAClosedClient_failsEveryItemAtOnce_withoutTheStackGrowingWithTheItems() throws Exception {
+        hub("main");
+        QuotaClient client = client();
+        client.close();
+
+        BulkResult<Integer, String> result = client.bulk("demo", () -> IntStream.range(0, 200_000).boxed().iterator())
+                .run((item, lease) -> "never");
+
+        assertThat(result.progress().failed()).isEqualTo(200_000);
+        assertThat(result.items().get(199_999).failure()).isInstanceOf(IllegalStateException.class);
+        assertThat(result.stop()).isEqualTo(BulkResult.Stop.COMPLETED);
+    }
+
+    @Test
     void progress_rateAndEta_followFromTheCountsAndElapsedTime() {
         BulkProgress p = new BulkProgress(100, 18, 2, 0, 4, Duration.ofSeconds(10));
 

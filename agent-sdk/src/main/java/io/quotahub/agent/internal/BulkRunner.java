@@ -59,6 +59,7 @@ public final class BulkRunner<I, R> implements BulkRun<I, R> {
     private final ExecutorService workers;
     private final int window;
     private final CompletableFuture<BulkResult<I, R>> result = new CompletableFuture<>();
+    private final AtomicInteger pumpRequests = new AtomicInteger();
 
     private final Object lock = new Object();
     private final Object emitLock = new Object(); // one delivery at a time, in order, outside lock
@@ -137,8 +138,23 @@ public final class BulkRunner<I, R> implements BulkRun<I, R> {
         }
     }
 
-    /** Takes items from the source while there is room in flight and in the window. */
+    /**
+     * Takes items from the source while there is room in flight and in the window. One thread pumps
+     * at a time; a call meanwhile (another thread, or an item that ended at once inside this loop)
+     * only makes the pumping thread go round once more, so the stack never grows with the items.
+     */
     private void pump() {
+        if (pumpRequests.getAndIncrement() != 0) {
+            return;
+        }
+        int requests = 1;
+        do {
+            takeWhileRoom();
+            requests = pumpRequests.addAndGet(-requests);
+        } while (requests != 0);
+    }
+
+    private void takeWhileRoom() {
         while (true) {
             long index;
             I item;

@@ -16,9 +16,11 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -62,7 +64,8 @@ public final class BulkRunner<I, R> implements BulkRun<I, R> {
     private final AtomicInteger pumpRequests = new AtomicInteger();
 
     private final Object lock = new Object();
-    private final Object emitLock = new Object(); // one delivery at a time, in order, outside lock
+    private final AtomicInteger deliverRequests = new AtomicInteger();
+    private final Queue<BulkProgress> reports = new ConcurrentLinkedQueue<>(); // one per item ended, in order
     // guarded by lock
     private long nextIndex;
     private long nextToEmit;
@@ -101,7 +104,7 @@ public final class BulkRunner<I, R> implements BulkRun<I, R> {
     public static <I, R> BulkRun<I, R> start(Settings<I, R> settings, Consumer<? super BulkItem<I, R>> sink) {
         BulkRunner<I, R> run = new BulkRunner<>(settings, sink);
         run.pump();
-        run.emitAndMaybeFinish(false);
+        run.deliver();
         return run;
     }
 
@@ -117,7 +120,7 @@ public final class BulkRunner<I, R> implements BulkRun<I, R> {
         synchronized (lock) {
             stopLocked(BulkResult.Stop.CANCELLED);
         }
-        emitAndMaybeFinish(false);
+        deliver();
     }
 
     @Override
@@ -229,45 +232,59 @@ public final class BulkRunner<I, R> implements BulkRun<I, R> {
             if (s.stopAfterFailures() > 0 && failed >= s.stopAfterFailures()) {
                 stopLocked(BulkResult.Stop.TOO_MANY_FAILURES);
             }
+            reports.add(progressLocked());
         }
-        emitAndMaybeFinish(true);
+        deliver();
         pump(); // the window may have moved
-        emitAndMaybeFinish(false);
+        deliver();
     }
 
-    /** Reports progress, hands the results that are next in input order to the sink, and ends the run when all are in. */
-    private void emitAndMaybeFinish(boolean reportProgress) {
-        synchronized (emitLock) {
-            if (reportProgress) {
-                report(progress());
-            }
-            while (true) {
-                BulkItem<I, R> next;
-                synchronized (lock) {
-                    next = finished.remove(nextToEmit);
-                    if (next == null) {
-                        break;
-                    }
-                    nextToEmit++;
-                }
-                try {
-                    sink.accept(next);
-                } catch (RuntimeException e) {
-                    DefaultQuotaClient.LOG.log(System.Logger.Level.WARNING, "the sink of a bulk run on pool '" + s.pool()
-                            + "' threw " + e.getClass().getName() + " for item " + next.index() + "; the run goes on");
-                }
-            }
-            BulkResult<I, R> end = null;
+    /**
+     * Reports progress, hands the results that are next in input order to the sink, and ends the
+     * run when all are in. One thread delivers at a time, never blocking another: a call meanwhile
+     * makes the delivering thread go round once more (so a slow sink holds no client thread but its own).
+     */
+    private void deliver() {
+        if (deliverRequests.getAndIncrement() != 0) {
+            return;
+        }
+        int requests = 1;
+        do {
+            deliverReady();
+            requests = deliverRequests.addAndGet(-requests);
+        } while (requests != 0);
+    }
+
+    private void deliverReady() {
+        for (BulkProgress p = reports.poll(); p != null; p = reports.poll()) {
+            report(p);
+        }
+        while (true) {
+            BulkItem<I, R> next;
             synchronized (lock) {
-                if (inFlight == 0 && finished.isEmpty() && (stop != null || exhausted) && !result.isDone()) {
-                    end = new BulkResult<>(collected != null ? collected : List.of(), progressLocked(),
-                            stop != null ? stop : BulkResult.Stop.COMPLETED, sourceFailure);
+                next = finished.remove(nextToEmit);
+                if (next == null) {
+                    break;
                 }
+                nextToEmit++;
             }
-            if (end != null) {
-                workers.shutdown();
-                result.complete(end);
+            try {
+                sink.accept(next);
+            } catch (RuntimeException e) {
+                DefaultQuotaClient.LOG.log(System.Logger.Level.WARNING, "the sink of a bulk run on pool '" + s.pool()
+                        + "' threw " + e.getClass().getName() + " for item " + next.index() + "; the run goes on");
             }
+        }
+        BulkResult<I, R> end = null;
+        synchronized (lock) {
+            if (inFlight == 0 && finished.isEmpty() && (stop != null || exhausted) && !result.isDone()) {
+                end = new BulkResult<>(collected != null ? collected : List.of(), progressLocked(),
+                        stop != null ? stop : BulkResult.Stop.COMPLETED, sourceFailure);
+            }
+        }
+        if (end != null) {
+            workers.shutdown();
+            result.complete(end);
         }
     }
 

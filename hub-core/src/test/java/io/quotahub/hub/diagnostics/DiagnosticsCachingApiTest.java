@@ -3,6 +3,7 @@ package io.quotahub.hub.diagnostics;
 import io.micronaut.core.type.Argument;
 import io.micronaut.json.JsonMapper;
 import io.nats.client.Connection;
+import io.nats.client.Nats;
 import io.quotahub.hub.HubRuntime;
 import io.quotahub.hub.TestHub;
 import io.quotahub.testkit.NatsServer;
@@ -143,6 +144,28 @@ class DiagnosticsCachingApiTest {
         assertThat(json(hub, refused).get("message").toString()).contains("fresh=true needs an OPERATOR token");
         assertThat(forced.get("cached")).isEqualTo(false);
         assertThat(ok(hub, hub.get("/api/v1/diagnostics?level=BASIC", VIEWER)).get("cached")).isEqualTo(true);
+    }
+
+    @Test
+    void aDeletedSnapshotBucket_warnsInThePeriodicCheck() throws Exception {
+        NatsServer nats = nats();
+        TestHub hub = hub(nats, Map.of("quotahub.diagnostics.health-interval", "1s"));
+        Awaitility.await("the snapshot store to pass").atMost(Duration.ofSeconds(15))
+                .until(() -> "0.0".equals(statusGauges(hub).get("snapshot-store")));
+
+        try (Connection admin = Nats.connect(nats.url())) { // no credentials: the test server's superuser
+            admin.objectStoreManagement().delete("QH_SNAP_main");
+        }
+
+        Awaitility.await("the periodic check to warn").atMost(Duration.ofSeconds(15))
+                .until(() -> "1.0".equals(statusGauges(hub).get("snapshot-store")));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> snapshotStore = ((List<Map<String, Object>>) ok(hub, hub.get("/api/v1/diagnostics?level=BASIC"))
+                .get("dependencies")).get(2);
+        assertThat(snapshotStore.get("status")).isEqualTo("WARN");
+        assertThat(snapshotStore.get("detail").toString()).contains("The snapshot bucket QH_SNAP_main is missing");
+        assertThat(snapshotStore.get("recommendation").toString()).contains("Restart the hub");
+        assertThat(snapshotStore.get("checkedAt").toString()).isNotBlank();
     }
 
     @Test

@@ -170,6 +170,27 @@ class BulkTest extends NatsTestBase {
     }
 
     @Test
+    void aSourceThatThrows_endsTheRunSourceFailed_keepingTheItemsTakenBefore() throws Exception {
+        hub("main");
+        QuotaClient client = client();
+        IllegalStateException broken = new IllegalStateException("cursor closed");
+        Iterator<String> source = Stream.of("a", "b", "c").map(s -> {
+            if (s.equals("c")) {
+                throw broken;
+            }
+            return s;
+        }).iterator();
+
+        BulkResult<String, HttpResponse<String>> result = client.bulk("demo", () -> source).maxInFlight(1)
+                .run((item, lease) -> ok(item));
+
+        assertThat(result.stop()).isEqualTo(BulkResult.Stop.SOURCE_FAILED);
+        assertThat(result.sourceFailureCause()).containsSame(broken);
+        assertThat(result.items()).extracting(BulkItem::status).containsExactly(BulkItem.Status.SUCCEEDED, BulkItem.Status.SUCCEEDED);
+        assertThat(result.allSucceeded()).isFalse();
+    }
+
+    @Test
     void cancel_letsRunningCallsFinish_givesBackALeaseGrantedLater_andTakesNoMoreItems() throws Exception {
         FakeHub main = hub("main");
         AtomicBoolean room = new AtomicBoolean(false);

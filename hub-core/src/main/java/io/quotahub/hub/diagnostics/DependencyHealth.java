@@ -11,6 +11,8 @@ import io.quotahub.hub.snapshot.Snapshots;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -42,6 +44,7 @@ public class DependencyHealth implements AutoCloseable {
     /** The gauge's tag naming the check. */
     static final String TAG_CHECK = "check";
     private static final Duration TICK = Duration.ofSeconds(1);
+    private static final Logger LOG = LoggerFactory.getLogger(DependencyHealth.class);
 
     private record Latest(CheckResult result, Instant at) {
     }
@@ -136,7 +139,8 @@ public class DependencyHealth implements AutoCloseable {
         try {
             runIfDue();
         } catch (RuntimeException e) {
-            // a check that throws is already a FAIL; this keeps the schedule alive whatever else happens
+            // a check that throws is already a FAIL: this keeps the schedule alive whatever else happens
+            LOG.warn("periodic diagnostics run failed: {}", e.getClass().getName());
         }
     }
 

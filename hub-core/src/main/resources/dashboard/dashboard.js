@@ -427,7 +427,10 @@
         return;
       }
       renderDiagnostics(report);
-      $('diag-status').textContent = `${report.level || level} run at ${new Date().toLocaleTimeString()} in ${Math.round(performance.now() - started)} ms`;
+      const taken = report.takenAt ? new Date(Date.parse(report.takenAt)).toLocaleTimeString() : new Date().toLocaleTimeString();
+      $('diag-status').textContent = report.cached
+        ? `${report.level || level} taken at ${taken} (cached; answered in ${Math.round(performance.now() - started)} ms)`
+        : `${report.level || level} run at ${taken} in ${Math.round(performance.now() - started)} ms`;
     } catch (e) {
       clearDiagnostics();
       diagMessage('failed', 'Diagnostics failed: cannot reach the hub (' + e.message + ').');
@@ -443,6 +446,11 @@
     $('diag-table').classList.add('hidden');
   }
 
+  // 0.999 -> "99.9 %", 0.8 -> "80 %"
+  function confidence(ratio) {
+    return `${parseFloat((ratio * 100).toFixed(1))} %`;
+  }
+
   function renderDiagnostics(report) {
     const checks = report.checks;
     const count = st => checks.filter(c => c.status === st).length;
@@ -453,6 +461,7 @@
       el('h3', null, label), el('div', {class: 'big ' + cls}, value));
     $('diag-summary').replaceChildren(
       box('level', report.level || $('diag-level').value, '', 'diag-level-run'),
+      box('confidence', typeof report.confidence === 'number' ? confidence(report.confidence) : '–', '', 'diag-confidence'),
       box('run', run, '', 'diag-run-count'),
       box('passed', passed, 'c-OPTIMAL', 'diag-passed'),
       box('warned', warned, 'c-ELEVATED', 'diag-warned'),

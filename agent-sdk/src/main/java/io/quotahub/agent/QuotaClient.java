@@ -300,6 +300,26 @@ public interface QuotaClient extends AutoCloseable {
             RetryOptions retries, AsyncProviderCall<T> body);
 
     /**
+     * Bulk work: one provider call per item, at most {@link Bulk#maxInFlight(int)} leases in flight,
+     * paced by the hub (an item starts when its lease is granted; no fixed sleeps), each call settled
+     * with what the provider answered, results in input order, progress, cancellation and a failure
+     * policy. E.g.
+     * {@code client.bulk("summaries", docs).tokens(d -> estimate(d)).maxInFlight(4).run((d, lease) -> summarize(d, lease))}.
+     * Items are taken from {@code items} only as they start, so an {@code Iterable} over a large
+     * source (a stream: {@code stream::iterator}) is never held in memory at once.
+     *
+     * @param pool  pool to draw from
+     * @param items the items; their iterator is taken now and read as the run goes
+     * @param <I>   the items' type
+     * @return a bulk run to set up, then {@link Bulk#run(BulkCall) run}
+     * @throws IllegalArgumentException if {@code pool} is null or blank
+     * @throws NullPointerException     if {@code items} is null
+     */
+    default <I> Bulk<I> bulk(String pool, Iterable<? extends I> items) {
+        return new Bulk<>(this, pool, items);
+    }
+
+    /**
      * The agent id sent with every request and heartbeat.
      *
      * @return the agent id

@@ -4,21 +4,32 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;
 
-/** How many checks a run includes: the first {@link #checks()} of the registry's order. */
+/**
+ * How many checks a run includes — the first {@link #checks()} of the registry's order — and the
+ * confidence the plans attach to its verdict: the more of the 12 checks run, the surer a clean
+ * report is that nothing is wrong (BASIC 80 %, STANDARD 90 %, ADVANCED 95 %, CRITICAL 99.9 %).
+ */
 public enum DiagnosticLevel {
-    BASIC(4),
-    STANDARD(6),
-    ADVANCED(9),
-    CRITICAL(12);
+    BASIC(4, 0.80),
+    STANDARD(6, 0.90),
+    ADVANCED(9, 0.95),
+    CRITICAL(12, 0.999);
 
     private final int checks;
+    private final double confidence;
 
-    DiagnosticLevel(int checks) {
+    DiagnosticLevel(int checks, double confidence) {
         this.checks = checks;
+        this.confidence = confidence;
     }
 
     public int checks() {
         return checks;
+    }
+
+    /** The confidence of a run at this level, 0–1 (0.95 is 95 %). */
+    public double confidence() {
+        return confidence;
     }
 
     /** Case-insensitive; empty for an unknown name. */

@@ -88,11 +88,17 @@ public class Diagnostics {
             out.add(new DiagnosticsReport.Check(check.name(), check.title(), r.status().name(),
                     redactor.clean(r.detail()), redactor.clean(r.recommendation())));
         }
-        return new DiagnosticsReport(hubId, level.name(), clock.instant().toString(),
-                new DiagnosticsReport.Summary(out.size(), passed, warned, failed), out);
+        return new DiagnosticsReport(hubId, level.name(), level.confidence(), clock.instant().toString(), false,
+                new DiagnosticsReport.Summary(out.size(), passed, warned, failed), out, List.of());
     }
 
-    private static CheckResult runOne(DiagnosticCheck check) {
+    /** Removes any secret from a check's text. */
+    String clean(String text) {
+        return redactor.clean(text);
+    }
+
+    /** Runs one check; one that throws is a FAIL that says so. */
+    static CheckResult runOne(DiagnosticCheck check) {
         try {
             return check.run();
         } catch (RuntimeException e) {

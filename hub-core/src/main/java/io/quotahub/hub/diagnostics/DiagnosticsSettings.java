@@ -3,6 +3,7 @@ package io.quotahub.hub.diagnostics;
 import io.micronaut.context.annotation.ConfigurationProperties;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.core.bind.annotation.Bindable;
+import io.quotahub.hub.config.ConfigException;
 import io.quotahub.hub.replication.ReplicationSettings;
 
 import java.time.Duration;
@@ -20,6 +21,8 @@ import java.time.Duration;
  * @param lagWarn            replication lag above which the network check warns
  * @param natsTimeout        timeout of each JetStream management call a check makes; by default as long as
  *                           the hub's own calls on the peer's stream ({@link ReplicationSettings#PEER_TIMEOUT})
+ * @param cacheTtl           how long a level's report is answered from the cache (0: every request runs the checks)
+ * @param healthInterval     how often the periodic health checks of the hub's own dependencies run
  */
 @ConfigurationProperties("quotahub.diagnostics")
 public record DiagnosticsSettings(
@@ -30,14 +33,22 @@ public record DiagnosticsSettings(
         @Bindable(defaultValue = "10ms") Duration baselineFail,
         @Bindable(defaultValue = "100ms") Duration rttWarn,
         @Bindable(defaultValue = "2s") Duration lagWarn,
-        @Nullable Duration natsTimeout) {
+        @Nullable Duration natsTimeout,
+        @Bindable(defaultValue = "30s") Duration cacheTtl,
+        @Bindable(defaultValue = "30s") Duration healthInterval) {
 
     public DiagnosticsSettings {
         natsTimeout = natsTimeout != null ? natsTimeout : ReplicationSettings.PEER_TIMEOUT;
+        if (cacheTtl == null || cacheTtl.isNegative()) {
+            throw new ConfigException("quotahub.diagnostics.cache-ttl must be 0 (no cache) or positive, was " + cacheTtl);
+        }
+        if (healthInterval == null || healthInterval.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw new ConfigException("quotahub.diagnostics.health-interval must be at least 1s, was " + healthInterval);
+        }
     }
 
     public static DiagnosticsSettings ofDefaults() {
         return new DiagnosticsSettings(0.8, 0.9, 2000, Duration.ofMillis(1), Duration.ofMillis(10),
-                Duration.ofMillis(100), Duration.ofSeconds(2), null);
+                Duration.ofMillis(100), Duration.ofSeconds(2), null, Duration.ofSeconds(30), Duration.ofSeconds(30));
     }
 }

@@ -118,6 +118,8 @@ public final class MetricNames {
     public static final String REQUEST_INDEX_SIZE = "quotahub.request.index.size";
     /** The index's cap, quotahub.max-request-index. Tags: hub. */
     public static final String REQUEST_INDEX_CAPACITY = "quotahub.request.index.capacity";
+    /** Latest result of a periodic diagnostics check: 0 PASS, 1 WARN, 2 FAIL (NaN before its first run). Tags: hub, check. */
+    public static final String DIAGNOSTICS_CHECK_STATUS = "quotahub.diagnostics.check.status";
 
     public static final String TAG_HUB = "hub";
     public static final String TAG_PEER = "peer";
@@ -190,7 +192,8 @@ public final class MetricNames {
             "quotahub_agent_registry_size",
             "quotahub_agent_registry_capacity",
             "quotahub_request_index_size",
-            "quotahub_request_index_capacity");
+            "quotahub_request_index_capacity",
+            "quotahub_diagnostics_check_status");
 
     /**
      * JVM, process and system series every hub exports as well (Micronaut's Micrometer binders),

@@ -108,8 +108,9 @@ class DiagnosticsApiTest {
         return (List<Map<String, Object>>) report.get("checks");
     }
 
+    /** A check's result in a fresh run: the state just changed, a cached report would not show it. */
     private static Map<String, Object> check(TestHub hub, String level, String name) {
-        return checks(report(hub, level)).stream().filter(c -> c.get("name").equals(name)).findFirst()
+        return checks(report(hub, level + "&fresh=true")).stream().filter(c -> c.get("name").equals(name)).findFirst()
                 .orElseThrow(() -> new AssertionError("no check " + name + " at level " + level));
     }
 
@@ -148,7 +149,10 @@ class DiagnosticsApiTest {
             List<Map<String, Object>> checks = checks(report);
             assertThat(report.get("hubId")).isEqualTo("main");
             assertThat(report.get("level")).isEqualTo(level.getKey());
-            assertThat(report.get("at").toString()).isNotBlank();
+            assertThat(report.get("takenAt").toString()).isNotBlank();
+            assertThat(report.get("cached")).isEqualTo(false);
+            assertThat(report.get("confidence")).isEqualTo(Map.of("BASIC", 0.8, "STANDARD", 0.9, "ADVANCED", 0.95, "CRITICAL", 0.999)
+                    .get(level.getKey()));
             assertThat(checks).extracting(c -> c.get("name")).containsExactlyElementsOf(ORDER.subList(0, level.getValue()));
             assertThat(checks).allSatisfy(c -> {
                 assertThat(c.get("status")).isIn("PASS", "WARN", "FAIL");

@@ -43,7 +43,7 @@ class DiagnosticsTwoHubTest {
 
     @SuppressWarnings("unchecked")
     private static Map<String, Object> check(TestHub hub, String name) {
-        String body = hub.get("/api/v1/diagnostics?level=ADVANCED").body();
+        String body = hub.get("/api/v1/diagnostics?level=ADVANCED&fresh=true").body(); // fresh: the state just changed
         try {
             Map<String, Object> report = hub.bean(JsonMapper.class).readValue(body, Argument.mapOf(String.class, Object.class));
             return ((List<Map<String, Object>>) report.get("checks")).stream().filter(c -> c.get("name").equals(name)).findFirst().orElseThrow();

@@ -112,6 +112,8 @@ class ConfigCheckTest {
         props.put("quotahub.max-agents", 10000);
         props.put("quotahub.max-request-index", 1000000);
         props.put("quotahub.diagnostics.rtt-warn", "100ms");
+        props.put("quotahub.diagnostics.cache-ttl", "30s");
+        props.put("quotahub.diagnostics.health-interval", "30s");
         props.put("quotahub.security.tokens", List.of());
         props.put("quotahub.pools", Map.of("demo", Map.of(
                 "preset", "STANDARD", "max-concurrent", 20, "max-tokens-per-call", 1000,

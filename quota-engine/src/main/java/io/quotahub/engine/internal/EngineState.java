@@ -18,11 +18,16 @@ public final class EngineState {
     static final int MAGIC = 0x51484553; // "QHES"
     static final int END = 0x454E4421;   // "END!"
     /**
-     * Bump on any change of the layout: older snapshots are then refused (a full replay follows).
+     * Bump on any change of the layout: snapshots older than {@link #OLDEST_READABLE} are then
+     * refused (a full replay follows).
      * 2: open leases carry their holder digest; lease ids may end in a random suffix.
      * 3: open leases carry their principal.
+     * 4: each key carries its external use booked and its observed provider limits (a version-3
+     *    state reads as none of either).
      */
-    public static final int VERSION = 3;
+    public static final int VERSION = 4;
+    /** The oldest format this engine still reads (3: without external use and observed limits). */
+    static final int OLDEST_READABLE = 3;
     static final int MAX_COUNT = 1 << 26;
 
     private EngineState() {

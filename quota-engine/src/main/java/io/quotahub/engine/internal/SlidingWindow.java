@@ -208,6 +208,38 @@ final class SlidingWindow {
         touch();
     }
 
+    /**
+     * Books units the provider counted and no hub granted (docs/architecture.md, "External use"),
+     * counted against {@code slot} from {@code at} until {@code until} (at most one window after
+     * {@code at}): the entry is dated so that it leaves a sliding window exactly at {@code until};
+     * a calendar day keeps it, like any entry, until the day ends.
+     */
+    void chargeExternal(long at, long until, long units, int slot) {
+        long leaves = Math.min(until, Units.add(at, perMillis));
+        long time = zone != null ? at : Units.sub(Units.sub(leaves, perMillis), marginMillis);
+        charge(time, units, slot);
+    }
+
+    /** Units the hub in {@code slot} may still admit: its budget (within [0, capacity]) minus its use, at least 0. */
+    long roomOf(int slot) {
+        long b = Units.clamp(budget.ofSlot(slot), 0, spec.capacity());
+        return Math.max(0, Units.sub(b, usedBy(slot)));
+    }
+
+    /** Units of open leases of all hubs. */
+    long unsettledAll() {
+        return unsettledAll;
+    }
+
+    long perMillis() {
+        return perMillis;
+    }
+
+    /** The limit's capacity as the engine enforces it. */
+    long capacity() {
+        return spec.capacity();
+    }
+
     private void makeRoom() {
         int size = tail - head;
         int capacity = size * 2 < times.length ? times.length : times.length * 2;

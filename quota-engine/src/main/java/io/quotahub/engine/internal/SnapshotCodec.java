@@ -78,8 +78,9 @@ final class SnapshotCodec {
             throw new IOException("not an engine state (bad magic)");
         }
         int version = in.readInt();
-        if (version != EngineState.VERSION) {
-            throw new IOException("engine state format version " + version + ", this engine reads version " + EngineState.VERSION);
+        if (version < EngineState.OLDEST_READABLE || version > EngineState.VERSION) {
+            throw new IOException("engine state format version " + version + ", this engine reads versions "
+                    + EngineState.OLDEST_READABLE + " to " + EngineState.VERSION);
         }
         if (!readLongString(in).equals(EngineState.fingerprint(config))) {
             throw new IOException("engine state was written for another configuration (pools, keys, limits, shares or TTL changed)");
@@ -90,7 +91,7 @@ final class SnapshotCodec {
         readTransfers(in);
         expect(in.readInt(), pools.size(), "pools");
         for (PoolState p : pools.values()) {
-            PoolCodec.read(in, p);
+            PoolCodec.read(in, p, version);
         }
         int n = in.readInt();
         expectCount(n, "open leases");

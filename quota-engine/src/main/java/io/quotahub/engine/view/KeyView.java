@@ -7,9 +7,11 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * @param cooldownUntil null when the key is not cooling down
+ * @param cooldownUntil  null when the key is not cooling down
+ * @param externalBooked units of external use (counted by the provider, granted by no hub) booked
+ *                       into the key's limits so far, by either hub
  */
 public record KeyView(String id, List<LimitView> limits, ThermalView thermal, CircuitState circuit, Health health,
                       int inFlight, int maxConcurrent, Instant cooldownUntil, boolean disabled,
-                      long granted, long refused, long rateLimited, long errors) {
+                      long granted, long refused, long rateLimited, long errors, long externalBooked) {
 }

@@ -4,6 +4,9 @@ import io.quotahub.engine.AcquireRequest;
 import io.quotahub.engine.Decision;
 import io.quotahub.engine.EngineConfig;
 import io.quotahub.engine.EngineListener;
+import io.quotahub.engine.ExternalUse;
+import io.quotahub.engine.LimitObservation;
+import io.quotahub.engine.ReportedLimit;
 import io.quotahub.engine.KeySpec;
 import io.quotahub.engine.LeaseRecord;
 import io.quotahub.engine.LimitRef;
@@ -35,13 +38,15 @@ import java.util.Random;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Pins the snapshot format (version {@value EngineState#VERSION}): a fixed scenario, driven by a
+ * Pins the snapshot format (version {@value EngineState#VERSION}, and that version 3 still reads): a fixed scenario, driven by a
  * {@link ManualClock} and seeded lease ids, touches every part of the state (lease ids, settled ids,
  * two hubs' budgets, transfers pending and applied, pool and key windows with entries, a calendar
  * day, cooldown, an open circuit with its probe, a disabled key, thermal history, burst guards, the
  * key order, open leases with and without agent and request ids). Its bytes were recorded
- * ({@code snapshot-v3.b64}) before the layout moved into one codec; they must not change without a
- * version bump, and a snapshot written by an older build of the same version must still restore.
+ * ({@code snapshot-v3.b64}) before the layout moved into one codec. Version 4 adds each key's
+ * external use and observed provider limits: the same scenario plus provider reports is recorded in
+ * {@code snapshot-v4.b64}. Bytes must not change without a version bump, and a snapshot written by
+ * an older build (of this version or of version 3) must still restore.
  */
 class SnapshotFormatTest {
 
@@ -49,21 +54,45 @@ class SnapshotFormatTest {
     private static final String RECORDED = "snapshot-v3.b64";
     /** SHA-256 of the recorded bytes (a second guard: the resource itself must not be re-recorded). */
     private static final String RECORDED_SHA256 = "536173d635086b2143be9d531b9ef4f13379caaa3d3f99deded684ecca4a9617";
+    private static final String RECORDED_V4 = "snapshot-v4.b64";
+    private static final String RECORDED_V4_SHA256 = "a04aca2ae0bf91387c8293ce9364cffc5994c9d545583d9cce990c450ab82c9c";
 
     @Test
-    void snapshotOfAFixedScenario_isByteForByteTheRecordedVersion3() throws Exception {
-        Scenario s = Scenario.run();
+    void snapshotOfAFixedScenario_isByteForByteTheRecordedVersion4() throws Exception {
+        Scenario s = Scenario.run(true);
         byte[] written = write(s.engine);
-        assertThat(EngineState.VERSION).isEqualTo(3);
-        assertThat(sha256(written)).isEqualTo(RECORDED_SHA256);
-        assertThat(written).isEqualTo(recorded());
+        assertThat(EngineState.VERSION).isEqualTo(4);
+        assertThat(sha256(written)).isEqualTo(RECORDED_V4_SHA256);
+        assertThat(written).isEqualTo(recorded(RECORDED_V4));
+    }
+
+    @Test
+    void fixedScenarioWithReports_holdsExternalUseAndAnObservedLimit() {
+        Scenario s = Scenario.run(true);
+        String view = s.engine.view().toString();
+        assertThat(view).contains("observedLimit=4,");
+        assertThat(s.engine.view().pools().get(0).keys().get(0).externalBooked()).isPositive();
+    }
+
+    @Test
+    void recordedVersion4Snapshot_restoresAndWritesBackTheSameBytes() throws Exception {
+        byte[] recorded = recorded(RECORDED_V4);
+        Scenario original = Scenario.run(true);
+        ManualClock clock = new ManualClock(T0);
+        EngineCore restored = Scenario.engine(clock);
+        clock.set(original.clock.instant());
+        restored.snapshots().read(recorded);
+
+        assertThat(write(restored)).isEqualTo(recorded);
+        assertThat(restored.view()).isEqualTo(original.engine.view());
+        assertThat(restored.budgetProtocol().table()).isEqualTo(original.engine.budgetProtocol().table());
     }
 
     @Test
     void fixedScenario_reachesEveryPartOfTheState() {
         Scenario s = Scenario.run();
         String view = s.engine.view().toString();
-        assertThat(view).contains("errors=3]").contains("disabled=true").contains("zone=THROTTLED").contains("cooldownUntil=2026");
+        assertThat(view).contains("errors=3,").contains("disabled=true").contains("zone=THROTTLED").contains("cooldownUntil=2026");
         assertThat(s.engine.openLeases()).anyMatch(l -> l.agentId() == null).anyMatch(l -> l.hubId().equals("main"));
         assertThat(s.engine.budgetProtocol().table()).anyMatch(b -> b.inFlight() > 0);
         assertThat(s.engine.poolState("p").keys[1].burst).isNotNull();
@@ -71,7 +100,7 @@ class SnapshotFormatTest {
     }
 
     @Test
-    void recordedVersion3Snapshot_restoresAndWritesBackTheSameBytes() throws Exception {
+    void recordedVersion3Snapshot_restoresAsTheStateThatWroteItWithoutReports() throws Exception {
         byte[] recorded = recorded();
         assertThat(sha256(recorded)).isEqualTo(RECORDED_SHA256);
         Scenario original = Scenario.run();
@@ -80,7 +109,8 @@ class SnapshotFormatTest {
         clock.set(original.clock.instant());
         restored.snapshots().read(recorded);
 
-        assertThat(write(restored)).isEqualTo(recorded);
+        // written back in the current version: exactly what the engine that ran the scenario writes
+        assertThat(write(restored)).isEqualTo(write(original.engine));
         assertThat(restored.view()).isEqualTo(original.engine.view());
         assertThat(restored.budgetProtocol().table()).isEqualTo(original.engine.budgetProtocol().table());
         assertThat(restored.openLeases()).containsExactlyInAnyOrderElementsOf(original.engine.openLeases());
@@ -95,9 +125,9 @@ class SnapshotFormatTest {
         assertThat(restored.view()).isEqualTo(original.engine.view());
     }
 
-    /** Run once to (re-)record the bytes: prints the resource's content and its SHA-256. */
+    /** Run once to (re-)record the bytes of the current version: prints the resource's content and its SHA-256. */
     public static void main(String[] args) throws Exception {
-        byte[] written = write(Scenario.run().engine);
+        byte[] written = write(Scenario.run(true).engine);
         System.out.println(Base64.getMimeEncoder(76, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(written));
         System.out.println(sha256(written));
     }
@@ -127,9 +157,28 @@ class SnapshotFormatTest {
         }
 
         static Scenario run() {
+            return run(false);
+        }
+
+        /** @param reports with provider reports after the steps (external use, an observed limit): version 4's parts */
+        static Scenario run(boolean reports) {
             Scenario s = new Scenario();
             s.steps();
+            if (reports) {
+                s.reports();
+            }
             return s;
+        }
+
+        private void reports() {
+            // k1: requests 6/10s: the provider says 4 is its limit and 1 is left (external use); an unmatched token kind
+            engine.observeProvider("p", "k1", List.of(
+                    new ReportedLimit(ReportedLimit.Kind.REQUESTS, 4L, 1L, 8_000L),
+                    new ReportedLimit(ReportedLimit.Kind.OUTPUT_TOKENS, null, 10L, 3_600_000L)));
+            // the peer's booking on k2, folded
+            engine.bookExternalUse(new ExternalUse("p", "k2", 0, Map.of("edge", 5L, "main", 2L), clock.millis(), clock.millis() + 30_000));
+            engine.observeLimit(new LimitObservation("q", "a", 0, 4_000, clock.millis(), "edge"));
+            clock.advance(Duration.ofMillis(321));
         }
 
         /** The lease granted, or null if refused. */
@@ -214,8 +263,12 @@ class SnapshotFormatTest {
     }
 
     private static byte[] recorded() throws IOException {
-        try (InputStream in = SnapshotFormatTest.class.getResourceAsStream(RECORDED)) {
-            assertThat(in).as(RECORDED).isNotNull();
+        return recorded(RECORDED);
+    }
+
+    private static byte[] recorded(String resource) throws IOException {
+        try (InputStream in = SnapshotFormatTest.class.getResourceAsStream(resource)) {
+            assertThat(in).as(resource).isNotNull();
             return Base64.getMimeDecoder().decode(in.readAllBytes());
         }
     }

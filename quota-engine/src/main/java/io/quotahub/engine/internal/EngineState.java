@@ -46,7 +46,8 @@ public final class EngineState {
                 .append('|').append(c.thermal());
         for (PoolSpec p : c.pools()) {
             b.append("|pool ").append(p.name()).append(' ').append(p.preset()).append(' ').append(p.maxConcurrent())
-                    .append(' ').append(p.policy()).append(" tokens per call ").append(p.maxTokensPerCall());
+                    .append(' ').append(p.policy()).append(" tokens per call ").append(p.maxTokensPerCall())
+                    .append(p.learnLimits() ? " learns limits" : "");
             limits(b, p.limits());
             for (KeySpec k : p.keys()) {
                 b.append("|key ").append(k.id()).append(' ').append(k.maxConcurrent());

@@ -55,6 +55,8 @@ final class KeyState {
     long refused;
     long rateLimited;
     long errors;
+    /** Whether an observed lower limit lowers the limit the engine enforces (the pool's learn-limits). */
+    boolean learnLimits;
     /** Units of external use booked into this key's limits so far (all hubs' bookings). */
     long externalBooked;
     /** Per limit: the provider's limit as last observed (null: never), see {@link ProviderReports}. */

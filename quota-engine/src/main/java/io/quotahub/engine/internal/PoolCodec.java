@@ -134,6 +134,9 @@ final class PoolCodec {
             if (k.observed[i] != null && k.observed[i].observed() < 0) {
                 throw new IOException("observed limit of key " + id + " is negative");
             }
+            if (k.observed[i] != null && k.learnLimits) {
+                k.windows[i].learn(k.observed[i].observed());
+            }
         }
     }
 

@@ -156,6 +156,9 @@ final class ProviderReports {
             return false;
         }
         key.observed[o.limitIndex()] = o;
+        if (key.learnLimits) {
+            key.windows[o.limitIndex()].learn(o.observed());
+        }
         key.touch();
         return true;
     }

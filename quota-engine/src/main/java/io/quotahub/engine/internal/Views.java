@@ -88,7 +88,7 @@ final class Views {
             out.add(new LimitView(spec.kind(), spec.capacity(), spec.per(),
                     spec.calendarDayZone() == null ? null : spec.calendarDayZone().getId(), w.usedAll(), w.budget(),
                     Math.max(0, w.budget() - w.usedOwn()), w.resetAt(now), w.usedOwn(),
-                    lower ? o.observed() : null, lower ? Instant.ofEpochMilli(o.atMillis()) : null));
+                    lower ? o.observed() : null, lower ? Instant.ofEpochMilli(o.atMillis()) : null, w.capacity()));
         }
         return List.copyOf(out);
     }

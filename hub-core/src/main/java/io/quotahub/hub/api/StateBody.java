@@ -15,7 +15,8 @@ import java.util.Map;
 
 /**
  * {@code GET /api/v1/state}: the hub and, per pool and key, every limit's capacity, use and this
- * hub's budget, thermal state, circuit and health. Key ids only — never a secret.
+ * hub's budget, a lower limit the provider reported, thermal state, circuit and health. Key ids
+ * only — never a secret.
  *
  * @param peerHttpUrl the other hub's HTTP API (quotahub.peer-http-url), null when not configured
  */
@@ -34,16 +35,24 @@ public record StateBody(String hubId, boolean ready, @Nullable String notReadyRe
                        List<Key> keys) {
     }
 
+    /** @param externalUse units of external use (counted by the provider, granted by no hub) booked so far */
     @Serdeable
     public record Key(String id, List<Limit> limits, Thermal thermal, String circuit, String health, int inFlight,
                       int maxConcurrent, @Nullable String cooldownUntil, boolean disabled, long granted, long refused,
-                      long rateLimited, long errors) {
+                      long rateLimited, long errors, long externalUse) {
     }
 
-    /** @param per ISO-8601 duration, e.g. PT1M */
+    /**
+     * @param per           ISO-8601 duration, e.g. PT1M
+     * @param observedLimit a key's limit as its provider last reported it, when lower than the configured
+     *                      {@code capacity} (null otherwise); {@code observedAt} is when the report was read
+     * @param enforced      the capacity the hubs enforce: {@code capacity}, or {@code observedLimit} when
+     *                      the pool learns limits
+     */
     @Serdeable
     public record Limit(String kind, long capacity, String per, @Nullable String calendarDayZone, long used, long budget,
-                        long remaining, @Nullable String resetAt) {
+                        long remaining, @Nullable String resetAt, @Nullable Long observedLimit,
+                        @Nullable String observedAt, long enforced) {
     }
 
     @Serdeable
@@ -67,12 +76,13 @@ public record StateBody(String hubId, boolean ready, @Nullable String notReadyRe
     private static Key key(KeyView k) {
         return new Key(k.id(), limits(k.limits()), thermal(k.thermal()), k.circuit().name(), k.health().name(),
                 k.inFlight(), k.maxConcurrent(), text(k.cooldownUntil()), k.disabled(), k.granted(), k.refused(),
-                k.rateLimited(), k.errors());
+                k.rateLimited(), k.errors(), k.externalBooked());
     }
 
     private static List<Limit> limits(List<LimitView> limits) {
         return limits.stream().map(l -> new Limit(l.kind().label(), l.capacity(), l.per().toString(), l.calendarDayZone(),
-                l.used(), l.budget(), l.remaining(), text(l.resetAt()))).toList();
+                l.used(), l.budget(), l.remaining(), text(l.resetAt()), l.observedLimit(), text(l.observedAt()),
+                l.enforced())).toList();
     }
 
     private static Thermal thermal(ThermalView t) {

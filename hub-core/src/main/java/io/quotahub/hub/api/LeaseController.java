@@ -266,7 +266,8 @@ public class LeaseController {
                 if (limits.size() > ProviderReport.MAX_LIMITS) {
                     break;
                 }
-                limits.add(new ProviderReport.Limit(l.kind() == null ? "" : l.kind(), l.limit(), l.remaining(), l.resetAfterMs()));
+                String kind = l.kind() == null ? "" : l.kind().trim().toUpperCase(Locale.ROOT);
+                limits.add(new ProviderReport.Limit(kind, l.limit(), l.remaining(), l.resetAfterMs()));
             }
         }
         return new ProviderReport(p.quotaId(), limits);

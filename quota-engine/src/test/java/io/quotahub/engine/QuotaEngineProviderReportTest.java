@@ -204,6 +204,18 @@ class QuotaEngineProviderReportTest {
         assertThat(byEdge).isPositive().isLessThanOrEqualTo(30); // the throttle near the limit may pace the last few
     }
 
+    @Test
+    void implausibleValues_areIgnoredByTheEngineItself() {
+        QuotaEngine e = new QuotaEngine(config(pool(true, key("k", LimitSpec.requests(10, Duration.ofMinutes(1))))).build(),
+                clock, EngineListener.NONE);
+        ProviderFeedback f = e.observeProvider("p", "k", List.of(requests(10L, -5L, 1_000L), requests(-1L, 0L, 1_000L),
+                requests(10L, 0L, Long.MAX_VALUE)));
+        assertThat(f.changedNothing()).isTrue();
+        assertThat(f.unmatched()).isEqualTo(3);
+        assertThat(limit(e, 0).used()).isZero();
+        assertThat(limit(e, 0).enforced()).isEqualTo(10);
+    }
+
     // ---- observed and learned limits ------------------------------------------------------------
 
     @Test

@@ -53,6 +53,15 @@ final class ProviderReports {
         return best;
     }
 
+    /** Values the engine can count (the hub refuses others before; a report from elsewhere is ignored). */
+    static boolean plausible(ReportedLimit r) {
+        return inRange(r.limit()) && inRange(r.remaining()) && inRange(r.resetAfterMillis());
+    }
+
+    private static boolean inRange(Long v) {
+        return v == null || (v >= 0 && v <= io.quotahub.engine.LimitSpec.MAX_CAPACITY);
+    }
+
     /**
      * Units to book as external use: what the hubs believe remains (the capacity minus everything
      * the window counts: settled, open and external, both hubs') minus what the provider says
@@ -74,7 +83,7 @@ final class ProviderReports {
         List<LimitObservation> observed = new ArrayList<>();
         int unmatched = 0;
         for (ReportedLimit r : report) {
-            int i = match(key, r);
+            int i = plausible(r) ? match(key, r) : -1;
             if (i < 0) {
                 unmatched++;
                 continue;

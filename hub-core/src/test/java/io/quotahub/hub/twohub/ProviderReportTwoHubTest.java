@@ -4,6 +4,7 @@ import io.nats.client.Connection;
 import io.nats.client.Message;
 import io.nats.client.Nats;
 import io.quotahub.engine.QuotaEngine;
+import io.quotahub.engine.view.KeyView;
 import io.quotahub.engine.view.LimitView;
 import io.quotahub.engine.view.PoolView;
 import io.quotahub.hub.HubRuntime;
@@ -70,9 +71,13 @@ class ProviderReportTwoHubTest {
                 && edge.bean(HubRuntime.class).replication().status() == PeerStatus.CONNECTED);
     }
 
-    private static LimitView limit(TestHub hub, String pool) {
+    private static KeyView keyOf(TestHub hub, String pool) {
         PoolView p = hub.bean(QuotaEngine.class).view().pools().stream().filter(v -> v.name().equals(pool)).findFirst().orElseThrow();
-        return p.keys().get(0).limits().get(0);
+        return p.keys().get(0);
+    }
+
+    private static LimitView limit(TestHub hub, String pool) {
+        return keyOf(hub, pool).limits().get(0);
     }
 
     /** A lease of {@code pool} over HTTP: its handle ({@code <lease id>.<lease secret>}). */
@@ -127,7 +132,7 @@ class ProviderReportTwoHubTest {
             }
             try (TestHub again = hub(pair, "main", "edge")) {
                 assertThat(limit(again, "demo").used()).isEqualTo(50);
-                assertThat(again.bean(QuotaEngine.class).view().pools().get(0).keys().get(0).externalBooked()).isEqualTo(48);
+                assertThat(keyOf(again, "demo").externalBooked()).isEqualTo(48);
             }
         }
     }

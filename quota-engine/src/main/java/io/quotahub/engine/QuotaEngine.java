@@ -220,8 +220,9 @@ public final class QuotaEngine {
     // ---- snapshots -------------------------------------------------------------------------------
 
     /**
-     * The engine's whole state as bytes: windows, open leases, settled ids, budgets and transfers,
-     * cooldowns, circuits, thermal state, lease id counter. Consistent (taken under the engine's
+     * The engine's whole state as bytes: windows (with external use booked), open leases, settled
+     * ids, budgets and transfers, cooldowns, circuits, thermal state, observed provider limits, lease
+     * id counter. Consistent (taken under the engine's
      * locks, so no decision or fold is half-way). Valid only for an engine of the same configuration.
      */
     public byte[] writeState() {

@@ -339,6 +339,17 @@
 
   const coolingDown = k => !!k.cooldownUntil && Date.parse(k.cooldownUntil) > Date.now() + skewMs;
 
+  /** A lower limit the provider reported for a key's limit (and whether the hubs enforce it), or nothing. */
+  function observed(l, testid) {
+    if (l.observedLimit === null || l.observedLimit === undefined) {
+      return null;
+    }
+    const enforced = l.enforced < l.capacity;
+    return el('div', {class: 'c-ELEVATED', testid, 'data-observed': l.observedLimit, 'data-enforced': l.enforced,
+      title: `the provider reported a limit of ${num(l.observedLimit)} (${l.observedAt || 'time unknown'}); configured ${num(l.capacity)}`},
+      `provider says ${num(l.observedLimit)} (configured ${num(l.capacity)})` + (enforced ? ' · enforced' : ''));
+  }
+
   // ---------- Quota ----------
   function renderQuota(s) {
     $('quota').replaceChildren(...s.pools.map(p => {
@@ -355,14 +366,16 @@
             el('span', {class: 'label'}, `${l.kind} / ${per(l.per, l.calendarDayZone)}`),
             useBar(l, `quota-bar-${base}-${i}`),
             el('span', {class: 'nums'}, el('span', {testid: `quota-used-${base}-${i}`}, `${num(l.used)} / ${num(l.capacity)}`),
-              el('br'), el('span', {class: 'muted'}, `budget ${num(l.budget)} · `), resetCell(l, `reset-${base}-${i}`)))),
+              el('br'), el('span', {class: 'muted'}, `budget ${num(l.budget)} · `), resetCell(l, `reset-${base}-${i}`),
+              observed(l, `observed-${base}-${i}`)))),
             el('div', {class: 'limit'}, el('span', {class: 'label'}, 'concurrent'),
               el('span', {class: 'nums'}, `${k.inFlight} / ${k.maxConcurrent || '∞'} in flight`))),
           el('td', {class: 'num'}, kv([
             ['granted', num(k.granted), 'granted-' + base, {'data-value': k.granted}],
             ['refused', num(k.refused), 'refused-' + base, {'data-value': k.refused}],
             ['429s', num(k.rateLimited), 'rate-limited-' + base],
-            ['errors', num(k.errors), 'errors-' + base]])),
+            ['errors', num(k.errors), 'errors-' + base],
+            ['used elsewhere', num(k.externalUse), 'external-' + base, {'data-value': k.externalUse}]])),
           el('td', {class: 'num', testid: 'tokens-left-' + base, 'data-value': tokensLeft === null ? '' : tokensLeft},
             tokensLeft === null ? '—' : num(tokensLeft), tokensLeft === null ? null : el('div', {class: 'sub'}, 'of this hub\'s budget')),
           el('td', {class: 'num'}, el('span', {testid: 'quota-throttle-events-' + base}, plural(k.thermal.throttleEvents, 'event')),
@@ -565,13 +578,13 @@
     const thermal = t => Object.assign({zone: 'OPTIMAL', temperature: 0, trend: 'STABLE', healthScore: 100, throttled: false,
       recoveryProgress: 0, throttleEvents: 0}, t || {});
     const limit = l => Object.assign({kind: 'requests', capacity: 0, per: '', calendarDayZone: null, used: 0, budget: 0,
-      remaining: 0, resetAt: null}, l);
+      remaining: 0, resetAt: null, observedLimit: null, observedAt: null, enforced: (l || {}).capacity || 0}, l);
     s.pools = (s.pools || []).map(p => Object.assign({limits: [], inFlight: 0, maxConcurrent: 0}, p, {
       thermal: thermal(p.thermal),
       limits: (p.limits || []).map(limit),
       keys: (p.keys || []).map(k => Object.assign({circuit: 'CLOSED', health: 'HEALTHY', inFlight: 0, maxConcurrent: 0,
-        cooldownUntil: null, disabled: false, granted: 0, refused: 0, rateLimited: 0, errors: 0, cooldownMs: 0,
-        nextCooldownMs: 0, learnedCooldownMs: 0}, k, {
+        cooldownUntil: null, disabled: false, granted: 0, refused: 0, rateLimited: 0, errors: 0, externalUse: 0,
+        cooldownMs: 0, nextCooldownMs: 0, learnedCooldownMs: 0}, k, {
         thermal: thermal(k.thermal), limits: (k.limits || []).map(limit)})),
     }));
     s.thermal = thermal(s.thermal);

@@ -6,6 +6,7 @@ import io.nats.client.Connection;
 import io.nats.client.Message;
 import io.nats.client.Nats;
 import io.quotahub.engine.LeaseRecord;
+import io.quotahub.engine.LimitSpec;
 import io.quotahub.engine.QuotaEngine;
 import io.quotahub.engine.view.KeyView;
 import io.quotahub.hub.metrics.GuardMetrics;
@@ -72,6 +73,7 @@ class HostileInputTest {
         pools.put("percall", Map.of("max-tokens-per-call", 500, "keys", List.of(key("p1", s, List.of(tokens(10_000, "1m"))))));
         pools.put("guarded", Map.of("keys", List.of(key("g1", s, List.of(requests(1000, "1h"))))));
         pools.put("vip", Map.of("high-priority-agents", List.of("vip-*"), "keys", List.of(key("v1", s, List.of(requests(1000, "1h"))))));
+        pools.put("reports", Map.of("preset", "PREMIUM", "keys", List.of(key("r1", s, List.of(requests(1000, "1h"))))));
         pools.put("fair", Map.of("max-open-leases-per-agent", 1, "keys", List.of(key("f1", s, List.of(requests(1000, "1h"))))));
         hub = TestHub.start(nats, "main", pools, Map.of("quotahub.agent-dead-after", "1s"));
         client = Nats.connect(nats.url());
@@ -227,6 +229,92 @@ class HostileInputTest {
         // a huge Retry-After is the provider's word: accepted (the engine clamps the cooldown, see HostileRestartTest);
         // settled with ERROR here so that this shared pool's key stays usable
         assertThat(settle(settleRequest(lease, 1).setOutcome(Outcome.ERROR).setRetryAfterMs(TEN_YEARS_MS).build()).getSettled()).isTrue();
+    }
+
+    // ---- the provider's report: bounded like every field, and a bad one changes nothing ------------
+
+    private static io.quotahub.proto.ProviderReport.Builder report(io.quotahub.proto.ProviderLimit.Builder... limits) {
+        io.quotahub.proto.ProviderReport.Builder r = io.quotahub.proto.ProviderReport.newBuilder();
+        for (io.quotahub.proto.ProviderLimit.Builder l : limits) {
+            r.addLimits(l);
+        }
+        return r;
+    }
+
+    private static io.quotahub.proto.ProviderLimit.Builder requestsLeft(long remaining) {
+        return io.quotahub.proto.ProviderLimit.newBuilder().setKind(io.quotahub.proto.LimitKind.REQUESTS).setLimit(1000)
+                .setRemaining(remaining).setResetAfterMs(60_000);
+    }
+
+    @Test
+    void badProviderReportsOverNats_areBadRequestsAndChangeNothing() throws Exception {
+        Granted lease = grant("reports", 1, "reporter");
+        long usedBefore = keyView("reports", "r1").limits().get(0).used();
+        io.quotahub.proto.ProviderLimit.Builder[] nine = new io.quotahub.proto.ProviderLimit.Builder[9];
+        java.util.Arrays.setAll(nine, i -> requestsLeft(0));
+        List<SettleRequest> bad = List.of(
+                settleRequest(lease, 1).setProvider(report(requestsLeft(-1))).build(),
+                settleRequest(lease, 1).setProvider(report(requestsLeft(0).setResetAfterMs(Long.MAX_VALUE))).build(),
+                settleRequest(lease, 1).setProvider(report(requestsLeft(0).setLimit(LimitSpec.MAX_CAPACITY + 1))).build(),
+                settleRequest(lease, 1).setProvider(report(requestsLeft(0).setKind(io.quotahub.proto.LimitKind.LIMIT_KIND_UNSPECIFIED))).build(),
+                settleRequest(lease, 1).setProvider(report(requestsLeft(0).setKindValue(99))).build(),
+                settleRequest(lease, 1).setProvider(report(nine)).build(),
+                settleRequest(lease, 1).setProvider(report(requestsLeft(0)).setQuotaId("q".repeat(129))).build(),
+                settleRequest(lease, 1).setCallDurationMs(-5).setProvider(report(requestsLeft(0))).build());
+
+        for (SettleRequest request : bad) {
+            SettleReply reply = settle(request);
+            assertThat(reply.getError().getErrorCode()).as(request.toString()).isEqualTo(ErrorReply.Code.BAD_REQUEST);
+        }
+
+        assertThat(open(lease.getLeaseId())).isTrue();
+        assertThat(keyView("reports", "r1").limits().get(0).used()).isEqualTo(usedBefore);
+        assertThat(keyView("reports", "r1").externalBooked()).isZero();
+        assertThat(keyView("reports", "r1").limits().get(0).observedLimit()).isNull();
+        assertThat(settle(settleRequest(lease, 1).build()).getSettled()).as("an honest settle still goes through").isTrue();
+    }
+
+    @Test
+    void badProviderReportsOverHttp_areBadRequestsAndChangeNothing() {
+        String lease = handle(httpAcquire("reports", 1, "reporter"));
+        String nine = String.join(",", java.util.Collections.nCopies(9, "{\"kind\":\"REQUESTS\",\"remaining\":0}"));
+        List<String> bad = List.of(
+                "{\"tokensUsed\":1,\"provider\":{\"limits\":[{\"kind\":\"REQUESTS\",\"remaining\":-1}]}}",
+                "{\"tokensUsed\":1,\"provider\":{\"limits\":[{\"kind\":\"BOGUS\",\"remaining\":0}]}}",
+                "{\"tokensUsed\":1,\"provider\":{\"limits\":[{\"remaining\":0}]}}",
+                "{\"tokensUsed\":1,\"provider\":{\"limits\":[null]}}",
+                "{\"tokensUsed\":1,\"provider\":{\"limits\":[" + nine + "]}}",
+                "{\"tokensUsed\":1,\"provider\":{\"quotaId\":\"" + "q".repeat(129) + "\",\"limits\":[]}}",
+                "{\"tokensUsed\":1,\"provider\":{\"limits\":[{\"kind\":\"TOKENS\",\"limit\":1000000000001}]}}",
+                "{\"tokensUsed\":1,\"callDurationMs\":-1}",
+                "{\"tokensUsed\":1,\"provider\":{\"limits\":\"all of them\"}}");
+
+        for (String body : bad) {
+            HttpResponse<String> r = complete(lease, body);
+            assertThat(r.statusCode()).as(body + " -> " + r.body()).isEqualTo(400);
+        }
+
+        assertThat(open(leaseIdOf(lease))).isTrue();
+        assertThat(keyView("reports", "r1").externalBooked()).isZero();
+        assertThat(keyView("reports", "r1").limits().get(0).observedLimit()).isNull();
+        assertThat(complete(lease, "{\"tokensUsed\":1,\"outcome\":\"UNKNOWN\",\"provider\":{\"limits\":[]}}").statusCode())
+                .isEqualTo(200);
+    }
+
+    @Test
+    void unknownOutcome_overNatsAndHttp_isCountedAsUsedAndNeitherASuccessNorAFailure() throws Exception {
+        Granted overNats = grant("guarded", 1, "unsure");
+        String overHttp = handle(httpAcquire("guarded", 1, "unsure"));
+        long errorsBefore = keyView("guarded", "g1").errors();
+        long usedBefore = keyView("guarded", "g1").limits().get(0).used();
+
+        assertThat(settle(settleRequest(overNats, 0).setOutcome(Outcome.UNKNOWN).build()).getSettled()).isTrue();
+        assertThat(complete(overHttp, "{\"tokensUsed\":0,\"outcome\":\"UNKNOWN\"}").statusCode()).isEqualTo(200);
+
+        assertThat(keyView("guarded", "g1").limits().get(0).used()).isEqualTo(usedBefore); // both stay counted, now settled
+        assertThat(keyView("guarded", "g1").errors()).isEqualTo(errorsBefore);
+        assertThat(open(overNats.getLeaseId())).isFalse();
+        assertThat(open(leaseIdOf(overHttp))).isFalse();
     }
 
     // ---- only the holder settles its lease ---------------------------------------------------------

@@ -9,9 +9,11 @@ import java.util.Objects;
  *
  * @param maxConcurrent leases of the whole pool held at once; 0 means no limit
  * @param policy        what one agent may do in the pool (settle bound, fair share, who may use HIGH)
+ * @param learnLimits   a provider limit reported lower than a key's configured one lowers the key's
+ *                      limit to it (docs/architecture.md, "Observed limits"); never above the configured one
  */
 public record PoolSpec(String name, List<KeySpec> keys, List<LimitSpec> limits, int maxConcurrent, Preset preset,
-                       PoolPolicy policy) {
+                       PoolPolicy policy, boolean learnLimits) {
 
     /** Settles may report at most this multiple of the pool's largest token limit unless configured. */
     public static final int DEFAULT_TOKENS_PER_CALL_FACTOR = 4;
@@ -19,6 +21,12 @@ public record PoolSpec(String name, List<KeySpec> keys, List<LimitSpec> limits, 
     /** A pool with the default policy. */
     public PoolSpec(String name, List<KeySpec> keys, List<LimitSpec> limits, int maxConcurrent, Preset preset) {
         this(name, keys, limits, maxConcurrent, preset, PoolPolicy.ofDefaults());
+    }
+
+    /** A pool that does not learn its keys' limits from provider reports. */
+    public PoolSpec(String name, List<KeySpec> keys, List<LimitSpec> limits, int maxConcurrent, Preset preset,
+                    PoolPolicy policy) {
+        this(name, keys, limits, maxConcurrent, preset, policy, false);
     }
 
     public PoolSpec {

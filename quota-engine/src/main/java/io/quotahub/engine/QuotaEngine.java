@@ -81,6 +81,38 @@ public final class QuotaEngine {
         return core.resetKey(pool, keyId);
     }
 
+    // ---- the provider's word (docs/architecture.md, "External use", "Observed limits") ---------------
+
+    /**
+     * What a provider reported in its answer to a call made with {@code keyId} of {@code pool}
+     * (read by the SDK, sent with the settle; call it after the settle): matches each reported
+     * limit to one of the key's, books external use where the provider has fewer units left than
+     * the hubs believe, and records a reported limit that differs from what was known. Both are
+     * folded here at once; the hub appends the returned events to its ledger, and its peer and a
+     * replay fold them with {@link #bookExternalUse} and {@link #observeLimit}.
+     */
+    public ProviderFeedback observeProvider(String pool, String keyId, List<ReportedLimit> report) {
+        return core.observeProvider(pool, keyId, report);
+    }
+
+    /** Folds external use booked by a hub (the peer's, or any from a replay). Unknown keys or limits are ignored. */
+    public void bookExternalUse(ExternalUse externalUse) {
+        core.bookExternalUse(Objects.requireNonNull(externalUse, "externalUse"));
+    }
+
+    /** Folds an observed provider limit; of several for one limit the latest stands, in any fold order. */
+    public void observeLimit(LimitObservation observation) {
+        core.observeLimit(Objects.requireNonNull(observation, "observation"));
+    }
+
+    /**
+     * An operator's action: the key's observed limits are back to the configured ones, as an
+     * observation at {@code atMillis} by {@code hubId} (a later report of a lower limit records it again).
+     */
+    public void clearObservedLimits(String pool, String keyId, long atMillis, String hubId) {
+        core.clearObservedLimits(pool, keyId, atMillis, hubId);
+    }
+
     /** Advances thermal smoothing, trends and recovery; the hub calls it about once a second. */
     public void tick() {
         core.tick();
@@ -188,8 +220,9 @@ public final class QuotaEngine {
     // ---- snapshots -------------------------------------------------------------------------------
 
     /**
-     * The engine's whole state as bytes: windows, open leases, settled ids, budgets and transfers,
-     * cooldowns, circuits, thermal state, lease id counter. Consistent (taken under the engine's
+     * The engine's whole state as bytes: windows (with external use booked), open leases, settled
+     * ids, budgets and transfers, cooldowns, circuits, thermal state, observed provider limits, lease
+     * id counter. Consistent (taken under the engine's
      * locks, so no decision or fold is half-way). Valid only for an engine of the same configuration.
      */
     public byte[] writeState() {

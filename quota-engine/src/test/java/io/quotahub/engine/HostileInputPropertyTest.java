@@ -234,7 +234,9 @@ class HostileInputPropertyTest {
                 Settlement settlement = new Settlement(h.lease.leaseId(), s.tokensUsed(), s.outcome(), duration(s.retryAfterMillis()), at);
                 assertThat(engine.settle(settlement)).as(where()).isEqualTo(SettleResult.SETTLED);
                 h.chargedAt = Math.min(Math.max(h.grantedAt, millis(at)), now + TTL);
-                h.charged = s.outcome() == Outcome.EXPIRED ? h.estimate : Math.max(0, Math.min(maxTokensPerCall, s.tokensUsed()));
+                // an expiry, or an UNKNOWN that reported no tokens, charges the estimate
+                boolean estimate = s.outcome() == Outcome.EXPIRED || (s.outcome() == Outcome.UNKNOWN && s.tokensUsed() <= 0);
+                h.charged = estimate ? h.estimate : Math.max(0, Math.min(maxTokensPerCall, s.tokensUsed()));
                 assertThat(engine.settle(settlement)).as("settled once").isEqualTo(SettleResult.ALREADY_SETTLED);
             } else if (op instanceof PeerGrant g) {
                 Instant grantedAt = instantAt(now, g.grantOffset());

@@ -86,8 +86,9 @@ public class AdminController {
 
     /**
      * Clears a key's cooldown, failure block, circuit (to CLOSED) and disabled state: the way out
-     * of a cooldown nobody should have to wait for (a bogus Retry-After, a fixed key). 404 for an
-     * unknown key.
+     * of a cooldown nobody should have to wait for (a bogus Retry-After, a fixed key). Its observed
+     * provider limits are cleared too (a learned limit is back to the configured one until a report
+     * shows a lower limit again). 404 for an unknown key.
      */
     @Post("/keys/{pool}/{keyId}/reset")
     public CompletableFuture<HttpResponse<?>> resetKey(String pool, String keyId, @Nullable Authentication authentication) {
@@ -95,6 +96,7 @@ public class AdminController {
         LedgerEvent event = LedgerEvents.keyReset(runtime.hubId(), pool, keyId, now.toEpochMilli(), HttpPrincipal.of(authentication));
         return keyCommand(pool, keyId, event, before -> {
             engine.resetKey(pool, keyId);
+            engine.clearObservedLimits(pool, keyId, now.toEpochMilli(), runtime.hubId());
             String cooldownUntil = before.cooldownUntil() == null || !before.cooldownUntil().isAfter(now) ? null
                     : before.cooldownUntil().toString();
             return new KeyResetBody(pool, keyId, before.circuit().name(), cooldownUntil, before.disabled());

@@ -25,6 +25,7 @@ import io.quotahub.hub.metrics.Entrance;
 import io.quotahub.hub.service.ErrorCode;
 import io.quotahub.hub.service.InputBounds;
 import io.quotahub.hub.metrics.RejectReason;
+import io.quotahub.hub.service.ProviderReport;
 import io.quotahub.hub.service.SettleCommand;
 import io.quotahub.hub.service.SettleOutcome;
 import io.quotahub.hub.service.SettleService;
@@ -218,12 +219,18 @@ public class LeaseController {
         if (outcome == null || outcome == Outcome.EXPIRED) {
             String shown = bounds.fieldProblem("outcome", body.outcome()) == null ? body.outcome() : "(too long)";
             return rejected(Entrance.HTTP_COMPLETE, RejectReason.INVALID,
-                    "outcome must be one of OK, RATE_LIMITED, ERROR, AUTH_FAILED, was '" + shown + "'");
+                    "outcome must be one of OK, RATE_LIMITED, ERROR, AUTH_FAILED, UNKNOWN, was '" + shown + "'");
+        }
+        ProviderReport provider = provider(body.provider());
+        if (provider == INVALID_REPORT) {
+            return rejected(Entrance.HTTP_COMPLETE, RejectReason.INVALID, "provider.limits must be a list of limits like "
+                    + "{\"kind\":\"REQUESTS\",\"remaining\":0,\"resetAfterMs\":360000}");
         }
         LeaseHandle handle = LeaseHandle.parse(leaseId);
         Duration retryAfter = Duration.ofMillis(body.retryAfterMs() == null ? 0 : body.retryAfterMs());
         SettleCommand cmd = new SettleCommand(UUID.randomUUID().toString(), handle.leaseId(), AGENT, body.tokensUsed(), outcome,
-                retryAfter, body.detail(), null, handle.secret(), HttpPrincipal.of(authentication));
+                retryAfter, body.detail(), null, handle.secret(), HttpPrincipal.of(authentication), provider,
+                body.callDurationMs() == null ? 0 : body.callDurationMs());
         return settle.settle(cmd).thenApply(result -> {
             if (result instanceof SettleOutcome.Settled s) {
                 return HttpResponse.ok(new SettledBody(handle.leaseId(), s.firstTime()));
@@ -237,6 +244,33 @@ public class LeaseController {
                     : f.message();
             return ApiError.response(f.code(), message);
         });
+    }
+
+    private static final ProviderReport INVALID_REPORT = new ProviderReport("", java.util.List.of());
+
+    /**
+     * The JSON report as the settle path takes it (its bounds are {@code SettleService}'s); null
+     * when none was sent, {@link #INVALID_REPORT} for a list holding a null. A list of more than
+     * {@value ProviderReport#MAX_LIMITS} + 1 limits is cut there, refused as too long all the same.
+     */
+    private static ProviderReport provider(CompleteBody.Provider p) {
+        if (p == null) {
+            return null;
+        }
+        java.util.List<ProviderReport.Limit> limits = new java.util.ArrayList<>();
+        if (p.limits() != null) {
+            for (CompleteBody.ProviderLimit l : p.limits()) {
+                if (l == null) {
+                    return INVALID_REPORT;
+                }
+                if (limits.size() > ProviderReport.MAX_LIMITS) {
+                    break;
+                }
+                String kind = l.kind() == null ? "" : l.kind().trim().toUpperCase(Locale.ROOT);
+                limits.add(new ProviderReport.Limit(kind, l.limit(), l.remaining(), l.resetAfterMs()));
+            }
+        }
+        return new ProviderReport(p.quotaId(), limits);
     }
 
     private CompletableFuture<HttpResponse<?>> rejected(Entrance entrance, RejectReason reason, String message) {

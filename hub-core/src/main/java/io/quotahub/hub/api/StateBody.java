@@ -16,7 +16,8 @@ import java.util.Map;
 
 /**
  * {@code GET /api/v1/state}: the hub and, per pool and key, every limit's capacity, use and this
- * hub's budget, thermal state, circuit and health. Key ids only — never a secret.
+ * hub's budget, a lower limit the provider reported, thermal state, circuit and health. Key ids
+ * only — never a secret.
  *
  * @param peerHttpUrl the other hub's HTTP API (quotahub.peer-http-url), null when not configured
  */
@@ -37,6 +38,7 @@ public record StateBody(String hubId, boolean ready, @Nullable String notReadyRe
 
     /**
      * @param cooldownUntil     end of the key's cooldown (429 or failure block), null when not cooling down
+     * @param externalUse       units of external use (counted by the provider, granted by no hub) booked so far
      * @param cooldownMs        milliseconds of that cooldown left at {@code at}, 0 when none
      * @param nextCooldownMs    what the next 429 without a Retry-After would cool the key for (the
      *                          ladder's next step or what it learned, whichever is longer; a relapse doubles it)
@@ -45,13 +47,21 @@ public record StateBody(String hubId, boolean ready, @Nullable String notReadyRe
     @Serdeable
     public record Key(String id, List<Limit> limits, Thermal thermal, String circuit, String health, int inFlight,
                       int maxConcurrent, @Nullable String cooldownUntil, boolean disabled, long granted, long refused,
-                      long rateLimited, long errors, long cooldownMs, long nextCooldownMs, long learnedCooldownMs) {
+                      long rateLimited, long errors, long externalUse, long cooldownMs, long nextCooldownMs,
+                      long learnedCooldownMs) {
     }
 
-    /** @param per ISO-8601 duration, e.g. PT1M */
+    /**
+     * @param per           ISO-8601 duration, e.g. PT1M
+     * @param observedLimit a key's limit as its provider last reported it, when lower than the configured
+     *                      {@code capacity} (null otherwise); {@code observedAt} is when the report was read
+     * @param enforced      the capacity the hubs enforce: {@code capacity}, or {@code observedLimit} when
+     *                      the pool learns limits
+     */
     @Serdeable
     public record Limit(String kind, long capacity, String per, @Nullable String calendarDayZone, long used, long budget,
-                        long remaining, @Nullable String resetAt) {
+                        long remaining, @Nullable String resetAt, @Nullable Long observedLimit,
+                        @Nullable String observedAt, long enforced) {
     }
 
     @Serdeable
@@ -76,12 +86,14 @@ public record StateBody(String hubId, boolean ready, @Nullable String notReadyRe
         long left = k.cooldownUntil() == null ? 0 : Math.max(0, Duration.between(at, k.cooldownUntil()).toMillis());
         return new Key(k.id(), limits(k.limits()), thermal(k.thermal()), k.circuit().name(), k.health().name(),
                 k.inFlight(), k.maxConcurrent(), text(k.cooldownUntil()), k.disabled(), k.granted(), k.refused(),
-                k.rateLimited(), k.errors(), left, k.nextCooldown().toMillis(), k.learnedCooldown().toMillis());
+                k.rateLimited(), k.errors(), k.externalBooked(), left, k.nextCooldown().toMillis(),
+                k.learnedCooldown().toMillis());
     }
 
     private static List<Limit> limits(List<LimitView> limits) {
         return limits.stream().map(l -> new Limit(l.kind().label(), l.capacity(), l.per().toString(), l.calendarDayZone(),
-                l.used(), l.budget(), l.remaining(), text(l.resetAt()))).toList();
+                l.used(), l.budget(), l.remaining(), text(l.resetAt()), l.observedLimit(), text(l.observedAt()),
+                l.enforced())).toList();
     }
 
     private static Thermal thermal(ThermalView t) {

@@ -11,8 +11,8 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * A short SHA-256 of the pools as the engine sees them: pool names, presets, key ids, limits and
- * concurrency caps, in configuration order. Secrets never enter it (the engine specs hold none),
+ * A short SHA-256 of the pools as the engine sees them: pool names, presets, key ids, limits,
+ * concurrency caps and learn-limits (both hubs must fold observed limits alike), in configuration order. Secrets never enter it (the engine specs hold none),
  * so two hubs can compare it openly: equal digests mean the same pools.
  */
 final class PoolsDigest {
@@ -23,7 +23,9 @@ final class PoolsDigest {
     static String of(List<PoolSpec> pools) {
         StringBuilder canonical = new StringBuilder();
         for (PoolSpec p : pools) {
-            canonical.append("pool ").append(p.name()).append(' ').append(p.preset()).append(" mc=").append(p.maxConcurrent());
+            canonical.append("pool ").append(p.name()).append(' ').append(p.preset()).append(" mc=").append(p.maxConcurrent())
+                    // only when set, so the digest of a pool without it is what it was before the setting existed
+                    .append(p.learnLimits() ? " learns limits" : "");
             limits(canonical, p.limits());
             canonical.append('\n');
             for (KeySpec k : p.keys()) {

@@ -65,9 +65,10 @@ final class QuotaStatusCheck implements DiagnosticCheck {
     }
 
     private static double judge(Findings f, String who, LimitView l) {
-        double u = l.capacity() == 0 ? 0 : l.used() / (double) l.capacity();
+        // against the limit the hubs enforce: the configured one, or a lower one learned from the provider
+        double u = l.enforced() == 0 ? (l.used() > 0 ? 1 : 0) : l.used() / (double) l.enforced();
         String what = "The " + describe(l) + " limit of " + who + " is at " + Findings.percent(u) + " (" + l.used() + " of "
-                + l.capacity() + ", this hub " + l.usedByThisHub() + " of its budget " + l.budget() + ")"
+                + l.enforced() + (l.enforced() < l.capacity() ? " learned from the provider" : "") + ", this hub " + l.usedByThisHub() + " of its budget " + l.budget() + ")"
                 + (l.resetAt() == null ? "" : ", oldest unit leaves the window at " + l.resetAt());
         if (u >= FAIL) {
             f.fail(what, "Quota is nearly exhausted: add a key to the pool, raise the limit with the provider if you pay for more, or defer LOW-priority work until the window frees up");

@@ -4,6 +4,7 @@ import io.quotahub.engine.CircuitState;
 import io.quotahub.engine.Health;
 import io.quotahub.engine.QuotaEngine;
 import io.quotahub.engine.view.KeyView;
+import io.quotahub.engine.view.LimitView;
 import io.quotahub.engine.view.PoolView;
 
 import java.time.Clock;
@@ -12,7 +13,9 @@ import java.time.Duration;
 /**
  * Check 7: how the provider has been answering, per key, from the outcomes agents settled
  * (the engine's counters since the hub started: granted, rate-limited, errors) and the key's
- * state now (cooldown, circuit). 429s reported or errors → WARN, circuit OPEN → FAIL.
+ * state now (cooldown, circuit), and what the provider reported: a limit lower than the configured
+ * one → WARN (configured and observed values, never a secret), external use booked → a note. 429s
+ * reported or errors → WARN, circuit OPEN → FAIL.
  */
 final class UpstreamProviderCheck implements DiagnosticCheck {
 
@@ -62,6 +65,19 @@ final class UpstreamProviderCheck implements DiagnosticCheck {
                     long ms = Duration.between(clock.instant(), k.cooldownUntil()).toMillis();
                     f.warn(who + " is cooling down for another " + ms + " ms after a provider 429",
                             "Nothing to do unless cooldowns repeat; then lower the key's configured limits");
+                }
+                for (LimitView l : k.limits()) {
+                    if (l.observedLimit() != null) {
+                        boolean learned = l.enforced() < l.capacity();
+                        f.warn(who + ": the provider reports a " + l.kind().label() + " limit of " + l.observedLimit()
+                                        + " per " + l.per() + " where " + l.capacity() + " is configured (seen " + l.observedAt() + ")"
+                                        + (learned ? "; the hubs enforce " + l.enforced() + " (learn-limits)" : ""),
+                                learned ? "Lower the configured limit to " + l.observedLimit() + " to match, or reset the key once the provider raised it again"
+                                        : "Lower the configured limit to " + l.observedLimit() + ", or set learn-limits: true on the pool so the hubs follow the provider");
+                    }
+                }
+                if (k.externalBooked() > 0) {
+                    f.note(who + ": " + k.externalBooked() + " unit(s) of use outside QuotaHub booked from the provider's reports since the hub started");
                 }
                 if (k.health() == Health.UNHEALTHY || k.health() == Health.DEAD) {
                     f.warn(who + " is " + k.health(), "Check the provider's answers for that key in the agents' logs");

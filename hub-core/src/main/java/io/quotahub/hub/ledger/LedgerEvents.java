@@ -1,18 +1,24 @@
 package io.quotahub.hub.ledger;
 
+import io.quotahub.engine.ExternalUse;
 import io.quotahub.engine.LeaseRecord;
+import io.quotahub.engine.LimitObservation;
 import io.quotahub.engine.Outcome;
 import io.quotahub.engine.Priority;
 import io.quotahub.engine.Settlement;
 import io.quotahub.proto.Expire;
 import io.quotahub.proto.Grant;
+import io.quotahub.proto.HubUnits;
 import io.quotahub.proto.KeyEnabled;
 import io.quotahub.proto.KeyReset;
 import io.quotahub.proto.LedgerEvent;
+import io.quotahub.proto.LimitObserved;
 import io.quotahub.proto.Settle;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /** Maps engine values to ledger events and back; the only place that knows both shapes. */
 public final class LedgerEvents {
@@ -93,6 +99,39 @@ public final class LedgerEvents {
                 Duration.ofMillis(s.getRetryAfterMs()), at);
     }
 
+    /** External use a hub booked (its own decision), for its ledger. */
+    public static LedgerEvent externalUse(String hubId, ExternalUse e) {
+        io.quotahub.proto.ExternalUse.Builder b = io.quotahub.proto.ExternalUse.newBuilder()
+                .setPool(e.pool()).setKeyId(e.keyId()).setLimitIndex(e.limitIndex()).setUntilEpochMs(e.untilMillis());
+        e.unitsByHub().forEach((hub, units) -> b.addUnits(HubUnits.newBuilder().setHubId(hub).setUnits(units)));
+        return LedgerEvent.newBuilder().setHubId(hubId).setAtEpochMs(e.atMillis()).setExternalUse(b).build();
+    }
+
+    /** The external use of an ExternalUse event. */
+    public static ExternalUse externalUse(LedgerEvent event) {
+        io.quotahub.proto.ExternalUse e = event.getExternalUse();
+        Map<String, Long> units = new LinkedHashMap<>();
+        for (HubUnits u : e.getUnitsList()) {
+            units.merge(u.getHubId(), u.getUnits(), Long::sum);
+        }
+        return new ExternalUse(e.getPool(), e.getKeyId(), e.getLimitIndex(), units, event.getAtEpochMs(), e.getUntilEpochMs());
+    }
+
+    /** A provider limit a hub observed (or an operator's clearing of one), for its ledger. */
+    public static LedgerEvent limitObserved(LimitObservation o) {
+        return LedgerEvent.newBuilder().setHubId(o.hubId()).setAtEpochMs(o.atMillis())
+                .setLimitObserved(LimitObserved.newBuilder().setPool(o.pool()).setKeyId(o.keyId())
+                        .setLimitIndex(o.limitIndex()).setObserved(o.observed()))
+                .build();
+    }
+
+    /** The observation of a LimitObserved event. */
+    public static LimitObservation limitObservation(LedgerEvent event) {
+        LimitObserved o = event.getLimitObserved();
+        return new LimitObservation(o.getPool(), o.getKeyId(), o.getLimitIndex(), o.getObserved(), event.getAtEpochMs(),
+                event.getHubId());
+    }
+
     public static io.quotahub.proto.Priority toProto(Priority p) {
         return switch (p) {
             case LOW -> io.quotahub.proto.Priority.LOW;
@@ -117,6 +156,7 @@ public final class LedgerEvents {
             case ERROR -> io.quotahub.proto.Outcome.ERROR;
             case AUTH_FAILED -> io.quotahub.proto.Outcome.AUTH_FAILED;
             case EXPIRED -> io.quotahub.proto.Outcome.EXPIRED;
+            case UNKNOWN -> io.quotahub.proto.Outcome.UNKNOWN;
         };
     }
 
@@ -127,6 +167,7 @@ public final class LedgerEvents {
             case RATE_LIMITED -> Outcome.RATE_LIMITED;
             case ERROR -> Outcome.ERROR;
             case AUTH_FAILED -> Outcome.AUTH_FAILED;
+            case UNKNOWN -> Outcome.UNKNOWN;
             default -> null;
         };
     }

@@ -123,7 +123,13 @@ public final class LedgerFold {
                 }
             }
             case KEY_ENABLED -> engine.enableKey(event.getKeyEnabled().getPool(), event.getKeyEnabled().getKeyId());
-            case KEY_RESET -> engine.resetKey(event.getKeyReset().getPool(), event.getKeyReset().getKeyId());
+            case KEY_RESET -> {
+                engine.resetKey(event.getKeyReset().getPool(), event.getKeyReset().getKeyId());
+                engine.clearObservedLimits(event.getKeyReset().getPool(), event.getKeyReset().getKeyId(),
+                        event.getAtEpochMs(), event.getHubId());
+            }
+            case EXTERNAL_USE -> engine.bookExternalUse(LedgerEvents.externalUse(event));
+            case LIMIT_OBSERVED -> engine.observeLimit(LedgerEvents.limitObservation(event));
             default -> {
                 // ConfigApplied and fences carry nothing the engine folds.
             }

@@ -237,7 +237,7 @@ public final class NatsApi implements AutoCloseable {
         }
         String requestId = wire.echo("requestId", request.getRequestId());
         SettleCommand cmd = wire.command(request, Principals.ofReply(msg.getReplyTo()));
-        settle.settle(cmd, request.getCallDurationMs()).whenComplete((outcome, error) -> {
+        settle.settle(cmd).whenComplete((outcome, error) -> {
             try {
                 SettleReply reply;
                 if (error != null) {

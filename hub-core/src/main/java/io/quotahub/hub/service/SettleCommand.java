@@ -13,12 +13,22 @@ import java.time.Instant;
  * @param deadline    absolute; null when the client gave none (HTTP)
  * @param leaseSecret the secret the lease's grant carried ("" or null when none was presented); never logged
  * @param principal   who settles, as the transport authenticated it ({@link Principals}; "" unauthenticated)
+ * @param provider    what the provider reported about the key, null when the client sent nothing
+ * @param callDurationMs how long the provider call took, 0 when not measured (for listeners of
+ *                    settles, e.g. per-key latency; the hub itself does not use it)
  */
 public record SettleCommand(String requestId, String leaseId, String agentId, long tokensUsed, Outcome outcome,
-                            Duration retryAfter, String detail, Instant deadline, String leaseSecret, String principal) {
+                            Duration retryAfter, String detail, Instant deadline, String leaseSecret, String principal,
+                            ProviderReport provider, long callDurationMs) {
 
     public SettleCommand {
         principal = principal == null ? Principals.NONE : principal;
+    }
+
+    /** A settle without a provider report or call duration. */
+    public SettleCommand(String requestId, String leaseId, String agentId, long tokensUsed, Outcome outcome,
+                         Duration retryAfter, String detail, Instant deadline, String leaseSecret, String principal) {
+        this(requestId, leaseId, agentId, tokensUsed, outcome, retryAfter, detail, deadline, leaseSecret, principal, null, 0);
     }
 
     /** An unauthenticated settle. */
@@ -31,6 +41,7 @@ public record SettleCommand(String requestId, String leaseId, String agentId, lo
     public String toString() {
         return "SettleCommand[requestId=" + requestId + ", leaseId=" + leaseId + ", agentId=" + agentId + ", tokensUsed="
                 + tokensUsed + ", outcome=" + outcome + ", retryAfter=" + retryAfter + ", deadline=" + deadline
-                + ", leaseSecret=" + (leaseSecret == null || leaseSecret.isEmpty() ? "none" : "hidden") + ", principal=" + principal + "]";
+                + ", leaseSecret=" + (leaseSecret == null || leaseSecret.isEmpty() ? "none" : "hidden") + ", principal=" + principal
+                + ", provider=" + provider + ", callDurationMs=" + callDurationMs + "]";
     }
 }

@@ -7,11 +7,14 @@ import io.quotahub.proto.AcquireRequest;
 import io.quotahub.proto.ErrorReply;
 import io.quotahub.proto.Granted;
 import io.quotahub.proto.Refused;
+import io.quotahub.proto.ProviderLimit;
 import io.quotahub.proto.SettleReply;
 import io.quotahub.proto.SettleRequest;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The one translation between the NATS wire and the hub: a proto {@link AcquireRequest} or
@@ -52,7 +55,20 @@ public final class WireMapper {
         return new SettleCommand(request.getRequestId(), request.getLeaseId(), request.getAgentId(),
                 request.getTokensUsed(), LedgerEvents.fromProto(request.getOutcome()),
                 Duration.ofMillis(request.getRetryAfterMs()), request.getDetail(), deadline, request.getLeaseSecret(),
-                principal);
+                principal, request.hasProvider() ? provider(request.getProvider()) : null, request.getCallDurationMs());
+    }
+
+    /** The report as sent; its kinds by name (an unknown or unspecified kind is refused by {@link SettleService}). */
+    static ProviderReport provider(io.quotahub.proto.ProviderReport report) {
+        List<ProviderReport.Limit> limits = new ArrayList<>(Math.min(report.getLimitsCount(), ProviderReport.MAX_LIMITS + 1));
+        for (ProviderLimit l : report.getLimitsList()) {
+            if (limits.size() > ProviderReport.MAX_LIMITS) {
+                break; // refused as too many anyway: never copy an unbounded list
+            }
+            limits.add(new ProviderReport.Limit(l.getKind().name(), l.hasLimit() ? l.getLimit() : null,
+                    l.hasRemaining() ? l.getRemaining() : null, l.hasResetAfterMs() ? l.getResetAfterMs() : null));
+        }
+        return new ProviderReport(report.getQuotaId(), limits);
     }
 
     // ---- replies

@@ -560,4 +560,28 @@ class DashboardBrowserTest {
     private static Object sessionToken() {
         return driver.executeScript("return sessionStorage.getItem('quotahub.token')");
     }
+
+    @Test
+    @Order(9)
+    void quotaShowsALowerLimitTheProviderReported_andUseOutsideQuotaHub() throws IOException {
+        open(hub.uri("/").toString());
+        switchTo("quota");
+        assertThat(driver.findElements(testId("observed-demo-k1-0"))).as("no report yet: nothing shown").isEmpty();
+
+        // a call on demo/k1: its provider says the limit is 30 a minute, not 40, and only 2 are left
+        HttpResponse<String> lease = hub.post("/api/v1/acquire", "{\"pool\":\"demo\",\"tokens\":1,\"agentId\":\"reporter\"}");
+        assertThat(lease.statusCode()).as(lease.body()).isEqualTo(200);
+        String handle = lease.body().replaceAll(".*\"leaseId\":\"([^\"]+)\".*", "$1");
+        HttpResponse<String> done = hub.post("/api/v1/leases/" + handle + "/complete", "{\"tokensUsed\":1,\"outcome\":\"OK\","
+                + "\"provider\":{\"limits\":[{\"kind\":\"REQUESTS\",\"limit\":30,\"remaining\":2,\"resetAfterMs\":30000}]}}");
+        assertThat(done.statusCode()).as(done.body()).isEqualTo(200);
+
+        within(LIVE_UPDATE, d -> !d.findElements(testId("observed-demo-k1-0")).isEmpty());
+        assertThat(attr("observed-demo-k1-0", "data-observed")).isEqualTo("30");
+        assertThat(attr("observed-demo-k1-0", "data-enforced")).isEqualTo("40"); // the pool does not learn limits
+        assertThat(text("observed-demo-k1-0")).isEqualTo("provider says 30 (configured 40)");
+        assertThat(Long.parseLong(attr("external-demo-k1", "data-value"))).isPositive();
+        assertThat(driver.findElements(testId("observed-demo-k1-1"))).as("the token limit: nothing reported").isEmpty();
+        screenshot("Quota with an observed limit");
+    }
 }

@@ -130,4 +130,26 @@ class DiagnosticChecksTest {
         assertThat(PoolsDigest.of(List.of(POOL))).isEqualTo(PoolsDigest.of(List.of(POOL))).hasSize(12)
                 .isNotEqualTo(PoolsDigest.of(List.of(other)));
     }
+
+    @Test
+    void poolsDigestTellsAPoolThatLearnsLimitsFromOneThatDoesNot() {
+        PoolSpec learning = new PoolSpec(POOL.name(), POOL.keys(), POOL.limits(), 0, Preset.STANDARD, POOL.policy(), true);
+        assertThat(PoolsDigest.of(List.of(learning))).isNotEqualTo(PoolsDigest.of(List.of(POOL)));
+    }
+
+    @Test
+    void upstreamProvider_warnsOfAnObservedLowerLimitWithBothValues_andNotesUseOutsideQuotaHub() {
+        io.quotahub.testing.ManualClock clock = new io.quotahub.testing.ManualClock(java.time.Instant.parse("2026-03-02T12:00:00Z"));
+        io.quotahub.engine.QuotaEngine engine = new io.quotahub.engine.QuotaEngine(io.quotahub.engine.EngineConfig.builder("main")
+                .pools(List.of(POOL)).build(), clock, null);
+        engine.observeProvider("demo", "k1", List.of(new io.quotahub.engine.ReportedLimit(
+                io.quotahub.engine.ReportedLimit.Kind.REQUESTS, 60L, 10L, 1_800_000L)));
+
+        CheckResult r = new UpstreamProviderCheck(engine, clock).run();
+
+        assertThat(r.status()).isEqualTo(CheckStatus.WARN);
+        assertThat(r.detail()).contains("Key k1 of pool demo: the provider reports a requests limit of 60 per PT1H where 100 is configured")
+                .contains("unit(s) of use outside QuotaHub");
+        assertThat(r.recommendation()).contains("learn-limits: true");
+    }
 }

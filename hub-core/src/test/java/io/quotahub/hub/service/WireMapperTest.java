@@ -5,6 +5,8 @@ import io.quotahub.engine.RefusalCode;
 import io.quotahub.proto.AcquireReply;
 import io.quotahub.proto.AcquireRequest;
 import io.quotahub.proto.ErrorReply;
+import io.quotahub.proto.LimitKind;
+import io.quotahub.proto.ProviderLimit;
 import io.quotahub.proto.Refused;
 import io.quotahub.proto.SettleReply;
 import io.quotahub.proto.SettleRequest;
@@ -117,6 +119,45 @@ class WireMapperTest {
         assertThat(cmd.priority()).isEqualTo(io.quotahub.engine.Priority.HIGH);
         assertThat(cmd.deadline().toEpochMilli()).isEqualTo(5_000);
         assertThat(cmd.principal()).isEqualTo("nats:alice");
+    }
+
+    @ParameterizedTest
+    @EnumSource(io.quotahub.engine.Outcome.class)
+    void everyEngineOutcome_hasAWireValueOfItsName_andMapsBack(io.quotahub.engine.Outcome outcome) {
+        io.quotahub.proto.Outcome wireValue = io.quotahub.hub.ledger.LedgerEvents.toProto(outcome);
+        assertThat(wireValue.name()).isEqualTo(outcome.name());
+        if (outcome != io.quotahub.engine.Outcome.EXPIRED) { // EXPIRED is the ledger's own, never a client's word
+            assertThat(io.quotahub.hub.ledger.LedgerEvents.fromProto(wireValue)).isEqualTo(outcome);
+        }
+    }
+
+    @Test
+    void aSettleWithAProviderReport_becomesACommandWithTheReportAndTheCallDuration() {
+        SettleRequest request = SettleRequest.newBuilder().setRequestId("s1").setLeaseId("main-1").setAgentId("a1")
+                .setOutcome(io.quotahub.proto.Outcome.UNKNOWN).setCallDurationMs(412)
+                .setProvider(io.quotahub.proto.ProviderReport.newBuilder().setQuotaId("GenerateRequestsPerMinute")
+                        .addLimits(ProviderLimit.newBuilder().setKind(LimitKind.REQUESTS).setLimit(200).setRemaining(0).setResetAfterMs(360_000))
+                        .addLimits(ProviderLimit.newBuilder().setKind(LimitKind.OUTPUT_TOKENS).setRemaining(7)))
+                .build();
+
+        SettleCommand cmd = wire.command(request, "nats:alice");
+
+        assertThat(cmd.outcome()).isEqualTo(io.quotahub.engine.Outcome.UNKNOWN);
+        assertThat(cmd.callDurationMs()).isEqualTo(412);
+        assertThat(cmd.provider()).isEqualTo(new ProviderReport("GenerateRequestsPerMinute", java.util.List.of(
+                new ProviderReport.Limit("REQUESTS", 200L, 0L, 360_000L),
+                new ProviderReport.Limit("OUTPUT_TOKENS", null, 7L, null))));
+    }
+
+    @Test
+    void aSettleWithoutAReport_hasNone_andAnEndlessListIsNeverCopiedWhole() {
+        assertThat(wire.command(SettleRequest.newBuilder().setLeaseId("main-1").build(), "").provider()).isNull();
+        io.quotahub.proto.ProviderReport.Builder many = io.quotahub.proto.ProviderReport.newBuilder();
+        for (int i = 0; i < 1_000; i++) {
+            many.addLimits(ProviderLimit.newBuilder().setKind(LimitKind.TOKENS).setRemaining(i));
+        }
+        ProviderReport copied = wire.command(SettleRequest.newBuilder().setLeaseId("main-1").setProvider(many).build(), "").provider();
+        assertThat(copied.limits()).hasSize(ProviderReport.MAX_LIMITS + 1); // one more than allowed: refused by the settle path
     }
 
     private static AcquireRequest request() {

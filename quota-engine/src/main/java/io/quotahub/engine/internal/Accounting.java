@@ -86,9 +86,13 @@ final class Accounting {
 
     /**
      * Tokens a settled lease costs: what it used (a refund or an extra charge) within
-     * {@code [0, maxTokensPerCall]}, or its estimate if it expired.
+     * {@code [0, maxTokensPerCall]}, or its estimate if it expired, or if its outcome is UNKNOWN and
+     * it reported no tokens (the call may have happened in full).
      */
     static long charged(long estimate, long used, Outcome outcome, long maxTokensPerCall) {
-        return outcome == Outcome.EXPIRED ? Units.amount(estimate) : Units.amount(used, maxTokensPerCall);
+        if (outcome == Outcome.EXPIRED || (outcome == Outcome.UNKNOWN && used <= 0)) {
+            return Units.amount(estimate);
+        }
+        return Units.amount(used, maxTokensPerCall);
     }
 }

@@ -113,7 +113,7 @@ final class Admission {
     }
 
     private static Block windowBlock(SlidingWindow w, long cost, long retry, String who, String keyId) {
-        long capacity = w.spec.capacity();
+        long capacity = w.capacity();
         String limit = w.spec.describe();
         if (Units.add(w.usedAll(), cost) > capacity || w.budget() >= capacity) {
             return new Block(RefusalCode.QUOTA_EXHAUSTED, retry, keyId, limit, who + ": " + limit + " is full ("

@@ -144,7 +144,7 @@ public final class BudgetFold {
                     for (Map.Entry<Limit, Long> r : perPool.getValue()) {
                         Limit l = r.getKey();
                         l.window.advance(now);
-                        long units = Budgets.headroomToGive(l.cell().own(), l.window.usedOwn(), r.getValue());
+                        long units = l.window.givable(r.getValue());
                         if (units > 0) {
                             l.cell().add(own, -units);
                             l.cell().addInFlight(units);

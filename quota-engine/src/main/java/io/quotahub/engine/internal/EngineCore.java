@@ -5,6 +5,10 @@ import io.quotahub.engine.CircuitState;
 import io.quotahub.engine.Decision;
 import io.quotahub.engine.EngineConfig;
 import io.quotahub.engine.EngineListener;
+import io.quotahub.engine.ExternalUse;
+import io.quotahub.engine.LimitObservation;
+import io.quotahub.engine.ProviderFeedback;
+import io.quotahub.engine.ReportedLimit;
 import io.quotahub.engine.LimitSpec;
 import io.quotahub.engine.LeaseRecord;
 import io.quotahub.engine.Outcome;
@@ -368,6 +372,63 @@ public final class EngineCore {
         }
         events.fire();
         return true;
+    }
+
+    public ProviderFeedback observeProvider(String pool, String keyId, List<ReportedLimit> report) {
+        PoolState p = pools.get(pool);
+        KeyState k = p == null ? null : p.byId.get(keyId);
+        if (k == null || report == null || report.isEmpty()) {
+            return report == null || report.isEmpty() ? ProviderFeedback.NONE
+                    : new ProviderFeedback(List.of(), List.of(), report.size());
+        }
+        synchronized (p) {
+            long now = clock.millis();
+            if (p.refreshedAt != Long.MIN_VALUE) {
+                // as a settle does: caught up to the pool's last refresh (a count that is late only counts more)
+                k.advance(p.refreshedAt);
+            }
+            return ProviderReports.observe(p, k, report, now, budgets, config.hubId());
+        }
+    }
+
+    public void bookExternalUse(ExternalUse e) {
+        KeyState k = key(e.pool(), e.keyId(), e.limitIndex());
+        if (k != null) {
+            synchronized (pools.get(e.pool())) {
+                ProviderReports.book(k, e, budgets);
+            }
+        }
+    }
+
+    public void observeLimit(LimitObservation o) {
+        KeyState k = key(o.pool(), o.keyId(), o.limitIndex());
+        if (k != null) {
+            synchronized (pools.get(o.pool())) {
+                ProviderReports.record(k, o);
+            }
+        }
+    }
+
+    public void clearObservedLimits(String pool, String keyId, long atMillis, String hubId) {
+        PoolState p = pools.get(pool);
+        KeyState k = p == null ? null : p.byId.get(keyId);
+        if (k == null) {
+            return;
+        }
+        synchronized (p) {
+            for (int i = 0; i < k.windows.length; i++) {
+                if (k.observed[i] != null) {
+                    ProviderReports.record(k, new LimitObservation(pool, keyId, i, k.windows[i].spec.capacity(), atMillis, hubId));
+                }
+            }
+        }
+    }
+
+    /** A key that has a limit at {@code index}, or null (a pool, key or limit no longer configured). */
+    private KeyState key(String pool, String keyId, int index) {
+        PoolState p = pool == null ? null : pools.get(pool);
+        KeyState k = p == null || keyId == null ? null : p.byId.get(keyId);
+        return k == null || index < 0 || index >= k.windows.length ? null : k;
     }
 
     public void tick() {

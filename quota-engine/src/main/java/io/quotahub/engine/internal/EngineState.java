@@ -23,9 +23,10 @@ public final class EngineState {
      * replay follows).
      * 2: open leases carry their holder digest; lease ids may end in a random suffix.
      * 3: open leases carry their principal.
-     * 4: key guards carry their learned cooldown, last cooldown length and OKs in a row; the
-     * fingerprint names the cooldown learning. Version 3 still reads: nothing learned yet (what a
-     * version-3 engine had), its fingerprint without the learning.
+     * 4: key guards carry their learned cooldown, last cooldown length and OKs in a row, and the
+     *    fingerprint names the cooldown learning; each key carries its external use booked and its
+     *    observed provider limits. Version 3 still reads: nothing learned, booked or observed yet
+     *    (what a version-3 engine had), its fingerprint without the learning.
      */
     public static final int VERSION = 4;
     /** The oldest format version this engine restores. */
@@ -35,6 +36,8 @@ public final class EngineState {
      * place that reads by version, so that renumbering the format moves them together.
      */
     static final int LEARNED_COOLDOWN_SINCE = 4;
+    /** The first format with each key's external use and observed provider limits. */
+    static final int PROVIDER_WORD_SINCE = 4;
     static final int MAX_COUNT = 1 << 26;
 
     private EngineState() {
@@ -62,7 +65,8 @@ public final class EngineState {
         b.append('|').append(c.thermal());
         for (PoolSpec p : c.pools()) {
             b.append("|pool ").append(p.name()).append(' ').append(p.preset()).append(' ').append(p.maxConcurrent())
-                    .append(' ').append(p.policy()).append(" tokens per call ").append(p.maxTokensPerCall());
+                    .append(' ').append(p.policy()).append(" tokens per call ").append(p.maxTokensPerCall())
+                    .append(p.learnLimits() ? " learns limits" : "");
             limits(b, p.limits());
             for (KeySpec k : p.keys()) {
                 b.append("|key ").append(k.id()).append(' ').append(k.maxConcurrent());

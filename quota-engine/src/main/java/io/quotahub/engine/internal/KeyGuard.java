@@ -19,8 +19,8 @@ import java.util.List;
  * probe's OK closes it, its failure opens it again. Each trip to OPEN also blocks the key for
  * {@code blockFor} (5 min): the probe is only granted once both the open period and the block are
  * over, so with the defaults the key rests 5 min and is then probed (set blockFor &lt;= openFor to
- * probe after 30 s). AUTH_FAILED disables the key until an operator enables it. EXPIRED is neutral
- * (the call's fate is unknown); an expired or cancelled probe frees the probe slot.
+ * probe after 30 s). AUTH_FAILED disables the key until an operator enables it. EXPIRED and UNKNOWN are
+ * neutral (the call's fate is unknown); an expired, unknown or cancelled probe frees the probe slot.
  *
  * <p>No report can cool a key down for longer than {@code maxCooldown}: a Retry-After (and a ladder
  * step) above it is clamped, and {@code at + cooldown} saturates instead of wrapping. An operator's
@@ -204,7 +204,7 @@ final class KeyGuard {
                 }
             }
             case AUTH_FAILED -> disabled = true;
-            case EXPIRED -> onRelease(leaseId);
+            case EXPIRED, UNKNOWN -> onRelease(leaseId);
             default -> { }
         }
         return circuit == before ? null : before;

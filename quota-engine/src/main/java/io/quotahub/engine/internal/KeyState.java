@@ -19,6 +19,7 @@ import java.util.Map;
 final class KeyState {
 
     final KeySpec spec;
+    final String pool;
     final int index;
     final SlidingWindow[] windows;
     final KeyGuard guard;
@@ -54,10 +55,17 @@ final class KeyState {
     long refused;
     long rateLimited;
     long errors;
+    /** Whether an observed lower limit lowers the limit the engine enforces (the pool's learn-limits). */
+    boolean learnLimits;
+    /** Units of external use booked into this key's limits so far (all hubs' bookings). */
+    long externalBooked;
+    /** Per limit: the provider's limit as last observed (null: never), see {@link ProviderReports}. */
+    final io.quotahub.engine.LimitObservation[] observed;
 
     KeyState(String pool, KeySpec spec, int index, Preset preset, Budgets budgets, long marginMillis,
              CooldownConfig cooldown, ThermalConfig thermalConfig) {
         this.spec = spec;
+        this.pool = pool;
         this.index = index;
         List<LimitSpec> limits = spec.limits();
         this.windows = new SlidingWindow[limits.size()];
@@ -66,6 +74,7 @@ final class KeyState {
             windows[i] = new SlidingWindow(limits.get(i), ref, marginMillis, budgets.register(ref, limits.get(i).capacity()));
             windows[i].owner = this;
         }
+        this.observed = new io.quotahub.engine.LimitObservation[limits.size()];
         this.guard = new KeyGuard(cooldown);
         this.thermal = new Thermal(thermalConfig, preset.throttleAt());
         this.burst = BurstGuard.forKey(limits, preset);

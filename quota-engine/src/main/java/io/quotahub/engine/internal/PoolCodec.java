@@ -1,6 +1,7 @@
 package io.quotahub.engine.internal;
 
 import io.quotahub.engine.CircuitState;
+import io.quotahub.engine.LimitObservation;
 import io.quotahub.engine.LimitSpec;
 import io.quotahub.engine.Zone;
 
@@ -38,6 +39,7 @@ final class PoolCodec {
         writeOrder(out, p.order);
     }
 
+    /** @param version the format version of the state being read (3 has no external use nor observed limits) */
     static void read(DataInput in, PoolState p, int version) throws IOException {
         String n = in.readUTF();
         if (!n.equals(p.name())) {
@@ -77,6 +79,17 @@ final class PoolCodec {
         out.writeLong(k.refused);
         out.writeLong(k.rateLimited);
         out.writeLong(k.errors);
+        // since EngineState.PROVIDER_WORD_SINCE
+        out.writeLong(k.externalBooked);
+        out.writeInt(k.observed.length);
+        for (LimitObservation o : k.observed) {
+            out.writeBoolean(o != null);
+            if (o != null) {
+                out.writeLong(o.observed());
+                out.writeLong(o.atMillis());
+                out.writeUTF(o.hubId());
+            }
+        }
     }
 
     private static void readKey(DataInput in, KeyState k, int version) throws IOException {
@@ -108,6 +121,25 @@ final class PoolCodec {
         k.refused = in.readLong();
         k.rateLimited = in.readLong();
         k.errors = in.readLong();
+        if (version < EngineState.PROVIDER_WORD_SINCE) {
+            return;
+        }
+        k.externalBooked = in.readLong();
+        expect(in.readInt(), k.observed.length, "observed limits of key " + id);
+        for (int i = 0; i < k.observed.length; i++) {
+            k.observed[i] = in.readBoolean()
+                    ? new LimitObservation(p(k), id, i, in.readLong(), in.readLong(), in.readUTF()) : null;
+            if (k.observed[i] != null && k.observed[i].observed() < 0) {
+                throw new IOException("observed limit of key " + id + " is negative");
+            }
+            if (k.observed[i] != null && k.learnLimits) {
+                k.windows[i].learn(k.observed[i].observed());
+            }
+        }
+    }
+
+    private static String p(KeyState k) {
+        return k.pool;
     }
 
     private static void writeGuard(DataOutput out, KeyGuard.State g) throws IOException {

@@ -44,6 +44,7 @@ final class PoolState {
         this.keys = new KeyState[spec.keys().size()];
         for (int i = 0; i < keys.length; i++) {
             keys[i] = new KeyState(spec.name(), spec.keys().get(i), i, spec.preset(), budgets, marginMillis, cooldown, thermalConfig);
+            keys[i].learnLimits = spec.learnLimits();
             byId.put(keys[i].id(), keys[i]);
         }
         List<LimitSpec> limits = spec.limits();

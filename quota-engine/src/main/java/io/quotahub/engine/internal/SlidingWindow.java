@@ -40,6 +40,8 @@ final class SlidingWindow {
     private final long marginMillis;
     private final ZoneId zone;
     private final Budgets.Cell budget;
+    /** The capacity enforced: the configured one unless a lower one was learned ({@link #learn}). */
+    private long effective;
     /** The key whose window this is (null for a pool's): told of every change, see {@link KeyOrder}. */
     KeyState owner;
     /** Units one agent may hold unsettled at once with a fair-share policy, see {@link AgentShares}. */
@@ -69,6 +71,7 @@ final class SlidingWindow {
         this.marginMillis = marginMillis;
         this.zone = spec.calendarDayZone();
         this.budget = budget;
+        this.effective = spec.capacity();
         this.ownSlot = budget.ownSlot();
         this.otherSlot = budget.slots() - 1;
         this.settled = new long[budget.slots()];
@@ -208,6 +211,90 @@ final class SlidingWindow {
         touch();
     }
 
+    /**
+     * Books units the provider counted and no hub granted (docs/architecture.md, "External use"),
+     * counted against {@code slot} from {@code at} until {@code until} (at most one window after
+     * {@code at}): the entry is dated so that it leaves a sliding window exactly at {@code until};
+     * a calendar day keeps it, like any entry, until the day ends.
+     */
+    void chargeExternal(long at, long until, long units, int slot) {
+        long leaves = Math.min(until, Units.add(at, perMillis));
+        long time = zone != null ? at : Units.sub(Units.sub(leaves, perMillis), marginMillis);
+        charge(time, units, slot);
+    }
+
+    /** Units the hub in {@code slot} may still admit: its budget (within [0, capacity]) minus its use, at least 0. */
+    long roomOf(int slot) {
+        long b = scaled(budget.ofSlot(slot));
+        return Math.max(0, Units.sub(b, usedBy(slot)));
+    }
+
+    /** Units of open leases of all hubs. */
+    long unsettledAll() {
+        return unsettledAll;
+    }
+
+    long perMillis() {
+        return perMillis;
+    }
+
+    /**
+     * The limit's capacity as the engine enforces it: the configured one, or a lower one a provider
+     * reported, with learn-limits ({@link #learn}).
+     */
+    long capacity() {
+        return effective;
+    }
+
+    /**
+     * Enforces {@code limit} (within [0, configured capacity]) instead of the configured capacity;
+     * the configured capacity again for a limit at or above it. Every hub's budget is scaled by
+     * effective / configured capacity, so the budgets, which stay exact sums of the folded events,
+     * still add up to at most the limit (docs/architecture.md, "Observed limits").
+     */
+    void learn(long limit) {
+        effective = Units.clamp(limit, 0, spec.capacity());
+        touch();
+    }
+
+    /** A budget of the configured capacity, scaled to the effective one (floor: the hubs' scaled budgets never add up to more). */
+    private long scaled(long budget) {
+        long b = Units.clamp(budget, 0, spec.capacity());
+        if (effective == spec.capacity()) {
+            return b;
+        }
+        if (Math.multiplyHigh(b, effective) == 0 && b * effective >= 0) {
+            return b * effective / spec.capacity();
+        }
+        return java.math.BigInteger.valueOf(b).multiply(java.math.BigInteger.valueOf(effective))
+                .divide(java.math.BigInteger.valueOf(spec.capacity())).longValueExact();
+    }
+
+    /**
+     * Raw budget units this hub may give away now without its scaled budget falling below its use
+     * (I2 under a learned limit): at most {@code requested}.
+     */
+    long givable(long requested) {
+        long own = budget.own();
+        if (effective == spec.capacity()) {
+            return Budgets.headroomToGive(own, usedOwn(), requested);
+        }
+        long used = usedOwn();
+        long keep;
+        if (used == 0) {
+            keep = 0;
+        } else if (effective == 0) {
+            return 0;
+        } else {
+            // the least raw budget whose scaled value still holds the use: ceil(used * C / E)
+            java.math.BigInteger[] qr = java.math.BigInteger.valueOf(used).multiply(java.math.BigInteger.valueOf(spec.capacity()))
+                    .divideAndRemainder(java.math.BigInteger.valueOf(effective));
+            java.math.BigInteger k = qr[1].signum() == 0 ? qr[0] : qr[0].add(java.math.BigInteger.ONE);
+            keep = k.min(java.math.BigInteger.valueOf(Long.MAX_VALUE)).longValue();
+        }
+        return Math.max(0, Math.min(Units.amount(requested, spec.capacity()), Units.sub(own, keep)));
+    }
+
     private void makeRoom() {
         int size = tail - head;
         int capacity = size * 2 < times.length ? times.length : times.length * 2;
@@ -244,7 +331,7 @@ final class SlidingWindow {
      * of inconsistent events could take it out of that range, and then it admits as if at the edge.
      */
     long budget() {
-        return Units.clamp(budget.own(), 0, spec.capacity());
+        return scaled(budget.own());
     }
 
     Budgets.Cell budgetCell() {
@@ -269,7 +356,7 @@ final class SlidingWindow {
 
     /** Utilisation of the limit by all hubs (0–1), for the thermal model. */
     double utilisation() {
-        return Math.min(1.0, usedAll() / (double) spec.capacity());
+        return effective == 0 ? 1.0 : Math.min(1.0, usedAll() / (double) effective);
     }
 
     /**

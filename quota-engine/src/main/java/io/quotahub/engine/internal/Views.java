@@ -1,5 +1,6 @@
 package io.quotahub.engine.internal;
 
+import io.quotahub.engine.LimitObservation;
 import io.quotahub.engine.Trend;
 import io.quotahub.engine.Zone;
 import io.quotahub.engine.view.EngineView;
@@ -63,7 +64,7 @@ final class Views {
         Thermal t = p.thermal;
         ThermalView thermal = new ThermalView(t.zone(now, false), t.temperature(now), t.trend(), score, t.throttled(),
                 t.recoveryProgress(now), t.throttleEvents());
-        return new PoolView(p.name(), p.spec.preset().name(), List.copyOf(keys), limits(p.windows, now), thermal,
+        return new PoolView(p.name(), p.spec.preset().name(), List.copyOf(keys), limits(p.windows, null, now), thermal,
                 p.inFlight, p.spec.maxConcurrent());
     }
 
@@ -73,19 +74,23 @@ final class Views {
         boolean cooling = k.guard.coolingDown(now);
         ThermalView thermal = new ThermalView(t.zone(now, cooling), t.temperature(now), t.trend(), k.healthScore(now),
                 t.throttled(), t.recoveryProgress(now), t.throttleEvents());
-        return new KeyView(k.id(), limits(k.windows, now), thermal, k.guard.circuitAt(now), k.health(now),
+        return new KeyView(k.id(), limits(k.windows, k.observed, now), thermal, k.guard.circuitAt(now), k.health(now),
                 k.open.size(), k.spec.maxConcurrent(), cooling ? Instant.ofEpochMilli(k.guard.cooldownUntil()) : null,
-                k.guard.disabled(), k.granted, k.refused, k.rateLimited, k.errors,
+                k.guard.disabled(), k.granted, k.refused, k.rateLimited, k.errors, k.externalBooked,
                 Duration.ofMillis(k.guard.nextCooldownMillis()), Duration.ofMillis(k.guard.learnedMillis()));
     }
 
-    private static List<LimitView> limits(SlidingWindow[] windows, long now) {
+    private static List<LimitView> limits(SlidingWindow[] windows, LimitObservation[] observed, long now) {
         List<LimitView> out = new ArrayList<>(windows.length);
-        for (SlidingWindow w : windows) {
+        for (int i = 0; i < windows.length; i++) {
+            SlidingWindow w = windows[i];
             var spec = w.spec;
+            LimitObservation o = observed == null ? null : observed[i];
+            boolean lower = o != null && o.observed() < spec.capacity();
             out.add(new LimitView(spec.kind(), spec.capacity(), spec.per(),
                     spec.calendarDayZone() == null ? null : spec.calendarDayZone().getId(), w.usedAll(), w.budget(),
-                    Math.max(0, w.budget() - w.usedOwn()), w.resetAt(now), w.usedOwn()));
+                    Math.max(0, w.budget() - w.usedOwn()), w.resetAt(now), w.usedOwn(),
+                    lower ? o.observed() : null, lower ? Instant.ofEpochMilli(o.atMillis()) : null, w.capacity()));
         }
         return List.copyOf(out);
     }

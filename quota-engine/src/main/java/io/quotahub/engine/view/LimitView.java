@@ -14,7 +14,13 @@ import java.time.Instant;
  * @param resetAt  when the oldest unit in the window leaves it (null if the window is empty)
  * @param usedByThisHub units of {@code used} counted against this hub's budget: its own leases and
  *                 those of a hub it took over
+ * @param observedLimit the provider's limit as last reported, when it is lower than {@code capacity}
+ *                 (null otherwise)
+ * @param observedAt when that report was read (null with {@code observedLimit})
+ * @param enforced the capacity the engine enforces: {@code capacity}, or the observed limit when the
+ *                 pool learns limits ({@code budget} is then this hub's share of it)
  */
 public record LimitView(LimitKind kind, long capacity, Duration per, String calendarDayZone, long used, long budget,
-                        long remaining, Instant resetAt, long usedByThisHub) {
+                        long remaining, Instant resetAt, long usedByThisHub, Long observedLimit, Instant observedAt,
+                        long enforced) {
 }

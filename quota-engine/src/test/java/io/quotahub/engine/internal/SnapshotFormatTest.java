@@ -4,6 +4,9 @@ import io.quotahub.engine.AcquireRequest;
 import io.quotahub.engine.Decision;
 import io.quotahub.engine.EngineConfig;
 import io.quotahub.engine.EngineListener;
+import io.quotahub.engine.ExternalUse;
+import io.quotahub.engine.LimitObservation;
+import io.quotahub.engine.ReportedLimit;
 import io.quotahub.engine.KeySpec;
 import io.quotahub.engine.LeaseRecord;
 import io.quotahub.engine.LimitRef;
@@ -35,69 +38,48 @@ import java.util.Random;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Pins the snapshot format (version {@value EngineState#VERSION}): a fixed scenario, driven by a
+ * Pins the snapshot format (version {@value EngineState#VERSION}, and that version 3 still reads): a fixed scenario, driven by a
  * {@link ManualClock} and seeded lease ids, touches every part of the state (lease ids, settled ids,
  * two hubs' budgets, transfers pending and applied, pool and key windows with entries, a calendar
- * day, cooldown, a learned cooldown, an open circuit with its probe, a disabled key, thermal history,
- * burst guards, the key order, open leases with and without agent and request ids). Its bytes
- * ({@code snapshot-v4.b64}) must not change without a version bump, and a snapshot written by an
- * older build of the same version must still restore. The version-3 bytes ({@code snapshot-v3.b64},
- * the same scenario without its last, learning, steps) still restore, with nothing learned.
+ * day, cooldown, an open circuit with its probe, a disabled key, thermal history, burst guards, the
+ * key order, open leases with and without agent and request ids). Its bytes were recorded
+ * ({@code snapshot-v3.b64}) before the layout moved into one codec. Version 4 adds each key's learned
+ * cooldown, external use and observed provider limits: the same scenario plus 429s right after a
+ * cooldown and provider reports is recorded in {@code snapshot-v4.b64}. Bytes must not change without
+ * a version bump, and a snapshot written by an older build (of this version or of version 3) must
+ * still restore.
  */
 class SnapshotFormatTest {
 
     private static final Instant T0 = Instant.parse("2026-03-02T23:59:30Z");
-    private static final String RECORDED = "snapshot-v4.b64";
+    private static final String RECORDED = "snapshot-v3.b64";
     /** SHA-256 of the recorded bytes (a second guard: the resource itself must not be re-recorded). */
-    private static final String RECORDED_SHA256 = "5e99ad83b035e83a50902c7b61560b3ce050d906415171e12309a73c88a31a3f";
-    private static final String RECORDED_V3 = "snapshot-v3.b64";
-    private static final String RECORDED_V3_SHA256 = "536173d635086b2143be9d531b9ef4f13379caaa3d3f99deded684ecca4a9617";
+    private static final String RECORDED_SHA256 = "536173d635086b2143be9d531b9ef4f13379caaa3d3f99deded684ecca4a9617";
+    private static final String RECORDED_V4 = "snapshot-v4.b64";
+    private static final String RECORDED_V4_SHA256 = "2be9236dca9cb18ca62356b6240c29977028143fb0c647f457a528ab343ee9f6";
 
     @Test
     void snapshotOfAFixedScenario_isByteForByteTheRecordedVersion4() throws Exception {
-        Scenario s = Scenario.run();
+        Scenario s = Scenario.run(true);
         byte[] written = write(s.engine);
         assertThat(EngineState.VERSION).isEqualTo(4);
-        assertThat(sha256(written)).isEqualTo(RECORDED_SHA256);
-        assertThat(written).isEqualTo(recorded(RECORDED));
+        assertThat(sha256(written)).isEqualTo(RECORDED_V4_SHA256);
+        assertThat(written).isEqualTo(recorded(RECORDED_V4));
     }
 
     @Test
-    void fixedScenario_reachesEveryPartOfTheState() {
-        Scenario s = Scenario.run();
+    void fixedScenarioWithVersion4Parts_holdsALearnedCooldownExternalUseAndAnObservedLimit() {
+        Scenario s = Scenario.run(true);
         String view = s.engine.view().toString();
-        assertThat(view).contains("errors=3,").contains("disabled=true").contains("zone=THROTTLED").contains("cooldownUntil=2026");
+        assertThat(view).contains("observedLimit=4,");
+        assertThat(s.engine.view().pools().get(0).keys().get(0).externalBooked()).isPositive();
         assertThat(s.engine.view().pools().get(0).keys()).anyMatch(k -> !k.learnedCooldown().isZero());
-        assertThat(s.engine.openLeases()).anyMatch(l -> l.agentId() == null).anyMatch(l -> l.hubId().equals("main"));
-        assertThat(s.engine.budgetProtocol().table()).anyMatch(b -> b.inFlight() > 0);
-        assertThat(s.engine.poolState("p").keys[1].burst).isNotNull();
-        assertThat(s.engine.poolState("p").windows[0].usedAll()).isPositive();
-    }
-
-    @Test
-    void recordedVersion3Snapshot_stillRestores_withNothingLearned() throws Exception {
-        byte[] v3 = recorded(RECORDED_V3);
-        assertThat(sha256(v3)).isEqualTo(RECORDED_V3_SHA256);
-        Scenario original = Scenario.run(false);
-        ManualClock clock = new ManualClock(T0);
-        EngineCore restored = Scenario.engine(clock);
-        clock.set(original.clock.instant());
-        restored.snapshots().read(v3);
-
-        assertThat(restored.view()).isEqualTo(original.engine.view());
-        assertThat(restored.openLeases()).containsExactlyInAnyOrderElementsOf(original.engine.openLeases());
-        assertThat(restored.view().pools()).allSatisfy(p -> assertThat(p.keys()).allMatch(k -> k.learnedCooldown().isZero()));
-        // written back in the current format, which reads again to the same state
-        EngineCore again = Scenario.engine(new ManualClock(original.clock.instant()));
-        again.snapshots().read(write(restored));
-        assertThat(again.view()).isEqualTo(restored.view());
     }
 
     @Test
     void recordedVersion4Snapshot_restoresAndWritesBackTheSameBytes() throws Exception {
-        byte[] recorded = recorded(RECORDED);
-        assertThat(sha256(recorded)).isEqualTo(RECORDED_SHA256);
-        Scenario original = Scenario.run();
+        byte[] recorded = recorded(RECORDED_V4);
+        Scenario original = Scenario.run(true);
         ManualClock clock = new ManualClock(T0);
         EngineCore restored = Scenario.engine(clock);
         clock.set(original.clock.instant());
@@ -106,7 +88,38 @@ class SnapshotFormatTest {
         assertThat(write(restored)).isEqualTo(recorded);
         assertThat(restored.view()).isEqualTo(original.engine.view());
         assertThat(restored.budgetProtocol().table()).isEqualTo(original.engine.budgetProtocol().table());
+    }
+
+    @Test
+    void fixedScenario_reachesEveryPartOfTheState() {
+        Scenario s = Scenario.run();
+        String view = s.engine.view().toString();
+        assertThat(view).contains("errors=3,").contains("disabled=true").contains("zone=THROTTLED").contains("cooldownUntil=2026");
+        assertThat(s.engine.openLeases()).anyMatch(l -> l.agentId() == null).anyMatch(l -> l.hubId().equals("main"));
+        assertThat(s.engine.budgetProtocol().table()).anyMatch(b -> b.inFlight() > 0);
+        assertThat(s.engine.poolState("p").keys[1].burst).isNotNull();
+        assertThat(s.engine.poolState("p").windows[0].usedAll()).isPositive();
+    }
+
+    @Test
+    void recordedVersion3Snapshot_restoresAsTheStateThatWroteItWithoutReports() throws Exception {
+        byte[] recorded = recorded();
+        assertThat(sha256(recorded)).isEqualTo(RECORDED_SHA256);
+        Scenario original = Scenario.run();
+        ManualClock clock = new ManualClock(T0);
+        EngineCore restored = Scenario.engine(clock);
+        clock.set(original.clock.instant());
+        restored.snapshots().read(recorded);
+
+        // written back in the current format, it reads again to the same state (its bytes differ from the
+        // original engine's only where version 4 adds: the last cooldown's length a version-3 state lacks)
+        EngineCore again = Scenario.engine(new ManualClock(original.clock.instant()));
+        again.snapshots().read(write(restored));
+        assertThat(again.view()).isEqualTo(restored.view());
+        assertThat(restored.view()).isEqualTo(original.engine.view());
+        assertThat(restored.budgetProtocol().table()).isEqualTo(original.engine.budgetProtocol().table());
         assertThat(restored.openLeases()).containsExactlyInAnyOrderElementsOf(original.engine.openLeases());
+        assertThat(restored.view().pools()).allSatisfy(p -> assertThat(p.keys()).allMatch(k -> k.learnedCooldown().isZero()));
         // and it goes on deciding as the engine that wrote it
         for (int i = 0; i < 12; i++) {
             original.clock.advance(Duration.ofMillis(700));
@@ -118,9 +131,9 @@ class SnapshotFormatTest {
         assertThat(restored.view()).isEqualTo(original.engine.view());
     }
 
-    /** Run once to (re-)record the bytes: prints the resource's content and its SHA-256. */
+    /** Run once to (re-)record the bytes of the current version: prints the resource's content and its SHA-256. */
     public static void main(String[] args) throws Exception {
-        byte[] written = write(Scenario.run().engine);
+        byte[] written = write(Scenario.run(true).engine);
         System.out.println(Base64.getMimeEncoder(76, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(written));
         System.out.println(sha256(written));
     }
@@ -150,17 +163,41 @@ class SnapshotFormatTest {
         }
 
         static Scenario run() {
-            return run(true);
+            return run(false);
         }
 
-        /** @param learning with the last steps (format 4): 429s that come back right after a cooldown */
-        static Scenario run(boolean learning) {
+        /**
+         * @param version4 with version 4's parts after the steps: 429s that come back right after a
+         *                 cooldown (a learned cooldown), then provider reports (external use, an observed limit)
+         */
+        static Scenario run(boolean version4) {
             Scenario s = new Scenario();
             s.steps();
-            if (learning) {
+            if (version4) {
                 s.relapses();
+                s.reports();
             }
             return s;
+        }
+
+        /** 429s without a Retry-After every half second in pool p: some key gets one right after its cooldown. */
+        private void relapses() {
+            for (int i = 0; i < 8; i++) {
+                clock.advance(Duration.ofMillis(500));
+                settle(grant("p", 3, Priority.NORMAL, "agent-" + (i % 3)), 3, Outcome.RATE_LIMITED, 0);
+            }
+            engine.tick();
+        }
+
+        private void reports() {
+            // k1: requests 6/10s: the provider says 4 is its limit and 1 is left (external use); an unmatched token kind
+            engine.observeProvider("p", "k1", List.of(
+                    new ReportedLimit(ReportedLimit.Kind.REQUESTS, 4L, 1L, 8_000L),
+                    new ReportedLimit(ReportedLimit.Kind.OUTPUT_TOKENS, null, 10L, 3_600_000L)));
+            // the peer's booking on k2, folded
+            engine.bookExternalUse(new ExternalUse("p", "k2", 0, Map.of("edge", 5L, "main", 2L), clock.millis(), clock.millis() + 30_000));
+            engine.observeLimit(new LimitObservation("q", "a", 0, 4_000, clock.millis(), "edge"));
+            clock.advance(Duration.ofMillis(321));
         }
 
         /** The lease granted, or null if refused. */
@@ -234,15 +271,6 @@ class SnapshotFormatTest {
             engine.tick();
             clock.advance(Duration.ofMillis(1_234));
         }
-
-        /** 429s without a Retry-After every half second in pool p: some key gets one right after its cooldown. */
-        private void relapses() {
-            for (int i = 0; i < 8; i++) {
-                clock.advance(Duration.ofMillis(500));
-                settle(grant("p", 3, Priority.NORMAL, "agent-" + (i % 3)), 3, Outcome.RATE_LIMITED, 0);
-            }
-            engine.tick();
-        }
     }
 
     private static String withoutSuffix(Decision d) {
@@ -251,6 +279,10 @@ class SnapshotFormatTest {
 
     static byte[] write(EngineCore engine) {
         return engine.snapshots().write();
+    }
+
+    private static byte[] recorded() throws IOException {
+        return recorded(RECORDED);
     }
 
     private static byte[] recorded(String resource) throws IOException {

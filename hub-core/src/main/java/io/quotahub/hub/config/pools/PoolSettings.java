@@ -19,9 +19,11 @@ import java.util.Objects;
  * @param policy        what one agent may do in the pool ({@code max-tokens-per-call},
  *                      {@code max-open-leases-per-agent}, {@code max-share-per-agent},
  *                      {@code high-priority-agents})
+ * @param learnLimits   {@code learn-limits}: a provider limit reported lower than a key's configured
+ *                      one becomes the limit the hubs enforce (default false)
  */
 public record PoolSettings(String name, List<KeySettings> keys, List<LimitSpec> limits, int maxConcurrent, Preset preset,
-                           PoolPolicy policy) {
+                           PoolPolicy policy, boolean learnLimits) {
 
     public PoolSettings {
         Objects.requireNonNull(name, "name");
@@ -33,6 +35,6 @@ public record PoolSettings(String name, List<KeySettings> keys, List<LimitSpec> 
 
     /** The engine's spec of this pool with {@code usableKeys} (those whose secret could be read). */
     public PoolSpec spec(List<KeySpec> usableKeys) {
-        return new PoolSpec(name, usableKeys, limits, maxConcurrent, preset, policy);
+        return new PoolSpec(name, usableKeys, limits, maxConcurrent, preset, policy, learnLimits);
     }
 }

@@ -48,7 +48,7 @@ public final class PoolsBinder {
             entries("limits", LIMIT));
     private static final List<Field> POOL = List.of(entries("keys", KEY), entries("limits", LIMIT), value("max-concurrent"),
             value("preset"), value("max-tokens-per-call"), value("max-open-leases-per-agent"), value("max-share-per-agent"),
-            new Field("high-priority-agents", Shape.VALUES, List.of()));
+            new Field("high-priority-agents", Shape.VALUES, List.of()), value("learn-limits"));
 
     private PoolsBinder() {
     }
@@ -108,7 +108,8 @@ public final class PoolsBinder {
             }
             keys.add(key);
         }
-        return new PoolSettings(name, keys, limits(raw), integer(raw, "max-concurrent", 0), preset(raw), policy(raw));
+        return new PoolSettings(name, keys, limits(raw), integer(raw, "max-concurrent", 0), preset(raw), policy(raw),
+                flag(raw, "learn-limits"));
     }
 
     private static KeySettings key(Mapping raw) {
@@ -162,6 +163,19 @@ public final class PoolsBinder {
         } catch (DateTimeException e) {
             throw new ConfigException(raw.at + ".calendar-day is not a time zone: '" + zone + "' (e.g. Europe/Berlin)");
         }
+    }
+
+    /** A true/false setting, false when unset. */
+    private static boolean flag(Mapping owner, String field) {
+        Object raw = owner.get(field);
+        if (raw == null) {
+            return false;
+        }
+        String text = raw.toString().trim().toLowerCase(Locale.ROOT);
+        if (!text.equals("true") && !text.equals("false")) {
+            throw new ConfigException(owner.at + "." + field + " must be true or false, was '" + raw + "'");
+        }
+        return text.equals("true");
     }
 
     private static Preset preset(Mapping pool) {

@@ -88,10 +88,21 @@ class PoolsBinderTest {
     }
 
     @Test
+    void learnLimits_isOffByDefault_trueOrFalse_andAnythingElseIsAnError() {
+        Map<String, Object> key = Map.of("0", Map.of("id", "k1"));
+        assertThat(PoolsBinder.bind(Map.of("demo", Map.of("keys", key))).pools().get(0).learnLimits()).isFalse();
+        assertThat(PoolsBinder.bind(Map.of("demo", Map.of("keys", key, "learn-limits", "true"))).pools().get(0)
+                .spec(List.of()).learnLimits()).isTrue();
+        assertThat(PoolsBinder.bind(Map.of("demo", Map.of("keys", key, "learn-limits", false))).pools().get(0).learnLimits()).isFalse();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> PoolsBinder.bind(Map.of("demo", Map.of("keys", key, "learn-limits", "yes"))))
+                .hasMessageContaining("quotahub.pools.demo.learn-limits must be true or false, was 'yes'");
+    }
+
+    @Test
     void keys_areTheVocabularyTheStartUpCheckHoldsPropertiesAgainst() {
         assertThat(PoolsBinder.keys()).containsExactlyInAnyOrder(
                 "pools.*.max-concurrent", "pools.*.preset", "pools.*.max-tokens-per-call", "pools.*.max-open-leases-per-agent",
-                "pools.*.max-share-per-agent", "pools.*.high-priority-agents", "pools.*.high-priority-agents[]",
+                "pools.*.max-share-per-agent", "pools.*.high-priority-agents", "pools.*.high-priority-agents[]", "pools.*.learn-limits",
                 "pools.*.limits[].requests", "pools.*.limits[].tokens", "pools.*.limits[].per", "pools.*.limits[].calendar-day",
                 "pools.*.keys[].id", "pools.*.keys[].secret-env", "pools.*.keys[].secret-file", "pools.*.keys[].max-concurrent",
                 "pools.*.keys[].limits[].requests", "pools.*.keys[].limits[].tokens", "pools.*.keys[].limits[].per",

@@ -16,11 +16,15 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 
 /**
- * {@code external-use}: a caller outside QuotaHub spends half of key x1's requests (20 per 5 s)
- * straight at the provider, while one agent on each side calls it through
+ * {@code external-use}: a caller outside QuotaHub spends 8 of key x1's 20 requests per 5 s straight
+ * at the provider, all at once every 5 s (a script run on a timer), while one agent on each side calls it through
  * {@code QuotaClient.call} in OpenAI style. First without feedback (the agents read only
  * Retry-After: the hubs never learn of the outside calls, the baseline), then with the OpenAI
  * adapter, whose settles carry the provider's remaining requests so the hubs book the outside use.
@@ -32,10 +36,15 @@ final class ExternalUseScenario implements Scenario {
     static final String KEY = "x1";
     /** The key's window and limit (Suite.POOLS). */
     static final Duration WINDOW = Duration.ofSeconds(5);
+    /** Calls the outside caller makes at once, every window: 40 % of the key's 20. */
+    static final int OUTSIDE_CALLS = 8;
     /** 429s of the agents allowed per window once feedback is on. */
     static final long MAX_429_PER_WINDOW = 1;
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    /** The hubs' refusals the agents met, by code, then the last refusal's reason (for the report). */
+    private final Map<String, Long> refusals = new ConcurrentSkipListMap<>();
+    private volatile String lastRefusal = "";
 
     @Override
     public String name() {
@@ -49,15 +58,20 @@ final class ExternalUseScenario implements Scenario {
         AtomicBoolean outsiderOn = new AtomicBoolean(true);
         Thread outsider = daemon("external-caller", () -> {
             while (outsiderOn.get()) {
-                spendOutside(run.caller.provider());
-                Clock.sleep(WINDOW.toMillis() / 10); // 10 calls per window: half the key's 20
+                spendOutside(run.caller.provider(), OUTSIDE_CALLS);
+                Clock.sleep(WINDOW.toMillis()); // once a window: a script run every few seconds
             }
         });
         try {
             long baselineStart = Clock.now();
-            runAgents(run, Providers.generic(), phase);
+            runAgents(run, Providers.generic(), phase, 0);
+            // the baseline's 429s in a row may have opened the key's circuit (and its block): an
+            // operator's reset starts the second phase from the same clean key as the first
+            resetKey(run);
             long feedbackStart = Clock.now();
-            runAgents(run, Providers.openai(), phase);
+            // a cooldown left by the baseline's 429s may hold the first feedback call back: judge at
+            // least three whole windows after it, whenever it comes
+            runAgents(run, Providers.openai(), phase, 3);
             long end = Clock.now();
             return judge(run, start, baselineStart, feedbackStart, end);
         } finally {
@@ -70,22 +84,34 @@ final class ExternalUseScenario implements Scenario {
         }
     }
 
-    /** One agent per side calls the key as fast as the hubs allow, for {@code millis}. */
-    private void runAgents(SuiteRun run, ProviderAdapter adapter, long millis) {
-        long until = System.nanoTime() + millis * 1_000_000L;
+    /**
+     * One agent per side calls the key as fast as the hubs allow, for {@code millis} and at least
+     * {@code windowsAfterFirstCall} windows after the first provider call of the phase (within a
+     * minute in all).
+     */
+    private void runAgents(SuiteRun run, ProviderAdapter adapter, long millis, int windowsAfterFirstCall) {
+        long begin = System.nanoTime();
+        AtomicLong firstCall = new AtomicLong(Long.MAX_VALUE);
+        BooleanSupplier going = () -> {
+            long now = System.nanoTime();
+            long first = firstCall.get();
+            boolean enough = now - begin >= millis * 1_000_000L
+                    && (first != Long.MAX_VALUE && now - first >= windowsAfterFirstCall * WINDOW.toNanos());
+            return !enough && now - begin < 60_000_000_000L;
+        };
         List<Thread> agents = new ArrayList<>();
         for (String side : ChaosCluster.HUBS) {
             agents.add(daemon("external-use-" + side, () -> {
                 try (QuotaClient client = run.client(side)) {
-                    while (System.nanoTime() < until) {
-                        callOnce(client, adapter, run.caller.provider());
+                    while (going.getAsBoolean()) {
+                        callOnce(client, adapter, run.caller.provider(), firstCall);
                     }
                 }
             }));
         }
         for (Thread t : agents) {
             try {
-                t.join(millis + 10_000);
+                t.join(70_000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -99,14 +125,13 @@ final class ExternalUseScenario implements Scenario {
         return t;
     }
 
-    private void callOnce(QuotaClient client, ProviderAdapter adapter, URI provider) {
+    private void callOnce(QuotaClient client, ProviderAdapter adapter, URI provider, AtomicLong firstCall) {
         try {
             client.call(POOL, 1, Duration.ofSeconds(1), adapter.forHttpResponses(), RetryOptions.none(),
-                    lease -> http.send(HttpRequest.newBuilder(provider.resolve("/v1/chat/completions"))
-                            .timeout(Duration.ofSeconds(5)).header("Authorization", "Bearer " + lease.apiKey())
-                            .header("Content-Type", "application/json")
-                            .POST(HttpRequest.BodyPublishers.ofString("{\"tokens\":1}")).build(), HttpResponse.BodyHandlers.ofString()));
+                    lease -> sendTo(provider, lease.apiKey(), firstCall));
         } catch (QuotaHubException refusedOrUnavailable) {
+            refusals.merge(refusedOrUnavailable.code(), 1L, Long::sum);
+            lastRefusal = refusedOrUnavailable.getMessage();
             Clock.sleep(50); // no lease within the wait: ask again
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -115,10 +140,35 @@ final class ExternalUseScenario implements Scenario {
         }
     }
 
-    private void spendOutside(URI provider) {
+    private HttpResponse<String> sendTo(URI provider, String apiKey, AtomicLong firstCall) throws IOException, InterruptedException {
+        firstCall.compareAndSet(Long.MAX_VALUE, System.nanoTime());
+        return http.send(HttpRequest.newBuilder(provider.resolve("/v1/chat/completions"))
+                .timeout(Duration.ofSeconds(5)).header("Authorization", "Bearer " + apiKey)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"tokens\":1}")).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private void resetKey(SuiteRun run) {
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(run.cluster.hubUrl("main")
+                            + "/api/v1/admin/keys/" + POOL + "/" + KEY + "/reset"))
+                    .timeout(Duration.ofSeconds(5)).header("Authorization", "Bearer " + run.cluster.token("OPERATOR"))
+                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) {
+                run.log.accept("external-use: reset of key " + KEY + " answered " + r.statusCode());
+            }
+        } catch (IOException e) {
+            run.log.accept("external-use: reset of key " + KEY + " failed: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void spendOutside(URI provider, int calls) {
         try {
             http.send(HttpRequest.newBuilder(provider.resolve("/external")).timeout(Duration.ofSeconds(2))
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"keyId\":\"" + KEY + "\",\"calls\":1,\"tokens\":1}")).build(),
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"keyId\":\"" + KEY + "\",\"calls\":" + calls + ",\"tokens\":1}"))
+                    .build(),
                     HttpResponse.BodyHandlers.discarding());
         } catch (IOException e) {
             // the next tick tries again
@@ -151,9 +201,12 @@ final class ExternalUseScenario implements Scenario {
         r.provider429 = baseline429 + perWindow.stream().mapToLong(Long::longValue).sum();
         r.details.put("baseline", baselineOk + " calls, " + baseline429 + " × 429");
         r.details.put("feedback429PerWindow", perWindow);
+        r.details.put("refusals", Map.copyOf(refusals));
+        r.details.put("lastRefusal", lastRefusal);
         r.notes.add("external-use: without feedback " + baseline429 + " × 429 in " + (feedbackStart - baselineStart) / 1_000_000_000L
                 + " s (" + baselineOk + " calls); with feedback 429s per 5 s window after the first report " + perWindow
-                + " (" + feedbackOk + " calls; bound " + MAX_429_PER_WINDOW + " per window)");
+                + " (" + feedbackOk + " calls; bound " + MAX_429_PER_WINDOW + " per window); the hubs refused " + refusals
+                + (lastRefusal.isEmpty() ? "" : ", last: " + lastRefusal));
         if (perWindow.isEmpty()) {
             r.failures.add("no whole window after the first report: the agents made no call with feedback");
         }

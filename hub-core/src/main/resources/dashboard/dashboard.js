@@ -477,8 +477,8 @@
 
   // ---------- history: sparklines of the last minutes ----------
   // Each series (a limit's utilisation, a temperature) keeps its last samples in a bounded ring held by
-  // this page only: a reload or a hub restart starts with an empty history. A series whose key or limit
-  // is no longer in the state is dropped. Drawn after the tabs render, next to the bar or gauge it
+  // this page only (the hub keeps no history): a reload starts empty. A series whose key or limit is no
+  // longer in the state is dropped. Drawn after the tabs render, next to the bar or gauge it
   // belongs to (found by its data-testid), so the tab renderers stay as they are.
   const HISTORY_MS = 10 * 60 * 1000;
   const HISTORY_MAX = Math.min(600, Math.ceil(HISTORY_MS / POLL_MS));

@@ -59,7 +59,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * The dashboard in a real headless Chromium (Debian packages {@code chromium} and
  * {@code chromium-driver}, driven by Selenium with the local driver: nothing is downloaded) against
  * a real hub and nats-server, with load driven through the agent SDK. Saves a screenshot of each
- * tab under {@code target/dashboard-screenshots/}. Skipped when the browser is not installed
+ * tab under {@code target/dashboard-screenshots/}; also runs the page at a phone's viewport and prints its
+ * render time (measured, never asserted). Skipped when the browser is not installed
  * ({@code .ci/run} installs it).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)

@@ -9,7 +9,7 @@
   const STATE_URL = document.body.dataset.state || 'api/v1/state';
   const SYSTEM_URL = document.body.dataset.system || 'api/v1/system';
   const DIAGNOSTICS_URL = document.body.dataset.diagnostics || 'api/v1/diagnostics';
-  const POLL_MS = 2000;
+  const POLL_MS = pollInterval();
   const STALE_MS = 5000;
   const TABS = ['overview', 'thermal', 'quota', 'diagnostics'];
   const TOKEN_KEY = 'quotahub.token';
@@ -488,6 +488,179 @@
     $('diag-table').classList.remove('hidden');
   }
 
+  // ---------- history: sparklines of the last minutes ----------
+  // Each series (a limit's utilisation, a temperature) keeps its last samples in a bounded ring held by
+  // this page only (the hub keeps no history): a reload starts empty. A series whose key or limit is no
+  // longer in the state is dropped. Drawn after the tabs render, next to the bar or gauge it
+  // belongs to (found by its data-testid), so the tab renderers stay as they are.
+  const HISTORY_MS = 10 * 60 * 1000;
+  const HISTORY_MAX = Math.min(600, Math.ceil(HISTORY_MS / POLL_MS));
+  const SPARK_W = 96, SPARK_H = 22;
+  const seriesHistory = new Map();   // series id -> ring of {t, v}
+
+  /** The state is polled every 2 s; ?poll=<ms> (250–60000) changes that for tests and demos. */
+  function pollInterval() {
+    const ms = Number(new URLSearchParams(location.search).get('poll'));
+    return Number.isInteger(ms) && ms >= 250 && ms <= 60000 ? ms : 2000;
+  }
+
+  function ring(capacity) {
+    return {items: new Array(capacity), start: 0, size: 0};
+  }
+
+  function ringPush(r, item) {
+    const capacity = r.items.length;
+    r.items[(r.start + r.size) % capacity] = item;
+    if (r.size < capacity) r.size++;
+    else r.start = (r.start + 1) % capacity;
+  }
+
+  /** The ring's samples, oldest first, no older than the history window. */
+  function ringSamples(r, now) {
+    const out = [];
+    for (let i = 0; i < r.size; i++) {
+      const item = r.items[(r.start + i) % r.items.length];
+      if (item.t >= now - HISTORY_MS) out.push(item);
+    }
+    return out;
+  }
+
+  const limitName = l => `${l.kind} / ${per(l.per, l.calendarDayZone)}`;
+  const useOf = l => l.used / Math.max(1, l.capacity);
+
+  /**
+   * Every series in a state: its id, its value now, how to read it, and the data-testids of the bars
+   * or gauges it is drawn next to (the same ids the tab renderers give them).
+   */
+  function historySeries(s) {
+    const list = [];
+    const temp = (id, label, t, testid) => list.push({id: JSON.stringify(['temp', ...id]), value: t.temperature,
+      unit: 'temp', label: 'temperature of ' + label, testids: [testid]});
+    const use = (id, label, value, testids) => list.push({id: JSON.stringify(['use', ...id]), value,
+      unit: 'use', label: 'use of ' + label, testids});
+    temp([], 'hub ' + s.hubId, s.thermal, 'temperature-hub');
+    for (const p of s.pools) {
+      const pid = idPart(p.name);
+      temp([p.name], 'pool ' + p.name, p.thermal, 'temperature-pool-' + pid);
+      p.limits.forEach((l, i) => use([p.name, '', i, limitName(l)], `pool ${p.name}, ${limitName(l)}`, useOf(l),
+        [`summary-pool-bar-${pid}-${i}`, `quota-pool-bar-${pid}-${i}`]));
+      // the Overview's bars per (kind, window) summed over the pool's keys, in the Overview's order
+      const groups = new Map();
+      p.keys.forEach(k => k.limits.forEach(l => {
+        const g = groups.get(limitName(l)) || {used: 0, capacity: 0};
+        g.used += l.used; g.capacity += l.capacity;
+        groups.set(limitName(l), g);
+      }));
+      let gi = 0;
+      groups.forEach((g, name) => use([p.name, '*', name], `pool ${p.name}, ${name} (all keys)`, useOf(g),
+        [`summary-bar-${pid}-${gi++}`]));
+      for (const k of p.keys) {
+        const base = pid + '-' + idPart(k.id);
+        temp([p.name, k.id], 'key ' + k.id, k.thermal, 'temperature-' + base);
+        k.limits.forEach((l, i) => use([p.name, k.id, i, limitName(l)], `key ${k.id}, ${limitName(l)}`, useOf(l),
+          [`quota-bar-${base}-${i}`]));
+      }
+    }
+    return list;
+  }
+
+  /** One sample per series; series that left the state are dropped. */
+  function recordHistory(s, now) {
+    const seen = new Set();
+    for (const series of historySeries(s)) {
+      let r = seriesHistory.get(series.id);
+      if (!r) seriesHistory.set(series.id, r = ring(HISTORY_MAX));
+      ringPush(r, {t: now, v: series.value});
+      seen.add(series.id);
+    }
+    for (const id of seriesHistory.keys()) {
+      if (!seen.has(id)) seriesHistory.delete(id);
+    }
+    document.body.dataset.historySeries = String(seriesHistory.size);
+    document.body.dataset.historyMax = String(HISTORY_MAX);
+  }
+
+  const sparkValue = (unit, v) => unit === 'use' ? Math.round(v * 100) + ' %' : v.toFixed(1) + '°';
+
+  /** What a sparkline shows, in words: its title and its label for screen readers. */
+  function sparkText(series, samples) {
+    if (!samples.length) return series.label + ': no history yet';
+    const values = samples.map(p => p.v);
+    const span = (samples[samples.length - 1].t - samples[0].t) / 1000;
+    return `${series.label}, last ${duration(span)}: now ${sparkValue(series.unit, values[values.length - 1])}, ` +
+      `min ${sparkValue(series.unit, Math.min(...values))}, max ${sparkValue(series.unit, Math.max(...values))}`;
+  }
+
+  /** An inline SVG line of the samples: time left to right, 0–100 (% or degrees) bottom to top. */
+  function sparkline(series, samples, testid) {
+    const text = sparkText(series, samples);
+    const last = samples.length ? samples[samples.length - 1].v : 0;
+    const zone = series.unit === 'use' ? zoneOfUse(last) : zoneOfUse(last / 100);
+    const g = svg('svg', {class: 'spark', viewBox: `0 0 ${SPARK_W} ${SPARK_H}`, width: SPARK_W, height: SPARK_H,
+      role: 'img', 'aria-label': text, 'data-testid': testid, 'data-points': samples.length,
+      'data-last': samples.length ? last : ''});
+    const title = svg('title');
+    title.textContent = text;
+    g.append(title, svg('line', {class: 'base', x1: 0, y1: SPARK_H - 1, x2: SPARK_W, y2: SPARK_H - 1}));
+    if (!samples.length) return g;
+    const t0 = samples[0].t, span = Math.max(1, samples[samples.length - 1].t - t0);
+    const scale = series.unit === 'use' ? 1 : 100;
+    const xy = samples.map(p => [
+      samples.length === 1 ? SPARK_W - 3 : 2 + (p.t - t0) / span * (SPARK_W - 5),
+      SPARK_H - 2 - Math.max(0, Math.min(1, p.v / scale)) * (SPARK_H - 4)]);
+    if (xy.length > 1) {
+      g.append(svg('polyline', {class: 'line stroke-' + zone, points: xy.map(([x, y]) => x.toFixed(1) + ',' + y.toFixed(1)).join(' ')}));
+    }
+    const [x, y] = xy[xy.length - 1];
+    g.append(svg('circle', {class: 'dot stroke-' + zone, cx: x.toFixed(1), cy: y.toFixed(1), r: 2}));
+    return g;
+  }
+
+  /** Puts the sparkline beside a bar (both in one cell) or under a gauge. */
+  function attachSpark(target, spark) {
+    if (target.classList.contains('bar')) {
+      const cell = el('div', {class: 'bar-cell'});
+      target.replaceWith(cell);
+      cell.append(target, spark);
+    } else {
+      target.after(el('div', {class: 'spark-row'}, el('span', null, 'history'), spark));
+    }
+  }
+
+  function addSparklines(s) {
+    const byTestId = new Map();
+    for (const e of document.querySelectorAll('[data-testid]')) byTestId.set(e.getAttribute('data-testid'), e);
+    const now = Date.now();
+    for (const series of historySeries(s)) {
+      const r = seriesHistory.get(series.id);
+      const samples = r ? ringSamples(r, now) : [];
+      for (const testid of series.testids) {
+        const target = byTestId.get(testid);
+        if (target) attachSpark(target, sparkline(series, samples, 'spark-' + testid));
+      }
+    }
+  }
+
+  // ---------- render timing ----------
+  // Performance marks of the first state this page shows (a handful per page load, never one per poll):
+  //   quotahub:state-to-render      the first state in hand → every tab built (script time)
+  //   quotahub:state-to-paint       the same → the next frame painted (style, layout and paint of the shown tab)
+  //   quotahub:navigation-to-paint  navigation start → that frame (files, both requests, render, paint)
+  function markFirstState() {
+    if (!performance.getEntriesByName('quotahub:first-state').length) performance.mark('quotahub:first-state');
+  }
+
+  function timeFirstRender() {
+    if (performance.getEntriesByName('quotahub:first-render').length) return;
+    performance.mark('quotahub:first-render');
+    performance.measure('quotahub:state-to-render', 'quotahub:first-state', 'quotahub:first-render');
+    requestAnimationFrame(() => setTimeout(() => {
+      performance.mark('quotahub:first-paint');
+      performance.measure('quotahub:state-to-paint', 'quotahub:first-state', 'quotahub:first-paint');
+      performance.measure('quotahub:navigation-to-paint', undefined, 'quotahub:first-paint');
+    }, 0));
+  }
+
   // ---------- token ----------
   function storedToken() {
     try { return sessionStorage.getItem(TOKEN_KEY) || ''; } catch (e) { return ''; }
@@ -555,9 +728,11 @@
     renderSystem(lastSystem);
     renderThermal(s);
     renderQuota(s);
+    addSparklines(s);
     const ms = performance.now() - t0;
     document.body.dataset.renderMs = ms.toFixed(1);
     document.body.dataset.updates = String(Number(document.body.dataset.updates || 0) + 1);
+    timeFirstRender();
   }
 
   async function getJson(url) {
@@ -605,6 +780,8 @@
       skewMs = Date.parse(lastState.at) - lastOk;
       if (!Number.isFinite(skewMs)) skewMs = 0;
       $('error').className = 'banner hidden';
+      markFirstState();
+      recordHistory(lastState, lastOk);
       try {
         render();
       } catch (e) {

@@ -41,6 +41,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -58,7 +59,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * The dashboard in a real headless Chromium (Debian packages {@code chromium} and
  * {@code chromium-driver}, driven by Selenium with the local driver: nothing is downloaded) against
  * a real hub and nats-server, with load driven through the agent SDK. Saves a screenshot of each
- * tab under {@code target/dashboard-screenshots/}. Skipped when the browser is not installed
+ * tab under {@code target/dashboard-screenshots/}; also runs the page at a phone's viewport and prints its
+ * render time (measured, never asserted). Skipped when the browser is not installed
  * ({@code .ci/run} installs it).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -103,7 +105,9 @@ class DashboardBrowserTest {
                         key("b1", secretFile(dir, "b1", SECRET + "-b1"), List.of(requests(10, "1m"))),
                         key("b2", secretFile(dir, "b2", SECRET + "-b2"), List.of(requests(30, "1m"), requests(500, "1d"))))),
                 "cool", Map.of("preset", "PREMIUM", "keys", List.of(
-                        key("c1", secretFile(dir, "c1", SECRET + "-c1"), List.of(requests(100, "1m")))))));
+                        key("c1", secretFile(dir, "c1", SECRET + "-c1"), List.of(requests(100, "1m"))))),
+                "spark", Map.of("preset", "PREMIUM", "keys", List.of(
+                        key("s1", secretFile(dir, "s1", SECRET + "-s1"), List.of(requests(100, "1m")))))));
         client = QuotaClient.builder().servers(nats.url()).agentId("dashboard-agent").userPasswordFile(nats.credentials(NatsServer.AGENT)).build();
 
         ChromeOptions options = new ChromeOptions();
@@ -555,6 +559,249 @@ class DashboardBrowserTest {
         } finally {
             driver.executeScript("sessionStorage.clear()");
         }
+    }
+
+    // ---------- history, phone layout, render time ----------
+
+    /** Drops pool "spark" and b2's second limit from every state the page fetches (the hub keeps them). */
+    private static final String HIDE_FROM_STATE = """
+            const fetchFromHub = window.fetch;
+            window.fetch = async (url, init) => {
+              const r = await fetchFromHub(url, init);
+              if (!String(url).startsWith('api/v1/state') || !r.ok) return r;
+              const s = await r.json();
+              s.pools = s.pools.filter(p => p.name !== 'spark');
+              s.pools.filter(p => p.name === 'batch').forEach(p => p.keys.filter(k => k.id === 'b2')
+                  .forEach(k => { k.limits = k.limits.slice(0, 1); }));
+              return new Response(JSON.stringify(s), {status: 200, headers: {'Content-Type': 'application/json'}});
+            };
+            """;
+
+    private static Object js(String script, Object... args) {
+        return driver.executeScript(script, args);
+    }
+
+    private static int points(String id) {
+        return Integer.parseInt(attr(id, "data-points"));
+    }
+
+    private static int bodyInt(String name) {
+        return Integer.parseInt(driver.findElement(By.tagName("body")).getDomAttribute(name));
+    }
+
+    private static long count(String css) {
+        return (Long) js("return document.querySelectorAll(arguments[0]).length", css);
+    }
+
+    @Test
+    @Order(10)
+    void sparklinesShowTheLastMinutesOfEachBarAndTemperature_growWithEachPoll_andDropWhatLeftTheState() throws IOException {
+        // production polls every 2 s and keeps 10 minutes: 300 samples a series
+        open(hub.uri("/#quota").toString());
+        assertThat(bodyInt("data-history-max")).isEqualTo(300);
+
+        // polled every 250 ms: 10 minutes would be 2 400 samples, the ring stops at 600
+        open(hub.uri("/?poll=250#quota").toString());
+        assertThat(bodyInt("data-history-max")).isEqualTo(600);
+        within(LIVE_UPDATE, d -> points("spark-quota-bar-spark-s1-0") >= 2);
+
+        // one sparkline beside every quota bar and under every temperature gauge, named for screen readers
+        assertThat(count("[data-testid^='spark-quota-bar-']")).isEqualTo(count("[data-testid^='quota-bar-']")).isEqualTo(7);
+        assertThat(count("[data-testid^='spark-quota-pool-bar-']")).isEqualTo(count("[data-testid^='quota-pool-bar-']"));
+        assertThat(count("[data-testid^='spark-summary-bar-']")).isEqualTo(count("[data-testid^='summary-bar-']")).isPositive();
+        assertThat(count("[data-testid^='spark-temperature-']")).isEqualTo(count("[data-testid^='temperature-']"))
+                .isEqualTo(1 + 4 + 5);
+        assertThat(js("return document.querySelector(\"[data-testid='quota-bar-spark-s1-0']\").parentElement"
+                + " === document.querySelector(\"[data-testid='spark-quota-bar-spark-s1-0']\").parentElement")).isEqualTo(true);
+        for (String id : List.of("spark-quota-bar-demo-k1-0", "spark-quota-bar-batch-b2-1", "spark-summary-bar-demo-0",
+                "spark-temperature-demo-k1", "spark-temperature-pool-batch", "spark-temperature-hub")) {
+            Map<String, Object> spark = node(id, null);
+            @SuppressWarnings("unchecked")
+            Map<String, String> attrs = (Map<String, String>) spark.get("attrs");
+            assertThat(spark.get("tag")).as(id).isEqualTo("svg");
+            assertThat(attrs.get("role")).as(id).isEqualTo("img");
+            assertThat(attrs.get("aria-label")).as(id).matches("(use|temperature) of .+, last \\d+s: now .+, min .+, max .+");
+            assertThat((String) node(id, "title").get("text")).as(id).isEqualTo(attrs.get("aria-label"));
+        }
+        assertThat(attr("spark-quota-bar-demo-k1-1", "aria-label")).startsWith("use of key k1, tokens / 1m, last ");
+        assertThat(attr("spark-temperature-demo-k1", "aria-label")).startsWith("temperature of key k1, last ").contains("°");
+
+        // it grows with each poll, one point per sample
+        int before = points("spark-quota-bar-spark-s1-0");
+        within(Duration.ofSeconds(10), d -> points("spark-quota-bar-spark-s1-0") >= before + 4);
+        String line = (String) js("const s = document.querySelector(\"[data-testid='spark-quota-bar-spark-s1-0']\");"
+                + " return s.getAttribute('data-points') + ' ' + s.querySelector('polyline').getAttribute('points').split(' ').length");
+        assertThat(line.split(" ")[0]).isEqualTo(line.split(" ")[1]);
+
+        // load moves its last point: 10 of 100 requests a minute on s1
+        assertThat(Double.parseDouble(attr("spark-quota-bar-spark-s1-0", "data-last"))).isZero();
+        for (int i = 0; i < 10; i++) {
+            try (Lease lease = client.acquire("spark", 1, Duration.ofSeconds(2))) {
+                lease.complete(1);
+            }
+        }
+        within(LIVE_UPDATE, d -> Double.parseDouble(attr("spark-quota-bar-spark-s1-0", "data-last")) == 0.1);
+        assertThat(attr("spark-quota-bar-spark-s1-0", "aria-label")).contains("now 10 %, min 0 %, max 10 %");
+        assertThat(text("quota")).doesNotContain(SECRET);
+        screenshot("Quota sparklines");
+
+        // a pool and a limit leave the state: their series go, the others keep their history
+        int series = bodyInt("data-history-series");
+        int b2Points = points("spark-quota-bar-batch-b2-0");
+        js(HIDE_FROM_STATE);
+        within(LIVE_UPDATE, d -> driver.findElements(testId("quota-pool-spark")).isEmpty());
+        assertThat(driver.findElements(testId("spark-quota-bar-spark-s1-0"))).isEmpty();
+        assertThat(driver.findElements(testId("spark-quota-bar-batch-b2-1"))).isEmpty();
+        // pool spark: its temperature, its key's temperature, the key's limit, its Overview bar; b2's 1-day
+        // limit and batch's "requests / 24h" Overview bar (only b2 had that window)
+        within(Duration.ofSeconds(5), d -> bodyInt("data-history-series") == series - 6);
+        assertThat(points("spark-quota-bar-batch-b2-0")).isGreaterThan(b2Points);
+
+        // a reload (a new URL: the same one with its fragment would not load the page again) starts empty
+        within(Duration.ofSeconds(10), d -> points("spark-quota-bar-demo-k1-0") >= 16);
+        open(hub.uri("/?poll=250&reload=1#quota").toString());
+        assertThat(points("spark-quota-bar-demo-k1-0")).isLessThan(8);
+        assertThat(driver.findElements(testId("quota-pool-spark"))).hasSize(1);
+    }
+
+    @Test
+    @Order(11)
+    void onAPhone_everyTabFitsTheScreenWidth_withItsMainElementsVisibleAndTouchSizedTabs() throws IOException {
+        driver.executeCdpCommand("Emulation.setDeviceMetricsOverride",
+                Map.of("width", 390, "height", 844, "deviceScaleFactor", 2, "mobile", true));
+        try {
+            open(hub.uri("/?poll=250#overview").toString());
+            within(LIVE_UPDATE, d -> points("spark-quota-bar-demo-k1-0") >= 2);
+            // a page wider than the phone makes the browser zoom out: the layout viewport then grows past 390
+            assertThat(js("return window.innerWidth")).as("layout viewport width").isEqualTo(390L);
+            assertThat(((Number) js("return parseFloat(getComputedStyle(document.body).fontSize)")).doubleValue()).isEqualTo(15.0);
+
+            Map<String, List<String>> mainElements = Map.of(
+                    "overview", List.of("card-health", "card-hub-thermal", "card-process", "card-leases", "serving", "hub-this",
+                            "summary-demo", "summary-bar-demo-0", "spark-summary-bar-demo-0"),
+                    "thermal", List.of("thermal-hub", "thermal-demo-k1", "temperature-demo-k1", "spark-temperature-demo-k1",
+                            "cooldown-line-demo-k1"),
+                    "quota", List.of("quota-pool-demo", "quota-bar-demo-k1-0", "spark-quota-bar-demo-k1-0", "quota-used-demo-k1-0"),
+                    "diagnostics", List.of("diag-level", "diag-run", "diag-summary", "diag-table"));
+            for (String tab : List.of("overview", "thermal", "quota", "diagnostics")) {
+                switchTo(tab);
+                if (tab.equals("diagnostics")) {
+                    new Select(find("diag-level")).selectByValue("BASIC");
+                    find("diag-run").click();
+                    within(Duration.ofSeconds(20), d -> find("diag-rows").findElements(By.tagName("tr")).size() == 4);
+                }
+                Long scrollWidth = (Long) js("return document.documentElement.scrollWidth");
+                assertThat(scrollWidth).as("document width on the %s tab", tab).isLessThanOrEqualTo(390L);
+                for (String id : mainElements.get(tab)) {
+                    assertOnScreen(id, tab);
+                }
+                for (String t : List.of("overview", "thermal", "quota", "diagnostics")) {
+                    Map<String, Object> r = assertOnScreen("tab-" + t, tab);
+                    assertThat(((Number) r.get("height")).doubleValue()).as("tab %s height", t).isGreaterThanOrEqualTo(44);
+                }
+                screenshot("Phone " + tab);
+            }
+            // tables scroll inside their own box instead of widening the page
+            switchTo("quota");
+            assertThat(js("return getComputedStyle(document.querySelector(\"[data-testid='quota-pool-demo'] table\")).overflowX"))
+                    .isEqualTo("auto");
+        } finally {
+            driver.executeCdpCommand("Emulation.clearDeviceMetricsOverride", Map.of());
+        }
+    }
+
+    /**
+     * The element is shown, lies within the screen's width and is not cut off by a box that scrolls or
+     * clips (a table that scrolls sideways); answers its bounding box.
+     */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> assertOnScreen(String id, String tab) {
+        Map<String, Object> r = (Map<String, Object>) js("""
+                const e = document.querySelector(arguments[0]);
+                if (!e) return null;
+                const b = e.getBoundingClientRect();
+                let clipped = null;
+                for (let p = e.parentElement; p && p !== document.body; p = p.parentElement) {
+                  const c = p.getBoundingClientRect();
+                  if (getComputedStyle(p).overflowX !== 'visible' && (b.left < c.left - 0.5 || b.right > c.right + 0.5)) {
+                    clipped = p.tagName + '.' + p.className;
+                  }
+                }
+                return {left: b.left, right: b.right, width: b.width, height: b.height, shown: e.checkVisibility(), clipped};
+                """, "[data-testid='" + id + "']");
+        assertThat(r).as("%s on the %s tab", id, tab).isNotNull();
+        assertThat(r.get("shown")).as("%s shown on the %s tab", id, tab).isEqualTo(true);
+        assertThat(((Number) r.get("width")).doubleValue()).as("%s width on the %s tab", id, tab).isPositive();
+        assertThat(((Number) r.get("left")).doubleValue()).as("%s left edge on the %s tab", id, tab).isGreaterThanOrEqualTo(0);
+        assertThat(((Number) r.get("right")).doubleValue()).as("%s right edge on the %s tab", id, tab).isLessThanOrEqualTo(390);
+        assertThat(r.get("clipped")).as("%s cut off on the %s tab by", id, tab).isNull();
+        return r;
+    }
+
+    @Test
+    @Order(12)
+    void renderTimeOfTheOverviewAndQuotaTabs_withFivePoolsOfSixKeys_isMeasuredInTheBrowser() {
+        Map<String, Object> pools = new LinkedHashMap<>();
+        for (int p = 1; p <= 5; p++) {
+            List<Map<String, Object>> keys = new ArrayList<>();
+            for (int k = 1; k <= 6; k++) {
+                keys.add(key("k" + k, secretFile(dir, "render-p" + p + "-k" + k, SECRET + "-" + p + k),
+                        List.of(requests(600, "1m"), tokens(1_000_000, "1m"), requests(50_000, "1d"))));
+            }
+            pools.put("pool-" + p, Map.of("preset", "PREMIUM", "keys", keys));
+        }
+        try (NatsServer bigNats = NatsServer.start(); TestHub big = TestHub.start(bigNats, "main", pools)) {
+            for (String tab : List.of("overview", "quota")) {
+                List<Map<String, Double>> runs = new ArrayList<>();
+                for (int i = 0; i < 5; i++) {
+                    driver.get(big.uri("/?load=" + i + "#" + tab).toString());
+                    runs.add(within(Duration.ofSeconds(20), d -> renderTimes()));
+                }
+                assertThat(find("panel-" + tab).isDisplayed()).isTrue();
+                assertThat(count("[data-testid^='quota-bar-']")).isEqualTo(5 * 6 * 3);
+                assertThat(count("[data-testid^='spark-quota-bar-']")).isEqualTo(5 * 6 * 3);
+                StringBuilder report = new StringBuilder("dashboard render time, " + tab
+                        + " tab shown, 5 pools x 6 keys x 3 limits (90 key bars, 36 gauges), 5 page loads:");
+                for (String measure : List.of("state-to-render", "state-to-paint", "navigation-to-paint")) {
+                    List<Double> ms = runs.stream().map(r -> r.get(measure)).sorted().toList();
+                    assertThat(ms).as(measure).allSatisfy(v -> assertThat(v).isPositive());
+                    report.append(String.format(java.util.Locale.ROOT, "%n  %-20s median %6.1f ms, min %6.1f, max %6.1f",
+                            measure, ms.get(ms.size() / 2), ms.get(0), ms.get(ms.size() - 1)));
+                }
+                System.out.println(report);
+            }
+
+            // later polls: every tab rebuilt with 40 samples in each of the 126 sparklines (script time)
+            open(big.uri("/?poll=250&load=history#quota").toString());
+            within(Duration.ofSeconds(30), d -> points("spark-quota-bar-pool-1-k1-0") >= 40);
+            List<Double> renders = new ArrayList<>();
+            for (int i = 0; i < 9; i++) {
+                int seen = updates();
+                within(Duration.ofSeconds(5), d -> updates() > seen);
+                renders.add(Double.parseDouble(driver.findElement(By.tagName("body")).getDomAttribute("data-render-ms")));
+            }
+            assertThat(renders).allSatisfy(v -> assertThat(v).isPositive());
+            List<Double> sorted = renders.stream().sorted().toList();
+            System.out.printf(java.util.Locale.ROOT, "dashboard render time, quota tab, 40 samples a series, 9 polls:%n"
+                    + "  render (script)      median %6.1f ms, min %6.1f, max %6.1f%n", sorted.get(4), sorted.get(0), sorted.get(8));
+        }
+    }
+
+    /** The page's performance measures of its first state, in ms, once the frame after it is painted. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Double> renderTimes() {
+        Map<String, Object> r = (Map<String, Object>) js("""
+                const d = n => { const e = performance.getEntriesByName('quotahub:' + n, 'measure')[0]; return e ? e.duration : null; };
+                if (d('navigation-to-paint') === null) return null;
+                return {'state-to-render': d('state-to-render'), 'state-to-paint': d('state-to-paint'),
+                        'navigation-to-paint': d('navigation-to-paint')};
+                """);
+        if (r == null) {
+            return null;
+        }
+        Map<String, Double> ms = new LinkedHashMap<>();
+        r.forEach((k, v) -> ms.put(k, ((Number) v).doubleValue()));
+        return ms;
     }
 
     private static Object sessionToken() {

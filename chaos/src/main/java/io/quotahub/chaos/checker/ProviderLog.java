@@ -90,6 +90,12 @@ public final class ProviderLog {
         return calls.stream().filter(c -> c.status() == status && keyIds.contains(c.keyId()) && c.at() >= from && c.at() <= to).count();
     }
 
+    /** The times of the calls in [from, to] with the given status, on the given keys, in order. */
+    public List<Long> times(List<String> keyIds, long from, long to, int status) {
+        return calls.stream().filter(c -> c.status() == status && keyIds.contains(c.keyId()) && c.at() >= from && c.at() <= to)
+                .map(Call::at).sorted().toList();
+    }
+
     /** The time of the first call in [from, to] on the given keys, whatever its answer. */
     public java.util.OptionalLong firstCall(List<String> keyIds, long from, long to) {
         return calls.stream().filter(c -> keyIds.contains(c.keyId()) && c.at() >= from && c.at() <= to)

@@ -45,6 +45,8 @@ final class ExternalUseScenario implements Scenario {
     /** The hubs' refusals the agents met, by code, then the last refusal's reason (for the report). */
     private final Map<String, Long> refusals = new ConcurrentSkipListMap<>();
     private volatile String lastRefusal = "";
+    /** When the outside caller spent its calls (Clock.now()). */
+    private final List<Long> outsideBursts = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @Override
     public String name() {
@@ -58,6 +60,7 @@ final class ExternalUseScenario implements Scenario {
         AtomicBoolean outsiderOn = new AtomicBoolean(true);
         Thread outsider = daemon("external-caller", () -> {
             while (outsiderOn.get()) {
+                outsideBursts.add(Clock.now());
                 spendOutside(run.caller.provider(), OUTSIDE_CALLS);
                 Clock.sleep(WINDOW.toMillis()); // once a window: a script run every few seconds
             }
@@ -202,10 +205,16 @@ final class ExternalUseScenario implements Scenario {
         r.details.put("baseline", baselineOk + " calls, " + baseline429 + " × 429");
         r.details.put("feedback429PerWindow", perWindow);
         r.details.put("refusals", Map.copyOf(refusals));
+        // how long after the outside caller's last burst each 429 with feedback came: calls already in
+        // flight when a burst takes the room the hubs counted on cannot be helped by any report
+        List<Long> sinceBurst = plog.times(key, firstReport, end, 429).stream().map(t -> (t - outsideBursts.stream()
+                .filter(b -> b <= t).max(Long::compare).orElse(t)) / 1_000_000L).toList();
+        r.details.put("feedback429MsAfterBurst", sinceBurst);
         r.details.put("lastRefusal", lastRefusal);
         r.notes.add("external-use: without feedback " + baseline429 + " × 429 in " + (feedbackStart - baselineStart) / 1_000_000_000L
                 + " s (" + baselineOk + " calls); with feedback 429s per 5 s window after the first report " + perWindow
-                + " (" + feedbackOk + " calls; bound " + MAX_429_PER_WINDOW + " per window); the hubs refused " + refusals
+                + " (" + feedbackOk + " calls; bound " + MAX_429_PER_WINDOW + " per window), each that many ms after the outside"
+                + " caller's burst: " + sinceBurst + "; the hubs refused " + refusals
                 + (lastRefusal.isEmpty() ? "" : ", last: " + lastRefusal));
         if (perWindow.isEmpty()) {
             r.failures.add("no whole window after the first report: the agents made no call with feedback");

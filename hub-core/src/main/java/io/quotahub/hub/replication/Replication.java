@@ -7,6 +7,7 @@ import io.quotahub.hub.ledger.Ledger;
 import io.quotahub.hub.ledger.LedgerFold;
 import io.quotahub.hub.ledger.StoredBatch;
 import io.quotahub.proto.Demand;
+import io.quotahub.proto.HandOver;
 import io.quotahub.proto.LedgerEvent;
 import io.quotahub.proto.PoolDemand;
 import io.quotahub.proto.Rejoined;
@@ -22,6 +23,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
@@ -82,6 +84,9 @@ public final class Replication {
     private Set<String> poolNames; // the configured pools, once needed
     private final AtomicLong takeovers = new AtomicLong();         // fenced takeovers this hub appended
     private final AtomicLong declaredTakeovers = new AtomicLong(); // declare-dead takeovers this hub appended
+    private final AtomicLong handOvers = new AtomicLong();         // the peer's planned hand-overs folded while running
+    private boolean stopping;        // this hub is handing over: no rebalancing
+    private boolean handedOver;      // this hub's HandOver is queued: it applies no more transfers
 
     public Replication(String hubId, String peerId, QuotaEngine engine, Ledger ledger, LedgerFold fold, PeerLink link,
                        Clock clock, ReplicationSettings settings, DemandCounter demandCounter) {
@@ -137,6 +142,11 @@ public final class Replication {
         }
         fold.applyPeer(batch);
         peerCursor.set(batch.seq());
+        if (batch.events().stream().anyMatch(e -> e.getEventCase() == LedgerEvent.EventCase.HAND_OVER)) {
+            handOvers.incrementAndGet();
+            LOG.info("peer {} stopped as planned and handed over its budget and open leases (ledger sequence {}):"
+                    + " no fence, no takeover; it takes its share back by rebalancing when it returns", peerId, batch.seq());
+        }
         long newest = batch.events().stream().mapToLong(LedgerEvent::getAtEpochMs).max().orElse(0);
         if (newest > 0) {
             lagMillis = Math.max(0, clock.millis() - newest);
@@ -198,7 +208,7 @@ public final class Replication {
                 lastAnnouncementMillis = Math.max(lastAnnouncementMillis, now);
             }
             lastTickMillis = now;
-            boolean holdsPeer = fenceOfPeer() > 0 || declaredDead;
+            boolean holdsPeer = fenceOfPeer() > 0 || declaredDead || fold.peerHandOverStands();
             if (heldPeer && !holdsPeer) {
                 // The peer wrote past the fence: it is back. Silence while it was held was not watched.
                 lastAnnouncementMillis = Math.max(lastAnnouncementMillis, now);
@@ -265,6 +275,9 @@ public final class Replication {
         }
         if (!silent) {
             return PeerStatus.CONNECTED;
+        }
+        if (fold.peerHandOverStands()) {
+            return PeerStatus.STOPPED; // never SUSPECT: nothing to fence, this hub holds all it had
         }
         return peerLast != null ? PeerStatus.SUSPECT : PeerStatus.PARTITIONED;
     }
@@ -335,7 +348,7 @@ public final class Replication {
 
     /** Applies (once) every transfer the peer made to this hub: a TransferApplied in this hub's ledger. */
     private void applyTransfersToMe() {
-        if (ledger.fenced()) {
+        if (ledger.fenced() || handedOver) {
             return;
         }
         for (Transfer t : fold.unappliedTransfersToMe()) {
@@ -352,6 +365,7 @@ public final class Replication {
                     if (error == null) {
                         fold.apply(event);
                     }
+                    notifyAll(); // a hand-over may wait for it
                 }
             });
         }
@@ -429,6 +443,9 @@ public final class Replication {
     }
 
     private void rebalance(Map<String, Double> ownDemand) {
+        if (stopping) {
+            return;
+        }
         Map<LimitRef, Long> wanted = rebalancer.toGive(engine.budgetTable(), hubId, ownDemand, peerDemand);
         if (wanted.isEmpty()) {
             return;
@@ -479,6 +496,10 @@ public final class Replication {
         if (fenceOfPeer() > 0 || declaredDead) {
             return new DeclareDeadResult(false, status, 0, "peer " + peerId + " was already taken over");
         }
+        if (fold.peerHandOverStands()) {
+            return new DeclareDeadResult(false, status, 0, "peer " + peerId
+                    + " stopped as planned and handed over its budget: this hub holds it already");
+        }
         long units = engine.budgetsOf(peerId).values().stream().mapToLong(Long::longValue).sum();
         declaredDead = true;
         status = PeerStatus.DEAD;
@@ -511,6 +532,55 @@ public final class Replication {
 
     /** True when this hub may settle the peer's leases: it took the peer over. */
     public synchronized boolean ownsPeerLeases() {
-        return fenceOfPeer() > 0 || declaredDead;
+        return fenceOfPeer() > 0 || declaredDead || fold.peerHandOverStands();
+    }
+
+    /** The peer's planned hand-overs this hub folded since it started (metrics). */
+    public long handOvers() {
+        return handOvers.get();
+    }
+
+    /**
+     * A planned stop (docs/architecture.md, "Planned stop: the hand-over"): appends a
+     * {@code HandOver} of this hub's whole budget, and with it its open leases, to the peer. Call it
+     * only once no acquire can be decided any more, so that every grant of this hub precedes the
+     * hand-over in its ledger. Waits up to {@code transfersWait} for transfers to this hub being
+     * applied, so their units are handed over too rather than left with the stopped hub.
+     *
+     * @return completes with the hand-over's sequence once stored; fails when it could not be
+     *         stored (the peer's normal takeover then applies), or at once when this hub is fenced
+     */
+    public synchronized CompletableFuture<Long> handOver(java.time.Duration transfersWait) {
+        stopping = true;
+        long until = clock.millis() + transfersWait.toMillis();
+        while (!transfersBeingApplied.isEmpty() && clock.millis() < until) {
+            try {
+                wait(Math.max(1, Math.min(50, until - clock.millis())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (ledger.fenced() || handedOver) {
+            return CompletableFuture.failedFuture(new IllegalStateException(
+                    ledger.fenced() ? "hub " + hubId + " is fenced: its peer takes it over" : "handed over already"));
+        }
+        handedOver = true;
+        Map<LimitRef, Long> units = engine.budgetsOf(hubId);
+        LedgerEvent event = LedgerEvent.newBuilder().setHubId(hubId).setAtEpochMs(clock.millis())
+                .setHandOver(HandOver.newBuilder().setToHub(peerId).addAllUnits(LedgerFold.toProto(units)))
+                .build();
+        return ledger.append(event).whenComplete((seq, error) -> {
+            synchronized (this) {
+                if (error == null) {
+                    fold.apply(event);
+                    LOG.info("hub {} handed its budget ({} limits) and open leases over to {} at ledger sequence {}",
+                            hubId, units.size(), peerId, seq);
+                } else {
+                    LOG.warn("hub {} could not store its hand-over to {} ({}): {} will take it over after its silence",
+                            hubId, peerId, error.toString(), peerId);
+                }
+            }
+        });
     }
 }

@@ -15,6 +15,7 @@ import io.quotahub.hub.config.HubSettings;
 import io.quotahub.hub.config.NatsSettings;
 import io.quotahub.hub.ledger.HubLedger;
 import io.quotahub.hub.metrics.HubReadout;
+import io.quotahub.hub.replication.PeerStatus;
 import io.quotahub.hub.replication.PeerView;
 import io.quotahub.hub.replication.Replication;
 import io.quotahub.hub.service.AgentRegistry;
@@ -115,7 +116,9 @@ public class HubRuntime implements HubReadout, AutoCloseable {
     /** The hard bound of a planned stop's hand-over; close() follows, well within systemd's stop timeout. */
     static final Duration STOP_BOUND = Duration.ofSeconds(7);
     private static final Duration DECISIONS_WAIT = Duration.ofSeconds(1);
-    private static final Duration TRANSFERS_WAIT = Duration.ofMillis(500);
+    /** Two announcements and two of the peer's ticks: the peer has heard "stopping" and gives this hub no more budget. */
+    private static final Duration PEER_HEARS_STOPPING = Duration.ofMillis(600);
+    private static final Duration CATCH_UP_WAIT = Duration.ofMillis(1500);
     private static final Duration REPLIES_WAIT = Duration.ofSeconds(1);
 
     /**
@@ -141,8 +144,17 @@ public class HubRuntime implements HubReadout, AutoCloseable {
         }
         Replication replication = running.hub().replication();
         if (replication != null) {
+            replication.stopRebalancing();
+            if (replication.status() == PeerStatus.CONNECTED) {
+                awaitUntil(() -> false, Math.min(deadline, clock.millis() + PEER_HEARS_STOPPING.toMillis()));
+                long tail = replication.peerTail();
+                if (tail >= 0 && !awaitUntil(() -> replication.caughtUpWith(tail), Math.min(deadline, clock.millis() + CATCH_UP_WAIT.toMillis()))) {
+                    LOG.warn("hub {}: not caught up with {}'s ledger in time: transfers to this hub stay in flight until it returns",
+                            settings.hubId(), settings.peerId());
+                }
+            }
             try {
-                long seq = replication.handOver(TRANSFERS_WAIT)
+                long seq = replication.handOver()
                         .get(Math.max(1, deadline - clock.millis()), TimeUnit.MILLISECONDS);
                 LOG.info("hub {}: hand-over to {} stored at ledger sequence {}", settings.hubId(), settings.peerId(), seq);
             } catch (ExecutionException | TimeoutException e) {
@@ -178,7 +190,7 @@ public class HubRuntime implements HubReadout, AutoCloseable {
             try {
                 if (connection == null) {
                     connection = connect();
-                    announcer.start(connection, this::ready);
+                    announcer.start(connection, this::ready, hubLedger::stoppedGranting);
                     if (!setPhase(new Phase.Starting("replaying the ledger", connection))) {
                         close(connection);
                         return;

@@ -87,6 +87,7 @@ public final class Replication {
     private final AtomicLong handOvers = new AtomicLong();         // the peer's planned hand-overs folded while running
     private boolean stopping;        // this hub is handing over: no rebalancing
     private boolean handedOver;      // this hub's HandOver is queued: it applies no more transfers
+    private boolean peerStopping;    // the peer's last announcement said it is stopping (a planned stop)
 
     public Replication(String hubId, String peerId, QuotaEngine engine, Ledger ledger, LedgerFold fold, PeerLink link,
                        Clock clock, ReplicationSettings settings, DemandCounter demandCounter) {
@@ -157,6 +158,18 @@ public final class Replication {
 
     /** The peer announced itself (core NATS): it is alive and, if ready, serving. */
     public synchronized void onPeerAnnouncement(boolean ready) {
+        onPeerAnnouncement(ready, false);
+    }
+
+    /**
+     * The peer announced itself; {@code stopping}: it is handing its budget over (a planned stop),
+     * so this hub gives it no more until it announces itself ready again.
+     */
+    public synchronized void onPeerAnnouncement(boolean ready, boolean stopping) {
+        if (stopping && !peerStopping) {
+            LOG.info("peer {} is stopping as planned: no more budget to it; it hands its budget over", peerId);
+        }
+        peerStopping = stopping;
         lastAnnouncementMillis = clock.millis();
         // A fenced peer is back once it writes after the fence (see fenceOfPeer): until then a
         // "ready" says only that it has not found the fence yet.
@@ -260,7 +273,7 @@ public final class Replication {
         Map<String, Double> own = demand.sample(now);
         publishDemand(own, now);
         synchronized (this) {
-            if (status == PeerStatus.CONNECTED && !ledger.fenced()) {
+            if (status == PeerStatus.CONNECTED && !ledger.fenced() && !peerStopping) {
                 rebalance(own);
             }
         }
@@ -273,12 +286,15 @@ public final class Replication {
         if (fenceOfPeer() > 0) {
             return PeerStatus.FENCED;
         }
+        if (fold.peerHandOverStands() && (silent || peerStopping)) {
+            // never SUSPECT, so never fenced: this hub holds all the peer had. A restarted peer
+            // announces itself without "stopping" and is CONNECTED again (rebalancing gives it budget).
+            return PeerStatus.STOPPED;
+        }
         if (!silent) {
             return PeerStatus.CONNECTED;
         }
-        if (fold.peerHandOverStands()) {
-            return PeerStatus.STOPPED; // never SUSPECT: nothing to fence, this hub holds all it had
-        }
+
         return peerLast != null ? PeerStatus.SUSPECT : PeerStatus.PARTITIONED;
     }
 
@@ -365,7 +381,6 @@ public final class Replication {
                     if (error == null) {
                         fold.apply(event);
                     }
-                    notifyAll(); // a hand-over may wait for it
                 }
             });
         }
@@ -540,27 +555,41 @@ public final class Replication {
         return handOvers.get();
     }
 
+    /** A planned stop begins: this hub gives the peer no more budget (it is about to receive all of this hub's). */
+    public synchronized void stopRebalancing() {
+        stopping = true;
+    }
+
+    /**
+     * The last sequence of the peer's ledger, read from the peer's server, or -1 when it does not
+     * answer: a stopping hub folds up to it before handing over, so transfers the peer made to it
+     * are applied and handed back rather than left in flight while it is down.
+     */
+    public long peerTail() {
+        try {
+            return link.peerLedgerLastSeq(); // may block briefly: outside the lock
+        } catch (PeerLink.PeerUnreachableException e) {
+            return -1;
+        }
+    }
+
+    /** True when this hub folded the peer's ledger through {@code peerSeq} and applied every transfer to it. */
+    public synchronized boolean caughtUpWith(long peerSeq) {
+        return peerCursor.get() >= peerSeq && transfersBeingApplied.isEmpty() && fold.unappliedTransfersToMe().isEmpty();
+    }
+
     /**
      * A planned stop (docs/architecture.md, "Planned stop: the hand-over"): appends a
      * {@code HandOver} of this hub's whole budget, and with it its open leases, to the peer. Call it
      * only once no acquire can be decided any more, so that every grant of this hub precedes the
-     * hand-over in its ledger. Waits up to {@code transfersWait} for transfers to this hub being
-     * applied, so their units are handed over too rather than left with the stopped hub.
+     * hand-over in its ledger; and best after {@link #caughtUpWith} the {@link #peerTail}, so the
+     * transfers to this hub are applied and handed over too rather than left in flight.
      *
      * @return completes with the hand-over's sequence once stored; fails when it could not be
      *         stored (the peer's normal takeover then applies), or at once when this hub is fenced
      */
-    public synchronized CompletableFuture<Long> handOver(java.time.Duration transfersWait) {
+    public synchronized CompletableFuture<Long> handOver() {
         stopping = true;
-        long until = clock.millis() + transfersWait.toMillis();
-        while (!transfersBeingApplied.isEmpty() && clock.millis() < until) {
-            try {
-                wait(Math.max(1, Math.min(50, until - clock.millis())));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
         if (ledger.fenced() || handedOver) {
             return CompletableFuture.failedFuture(new IllegalStateException(
                     ledger.fenced() ? "hub " + hubId + " is fenced: its peer takes it over" : "handed over already"));

@@ -135,7 +135,7 @@ public class HubRuntime implements HubReadout, AutoCloseable {
         }
         long start = clock.millis();
         long deadline = start + STOP_BOUND.toMillis();
-        hubLedger.stopGranting(); // from here the announcements say "not ready"
+        hubLedger.stopGranting(); // from here the announcements say "not ready, stopping"
         LOG.info("hub {}: stopping as planned: no new acquires; handing over to its peer", settings.hubId());
         if (!awaitUntil(() -> hubLedger.decisionsUnderway() == 0, Math.min(deadline, start + DECISIONS_WAIT.toMillis()))) {
             LOG.warn("hub {}: acquires still being decided after {}: not handing over, the peer takes over instead",
@@ -146,7 +146,7 @@ public class HubRuntime implements HubReadout, AutoCloseable {
         if (replication != null) {
             replication.stopRebalancing();
             if (replication.status() == PeerStatus.CONNECTED) {
-                awaitUntil(() -> false, Math.min(deadline, clock.millis() + PEER_HEARS_STOPPING.toMillis()));
+                awaitUntil(() -> false, Math.min(deadline, clock.millis() + PEER_HEARS_STOPPING.toMillis())); // a pause
                 long tail = replication.peerTail();
                 if (tail >= 0 && !awaitUntil(() -> replication.caughtUpWith(tail), Math.min(deadline, clock.millis() + CATCH_UP_WAIT.toMillis()))) {
                     LOG.warn("hub {}: not caught up with {}'s ledger in time: transfers to this hub stay in flight until it returns",

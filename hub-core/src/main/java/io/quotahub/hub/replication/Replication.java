@@ -594,6 +594,12 @@ public final class Replication {
             return CompletableFuture.failedFuture(new IllegalStateException(
                     ledger.fenced() ? "hub " + hubId + " is fenced: its peer takes it over" : "handed over already"));
         }
+        if (peerStopping && !fold.peerHandOverStands()) {
+            // Both stopping at once: two hand-overs neither had folded would fold in different
+            // orders on the two hubs. Keep the budget; the first hub back takes the other over.
+            return CompletableFuture.failedFuture(new IllegalStateException(
+                    "peer " + peerId + " is stopping too: no hand-over to it"));
+        }
         handedOver = true;
         Map<LimitRef, Long> units = engine.budgetsOf(hubId);
         LedgerEvent event = LedgerEvent.newBuilder().setHubId(hubId).setAtEpochMs(clock.millis())

@@ -125,6 +125,32 @@ class ReplicationScenarioTest {
     }
 
     @Test
+    void plannedStop_ofBothHubsAtOnce_handsNothingOverCrosswise_andTheFirstBackTakesTheOtherOver() {
+        Simulation sim = new Simulation(213, false, 1);
+        sim.start();
+        sim.workload.rate(MAIN, 6);
+        sim.workload.rate(EDGE, 6);
+        sim.runFor(Duration.ofSeconds(3));
+        SimHub main = sim.hub(MAIN);
+        SimHub edge = sim.hub(EDGE);
+
+        sim.beginPlannedStop(main, false);
+        sim.beginPlannedStop(edge, false);
+        sim.runFor(Duration.ofSeconds(3));
+        assertThat(main.running() || edge.running()).as("both stopped").isFalse();
+        assertThat(main.store.events().stream().filter(LedgerEvent::hasHandOver))
+                .as("two hand-overs neither hub had folded would fold in different orders: none is written").isEmpty();
+        assertThat(edge.store.events().stream().filter(LedgerEvent::hasHandOver)).isEmpty();
+
+        sim.restart(main);
+        sim.runFor(Duration.ofSeconds(4)); // > takeoverAfter
+        assertThat(status(sim, MAIN)).isEqualTo(PeerStatus.FENCED);
+        assertThat(takeovers(main.store)).hasSize(1);
+        sim.restart(edge);
+        sim.converge();
+    }
+
+    @Test
     void hang_longerThanTakeoverAfter_isFenced_andTheWokenHubGrantsNothingUntilItFoldedTheTakeover() {
         Simulation sim = new Simulation(303, false, 1);
         sim.start();

@@ -221,7 +221,7 @@ public final class Replication {
                 lastAnnouncementMillis = Math.max(lastAnnouncementMillis, now);
             }
             lastTickMillis = now;
-            boolean holdsPeer = fenceOfPeer() > 0 || declaredDead || fold.peerHandOverStands();
+            boolean holdsPeer = fenceOfPeer() > 0 || declaredDead || peerStoppedEmpty();
             if (heldPeer && !holdsPeer) {
                 // The peer wrote past the fence: it is back. Silence while it was held was not watched.
                 lastAnnouncementMillis = Math.max(lastAnnouncementMillis, now);
@@ -286,7 +286,7 @@ public final class Replication {
         if (fenceOfPeer() > 0) {
             return PeerStatus.FENCED;
         }
-        if (fold.peerHandOverStands() && (silent || peerStopping)) {
+        if (peerStoppedEmpty() && (silent || peerStopping)) {
             // never SUSPECT, so never fenced: this hub holds all the peer had. A restarted peer
             // announces itself without "stopping" and is CONNECTED again (rebalancing gives it budget).
             return PeerStatus.STOPPED;
@@ -327,6 +327,15 @@ public final class Replication {
     private long fenceOfPeer() {
         long fence = Math.max(fencedPeerAt, fold.peerFenceSeq());
         return fence > 0 && !fold.peerWroteAfter(fence) ? fence : 0;
+    }
+
+    /**
+     * The peer stopped as planned: its hand-over stands and it holds no budget, so there is nothing
+     * to take over. Not when budget went back to it meanwhile (this hub stopped too and handed
+     * everything to it): then a silent peer is fenced and taken over as usual.
+     */
+    private boolean peerStoppedEmpty() {
+        return fold.peerHandOverStands() && engine.budgetsOf(peerId).values().stream().allMatch(u -> u == 0);
     }
 
     /** A fence of the peer stands that no Takeover of this hub answers yet, and none is being written. */
@@ -511,7 +520,7 @@ public final class Replication {
         if (fenceOfPeer() > 0 || declaredDead) {
             return new DeclareDeadResult(false, status, 0, "peer " + peerId + " was already taken over");
         }
-        if (fold.peerHandOverStands()) {
+        if (peerStoppedEmpty()) {
             return new DeclareDeadResult(false, status, 0, "peer " + peerId
                     + " stopped as planned and handed over its budget: this hub holds it already");
         }
@@ -547,7 +556,7 @@ public final class Replication {
 
     /** True when this hub may settle the peer's leases: it took the peer over. */
     public synchronized boolean ownsPeerLeases() {
-        return fenceOfPeer() > 0 || declaredDead || fold.peerHandOverStands();
+        return fenceOfPeer() > 0 || declaredDead || peerStoppedEmpty();
     }
 
     /** The peer's planned hand-overs this hub folded since it started (metrics). */

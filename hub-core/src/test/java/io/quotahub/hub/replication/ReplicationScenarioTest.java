@@ -151,6 +151,31 @@ class ReplicationScenarioTest {
     }
 
     @Test
+    void plannedStop_ofOneHubThenTheOther_theSecondHandsEverythingBack_andWhicheverReturnsFirstServes() {
+        Simulation sim = new Simulation(214, false, 1);
+        sim.start();
+        sim.workload.rate(MAIN, 6);
+        sim.workload.rate(EDGE, 6);
+        sim.runFor(Duration.ofSeconds(3));
+        SimHub main = sim.hub(MAIN);
+        SimHub edge = sim.hub(EDGE);
+
+        assertThat(sim.plannedStop(main)).isPositive();
+        sim.runFor(Duration.ofSeconds(1));
+        assertThat(sim.plannedStop(edge)).as("edge folded main's hand-over: its own follows it").isPositive();
+
+        sim.restart(edge); // edge handed everything to main, which is down: edge must not wait for it
+        sim.runFor(Duration.ofSeconds(4)); // > takeoverAfter
+        assertThat(status(sim, EDGE)).isEqualTo(PeerStatus.FENCED);
+        assertThat(edge.process.engine.budgetsOf(EDGE).values()).as("edge took main's budget over").anyMatch(u -> u > 0);
+        int served = grants(sim, EDGE);
+        sim.runFor(Duration.ofSeconds(2));
+        assertThat(grants(sim, EDGE)).as("edge serves").isGreaterThan(served);
+        sim.restart(main);
+        sim.converge();
+    }
+
+    @Test
     void hang_longerThanTakeoverAfter_isFenced_andTheWokenHubGrantsNothingUntilItFoldedTheTakeover() {
         Simulation sim = new Simulation(303, false, 1);
         sim.start();

@@ -183,6 +183,7 @@
       case 'PARTITIONED': return ['unsure', 'unreachable (split or machine down); each side serves from its own budget'];
       case 'FENCED': return ['down', 'fenced: this hub took over its budget and serves its agents'];
       case 'DEAD': return ['down', 'declared dead by an operator: this hub serves alone'];
+      case 'STOPPED': return ['down', 'stopped as planned: it handed its budget over; this hub serves alone until it returns'];
       default: return ['unsure', 'unknown'];
     }
   }

@@ -41,17 +41,18 @@ class Announcer implements AutoCloseable {
      * Starts announcing over {@code connection}, from the first second (ready=false while
      * starting): a peer that heard nothing from this hub would take it for dead and fence it.
      */
-    void start(Connection connection, BooleanSupplier ready) {
-        timer.scheduleAtFixedRate(() -> announce(connection, ready), 0, EVERY.toMillis(), TimeUnit.MILLISECONDS);
+    void start(Connection connection, BooleanSupplier ready, BooleanSupplier stopping) {
+        timer.scheduleAtFixedRate(() -> announce(connection, ready, stopping), 0, EVERY.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private void announce(Connection connection, BooleanSupplier ready) {
+    private void announce(Connection connection, BooleanSupplier ready, BooleanSupplier stopping) {
         try {
             if (connection.getStatus() == Connection.Status.CONNECTED) {
                 connection.publish(Subjects.HUBS, HubAnnouncement.newBuilder()
                         .setHubId(hubId)
                         .setSentAtEpochMs(clock.millis())
                         .setReady(ready.getAsBoolean())
+                        .setStopping(stopping.getAsBoolean())
                         .build().toByteArray());
             }
         } catch (RuntimeException e) {

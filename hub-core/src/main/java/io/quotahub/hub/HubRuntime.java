@@ -15,6 +15,7 @@ import io.quotahub.hub.config.HubSettings;
 import io.quotahub.hub.config.NatsSettings;
 import io.quotahub.hub.ledger.HubLedger;
 import io.quotahub.hub.metrics.HubReadout;
+import io.quotahub.hub.replication.PeerStatus;
 import io.quotahub.hub.replication.PeerView;
 import io.quotahub.hub.replication.Replication;
 import io.quotahub.hub.service.AgentRegistry;
@@ -27,12 +28,16 @@ import jakarta.inject.Singleton;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 
 /**
  * Brings the hub up in order — connect to the local NATS server, open and replay the ledger
@@ -70,6 +75,7 @@ public class HubRuntime implements HubReadout, AutoCloseable {
     private final AgentRegistry agents;
     private final HubAssembly assembly;
     private final Announcer announcer;
+    private final Clock clock;
     private final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "qh-hub-housekeeping");
         t.setDaemon(true);
@@ -78,7 +84,8 @@ public class HubRuntime implements HubReadout, AutoCloseable {
     private volatile Phase phase = new Phase.Starting("starting", null);
 
     HubRuntime(HubSettings settings, NatsSettings natsSettings, QuotaEngine engine, HubLedger hubLedger, RequestIndex requests,
-               AgentRegistry agents, HubAssembly assembly, Announcer announcer) {
+               AgentRegistry agents, HubAssembly assembly, Announcer announcer, Clock clock) {
+        this.clock = clock;
         this.settings = settings;
         this.natsSettings = natsSettings;
         this.engine = engine;
@@ -96,9 +103,84 @@ public class HubRuntime implements HubReadout, AutoCloseable {
         starter.start();
     }
 
+    /**
+     * A planned stop (systemd stop, Ctrl-C): hands over to the peer before closing anything, so the
+     * peer records a hand-over, not a failover.
+     */
     @EventListener
     void onShutdown(ShutdownEvent event) {
+        stopGracefully();
         close();
+    }
+
+    /** The hard bound of a planned stop's hand-over; close() follows, well within systemd's stop timeout. */
+    static final Duration STOP_BOUND = Duration.ofSeconds(7);
+    private static final Duration DECISIONS_WAIT = Duration.ofSeconds(1);
+    /** Two announcements and two of the peer's ticks: the peer has heard "stopping" and gives this hub no more budget. */
+    private static final Duration PEER_HEARS_STOPPING = Duration.ofMillis(600);
+    private static final Duration CATCH_UP_WAIT = Duration.ofMillis(1500);
+    private static final Duration REPLIES_WAIT = Duration.ofSeconds(1);
+
+    /**
+     * The planned stop (docs/architecture.md, "Planned stop: the hand-over"): stop deciding
+     * acquires (they are answered UNAVAILABLE, which sends agents to the other hub at once, and the
+     * announcements say "not ready"), wait for the decisions under way, append the HandOver of
+     * this hub's budget and open leases behind every grant, wait for the grants' replies, then let
+     * {@link #close()} run. Each wait is bounded and the whole within {@link #STOP_BOUND}: whatever
+     * does not finish in time is left to the peer's normal takeover.
+     */
+    void stopGracefully() {
+        if (!(phase instanceof Phase.Running running)) {
+            return;
+        }
+        long start = clock.millis();
+        long deadline = start + STOP_BOUND.toMillis();
+        hubLedger.stopGranting(); // from here the announcements say "not ready, stopping"
+        LOG.info("hub {}: stopping as planned: no new acquires; handing over to its peer", settings.hubId());
+        if (!awaitUntil(() -> hubLedger.decisionsUnderway() == 0, Math.min(deadline, start + DECISIONS_WAIT.toMillis()))) {
+            LOG.warn("hub {}: acquires still being decided after {}: not handing over, the peer takes over instead",
+                    settings.hubId(), DECISIONS_WAIT);
+            return;
+        }
+        Replication replication = running.hub().replication();
+        if (replication != null) {
+            replication.stopRebalancing();
+            if (replication.status() == PeerStatus.CONNECTED) {
+                awaitUntil(() -> false, Math.min(deadline, clock.millis() + PEER_HEARS_STOPPING.toMillis())); // a pause
+                long tail = replication.peerTail();
+                if (tail >= 0 && !awaitUntil(() -> replication.caughtUpWith(tail), Math.min(deadline, clock.millis() + CATCH_UP_WAIT.toMillis()))) {
+                    LOG.warn("hub {}: not caught up with {}'s ledger in time: transfers to this hub stay in flight until it returns",
+                            settings.hubId(), settings.peerId());
+                }
+            }
+            try {
+                long seq = replication.handOver()
+                        .get(Math.max(1, deadline - clock.millis()), TimeUnit.MILLISECONDS);
+                LOG.info("hub {}: hand-over to {} stored at ledger sequence {}", settings.hubId(), settings.peerId(), seq);
+            } catch (ExecutionException | TimeoutException e) {
+                LOG.warn("hub {}: hand-over not stored ({}): the peer takes this hub over after its silence",
+                        settings.hubId(), e.getCause() != null ? e.getCause().toString() : e.toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        awaitUntil(() -> running.hub().api().acquiresInFlight() == 0, Math.min(deadline, clock.millis() + REPLIES_WAIT.toMillis()));
+        LOG.info("hub {}: ready to close after {} ms", settings.hubId(), clock.millis() - start);
+    }
+
+    /** Polls {@code done} until it holds or {@code deadlineMillis} passes; true when it held. */
+    private boolean awaitUntil(BooleanSupplier done, long deadlineMillis) {
+        while (!done.getAsBoolean()) {
+            if (clock.millis() >= deadlineMillis) {
+                return false;
+            }
+            sleep(5);
+            if (Thread.currentThread().isInterrupted()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void startUp() {
@@ -108,7 +190,7 @@ public class HubRuntime implements HubReadout, AutoCloseable {
             try {
                 if (connection == null) {
                     connection = connect();
-                    announcer.start(connection, this::ready);
+                    announcer.start(connection, this::ready, hubLedger::stoppedGranting);
                     if (!setPhase(new Phase.Starting("replaying the ledger", connection))) {
                         close(connection);
                         return;
@@ -203,6 +285,12 @@ public class HubRuntime implements HubReadout, AutoCloseable {
     }
 
     @Override
+    public long handOvers() {
+        Replication r = replication();
+        return r == null ? 0 : r.handOvers();
+    }
+
+    @Override
     public Collection<Health> agentHealth() {
         return agents.all().values();
     }
@@ -242,6 +330,9 @@ public class HubRuntime implements HubReadout, AutoCloseable {
         }
         if (r.connection().getStatus() != Connection.Status.CONNECTED) {
             return "NATS connection " + r.connection().getStatus();
+        }
+        if (hubLedger.stoppedGranting()) {
+            return "stopping: handing over to the peer";
         }
         return hubLedger.ready() ? null : "ledger fenced";
     }

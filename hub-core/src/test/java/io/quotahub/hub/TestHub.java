@@ -137,8 +137,18 @@ public final class TestHub implements AutoCloseable {
         }
     }
 
+    /** A planned stop, as systemd's stop or Ctrl-C: the hub hands over to its peer, then closes. */
     @Override
     public void close() {
+        context.close();
+    }
+
+    /**
+     * A crash as the peer sees it: the hub closes without its planned stop (no hand-over), so the
+     * peer finds it silent and takes it over.
+     */
+    public void crash() {
+        bean(HubRuntime.class).close(); // Closed first: the shutdown's planned stop then does nothing
         context.close();
     }
 }

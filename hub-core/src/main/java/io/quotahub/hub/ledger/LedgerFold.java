@@ -49,6 +49,7 @@ public final class LedgerFold {
     private long peerFenceSeq;          // newest fence this hub wrote into the peer's ledger
     private long peerLastWriteSeq;      // newest batch the peer wrote itself
     private long peerTakenOverThroughFence; // newest peer fence this hub's own Takeover answered
+    private boolean peerHandOverStands; // the peer handed over (planned stop) and has not granted or moved budget since
 
     /** @param onGrant told of every folded grant (e.g. to answer retried request ids) */
     public LedgerFold(String hubId, QuotaEngine engine, Consumer<LeaseRecord> onGrant) {
@@ -81,6 +82,9 @@ public final class LedgerFold {
 
     /** Folds one event written by either hub. */
     public synchronized void apply(LedgerEvent event) {
+        if (peerHandOverStands && !event.getHubId().equals(hubId) && resumesAfterHandOver(event)) {
+            peerHandOverStands = false; // the peer is back: it grants or moves budget again
+        }
         switch (event.getEventCase()) {
             case GRANT -> {
                 LeaseRecord lease = LedgerEvents.lease(event);
@@ -122,6 +126,13 @@ public final class LedgerFold {
                     ownPassedFence = Math.max(ownPassedFence, event.getRejoined().getFenceSeq());
                 }
             }
+            case HAND_OVER -> {
+                // A planned stop, folded like a takeover of the writer by to_hub: no fence, the writer wrote it itself.
+                engine.applyTakeover(event.getHubId(), event.getHandOver().getToHub(), units(event.getHandOver().getUnitsList()));
+                if (!event.getHubId().equals(hubId)) {
+                    peerHandOverStands = true;
+                }
+            }
             case KEY_ENABLED -> engine.enableKey(event.getKeyEnabled().getPool(), event.getKeyEnabled().getKeyId());
             case KEY_RESET -> {
                 engine.resetKey(event.getKeyReset().getPool(), event.getKeyReset().getKeyId());
@@ -134,6 +145,25 @@ public final class LedgerFold {
                 // ConfigApplied and fences carry nothing the engine folds.
             }
         }
+    }
+
+    /**
+     * Events by which a hub that handed over is back: it grants or moves budget again. Settles and
+     * expiries are not: a stopping hub may still write them after its hand-over.
+     */
+    private static boolean resumesAfterHandOver(LedgerEvent event) {
+        return switch (event.getEventCase()) {
+            case GRANT, TRANSFER, TRANSFER_APPLIED, TAKEOVER, REJOINED -> true;
+            default -> false;
+        };
+    }
+
+    /**
+     * True while the peer's last hand-over stands: it stopped as planned, handed this hub its
+     * budget and open leases, and has granted nothing and moved no budget since.
+     */
+    public synchronized boolean peerHandOverStands() {
+        return peerHandOverStands;
     }
 
     /** The peer's transfers to this hub that this hub has not applied yet (it must, exactly once). */
@@ -199,7 +229,7 @@ public final class LedgerFold {
 
     // ---- state (snapshots) -----------------------------------------------------------------------
 
-    private static final int STATE_VERSION = 2; // 2: fences and takeovers of the peer, rejoins
+    private static final int STATE_VERSION = 3; // 2: fences and takeovers of the peer, rejoins; 3: the peer's hand-over
 
     /** What the fold knows besides the engine: fences, takeovers, transfers to this hub (applied or not). */
     public synchronized void writeState(DataOutput out) throws IOException {
@@ -211,6 +241,7 @@ public final class LedgerFold {
         out.writeLong(peerFenceSeq);
         out.writeLong(peerLastWriteSeq);
         out.writeLong(peerTakenOverThroughFence);
+        out.writeBoolean(peerHandOverStands);
         out.writeInt(unappliedTransfersToMe.size());
         for (Transfer t : unappliedTransfersToMe.values()) {
             byte[] b = t.toByteArray();
@@ -239,6 +270,7 @@ public final class LedgerFold {
         long peerFence = in.readLong();
         long peerLastWrite = in.readLong();
         long peerTakenOver = in.readLong();
+        boolean handOverStands = in.readBoolean();
         Map<String, Transfer> unapplied = new LinkedHashMap<>();
         int n = in.readInt();
         if (n < 0 || n > 1 << 24) {
@@ -268,6 +300,7 @@ public final class LedgerFold {
         peerFenceSeq = peerFence;
         peerLastWriteSeq = peerLastWrite;
         peerTakenOverThroughFence = peerTakenOver;
+        peerHandOverStands = handOverStands;
         unappliedTransfersToMe.clear();
         unappliedTransfersToMe.putAll(unapplied);
         appliedTransfers.clear();

@@ -106,6 +106,10 @@ public class HubGauges {
                         .tags(peer.and(MetricNames.TAG_DECLARED, Boolean.toString(declared)))
                         .register(registry);
             }
+            FunctionCounter.builder(MetricNames.HANDOVERS, runtime, HubReadout::handOvers)
+                    .description("Planned hand-overs of the peer to this hub: a planned stop, not a failover")
+                    .tags(peer)
+                    .register(registry);
         }
     }
 

@@ -23,4 +23,9 @@ public interface HubReadout {
 
     /** Takeovers of the peer this hub appended since it started, by fence or by declaration. */
     long takeovers(boolean declared);
+
+    /** The peer's planned hand-overs (a planned stop, not a failover) this hub folded since it started. */
+    default long handOvers() {
+        return 0;
+    }
 }

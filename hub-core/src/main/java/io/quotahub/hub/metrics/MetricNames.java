@@ -23,6 +23,8 @@ public final class MetricNames {
     public static final String LEASES_SETTLED = "quotahub.leases.settled";
     /** Takeovers of the peer by this hub. Tags: hub, peer, declared ("true": operator declare-dead). */
     public static final String TAKEOVERS = "quotahub.takeovers";
+    /** Planned hand-overs of the peer to this hub (a planned stop, not a failover). Tags: hub, peer. */
+    public static final String HANDOVERS = "quotahub.handovers";
     /**
      * Requests the hub rejected before they could change anything; a rejected message without a
      * reply subject (every heartbeat) is dropped. Tags: hub, entrance (nats.acquire, nats.settle,
@@ -140,7 +142,7 @@ public final class MetricNames {
     /**
      * Every series name the hub exports for the metrics above, as Prometheus shows them (timers
      * as histograms: {@code _bucket}, {@code _count}, {@code _sum}, {@code _max}). The peer
-     * series ({@link #REPLICATION_LAG}, {@link #PEER_STATUS}, {@link #TAKEOVERS}) exist only on a
+     * series ({@link #REPLICATION_LAG}, {@link #PEER_STATUS}, {@link #TAKEOVERS}, {@link #HANDOVERS}) exist only on a
      * hub with a peer. {@link #LIMIT_USED} and the other limit gauges carry tag {@code limit} =
      * the limit's ref, {@code pool/key#i} ({@code pool#i} for a pool's own limit, with
      * {@code key=""}), i its position in the configuration's {@code limits} list.
@@ -150,6 +152,7 @@ public final class MetricNames {
             "quotahub_leases_refused_total",
             "quotahub_leases_settled_total",
             "quotahub_takeovers_total",
+            "quotahub_handovers_total",
             "quotahub_requests_rejected_total",
             "quotahub_heartbeat_proofs_ignored_total",
             "quotahub_agent_registry_refused_total",

@@ -46,7 +46,7 @@ public final class PeerConnection implements AutoCloseable {
             try {
                 HubAnnouncement a = HubAnnouncement.parseFrom(msg.getData());
                 if (a.getHubId().equals(peerId)) {
-                    replication.onPeerAnnouncement(a.getReady());
+                    replication.onPeerAnnouncement(a.getReady(), a.getStopping());
                 }
             } catch (InvalidProtocolBufferException | RuntimeException ignored) {
                 // not ours to answer: announcements are advisory (and a handler must never throw)

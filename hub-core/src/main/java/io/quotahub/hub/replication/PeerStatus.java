@@ -10,6 +10,11 @@ public enum PeerStatus {
     PARTITIONED,
     /** This hub fenced the peer and took its budget; it rejoins with budget 0 when it returns. */
     FENCED,
+    /**
+     * The peer stopped as planned and handed its budget and open leases to this hub (no fence, no
+     * takeover); it takes its share back by rebalancing when it returns.
+     */
+    STOPPED,
     /** An operator declared the peer dead: this hub took its budget without a fence. */
     DEAD
 }

@@ -7,6 +7,7 @@ import io.quotahub.hub.ledger.Ledger;
 import io.quotahub.hub.ledger.LedgerFold;
 import io.quotahub.hub.ledger.StoredBatch;
 import io.quotahub.proto.Demand;
+import io.quotahub.proto.HandOver;
 import io.quotahub.proto.LedgerEvent;
 import io.quotahub.proto.PoolDemand;
 import io.quotahub.proto.Rejoined;
@@ -22,6 +23,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
@@ -82,6 +84,10 @@ public final class Replication {
     private Set<String> poolNames; // the configured pools, once needed
     private final AtomicLong takeovers = new AtomicLong();         // fenced takeovers this hub appended
     private final AtomicLong declaredTakeovers = new AtomicLong(); // declare-dead takeovers this hub appended
+    private final AtomicLong handOvers = new AtomicLong();         // the peer's planned hand-overs folded while running
+    private boolean stopping;        // this hub is handing over: no rebalancing
+    private boolean handedOver;      // this hub's HandOver is queued: it applies no more transfers
+    private boolean peerStopping;    // the peer's last announcement said it is stopping (a planned stop)
 
     public Replication(String hubId, String peerId, QuotaEngine engine, Ledger ledger, LedgerFold fold, PeerLink link,
                        Clock clock, ReplicationSettings settings, DemandCounter demandCounter) {
@@ -137,6 +143,11 @@ public final class Replication {
         }
         fold.applyPeer(batch);
         peerCursor.set(batch.seq());
+        if (batch.events().stream().anyMatch(e -> e.getEventCase() == LedgerEvent.EventCase.HAND_OVER)) {
+            handOvers.incrementAndGet();
+            LOG.info("peer {} stopped as planned and handed over its budget and open leases (ledger sequence {}):"
+                    + " no fence, no takeover; it takes its share back by rebalancing when it returns", peerId, batch.seq());
+        }
         long newest = batch.events().stream().mapToLong(LedgerEvent::getAtEpochMs).max().orElse(0);
         if (newest > 0) {
             lagMillis = Math.max(0, clock.millis() - newest);
@@ -147,6 +158,18 @@ public final class Replication {
 
     /** The peer announced itself (core NATS): it is alive and, if ready, serving. */
     public synchronized void onPeerAnnouncement(boolean ready) {
+        onPeerAnnouncement(ready, false);
+    }
+
+    /**
+     * The peer announced itself; {@code stopping}: it is handing its budget over (a planned stop),
+     * so this hub gives it no more until it announces itself ready again.
+     */
+    public synchronized void onPeerAnnouncement(boolean ready, boolean stopping) {
+        if (stopping && !peerStopping) {
+            LOG.info("peer {} is stopping as planned: no more budget to it; it hands its budget over", peerId);
+        }
+        peerStopping = stopping;
         lastAnnouncementMillis = clock.millis();
         // A fenced peer is back once it writes after the fence (see fenceOfPeer): until then a
         // "ready" says only that it has not found the fence yet.
@@ -198,7 +221,7 @@ public final class Replication {
                 lastAnnouncementMillis = Math.max(lastAnnouncementMillis, now);
             }
             lastTickMillis = now;
-            boolean holdsPeer = fenceOfPeer() > 0 || declaredDead;
+            boolean holdsPeer = fenceOfPeer() > 0 || declaredDead || peerStoppedEmpty();
             if (heldPeer && !holdsPeer) {
                 // The peer wrote past the fence: it is back. Silence while it was held was not watched.
                 lastAnnouncementMillis = Math.max(lastAnnouncementMillis, now);
@@ -250,7 +273,7 @@ public final class Replication {
         Map<String, Double> own = demand.sample(now);
         publishDemand(own, now);
         synchronized (this) {
-            if (status == PeerStatus.CONNECTED && !ledger.fenced()) {
+            if (status == PeerStatus.CONNECTED && !ledger.fenced() && !peerStopping) {
                 rebalance(own);
             }
         }
@@ -263,9 +286,15 @@ public final class Replication {
         if (fenceOfPeer() > 0) {
             return PeerStatus.FENCED;
         }
+        if (peerStoppedEmpty() && (silent || peerStopping)) {
+            // never SUSPECT, so never fenced: this hub holds all the peer had. A restarted peer
+            // announces itself without "stopping" and is CONNECTED again (rebalancing gives it budget).
+            return PeerStatus.STOPPED;
+        }
         if (!silent) {
             return PeerStatus.CONNECTED;
         }
+
         return peerLast != null ? PeerStatus.SUSPECT : PeerStatus.PARTITIONED;
     }
 
@@ -298,6 +327,15 @@ public final class Replication {
     private long fenceOfPeer() {
         long fence = Math.max(fencedPeerAt, fold.peerFenceSeq());
         return fence > 0 && !fold.peerWroteAfter(fence) ? fence : 0;
+    }
+
+    /**
+     * The peer stopped as planned: its hand-over stands and it holds no budget, so there is nothing
+     * to take over. Not when budget went back to it meanwhile (this hub stopped too and handed
+     * everything to it): then a silent peer is fenced and taken over as usual.
+     */
+    private boolean peerStoppedEmpty() {
+        return fold.peerHandOverStands() && engine.budgetsOf(peerId).values().stream().allMatch(u -> u == 0);
     }
 
     /** A fence of the peer stands that no Takeover of this hub answers yet, and none is being written. */
@@ -335,7 +373,7 @@ public final class Replication {
 
     /** Applies (once) every transfer the peer made to this hub: a TransferApplied in this hub's ledger. */
     private void applyTransfersToMe() {
-        if (ledger.fenced()) {
+        if (ledger.fenced() || handedOver) {
             return;
         }
         for (Transfer t : fold.unappliedTransfersToMe()) {
@@ -429,6 +467,9 @@ public final class Replication {
     }
 
     private void rebalance(Map<String, Double> ownDemand) {
+        if (stopping) {
+            return;
+        }
         Map<LimitRef, Long> wanted = rebalancer.toGive(engine.budgetTable(), hubId, ownDemand, peerDemand);
         if (wanted.isEmpty()) {
             return;
@@ -479,6 +520,10 @@ public final class Replication {
         if (fenceOfPeer() > 0 || declaredDead) {
             return new DeclareDeadResult(false, status, 0, "peer " + peerId + " was already taken over");
         }
+        if (peerStoppedEmpty()) {
+            return new DeclareDeadResult(false, status, 0, "peer " + peerId
+                    + " stopped as planned and handed over its budget: this hub holds it already");
+        }
         long units = engine.budgetsOf(peerId).values().stream().mapToLong(Long::longValue).sum();
         declaredDead = true;
         status = PeerStatus.DEAD;
@@ -511,6 +556,75 @@ public final class Replication {
 
     /** True when this hub may settle the peer's leases: it took the peer over. */
     public synchronized boolean ownsPeerLeases() {
-        return fenceOfPeer() > 0 || declaredDead;
+        return fenceOfPeer() > 0 || declaredDead || peerStoppedEmpty();
+    }
+
+    /** The peer's planned hand-overs this hub folded since it started (metrics). */
+    public long handOvers() {
+        return handOvers.get();
+    }
+
+    /** A planned stop begins: this hub gives the peer no more budget (it is about to receive all of this hub's). */
+    public synchronized void stopRebalancing() {
+        stopping = true;
+    }
+
+    /**
+     * The last sequence of the peer's ledger, read from the peer's server, or -1 when it does not
+     * answer: a stopping hub folds up to it before handing over, so transfers the peer made to it
+     * are applied and handed back rather than left in flight while it is down.
+     */
+    public long peerTail() {
+        try {
+            return link.peerLedgerLastSeq(); // may block briefly: outside the lock
+        } catch (PeerLink.PeerUnreachableException e) {
+            return -1;
+        }
+    }
+
+    /** True when this hub folded the peer's ledger through {@code peerSeq} and applied every transfer to it. */
+    public synchronized boolean caughtUpWith(long peerSeq) {
+        return peerCursor.get() >= peerSeq && transfersBeingApplied.isEmpty() && fold.unappliedTransfersToMe().isEmpty();
+    }
+
+    /**
+     * A planned stop (docs/architecture.md, "Planned stop: the hand-over"): appends a
+     * {@code HandOver} of this hub's whole budget, and with it its open leases, to the peer. Call it
+     * only once no acquire can be decided any more, so that every grant of this hub precedes the
+     * hand-over in its ledger; and best after {@link #caughtUpWith} the {@link #peerTail}, so the
+     * transfers to this hub are applied and handed over too rather than left in flight.
+     *
+     * @return completes with the hand-over's sequence once stored; fails when it could not be
+     *         stored (the peer's normal takeover then applies), or at once when this hub is fenced
+     */
+    public synchronized CompletableFuture<Long> handOver() {
+        stopping = true;
+        if (ledger.fenced() || handedOver) {
+            return CompletableFuture.failedFuture(new IllegalStateException(
+                    ledger.fenced() ? "hub " + hubId + " is fenced: its peer takes it over" : "handed over already"));
+        }
+        if (peerStopping && !fold.peerHandOverStands()) {
+            // Both stopping at once: two hand-overs neither had folded would fold in different
+            // orders on the two hubs. Keep the budget; the first hub back takes the other over.
+            return CompletableFuture.failedFuture(new IllegalStateException(
+                    "peer " + peerId + " is stopping too: no hand-over to it"));
+        }
+        handedOver = true;
+        Map<LimitRef, Long> units = engine.budgetsOf(hubId);
+        LedgerEvent event = LedgerEvent.newBuilder().setHubId(hubId).setAtEpochMs(clock.millis())
+                .setHandOver(HandOver.newBuilder().setToHub(peerId).addAllUnits(LedgerFold.toProto(units)))
+                .build();
+        return ledger.append(event).whenComplete((seq, error) -> {
+            synchronized (this) {
+                if (error == null) {
+                    fold.apply(event);
+                    LOG.info("hub {} handed its budget ({} limits) and open leases over to {} at ledger sequence {}",
+                            hubId, units.size(), peerId, seq);
+                } else {
+                    LOG.warn("hub {} could not store its hand-over to {} ({}): {} will take it over after its silence",
+                            hubId, peerId, error.toString(), peerId);
+                }
+            }
+        });
     }
 }

@@ -180,6 +180,18 @@ public final class AcquireService {
     }
 
     private CompletableFuture<AcquireOutcome> decide(AcquireCommand cmd, String retryNotice) {
+        if (!ledger.enterDecision()) {
+            // a planned stop: the SDKs take UNAVAILABLE as "ask the other hub now"
+            return failed(ErrorCode.UNAVAILABLE, "hub " + hubId + " is stopping: its budget goes to its peer; use the other hub");
+        }
+        try {
+            return decideInGate(cmd, retryNotice);
+        } finally {
+            ledger.exitDecision(); // the grant's append, if any, is queued: a hand-over after it follows it
+        }
+    }
+
+    private CompletableFuture<AcquireOutcome> decideInGate(AcquireCommand cmd, String retryNotice) {
         Ledger target = ledger.current();
         if (target == null) {
             return failed(ErrorCode.UNAVAILABLE, "hub is starting: its ledger is not replayed yet");

@@ -105,6 +105,11 @@ public final class NatsApi implements AutoCloseable {
         this.latency = new AcquireLatency(registry, hubId, AcquireLatency.NATS);
     }
 
+    /** Acquires taken and not yet answered (a planned stop waits for their replies). */
+    public int acquiresInFlight() {
+        return acquiresInFlight.get();
+    }
+
     public void start() {
         acquires = connection.createDispatcher();
         acquires.subscribe(Subjects.ACQUIRE, Subjects.HUB_QUEUE, this::onAcquire);

@@ -75,7 +75,7 @@ class TwoHubMetricsTest {
                     .as("used counts both hubs' leases").isEqualTo(5);
             assertThat(atEdge.value("quotahub_takeovers_total", Map.of("hub", "edge", "declared", "false"))).isZero();
 
-            main.close(); // the process is gone; its NATS server still answers
+            main.crash(); // the process is gone; its NATS server still answers
             await("edge fenced main", Duration.ofSeconds(10), () -> peerStatus(edge) == PeerStatus.FENCED);
             await("edge counts the takeover", Duration.ofSeconds(5),
                     () -> Scrape.of(edge).value("quotahub_takeovers_total", Map.of("hub", "edge", "peer", "main", "declared", "false")) == 1);

@@ -82,6 +82,100 @@ class ReplicationScenarioTest {
     }
 
     @Test
+    void plannedStop_underLoad_handsOverWithoutFenceOrTakeover_andTheRestartedHubTakesItsShareBackByRebalancing() {
+        Simulation sim = new Simulation(212, false, 1);
+        sim.start();
+        sim.workload.rate(MAIN, 6);
+        sim.workload.rate(EDGE, 6);
+        sim.runFor(Duration.ofSeconds(3));
+        SimHub main = sim.hub(MAIN);
+        SimHub edge = sim.hub(EDGE);
+
+        long handOverSeq = sim.plannedStop(edge);
+        assertThat(handOverSeq).as("the hand-over is stored").isPositive();
+        assertThat(edge.store.batchesFrom(handOverSeq + 1)).as("nothing of edge's grants follows its hand-over")
+                .allSatisfy(b -> assertThat(b.events()).noneMatch(LedgerEvent::hasGrant));
+        int grantsToEdgeAgents = grantsToAgentsOf(sim, EDGE);
+        sim.runFor(Duration.ofSeconds(6)); // > takeoverAfter (2.5 s): a crash would be fenced by now
+
+        assertThat(status(sim, MAIN)).isEqualTo(PeerStatus.STOPPED);
+        assertThat(fences(sim, EDGE)).as("no fence").isZero();
+        assertThat(takeovers(main.store)).as("no takeover").isEmpty();
+        assertThat(main.process.replication.handOvers()).isEqualTo(1);
+        assertThat(main.process.replication.ownsPeerLeases()).as("main settles and expires edge's open leases").isTrue();
+        assertThat(main.process.engine.budgetsOf(EDGE)).as("edge's budget is main's now").allSatisfy((l, u) -> assertThat(u).isZero());
+        for (var v : main.process.engine.budgetTable()) {
+            assertThat(v.budgetByHub().get(MAIN) + v.inFlight()).as("main holds all of " + v.ref()).isEqualTo(v.capacity());
+            assertThat(v.inFlight()).as("no units stranded in flight to the stopped hub: " + v.ref()).isZero();
+        }
+        assertThat(grantsToAgentsOf(sim, EDGE)).as("edge's agents are served by main").isGreaterThan(grantsToEdgeAgents);
+
+        sim.restart(edge);
+        assertThat(edge.process.engine.budgetsOf(EDGE).values()).as("edge restarts with budget 0").allMatch(u -> u == 0);
+        sim.runFor(Duration.ofSeconds(6));
+        assertThat(status(sim, MAIN)).isEqualTo(PeerStatus.CONNECTED);
+        assertThat(edge.process.engine.budgetsOf(EDGE).values()).as("rebalancing gives edge budget back").anyMatch(u -> u > 0);
+
+        sim.crash(edge); // back and serving: a crash now is fenced and taken over as usual
+        sim.runFor(Duration.ofSeconds(4));
+        assertThat(status(sim, MAIN)).isEqualTo(PeerStatus.FENCED);
+        assertThat(takeovers(main.store)).hasSize(1);
+        sim.restart(edge);
+        sim.converge();
+    }
+
+    @Test
+    void plannedStop_ofBothHubsAtOnce_handsNothingOverCrosswise_andTheFirstBackTakesTheOtherOver() {
+        Simulation sim = new Simulation(213, false, 1);
+        sim.start();
+        sim.workload.rate(MAIN, 6);
+        sim.workload.rate(EDGE, 6);
+        sim.runFor(Duration.ofSeconds(3));
+        SimHub main = sim.hub(MAIN);
+        SimHub edge = sim.hub(EDGE);
+
+        sim.beginPlannedStop(main, false);
+        sim.beginPlannedStop(edge, false);
+        sim.runFor(Duration.ofSeconds(3));
+        assertThat(main.running() || edge.running()).as("both stopped").isFalse();
+        assertThat(main.store.events().stream().filter(LedgerEvent::hasHandOver))
+                .as("two hand-overs neither hub had folded would fold in different orders: none is written").isEmpty();
+        assertThat(edge.store.events().stream().filter(LedgerEvent::hasHandOver)).isEmpty();
+
+        sim.restart(main);
+        sim.runFor(Duration.ofSeconds(4)); // > takeoverAfter
+        assertThat(status(sim, MAIN)).isEqualTo(PeerStatus.FENCED);
+        assertThat(takeovers(main.store)).hasSize(1);
+        sim.restart(edge);
+        sim.converge();
+    }
+
+    @Test
+    void plannedStop_ofOneHubThenTheOther_theSecondHandsEverythingBack_andWhicheverReturnsFirstServes() {
+        Simulation sim = new Simulation(214, false, 1);
+        sim.start();
+        sim.workload.rate(MAIN, 6);
+        sim.workload.rate(EDGE, 6);
+        sim.runFor(Duration.ofSeconds(3));
+        SimHub main = sim.hub(MAIN);
+        SimHub edge = sim.hub(EDGE);
+
+        assertThat(sim.plannedStop(main)).isPositive();
+        sim.runFor(Duration.ofSeconds(1));
+        assertThat(sim.plannedStop(edge)).as("edge folded main's hand-over: its own follows it").isPositive();
+
+        sim.restart(edge); // edge handed everything to main, which is down: edge must not wait for it
+        sim.runFor(Duration.ofSeconds(4)); // > takeoverAfter
+        assertThat(status(sim, EDGE)).isEqualTo(PeerStatus.FENCED);
+        assertThat(edge.process.engine.budgetsOf(EDGE).values()).as("edge took main's budget over").anyMatch(u -> u > 0);
+        int served = grants(sim, EDGE);
+        sim.runFor(Duration.ofSeconds(2));
+        assertThat(grants(sim, EDGE)).as("edge serves").isGreaterThan(served);
+        sim.restart(main);
+        sim.converge();
+    }
+
+    @Test
     void hang_longerThanTakeoverAfter_isFenced_andTheWokenHubGrantsNothingUntilItFoldedTheTakeover() {
         Simulation sim = new Simulation(303, false, 1);
         sim.start();

@@ -47,6 +47,23 @@ class ReplicationSimulationTest {
         assertThat(total.refusals).as("refusals (limits were reached)").isGreaterThanOrEqualTo(seeds);
     }
 
+    @Test
+    void randomSeedsWithPlannedStops_neverExceedALimit_loseNoGrant_andConvergeAfterRepair() throws Exception {
+        Long only = Long.getLong("qh.sim.stopSeed");
+        Simulation.Faults faults = Simulation.Faults.all().withPlannedStops();
+        if (only != null) {
+            replay(only, faults);
+            return;
+        }
+        int seeds = Integer.getInteger("qh.sim.stopSeeds", PLANNED_STOP_SEEDS);
+        Simulation.Stats total = runSeeds(Long.getLong("qh.sim.firstSeed", 1L), seeds, faults);
+        assertThat(total.plannedStops).as("planned stops").isGreaterThanOrEqualTo(seeds / 4);
+        assertThat(total.handOvers).as("hand-overs stored").isGreaterThanOrEqualTo(seeds / 10);
+    }
+
+    /** Seeds of the planned-stop run: fewer than the main run, which they repeat with one more kind of fault. */
+    static final int PLANNED_STOP_SEEDS = 500;
+
     /** Runs the seeds on all cores; fails with the smallest failing seed, replayed with its trace. */
     static Simulation.Stats runSeeds(long first, int count, Simulation.Faults faults) throws Exception {
         Level before = quietLogs();

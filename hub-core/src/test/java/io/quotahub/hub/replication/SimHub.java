@@ -139,6 +139,13 @@ final class SimHub {
         sim.trace.log(id, "CRASHED");
     }
 
+    /** A planned stop begins (HubRuntime.stopGracefully): no acquire is decided, no budget given, "stopping" announced. */
+    void beginPlannedStop() {
+        process.hubLedger.stopGranting();
+        process.replication.stopRebalancing();
+        sim.trace.log(id, "STOPPING (planned)");
+    }
+
     void hang() {
         if (state == State.RUNNING) {
             state = State.HUNG;
@@ -251,7 +258,7 @@ final class SimHub {
         inbox.clear();
         for (Object m : messages) {
             if (m instanceof SimNetwork.Announcement a) {
-                process.replication.onPeerAnnouncement(a.ready());
+                process.replication.onPeerAnnouncement(a.ready(), a.stopping());
             } else if (m instanceof SimNetwork.DemandMessage d) {
                 process.replication.onPeerDemand(d.demand());
             }
@@ -278,7 +285,7 @@ final class SimHub {
             p.nextTick = next(p.nextTick, now);
         }
         if (process == p && p.ledger.alive() && now >= p.nextAnnounce) {
-            sim.net.send(id, peerId, new SimNetwork.Announcement(id, p.hubLedger.ready()));
+            sim.net.send(id, peerId, new SimNetwork.Announcement(id, p.hubLedger.ready(), p.hubLedger.stoppedGranting()));
             p.nextAnnounce = next(p.nextAnnounce, now);
         }
     }

@@ -37,7 +37,7 @@ final class SimNetwork {
     }
 
     /** A hub announcing itself on qh.v1.hubs. */
-    record Announcement(String hubId, boolean ready) {
+    record Announcement(String hubId, boolean ready, boolean stopping) {
     }
 
     /** A hub's demand on qh.v1.demand. */

@@ -11,6 +11,7 @@ import io.quotahub.engine.view.PoolView;
 import io.quotahub.hub.config.KeyRef;
 import io.quotahub.hub.config.PoolsConfig;
 import io.quotahub.hub.config.Secret;
+import io.quotahub.proto.LedgerEvent;
 import io.quotahub.testing.ManualClock;
 
 import java.time.Duration;
@@ -54,30 +55,36 @@ final class Simulation {
      */
     record Faults(double perSecond, boolean splits, boolean crashes, boolean hangs, boolean machinesDown,
                   boolean ledgerOutages, boolean concurrentTakeovers, boolean faultsWhileTakeoverPending,
-                  boolean slowFenceNotice) {
+                  boolean slowFenceNotice, boolean plannedStops) {
 
         /** Every fault the protocol is meant to survive. */
         static Faults all() {
-            return new Faults(0.5, true, true, true, true, true, true, true, true);
+            return new Faults(0.5, true, true, true, true, true, true, true, true, false);
         }
 
         static Faults none() {
-            return new Faults(0, false, false, false, false, false, false, false, false);
+            return new Faults(0, false, false, false, false, false, false, false, false, false);
         }
 
         Faults withConcurrentTakeovers() {
             return new Faults(perSecond, splits, crashes, hangs, machinesDown, ledgerOutages, true,
-                    faultsWhileTakeoverPending, slowFenceNotice);
+                    faultsWhileTakeoverPending, slowFenceNotice, plannedStops);
         }
 
         Faults withFaultsWhileTakeoverPending() {
             return new Faults(perSecond, splits, crashes, hangs, machinesDown, ledgerOutages, concurrentTakeovers, true,
-                    slowFenceNotice);
+                    slowFenceNotice, plannedStops);
         }
 
         Faults withSlowFenceNotice() {
             return new Faults(perSecond, splits, crashes, hangs, machinesDown, ledgerOutages, concurrentTakeovers,
-                    faultsWhileTakeoverPending, true);
+                    faultsWhileTakeoverPending, true, plannedStops);
+        }
+
+        /** Adds planned stops (a hand-over, then a restart) to the mix; off in {@link #all()} so its seeds replay as before. */
+        Faults withPlannedStops() {
+            return new Faults(perSecond, splits, crashes, hangs, machinesDown, ledgerOutages, concurrentTakeovers,
+                    faultsWhileTakeoverPending, slowFenceNotice, true);
         }
     }
 
@@ -103,6 +110,8 @@ final class Simulation {
         int falseTakeovers;
         int takeovers;
         int rejoins;
+        int plannedStops;
+        int handOvers;
         int grants;
         int refusals;
         int orphans;
@@ -119,6 +128,8 @@ final class Simulation {
             falseTakeovers += o.falseTakeovers;
             takeovers += o.takeovers;
             rejoins += o.rejoins;
+            plannedStops += o.plannedStops;
+            handOvers += o.handOvers;
             grants += o.grants;
             refusals += o.refusals;
             orphans += o.orphans;
@@ -130,8 +141,9 @@ final class Simulation {
         public String toString() {
             return String.format("%d steps, %d grants, %d refusals, %d late grants ignored; faults: %d splits, %d crashes, "
                             + "%d hangs, %d machines down, %d ledger outages; %d fences (%d of a hub that was running), "
-                            + "%d takeovers, %d rejoins; slowest convergence %d ms", steps, grants, refusals, orphans, splits,
-                    crashes, hangs, machinesDown, outages, fences, falseTakeovers, takeovers, rejoins, convergeMillis);
+                            + "%d takeovers, %d rejoins, %d planned stops (%d hand-overs stored); slowest convergence %d ms", steps,
+                    grants, refusals, orphans, splits, crashes, hangs, machinesDown, outages, fences, falseTakeovers, takeovers,
+                    rejoins, plannedStops, handOvers, convergeMillis);
         }
     }
 
@@ -237,8 +249,8 @@ final class Simulation {
      */
     void startIntroduced() {
         start();
-        main.receive(new SimNetwork.Announcement(EDGE, true));
-        edge.receive(new SimNetwork.Announcement(MAIN, true));
+        main.receive(new SimNetwork.Announcement(EDGE, true, false));
+        edge.receive(new SimNetwork.Announcement(MAIN, true, false));
     }
 
     void step() {
@@ -334,6 +346,12 @@ final class Simulation {
                 at(1000 + rnd.nextInt(5000), "machine " + h.id + " back", () -> machineUp(h));
             });
         }
+        if (faults.plannedStops && mayStop && h.state == SimHub.State.RUNNING && !h.process.hubLedger.stoppedGranting()) {
+            kinds.add(() -> {
+                stats.plannedStops++;
+                beginPlannedStop(h, true);
+            });
+        }
         if (faults.ledgerOutages && !h.outage) {
             kinds.add(() -> {
                 h.outage = true;
@@ -382,6 +400,85 @@ final class Simulation {
         }
     }
 
+    /**
+     * A planned stop, step by step as HubRuntime.stopGracefully does it, with the simulation running
+     * meanwhile (other faults may strike): stop deciding acquires and announce "stopping", let the
+     * peer hear it (600 ms), fold the peer's ledger up to its tail (at most 1.5 s), append the
+     * HandOver, end the process and restart it later. Abandoned when the process ends meanwhile.
+     */
+    void beginPlannedStop(SimHub h, boolean restartLater) {
+        if (h.state != SimHub.State.RUNNING) {
+            return;
+        }
+        SimHub.Process process = h.process;
+        h.beginPlannedStop();
+        at(600, "hand-over of " + h.id, () -> startHandOver(h, process, restartLater));
+    }
+
+    private void startHandOver(SimHub h, SimHub.Process process, boolean restartLater) {
+        if (h.process != process) {
+            return; // crashed meanwhile: the peer takes over as after any crash
+        }
+        if (h.state == SimHub.State.HUNG) {
+            at(STEP_MS, "hand-over of " + h.id + " (hung)", () -> startHandOver(h, process, restartLater));
+            return; // the stopping thread goes on when the process wakes
+        }
+        long tail = process.replication.peerTail();
+        awaitCatchUpThenHandOver(h, process, tail, now() + 1_500, restartLater);
+    }
+
+    private void awaitCatchUpThenHandOver(SimHub h, SimHub.Process process, long tail, long until, boolean restartLater) {
+        if (h.process != process) {
+            return; // crashed meanwhile: the peer takes over as after any crash
+        }
+        if (h.state == SimHub.State.HUNG || tail >= 0 && !process.replication.caughtUpWith(tail) && now() < until) {
+            at(STEP_MS, "catch-up of " + h.id, () -> awaitCatchUpThenHandOver(h, process, tail, until, restartLater));
+            return;
+        }
+        var handOver = process.replication.handOver();
+        finishPlannedStop(h, process, handOver, restartLater);
+    }
+
+    private void finishPlannedStop(SimHub h, SimHub.Process process, java.util.concurrent.CompletableFuture<Long> handOver,
+                                   boolean restartLater) {
+        at(STEP_MS, "stop of " + h.id, () -> {
+            if (h.process != process) {
+                return;
+            }
+            if (h.state == SimHub.State.HUNG) {
+                finishPlannedStop(h, process, handOver, restartLater);
+                return;
+            }
+            boolean stored = handOver.isDone() && !handOver.isCompletedExceptionally();
+            if (stored) {
+                stats.handOvers++;
+            }
+            trace.log(h.id, "STOPPED (planned): hand-over %s", stored ? "at " + handOver.join() : "not stored");
+            h.crash();
+            if (restartLater) {
+                scheduleRestart(h);
+            }
+        });
+    }
+
+    /** A planned stop driven to its end, no restart (scenario tests): the hand-over's sequence, or -1 when not stored. */
+    long plannedStop(SimHub h) {
+        int before = stats.handOvers;
+        beginPlannedStop(h, false);
+        runFor(Duration.ofMillis(600 + 1_500 + 3 * STEP_MS));
+        return stats.handOvers > before ? lastHandOverSeq(h) : -1;
+    }
+
+    private static long lastHandOverSeq(SimHub h) {
+        long seq = -1;
+        for (var b : h.store.batchesFrom(1)) {
+            if (b.events().stream().anyMatch(LedgerEvent::hasHandOver)) {
+                seq = b.seq();
+            }
+        }
+        return seq;
+    }
+
     void hang(SimHub h) {
         if (h.state == SimHub.State.RUNNING) {
             stats.hangs++;
@@ -416,6 +513,9 @@ final class Simulation {
             h.outage = false;
             machineUp(h);
             wake(h);
+            if (h.process != null && h.process.hubLedger.stoppedGranting()) {
+                h.crash(); // a planned stop under way ends now, as its bound would end it, hand-over or not
+            }
             restart(h);
         }
     }

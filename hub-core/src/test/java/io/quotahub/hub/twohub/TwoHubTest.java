@@ -168,7 +168,7 @@ class TwoHubTest {
             }
             await("edge saw main's leases", Duration.ofSeconds(5), () -> usedAll(edge) == 10);
 
-            main.close(); // the process is gone; its NATS server still answers
+            main.crash(); // the process is gone; its NATS server still answers
 
             await("edge fenced main and took its budget", Duration.ofSeconds(10),
                     () -> peerStatus(edge) == PeerStatus.FENCED && ownBudget(edge, "edge") == CAPACITY);

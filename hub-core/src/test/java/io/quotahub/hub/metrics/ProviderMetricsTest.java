@@ -82,13 +82,17 @@ class ProviderMetricsTest {
     }
 
     private static void settle(Granted lease, Outcome outcome, long tokensUsed, long callDurationMs) throws Exception {
+        SettleReply settled = settleReply(lease, outcome, tokensUsed, callDurationMs);
+        assertThat(settled.hasError()).as(settled.toString()).isFalse();
+    }
+
+    private static SettleReply settleReply(Granted lease, Outcome outcome, long tokensUsed, long callDurationMs) throws Exception {
         SettleRequest request = SettleRequest.newBuilder().setRequestId(UUID.randomUUID().toString()).setLeaseId(lease.getLeaseId())
                 .setLeaseSecret(lease.getLeaseSecret()).setAgentId("provider-metrics").setTokensUsed(tokensUsed).setOutcome(outcome)
                 .setCallDurationMs(callDurationMs).setDeadlineEpochMs(System.currentTimeMillis() + 5_000).build();
         Message reply = client.request(Subjects.SETTLE, request.toByteArray(), Duration.ofSeconds(5));
         assertThat(reply).as("reply").isNotNull();
-        SettleReply settled = SettleReply.parseFrom(reply.getData());
-        assertThat(settled.hasError()).as(settled.toString()).isFalse();
+        return SettleReply.parseFrom(reply.getData());
     }
 
     /** A scrape newer than any gauge snapshot taken before this call. */
@@ -121,9 +125,10 @@ class ProviderMetricsTest {
         }
         settle(leases[0], Outcome.OK, 100, 120);
         settle(leases[1], Outcome.OK, 200, 800);
-        // not measured, negative, implausible: the settles count, their durations do not
+        // not measured, implausible: the settles count, their durations do not; a negative one is refused
         settle(leases[2], Outcome.OK, 300, 0);
-        settle(leases[3], Outcome.OK, 0, -5);
+        assertThat(settleReply(leases[3], Outcome.OK, 0, -5).getError().getMessage()).contains("callDurationMs");
+        settle(leases[3], Outcome.OK, 0, 0);
         settle(leases[4], Outcome.OK, 0, Duration.ofHours(2).toMillis());
         settle(leases[5], Outcome.RATE_LIMITED, 0, 3_000);
 

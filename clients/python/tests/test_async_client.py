@@ -20,7 +20,8 @@ class AsyncClientTest(unittest.TestCase):
                     self.assertTrue(lease.api_key.startswith("sk-"))
                     self.assertTrue(await lease.complete(tokens_used=5))
                 self.assertTrue(lease.settled)
-                other = await qh.try_acquire("py", tokens=5)
+                # failures go to a pool of their own: consecutive failures of a key open its circuit
+                other = await qh.try_acquire("fails-async", tokens=5)
                 self.assertIsNotNone(other)
                 await other.failed("timeout")
                 with self.assertRaises(QuotaHubError):

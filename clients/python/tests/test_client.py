@@ -47,16 +47,16 @@ class ClientTest(unittest.TestCase):
                 lease.complete(tokens_used=80)
 
     def test_aLeaseLeftByAnException_isSettledAsFailed_andOneLeftWithoutOutcome_asUnknown(self) -> None:
+        # a pool of its own: its failures in a row would open the circuit of a key other tests use
         with client() as qh:
             with self.assertRaises(ValueError):
-                with qh.acquire("py", tokens=10) as lease:
+                with qh.acquire("fails", tokens=10) as lease:
                     raise ValueError("provider said no")
             self.assertTrue(lease.settled)
-            with qh.acquire("py", tokens=10) as quiet:
+            with qh.acquire("fails", tokens=10) as quiet:
                 pass
-            # settled UNKNOWN; whether this hub accepts UNKNOWN is not asserted here (the unit tests check what is sent)
             self.assertTrue(quiet.settled)
-            with qh.acquire("py", tokens=10) as limited:
+            with qh.acquire("fails", tokens=10) as limited:
                 limited.rate_limited(retry_after=0.0)
             self.assertEqual([], qh.held())
 

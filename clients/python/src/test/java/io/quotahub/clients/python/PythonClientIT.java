@@ -39,6 +39,12 @@ class PythonClientIT {
                 authy:
                   keys:
                     - { id: a1, secret-env: QH_PY_K4, limits: [ { requests: 100, per: 1m } ] }
+                fails:
+                  keys:
+                    - { id: f1, secret-env: QH_PY_K5, limits: [ { requests: 100, per: 1m } ] }
+                fails-async:
+                  keys:
+                    - { id: f2, secret-env: QH_PY_K6, limits: [ { requests: 100, per: 1m } ] }
             """;
     /** A silent agent is dead after 2 s, so the heartbeat test sees a reclaim quickly. */
     private static final String EXTRA = """
@@ -51,7 +57,7 @@ class PythonClientIT {
     static void start() {
         Assumptions.assumeTrue(python3() != null,
                 "python3 is not installed: the Python client's tests are skipped (apt-get install -y python3)");
-        cluster = ProcessCluster.start(ROOT, POOLS, List.of("QH_PY_K1", "QH_PY_K2", "QH_PY_K3", "QH_PY_K4"), EXTRA);
+        cluster = ProcessCluster.start(ROOT, POOLS, List.of("QH_PY_K1", "QH_PY_K2", "QH_PY_K3", "QH_PY_K4", "QH_PY_K5", "QH_PY_K6"), EXTRA);
     }
 
     @AfterAll

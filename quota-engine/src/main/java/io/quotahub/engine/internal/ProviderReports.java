@@ -77,22 +77,24 @@ final class ProviderReports {
     }
 
     /**
-     * Does a report showing {@code level} at {@code now}, counted until {@code until}, change what
-     * the window holds? A higher level replaces the current one at once; one as high confirms it
-     * and renews it once half of the new one's time has passed, so that it does not lapse while
-     * the provider still counts it. A lower one is never booked: the current level lapses at its
-     * own end (the provider's reset, at most a window), and the reports after that book what is
-     * left. The hub counts its own calls from their settle and a margin longer, the provider from
-     * their start, so reports regularly show a unit or two more remaining than the hub's own
-     * count explains; a level lowered by them would let the hub believe in more room than there is
-     * once those calls leave the hub's window, until a report that may only come with a 429.
+     * The level a report showing {@code level} at {@code now}, counted until {@code until}, books,
+     * or -1 for none. A higher level replaces the current one at once. A level of at least one
+     * unit renews the current one once half of the new one's time has passed, so that the
+     * external use does not lapse while the provider still counts it; renewed at the current
+     * level if that is higher. No report lowers the level: the hub counts its own calls from their
+     * settle and a margin longer, the provider from their start, so reports regularly show a unit
+     * or two more remaining than the hub's own count explains, and a level lowered by them lets the
+     * hub believe in more room than there is once those calls leave the hub's window, until a
+     * report that may only come with a 429 (measured: ExternalUseBurstTest). A report showing no
+     * external use lets the level lapse at its end (the provider's reset, at most a window), and
+     * the reports after that book what is left: a lower external use is taken over then.
      */
-    static boolean changes(SlidingWindow w, long level, long now, long until) {
+    static long toBook(SlidingWindow w, long level, long now, long until) {
         long current = w.externalAll();
         if (level > current) {
-            return true;
+            return level;
         }
-        return level > 0 && level == current && Units.sub(w.externalUntil(), now) < Units.sub(until, now) / 2;
+        return level > 0 && Units.sub(w.externalUntil(), now) < Units.sub(until, now) / 2 ? current : -1;
     }
 
     /** Decides what a report means for {@code key} at {@code now}, folds it, and returns it for the ledger. */
@@ -124,8 +126,9 @@ final class ProviderReports {
                 long window = w.perMillis();
                 long resetAfter = r.resetAfterMillis() == null ? window : Math.min(window, r.resetAfterMillis());
                 long until = Units.add(now, Math.max(1, resetAfter));
-                if (changes(w, level, now, until) && w.externalLaterThanCurrent(now, hubId)) {
-                    ExternalUse e = new ExternalUse(pool.name(), key.id(), i, split(w, level, budgets), now, until, hubId);
+                long units = toBook(w, level, now, until);
+                if (units >= 0 && w.externalLaterThanCurrent(now, hubId)) {
+                    ExternalUse e = new ExternalUse(pool.name(), key.id(), i, split(w, units, budgets), now, until, hubId);
                     book(key, e, budgets);
                     booked.add(e);
                 }

@@ -90,7 +90,7 @@ final class ProviderReports {
      * the reports after that book what is left: a lower external use is taken over then.
      */
     static long toBook(SlidingWindow w, long level, long now, long until) {
-        long current = w.externalAll();
+        long current = w.externalUntil() > now ? w.externalAll() : 0; // the window may not have advanced to now
         if (level > current) {
             return level;
         }

@@ -122,15 +122,17 @@ class QuotaEngineProviderReportTest {
         }
         assertThat(denied(e.acquire(req("p", 1))).code()).isEqualTo(RefusalCode.QUOTA_EXHAUSTED);
 
-        clock.advance(Duration.ofMillis(19_999));
+        // past the provider's reset the level is held until the next report says what is left
+        clock.advance(Duration.ofMillis(20_000));
         assertThat(limit(e, 0).used()).isEqualTo(10);
-        clock.advance(Duration.ofMillis(1));
+        assertThat(e.observeProvider("p", "k", List.of(requests(10L, 6L, 60_000L))).booked()).singleElement()
+                .extracting(ExternalUse::units).isEqualTo(0L);
         assertThat(limit(e, 0).used()).isEqualTo(4);
         granted(e.acquire(req("p", 1)));
     }
 
     @Test
-    void externalUse_isALevel_aReportConfirmsOrRaisesIt_neverAddsToIt_andALowerOneLetsItLapse() {
+    void externalUse_isALevel_aReportConfirmsOrRaisesIt_neverAddsToIt_andOnlyOnePastItsResetLowersIt() {
         QuotaEngine e = new QuotaEngine(config(pool(false, key("k", LimitSpec.requests(20, Duration.ofSeconds(5))))).build(),
                 clock, EngineListener.NONE);
         assertThat(e.observeProvider("p", "k", List.of(requests(20L, 12L, 5_000L))).booked()).singleElement()
@@ -153,12 +155,21 @@ class QuotaEngineProviderReportTest {
                 .extracting(ExternalUse::units).isEqualTo(10L);
         assertThat(limit(e, 0).used()).isEqualTo(10);
         assertThat(key0(e).externalBooked()).isEqualTo(10);
-        // the provider shows all 20 left: not lowered by a report, the level lapses at its end
+        // the provider shows all 20 left: no report lowers the level before its reset
         assertThat(e.observeProvider("p", "k", List.of(requests(20L, 20L, 0L))).booked()).isEmpty();
         clock.advance(Duration.ofMillis(4_999));
-        assertThat(limit(e, 0).used()).isEqualTo(10);
+        assertThat(e.observeProvider("p", "k", List.of(requests(20L, 20L, 0L))).booked()).isEmpty();
+        // past it, the window holds the level until a report: the first one books the provider's word
         clock.advance(Duration.ofMillis(1));
+        assertThat(limit(e, 0).used()).isEqualTo(10);
+        assertThat(e.observeProvider("p", "k", List.of(requests(20L, 16L, 5_000L))).booked()).singleElement()
+                .extracting(ExternalUse::units).isEqualTo(4L);
+        assertThat(limit(e, 0).used()).isEqualTo(4);
+        clock.advance(Duration.ofMillis(5_000));
+        assertThat(e.observeProvider("p", "k", List.of(requests(20L, 20L, 0L))).booked()).singleElement()
+                .extracting(ExternalUse::units).isEqualTo(0L);
         assertThat(limit(e, 0).used()).isZero();
+        assertThat(key0(e).externalBooked()).isEqualTo(10);
     }
 
     @Test
@@ -179,13 +190,13 @@ class QuotaEngineProviderReportTest {
     }
 
     @Test
-    void externalUse_withoutReset_lastsOneWindow_andASecondReportDoesNotBookItAgain() {
+    void externalUse_withoutReset_isHeldTwoWindowsWithoutAReport_andASecondReportDoesNotBookItAgain() {
         QuotaEngine e = new QuotaEngine(config(pool(false, key("k", LimitSpec.requests(10, Duration.ofSeconds(10))))).build(),
                 clock, EngineListener.NONE);
         assertThat(e.observeProvider("p", "k", List.of(requests(null, 4L, null))).booked()).hasSize(1);
         assertThat(e.observeProvider("p", "k", List.of(requests(null, 4L, null))).booked()).isEmpty();
         assertThat(limit(e, 0).used()).isEqualTo(6);
-        clock.advance(Duration.ofMillis(9_999));
+        clock.advance(Duration.ofMillis(19_999));
         assertThat(limit(e, 0).used()).isEqualTo(6);
         clock.advance(Duration.ofMillis(1));
         assertThat(limit(e, 0).used()).isZero();

@@ -78,20 +78,23 @@ final class ProviderReports {
 
     /**
      * The level a report showing {@code level} at {@code now}, counted until {@code until}, books,
-     * or -1 for none. A higher level replaces the current one at once. A level of at least one
-     * unit renews the current one once half of the new one's time has passed, so that the
-     * external use does not lapse while the provider still counts it; renewed at the current
-     * level if that is higher. No report lowers the level: the hub counts its own calls from their
-     * settle and a margin longer, the provider from their start, so reports regularly show a unit
-     * or two more remaining than the hub's own count explains, and a level lowered by them lets the
-     * hub believe in more room than there is once those calls leave the hub's window, until a
-     * report that may only come with a 429 (measured: ExternalUseBurstTest). A report showing no
-     * external use lets the level lapse at its end (the provider's reset, at most a window), and
-     * the reports after that book what is left: a lower external use is taken over then.
+     * or -1 for none. A higher level replaces the current one at once. Until the current one's
+     * reset, a level of at least one unit renews it once half of the new one's time has passed (at
+     * the current level if that is higher), and no report lowers it: the hub counts its own calls
+     * from their settle and a margin longer, the provider from their start, so reports regularly
+     * show a unit or two more remaining than the hubs' own use explains, and a level lowered by
+     * them lets the hub believe in more room than there is once those calls leave the hub's
+     * window, until a report that may only come with a 429 (measured: ExternalUseBurstTest). Past
+     * its reset the provider no longer counts what the level came from: the window holds it (see
+     * {@link SlidingWindow#bookExternal}) until the first report, which books the provider's word
+     * as it is — lower, or none at all.
      */
     static long toBook(SlidingWindow w, long level, long now, long until) {
-        long current = w.externalUntil() > now ? w.externalAll() : 0; // the window may not have advanced to now
+        long current = w.externalAll(); // the window may not have advanced to now: a level held a little longer
         if (level > current) {
+            return level;
+        }
+        if (current > 0 && now >= w.externalUntil()) {
             return level;
         }
         return level > 0 && Units.sub(w.externalUntil(), now) < Units.sub(until, now) / 2 ? current : -1;

@@ -66,7 +66,7 @@ final class SlidingWindow {
     private long dayStart = Long.MAX_VALUE;
     /**
      * The external-use level (docs/architecture.md, "External use"): the units of the latest
-     * booking by (time, hub), per slot, counted until {@link #extUntil}. A later booking replaces
+     * booking by (time, hub), per slot, counted until {@link #heldUntil}. A later booking replaces
      * it; an earlier one folded late changes nothing.
      */
     private final long[] external;
@@ -117,7 +117,7 @@ final class SlidingWindow {
             head = 0;
             tail = 0;
         }
-        if (externalAll > 0 && now >= extUntil) {
+        if (externalAll > 0 && now >= heldUntil()) {
             clearExternal();
             touch();
         }
@@ -139,7 +139,7 @@ final class SlidingWindow {
      * when the oldest entry leaves a sliding window, the next local midnight for a calendar day.
      */
     long nextEvictionAt(long now) {
-        long ext = externalAll > 0 ? extUntil : Long.MAX_VALUE;
+        long ext = externalAll > 0 ? heldUntil() : Long.MAX_VALUE;
         if (head == tail) {
             return ext;
         }
@@ -251,7 +251,7 @@ final class SlidingWindow {
         if (at < extAt || (at == extAt && hub.compareTo(extHub) <= 0)) {
             return 0;
         }
-        long before = extUntil > at ? extLevel : 0;
+        long before = heldUntil() > at ? extLevel : 0;
         clearExternal();
         extAt = at;
         extHub = hub;
@@ -263,7 +263,7 @@ final class SlidingWindow {
             level = Units.add(level, u);
         }
         extLevel = level;
-        if (extUntil > lastNow) {
+        if (heldUntil() > lastNow) {
             externalAll = level;
         } else {
             clearExternal(); // already over where this window stands
@@ -277,9 +277,19 @@ final class SlidingWindow {
         return externalAll;
     }
 
-    /** When the current external-use level stops counting. */
+    /** The provider's reset of the current external-use level: until then the provider counts it. */
     long externalUntil() {
         return extUntil;
+    }
+
+    /**
+     * When the current level stops counting: a sliding window holds it one window past the
+     * provider's reset unless a report replaces it (docs/architecture.md, "External use"): an
+     * outside caller that comes back every window is still counted when the hubs, full and
+     * waiting, have no report to renew it with. A calendar day holds it until its reset.
+     */
+    private long heldUntil() {
+        return zone != null ? extUntil : Units.add(extUntil, perMillis);
     }
 
     /** Is a booking at {@code at} by {@code hub} after the current one (would it replace it)? */
@@ -448,17 +458,17 @@ final class SlidingWindow {
         }
         if (zone != null) {
             cutoff(now);
-            return Math.max(1, (need <= ext ? Math.min(extUntil, nextDayStart) : nextDayStart) - now);
+            return Math.max(1, (need <= ext ? Math.min(heldUntil(), nextDayStart) : nextDayStart) - now);
         }
         long freed = 0;
         for (int i = head; i < tail; i++) {
             if (slotOf[i] == ownSlot) {
                 long leaves = Units.add(Units.add(times[i], perMillis), marginMillis);
-                if (ext > 0 && extUntil <= leaves) { // the external level leaves first
+                if (ext > 0 && heldUntil() <= leaves) { // the external level leaves first
                     freed = Units.add(freed, ext);
                     ext = 0;
                     if (freed >= need) {
-                        return Math.max(1, Units.sub(extUntil, now));
+                        return Math.max(1, Units.sub(heldUntil(), now));
                     }
                 }
                 freed = Units.add(freed, amounts[i]);
@@ -468,7 +478,7 @@ final class SlidingWindow {
             }
         }
         if (ext > 0 && Units.add(freed, ext) >= need) {
-            return Math.max(1, Units.sub(extUntil, now));
+            return Math.max(1, Units.sub(heldUntil(), now));
         }
         return -1;
     }

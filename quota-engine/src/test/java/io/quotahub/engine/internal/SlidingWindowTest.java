@@ -46,17 +46,19 @@ class SlidingWindowTest {
         assertThat(w.bookExternal(2_000, "a", 9_500, new long[]{9, 0})).isZero();
         assertThat(w.usedAll()).isEqualTo(11);
         assertThat(w.roomWithoutExternal(0)).isEqualTo(15);
-        // the level counts one window at most (until 7 s, not 9.5 s); the settled 5 leave at 6 s first
+        // the provider counts it one window at most (until 7 s, not 9.5 s), the window holds it one
+        // more (until 12 s) unless a report replaces it; the settled 5 leave at 6 s first
+        assertThat(w.externalUntil()).isEqualTo(7_000);
         assertThat(w.millisUntilFits(2_000, 12)).isEqualTo(4_000);
-        assertThat(w.millisUntilFits(2_000, 15)).isEqualTo(5_000);
+        assertThat(w.millisUntilFits(2_000, 15)).isEqualTo(10_000);
         assertThat(w.millisUntilFits(2_000, 21)).isEqualTo(-1);
         assertThat(w.nextEvictionAt(2_000)).isEqualTo(6_000);
-        w.advance(6_999);
+        w.advance(11_999);
         assertThat(w.usedAll()).isEqualTo(6);
-        assertThat(w.nextEvictionAt(6_999)).isEqualTo(7_000);
-        w.advance(7_000);
+        assertThat(w.nextEvictionAt(11_999)).isEqualTo(12_000);
+        w.advance(12_000);
         assertThat(w.usedAll()).isZero();
-        assertThat(w.nextEvictionAt(7_000)).isEqualTo(Long.MAX_VALUE);
+        assertThat(w.nextEvictionAt(12_000)).isEqualTo(Long.MAX_VALUE);
     }
 
     @Test

@@ -7,7 +7,8 @@ import java.util.TreeMap;
 /**
  * Use of a key that the provider counted and no hub granted (a script, a colleague, an agent that
  * kept the key), as the provider counts it at {@code atMillis}: a <em>level</em> of the
- * {@code limitIndex}-th limit of the key, counted until {@code untilMillis}, that replaces every
+ * {@code limitIndex}-th limit of the key until the provider's reset {@code untilMillis} (held at most
+ * one window longer until a report replaces it), that replaces every
  * booking of that limit before it by (time, hub) (docs/architecture.md, "External use"); no units
  * end the external use. The units are split between the hubs' budgets by the hub that booked it;
  * both hubs fold exactly this split.

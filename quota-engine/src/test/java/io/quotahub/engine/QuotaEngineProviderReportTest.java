@@ -173,6 +173,18 @@ class QuotaEngineProviderReportTest {
     }
 
     @Test
+    void externalUse_aCallTheWindowKeepsOnlyForItsSettleMargin_isNotTakenForOneTheProviderCounts() {
+        QuotaEngine e = new QuotaEngine(config(pool(false, key("k", LimitSpec.requests(10, Duration.ofSeconds(5)))))
+                .settleMargin(Duration.ofMillis(250)).build(), clock, EngineListener.NONE);
+        e.settle(ok(granted(e.acquire(req("p", 1))), 0, clock));
+        clock.advance(Duration.ofMillis(5_100));
+        assertThat(limit(e, 0).used()).isEqualTo(1); // still in the hub's window (its margin)
+        // the provider dropped that call: of its 10, 9 left means 1 used elsewhere
+        assertThat(e.observeProvider("p", "k", List.of(requests(10L, 9L, 5_000L))).booked()).singleElement()
+                .extracting(ExternalUse::units).isEqualTo(1L);
+    }
+
+    @Test
     void externalUse_theLatestBookingByTimeThenHubStands_inEveryFoldOrder() {
         LimitSpec perMinute = LimitSpec.requests(100, Duration.ofMinutes(1));
         long at = clock.millis();

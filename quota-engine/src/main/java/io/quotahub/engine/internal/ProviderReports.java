@@ -64,15 +64,18 @@ final class ProviderReports {
 
     /**
      * The external use the provider counts now: what would remain if only the hubs' own leases
-     * counted (the capacity minus both hubs' settled and open leases, no external use) minus what
+     * counted (the capacity minus both hubs' settled and open leases, no external use, nor what
+     * the window keeps only for its settle margin) minus what
      * the provider says remains, less the units of the leases still open on the key once more. An
      * open lease is counted by the hub at its reservation, but the provider may have counted its
      * call already, at another size (tokens), or a peer's grant this hub has not folded yet:
      * allowing for them again means honest traffic in flight is never booked as external; the next
      * reports, once those leases settled, count whatever external use remains. Within [0, capacity].
      */
-    static long level(SlidingWindow w, long capacity, long remaining) {
-        long ownRemaining = Units.sub(capacity, w.usedByHubs());
+    static long level(SlidingWindow w, long capacity, long remaining, long now) {
+        // the settle margin: calls the hubs still count that the provider's window has dropped
+        long own = Units.sub(w.usedByHubs(), w.settledPastProviderWindow(now));
+        long ownRemaining = Units.sub(capacity, own);
         return Units.clamp(Units.sub(Units.sub(ownRemaining, remaining), w.unsettledAll()), 0, capacity);
     }
 
@@ -125,7 +128,7 @@ final class ProviderReports {
                 }
             }
             if (r.remaining() != null) {
-                long level = level(w, w.capacity(), r.remaining());
+                long level = level(w, w.capacity(), r.remaining(), now);
                 long window = w.perMillis();
                 long resetAfter = r.resetAfterMillis() == null ? window : Math.min(window, r.resetAfterMillis());
                 long until = Units.add(now, Math.max(1, resetAfter));

@@ -312,6 +312,23 @@ final class SlidingWindow {
         return Units.add(settledAll, unsettledAll);
     }
 
+    /**
+     * Settled units the window still counts at {@code now} (its margin) that a provider's window
+     * of the same length no longer can: settled at or before {@code now - per}, so called before.
+     * None for a calendar day (the provider's day ends when the hub's does).
+     */
+    long settledPastProviderWindow(long now) {
+        if (zone != null) {
+            return 0;
+        }
+        long edge = Units.sub(now, perMillis);
+        long sum = 0;
+        for (int i = head; i < tail && times[i] <= edge; i++) {
+            sum = Units.add(sum, amounts[i]);
+        }
+        return sum;
+    }
+
     /** Units of open leases of all hubs. */
     long unsettledAll() {
         return unsettledAll;

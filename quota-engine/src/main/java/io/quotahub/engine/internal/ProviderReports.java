@@ -84,7 +84,7 @@ final class ProviderReports {
      * or -1 for none. A higher level replaces the current one at once. Until the current one's
      * reset, a level of at least one unit renews it once half of the new one's time has passed (at
      * the current level if that is higher), and no report lowers it: the hub counts its own calls
-     * from their settle and a margin longer, the provider from their start, so reports regularly
+     * from their settle (a call in flight longer), the provider from their start, so reports regularly
      * show a unit or two more remaining than the hubs' own use explains, and a level lowered by
      * them lets the hub believe in more room than there is once those calls leave the hub's
      * window, until a report that may only come with a 429 (measured: ExternalUseBurstTest). Past

@@ -122,21 +122,93 @@ class QuotaEngineProviderReportTest {
         }
         assertThat(denied(e.acquire(req("p", 1))).code()).isEqualTo(RefusalCode.QUOTA_EXHAUSTED);
 
-        clock.advance(Duration.ofMillis(19_999));
+        // past the provider's reset the level is held until the next report says what is left
+        clock.advance(Duration.ofMillis(20_000));
         assertThat(limit(e, 0).used()).isEqualTo(10);
-        clock.advance(Duration.ofMillis(1));
+        assertThat(e.observeProvider("p", "k", List.of(requests(10L, 6L, 60_000L))).booked()).singleElement()
+                .extracting(ExternalUse::units).isEqualTo(0L);
         assertThat(limit(e, 0).used()).isEqualTo(4);
         granted(e.acquire(req("p", 1)));
     }
 
     @Test
-    void externalUse_withoutReset_lastsOneWindow_andASecondReportDoesNotBookItAgain() {
+    void externalUse_isALevel_aReportConfirmsOrRaisesIt_neverAddsToIt_andOnlyOnePastItsResetLowersIt() {
+        QuotaEngine e = new QuotaEngine(config(pool(false, key("k", LimitSpec.requests(20, Duration.ofSeconds(5))))).build(),
+                clock, EngineListener.NONE);
+        assertThat(e.observeProvider("p", "k", List.of(requests(20L, 12L, 5_000L))).booked()).singleElement()
+                .extracting(ExternalUse::units).isEqualTo(8L);
+        // 1 s later the same 8 (a burst the provider still counts): no new booking
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(e.observeProvider("p", "k", List.of(requests(20L, 12L, 5_000L))).booked()).isEmpty();
+        // 4 s in: the first burst leaves the provider's window, a second one came: still 8, renewed, not 16
+        clock.advance(Duration.ofSeconds(3));
+        assertThat(e.observeProvider("p", "k", List.of(requests(20L, 12L, 5_000L))).booked()).singleElement()
+                .satisfies(b -> {
+                    assertThat(b.units()).isEqualTo(8);
+                    assertThat(b.untilMillis() - b.atMillis()).isEqualTo(5_000);
+                });
+        assertThat(limit(e, 0).used()).isEqualTo(8);
+        clock.advance(Duration.ofSeconds(2)); // past the first booking's end: the renewed level counts
+        assertThat(limit(e, 0).used()).isEqualTo(8);
+        // more used elsewhere: the level rises to 10 (replaced, not 18)
+        assertThat(e.observeProvider("p", "k", List.of(requests(20L, 10L, 5_000L))).booked()).singleElement()
+                .extracting(ExternalUse::units).isEqualTo(10L);
+        assertThat(limit(e, 0).used()).isEqualTo(10);
+        assertThat(key0(e).externalBooked()).isEqualTo(10);
+        // the provider shows all 20 left: no report lowers the level before its reset
+        assertThat(e.observeProvider("p", "k", List.of(requests(20L, 20L, 0L))).booked()).isEmpty();
+        clock.advance(Duration.ofMillis(4_999));
+        assertThat(e.observeProvider("p", "k", List.of(requests(20L, 20L, 0L))).booked()).isEmpty();
+        // past it, the window holds the level until a report: the first one books the provider's word
+        clock.advance(Duration.ofMillis(1));
+        assertThat(limit(e, 0).used()).isEqualTo(10);
+        assertThat(e.observeProvider("p", "k", List.of(requests(20L, 16L, 5_000L))).booked()).singleElement()
+                .extracting(ExternalUse::units).isEqualTo(4L);
+        assertThat(limit(e, 0).used()).isEqualTo(4);
+        clock.advance(Duration.ofMillis(5_000));
+        assertThat(e.observeProvider("p", "k", List.of(requests(20L, 20L, 0L))).booked()).singleElement()
+                .extracting(ExternalUse::units).isEqualTo(0L);
+        assertThat(limit(e, 0).used()).isZero();
+        assertThat(key0(e).externalBooked()).isEqualTo(10);
+    }
+
+    @Test
+    void externalUse_aCallTheWindowKeepsOnlyForItsSettleMargin_isNotTakenForOneTheProviderCounts() {
+        QuotaEngine e = new QuotaEngine(config(pool(false, key("k", LimitSpec.requests(10, Duration.ofSeconds(5)))))
+                .settleMargin(Duration.ofMillis(250)).build(), clock, EngineListener.NONE);
+        e.settle(ok(granted(e.acquire(req("p", 1))), 0, clock));
+        clock.advance(Duration.ofMillis(5_100));
+        assertThat(limit(e, 0).used()).isEqualTo(1); // still in the hub's window (its margin)
+        // the provider dropped that call: of its 10, 9 left means 1 used elsewhere
+        assertThat(e.observeProvider("p", "k", List.of(requests(10L, 9L, 5_000L))).booked()).singleElement()
+                .extracting(ExternalUse::units).isEqualTo(1L);
+    }
+
+    @Test
+    void externalUse_theLatestBookingByTimeThenHubStands_inEveryFoldOrder() {
+        LimitSpec perMinute = LimitSpec.requests(100, Duration.ofMinutes(1));
+        long at = clock.millis();
+        ExternalUse early = new ExternalUse("p", "k", 0, Map.of("main", 30L), at - 1, at + 60_000, "main");
+        ExternalUse byEdge = new ExternalUse("p", "k", 0, Map.of("edge", 5L), at, at + 60_000, "edge");
+        ExternalUse byMain = new ExternalUse("p", "k", 0, Map.of("main", 7L), at, at + 60_000, "main");
+        List<List<ExternalUse>> orders = List.of(List.of(early, byEdge, byMain), List.of(byMain, byEdge, early),
+                List.of(byEdge, early, byMain), List.of(early, byMain, byEdge));
+        for (List<ExternalUse> order : orders) {
+            QuotaEngine e = new QuotaEngine(config2(HALVES, pool(false, key("k", perMinute))).build(), clock, EngineListener.NONE);
+            order.forEach(e::bookExternalUse);
+            assertThat(limit(e, 0).used()).as("%s", order).isEqualTo(7);
+            assertThat(limit(e, 0).budget() - 7).as("main's room").isEqualTo(43);
+        }
+    }
+
+    @Test
+    void externalUse_withoutReset_isHeldTwoWindowsWithoutAReport_andASecondReportDoesNotBookItAgain() {
         QuotaEngine e = new QuotaEngine(config(pool(false, key("k", LimitSpec.requests(10, Duration.ofSeconds(10))))).build(),
                 clock, EngineListener.NONE);
         assertThat(e.observeProvider("p", "k", List.of(requests(null, 4L, null))).booked()).hasSize(1);
         assertThat(e.observeProvider("p", "k", List.of(requests(null, 4L, null))).booked()).isEmpty();
         assertThat(limit(e, 0).used()).isEqualTo(6);
-        clock.advance(Duration.ofMillis(9_999));
+        clock.advance(Duration.ofMillis(19_999));
         assertThat(limit(e, 0).used()).isEqualTo(6);
         clock.advance(Duration.ofMillis(1));
         assertThat(limit(e, 0).used()).isZero();

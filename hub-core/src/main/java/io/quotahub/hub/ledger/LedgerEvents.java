@@ -114,7 +114,8 @@ public final class LedgerEvents {
         for (HubUnits u : e.getUnitsList()) {
             units.merge(u.getHubId(), u.getUnits(), Long::sum);
         }
-        return new ExternalUse(e.getPool(), e.getKeyId(), e.getLimitIndex(), units, event.getAtEpochMs(), e.getUntilEpochMs());
+        return new ExternalUse(e.getPool(), e.getKeyId(), e.getLimitIndex(), units, event.getAtEpochMs(), e.getUntilEpochMs(),
+                event.getHubId());
     }
 
     /** A provider limit a hub observed (or an operator's clearing of one), for its ledger. */

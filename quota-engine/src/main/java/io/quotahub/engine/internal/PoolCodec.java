@@ -45,7 +45,7 @@ final class PoolCodec {
         if (!n.equals(p.name())) {
             throw new IOException("pool " + n + " where " + p.name() + " was expected");
         }
-        readWindows(in, p.windows, "limits of pool " + n);
+        readWindows(in, p.windows, "limits of pool " + n, version);
         readThermal(in, p.thermal);
         p.refreshedAt = in.readLong();
         p.inFlight = in.readInt();
@@ -97,7 +97,7 @@ final class PoolCodec {
         if (!id.equals(k.id())) {
             throw new IOException("key " + id + " where " + k.id() + " was expected");
         }
-        readWindows(in, k.windows, "limits of key " + id);
+        readWindows(in, k.windows, "limits of key " + id, version);
         k.guard.restore(readGuard(in, version, id));
         readThermal(in, k.thermal);
         expect(in.readBoolean() ? 1 : 0, k.burst != null ? 1 : 0, "burst guard of key " + id);
@@ -296,10 +296,19 @@ final class PoolCodec {
                 out.writeLong(s.amounts()[i]);
                 out.writeByte(s.slots()[i]);
             }
+            // since EngineState.PROVIDER_WORD_SINCE
+            SlidingWindow.External x = s.external();
+            out.writeLong(x.at());
+            out.writeUTF(x.hub());
+            out.writeLong(x.until());
+            out.writeLong(x.level());
+            for (long u : x.units()) {
+                out.writeLong(u);
+            }
         }
     }
 
-    private static void readWindows(DataInput in, SlidingWindow[] windows, String what) throws IOException {
+    private static void readWindows(DataInput in, SlidingWindow[] windows, String what, int version) throws IOException {
         expect(in.readInt(), windows.length, what);
         for (SlidingWindow w : windows) {
             long horizon = in.readLong();
@@ -329,7 +338,20 @@ final class PoolCodec {
                     throw new IOException("window entry of " + w.ref + " has slot " + slotOf[i]);
                 }
             }
-            w.restore(new SlidingWindow.State(horizon, settledAll, unsettledAll, settledBy, unsettledBy, times, amounts, slotOf));
+            SlidingWindow.External x = new SlidingWindow.External(Long.MIN_VALUE, "", Long.MIN_VALUE, 0, new long[slots]);
+            if (version >= EngineState.PROVIDER_WORD_SINCE) {
+                x = new SlidingWindow.External(in.readLong(), in.readUTF(), in.readLong(), in.readLong(), new long[slots]);
+                if (x.level() < 0 || x.level() > LimitSpec.MAX_CAPACITY) {
+                    throw new IOException("external use of " + w.ref + " has level " + x.level());
+                }
+                for (int i = 0; i < slots; i++) {
+                    x.units()[i] = in.readLong();
+                    if (x.units()[i] < 0 || x.units()[i] > LimitSpec.MAX_CAPACITY) {
+                        throw new IOException("external use of " + w.ref + " has " + x.units()[i] + " units");
+                    }
+                }
+            }
+            w.restore(new SlidingWindow.State(horizon, settledAll, unsettledAll, settledBy, unsettledBy, times, amounts, slotOf, x));
         }
     }
 }

@@ -63,17 +63,44 @@ final class ProviderReports {
     }
 
     /**
-     * Units to book as external use: what the hubs believe remains (the capacity minus everything
-     * the window counts: settled, open and external, both hubs') minus what the provider says
-     * remains, less the units of the leases still open on the key once more. An open lease is
-     * counted by the hub at its reservation, but the provider may have counted its call already,
-     * at another size (tokens), or a peer's grant this hub has not folded yet: allowing for them
-     * again means honest traffic in flight is never booked twice; the next reports, once those
-     * leases settled, book whatever external use remains. Never more than the capacity.
+     * The external use the provider counts now: what would remain if only the hubs' own leases
+     * counted (the capacity minus both hubs' settled and open leases, no external use, nor what
+     * the window keeps only for its settle margin) minus what
+     * the provider says remains, less the units of the leases still open on the key once more. An
+     * open lease is counted by the hub at its reservation, but the provider may have counted its
+     * call already, at another size (tokens), or a peer's grant this hub has not folded yet:
+     * allowing for them again means honest traffic in flight is never booked as external; the next
+     * reports, once those leases settled, count whatever external use remains. Within [0, capacity].
      */
-    static long shortfall(SlidingWindow w, long capacity, long remaining) {
-        long hubRemaining = Units.sub(capacity, w.usedAll());
-        return Math.max(0, Units.sub(Units.sub(hubRemaining, remaining), w.unsettledAll()));
+    static long level(SlidingWindow w, long capacity, long remaining, long now) {
+        // the settle margin: calls the hubs still count that the provider's window has dropped
+        long own = Units.sub(w.usedByHubs(), w.settledPastProviderWindow(now));
+        long ownRemaining = Units.sub(capacity, own);
+        return Units.clamp(Units.sub(Units.sub(ownRemaining, remaining), w.unsettledAll()), 0, capacity);
+    }
+
+    /**
+     * The level a report showing {@code level} at {@code now}, counted until {@code until}, books,
+     * or -1 for none. A higher level replaces the current one at once. Until the current one's
+     * reset, a level of at least one unit renews it once half of the new one's time has passed (at
+     * the current level if that is higher), and no report lowers it: the hub counts its own calls
+     * from their settle (a call in flight longer), the provider from their start, so reports regularly
+     * show a unit or two more remaining than the hubs' own use explains, and a level lowered by
+     * them lets the hub believe in more room than there is once those calls leave the hub's
+     * window, until a report that may only come with a 429 (measured: ExternalUseBurstTest). Past
+     * its reset the provider no longer counts what the level came from: the window holds it (see
+     * {@link SlidingWindow#bookExternal}) until the first report, which books the provider's word
+     * as it is — lower, or none at all.
+     */
+    static long toBook(SlidingWindow w, long level, long now, long until) {
+        long current = w.externalAll(); // the window may not have advanced to now: a level held a little longer
+        if (level > current) {
+            return level;
+        }
+        if (current > 0 && now >= w.externalUntil()) {
+            return level;
+        }
+        return level > 0 && Units.sub(w.externalUntil(), now) < Units.sub(until, now) / 2 ? current : -1;
     }
 
     /** Decides what a report means for {@code key} at {@code now}, folds it, and returns it for the ledger. */
@@ -101,12 +128,13 @@ final class ProviderReports {
                 }
             }
             if (r.remaining() != null) {
-                long units = shortfall(w, w.capacity(), r.remaining());
-                if (units >= 1) {
-                    long window = w.perMillis();
-                    long resetAfter = r.resetAfterMillis() == null ? window : Math.min(window, r.resetAfterMillis());
-                    ExternalUse e = new ExternalUse(pool.name(), key.id(), i, split(w, units, budgets), now,
-                            Units.add(now, Math.max(1, resetAfter)));
+                long level = level(w, w.capacity(), r.remaining(), now);
+                long window = w.perMillis();
+                long resetAfter = r.resetAfterMillis() == null ? window : Math.min(window, r.resetAfterMillis());
+                long until = Units.add(now, Math.max(1, resetAfter));
+                long units = toBook(w, level, now, until);
+                if (units >= 0 && w.externalLaterThanCurrent(now, hubId)) {
+                    ExternalUse e = new ExternalUse(pool.name(), key.id(), i, split(w, units, budgets), now, until, hubId);
                     book(key, e, budgets);
                     booked.add(e);
                 }
@@ -117,11 +145,12 @@ final class ProviderReports {
     }
 
     /**
-     * Splits external units between the hubs' budgets so that together they can never grant more
-     * than the provider has left: this hub's own room first (it knows it exactly, under the pool's
-     * lock), then each other hub's room as folded here, the rest on this hub. Whatever a peer
-     * granted meanwhile that this hub has not folded, the peer's share can only be too large,
-     * never let more through (docs/architecture.md, "External use").
+     * Splits an external level between the hubs' budgets so that together they can never grant
+     * more than the provider has left: this hub's own room first (it knows it exactly, under the
+     * pool's lock), then each other hub's room as folded here, the rest on this hub. Rooms leave
+     * the current external level out: the new level replaces it. Whatever a peer granted meanwhile
+     * that this hub has not folded, the peer's share can only be too large, never let more
+     * through (docs/architecture.md, "External use").
      */
     static Map<String, Long> split(SlidingWindow w, long units, Budgets budgets) {
         Map<String, Long> out = new LinkedHashMap<>();
@@ -133,7 +162,7 @@ final class ProviderReports {
             if (k >= 0 && slot == own) {
                 continue;
             }
-            long take = Math.min(left, w.roomOf(slot));
+            long take = Math.min(left, w.roomWithoutExternal(slot));
             if (take > 0) {
                 out.merge(hubs.get(slot), take, Long::sum);
                 left -= take;
@@ -145,18 +174,23 @@ final class ProviderReports {
         return out;
     }
 
-    /** Folds external use into the key's window (this hub's decision, the peer's, or a replay). */
+    /**
+     * Folds an external level into the key's window (this hub's decision, the peer's, or a
+     * replay): it replaces the level of every booking before it; one before the current is ignored.
+     */
     static void book(KeyState key, ExternalUse e, Budgets budgets) {
         SlidingWindow w = key.windows[e.limitIndex()];
-        long left = w.spec.capacity(); // one event never books more than the limit's capacity
+        long[] bySlot = new long[w.slots()];
+        long left = w.spec.capacity(); // one level is never more than the limit's capacity
         for (Map.Entry<String, Long> u : e.unitsByHub().entrySet()) {
             long units = Math.min(left, Units.clamp(u.getValue(), 0, w.spec.capacity()));
             if (units > 0) {
-                w.chargeExternal(e.atMillis(), e.untilMillis(), units, budgets.slot(u.getKey()));
+                int slot = budgets.slot(u.getKey());
+                bySlot[slot] = Units.add(bySlot[slot], units);
                 left -= units;
             }
         }
-        key.externalBooked = Units.add(key.externalBooked, e.units());
+        key.externalBooked = Units.add(key.externalBooked, w.bookExternal(e.atMillis(), e.hubId(), e.untilMillis(), bySlot));
     }
 
     /** Folds an observation: the latest one (by time, then hub) stands, in whatever order they come. */

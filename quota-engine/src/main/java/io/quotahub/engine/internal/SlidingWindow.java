@@ -61,7 +61,21 @@ final class SlidingWindow {
     private final long[] unsettled;
     /** Entries at or before this time are out of every future window (time only moves forward). */
     private long horizon = Long.MIN_VALUE;
+    /** The latest time this window advanced to. */
+    private long lastNow = Long.MIN_VALUE;
     private long dayStart = Long.MAX_VALUE;
+    /**
+     * The external-use level (docs/architecture.md, "External use"): the units of the latest
+     * booking by (time, hub), per slot, counted until {@link #heldUntil}. A later booking replaces
+     * it; an earlier one folded late changes nothing.
+     */
+    private final long[] external;
+    private long externalAll;
+    private long extAt = Long.MIN_VALUE;
+    private String extHub = "";
+    private long extUntil = Long.MIN_VALUE;
+    /** The level the latest booking set (kept after it expired: what a later one adds to, see {@link #bookExternal}). */
+    private long extLevel;
     private long nextDayStart = Long.MIN_VALUE;
 
     SlidingWindow(LimitSpec spec, String ref, long marginMillis, Budgets.Cell budget) {
@@ -76,6 +90,7 @@ final class SlidingWindow {
         this.otherSlot = budget.slots() - 1;
         this.settled = new long[budget.slots()];
         this.unsettled = new long[budget.slots()];
+        this.external = new long[budget.slots()];
     }
 
     /** Units a lease of {@code tokens} costs in this limit. */
@@ -86,6 +101,7 @@ final class SlidingWindow {
     /** Evicts entries that left the window at {@code now}. */
     void advance(long now) {
         long cutoff = cutoff(now);
+        lastNow = Math.max(lastNow, now);
         if (cutoff > horizon) {
             horizon = cutoff;
         }
@@ -101,6 +117,15 @@ final class SlidingWindow {
             head = 0;
             tail = 0;
         }
+        if (externalAll > 0 && now >= heldUntil()) {
+            clearExternal();
+            touch();
+        }
+    }
+
+    private void clearExternal() {
+        externalAll = 0;
+        java.util.Arrays.fill(external, 0);
     }
 
     private void touch() {
@@ -114,14 +139,15 @@ final class SlidingWindow {
      * when the oldest entry leaves a sliding window, the next local midnight for a calendar day.
      */
     long nextEvictionAt(long now) {
+        long ext = externalAll > 0 ? heldUntil() : Long.MAX_VALUE;
         if (head == tail) {
-            return Long.MAX_VALUE;
+            return ext;
         }
         if (zone != null) {
             cutoff(now);
-            return nextDayStart;
+            return Math.min(ext, nextDayStart);
         }
-        return Units.add(Units.add(times[head], perMillis), marginMillis);
+        return Math.min(ext, Units.add(Units.add(times[head], perMillis), marginMillis));
     }
 
     /** Entries with a time at or before the cutoff are outside the window at {@code now}. */
@@ -179,6 +205,8 @@ final class SlidingWindow {
         settled[from] = 0;
         unsettled[to] = Units.add(unsettled[to], unsettled[from]);
         unsettled[from] = 0;
+        external[to] = Units.add(external[to], external[from]);
+        external[from] = 0;
         for (int i = head; i < tail; i++) {
             if (slotOf[i] == from) {
                 slotOf[i] = (byte) to;
@@ -212,21 +240,93 @@ final class SlidingWindow {
     }
 
     /**
-     * Books units the provider counted and no hub granted (docs/architecture.md, "External use"),
-     * counted against {@code slot} from {@code at} until {@code until} (at most one window after
-     * {@code at}): the entry is dated so that it leaves a sliding window exactly at {@code until};
-     * a calendar day keeps it, like any entry, until the day ends.
+     * Sets the external-use level (docs/architecture.md, "External use"): {@code unitsBySlot}
+     * counted against each slot from {@code at} until {@code until} (at most one window after
+     * {@code at}), replacing the level of every booking before it by (time, hub). A booking not
+     * after the current one is ignored, so every fold order of the same bookings ends alike.
+     *
+     * @return the units this level adds to the one before it (0 if ignored or not higher)
      */
-    void chargeExternal(long at, long until, long units, int slot) {
-        long leaves = Math.min(until, Units.add(at, perMillis));
-        long time = zone != null ? at : Units.sub(Units.sub(leaves, perMillis), marginMillis);
-        charge(time, units, slot);
+    long bookExternal(long at, String hub, long until, long[] unitsBySlot) {
+        if (at < extAt || (at == extAt && hub.compareTo(extHub) <= 0)) {
+            return 0;
+        }
+        long before = heldUntil() > at ? extLevel : 0;
+        clearExternal();
+        extAt = at;
+        extHub = hub;
+        extUntil = Math.min(until, Units.add(at, perMillis));
+        long level = 0;
+        for (int slot = 0; slot < external.length; slot++) {
+            long u = Units.amount(unitsBySlot[slot]);
+            external[slot] = u;
+            level = Units.add(level, u);
+        }
+        extLevel = level;
+        if (heldUntil() > lastNow) {
+            externalAll = level;
+        } else {
+            clearExternal(); // already over where this window stands
+        }
+        touch();
+        return Math.max(0, Units.sub(level, before));
     }
 
-    /** Units the hub in {@code slot} may still admit: its budget (within [0, capacity]) minus its use, at least 0. */
-    long roomOf(int slot) {
+    /** Units of the external-use level counted now (0 once it expired). */
+    long externalAll() {
+        return externalAll;
+    }
+
+    /** The provider's reset of the current external-use level: until then the provider counts it. */
+    long externalUntil() {
+        return extUntil;
+    }
+
+    /**
+     * When the current level stops counting: a sliding window holds it one window past the
+     * provider's reset unless a report replaces it (docs/architecture.md, "External use"): an
+     * outside caller that comes back every window is still counted when the hubs, full and
+     * waiting, have no report to renew it with. A calendar day holds it until its reset.
+     */
+    private long heldUntil() {
+        return zone != null ? extUntil : Units.add(extUntil, perMillis);
+    }
+
+    /** Is a booking at {@code at} by {@code hub} after the current one (would it replace it)? */
+    boolean externalLaterThanCurrent(long at, String hub) {
+        return at > extAt || (at == extAt && hub.compareTo(extHub) > 0);
+    }
+
+    /**
+     * Units the hub in {@code slot} may still admit if no external use were booked: its budget
+     * (within [0, capacity]) minus its own leases' use, at least 0. What a new external level,
+     * which replaces the current one, is split by.
+     */
+    long roomWithoutExternal(int slot) {
         long b = scaled(budget.ofSlot(slot));
-        return Math.max(0, Units.sub(b, usedBy(slot)));
+        return Math.max(0, Units.sub(b, Units.add(settled[slot], unsettled[slot])));
+    }
+
+    /** Units the hubs' own leases use (settled in the window and open), without external use. */
+    long usedByHubs() {
+        return Units.add(settledAll, unsettledAll);
+    }
+
+    /**
+     * Settled units the window still counts at {@code now} (its margin) that a provider's window
+     * of the same length no longer can: settled at or before {@code now - per}, so called before.
+     * None for a calendar day (the provider's day ends when the hub's does).
+     */
+    long settledPastProviderWindow(long now) {
+        if (zone != null) {
+            return 0;
+        }
+        long edge = Units.sub(now, perMillis);
+        long sum = 0;
+        for (int i = head; i < tail && times[i] <= edge; i++) {
+            sum = Units.add(sum, amounts[i]);
+        }
+        return sum;
     }
 
     /** Units of open leases of all hubs. */
@@ -311,18 +411,19 @@ final class SlidingWindow {
         tail = size;
     }
 
+    /** Units the window counts: all hubs' leases and the external-use level. */
     long usedAll() {
-        return Units.add(settledAll, unsettledAll);
+        return Units.add(Units.add(settledAll, unsettledAll), externalAll);
     }
 
-    /** Units counted against this hub's budget (its own leases and those it took over). */
+    /** Units counted against this hub's budget (its own leases, those it took over, its share of external use). */
     long usedOwn() {
-        return Units.add(settled[ownSlot], unsettled[ownSlot]);
+        return usedBy(ownSlot);
     }
 
     /** Units counted against the budget of the hub in {@code slot}. */
     long usedBy(int slot) {
-        return Units.add(settled[slot], unsettled[slot]);
+        return Units.add(Units.add(settled[slot], unsettled[slot]), external[slot]);
     }
 
     /**
@@ -368,42 +469,52 @@ final class SlidingWindow {
         if (need <= 0) {
             return 0;
         }
-        if (need > settled[ownSlot]) {
+        long ext = external[ownSlot];
+        if (need > Units.add(settled[ownSlot], ext)) {
             return -1;
         }
         if (zone != null) {
             cutoff(now);
-            return Math.max(1, nextDayStart - now);
+            return Math.max(1, (need <= ext ? Math.min(heldUntil(), nextDayStart) : nextDayStart) - now);
         }
         long freed = 0;
         for (int i = head; i < tail; i++) {
             if (slotOf[i] == ownSlot) {
+                long leaves = Units.add(Units.add(times[i], perMillis), marginMillis);
+                if (ext > 0 && heldUntil() <= leaves) { // the external level leaves first
+                    freed = Units.add(freed, ext);
+                    ext = 0;
+                    if (freed >= need) {
+                        return Math.max(1, Units.sub(heldUntil(), now));
+                    }
+                }
                 freed = Units.add(freed, amounts[i]);
                 if (freed >= need) {
-                    return Math.max(1, Units.sub(Units.add(Units.add(times[i], perMillis), marginMillis), now));
+                    return Math.max(1, Units.sub(leaves, now));
                 }
             }
+        }
+        if (ext > 0 && Units.add(freed, ext) >= need) {
+            return Math.max(1, Units.sub(heldUntil(), now));
         }
         return -1;
     }
 
     /** When the oldest settled unit leaves the window; null if none is in it. */
     Instant resetAt(long now) {
-        if (head == tail) {
-            return null;
-        }
-        if (zone != null) {
-            cutoff(now);
-            return Instant.ofEpochMilli(nextDayStart);
-        }
-        return Instant.ofEpochMilli(Units.add(Units.add(times[head], perMillis), marginMillis));
+        long at = nextEvictionAt(now);
+        return at == Long.MAX_VALUE ? null : Instant.ofEpochMilli(at);
     }
 
     // ---- state (snapshots: the layout is SnapshotCodec's) --------------------------------------
 
     /** The window's stored state: its sums and its entries, oldest first. */
     record State(long horizon, long settledAll, long unsettledAll, long[] settled, long[] unsettled,
-                 long[] times, long[] amounts, byte[] slots) {
+                 long[] times, long[] amounts, byte[] slots, External external) {
+    }
+
+    /** The external-use level's state: its booking (time, hub, until), the level it set, the units counted now per slot. */
+    record External(long at, String hub, long until, long level, long[] units) {
     }
 
     /** Number of budget slots (hubs with a budget + the "other" slot). */
@@ -414,7 +525,8 @@ final class SlidingWindow {
     State state() {
         return new State(horizon, settledAll, unsettledAll, settled.clone(), unsettled.clone(),
                 java.util.Arrays.copyOfRange(times, head, tail), java.util.Arrays.copyOfRange(amounts, head, tail),
-                java.util.Arrays.copyOfRange(slotOf, head, tail));
+                java.util.Arrays.copyOfRange(slotOf, head, tail),
+                new External(extAt, extHub, extUntil, extLevel, external.clone()));
     }
 
     /** Restores a state the codec checked (as many slots as this window, entries in range). */
@@ -431,6 +543,16 @@ final class SlidingWindow {
         slotOf = java.util.Arrays.copyOf(s.slots(), capacity);
         head = 0;
         tail = n;
+        External x = s.external();
+        extAt = x.at();
+        extHub = x.hub();
+        extUntil = x.until();
+        extLevel = x.level();
+        System.arraycopy(x.units(), 0, external, 0, external.length);
+        externalAll = 0;
+        for (long u : external) {
+            externalAll = Units.add(externalAll, u);
+        }
         dayStart = Long.MAX_VALUE; // recomputed from the clock on the next cutoff
         nextDayStart = Long.MIN_VALUE;
     }

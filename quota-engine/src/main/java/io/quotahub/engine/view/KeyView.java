@@ -10,7 +10,8 @@ import java.util.List;
 /**
  * @param cooldownUntil   null when the key is not cooling down
  * @param externalBooked  units of external use (counted by the provider, granted by no hub) booked
- *                        into the key's limits so far, by either hub
+ *                        into the key's limits so far, by either hub: the sum of the rises of each
+ *                        limit's external level (a level renewed or replaced by a lower one adds none)
  * @param nextCooldown    what the next 429 without a Retry-After would cool the key for (the ladder's
  *                        next step or what the key learned, whichever is longer), unless it is a relapse
  * @param learnedCooldown what the key learned from relapses; zero when nothing (the plain ladder)

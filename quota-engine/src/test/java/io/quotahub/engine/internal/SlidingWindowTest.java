@@ -34,6 +34,34 @@ class SlidingWindowTest {
     }
 
     @Test
+    void externalLevel_replacesTheEarlierOne_ignoresAnOlderOne_leavesAtItsEnd_andRetryWaitsForIt() {
+        SlidingWindow w = window(LimitSpec.requests(20, Duration.ofSeconds(5)), 0);
+        w.advance(1_000);
+        w.charge(1_000, 5, true);
+        assertThat(w.bookExternal(1_000, "main", 6_000, new long[]{8, 0})).isEqualTo(8);
+        assertThat(w.usedOwn()).isEqualTo(13);
+        // a later level replaces it (not 8 + 6); an older one folded late changes nothing
+        assertThat(w.bookExternal(2_000, "edge", 9_000, new long[]{6, 0})).isZero();
+        // same time, a hub id before "edge"
+        assertThat(w.bookExternal(2_000, "a", 9_500, new long[]{9, 0})).isZero();
+        assertThat(w.usedAll()).isEqualTo(11);
+        assertThat(w.roomWithoutExternal(0)).isEqualTo(15);
+        // the provider counts it one window at most (until 7 s, not 9.5 s), the window holds it one
+        // more (until 12 s) unless a report replaces it; the settled 5 leave at 6 s first
+        assertThat(w.externalUntil()).isEqualTo(7_000);
+        assertThat(w.millisUntilFits(2_000, 12)).isEqualTo(4_000);
+        assertThat(w.millisUntilFits(2_000, 15)).isEqualTo(10_000);
+        assertThat(w.millisUntilFits(2_000, 21)).isEqualTo(-1);
+        assertThat(w.nextEvictionAt(2_000)).isEqualTo(6_000);
+        w.advance(11_999);
+        assertThat(w.usedAll()).isEqualTo(6);
+        assertThat(w.nextEvictionAt(11_999)).isEqualTo(12_000);
+        w.advance(12_000);
+        assertThat(w.usedAll()).isZero();
+        assertThat(w.nextEvictionAt(12_000)).isEqualTo(Long.MAX_VALUE);
+    }
+
+    @Test
     void entriesOlderThanTheWindowAreDropped_andTheArrayGrows() {
         SlidingWindow w = window(LimitSpec.requests(1000, Duration.ofSeconds(1)), 250);
         w.advance(10_000);

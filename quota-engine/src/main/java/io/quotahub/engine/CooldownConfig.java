@@ -61,10 +61,11 @@ public record CooldownConfig(List<Duration> ladder, int failuresToBlock, Duratio
         }
     }
 
+    /** The breaker stays open 30 s and then lets one probe through (a block as long as the open period). */
     public static CooldownConfig ofDefaults() {
         return new CooldownConfig(
                 List.of(Duration.ofSeconds(1), Duration.ofSeconds(3), Duration.ofSeconds(10), Duration.ofSeconds(30)),
-                3, Duration.ofMinutes(5), Duration.ofSeconds(30), DEFAULT_MAX_COOLDOWN, CooldownLearning.ofDefaults());
+                3, Duration.ofSeconds(30), Duration.ofSeconds(30), DEFAULT_MAX_COOLDOWN, CooldownLearning.ofDefaults());
     }
 
     /** A copy with another {@link #maxCooldown}. */

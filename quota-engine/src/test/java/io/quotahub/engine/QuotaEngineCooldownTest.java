@@ -126,8 +126,31 @@ class QuotaEngineCooldownTest {
     }
 
     @Test
-    void withDefaults_threeFailuresBlockTheKeyForFiveMinutes_thenItIsProbed() {
+    void withDefaults_threeFailuresOpenTheCircuitFor30s_thenOneProbeIsLetThrough() {
         QuotaEngine e = engine(CooldownConfig.ofDefaults());
+        for (int i = 0; i < 3; i++) {
+            e.settle(outcome(granted(e.acquire(req("p", 0))), Outcome.ERROR, Duration.ZERO, clock));
+        }
+        assertThat(k(e).circuit()).isEqualTo(CircuitState.OPEN);
+        assertThat(k(e).cooldownUntil()).isEqualTo(T0.plus(Duration.ofSeconds(30)));
+        clock.advance(Duration.ofMillis(29_999));
+        Refusal r = denied(e.acquire(req("p", 0, Priority.HIGH)));
+        assertThat(r.retryAfter()).isEqualTo(Duration.ofMillis(1));
+
+        clock.advance(Duration.ofMillis(1));
+        e.tick();
+        assertThat(k(e).circuit()).isEqualTo(CircuitState.HALF_OPEN);
+        LeaseRecord probe = granted(e.acquire(req("p", 0)));
+        assertThat(denied(e.acquire(req("p", 0))).code()).isEqualTo(RefusalCode.CIRCUIT_OPEN);
+        e.settle(ok(probe, 0, clock));
+        assertThat(k(e).circuit()).isEqualTo(CircuitState.CLOSED);
+        granted(e.acquire(req("p", 0)));
+        assertThat(events).containsExactly("k CLOSED->OPEN", "k OPEN->HALF_OPEN", "k HALF_OPEN->CLOSED");
+    }
+
+    @Test
+    void aLongerBlockRestsTheKey_theProbeComesWhenBothTheOpenPeriodAndTheBlockAreOver() {
+        QuotaEngine e = engine(new CooldownConfig(LADDER, 3, Duration.ofMinutes(5), Duration.ofSeconds(30)));
         for (int i = 0; i < 3; i++) {
             e.settle(outcome(granted(e.acquire(req("p", 0))), Outcome.ERROR, Duration.ZERO, clock));
         }

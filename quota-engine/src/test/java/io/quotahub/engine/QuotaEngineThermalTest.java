@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalDouble;
 
 import static io.quotahub.engine.Fixtures.T0;
 import static io.quotahub.engine.Fixtures.config;
@@ -73,6 +74,42 @@ class QuotaEngineThermalTest {
         assertThat(t.zone()).isEqualTo(Zone.THROTTLED);
         assertThat(t.throttleEvents()).isEqualTo(1);
         assertThat(zones).containsExactly("OPTIMAL->NOMINAL", "NOMINAL->ELEVATED", "ELEVATED->CRITICAL", "CRITICAL->THROTTLED");
+    }
+
+    @Test
+    void zoneBoundsAndTheThrottlePointComeFromTheConfig() {
+        ThermalConfig custom = new ThermalConfig(Duration.ofSeconds(30), 1.0, new ZoneBounds(20, 30, 50, 90),
+                OptionalDouble.of(0.70));
+        QuotaEngine e = engine(custom, Preset.PREMIUM, LimitSpec.requests(100, Duration.ofMinutes(1)));
+        grantAndSettle(e, 25, Priority.NORMAL);
+        e.tick();
+        assertThat(k(e).thermal().zone()).isEqualTo(Zone.NOMINAL);
+        grantAndSettle(e, 10, Priority.NORMAL);
+        e.tick();
+        assertThat(k(e).thermal().zone()).isEqualTo(Zone.ELEVATED);
+        grantAndSettle(e, 20, Priority.NORMAL);
+        e.tick();
+        assertThat(k(e).thermal().zone()).isEqualTo(Zone.CRITICAL);
+        assertThat(k(e).thermal().throttled()).isFalse();
+        grantAndSettle(e, 15, Priority.NORMAL); // 70 %: the configured throttle point, not PREMIUM's 95 %
+        assertThat(k(e).thermal().throttled()).isTrue();
+        assertThat(k(e).thermal().zone()).isEqualTo(Zone.THROTTLED);
+        assertThat(zones).containsExactly("OPTIMAL->NOMINAL", "NOMINAL->ELEVATED", "ELEVATED->CRITICAL", "CRITICAL->THROTTLED");
+    }
+
+    @Test
+    void theRecoveryWindowComesFromTheConfig() {
+        QuotaEngine e = engine(new ThermalConfig(Duration.ofSeconds(5), 1.0), Preset.PREMIUM,
+                LimitSpec.requests(20, Duration.ofSeconds(10)));
+        grantAndSettle(e, 19, Priority.NORMAL);
+        clock.advance(Duration.ofMillis(10_250));
+        e.tick();
+        clock.advance(Duration.ofMillis(4_999));
+        e.tick();
+        assertThat(k(e).thermal().throttled()).isTrue();
+        clock.advance(Duration.ofMillis(1));
+        e.tick();
+        assertThat(k(e).thermal().throttled()).isFalse();
     }
 
     @Test

@@ -18,7 +18,7 @@ import java.util.List;
  * @param ladder             cooldowns after consecutive 429s without a Retry-After, the last repeating
  *                           (default 1s, 3s, 10s, 30s)
  * @param failuresToBlock    consecutive failures (429 or error) that open the circuit and block the key (default 3)
- * @param blockFor           how long such a block lasts (default 5m)
+ * @param blockFor           how long such a block lasts (default 30s: the probe comes when the circuit half-opens)
  * @param openFor            how long an open circuit waits before it lets one probe through (default 30s)
  * @param growth             a 429 right after a cooldown ended lengthens the next ones to growth × it;
  *                           2–16, 0 turns learning off (default 2)

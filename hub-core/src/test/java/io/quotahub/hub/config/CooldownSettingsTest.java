@@ -90,7 +90,7 @@ class CooldownSettingsTest {
                 """);
         assertThat(c.openFor()).isEqualTo(Duration.ofSeconds(45));
         assertThat(c.ladder()).isEqualTo(CooldownConfig.ofDefaults().ladder());
-        assertThat(c.blockFor()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(c.blockFor()).isEqualTo(Duration.ofSeconds(30));
         assertThat(c.learning().enabled()).isFalse();
     }
 

@@ -184,7 +184,7 @@ class ProviderMetricsTest {
         // the third 429 in a row: max(ladder's 10 s, learned 6 s); the next would be the ladder's 30 s
         assertThat(after.value("quotahub_key_cooldown_learned_seconds", r1)).isEqualTo(6);
         assertThat(after.value("quotahub_key_cooldown_next_seconds", r1)).isEqualTo(30);
-        // and three failures in a row block the key for 5 min (the circuit opens)
+        // and three failures in a row open the circuit and block the key for 30 s
         assertThat(after.value("quotahub_key_cooldown_seconds", r1)).isBetween(290.0, 300.0);
         assertThat(after.value("quotahub_key_circuit", tags("cool", "r1", "state", "OPEN"))).isEqualTo(1);
 

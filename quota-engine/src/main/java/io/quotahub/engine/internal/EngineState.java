@@ -5,6 +5,8 @@ import io.quotahub.engine.EngineConfig;
 import io.quotahub.engine.KeySpec;
 import io.quotahub.engine.LimitSpec;
 import io.quotahub.engine.PoolSpec;
+import io.quotahub.engine.ThermalConfig;
+import io.quotahub.engine.ZoneBounds;
 
 import java.util.TreeMap;
 
@@ -62,7 +64,7 @@ public final class EngineState {
             b.append("|learning ").append(c.cooldown().learning().growth()).append(" after ")
                     .append(c.cooldown().learning().successesToShorten());
         }
-        b.append('|').append(c.thermal());
+        b.append('|').append(thermal(c.thermal()));
         for (PoolSpec p : c.pools()) {
             b.append("|pool ").append(p.name()).append(' ').append(p.preset()).append(' ').append(p.maxConcurrent())
                     .append(' ').append(p.policy()).append(" tokens per call ").append(p.maxTokensPerCall())
@@ -74,6 +76,20 @@ public final class EngineState {
             }
         }
         return b.toString();
+    }
+
+    /**
+     * As versions 3 and 4 wrote the thermal settings when only the recovery window and smoothing
+     * could be set; zones and a throttle point other than the defaults are added after them.
+     */
+    private static String thermal(ThermalConfig t) {
+        String text = "ThermalConfig[recoveryWindow=" + t.recoveryWindow() + ", smoothing=" + t.smoothing() + "]";
+        if (t.hasCustomZonesOrThrottle()) {
+            ZoneBounds z = t.zones();
+            text += " zones " + z.nominal() + "/" + z.elevated() + "/" + z.critical() + "/" + z.throttled()
+                    + " throttle at " + (t.throttleAt().isPresent() ? t.throttleAt().getAsDouble() : "preset");
+        }
+        return text;
     }
 
     /** As version 3 wrote the cooldown (the record's text before it had a learning). */

@@ -17,9 +17,9 @@ import java.util.List;
  * {@code failuresToBlock} consecutive failures (429 or ERROR) trip the circuit OPEN for
  * {@code openFor} (30 s), after which it is HALF_OPEN and admits exactly one probe lease; the
  * probe's OK closes it, its failure opens it again. Each trip to OPEN also blocks the key for
- * {@code blockFor} (5 min): the probe is only granted once both the open period and the block are
- * over, so with the defaults the key rests 5 min and is then probed (set blockFor &lt;= openFor to
- * probe after 30 s). AUTH_FAILED disables the key until an operator enables it. EXPIRED and UNKNOWN are
+ * {@code blockFor} (default 30 s, as long as the open period): the probe is only granted once both
+ * the open period and the block are over, so with the defaults the key rests 30 s and is then
+ * probed (a longer blockFor rests a failing key longer before its probe). AUTH_FAILED disables the key until an operator enables it. EXPIRED and UNKNOWN are
  * neutral (the call's fate is unknown); an expired, unknown or cancelled probe frees the probe slot.
  *
  * <p>No report can cool a key down for longer than {@code maxCooldown}: a Retry-After (and a ladder

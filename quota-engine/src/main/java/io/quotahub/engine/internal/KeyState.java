@@ -76,9 +76,9 @@ final class KeyState {
         }
         this.observed = new io.quotahub.engine.LimitObservation[limits.size()];
         this.guard = new KeyGuard(cooldown);
-        this.thermal = new Thermal(thermalConfig, preset.throttleAt());
+        this.throttleAt = thermalConfig.throttleAt(preset);
+        this.thermal = new Thermal(thermalConfig, throttleAt);
         this.burst = BurstGuard.forKey(limits, preset);
-        this.throttleAt = preset.throttleAt();
         this.maxTokens = limits.stream().filter(l -> l.kind() == LimitKind.TOKENS)
                 .mapToLong(LimitSpec::capacity).min().orElse(Long.MAX_VALUE);
     }

@@ -53,7 +53,7 @@ final class PoolState {
             String ref = spec.name() + "#" + i;
             windows[i] = new SlidingWindow(limits.get(i), ref, marginMillis, budgets.register(ref, limits.get(i).capacity()));
         }
-        this.thermal = new Thermal(thermalConfig, spec.preset().throttleAt());
+        this.thermal = new Thermal(thermalConfig, thermalConfig.throttleAt(spec.preset()));
         this.order = new KeyOrder(keys, budgets);
         this.maxTokens = limits.stream().filter(l -> l.kind() == LimitKind.TOKENS)
                 .mapToLong(LimitSpec::capacity).min().orElse(Long.MAX_VALUE);

@@ -4,6 +4,7 @@ package io.quotahub.engine.internal;
 import io.quotahub.engine.ThermalConfig;
 import io.quotahub.engine.Trend;
 import io.quotahub.engine.Zone;
+import io.quotahub.engine.ZoneBounds;
 
 /**
  * Thermal state of a key or pool (docs/architecture.md, "Thermal state").
@@ -29,6 +30,7 @@ final class Thermal {
     private final double smoothing;
     private final long recoveryMillis;
     private final double throttleAt;
+    private final ZoneBounds zones;
 
     private double ewma;
     private double heat;
@@ -44,6 +46,7 @@ final class Thermal {
         this.smoothing = config.smoothing();
         this.recoveryMillis = Units.millis(config.recoveryWindow());
         this.throttleAt = throttleAt;
+        this.zones = config.zones();
     }
 
     /** Advances smoothing and trend with the utilisation (0–1) sampled now. */
@@ -111,7 +114,7 @@ final class Thermal {
 
     /**
      * A time not later than the first millisecond after {@code now} at which decaying error heat
-     * takes the temperature below the lower bound of its zone (95, 80, 60, 40); MAX if it never
+     * takes the temperature below the lower bound of its zone (95, 80, 60, 40 by default); MAX if it never
      * does before the next tick or error. May be early (the caller then asks again).
      */
     long zoneChangeAt(long now) {
@@ -119,7 +122,7 @@ final class Thermal {
             return Long.MAX_VALUE;
         }
         double t = temperature(now);
-        double bound = t >= 95 ? 95 : t >= 80 ? 80 : t >= 60 ? 60 : t >= 40 ? 40 : -1;
+        double bound = zones.lowerBoundOf(t);
         if (bound < 0 || temperatureFloor() >= bound) {
             return Long.MAX_VALUE;
         }
@@ -135,25 +138,8 @@ final class Thermal {
         return Math.max(0, Math.min(100, ewma + decayedHeat(now)));
     }
 
-    /** Zone by temperature; THROTTLED at >= 95, while the throttle is on, or in a provider cooldown. */
-    static Zone zoneOf(double temperature, boolean throttled, boolean coolingDown) {
-        if (throttled || coolingDown || temperature >= 95) {
-            return Zone.THROTTLED;
-        }
-        if (temperature >= 80) {
-            return Zone.CRITICAL;
-        }
-        if (temperature >= 60) {
-            return Zone.ELEVATED;
-        }
-        if (temperature >= 40) {
-            return Zone.NOMINAL;
-        }
-        return Zone.OPTIMAL;
-    }
-
     Zone zone(long now, boolean coolingDown) {
-        return zoneOf(temperature(now), throttled, coolingDown);
+        return zones.zoneOf(temperature(now), throttled, coolingDown);
     }
 
     Trend trend() {

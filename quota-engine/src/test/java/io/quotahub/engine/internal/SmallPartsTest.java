@@ -5,6 +5,7 @@ import io.quotahub.engine.Health;
 import io.quotahub.engine.LimitSpec;
 import io.quotahub.engine.Preset;
 import io.quotahub.engine.Zone;
+import io.quotahub.engine.ZoneBounds;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -91,13 +92,13 @@ class SmallPartsTest {
 
     @Test
     void zonesByTemperature() {
-        assertThat(Thermal.zoneOf(39.9, false, false)).isEqualTo(Zone.OPTIMAL);
-        assertThat(Thermal.zoneOf(40, false, false)).isEqualTo(Zone.NOMINAL);
-        assertThat(Thermal.zoneOf(60, false, false)).isEqualTo(Zone.ELEVATED);
-        assertThat(Thermal.zoneOf(80, false, false)).isEqualTo(Zone.CRITICAL);
-        assertThat(Thermal.zoneOf(95, false, false)).isEqualTo(Zone.THROTTLED);
-        assertThat(Thermal.zoneOf(10, false, true)).isEqualTo(Zone.THROTTLED);
-        assertThat(Thermal.zoneOf(10, true, false)).isEqualTo(Zone.THROTTLED);
+        assertThat(ZoneBounds.DEFAULTS.zoneOf(39.9, false, false)).isEqualTo(Zone.OPTIMAL);
+        assertThat(ZoneBounds.DEFAULTS.zoneOf(40, false, false)).isEqualTo(Zone.NOMINAL);
+        assertThat(ZoneBounds.DEFAULTS.zoneOf(60, false, false)).isEqualTo(Zone.ELEVATED);
+        assertThat(ZoneBounds.DEFAULTS.zoneOf(80, false, false)).isEqualTo(Zone.CRITICAL);
+        assertThat(ZoneBounds.DEFAULTS.zoneOf(95, false, false)).isEqualTo(Zone.THROTTLED);
+        assertThat(ZoneBounds.DEFAULTS.zoneOf(10, false, true)).isEqualTo(Zone.THROTTLED);
+        assertThat(ZoneBounds.DEFAULTS.zoneOf(10, true, false)).isEqualTo(Zone.THROTTLED);
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.quotahub.engine.internal;
 
 import io.quotahub.engine.AcquireRequest;
 import io.quotahub.engine.Decision;
+import io.quotahub.engine.CooldownConfig;
 import io.quotahub.engine.EngineConfig;
 import io.quotahub.engine.EngineListener;
 import io.quotahub.engine.ExternalUse;
@@ -149,8 +150,11 @@ class SnapshotFormatTest {
                 new KeySpec("a", List.of(LimitSpec.tokens(5_000, Duration.ofSeconds(30))), 0),
                 new KeySpec("b", List.of(LimitSpec.tokens(5_000, Duration.ofSeconds(30))), 0)),
                 List.of(), 0, Preset.AGGRESSIVE);
+        // the breaker's settings the recordings were made with (the default block was 5 min then)
+        CooldownConfig cooldown = new CooldownConfig(CooldownConfig.ofDefaults().ladder(), 3, Duration.ofMinutes(5),
+                Duration.ofSeconds(30));
         return EngineConfig.builder("main").budgetShares(Map.of("main", 0.6, "edge", 0.4)).pools(List.of(p, q))
-                .leaseTtl(Duration.ofSeconds(20)).build();
+                .leaseTtl(Duration.ofSeconds(20)).cooldown(cooldown).build();
     }
 
     private static final class Scenario {

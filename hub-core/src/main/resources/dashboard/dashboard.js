@@ -49,10 +49,14 @@
   /** A test/DOM-safe id part: key and pool ids are config names, keep them readable. */
   const idPart = s => String(s).replace(/[^A-Za-z0-9_.-]/g, '_');
 
+  /** Where NOMINAL, ELEVATED, CRITICAL and THROTTLED begin: the hub's quotahub.thermal.zone-bounds. */
+  let zoneBounds = [40, 60, 80, 95];
+
   /** Zone of a utilisation 0–1, on the same scale as temperatures (docs/architecture.md, "Thermal state"). */
   function zoneOfUse(u) {
     const t = u * 100;
-    return t < 40 ? 'OPTIMAL' : t < 60 ? 'NOMINAL' : t < 80 ? 'ELEVATED' : t < 95 ? 'CRITICAL' : 'THROTTLED';
+    const [nominal, elevated, critical, throttled] = zoneBounds;
+    return t < nominal ? 'OPTIMAL' : t < elevated ? 'NOMINAL' : t < critical ? 'ELEVATED' : t < throttled ? 'CRITICAL' : 'THROTTLED';
   }
 
   function zoneOfScore(score) {
@@ -121,8 +125,8 @@
       g.append(svg('path', {d: arc, class: 'stroke-' + zone, fill: 'none', 'stroke-width': 14, pathLength: 100,
         'stroke-dasharray': `${t} 100`}));
     }
-    // zone boundaries 40 / 60 / 80 / 95
-    for (const b of [40, 60, 80, 95]) {
+    // zone boundaries (40 / 60 / 80 / 95 unless the hub is configured otherwise)
+    for (const b of zoneBounds) {
       const a = Math.PI * (1 - b / 100);
       const x1 = 90 + 61 * Math.cos(a), y1 = 90 - 61 * Math.sin(a), x2 = 90 + 79 * Math.cos(a), y2 = 90 - 79 * Math.sin(a);
       g.append(svg('line', {x1: x1.toFixed(1), y1: y1.toFixed(1), x2: x2.toFixed(1), y2: y2.toFixed(1), stroke: '#fff', 'stroke-width': 2}));
@@ -719,6 +723,7 @@
     const s = lastState;
     if (!s) return;
     const t0 = performance.now();
+    if (Array.isArray(s.zoneBounds) && s.zoneBounds.length === 4) zoneBounds = s.zoneBounds;
     $('hub-id').textContent = s.hubId;
     document.title = 'QuotaHub · ' + s.hubId;
     const ready = $('ready');

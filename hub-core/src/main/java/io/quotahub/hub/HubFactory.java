@@ -9,6 +9,7 @@ import io.quotahub.engine.EngineListener;
 import io.quotahub.engine.PoolSpec;
 import io.quotahub.engine.QuotaEngine;
 import io.quotahub.hub.config.CooldownSettings;
+import io.quotahub.hub.config.ThermalSettings;
 import io.quotahub.hub.config.HubSettings;
 import io.quotahub.hub.config.PoolsConfig;
 import io.quotahub.hub.config.PoolsConfigReader;
@@ -61,13 +62,15 @@ public class HubFactory {
     }
 
     @Singleton
-    QuotaEngine engine(HubSettings settings, CooldownSettings cooldown, PoolsConfig pools, Clock clock, EngineListener listener) {
+    QuotaEngine engine(HubSettings settings, CooldownSettings cooldown, ThermalSettings thermal, PoolsConfig pools, Clock clock,
+                       EngineListener listener) {
         EngineConfig config = EngineConfig.builder(settings.hubId())
                 .pools(pools.pools())
                 .leaseTtl(settings.leaseTtl())
                 .settleMargin(settings.settleMargin())
                 .budgetShares(settings.budgetShares())
                 .cooldown(cooldown.toEngine(settings.maxCooldown()))
+                .thermal(thermal.toEngine())
                 .build();
         return new QuotaEngine(config, clock, listener);
     }

@@ -105,7 +105,9 @@ class ConfigCheckTest {
         props.put("quotahub.ledger-timeout", "5s");
         props.put("quotahub.max-cooldown", "1h");
         props.put("quotahub.cooldown", Map.of("ladder", List.of("1s", "3s", "10s", "30s"), "failures-to-block", 3,
-                "block-for", "5m", "open-for", "30s", "growth", 2, "successes-to-shorten", 5));
+                "block-for", "30s", "open-for", "30s", "growth", 2, "successes-to-shorten", 5));
+        props.put("quotahub.thermal", Map.of("recovery-window", "30s", "smoothing", 0.3, "zone-bounds", List.of(40, 60, 80, 95),
+                "throttle-at", 95));
         props.put("quotahub.audit.max-age", "90d");
         props.put("quotahub.max-field-bytes", 128);
         props.put("quotahub.max-message-bytes", 262144);

@@ -2,6 +2,7 @@ package io.quotahub.hub.api;
 
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.serde.annotation.Serdeable;
+import io.quotahub.engine.ZoneBounds;
 import io.quotahub.engine.view.EngineView;
 import io.quotahub.engine.view.KeyView;
 import io.quotahub.engine.view.LimitView;
@@ -20,11 +21,12 @@ import java.util.Map;
  * only — never a secret.
  *
  * @param peerHttpUrl the other hub's HTTP API (quotahub.peer-http-url), null when not configured
+ * @param zoneBounds  the temperatures at which NOMINAL, ELEVATED, CRITICAL and THROTTLED begin
  */
 @Serdeable
 public record StateBody(String hubId, boolean ready, @Nullable String notReadyReason, String at, @Nullable Peer peer,
                         Thermal thermal, int openLeases, List<Pool> pools, Map<String, String> agents,
-                        @Nullable String peerHttpUrl) {
+                        @Nullable String peerHttpUrl, List<Double> zoneBounds) {
 
     /** The other hub: status one of CONNECTED, SUSPECT, PARTITIONED, FENCED, DEAD. */
     @Serdeable
@@ -70,11 +72,12 @@ public record StateBody(String hubId, boolean ready, @Nullable String notReadyRe
     }
 
     static StateBody of(EngineView view, boolean ready, String notReadyReason, PeerView peer, Map<String, String> agents,
-                        String peerHttpUrl) {
+                        String peerHttpUrl, ZoneBounds zones) {
         Peer peerBody = peer == null ? null : new Peer(peer.hubId(), peer.status().name(), peer.replicationLagMs(),
                 peer.lastSeenMs(), peer.appliedSeq());
         return new StateBody(view.hubId(), ready, notReadyReason, view.at().toString(), peerBody, thermal(view.thermal()),
-                view.openLeases(), view.pools().stream().map(p -> pool(p, view.at())).toList(), agents, peerHttpUrl);
+                view.openLeases(), view.pools().stream().map(p -> pool(p, view.at())).toList(), agents, peerHttpUrl,
+                List.of(zones.nominal(), zones.elevated(), zones.critical(), zones.throttled()));
     }
 
     private static Pool pool(PoolView p, Instant at) {

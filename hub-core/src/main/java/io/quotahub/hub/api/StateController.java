@@ -31,6 +31,6 @@ public class StateController {
         runtime.agents().all().forEach((id, health) -> agents.put(id, health.name()));
         var replication = runtime.replication();
         return StateBody.of(engine.view(), runtime.ready(), runtime.notReadyReason(),
-                replication == null ? null : replication.view(), agents, peerHttpUrl);
+                replication == null ? null : replication.view(), agents, peerHttpUrl, engine.config().thermal().zones());
     }
 }

@@ -45,7 +45,7 @@ class HttpAgentApiTest {
                 "hourly", Map.of("keys", List.of(key("h1", secret, List.of(requests(1, "1h"))))),
                 "open", Map.of("keys", List.of(key("o1", secret, List.of(requests(1000, "1m")))))),
                 Map.of("quotahub.http.max-wait", "5s", "quotahub.agent-dead-after", "1s",
-                        "quotahub.peer-http-url", "http://pc2:9100"));
+                        "quotahub.peer-http-url", "http://pc2:9100", "quotahub.thermal.zone-bounds", List.of(30, 50, 70, 90)));
     }
 
     @AfterAll
@@ -165,11 +165,12 @@ class HttpAgentApiTest {
     }
 
     @Test
-    void state_namesThePeersHttpUrl() {
+    void state_namesThePeersHttpUrl_andTheConfiguredZoneBounds() {
         HttpResponse<String> state = hub.get("/api/v1/state");
 
         assertThat(state.statusCode()).isEqualTo(200);
-        assertThat(json(state)).containsEntry("peerHttpUrl", "http://pc2:9100");
+        assertThat(json(state)).containsEntry("peerHttpUrl", "http://pc2:9100")
+                .containsEntry("zoneBounds", List.of(30.0, 50.0, 70.0, 90.0));
     }
 
     @Test

@@ -1,64 +1,25 @@
 package io.quotahub.hub.config;
 
 import io.micronaut.context.ApplicationContext;
-import io.micronaut.context.env.PropertySource;
-import io.micronaut.context.env.yaml.YamlPropertySourceLoader;
 import io.quotahub.engine.CooldownConfig;
 import io.quotahub.engine.CooldownLearning;
 import io.quotahub.engine.QuotaEngine;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowable;
 
 /** {@code quotahub.cooldown.*} in a hub's YAML reaches the engine; a bad value stops the start-up naming its key. */
 class CooldownSettingsTest {
 
-    private static final String HUB = """
-            quotahub:
-              hub-id: main
-              nats-url: nats://127.0.0.1:1
-              max-cooldown: 10m
-              pools:
-                demo:
-                  keys:
-                    - id: k1
-                      secret-env: QH_TEST_NO_SUCH_VAR
-                      limits: [{requests: 60, per: 1m}]
-            """;
-
-    private static ApplicationContext start(String cooldownYaml) {
-        String yaml = HUB + (cooldownYaml.isEmpty() ? "" : "  cooldown:\n" + cooldownYaml.indent(4));
-        Map<String, Object> props;
-        try {
-            props = new YamlPropertySourceLoader().read("hub.yml", new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return ApplicationContext.builder("test").propertySources(PropertySource.of("hub.yml", props)).start();
-    }
-
     private static String startUpError(String cooldownYaml) {
-        Throwable failure = catchThrowable(() -> start(cooldownYaml).close());
-        assertThat(failure).as("the start-up fails").isNotNull();
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof ConfigException) {
-                return t.getMessage();
-            }
-        }
-        throw new AssertionError("no configuration error in " + failure);
+        return HubYaml.startUpError("cooldown", cooldownYaml);
     }
 
     private static CooldownConfig engineCooldown(String cooldownYaml) {
-        try (ApplicationContext context = start(cooldownYaml)) {
+        try (ApplicationContext context = HubYaml.start("cooldown", cooldownYaml)) {
             return context.getBean(QuotaEngine.class).config().cooldown();
         }
     }

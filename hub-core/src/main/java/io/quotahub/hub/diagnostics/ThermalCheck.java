@@ -9,8 +9,8 @@ import io.quotahub.engine.view.ThermalView;
 import java.util.Locale;
 
 /**
- * Check 5: thermal state of every key, pool and the hub. WARN for CRITICAL (80–95), FAIL for
- * THROTTLED (≥ 95, the throttle on, or a provider cooldown).
+ * Check 5: thermal state of every key, pool and the hub. WARN for CRITICAL (80–95 by default), FAIL for
+ * THROTTLED (≥ 95 by default, the throttle on, or a provider cooldown).
  */
 final class ThermalCheck implements DiagnosticCheck {
 
@@ -51,8 +51,8 @@ final class ThermalCheck implements DiagnosticCheck {
     private static void judge(Findings f, String who, ThermalView t) {
         if (t.zone() == Zone.THROTTLED) {
             f.fail(who + " is THROTTLED at " + degrees(t.temperature()) + (t.throttled() ? " (throttle on, recovery "
-                            + Math.round(100 * t.recoveryProgress()) + " % done)" : " (provider cooldown or ≥ 95 °)") + ", trend " + t.trend(),
-                    "Add keys to the pool or move LOW-priority work off it; the key recovers after 30 s below its threshold");
+                            + Math.round(100 * t.recoveryProgress()) + " % done)" : " (provider cooldown, or hot enough for THROTTLED)") + ", trend " + t.trend(),
+                    "Add keys to the pool or move LOW-priority work off it; the key recovers after its recovery window below its threshold");
         } else if (t.zone() == Zone.CRITICAL) {
             f.warn(who + " is CRITICAL at " + degrees(t.temperature()) + ", trend " + t.trend() + ": low-priority work is being shed",
                     "Spread load over more keys or lower demand before the key reaches its throttle threshold");

@@ -114,13 +114,18 @@ public final class ScenarioChecker {
     }
 
     /** 3. failover gaps while each fault was in force, failback gaps, and convergence after each heal. */
-    private void checkFaults(ScenarioResult r, ProviderLog plog, List<Fault> faults, long end) {
+    void checkFaults(ScenarioResult r, ProviderLog plog, List<Fault> faults, long end) {
         long worstUnbounded = -1;
         int nth = 0;
         for (Fault f : faults) {
             String tag = f.name() + (faults.size() > 1 ? " #" + (++nth) : "");
-            Gap g = worstGap(plog, "chaos", f.injectedAt(), f.healStartedAt() < 0 ? end : f.healStartedAt());
-            Gap back = worstGap(plog, "chaos", f.healStartedAt() < 0 ? end : f.healStartedAt(), Math.min(end,
+            long healStart = f.healStartedAt() < 0 ? end : f.healStartedAt();
+            boolean shares = f.kind().hidesAPeersLedger();
+            Gap g = worstGap(plog, "chaos", f.injectedAt(), healStart, agent -> true, shares ? Wants.NOT_SHARE_BOUND : Wants.ALL);
+            if (shares) {
+                checkShareBoundWaits(r, plog, f, tag, healStart);
+            }
+            Gap back = worstGap(plog, "chaos", healStart, Math.min(end,
                     (f.convergedAt() < 0 ? f.healedAt() : f.convergedAt()) + Duration.ofSeconds(2).toNanos()));
             r.details.put("gap " + tag, g.millis + " ms" + (g.agent == null ? "" : " (" + g.agent + ")"));
             r.details.put("failbackGap " + tag, back.millis + " ms" + (back.agent == null ? "" : " (" + back.agent + ")"));
@@ -154,6 +159,28 @@ public final class ScenarioChecker {
                 r.worstGapMs = worstUnbounded;
             }
         }
+    }
+
+    /**
+     * 3b. While a fault hides a peer's ledger, a hub serves from its own share of each budget only
+     * (it cannot fence what it cannot reach): an agent refused BUDGET_EXHAUSTED then waits for that
+     * share to free as the window slides, not for a failover. Such waits are bounded by the pool's
+     * longest request window + 1 s instead of the failover bound.
+     */
+    private void checkShareBoundWaits(ScenarioResult r, ProviderLog plog, Fault f, String tag, long healStart) {
+        Gap wait = worstGap(plog, "chaos", f.injectedAt(), healStart, agent -> true, Wants.SHARE_BOUND);
+        long bound = longestWindowMillis("chaos") + 1000;
+        r.details.put("shareBoundWait " + tag, wait.millis + " ms" + (wait.agent == null ? "" : " (" + wait.agent + ")"));
+        if (wait.millis > bound) {
+            r.failures.add("a wait on one hub's share of " + wait.millis + " ms after " + f.name() + " (bound " + bound
+                    + " ms: the pool's longest window + 1 s, " + wait.agent + ")");
+        }
+    }
+
+    private long longestWindowMillis(String pool) {
+        List<String> ids = poolKeys.get(pool);
+        return keys.stream().filter(k -> ids.contains(k.id())).flatMap(k -> k.limits().stream())
+                .filter(l -> l.kind() == Limit.Kind.REQUESTS).mapToLong(l -> l.per().toMillis()).max().orElse(0);
     }
 
     /** 4. goodput: accepted calls as a share of the capacity of the scenario's keys over its span. */
@@ -194,16 +221,26 @@ public final class ScenarioChecker {
         return worstGap(plog, pool, from, to, agent -> true);
     }
 
+    /** Which wants a gap is measured over: all, or split by whether a hub's own share refused them. */
+    private enum Wants { ALL, NOT_SHARE_BOUND, SHARE_BOUND }
+
     /**
      * The longest time an agent of the pool ({@code agents} picks which) wanted a lease and had
      * none, over spans overlapping [from, to], leaving out spans in which the agent was refused
      * while the provider had no room on any key of the pool (no capacity existed).
      */
     public Gap worstGap(ProviderLog plog, String pool, long from, long to, Predicate<String> agents) {
+        return worstGap(plog, pool, from, to, agents, Wants.ALL);
+    }
+
+    private Gap worstGap(ProviderLog plog, String pool, long from, long to, Predicate<String> agents, Wants which) {
         List<String> keyIds = poolKeys.get(pool);
         Gap worst = new Gap(0, null);
         for (Recorder.Want w : rec.wants(pool, from, to)) {
             if (!agents.test(w.agent())) {
+                continue;
+            }
+            if (which != Wants.ALL && refusedByAShare(w) != (which == Wants.SHARE_BOUND)) {
                 continue;
             }
             long len = (w.to() - w.from()) / 1_000_000L;
@@ -217,6 +254,12 @@ public final class ScenarioChecker {
             }
         }
         return worst;
+    }
+
+    /** Whether a hub refused the agent during the want because its own share of a budget was used up. */
+    private boolean refusedByAShare(Recorder.Want w) {
+        return !rec.misses(m -> m.agent().equals(w.agent()) && m.kind().equals("refused") && m.code().equals("BUDGET_EXHAUSTED")
+                && m.at() >= w.from() && m.at() <= w.to()).isEmpty();
     }
 
     /** What the agent was told during a want, e.g. ": refused BUDGET_EXHAUSTED ×2" (why the gap was long). */

@@ -38,6 +38,15 @@ public enum FaultKind {
         return gapBoundMillis;
     }
 
+    /**
+     * Whether a hub loses sight of its peer's ledger while the fault lasts (the peer's nats-server
+     * down, or the link split): it can then neither fence the peer nor take its budget over, so it
+     * serves from its own share of each limit until the fault heals, by design.
+     */
+    public boolean hidesAPeersLedger() {
+        return this == KILL_NATS || this == SPLIT_CUT || this == SPLIT_BLACKHOLE;
+    }
+
     /** Whether the fault is about one machine (then it needs a side). */
     public boolean sided() {
         return this == KILL_HUB || this == PAUSE_HUB || this == KILL_NATS || this == CLOCK_SKEW;

@@ -41,6 +41,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.util.concurrent.Callable;
 import java.time.Duration;
 import java.util.function.Consumer;
 
@@ -103,8 +104,20 @@ class HubAssembly {
     /**
      * Opens the ledger over {@code connection}, replays it (from a snapshot when one is usable)
      * and starts serving. May be called again after it failed (the start-up retries).
+     *
+     * @param snapshotConnections opens the snapshots' own connection (called only when they are on)
      */
-    RunningHub open(Connection connection) throws Exception {
+    RunningHub open(Connection connection, Callable<Connection> snapshotConnections) throws Exception {
+        Connection snapshotConnection = settings.snapshots() ? snapshotConnections.call() : null;
+        try {
+            return open(connection, snapshotConnection);
+        } catch (Exception | Error e) {
+            closeQuietly(snapshotConnection);
+            throw e;
+        }
+    }
+
+    private RunningHub open(Connection connection, Connection snapshotConnection) throws Exception {
         HubSnapshot restoredFrom = engineRestoredFrom;
         JetStreamLedger opened = new JetStreamLedger(connection, settings.hubId(), settings.ledgerTimeout());
         opened.onAppendLatency(AcquireLatency.ledgerAppend(registry, settings.hubId()));
@@ -125,7 +138,7 @@ class HubAssembly {
             backfill.observe(batch);
         };
         long t0 = System.nanoTime();
-        Snapshots snaps = settings.snapshots() ? new Snapshots(connection, settings.hubId(), settings.peerId(),
+        Snapshots snaps = snapshotConnection != null ? new Snapshots(snapshotConnection, settings.hubId(), settings.peerId(),
                 engine.config(), clock, settings.snapshotEvery(), settings.snapshotMaxAge()) : null;
         if (restoredFrom == null && snaps != null) {
             HubSnapshot snap = snaps.loadUsable();
@@ -168,7 +181,19 @@ class HubAssembly {
                 pools.pools().stream().map(p -> p.name() + "(" + p.keys().size() + " keys)").toList(),
                 settings.hasPeer() ? ", peer " + settings.peerId() : "",
                 opened.fenced() ? " — FENCED by the peer: grants resume once its takeover is folded" : "");
-        return new RunningHub(opened, audited, auditStore, api, replication, peer, snaps, restoredFrom);
+        return new RunningHub(opened, audited, auditStore, api, replication, peer, snaps, restoredFrom, snapshotConnection);
+    }
+
+    /** Closes a connection, if any, without letting an interrupt escape unrecorded. */
+    static void closeQuietly(Connection connection) {
+        if (connection == null) {
+            return;
+        }
+        try {
+            connection.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**

@@ -189,14 +189,14 @@ public class HubRuntime implements HubReadout, AutoCloseable {
         while (!(phase instanceof Phase.Closed)) {
             try {
                 if (connection == null) {
-                    connection = connect();
+                    connection = connect("");
                     announcer.start(connection, this::ready, hubLedger::stoppedGranting);
                     if (!setPhase(new Phase.Starting("replaying the ledger", connection))) {
-                        close(connection);
+                        HubAssembly.closeQuietly(connection);
                         return;
                     }
                 }
-                RunningHub hub = assembly.open(connection);
+                RunningHub hub = assembly.open(connection, () -> connect("snapshots"));
                 if (!setPhase(new Phase.Running(connection, hub))) {
                     hub.close(); // closed meanwhile
                     return;
@@ -205,7 +205,7 @@ public class HubRuntime implements HubReadout, AutoCloseable {
                 return;
             } catch (Exception e) {
                 if (!setPhase(new Phase.Starting("waiting for NATS at " + settings.natsUrl() + ": " + e.getMessage(), connection))) {
-                    close(connection);
+                    HubAssembly.closeQuietly(connection);
                     return;
                 }
                 LOG.warn("hub {} not ready, retrying in 1 s: {}", settings.hubId(), e.getMessage());
@@ -295,10 +295,11 @@ public class HubRuntime implements HubReadout, AutoCloseable {
         return agents.all().values();
     }
 
-    private Connection connect() throws Exception {
+    /** @param purpose "" for the serving connection, else what the extra connection is for (its name says it) */
+    private Connection connect(String purpose) throws Exception {
         Options options = natsSettings.applyTo(Options.builder(), settings.hubId())
                 .server(settings.natsUrl())
-                .connectionName("quotahub-hub-" + settings.hubId())
+                .connectionName("quotahub-hub-" + settings.hubId() + (purpose.isEmpty() ? "" : "-" + purpose))
                 .noRandomize()
                 .maxReconnects(-1)
                 .reconnectWait(Duration.ofMillis(250))
@@ -306,7 +307,7 @@ public class HubRuntime implements HubReadout, AutoCloseable {
                 .connectionTimeout(Duration.ofSeconds(2))
                 .connectionListener((conn, event) -> {
                     if (event == ConnectionListener.Events.DISCONNECTED || event == ConnectionListener.Events.RECONNECTED) {
-                        LOG.warn("hub {}: NATS {}", settings.hubId(), event);
+                        LOG.warn("hub {}: NATS {}{}", settings.hubId(), event, purpose.isEmpty() ? "" : " (" + purpose + ")");
                     }
                 })
                 .build();
@@ -363,20 +364,9 @@ public class HubRuntime implements HubReadout, AutoCloseable {
         housekeeping.shutdownNow();
         if (last instanceof Phase.Running r) {
             r.hub().close();
-            close(r.connection());
+            HubAssembly.closeQuietly(r.connection());
         } else if (last instanceof Phase.Starting s) {
-            close(s.connection()); // the start-up thread sees Closed and stops
-        }
-    }
-
-    private static void close(Connection connection) {
-        if (connection == null) {
-            return;
-        }
-        try {
-            connection.close();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            HubAssembly.closeQuietly(s.connection()); // the start-up thread sees Closed and stops
         }
     }
 

@@ -1,6 +1,7 @@
 package io.quotahub.hub;
 
 import io.micronaut.core.annotation.Nullable;
+import io.nats.client.Connection;
 import io.quotahub.hub.audit.AuditStore;
 import io.quotahub.hub.ledger.JetStreamLedger;
 import io.quotahub.hub.ledger.Ledger;
@@ -21,18 +22,24 @@ import io.quotahub.hub.snapshot.Snapshots;
  * @param peer         the protocol's NATS side (peer copy, announcements, demand); null for a single hub
  * @param snapshots    the hub's snapshots; null when turned off
  * @param restoredFrom the snapshot this run started from; null after a full replay
+ * @param snapshotConnection the snapshots' own NATS connection; null when they are turned off
  */
 record RunningHub(JetStreamLedger ownLedger, Ledger ledger, AuditStore audit, NatsApi api,
                   @Nullable Replication replication, @Nullable PeerConnection peer,
-                  @Nullable Snapshots snapshots, @Nullable HubSnapshot restoredFrom) implements AutoCloseable {
+                  @Nullable Snapshots snapshots, @Nullable HubSnapshot restoredFrom,
+                  @Nullable Connection snapshotConnection) implements AutoCloseable {
 
-    /** Stops serving first, then the snapshots, the peer's side and the ledger (the connection is the runtime's). */
+    /**
+     * Stops serving first, then the snapshots (and their connection), the peer's side and the
+     * ledger (the serving connection is the runtime's).
+     */
     @Override
     public void close() {
         api.close();
         if (snapshots != null) {
             snapshots.close();
         }
+        HubAssembly.closeQuietly(snapshotConnection);
         if (peer != null) {
             peer.close();
         }

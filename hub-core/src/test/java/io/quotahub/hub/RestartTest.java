@@ -1,5 +1,6 @@
 package io.quotahub.hub;
 
+import io.nats.client.Nats;
 import io.quotahub.engine.QuotaEngine;
 import io.quotahub.testkit.NatsServer;
 import org.awaitility.Awaitility;
@@ -91,7 +92,7 @@ class RestartTest {
                 HubRuntime runtime = restarted.bean(HubRuntime.class);
                 assertThat(runtime.restoredFrom()).as("the first attempt restored from the snapshot").isNotNull();
 
-                RunningHub retried = restarted.bean(HubAssembly.class).open(runtime.connection());
+                RunningHub retried = restarted.bean(HubAssembly.class).open(runtime.connection(), () -> Nats.connect(nats.url()));
                 try {
                     assertThat(retried.restoredFrom()).isSameAs(runtime.restoredFrom());
                     assertThat(restarted.bean(QuotaEngine.class).view().openLeases()).as("nothing counted twice").isEqualTo(3);

@@ -23,7 +23,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A hub's snapshots (docs/architecture.md, "State is a fold of two ledgers": restart = snapshot + tail): finds the newest usable
+ * A hub's snapshots (docs/architecture.md, "State is a fold of two ledgers": restart = snapshot + tail), over a NATS
+ * connection of their own so that reading the ledgers' tails never queues behind (or ahead of) the
+ * acquires on the serving connection: finds the newest usable
  * one at start-up, and writes a new one in the background when enough ledger messages (own +
  * peer copy) came after the newest (but at most every {@link #MIN_SPACING}), or it is old and
  * anything came at all. A snapshot that cannot
@@ -107,13 +109,22 @@ public final class Snapshots implements AutoCloseable {
         }
     }
 
-    /** Checks every {@code checkEvery} whether a snapshot is due, on its own low-priority thread. */
+    /**
+     * Checks every {@code checkEvery} whether a snapshot is due, on its own thread in the OS's idle
+     * scheduling class: folding, serializing and storing a snapshot takes a core for seconds under
+     * load, and must take only what the serving threads leave.
+     */
     public void start(Duration checkEvery) {
         writer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "qh-snapshot-" + hubId);
             t.setDaemon(true);
             t.setPriority(Thread.MIN_PRIORITY);
             return t;
+        });
+        writer.execute(() -> {
+            if (IdlePriority.applyToCurrentThread()) {
+                LOG.info("hub {}: snapshots run at the OS's idle priority", hubId);
+            }
         });
         writer.scheduleWithFixedDelay(this::writeIfDue, 0, checkEvery.toMillis(), TimeUnit.MILLISECONDS);
     }

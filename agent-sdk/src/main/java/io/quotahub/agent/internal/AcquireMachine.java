@@ -39,6 +39,9 @@ import java.util.function.Supplier;
  * the request goes once to each other ready hub's direct subject, which grants only from its own
  * budget. When every hub refused so, the wait is at most half a second, whatever the retry-after:
  * budgets move sooner than windows free.
+ *
+ * <p>Just over 400 lines: every state and event of one acquire in one place, so each transition
+ * reads top to bottom beside the others.
  */
 final class AcquireMachine {
 

@@ -38,6 +38,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * snapshots ({@link Snapshots}). Routes every call to its pool and runs it under that pool's lock
  * (see {@link PoolState}). Open leases live in a concurrent map so a settle finds its pool without
  * a global lock. Listener callbacks run after the lock is released.
+ *
+ * <p>Over 400 lines because every engine call passes here once (find the pool, take its lock, call
+ * the pool's state, collect the listener events, release, notify); the decisions themselves live
+ * in {@link PoolState}, {@link KeyState}, {@link SlidingWindow} and {@link KeyGuard}.
  */
 public final class EngineCore {
 

@@ -31,6 +31,10 @@ import java.time.ZoneId;
  * the hub that granted it, until a takeover moves the slot of every lease of the dead hub to the
  * survivor ({@link #reattribute}). Admission checks this hub's slot. Not thread-safe: the owning
  * pool's lock guards it.
+ *
+ * <p>Over 400 lines on purpose: the queue, the running sums (all hubs and per slot) and the
+ * calendar-day mode change together on every add, release and eviction; split across classes,
+ * each sum would be kept consistent in two places.
  */
 final class SlidingWindow {
 

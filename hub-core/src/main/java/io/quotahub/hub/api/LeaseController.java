@@ -139,7 +139,8 @@ public class LeaseController {
         if (body.maxWaitMs() != null && body.maxWaitMs() < 0) {
             return rejected(Entrance.HTTP_ACQUIRE, RejectReason.INVALID, "maxWaitMs must be >= 0, was " + body.maxWaitMs());
         }
-        AcquireCommand cmd = new AcquireCommand(requestId, agentId, body.pool(), body.tokens(), priority, null, principal);
+        AcquireCommand cmd = new AcquireCommand(requestId, agentId, body.pool(), body.tokens(), priority, null, principal,
+                !Boolean.FALSE.equals(body.fallback()), null);
         if (body.maxWaitMs() == null || body.maxWaitMs() == 0) {
             return acquire.acquire(cmd).thenApply(this::toResponse);
         }
@@ -153,7 +154,8 @@ public class LeaseController {
             var lease = g.lease();
             return HttpResponse.ok(new LeaseBody(LeaseHandle.of(lease.leaseId(), g.leaseSecret().reveal()), lease.hubId(),
                     lease.pool(), lease.keyId(), g.secret().reveal(), lease.tokens(), lease.expiresAt().toString(),
-                    noticeOrNull(g.notice())));
+                    noticeOrNull(g.notice()), g.passedOver().isEmpty() ? null : g.requestedPool(),
+                    PoolRefusalBody.listOrNull(g.passedOver()), g.shadow() == null ? null : PoolRefusalBody.of(g.shadow())));
         }
         if (outcome instanceof AcquireOutcome.Leased) { // never answered: AcquireService decides such a retry anew
             return ApiError.response(ErrorCode.UNAVAILABLE, "the lease's secret is not held here; ask again with a new requestId");
@@ -162,7 +164,7 @@ public class LeaseController {
             var refusal = r.refusal();
             return tooManyRequests(new RefusalBody("quota_exhausted", refusal.code().name(), refusal.message(),
                     Math.max(1, refusal.retryAfter().toMillis()), refusal.pool(), refusal.keyId(), refusal.limit(),
-                    noticeOrNull(r.notice())));
+                    noticeOrNull(r.notice()), PoolRefusalBody.listOrNull(r.tried())));
         }
         if (outcome instanceof AcquireOutcome.Overloaded o) {
             return tooManyRequests(new RefusalBody("overloaded", AcquireOutcome.Overloaded.CODE, o.reason(), Math.max(1, o.retryAfter().toMillis()),

@@ -17,6 +17,7 @@ import io.quotahub.hub.config.pools.PoolsSettings;
 import io.quotahub.hub.ledger.HubLedger;
 import io.quotahub.hub.metrics.GuardMetrics;
 import io.quotahub.hub.metrics.PolicyMetrics;
+import io.quotahub.hub.ledger.ShadowWatch;
 import io.quotahub.hub.metrics.ProviderCallMetrics;
 import io.quotahub.hub.replication.DemandCounter;
 import io.quotahub.hub.replication.ReplicationSettings;
@@ -109,9 +110,14 @@ public class HubFactory {
     @Singleton
     AcquireService acquireService(QuotaEngine engine, HubLedger ledger, PoolsConfig pools, RequestIndex requests, Clock clock,
                                   DemandCounter demand, HubSettings settings, InputBounds bounds, GuardMetrics metrics,
-                                  PolicyMetrics policyMetrics) {
+                                  PolicyMetrics policyMetrics, ShadowWatch shadows) {
         return new AcquireService(engine, ledger, pools, requests, clock, demand, settings.ledgerTimeout(), bounds, metrics,
-                policyMetrics);
+                policyMetrics, shadows);
+    }
+
+    @Singleton
+    ShadowWatch shadowWatch() {
+        return new ShadowWatch();
     }
 
     @Singleton

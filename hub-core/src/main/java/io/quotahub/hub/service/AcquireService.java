@@ -17,6 +17,7 @@ import io.quotahub.hub.config.Secret;
 import io.quotahub.hub.ledger.Ledger;
 import io.quotahub.hub.ledger.LedgerEvents;
 import io.quotahub.hub.ledger.LedgerFencedException;
+import io.quotahub.hub.ledger.ShadowWatch;
 import io.quotahub.hub.metrics.GuardMetrics;
 import io.quotahub.hub.metrics.PolicyMetrics;
 import io.quotahub.hub.replication.DemandCounter;
@@ -64,6 +65,7 @@ public final class AcquireService {
     private final InputBounds bounds;
     private final GuardMetrics metrics;
     private final PolicyMetrics policyMetrics;
+    private final ShadowWatch shadows;
     private final String hubId;
     private final Map<String, Long> largestTokenLimit = new HashMap<>();
     private final Map<String, PoolSpec> poolsByName = new HashMap<>();
@@ -79,13 +81,18 @@ public final class AcquireService {
     public AcquireService(QuotaEngine engine, HubLedger ledger, PoolsConfig pools, RequestIndex requests, Clock clock,
                           DemandCounter demand, Duration replyTimeout, InputBounds bounds, GuardMetrics metrics) {
         this(engine, ledger, pools, requests, clock, demand, replyTimeout, bounds, metrics,
-                PolicyMetrics.unregistered(engine.config().hubId()));
+                PolicyMetrics.unregistered(engine.config().hubId()), new ShadowWatch());
     }
 
+    /**
+     * @param policyMetrics fallback and shadow metrics
+     * @param shadows       where this hub's own shadow grants are recorded (the fold records the rest)
+     */
     public AcquireService(QuotaEngine engine, HubLedger ledger, PoolsConfig pools, RequestIndex requests, Clock clock,
                           DemandCounter demand, Duration replyTimeout, InputBounds bounds, GuardMetrics metrics,
-                          PolicyMetrics policyMetrics) {
+                          PolicyMetrics policyMetrics, ShadowWatch shadows) {
         this.policyMetrics = policyMetrics;
+        this.shadows = shadows;
         this.replyDeadline = new ReplyDeadline(replyTimeout);
         this.engine = engine;
         this.demand = demand;
@@ -101,6 +108,11 @@ public final class AcquireService {
             poolsByName.put(pool.name(), pool);
             maxTokensPerCall.put(pool.name(), pool.maxTokensPerCall());
         }
+    }
+
+    /** The shadow refusals this hub recorded and folded (for the state endpoint and the dashboard). */
+    public ShadowWatch shadowWatch() {
+        return shadows;
     }
 
     /** The most tokens one lease of the pool could ever get (Long.MAX_VALUE without token limits). */
@@ -318,12 +330,19 @@ public final class AcquireService {
             grantNotice = (notice.isEmpty() ? "" : notice + "; ") + "leased from fallback pool " + lease.pool() + ": "
                     + passedOver.stream().map(r -> "pool " + r.pool() + " " + r.code()).collect(Collectors.joining(", "));
         }
-        if (admitted.shadow() != null) {
-            policyMetrics.shadowRefusal(lease.pool(), lease.keyId(), admitted.shadow().code());
+        Refusal shadow = admitted.shadow();
+        if (shadow != null) {
+            grantNotice = (grantNotice.isEmpty() ? "" : grantNotice + "; ") + "granted in shadow mode: enforcing would have refused it ("
+                    + shadow.code() + (shadow.limit() == null ? "" : ", " + shadow.limit()) + ")";
         }
         String answeredNotice = grantNotice;
-        CompletableFuture<AcquireOutcome> reply = target.append(LedgerEvents.grant(lease, admitted.shadow())).handle((ok, error) -> {
+        var event = LedgerEvents.grant(lease, shadow);
+        CompletableFuture<AcquireOutcome> reply = target.append(event).handle((ok, error) -> {
             if (error == null) {
+                if (shadow != null) {
+                    policyMetrics.shadowRefusal(lease.pool(), lease.keyId(), shadow.code());
+                    shadows.record(hubId, lease.pool(), lease.keyId(), event.getGrant().getShadow(), event.getAtEpochMs());
+                }
                 return new AcquireOutcome.Leased(lease, secret, leaseSecret, answeredNotice, passedOver, admitted.shadow());
             }
             // The ledger only fails an append that is certainly not stored: forget the grant.

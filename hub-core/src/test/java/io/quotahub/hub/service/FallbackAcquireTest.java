@@ -67,7 +67,8 @@ class FallbackAcquireTest {
         ledger.open(memory);
         RequestIndex requests = new RequestIndex(clock, Duration.ofMinutes(2), Duration.ofSeconds(10), id -> engine.openLease(id).isPresent());
         service = new AcquireService(engine, ledger, pools, requests, clock, new DemandCounter(), Duration.ofSeconds(2),
-                InputBounds.ofDefaults(), GuardMetrics.unregistered("main"), new PolicyMetrics(registry, "main", specs));
+                InputBounds.ofDefaults(), GuardMetrics.unregistered("main"), new PolicyMetrics(registry, "main", specs),
+                new io.quotahub.hub.ledger.ShadowWatch());
         waiting = new WaitingAcquire(service, ledger, timer, clock, Duration.ofSeconds(30), () -> 0.0);
     }
 

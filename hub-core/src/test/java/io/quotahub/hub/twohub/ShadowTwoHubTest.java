@@ -71,7 +71,7 @@ class ShadowTwoHubTest {
                 .until(condition::getAsBoolean);
     }
 
-    private static KeyView key(TestHub hub, String pool) {
+    private static KeyView keyOf(TestHub hub, String pool) {
         return hub.bean(QuotaEngine.class).view().pools().stream().filter(p -> p.name().equals(pool)).findFirst().orElseThrow()
                 .keys().get(0);
     }
@@ -116,8 +116,8 @@ class ShadowTwoHubTest {
                 assertThat(e.getGrant().getShadow().toString()).doesNotContain(SECRET);
             });
 
-            await("the peer folds the shadow grants", () -> key(edge, "watched").limits().get(1).used() == 4);
-            assertThat(key(main, "watched").limits().get(1).used()).isEqualTo(4);
+            await("the peer folds the shadow grants", () -> keyOf(edge, "watched").limits().get(1).used() == 4);
+            assertThat(keyOf(main, "watched").limits().get(1).used()).isEqualTo(4);
             String edgeState = edge.get("/api/v1/state").body();
             assertThat(edgeState).contains("\"shadowRefusals\":[{\"pool\":\"watched\",\"keyId\":\"w1\",\"code\":\"QUOTA_EXHAUSTED\"")
                     .contains("\"count\":2").contains("\"lastHub\":\"main\"").contains("\"mode\":\"shadow\"");
@@ -135,8 +135,8 @@ class ShadowTwoHubTest {
             for (TestHub hub : List.of(main, edge)) {
                 assertThat(hub.post("/api/v1/acquire", body(shadowed)).statusCode()).isEqualTo(200);
             }
-            await("both hubs count both grants: the 2 an hour are used", () -> key(main, "canary").limits().get(0).used() == 2
-                    && key(edge, "canary").limits().get(0).used() == 2);
+            await("both hubs count both grants: the 2 an hour are used", () -> keyOf(main, "canary").limits().get(0).used() == 2
+                    && keyOf(edge, "canary").limits().get(0).used() == 2);
             for (TestHub hub : List.of(main, edge)) {
                 for (int i = 0; i < 3; i++) {
                     HttpResponse<String> refused = hub.post("/api/v1/acquire", body(enforced));

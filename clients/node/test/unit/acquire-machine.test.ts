@@ -238,3 +238,18 @@ test("acquire_aDroppedConnectionResendsTheSameRouteOnce", () => {
   assert.equal(out.sent[1]!.route.subject, "qh.v1.acquire");
   assert.equal(out.sent[1]!.request.requestId, out.sent[0]!.request.requestId);
 });
+
+test("acquire_sendsHowLongTheCallerWaits_andNoFallbackOnlyWhenAskedTo", () => {
+  const clock = { t: 0 };
+  const out = new FakeOut();
+  machine(out, routerWith(clock, "main"), 5000).start(0);
+  assert.equal(out.last.request.waitUntilEpochMs, 1_005_000n);
+  assert.equal(out.last.request.noFallback, false);
+
+  const optedOut = new FakeOut();
+  new AcquireMachine(optedOut, routerWith(clock, "main"), new RetryPolicy(() => 0), () => `req-${++ids}`,
+    { agentId: "a1", pool: "p", tokens: 1, priority: Priority.NORMAL, maxWaitMs: 0, requestTimeoutMs: 750, fallback: false },
+    0, () => 1_000_000).start(0);
+  assert.equal(optedOut.last.request.noFallback, true);
+  assert.equal(optedOut.last.request.waitUntilEpochMs, 0n, "a caller that does not wait says so");
+});

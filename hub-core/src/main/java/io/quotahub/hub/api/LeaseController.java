@@ -83,7 +83,9 @@ public class LeaseController {
     @Operation(summary = "Acquire a lease", description = "Answers a lease, or a refusal. maxWaitMs (absent or 0: answer at once) "
             + "lets the hub wait for room, at most quotahub.http.max-wait (30 s; longer asks are clamped and the notice says so). "
             + "requestId makes the acquire idempotent: a retry with the same id (also while the first still waits, also on the "
-            + "other hub) never gets a second lease. 503 unavailable/fenced, 429 BUDGET_EXHAUSTED/OVERLOADED: ask the other hub.")
+            + "other hub) never gets a second lease. 503 unavailable/fenced, 429 BUDGET_EXHAUSTED/OVERLOADED: ask the other hub. "
+            + "A pool with fallback pools is served by the first of them with room when it has none within the wait (the lease's "
+            + "pool says which; a 429 lists every pool tried); \"fallback\": false keeps the acquire to the pool itself.")
     @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = AcquireBody.class)))
     @ApiResponse(responseCode = "200", description = "the lease", content = @Content(schema = @Schema(implementation = LeaseBody.class)))
     @ApiResponse(responseCode = "429", description = "refused: which limit, and when to retry (also as Retry-After)",

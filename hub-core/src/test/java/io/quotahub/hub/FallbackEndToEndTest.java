@@ -59,7 +59,7 @@ class FallbackEndToEndTest {
     static void start() {
         nats = NatsServer.start();
         Map<String, Object> pools = new LinkedHashMap<>();
-        for (String name : List.of("wire", "sdk", "optout", "http")) {
+        for (String name : List.of("wire", "sdk", "optout", "http", "hostile")) {
             pools.put(name, Map.of("fallback", List.of(name + "-spare"),
                     "keys", List.of(key("p1", secretFile(dir, name + "p", PRIMARY_SECRET), List.of(requests(1, "1h"))))));
             pools.put(name + "-spare", Map.of("keys", List.of(key("s1", secretFile(dir, name + "s", SPARE_SECRET),
@@ -179,6 +179,30 @@ class FallbackEndToEndTest {
         List<Map<String, Object>> tried = (List<Map<String, Object>>) json(refused).get("tried");
         assertThat(tried).extracting(t -> t.get("pool")).containsExactly("http", "http-spare");
         assertThat(tried).extracting(t -> t.get("code")).containsOnly("QUOTA_EXHAUSTED");
+    }
+
+    @Test
+    void hostileFallbackFields_areBoundedOrRefused_andChangeNothing() throws Exception {
+        long before = hub.bean(io.quotahub.engine.QuotaEngine.class).view().openLeases();
+        HttpResponse<String> notABoolean = hub.post("/api/v1/acquire", "{\"pool\":\"hostile\",\"tokens\":1,\"fallback\":\"no\"}");
+        assertThat(notABoolean.statusCode()).as(notABoolean.body()).isEqualTo(400);
+        assertThat(hub.bean(io.quotahub.engine.QuotaEngine.class).view().openLeases()).isEqualTo(before);
+
+        client.acquire("hostile", 1, Duration.ofSeconds(2)).close(); // the pool's one request this hour
+        for (long waitUntil : new long[] {Long.MAX_VALUE, Long.MIN_VALUE, -1, 1}) {
+            AcquireRequest request = AcquireRequest.newBuilder().setRequestId(UUID.randomUUID().toString()).setAgentId("wire-agent")
+                    .setPool("hostile").setTokens(1).setPriority(Priority.NORMAL)
+                    .setDeadlineEpochMs(System.currentTimeMillis() + 5_000).setNoFallback(true).setWaitUntilEpochMs(waitUntil).build();
+            AcquireReply reply = AcquireReply.parseFrom(raw.request(Subjects.ACQUIRE, request.toByteArray(), Duration.ofSeconds(5)).getData());
+            assertThat(reply.hasRefused()).as("wait until %d: %s", waitUntil, reply).isTrue();
+            assertThat(reply.getRefused().getPool()).isEqualTo("hostile");
+        }
+        // a wait that never ends only keeps the pool asked for: its refusal, never an error or a second lease
+        AcquireRequest forever = AcquireRequest.newBuilder().setRequestId(UUID.randomUUID().toString()).setAgentId("wire-agent")
+                .setPool("hostile").setTokens(1).setPriority(Priority.NORMAL)
+                .setDeadlineEpochMs(System.currentTimeMillis() + 5_000).setWaitUntilEpochMs(Long.MAX_VALUE).build();
+        AcquireReply kept = AcquireReply.parseFrom(raw.request(Subjects.ACQUIRE, forever.toByteArray(), Duration.ofSeconds(5)).getData());
+        assertThat(kept.hasGranted() ? kept.getGranted().getPool() : kept.getRefused().getPool()).isIn("hostile", "hostile-spare");
     }
 
     private static Map<String, Object> json(HttpResponse<String> response) {

@@ -141,6 +141,9 @@ public class LeaseController {
         if (body.maxWaitMs() != null && body.maxWaitMs() < 0) {
             return rejected(Entrance.HTTP_ACQUIRE, RejectReason.INVALID, "maxWaitMs must be >= 0, was " + body.maxWaitMs());
         }
+        if (body.fallback() != null && !(body.fallback() instanceof Boolean)) {
+            return rejected(Entrance.HTTP_ACQUIRE, RejectReason.INVALID, "fallback must be true or false (JSON), or left out");
+        }
         AcquireCommand cmd = new AcquireCommand(requestId, agentId, body.pool(), body.tokens(), priority, null, principal,
                 !Boolean.FALSE.equals(body.fallback()), null);
         if (body.maxWaitMs() == null || body.maxWaitMs() == 0) {

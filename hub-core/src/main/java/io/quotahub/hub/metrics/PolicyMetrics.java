@@ -23,9 +23,19 @@ public final class PolicyMetrics {
     private final Map<String, Counter> fallbackLeases = new HashMap<>();
     private final Map<String, Counter> fallbackRefusals = new HashMap<>();
     private final Map<String, Counter> exhausted = new HashMap<>();
-    private final Map<String, Counter> shadow = new HashMap<>();
+    private final Map<String, Counter> shadow = new java.util.concurrent.ConcurrentHashMap<>();
+    private final MeterRegistry registry;
+    private final String hubId;
+    private final java.util.Set<String> shadowedKeys = new java.util.HashSet<>();
+
+    /** The codes a shadow refusal can have: those of what shadow and canary modes watch (windows and policy). */
+    static final java.util.Set<RefusalCode> SHADOW_CODES = java.util.EnumSet.of(RefusalCode.QUOTA_EXHAUSTED,
+            RefusalCode.BUDGET_EXHAUSTED, RefusalCode.CONCURRENCY, RefusalCode.AGENT_LIMIT, RefusalCode.SHED, RefusalCode.BURST,
+            RefusalCode.THROTTLED);
 
     public PolicyMetrics(MeterRegistry registry, String hubId, Collection<PoolSpec> pools) {
+        this.registry = registry;
+        this.hubId = hubId;
         for (PoolSpec p : pools) {
             if (!p.fallback().isEmpty()) {
                 exhausted.put(p.name(), Counter.builder(MetricNames.FALLBACK_EXHAUSTED)
@@ -44,12 +54,9 @@ public final class PolicyMetrics {
             }
             if (p.hasShadow()) {
                 for (KeySpec k : p.keys()) {
-                    for (RefusalCode code : RefusalCode.values()) {
-                        shadow.put(shadowKey(p.name(), k.id(), code), Counter.builder(MetricNames.SHADOW_REFUSALS)
-                                .description("Grants that a pool or limit in shadow or canary mode would have refused")
-                                .tags(MetricNames.TAG_HUB, hubId, MetricNames.TAG_POOL, p.name(), MetricNames.TAG_KEY, k.id(),
-                                        MetricNames.TAG_CODE, code.name())
-                                .register(registry));
+                    shadowedKeys.add(p.name() + '\u0000' + k.id());
+                    for (RefusalCode code : SHADOW_CODES) {
+                        shadow.put(shadowKey(p.name(), k.id(), code), shadowCounter(p.name(), k.id(), code));
                     }
                 }
             }
@@ -78,7 +85,16 @@ public final class PolicyMetrics {
 
     /** A grant on {@code key} of {@code pool} that enforcement would have refused with {@code code}. */
     public void shadowRefusal(String pool, String key, RefusalCode code) {
-        increment(shadow, shadowKey(pool, key, code));
+        if (shadowedKeys.contains(pool + '\u0000' + key)) { // configured names only: never an unbounded tag
+            shadow.computeIfAbsent(shadowKey(pool, key, code), k -> shadowCounter(pool, key, code)).increment();
+        }
+    }
+
+    private Counter shadowCounter(String pool, String key, RefusalCode code) {
+        return Counter.builder(MetricNames.SHADOW_REFUSALS)
+                .description("Grants that a pool or limit in shadow or canary mode would have refused")
+                .tags(MetricNames.TAG_HUB, hubId, MetricNames.TAG_POOL, pool, MetricNames.TAG_KEY, key, MetricNames.TAG_CODE, code.name())
+                .register(registry);
     }
 
     private static void increment(Map<String, Counter> counters, String key) {

@@ -47,6 +47,13 @@ import java.util.concurrent.CompletableFuture;
  * and only for a request whose reply was lost at a restart or failover. Answering an error
  * instead would cost the same capacity (the agent asks again anyway) plus a round trip, and would
  * make the SDK take this healthy hub for unavailable.
+ *
+ * <p><b>Fallback pools.</b> One acquire is one decision under one request id: the pool asked for,
+ * then each of its {@code fallback} pools in the configured order (unless the caller opted out);
+ * the first grant wins and goes to the ledger under the pool that granted it. While the pool asked
+ * for says it has room again before the caller stops waiting, its refusal is answered instead and
+ * the caller waits for it. A refusal of every pool lists them all ({@link AcquireOutcome.Refused#tried()}).
+ * The engine decides one pool at a time and knows nothing of this routing.
  */
 public final class AcquireService {
 
@@ -274,7 +281,11 @@ public final class AcquireService {
         }
         List<String> chain = new ArrayList<>(1 + spec.fallback().size());
         chain.add(cmd.pool());
-        chain.addAll(spec.fallback());
+        for (String f : spec.fallback()) {
+            if (poolsByName.containsKey(f)) { // the binder checked the names; specs built in code are not
+                chain.add(f);
+            }
+        }
         return chain;
     }
 

@@ -60,6 +60,11 @@ export interface AcquireOptions {
   maxWaitMs?: number;
   /** Priority of the request; default the client's `defaultPriority`. */
   priority?: Priority;
+  /**
+   * Whether a fallback pool may serve the acquire when the pool has no room within `maxWaitMs`
+   * (default true; `lease.pool` then names the fallback). false: only `pool` itself.
+   */
+  fallback?: boolean;
   /** Abandons the acquire: the promise rejects with the signal's reason; a lease granted afterwards is given back. */
   signal?: AbortSignal;
 }
@@ -157,8 +162,8 @@ export class QuotaClient {
    * @throws QuotaHubError a hub's rejection (`UNKNOWN_POOL`, `BAD_REQUEST`, …) or `CLOSED`
    */
   async acquire(pool: string, options: AcquireOptions): Promise<Lease> {
-    const { tokens, maxWaitMs, priority } = this.#check(pool, options, options?.maxWaitMs ?? 0);
-    return this.#core.acquire(pool, tokens, maxWaitMs, priority, options.signal);
+    const { tokens, maxWaitMs, priority, fallback } = this.#check(pool, options, options?.maxWaitMs ?? 0);
+    return this.#core.acquire(pool, tokens, maxWaitMs, priority, options.signal, fallback);
   }
 
   /**
@@ -167,9 +172,9 @@ export class QuotaClient {
    * @throws the errors of {@link acquire} except QuotaExhaustedError
    */
   async tryAcquire(pool: string, options: Omit<AcquireOptions, "maxWaitMs">): Promise<Lease | null> {
-    const { tokens, maxWaitMs, priority } = this.#check(pool, options, 0);
+    const { tokens, maxWaitMs, priority, fallback } = this.#check(pool, options, 0);
     try {
-      return await this.#core.acquire(pool, tokens, maxWaitMs, priority, options.signal);
+      return await this.#core.acquire(pool, tokens, maxWaitMs, priority, options.signal, fallback);
     } catch (e) {
       if (e instanceof QuotaExhaustedError) return null;
       throw e;
@@ -197,7 +202,7 @@ export class QuotaClient {
    * @throws TypeError / RangeError for bad options
    */
   async call<T>(pool: string, options: CallOptions<T>, fn: (lease: Lease) => Promise<T> | T): Promise<T> {
-    const { tokens, maxWaitMs, priority } = this.#check(pool, options, options?.maxWaitMs ?? 0);
+    const { tokens, maxWaitMs, priority, fallback } = this.#check(pool, options, options?.maxWaitMs ?? 0);
     if (typeof fn !== "function") throw new TypeError("fn must be a function of the lease that calls the provider");
     const adapter = options.provider ?? this.#providers.get(pool) ?? generic;
     if (adapter === null || typeof adapter !== "object" || typeof adapter.read !== "function") {
@@ -212,7 +217,7 @@ export class QuotaClient {
     const core = this.#core;
     const signal = options.signal;
     return runCall({
-      acquire: (wait) => core.acquire(pool, tokens, wait, priority, signal),
+      acquire: (wait) => core.acquire(pool, tokens, wait, priority, signal, fallback),
       now: () => core.settings.now(),
       wallClock: () => core.settings.wallClock(),
       random: () => core.settings.random(),
@@ -231,7 +236,11 @@ export class QuotaClient {
     if (typeof maxWaitMs !== "number" || Number.isNaN(maxWaitMs) || maxWaitMs < 0) {
       throw new RangeError(`maxWaitMs must be zero or positive, was ${maxWaitMs}`);
     }
-    return { tokens: options.tokens, maxWaitMs, priority: wirePriority(options.priority ?? this.#defaultPriority) };
+    if (options.fallback !== undefined && typeof options.fallback !== "boolean") {
+      throw new TypeError(`fallback must be true or false, was ${String(options.fallback)}`);
+    }
+    return { tokens: options.tokens, maxWaitMs, priority: wirePriority(options.priority ?? this.#defaultPriority),
+      fallback: options.fallback !== false };
   }
 
   /** Ids of the hubs heard from so far (announcements and replies). */

@@ -54,6 +54,11 @@ export interface Refusal {
   keyId: string;
   /** The limit that refused, e.g. `requests 60/PT1M`, may be empty. */
   limit: string;
+  /**
+   * With fallback pools: every pool asked, in order (the pool asked for first), each with its own
+   * refusal; the fields above are then those of the pool that frees up first. Empty for one pool.
+   */
+  tried?: Refusal[];
 }
 
 /**
@@ -66,6 +71,8 @@ export class QuotaExhaustedError extends QuotaHubError implements Refusal {
   readonly pool: string;
   readonly keyId: string;
   readonly limit: string;
+  /** Every pool asked when the pool has fallback pools, in order; empty when only it was asked. */
+  readonly tried: Refusal[];
 
   constructor(refusal: Refusal) {
     super(refusal.code, QuotaExhaustedError.describe(refusal));
@@ -75,6 +82,7 @@ export class QuotaExhaustedError extends QuotaHubError implements Refusal {
     this.pool = refusal.pool;
     this.keyId = refusal.keyId;
     this.limit = refusal.limit;
+    this.tried = refusal.tried ?? [];
   }
 
   private static describe(r: Refusal): string {
@@ -82,6 +90,8 @@ export class QuotaExhaustedError extends QuotaHubError implements Refusal {
     if (r.reason) s += `: ${r.reason}`;
     if (r.keyId) s += ` [key ${r.keyId}]`;
     if (r.limit) s += ` [limit ${r.limit}]`;
-    return `${s}; retry after ${r.retryAfterMs} ms`;
+    s += `; retry after ${r.retryAfterMs} ms`;
+    if (r.tried && r.tried.length > 0) s += `; pools tried: ${r.tried.map((t) => `${t.pool} (${t.code})`).join(" ")}`;
+    return s;
   }
 }

@@ -18,8 +18,10 @@ import { MAX_FIELD_BYTES, mask, scrub, truncateUtf8 } from "./internal/text.js";
 export interface Lease {
   /** The hub's id of this lease. */
   readonly leaseId: string;
-  /** The pool the lease was granted from. */
+  /** The pool the lease was granted from (a fallback pool when the pool asked for had no room). */
   readonly pool: string;
+  /** The pool the acquire asked for: {@link pool} unless a fallback pool granted the lease. */
+  readonly requestedPool: string;
   /** Id of the key to use (safe to log, unlike {@link apiKey}). */
   readonly keyId: string;
   /** The secret API key to call the provider with. Never log it. */
@@ -86,6 +88,7 @@ export interface LeaseSettler {
 export interface Grant {
   leaseId: string;
   pool: string;
+  requestedPool?: string;
   keyId: string;
   apiKey: string;
   secret: string;
@@ -98,6 +101,7 @@ export interface Grant {
 export class LeaseImpl implements Lease {
   readonly leaseId: string;
   readonly pool: string;
+  readonly requestedPool: string;
   readonly keyId: string;
   readonly tokens: number;
   readonly expiresAt: Date;
@@ -111,6 +115,7 @@ export class LeaseImpl implements Lease {
     this.#settler = settler;
     this.leaseId = g.leaseId;
     this.pool = g.pool;
+    this.requestedPool = g.requestedPool || g.pool;
     this.keyId = g.keyId;
     this.#apiKey = g.apiKey;
     this.#secret = g.secret;

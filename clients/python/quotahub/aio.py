@@ -110,10 +110,10 @@ class AsyncQuotaClient:
         return self._client
 
     def acquire(self, pool: str, tokens: int, max_wait: float = 5.0, priority: str = "NORMAL",
-                request_id: Optional[str] = None) -> _Acquiring:
+                request_id: Optional[str] = None, fallback: bool = True) -> _Acquiring:
         """``await qh.acquire(...)`` or ``async with qh.acquire(...) as lease``; raises as :meth:`QuotaClient.acquire`."""
         return _Acquiring(self._client, (pool, tokens), {"max_wait": max_wait, "priority": priority,
-                                                          "request_id": request_id})
+                                                          "request_id": request_id, "fallback": fallback})
 
     async def call(self, pool: str, tokens: int, fn: Callable[[AsyncLease], Any], provider: Union[str, ProviderAdapter, None] = None,
                    max_wait: float = 5.0, priority: str = "NORMAL", retries: Union[calls.Retries, bool, None] = None,

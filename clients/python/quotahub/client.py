@@ -68,6 +68,10 @@ class Lease:
         self.key_id: str = body.get("keyId", "")
         self.hub_id: str = body.get("hubId", "")
         self.pool: str = body.get("pool", "")
+        # the pool asked for: differs from ``pool`` when a fallback pool granted the lease
+        self.requested_pool: str = body.get("requestedPool") or self.pool
+        # what a pool or limit in shadow or canary mode would have answered (a dict), or None
+        self.shadow_refusal: Optional[Dict[str, Any]] = body.get("shadowRefusal")
         self.tokens: int = int(body.get("tokens", 0))
         self.expires_at: str = body.get("expiresAt", "")
         self.notice: Optional[str] = body.get("notice")
@@ -278,8 +282,12 @@ class QuotaClient:
         return list(self._urls)
 
     def acquire(self, pool: str, tokens: int, max_wait: float = 5.0, priority: str = "NORMAL",
-                request_id: Optional[str] = None) -> Lease:
+                request_id: Optional[str] = None, fallback: bool = True) -> Lease:
         """Gets a lease of ``pool`` for a call of about ``tokens`` tokens, waiting up to ``max_wait`` seconds.
+
+        When ``pool`` has fallback pools configured and no room within the wait, the first fallback
+        with room grants the lease (``lease.pool`` says which, ``lease.requested_pool`` is ``pool``);
+        ``fallback=False`` keeps the acquire to ``pool`` itself.
 
         The hub itself waits for room (``maxWaitMs``, bounded by its ``quotahub.http.max-wait``);
         the client moves to the other hub on the answers that call for it. ``request_id`` (a new
@@ -302,6 +310,8 @@ class QuotaClient:
                 left = max(0.0, deadline - time.monotonic())
                 body = {"pool": pool, "tokens": int(tokens), "priority": priority, "agentId": self.agent_id,
                         "requestId": request_id, "maxWaitMs": int(left * 1000)}
+                if not fallback:
+                    body["fallback"] = False
                 try:
                     status, answer = self._call("POST", url, "/api/v1/acquire", body, left + self._timeout)
                 except _Unreachable as e:
@@ -538,7 +548,7 @@ def _refusal(answer: Dict[str, Any], url: str, pool: str) -> QuotaExhaustedError
     return QuotaExhaustedError(retry_after=max(0, int(answer.get("retryAfterMs", 1000))) / 1000.0,
                                reason=str(answer.get("reason", "refused")), code=str(answer.get("code", "QUOTA_EXHAUSTED")),
                                pool=answer.get("pool") or pool, key_id=answer.get("keyId"), limit=answer.get("limit"),
-                               hub_url=url)
+                               hub_url=url, tried=answer.get("tried") if isinstance(answer.get("tried"), list) else None)
 
 
 def _error(status: int, answer: Dict[str, Any], url: str) -> QuotaHubError:

@@ -1,6 +1,6 @@
 """Exceptions raised by the QuotaHub client."""
 
-from typing import Optional
+from typing import Any, Dict, List, Optional
 
 __all__ = ["QuotaHubError", "QuotaExhaustedError", "HubUnavailableError"]
 
@@ -30,16 +30,20 @@ class QuotaExhaustedError(QuotaHubError):
         reason: the hub's explanation (which limit of which key or pool).
         code: the refusal code, e.g. ``QUOTA_EXHAUSTED``, ``BUDGET_EXHAUSTED``, ``CONCURRENCY``, ``OVERLOADED``.
         pool, key_id, limit: what refused (key_id and limit may be None).
+        tried: with fallback pools, every pool asked, in order, each a dict (``pool``, ``code``,
+            ``reason``, ``retryAfterMs``, ``keyId``, ``limit``); empty when one pool was asked.
     """
 
     def __init__(self, retry_after: float, reason: str, code: str, pool: Optional[str] = None,
-                 key_id: Optional[str] = None, limit: Optional[str] = None, hub_url: Optional[str] = None) -> None:
+                 key_id: Optional[str] = None, limit: Optional[str] = None, hub_url: Optional[str] = None,
+                 tried: Optional[List[Dict[str, Any]]] = None) -> None:
         super().__init__(code, f"{reason} (retry after {retry_after:.3f} s)", 429, hub_url)
         self.retry_after = retry_after
         self.reason = reason
         self.pool = pool
         self.key_id = key_id
         self.limit = limit
+        self.tried: List[Dict[str, Any]] = list(tried or [])
 
 
 class HubUnavailableError(QuotaHubError):

@@ -33,6 +33,27 @@ class ClientTest(unittest.TestCase):
     def setUp(self) -> None:
         require_hubs(self)
 
+    def test_aFullPoolWithAFallback_isServedByTheFallback_andFallbackFalseGetsThePoolsOwnRefusal(self) -> None:
+        with client() as qh:
+            granted = 0
+            deadline = time.monotonic() + 5.0
+            while granted < 2 and time.monotonic() < deadline:  # "first": 2 an hour, half on each hub
+                try:
+                    qh.acquire("first", tokens=1, max_wait=0, fallback=False).complete()
+                    granted += 1
+                except QuotaExhaustedError:
+                    time.sleep(0.05)
+            self.assertEqual(2, granted)
+
+            with qh.acquire("first", tokens=1, max_wait=1.0) as spare:
+                self.assertEqual("spare", spare.pool)
+                self.assertEqual("s1", spare.key_id)
+                self.assertEqual("first", spare.requested_pool)
+            with self.assertRaises(QuotaExhaustedError) as refused:
+                qh.acquire("first", tokens=1, max_wait=0.3, fallback=False)
+            self.assertEqual("first", refused.exception.pool)
+            self.assertEqual([], refused.exception.tried)
+
     def test_acquire_grantsALeaseFromTheLocalHub_andCompleteSettlesIt(self) -> None:
         with client() as qh:
             lease = qh.acquire("py", tokens=100, max_wait=2.0)

@@ -58,6 +58,8 @@ export interface AcquireParams {
   priority: Priority;
   maxWaitMs: number;
   requestTimeoutMs: number;
+  /** Whether a fallback pool may serve it (default true); false sends `noFallback`. */
+  fallback?: boolean;
 }
 
 /**
@@ -104,6 +106,7 @@ export class AcquireMachine {
       pool: params.pool,
       tokens: BigInt(params.tokens),
       priority: params.priority,
+      noFallback: params.fallback === false,
     });
     this.startMs = now;
     this.deadlineMs = now + Math.max(0, params.maxWaitMs);
@@ -259,7 +262,10 @@ export class AcquireMachine {
     this.attemptSends++;
     this.sendCount++;
     this.stateValue = "SENDING";
-    this.request.deadlineEpochMs = BigInt(Math.floor(this.wallClock() + timeout));
+    const wallNow = this.wallClock();
+    this.request.deadlineEpochMs = BigInt(Math.floor(wallNow + timeout));
+    // how long this caller still waits: a hub prefers the pool asked for to a fallback while that fits
+    this.request.waitUntilEpochMs = remaining > 0 ? BigInt(Math.floor(wallNow + remaining)) : 0n;
     this.out.send(route, clone(AcquireRequestSchema, this.request), timeout);
   }
 

@@ -140,10 +140,11 @@ export class ClientCore implements LeaseSettler {
 
   // ---- acquire
 
-  acquire(pool: string, tokens: number, maxWaitMs: number, priority: WirePriority, signal?: AbortSignal): Promise<LeaseImpl> {
+  acquire(pool: string, tokens: number, maxWaitMs: number, priority: WirePriority, signal?: AbortSignal,
+    fallback = true): Promise<LeaseImpl> {
     if (this.closing) return Promise.reject(closedError());
     if (signal?.aborted) return Promise.reject(signal.reason);
-    const op = new AcquireOperation(this, pool, tokens, maxWaitMs, priority, signal);
+    const op = new AcquireOperation(this, pool, tokens, maxWaitMs, priority, signal, fallback);
     this.pending.add(op);
     op.start();
     return op.result;
@@ -208,6 +209,7 @@ export class ClientCore implements LeaseSettler {
     const lease = new LeaseImpl(this, {
       leaseId: g.leaseId,
       pool: g.pool,
+      requestedPool: g.requestedPool || g.pool,
       keyId: g.keyId,
       apiKey: g.apiKey,
       secret: g.leaseSecret,
@@ -309,14 +311,14 @@ class AcquireOperation implements AcquireOut {
   private readonly onAbort = () => this.cancel();
 
   constructor(private readonly core: ClientCore, pool: string, tokens: number, maxWaitMs: number,
-    priority: WirePriority, private readonly signal: AbortSignal | undefined) {
+    priority: WirePriority, private readonly signal: AbortSignal | undefined, fallback = true) {
     this.result = new Promise<LeaseImpl>((res, rej) => {
       this.resolve = res;
       this.reject = rej;
     });
     const s = core.settings;
     this.machine = new AcquireMachine(this, core.router, core.retry, randomUUID,
-      { agentId: s.agentId, pool, tokens, priority, maxWaitMs, requestTimeoutMs: s.requestTimeoutMs },
+      { agentId: s.agentId, pool, tokens, priority, maxWaitMs, requestTimeoutMs: s.requestTimeoutMs, fallback },
       core.now(), s.wallClock);
   }
 

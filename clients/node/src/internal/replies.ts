@@ -38,6 +38,15 @@ export function exhausted(refused: Refused, pool: string): QuotaExhaustedError {
     pool: refused.pool === "" ? pool : refused.pool,
     keyId: refused.keyId,
     limit: refused.limit,
+    tried: refused.tried.map((t) => ({
+      code: refusalName(t.refusalCode === Refused_Code.CODE_UNSPECIFIED || Refused_Code[t.refusalCode] === undefined
+        ? Refused_Code.QUOTA_EXHAUSTED : t.refusalCode),
+      reason: t.reason,
+      retryAfterMs: Math.max(0, Number(t.retryAfterMs)),
+      pool: t.pool,
+      keyId: t.keyId,
+      limit: t.limit,
+    })),
   });
 }
 

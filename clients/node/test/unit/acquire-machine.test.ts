@@ -238,3 +238,39 @@ test("acquire_aDroppedConnectionResendsTheSameRouteOnce", () => {
   assert.equal(out.sent[1]!.route.subject, "qh.v1.acquire");
   assert.equal(out.sent[1]!.request.requestId, out.sent[0]!.request.requestId);
 });
+
+test("acquire_sendsHowLongTheCallerWaits_andNoFallbackOnlyWhenAskedTo", () => {
+  const clock = { t: 0 };
+  const out = new FakeOut();
+  machine(out, routerWith(clock, "main"), 5000).start(0);
+  assert.equal(out.last.request.waitUntilEpochMs, 1_005_000n);
+  assert.equal(out.last.request.noFallback, false);
+
+  const optedOut = new FakeOut();
+  new AcquireMachine(optedOut, routerWith(clock, "main"), new RetryPolicy(() => 0), () => `req-${++ids}`,
+    { agentId: "a1", pool: "p", tokens: 1, priority: Priority.NORMAL, maxWaitMs: 0, requestTimeoutMs: 750, fallback: false },
+    0, () => 1_000_000).start(0);
+  assert.equal(optedOut.last.request.noFallback, true);
+  assert.equal(optedOut.last.request.waitUntilEpochMs, 0n, "a caller that does not wait says so");
+});
+
+test("acquire_aRefusalAfterFallbacks_listsEveryPoolTried", () => {
+  const clock = { t: 0 };
+  const out = new FakeOut();
+  const m = machine(out, routerWith(clock, "main"), 0);
+  m.start(0);
+  const reply = refused("main", Refused_Code.QUOTA_EXHAUSTED, 900);
+  if (reply.result.case === "refused") {
+    reply.result.value.tried = [
+      { $typeName: "quotahub.v1.PoolRefusal", pool: "p", refusalCode: Refused_Code.QUOTA_EXHAUSTED, reason: "full",
+        retryAfterMs: 5000n, keyId: "k1", limit: "requests 2/PT1H" },
+      { $typeName: "quotahub.v1.PoolRefusal", pool: "p-spare", refusalCode: Refused_Code.CONCURRENCY, reason: "busy",
+        retryAfterMs: 900n, keyId: "", limit: "" },
+    ];
+  }
+  m.replied(0, out.last.route, reply);
+  const err = out.endings[0] as QuotaExhaustedError;
+  assert.ok(err instanceof QuotaExhaustedError);
+  assert.deepEqual(err.tried.map((t) => `${t.pool} ${t.code}`), ["p QUOTA_EXHAUSTED", "p-spare CONCURRENCY"]);
+  assert.match(err.message, /pools tried: p \(QUOTA_EXHAUSTED\) p-spare \(CONCURRENCY\)/);
+});

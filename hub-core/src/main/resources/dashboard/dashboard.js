@@ -368,7 +368,7 @@
         return el('tr', {testid: 'quota-row-' + base},
           el('td', null, el('div', {class: 'keyname'}, k.id), chip(k.thermal.zone)),
           el('td', {class: 'limits'}, ...k.limits.map((l, i) => el('div', {class: 'limit'},
-            el('span', {class: 'label'}, `${l.kind} / ${per(l.per, l.calendarDayZone)}`),
+            el('span', {class: 'label'}, `${l.kind} / ${per(l.per, l.calendarDayZone)}`, modeFlag(l.mode, `mode-${base}-${i}`)),
             useBar(l, `quota-bar-${base}-${i}`),
             el('span', {class: 'nums'}, el('span', {testid: `quota-used-${base}-${i}`}, `${num(l.used)} / ${num(l.capacity)}`),
               el('br'), el('span', {class: 'muted'}, `budget ${num(l.budget)} · `), resetCell(l, `reset-${base}-${i}`),
@@ -390,12 +390,40 @@
             k.cooldownUntil ? el('div', {class: 'c-ELEVATED'}, 'cooldown ', resetCell({resetAt: k.cooldownUntil}, 'cooldown-' + base, 'ends in')) : null));
       });
       const poolLimits = p.limits.map((l, i) => el('div', {class: 'limit'},
-        el('span', {class: 'label'}, `pool ${l.kind} / ${per(l.per, l.calendarDayZone)}`), useBar(l, `quota-pool-bar-${pid}-${i}`),
+        el('span', {class: 'label'}, `pool ${l.kind} / ${per(l.per, l.calendarDayZone)}`, modeFlag(l.mode, `mode-${pid}-pool-${i}`)),
+        useBar(l, `quota-pool-bar-${pid}-${i}`),
         el('span', {class: 'nums'}, `${num(l.used)} / ${num(l.capacity)} · `, resetCell(l))));
       return el('div', {class: 'pool', testid: 'quota-pool-' + pid},
-        el('h2', null, 'pool ' + p.name, chip(p.thermal.zone), el('span', {class: 'muted'}, p.preset)),
-        ...poolLimits, el('table', {class: 'grid'}, el('thead', null, head), el('tbody', null, ...rows)));
+        el('h2', null, 'pool ' + p.name, chip(p.thermal.zone), el('span', {class: 'muted'}, p.preset),
+          modeFlag(p.mode, 'mode-' + pid)),
+        p.fallback.length ? el('div', {class: 'sub', testid: 'fallback-' + pid}, 'falls back to ' + p.fallback.join(' → ')) : null,
+        ...poolLimits, el('table', {class: 'grid'}, el('thead', null, head), el('tbody', null, ...rows)),
+        shadowTable(p, s.shadowRefusals.filter(r => r.pool === p.name)));
     }));
+  }
+
+  /** A pool's or limit's mode when it is not simply enforced: what is only watched. */
+  function modeFlag(mode, testid) {
+    return mode && mode !== 'enforce' ? el('span', {class: 'flag cool', testid, 'data-mode': mode}, mode) : null;
+  }
+
+  /** What the pool's shadow or canary mode would have refused, per key and code (both hubs' grants). */
+  function shadowTable(p, refusals) {
+    const watched = p.mode !== 'enforce' || p.limits.some(l => l.mode !== 'enforce')
+      || p.keys.some(k => k.limits.some(l => l.mode !== 'enforce'));
+    if (!watched && !refusals.length) {
+      return null;
+    }
+    const pid = idPart(p.name);
+    const head = el('tr', null, ...['key', 'would have refused', 'grants', 'latest'].map(h => el('th', null, h)));
+    const rows = refusals.map(r => el('tr', {testid: `shadow-row-${pid}-${idPart(r.keyId)}-${r.code}`},
+      el('td', null, r.keyId), el('td', null, el('b', null, r.code), r.limit ? el('div', {class: 'sub'}, r.limit) : null),
+      el('td', {class: 'num', testid: `shadow-count-${pid}-${idPart(r.keyId)}-${r.code}`, 'data-value': r.count}, num(r.count)),
+      el('td', {class: 'sub'}, `${r.lastReason} (hub ${r.lastHub}, ${r.lastAt})`)));
+    return el('div', {class: 'shadow', testid: 'shadow-' + pid},
+      el('h3', null, 'shadow refusals ', el('span', {class: 'muted'}, 'granted, but enforcing would have refused them')),
+      rows.length ? el('table', {class: 'grid'}, el('thead', null, head), el('tbody', null, ...rows))
+        : el('div', {class: 'muted', testid: 'shadow-none-' + pid}, 'none so far'));
   }
 
   // ---------- Diagnostics ----------
@@ -759,8 +787,8 @@
     const thermal = t => Object.assign({zone: 'OPTIMAL', temperature: 0, trend: 'STABLE', healthScore: 100, throttled: false,
       recoveryProgress: 0, throttleEvents: 0}, t || {});
     const limit = l => Object.assign({kind: 'requests', capacity: 0, per: '', calendarDayZone: null, used: 0, budget: 0,
-      remaining: 0, resetAt: null, observedLimit: null, observedAt: null, enforced: (l || {}).capacity || 0}, l);
-    s.pools = (s.pools || []).map(p => Object.assign({limits: [], inFlight: 0, maxConcurrent: 0}, p, {
+      remaining: 0, resetAt: null, observedLimit: null, observedAt: null, enforced: (l || {}).capacity || 0, mode: 'enforce'}, l);
+    s.pools = (s.pools || []).map(p => Object.assign({limits: [], inFlight: 0, maxConcurrent: 0, mode: 'enforce', fallback: []}, p, {
       thermal: thermal(p.thermal),
       limits: (p.limits || []).map(limit),
       keys: (p.keys || []).map(k => Object.assign({circuit: 'CLOSED', health: 'HEALTHY', inFlight: 0, maxConcurrent: 0,
@@ -770,6 +798,7 @@
     }));
     s.thermal = thermal(s.thermal);
     s.agents = s.agents || {};
+    s.shadowRefusals = s.shadowRefusals || [];
     s.openLeases = s.openLeases || 0;
     s.peer = s.peer ? Object.assign({replicationLagMs: 0, lastSeenMs: 0, appliedSeq: 0}, s.peer) : null;
     return s;

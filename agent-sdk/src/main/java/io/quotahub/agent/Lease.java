@@ -54,6 +54,16 @@ public interface Lease extends AutoCloseable {
     String pool();
 
     /**
+     * The pool this lease was asked for: {@link #pool()}, unless a fallback pool granted it because
+     * the pool asked for had no room within the acquire's wait.
+     *
+     * @return the pool named in the acquire
+     */
+    default String requestedPool() {
+        return pool();
+    }
+
+    /**
      * Id of the key to use (safe to log, unlike {@link #apiKey()}).
      *
      * @return the key id

@@ -113,6 +113,30 @@ public interface QuotaClient extends AutoCloseable {
     Lease acquire(String pool, long tokens, Duration maxWait, Priority priority);
 
     /**
+     * Asks for a lease as {@link #acquire(String, long, Duration, Priority)} does, with
+     * {@code options}: its priority (the client's default when the options name none) and whether a
+     * fallback pool may serve it. A pool with fallback pools configured on the hubs is served by the
+     * first of them with room when it has none within {@code maxWait}; the lease's
+     * {@link Lease#pool()} and {@link Lease#keyId()} say where it came from. With
+     * {@link AcquireOptions#withoutFallback()} only {@code pool} itself may serve it.
+     *
+     * @param pool    pool to draw from
+     * @param tokens  estimated tokens of the call, {@code > 0}
+     * @param maxWait how long to wait for room, {@link Duration#ZERO} for a single attempt
+     * @param options priority and fallback
+     * @return the lease
+     * @throws IllegalArgumentException if an argument is null or invalid (see
+     *                                  {@link #acquire(String, long, Duration)})
+     * @throws IllegalStateException    if the client is closed
+     * @throws QuotaExhaustedException  if the hub still refused when {@code maxWait} ran out (with
+     *                                  fallback pools, {@link QuotaExhaustedException#tried()} lists
+     *                                  every pool tried)
+     * @throws HubUnavailableException  if no hub answered within {@code maxWait}
+     * @throws QuotaHubException        if a hub rejected the request or the thread was interrupted
+     */
+    Lease acquire(String pool, long tokens, Duration maxWait, AcquireOptions options);
+
+    /**
      * One attempt at the default priority: returns at once when the hub refuses. Still fails over
      * between hubs when one does not answer. Use {@code acquire(pool, tokens, Duration.ZERO)} to
      * learn why a refusal happened.
@@ -169,6 +193,19 @@ public interface QuotaClient extends AutoCloseable {
      * @throws IllegalStateException    if the client is closed
      */
     CompletableFuture<Lease> acquireAsync(String pool, long tokens, Duration maxWait, Priority priority);
+
+    /**
+     * Non-blocking {@link #acquire(String, long, Duration, AcquireOptions)}.
+     *
+     * @param pool    pool to draw from
+     * @param tokens  estimated tokens of the call, {@code > 0}
+     * @param maxWait how long to wait for room
+     * @param options priority and fallback
+     * @return a future of the lease
+     * @throws IllegalArgumentException if an argument is null or invalid
+     * @throws IllegalStateException    if the client is closed
+     */
+    CompletableFuture<Lease> acquireAsync(String pool, long tokens, Duration maxWait, AcquireOptions options);
 
     /**
      * Makes one provider call under a lease and settles it with what the provider answered: acquires

@@ -1,6 +1,7 @@
 package io.quotahub.agent;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -23,6 +24,21 @@ public final class QuotaExhaustedException extends QuotaHubException {
     private final String keyId;
     /** The limit that refused. */
     private final String limit;
+    /** Every pool tried (fallback pools), in order. */
+    private final List<PoolRefusal> tried;
+
+    /**
+     * One pool's refusal, when a pool and its fallback pools were tried.
+     *
+     * @param pool       the pool
+     * @param code       its refusal code, e.g. {@code QUOTA_EXHAUSTED}
+     * @param reason     the hub's reason
+     * @param retryAfter when that pool may have room
+     * @param keyId      the key whose limit refused, empty for the pool as a whole
+     * @param limit      the limit that refused, may be empty
+     */
+    public record PoolRefusal(String pool, String code, String reason, Duration retryAfter, String keyId, String limit) {
+    }
 
     /**
      * Creates the exception from the hub's refusal.
@@ -37,12 +53,52 @@ public final class QuotaExhaustedException extends QuotaHubException {
      */
     public QuotaExhaustedException(String code, String reason, Duration retryAfter, String pool, String keyId,
             String limit) {
-        super(code, message(code, reason, retryAfter, pool, keyId, limit));
+        this(code, reason, retryAfter, pool, keyId, limit, List.of());
+    }
+
+    /**
+     * Creates the exception from the hub's refusal after a pool and its fallback pools were tried.
+     *
+     * @param code       stable refusal code of the pool that frees up first
+     * @param reason     its reason
+     * @param retryAfter when a retry may succeed ({@link Duration#ZERO} if unknown)
+     * @param pool       the pool of that refusal
+     * @param keyId      the key whose limit refused, may be empty
+     * @param limit      the limit that refused, may be empty
+     * @param tried      every pool tried, in order (the pool asked for first); empty for one pool
+     * @throws NullPointerException if {@code code}, {@code retryAfter} or {@code tried} is null
+     */
+    public QuotaExhaustedException(String code, String reason, Duration retryAfter, String pool, String keyId,
+            String limit, List<PoolRefusal> tried) {
+        super(code, message(code, reason, retryAfter, pool, keyId, limit) + triedText(tried));
         this.retryAfter = Objects.requireNonNull(retryAfter, "retryAfter");
         this.reason = nullToEmpty(reason);
         this.pool = nullToEmpty(pool);
         this.keyId = nullToEmpty(keyId);
         this.limit = nullToEmpty(limit);
+        this.tried = List.copyOf(Objects.requireNonNull(tried, "tried"));
+    }
+
+    private static String triedText(List<PoolRefusal> tried) {
+        if (tried == null || tried.isEmpty()) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder("; pools tried:");
+        for (PoolRefusal r : tried) {
+            sb.append(' ').append(r.pool()).append(" (").append(r.code()).append(')');
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Every pool tried when the pool asked for has fallback pools, in the order tried (the pool
+     * asked for first), each with its own refusal. {@link #code()}, {@link #pool()} and
+     * {@link #retryAfter()} are those of the pool that frees up first.
+     *
+     * @return the pools tried; empty when only the pool asked for was tried
+     */
+    public List<PoolRefusal> tried() {
+        return tried;
     }
 
     private static String message(String code, String reason, Duration retryAfter, String pool, String keyId,

@@ -311,8 +311,10 @@ class AcquireTest extends NatsTestBase {
         assertThatThrownBy(() -> client.acquire("demo", 1, Duration.ofSeconds(-1)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxWait");
         assertThatThrownBy(() -> client.acquire("demo", 1, null)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> client.acquire("demo", 1, Duration.ZERO, null))
+        assertThatThrownBy(() -> client.acquire("demo", 1, Duration.ZERO, (Priority) null))
                 .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> client.acquire("demo", 1, Duration.ZERO, (AcquireOptions) null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("options");
         assertThatThrownBy(() -> client.tryAcquire("", 1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> client.acquireAsync("demo", -5, Duration.ZERO))
                 .isInstanceOf(IllegalArgumentException.class);

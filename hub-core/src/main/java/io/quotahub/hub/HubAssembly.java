@@ -132,7 +132,7 @@ class HubAssembly {
                         new AcquireOutcome.Leased(lease, pools.secrets().get(new KeyRef(lease.pool(), lease.keyId()))), grantedAt);
             }
         };
-        LedgerFold fold = new LedgerFold(settings.hubId(), engine, rememberGrant);
+        LedgerFold fold = new LedgerFold(settings.hubId(), engine, rememberGrant, acquire.shadowWatch());
         Consumer<StoredBatch> applyOwn = batch -> {
             fold.applyOwn(batch);
             backfill.observe(batch);

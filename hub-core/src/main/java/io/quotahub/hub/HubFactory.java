@@ -17,6 +17,8 @@ import io.quotahub.hub.config.pools.PoolsBinder;
 import io.quotahub.hub.config.pools.PoolsSettings;
 import io.quotahub.hub.ledger.HubLedger;
 import io.quotahub.hub.metrics.GuardMetrics;
+import io.quotahub.hub.metrics.PolicyMetrics;
+import io.quotahub.hub.ledger.ShadowWatch;
 import io.quotahub.hub.metrics.ProviderCallMetrics;
 import io.quotahub.hub.replication.DemandCounter;
 import io.quotahub.hub.replication.ReplicationSettings;
@@ -91,6 +93,11 @@ public class HubFactory {
     }
 
     @Singleton
+    PolicyMetrics policyMetrics(MeterRegistry registry, HubSettings settings, PoolsConfig pools) {
+        return new PolicyMetrics(registry, settings.hubId(), pools.pools());
+    }
+
+    @Singleton
     RequestIndex requestIndex(Clock clock, HubSettings settings, QuotaEngine engine, GuardMetrics metrics) {
         RequestIndex index = new RequestIndex(clock, settings.leaseTtl().plusMinutes(1), Duration.ofSeconds(10),
                 leaseId -> engine.openLease(leaseId).isPresent(), settings.maxRequestIndex());
@@ -105,8 +112,15 @@ public class HubFactory {
 
     @Singleton
     AcquireService acquireService(QuotaEngine engine, HubLedger ledger, PoolsConfig pools, RequestIndex requests, Clock clock,
-                                  DemandCounter demand, HubSettings settings, InputBounds bounds, GuardMetrics metrics) {
-        return new AcquireService(engine, ledger, pools, requests, clock, demand, settings.ledgerTimeout(), bounds, metrics);
+                                  DemandCounter demand, HubSettings settings, InputBounds bounds, GuardMetrics metrics,
+                                  PolicyMetrics policyMetrics, ShadowWatch shadows) {
+        return new AcquireService(engine, ledger, pools, requests, clock, demand, settings.ledgerTimeout(), bounds, metrics,
+                policyMetrics, shadows);
+    }
+
+    @Singleton
+    ShadowWatch shadowWatch() {
+        return new ShadowWatch();
     }
 
     @Singleton

@@ -11,9 +11,19 @@ import java.util.Objects;
  * @param policy        what one agent may do in the pool (settle bound, fair share, who may use HIGH)
  * @param learnLimits   a provider limit reported lower than a key's configured one lowers the key's
  *                      limit to it (docs/architecture.md, "Observed limits"); never above the configured one
+ * @param enforcement   whether the pool refuses, or only reports what it would refuse (shadow, canary;
+ *                      docs/operations.md, "Shadow mode and canary")
+ * @param fallback      the pools a lease may come from when this one has no room, in the order they
+ *                      are tried (the hub tries them; the engine only carries the list)
  */
 public record PoolSpec(String name, List<KeySpec> keys, List<LimitSpec> limits, int maxConcurrent, Preset preset,
-                       PoolPolicy policy, boolean learnLimits) {
+                       PoolPolicy policy, boolean learnLimits, Enforcement enforcement, List<String> fallback) {
+
+    /** An enforced pool without fallback pools. */
+    public PoolSpec(String name, List<KeySpec> keys, List<LimitSpec> limits, int maxConcurrent, Preset preset,
+                    PoolPolicy policy, boolean learnLimits) {
+        this(name, keys, limits, maxConcurrent, preset, policy, learnLimits, Enforcement.ENFORCED, List.of());
+    }
 
     /** Settles may report at most this multiple of the pool's largest token limit unless configured. */
     public static final int DEFAULT_TOKENS_PER_CALL_FACTOR = 4;
@@ -38,6 +48,8 @@ public record PoolSpec(String name, List<KeySpec> keys, List<LimitSpec> limits, 
         limits = List.copyOf(Objects.requireNonNull(limits, "limits"));
         Objects.requireNonNull(preset, "preset");
         Objects.requireNonNull(policy, "policy");
+        enforcement = enforcement == null ? Enforcement.ENFORCED : enforcement;
+        fallback = List.copyOf(fallback == null ? List.of() : fallback);
         if (maxConcurrent < 0) {
             throw new IllegalArgumentException("maxConcurrent of pool " + name + " must be >= 0, was " + maxConcurrent);
         }
@@ -45,6 +57,26 @@ public record PoolSpec(String name, List<KeySpec> keys, List<LimitSpec> limits, 
         if (distinct != keys.size()) {
             throw new IllegalArgumentException("pool " + name + " lists a key id twice");
         }
+    }
+
+    /** Whether any of the pool's own or its keys' limits, or the pool itself, is not simply enforced. */
+    public boolean hasShadow() {
+        if (!enforcement.enforcesAll()) {
+            return true;
+        }
+        for (LimitSpec l : limits) {
+            if (!l.enforcement().enforcesAll()) {
+                return true;
+            }
+        }
+        for (KeySpec k : keys) {
+            for (LimitSpec l : k.limits()) {
+                if (!l.enforcement().enforcesAll()) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /**

@@ -146,6 +146,14 @@ final class AcquireMachine {
         }
     }
 
+    /**
+     * Whether a fallback pool may serve this acquire (the default); false sends {@code no_fallback}.
+     * Call before {@link #start}.
+     */
+    void fallback(boolean allowed) {
+        request.setNoFallback(!allowed);
+    }
+
     State state() {
         return state;
     }
@@ -284,7 +292,10 @@ final class AcquireMachine {
         attemptSends++;
         sends++;
         state = State.SENDING;
-        request.setDeadlineEpochMs(wallClockMillis.getAsLong() + TimeUnit.NANOSECONDS.toMillis(timeout));
+        long wallNow = wallClockMillis.getAsLong();
+        request.setDeadlineEpochMs(wallNow + TimeUnit.NANOSECONDS.toMillis(timeout));
+        // how long this caller still waits: a hub prefers the pool asked for to a fallback while that fits
+        request.setWaitUntilEpochMs(remaining > 0 ? wallNow + TimeUnit.NANOSECONDS.toMillis(remaining) : 0);
         out.send(route, request.build(), timeout);
     }
 

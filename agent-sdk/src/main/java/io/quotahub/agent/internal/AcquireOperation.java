@@ -31,13 +31,14 @@ final class AcquireOperation implements AcquireMachine.Out {
     private final boolean callerWaits;
 
     AcquireOperation(DefaultQuotaClient client, String pool, long tokens, Priority priority, Duration maxWait,
-            boolean callerWaits) {
+            boolean fallback, boolean callerWaits) {
         this.client = client;
         this.callerWaits = callerWaits;
         ClientConfig config = client.config();
         this.machine = new AcquireMachine(this, client.router(), client.retryPolicy(), config.metrics(),
                 Requests::newId, config.agentId(), pool, tokens, priority, maxWait,
                 config.requestTimeout(), now(), config.clock()::millis);
+        machine.fallback(fallback);
     }
 
     private long now() {

@@ -5,6 +5,7 @@ import io.nats.client.Dispatcher;
 import io.nats.client.Message;
 import io.quotahub.agent.AsyncProviderCall;
 import io.quotahub.agent.HubUnavailableException;
+import io.quotahub.agent.AcquireOptions;
 import io.quotahub.agent.Lease;
 import io.quotahub.agent.Priority;
 import io.quotahub.agent.ProviderCall;
@@ -135,6 +136,11 @@ public final class DefaultQuotaClient implements QuotaClient {
     }
 
     @Override
+    public Lease acquire(String pool, long tokens, Duration maxWait, AcquireOptions options) {
+        return await(start(pool, tokens, maxWait, options, true));
+    }
+
+    @Override
     public Optional<Lease> tryAcquire(String pool, long tokens) {
         return tryAcquire(pool, tokens, config.defaultPriority());
     }
@@ -158,14 +164,34 @@ public final class DefaultQuotaClient implements QuotaClient {
         return start(pool, tokens, maxWait, priority, false);
     }
 
-    /** {@code callerWaits}: the caller blocks on the future and attaches nothing to it. */
+    @Override
+    public CompletableFuture<Lease> acquireAsync(String pool, long tokens, Duration maxWait, AcquireOptions options) {
+        return start(pool, tokens, maxWait, options, false);
+    }
+
     private CompletableFuture<Lease> start(String pool, long tokens, Duration maxWait, Priority priority,
             boolean callerWaits) {
+        return start(pool, tokens, maxWait, AcquireOptions.defaults(), callerWaits, priority);
+    }
+
+    private CompletableFuture<Lease> start(String pool, long tokens, Duration maxWait, AcquireOptions options,
+            boolean callerWaits) {
+        if (options == null) {
+            throw new IllegalArgumentException("options must not be null (use AcquireOptions.defaults())");
+        }
+        Priority priority = options.priority() == null ? config.defaultPriority() : options.priority();
+        return start(pool, tokens, maxWait, options, callerWaits, priority);
+    }
+
+    /** {@code callerWaits}: the caller blocks on the future and attaches nothing to it. */
+    private CompletableFuture<Lease> start(String pool, long tokens, Duration maxWait, AcquireOptions options,
+            boolean callerWaits, Priority priority) {
         AcquireArgs.validate(pool, tokens, maxWait, priority);
         if (closing.get()) {
             throw new IllegalStateException("QuotaClient is closed");
         }
-        AcquireOperation op = new AcquireOperation(this, pool, tokens, AcquireArgs.toProto(priority), maxWait, callerWaits);
+        AcquireOperation op = new AcquireOperation(this, pool, tokens, AcquireArgs.toProto(priority), maxWait,
+                options.fallback(), callerWaits);
         pending.add(op);
         op.start();
         return op.result;
@@ -370,7 +396,7 @@ public final class DefaultQuotaClient implements QuotaClient {
 
     LeaseImpl openLease(String hubId, Granted g, long requestedTokens) {
         long tokens = g.getTokens() > 0 ? g.getTokens() : requestedTokens;
-        LeaseImpl lease = new LeaseImpl(this, g.getLeaseId(), g.getPool(), g.getKeyId(), g.getApiKey(),
+        LeaseImpl lease = new LeaseImpl(this, g.getLeaseId(), g.getPool(), g.getRequestedPool(), g.getKeyId(), g.getApiKey(),
                 g.getLeaseSecret(), tokens, Instant.ofEpochMilli(g.getExpiresAtEpochMs()), hubId);
         openLeases.put(lease.leaseId(), lease);
         return lease;

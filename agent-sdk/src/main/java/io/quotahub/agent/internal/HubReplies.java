@@ -28,6 +28,11 @@ final class HubReplies {
                 ? Refused.Code.QUOTA_EXHAUSTED : code;
     }
 
+    /** A refusal code as read from a pool's refusal; {@code QUOTA_EXHAUSTED} when this SDK knows none. */
+    static Refused.Code code(Refused.Code code) {
+        return code == Refused.Code.CODE_UNSPECIFIED || code == Refused.Code.UNRECOGNIZED ? Refused.Code.QUOTA_EXHAUSTED : code;
+    }
+
     /** The error's code; {@code INTERNAL} when it carries none this SDK knows. */
     static ErrorReply.Code code(ErrorReply error) {
         ErrorReply.Code code = error.getErrorCode();
@@ -42,9 +47,13 @@ final class HubReplies {
 
     /** The exception of an acquire whose wait ended on {@code refused}; {@code pool} when the hub named none. */
     static QuotaExhaustedException exhausted(Refused refused, String pool) {
+        java.util.List<QuotaExhaustedException.PoolRefusal> tried = refused.getTriedList().stream()
+                .map(t -> new QuotaExhaustedException.PoolRefusal(t.getPool(), code(t.getRefusalCode()).name(), t.getReason(),
+                        Duration.ofMillis(Math.max(0, t.getRetryAfterMs())), t.getKeyId(), t.getLimit()))
+                .toList();
         return new QuotaExhaustedException(code(refused).name(), refused.getReason(),
                 Duration.ofMillis(Math.max(0, refused.getRetryAfterMs())),
-                refused.getPool().isEmpty() ? pool : refused.getPool(), refused.getKeyId(), refused.getLimit());
+                refused.getPool().isEmpty() ? pool : refused.getPool(), refused.getKeyId(), refused.getLimit(), tried);
     }
 
     /** The exception of a request the hub rejected with {@code code}. */

@@ -25,6 +25,7 @@ final class LeaseImpl implements Lease {
     private final DefaultQuotaClient client;
     private final String leaseId;
     private final String pool;
+    private final String requestedPool;
     private final String keyId;
     private final String apiKey;
     private final String secret;
@@ -39,9 +40,16 @@ final class LeaseImpl implements Lease {
 
     LeaseImpl(DefaultQuotaClient client, String leaseId, String pool, String keyId, String apiKey, String secret,
             long tokens, Instant expiresAt, String hubId) {
+        this(client, leaseId, pool, "", keyId, apiKey, secret, tokens, expiresAt, hubId);
+    }
+
+    /** @param requestedPool the pool asked for when a fallback pool granted the lease; "" otherwise */
+    LeaseImpl(DefaultQuotaClient client, String leaseId, String pool, String requestedPool, String keyId, String apiKey,
+            String secret, long tokens, Instant expiresAt, String hubId) {
         this.client = client;
         this.leaseId = leaseId;
         this.pool = pool;
+        this.requestedPool = requestedPool == null || requestedPool.isEmpty() ? pool : requestedPool;
         this.keyId = keyId;
         this.apiKey = apiKey;
         this.secret = secret;
@@ -58,6 +66,11 @@ final class LeaseImpl implements Lease {
     @Override
     public String pool() {
         return pool;
+    }
+
+    @Override
+    public String requestedPool() {
+        return requestedPool;
     }
 
     @Override

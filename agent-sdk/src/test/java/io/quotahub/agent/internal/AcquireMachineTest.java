@@ -126,6 +126,19 @@ class AcquireMachineTest {
     }
 
     @Test
+    void start_sendsHowLongTheCallerWaits_andNoFallbackOnlyWhenAskedTo() {
+        machine(Duration.ofSeconds(5)).start(now);
+        AcquireMachine optedOut = machine(Duration.ZERO);
+        optedOut.fallback(false);
+        optedOut.start(now);
+
+        assertThat(out.sent.get(0).getWaitUntilEpochMs()).isEqualTo(1_005_000L);
+        assertThat(out.sent.get(0).getNoFallback()).isFalse();
+        assertThat(out.sent.get(1).getNoFallback()).isTrue();
+        assertThat(out.sent.get(1).getWaitUntilEpochMs()).as("a caller that does not wait says so").isZero();
+    }
+
+    @Test
     void start_sendsOnTheQueueWithTheRequestTimeoutAndAnAbsoluteDeadline() {
         AcquireMachine m = machine(Duration.ofSeconds(5));
         m.start(now);

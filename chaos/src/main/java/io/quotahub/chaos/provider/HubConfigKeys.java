@@ -67,7 +67,9 @@ public final class HubConfigKeys {
             for (KeySettings key : pool.keys()) {
                 SecretSource.Outcome secret = key.secret().read(env);
                 if (secret instanceof SecretSource.Read read) {
-                    keys.add(new ProviderKey(key.id(), read.value(), key.limits().stream().map(HubConfigKeys::limit).toList()));
+                    // a limit in shadow or canary mode is the operator's policy under watch, not the provider's
+                    keys.add(new ProviderKey(key.id(), read.value(), key.limits().stream()
+                            .filter(l -> l.enforcement().enforcesAll()).map(HubConfigKeys::limit).toList()));
                 } else if (secret instanceof SecretSource.Unreadable no) {
                     warnings.accept("key " + key.id() + " of pool " + pool.name() + ": " + no.problem() + "; key skipped");
                 }

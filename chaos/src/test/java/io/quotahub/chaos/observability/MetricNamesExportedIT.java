@@ -68,6 +68,14 @@ class MetricNamesExportedIT {
                       secret-env: QH_OBS_K2
                       limits:
                         - { requests: 6, per: 1m }
+                watched:
+                  fallback: [ demo ]
+                  keys:
+                    - id: w1
+                      secret-env: QH_OBS_K3
+                      limits:
+                        - { requests: 60, per: 1m }
+                        - { requests: 6, per: 1m, mode: shadow }
             """;
 
     private ProcessCluster cluster;
@@ -106,7 +114,7 @@ class MetricNamesExportedIT {
         assertThat(used).as("metric names found in %s and %s", ALERTS, DASHBOARD)
                 .containsKeys("quotahub_leases_settled_total", "quotahub_limit_utilization", "jvm_memory_used_bytes");
 
-        cluster = ProcessCluster.start(ROOT, POOLS, List.of("QH_OBS_K1", "QH_OBS_K2"), "");
+        cluster = ProcessCluster.start(ROOT, POOLS, List.of("QH_OBS_K1", "QH_OBS_K2", "QH_OBS_K3"), "");
         HubProcess main = cluster.hub("main");
         HubProcess edge = cluster.hub("edge");
         await("peers connected", Duration.ofSeconds(30),

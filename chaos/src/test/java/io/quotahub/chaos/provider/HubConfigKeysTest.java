@@ -69,4 +69,22 @@ class HubConfigKeysTest {
         assertThatThrownBy(() -> HubConfigKeys.parse(new Yaml().load(yaml), Map.of("X", "s")::get, w -> { }))
                 .hasMessageContaining("quotahub.pools.demo.keys[0].limits[0]");
     }
+
+    @Test
+    void parse_leavesOutLimitsInShadowOrCanaryMode_theyAreNoProvidersLimit() {
+        String yaml = """
+                quotahub:
+                  pools:
+                    demo:
+                      keys:
+                        - id: k1
+                          secret-env: X
+                          limits:
+                            - { requests: 60, per: 1m }
+                            - { requests: 30, per: 1m, mode: shadow }
+                            - { tokens: 500, per: 1m, mode: canary, enforce-percent: 10 }
+                """;
+        List<ProviderKey> keys = HubConfigKeys.parse(new Yaml().load(yaml), Map.of("X", "s")::get, w -> { });
+        assertThat(keys.get(0).limits()).containsExactly(Limit.requests(60, Duration.ofMinutes(1)));
+    }
 }

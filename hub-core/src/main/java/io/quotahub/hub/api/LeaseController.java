@@ -83,7 +83,9 @@ public class LeaseController {
     @Operation(summary = "Acquire a lease", description = "Answers a lease, or a refusal. maxWaitMs (absent or 0: answer at once) "
             + "lets the hub wait for room, at most quotahub.http.max-wait (30 s; longer asks are clamped and the notice says so). "
             + "requestId makes the acquire idempotent: a retry with the same id (also while the first still waits, also on the "
-            + "other hub) never gets a second lease. 503 unavailable/fenced, 429 BUDGET_EXHAUSTED/OVERLOADED: ask the other hub.")
+            + "other hub) never gets a second lease. 503 unavailable/fenced, 429 BUDGET_EXHAUSTED/OVERLOADED: ask the other hub. "
+            + "A pool with fallback pools is served by the first of them with room when it has none within the wait (the lease's "
+            + "pool says which; a 429 lists every pool tried); \"fallback\": false keeps the acquire to the pool itself.")
     @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = AcquireBody.class)))
     @ApiResponse(responseCode = "200", description = "the lease", content = @Content(schema = @Schema(implementation = LeaseBody.class)))
     @ApiResponse(responseCode = "429", description = "refused: which limit, and when to retry (also as Retry-After)",
@@ -139,7 +141,11 @@ public class LeaseController {
         if (body.maxWaitMs() != null && body.maxWaitMs() < 0) {
             return rejected(Entrance.HTTP_ACQUIRE, RejectReason.INVALID, "maxWaitMs must be >= 0, was " + body.maxWaitMs());
         }
-        AcquireCommand cmd = new AcquireCommand(requestId, agentId, body.pool(), body.tokens(), priority, null, principal);
+        if (body.fallback() != null && !(body.fallback() instanceof Boolean)) {
+            return rejected(Entrance.HTTP_ACQUIRE, RejectReason.INVALID, "fallback must be true or false (JSON), or left out");
+        }
+        AcquireCommand cmd = new AcquireCommand(requestId, agentId, body.pool(), body.tokens(), priority, null, principal,
+                !Boolean.FALSE.equals(body.fallback()), null);
         if (body.maxWaitMs() == null || body.maxWaitMs() == 0) {
             return acquire.acquire(cmd).thenApply(this::toResponse);
         }
@@ -153,7 +159,8 @@ public class LeaseController {
             var lease = g.lease();
             return HttpResponse.ok(new LeaseBody(LeaseHandle.of(lease.leaseId(), g.leaseSecret().reveal()), lease.hubId(),
                     lease.pool(), lease.keyId(), g.secret().reveal(), lease.tokens(), lease.expiresAt().toString(),
-                    noticeOrNull(g.notice())));
+                    noticeOrNull(g.notice()), g.passedOver().isEmpty() ? null : g.requestedPool(),
+                    PoolRefusalBody.listOrNull(g.passedOver()), g.shadow() == null ? null : PoolRefusalBody.of(g.shadow())));
         }
         if (outcome instanceof AcquireOutcome.Leased) { // never answered: AcquireService decides such a retry anew
             return ApiError.response(ErrorCode.UNAVAILABLE, "the lease's secret is not held here; ask again with a new requestId");
@@ -162,7 +169,7 @@ public class LeaseController {
             var refusal = r.refusal();
             return tooManyRequests(new RefusalBody("quota_exhausted", refusal.code().name(), refusal.message(),
                     Math.max(1, refusal.retryAfter().toMillis()), refusal.pool(), refusal.keyId(), refusal.limit(),
-                    noticeOrNull(r.notice())));
+                    noticeOrNull(r.notice()), PoolRefusalBody.listOrNull(r.tried())));
         }
         if (outcome instanceof AcquireOutcome.Overloaded o) {
             return tooManyRequests(new RefusalBody("overloaded", AcquireOutcome.Overloaded.CODE, o.reason(), Math.max(1, o.retryAfter().toMillis()),

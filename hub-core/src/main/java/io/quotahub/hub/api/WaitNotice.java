@@ -22,10 +22,11 @@ final class WaitNotice {
             return outcome;
         }
         if (outcome instanceof AcquireOutcome.Leased g) {
-            return new AcquireOutcome.Leased(g.lease(), g.secret(), g.leaseSecret(), join(g.notice(), notice));
+            return new AcquireOutcome.Leased(g.lease(), g.secret(), g.leaseSecret(), join(g.notice(), notice), g.passedOver(),
+                    g.shadow());
         }
         if (outcome instanceof AcquireOutcome.Refused r) {
-            return new AcquireOutcome.Refused(r.refusal(), join(r.notice(), notice));
+            return new AcquireOutcome.Refused(r.refusal(), join(r.notice(), notice), r.tried());
         }
         return outcome;
     }

@@ -12,7 +12,8 @@ import java.util.List;
 
 /**
  * A short SHA-256 of the pools as the engine sees them: pool names, presets, key ids, limits,
- * concurrency caps and learn-limits (both hubs must fold observed limits alike), in configuration order. Secrets never enter it (the engine specs hold none),
+ * concurrency caps, learn-limits (both hubs must fold observed limits alike), modes and fallback pools, in
+ * configuration order. Secrets never enter it (the engine specs hold none),
  * so two hubs can compare it openly: equal digests mean the same pools.
  */
 final class PoolsDigest {
@@ -25,7 +26,10 @@ final class PoolsDigest {
         for (PoolSpec p : pools) {
             canonical.append("pool ").append(p.name()).append(' ').append(p.preset()).append(" mc=").append(p.maxConcurrent())
                     // only when set, so the digest of a pool without it is what it was before the setting existed
-                    .append(p.learnLimits() ? " learns limits" : "");
+                    .append(p.learnLimits() ? " learns limits" : "")
+                    // mode and fallback likewise only when set: both hubs must route and shadow alike
+                    .append(p.enforcement().enforcesAll() ? "" : " mode " + p.enforcement().describe())
+                    .append(p.fallback().isEmpty() ? "" : " fallback " + p.fallback());
             limits(canonical, p.limits());
             canonical.append('\n');
             for (KeySpec k : p.keys()) {
@@ -44,7 +48,8 @@ final class PoolsDigest {
 
     private static void limits(StringBuilder sb, List<LimitSpec> limits) {
         for (LimitSpec l : limits) {
-            sb.append(" [").append(l.describe()).append(']');
+            sb.append(" [").append(l.describe())
+                    .append(l.enforcement().enforcesAll() ? "" : " " + l.enforcement().describe()).append(']');
         }
     }
 }

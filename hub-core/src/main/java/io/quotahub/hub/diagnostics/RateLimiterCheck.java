@@ -13,7 +13,9 @@ import java.util.Map;
  * Check 4: the limiter answers and its invariants hold, without deciding anything (no grant):
  * every key is limited (its own limits or its pool's), the engine's budget table answers
  * quickly, and for every limit Σ budgets + in flight ≤ capacity (I1), no budget and no in-flight
- * amount is negative. FAIL on a breach.
+ * amount is negative. FAIL on a breach. A key that only watched limits protect (its pool in shadow
+ * mode, or every limit of it and its pool in shadow or canary mode) is a WARN: shadow grants go
+ * over the limit at the provider. Pools and limits in shadow or canary mode are noted.
  */
 final class RateLimiterCheck implements DiagnosticCheck {
 
@@ -25,6 +27,15 @@ final class RateLimiterCheck implements DiagnosticCheck {
     RateLimiterCheck(QuotaEngine engine, PoolsConfig pools) {
         this.engine = engine;
         this.pools = pools;
+    }
+
+    /** Whether some limit of the key or its pool refuses for every agent (and the pool is not shadowed). */
+    private static boolean enforcedForEveryAgent(PoolSpec p, KeySpec k) {
+        if (p.enforcement().mode() == io.quotahub.engine.Enforcement.Mode.SHADOW) {
+            return false;
+        }
+        return p.limits().stream().anyMatch(l -> l.enforcement().enforcesAll())
+                || k.limits().stream().anyMatch(l -> l.enforcement().enforcesAll());
     }
 
     @Override
@@ -45,7 +56,20 @@ final class RateLimiterCheck implements DiagnosticCheck {
                 if (k.limits().isEmpty() && p.limits().isEmpty()) {
                     f.warn("Key " + k.id() + " of pool " + p.name() + " has no limit (none of its own, none on the pool): the hub grants it without bound and the provider will answer 429",
                             "Give every key (or its pool) the provider's limits (requests and tokens per minute, requests per day)");
+                } else if (!enforcedForEveryAgent(p, k)) {
+                    f.warn("Key " + k.id() + " of pool " + p.name() + " has no limit enforced for every agent (pool mode "
+                                    + p.enforcement().describe() + "): what its shadow grants go over is over the limit at the provider",
+                            "Keep the provider's limits in mode enforce and watch the new, stricter policy beside them (a limit with mode: shadow or canary)");
                 }
+            }
+            if (!p.enforcement().enforcesAll()) {
+                f.note("Pool " + p.name() + " is in mode " + p.enforcement().describe() + ": the refusals it would make are only recorded"
+                        + (p.enforcement().mode() == io.quotahub.engine.Enforcement.Mode.CANARY ? " for the agents it does not enforce for" : ""));
+            }
+            long watched = p.limits().stream().filter(l -> !l.enforcement().enforcesAll()).count()
+                    + p.keys().stream().flatMap(k -> k.limits().stream()).filter(l -> !l.enforcement().enforcesAll()).count();
+            if (watched > 0) {
+                f.note("Pool " + p.name() + " watches " + watched + " limit" + (watched == 1 ? "" : "s") + " in shadow or canary mode");
             }
         }
         List<BudgetView> table = engine.budgetTable();

@@ -27,20 +27,37 @@ public final class LedgerEvents {
     }
 
     public static LedgerEvent grant(LeaseRecord lease) {
+        return grant(lease, null);
+    }
+
+    /**
+     * A grant; {@code shadow}: what enforcement would have answered, when a pool or limit in shadow
+     * or canary mode let it through (null: nothing would have refused it).
+     */
+    public static LedgerEvent grant(LeaseRecord lease, io.quotahub.engine.Refusal shadow) {
+        Grant.Builder grant = Grant.newBuilder()
+                .setLeaseId(lease.leaseId())
+                .setRequestId(lease.requestId())
+                .setAgentId(lease.agentId())
+                .setPool(lease.pool())
+                .setKeyId(lease.keyId())
+                .setTokens(lease.tokens())
+                .setPriority(toProto(lease.priority()))
+                .setExpiresAtEpochMs(lease.expiresAt().toEpochMilli())
+                .setSecretHash(lease.holderDigest())
+                .setPrincipal(lease.principal());
+        if (shadow != null) {
+            grant.setShadow(io.quotahub.proto.ShadowRefusal.newBuilder()
+                    // the engine's codes and the wire's have the same names (WireMapperTest)
+                    .setRefusalCode(io.quotahub.proto.Refused.Code.valueOf(shadow.code().name()))
+                    .setKeyId(shadow.keyId() == null ? "" : shadow.keyId())
+                    .setLimit(shadow.limit() == null ? "" : shadow.limit())
+                    .setReason(shadow.message()));
+        }
         return LedgerEvent.newBuilder()
                 .setHubId(lease.hubId())
                 .setAtEpochMs(lease.grantedAt().toEpochMilli())
-                .setGrant(Grant.newBuilder()
-                        .setLeaseId(lease.leaseId())
-                        .setRequestId(lease.requestId())
-                        .setAgentId(lease.agentId())
-                        .setPool(lease.pool())
-                        .setKeyId(lease.keyId())
-                        .setTokens(lease.tokens())
-                        .setPriority(toProto(lease.priority()))
-                        .setExpiresAtEpochMs(lease.expiresAt().toEpochMilli())
-                        .setSecretHash(lease.holderDigest())
-                        .setPrincipal(lease.principal()))
+                .setGrant(grant)
                 .build();
     }
 

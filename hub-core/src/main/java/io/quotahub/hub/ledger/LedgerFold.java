@@ -49,13 +49,20 @@ public final class LedgerFold {
     private long peerFenceSeq;          // newest fence this hub wrote into the peer's ledger
     private long peerLastWriteSeq;      // newest batch the peer wrote itself
     private long peerTakenOverThroughFence; // newest peer fence this hub's own Takeover answered
-    private boolean peerHandOverStands; // the peer handed over (planned stop) and has not granted or moved budget since
+    private boolean peerHandOverStands;
+    private final ShadowWatch shadows; // the peer handed over (planned stop) and has not granted or moved budget since
 
     /** @param onGrant told of every folded grant (e.g. to answer retried request ids) */
     public LedgerFold(String hubId, QuotaEngine engine, Consumer<LeaseRecord> onGrant) {
+        this(hubId, engine, onGrant, new ShadowWatch());
+    }
+
+    /** @param shadows told of every folded grant that a pool or limit in shadow or canary mode would have refused */
+    public LedgerFold(String hubId, QuotaEngine engine, Consumer<LeaseRecord> onGrant, ShadowWatch shadows) {
         this.hubId = hubId;
         this.engine = engine;
         this.onGrant = onGrant;
+        this.shadows = shadows;
     }
 
     /** Folds a batch of this hub's own ledger (including a fence the peer wrote into it). */
@@ -90,6 +97,9 @@ public final class LedgerFold {
                 LeaseRecord lease = LedgerEvents.lease(event);
                 engine.replayGrant(lease);
                 onGrant.accept(lease);
+                if (event.getGrant().hasShadow()) { // a shadow grant folds like any grant; this only records the watch
+                    shadows.record(event.getHubId(), lease.pool(), lease.keyId(), event.getGrant().getShadow(), event.getAtEpochMs());
+                }
             }
             case SETTLE -> engine.settle(LedgerEvents.settlement(event));
             case EXPIRE -> {

@@ -43,6 +43,16 @@ public final class MetricNames {
     public static final String REQUEST_INDEX_REFUSED = "quotahub.request.index.refused";
     /** Acquires asking for HIGH priority by an agent not in the pool's high-priority-agents, taken as NORMAL. Tags: hub, pool. */
     public static final String PRIORITY_DOWNGRADED = "quotahub.priority.downgraded";
+    /** Leases a fallback pool granted because the pool asked for had no room. Tags: hub, pool (asked for), fallback. */
+    public static final String FALLBACK_LEASES = "quotahub.fallback.leases";
+    /** Fallback pools tried that had no room either. Tags: hub, pool (asked for), fallback. */
+    public static final String FALLBACK_REFUSALS = "quotahub.fallback.refusals";
+    /** Acquires refused after the pool asked for and every one of its fallback pools refused. Tags: hub, pool. */
+    public static final String FALLBACK_EXHAUSTED = "quotahub.fallback.exhausted";
+    /** Grants a pool or limit in shadow (or canary) mode would have refused. Tags: hub, pool, key, code. */
+    public static final String SHADOW_REFUSALS = "quotahub.shadow.refusals";
+    public static final String TAG_FALLBACK = "fallback";
+    public static final String TAG_CODE = "code";
     /** Settles whose Retry-After was above quotahub.max-cooldown (the cooldown was clamped to it). Tags: hub. */
     public static final String RETRY_AFTER_CLAMPED = "quotahub.settles.retry.after.clamped";
 

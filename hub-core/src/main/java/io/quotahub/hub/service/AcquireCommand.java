@@ -9,16 +9,31 @@ import java.time.Instant;
  *
  * @param deadline  absolute; null when the client gave none (HTTP)
  * @param principal who asks, as the transport authenticated it ({@link Principals}; "" unauthenticated)
+ * @param fallback  whether a fallback pool may serve it when the pool has no room (the default; a
+ *                  caller opts out per call)
+ * @param waitUntil until when the caller waits for room (its maxWait), or null when it does not
+ *                  wait: while the pool itself will have room before then, no fallback is tried
  */
 public record AcquireCommand(String requestId, String agentId, String pool, long tokens, Priority priority,
-                             Instant deadline, String principal) {
+                             Instant deadline, String principal, boolean fallback, Instant waitUntil) {
 
     public AcquireCommand {
         principal = principal == null ? Principals.NONE : principal;
     }
 
+    /** An acquire that may fall back and does not wait. */
+    public AcquireCommand(String requestId, String agentId, String pool, long tokens, Priority priority,
+                          Instant deadline, String principal) {
+        this(requestId, agentId, pool, tokens, priority, deadline, principal, true, null);
+    }
+
     /** An unauthenticated acquire. */
     public AcquireCommand(String requestId, String agentId, String pool, long tokens, Priority priority, Instant deadline) {
         this(requestId, agentId, pool, tokens, priority, deadline, Principals.NONE);
+    }
+
+    /** The same acquire, waiting until {@code until}. */
+    public AcquireCommand waitingUntil(Instant until) {
+        return new AcquireCommand(requestId, agentId, pool, tokens, priority, deadline, principal, fallback, until);
     }
 }

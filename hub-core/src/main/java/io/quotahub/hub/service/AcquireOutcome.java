@@ -6,6 +6,7 @@ import io.quotahub.engine.Refusal;
 import io.quotahub.hub.config.Secret;
 
 import java.time.Duration;
+import java.util.List;
 
 /** What the hub answers to an acquire, whatever the transport. */
 public sealed interface AcquireOutcome {
@@ -16,11 +17,27 @@ public sealed interface AcquireOutcome {
      * @param leaseSecret the holder's proof, for the reply only; null for a grant rebuilt from the
      *                    ledger (a restart, or the peer's grant), whose secret this hub never had
      * @param notice      how the request was taken, e.g. HIGH treated as NORMAL; "" when nothing
+     * @param passedOver  the refusals of the pools tried before the lease's (the pool asked for, and
+     *                    fallbacks before it) when a fallback pool granted it; empty otherwise
+     * @param shadow      what enforcement would have said of this grant in a pool or limit in shadow
+     *                    or canary mode, or null when nothing would have refused it
      */
-    record Leased(LeaseRecord lease, Secret secret, LeaseSecret leaseSecret, String notice) implements AcquireOutcome {
+    record Leased(LeaseRecord lease, Secret secret, LeaseSecret leaseSecret, String notice, List<Refusal> passedOver,
+                  Refusal shadow) implements AcquireOutcome {
 
         public Leased {
             notice = notice == null ? "" : notice;
+            passedOver = List.copyOf(passedOver == null ? List.of() : passedOver);
+        }
+
+        /** A lease from the pool asked for. */
+        public Leased(LeaseRecord lease, Secret secret, LeaseSecret leaseSecret, String notice) {
+            this(lease, secret, leaseSecret, notice, List.of(), null);
+        }
+
+        /** The pool asked for when a fallback pool granted the lease; else the lease's own pool. */
+        public String requestedPool() {
+            return passedOver.isEmpty() ? lease.pool() : passedOver.get(0).pool();
         }
 
         /** A grant rebuilt from the ledger: no lease secret, no notice. */
@@ -29,11 +46,23 @@ public sealed interface AcquireOutcome {
         }
     }
 
-    /** No room now: why, and when to retry. @param notice as {@link Leased#notice()} */
-    record Refused(Refusal refusal, String notice) implements AcquireOutcome {
+    /**
+     * No room now: why, and when to retry.
+     *
+     * @param refusal the refusal that frees up first of every pool tried (with one pool, its refusal)
+     * @param notice  as {@link Leased#notice()}
+     * @param tried   with fallback pools: every pool tried, in the order tried, with its refusal (the
+     *                pool asked for first); empty when only the pool asked for was tried
+     */
+    record Refused(Refusal refusal, String notice, List<Refusal> tried) implements AcquireOutcome {
 
         public Refused {
             notice = notice == null ? "" : notice;
+            tried = List.copyOf(tried == null ? List.of() : tried);
+        }
+
+        public Refused(Refusal refusal, String notice) {
+            this(refusal, notice, List.of());
         }
 
         public Refused(Refusal refusal) {

@@ -9,6 +9,7 @@ import io.quotahub.engine.LimitSpec;
 import io.quotahub.engine.PoolSpec;
 import io.quotahub.engine.Priority;
 import io.quotahub.engine.QuotaEngine;
+import io.quotahub.engine.Refusal;
 import io.quotahub.engine.RefusalCode;
 import io.quotahub.hub.config.KeyRef;
 import io.quotahub.hub.config.PoolsConfig;
@@ -16,13 +17,18 @@ import io.quotahub.hub.config.Secret;
 import io.quotahub.hub.ledger.Ledger;
 import io.quotahub.hub.ledger.LedgerEvents;
 import io.quotahub.hub.ledger.LedgerFencedException;
+import io.quotahub.hub.ledger.ShadowWatch;
 import io.quotahub.hub.metrics.GuardMetrics;
+import io.quotahub.hub.metrics.PolicyMetrics;
 import io.quotahub.hub.replication.DemandCounter;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -41,11 +47,20 @@ import java.util.concurrent.CompletableFuture;
  * and only for a request whose reply was lost at a restart or failover. Answering an error
  * instead would cost the same capacity (the agent asks again anyway) plus a round trip, and would
  * make the SDK take this healthy hub for unavailable.
+ *
+ * <p><b>Fallback pools.</b> One acquire is one decision under one request id: the pool asked for,
+ * then each of its {@code fallback} pools in the configured order (unless the caller opted out);
+ * the first grant wins and goes to the ledger under the pool that granted it. While the pool asked
+ * for says it has room again before the caller stops waiting, its refusal is answered instead and
+ * the caller waits for it. A refusal of every pool lists them all ({@link AcquireOutcome.Refused#tried()}).
+ * The engine decides one pool at a time and knows nothing of this routing.
  */
 public final class AcquireService {
 
     /** How long an acquire refused because the request index is full should wait (as a shed one). */
     public static final Duration OVERLOADED_RETRY_AFTER = Duration.ofMillis(100);
+    /** The retry-after listed for a fallback pool that cannot serve at all (no usable key). */
+    private static final Duration NOT_SERVING_RETRY = Duration.ofMinutes(1);
 
     private final QuotaEngine engine;
     private final HubLedger ledger;
@@ -56,6 +71,8 @@ public final class AcquireService {
     private final ReplyDeadline replyDeadline;
     private final InputBounds bounds;
     private final GuardMetrics metrics;
+    private final PolicyMetrics policyMetrics;
+    private final ShadowWatch shadows;
     private final String hubId;
     private final Map<String, Long> largestTokenLimit = new HashMap<>();
     private final Map<String, PoolSpec> poolsByName = new HashMap<>();
@@ -70,6 +87,19 @@ public final class AcquireService {
 
     public AcquireService(QuotaEngine engine, HubLedger ledger, PoolsConfig pools, RequestIndex requests, Clock clock,
                           DemandCounter demand, Duration replyTimeout, InputBounds bounds, GuardMetrics metrics) {
+        this(engine, ledger, pools, requests, clock, demand, replyTimeout, bounds, metrics,
+                PolicyMetrics.unregistered(engine.config().hubId()), new ShadowWatch());
+    }
+
+    /**
+     * @param policyMetrics fallback and shadow metrics
+     * @param shadows       where this hub's own shadow grants are recorded (the fold records the rest)
+     */
+    public AcquireService(QuotaEngine engine, HubLedger ledger, PoolsConfig pools, RequestIndex requests, Clock clock,
+                          DemandCounter demand, Duration replyTimeout, InputBounds bounds, GuardMetrics metrics,
+                          PolicyMetrics policyMetrics, ShadowWatch shadows) {
+        this.policyMetrics = policyMetrics;
+        this.shadows = shadows;
         this.replyDeadline = new ReplyDeadline(replyTimeout);
         this.engine = engine;
         this.demand = demand;
@@ -85,6 +115,11 @@ public final class AcquireService {
             poolsByName.put(pool.name(), pool);
             maxTokensPerCall.put(pool.name(), pool.maxTokensPerCall());
         }
+    }
+
+    /** The shadow refusals this hub recorded and folded (for the state endpoint and the dashboard). */
+    public ShadowWatch shadowWatch() {
+        return shadows;
     }
 
     /** The most tokens one lease of the pool could ever get (Long.MAX_VALUE without token limits). */
@@ -199,32 +234,127 @@ public final class AcquireService {
         if (target.fenced()) {
             return failed(ErrorCode.FENCED, "this hub was fenced by its peer and grants nothing; use the other hub");
         }
-        Priority priority = cmd.priority();
-        String notice = retryNotice;
-        if (priority == Priority.HIGH && !poolsByName.get(cmd.pool()).policy().mayUseHighPriority(cmd.agentId())) {
-            priority = Priority.NORMAL;
-            notice = (notice.isEmpty() ? "" : notice + "; ") + "priority HIGH is reserved for the agents in pool "
-                    + cmd.pool() + "'s high-priority-agents: this request was taken as NORMAL";
-            metrics.priorityDowngraded(cmd.pool());
-        }
-        LeaseSecret leaseSecret = LeaseSecret.issue();
-        Decision decision = engine.acquire(new AcquireRequest(cmd.pool(), cmd.tokens(), priority, cmd.agentId(),
-                cmd.requestId(), leaseSecret.digest(), cmd.principal()));
-        if (countsAsDemand(decision)) {
-            demand.record(cmd.pool());
-        }
-        if (decision instanceof Decision.Denied denied) {
-            if (denied.refusal().code() == RefusalCode.NO_USABLE_KEY || denied.refusal().code() == RefusalCode.INVALID_REQUEST) {
-                return failed(ErrorCode.BAD_REQUEST, denied.refusal().message());
+        List<String> chain = chain(cmd);
+        List<Refusal> tried = new ArrayList<>(chain.size());
+        StringBuilder notice = new StringBuilder(retryNotice);
+        for (int i = 0; i < chain.size(); i++) {
+            String pool = chain.get(i);
+            if (i > 0 && pools.unusablePools().contains(pool)) {
+                tried.add(new Refusal(RefusalCode.NO_USABLE_KEY, pool, null, null, NOT_SERVING_RETRY,
+                        "pool " + pool + " has no usable key (their secrets could not be read at start-up)"));
+                continue;
             }
-            return CompletableFuture.completedFuture(new AcquireOutcome.Refused(denied.refusal(), notice));
+            Priority priority = priorityIn(pool, cmd, notice);
+            LeaseSecret leaseSecret = LeaseSecret.issue();
+            Decision decision = engine.acquire(new AcquireRequest(pool, cmd.tokens(), priority, cmd.agentId(),
+                    cmd.requestId(), leaseSecret.digest(), cmd.principal()));
+            if (countsAsDemand(decision)) {
+                demand.record(pool);
+            }
+            if (decision instanceof Decision.Admitted admitted) {
+                return grant(target, admitted, leaseSecret, notice.toString(), tried);
+            }
+            Refusal refusal = ((Decision.Denied) decision).refusal();
+            if (i == 0 && (refusal.code() == RefusalCode.NO_USABLE_KEY || refusal.code() == RefusalCode.INVALID_REQUEST)) {
+                return failed(ErrorCode.BAD_REQUEST, refusal.message());
+            }
+            tried.add(refusal);
+            if (i > 0) {
+                policyMetrics.fallbackRefused(cmd.pool(), pool);
+            } else if (chain.size() > 1 && primaryWithinWait(refusal, cmd)) {
+                // the pool asked for has room again before the caller stops waiting: wait for it
+                return CompletableFuture.completedFuture(new AcquireOutcome.Refused(refusal, notice.toString()));
+            }
         }
-        var lease = ((Decision.Admitted) decision).lease();
+        if (tried.size() == 1) {
+            return CompletableFuture.completedFuture(new AcquireOutcome.Refused(tried.get(0), notice.toString()));
+        }
+        policyMetrics.fallbackExhausted(cmd.pool());
+        return CompletableFuture.completedFuture(new AcquireOutcome.Refused(firstToFreeUp(tried), notice.toString(), tried));
+    }
+
+    /** The pools to try, in order: the pool asked for, then its fallbacks unless the caller opted out. */
+    private List<String> chain(AcquireCommand cmd) {
+        PoolSpec spec = poolsByName.get(cmd.pool());
+        if (!cmd.fallback() || spec.fallback().isEmpty()) {
+            return List.of(cmd.pool());
+        }
+        List<String> chain = new ArrayList<>(1 + spec.fallback().size());
+        chain.add(cmd.pool());
+        for (String f : spec.fallback()) {
+            if (poolsByName.containsKey(f)) { // the binder checked the names; specs built in code are not
+                chain.add(f);
+            }
+        }
+        return chain;
+    }
+
+    /**
+     * Whether the pool asked for will have room before the caller stops waiting, as far as its
+     * refusal says: a refusal that time cures ({@link WaitingAcquire#WORTH_WAITING}) whose
+     * retry-after ends before the caller's wait. BUDGET_EXHAUSTED is not: the other hub may hold the
+     * rest, but this hub cannot say when.
+     */
+    private boolean primaryWithinWait(Refusal refusal, AcquireCommand cmd) {
+        return cmd.waitUntil() != null && refusal.code() != RefusalCode.BUDGET_EXHAUSTED
+                && WaitingAcquire.WORTH_WAITING.contains(refusal.code())
+                && !clock.instant().plus(refusal.retryAfter()).isAfter(cmd.waitUntil());
+    }
+
+    /**
+     * The refusal of the pool that frees up first (the earliest in the order on a tie): what a
+     * retry, which tries every pool again, waits for. A pool that can never serve the request
+     * (NO_USABLE_KEY, INVALID_REQUEST) is only listed.
+     */
+    private static Refusal firstToFreeUp(List<Refusal> tried) {
+        Refusal best = tried.get(0);
+        for (Refusal r : tried) {
+            if (r.code() != RefusalCode.NO_USABLE_KEY && r.code() != RefusalCode.INVALID_REQUEST
+                    && r.retryAfter().compareTo(best.retryAfter()) < 0) {
+                best = r;
+            }
+        }
+        return best;
+    }
+
+    /** The priority the request gets in {@code pool}: HIGH only for the pool's high-priority agents. */
+    private Priority priorityIn(String pool, AcquireCommand cmd, StringBuilder notice) {
+        if (cmd.priority() != Priority.HIGH || poolsByName.get(pool).policy().mayUseHighPriority(cmd.agentId())) {
+            return cmd.priority();
+        }
+        if (notice.indexOf("priority HIGH is reserved") < 0) {
+            notice.append(notice.length() == 0 ? "" : "; ").append("priority HIGH is reserved for the agents in pool ")
+                    .append(pool).append("'s high-priority-agents: this request was taken as NORMAL");
+        }
+        metrics.priorityDowngraded(pool);
+        return Priority.NORMAL;
+    }
+
+    /** Makes {@code admitted} durable and answers it (see the class comment). */
+    private CompletableFuture<AcquireOutcome> grant(Ledger target, Decision.Admitted admitted, LeaseSecret leaseSecret,
+                                                    String notice, List<Refusal> passedOver) {
+        var lease = admitted.lease();
         Secret secret = pools.secrets().get(new KeyRef(lease.pool(), lease.keyId()));
         String grantNotice = notice;
-        CompletableFuture<AcquireOutcome> reply = target.append(LedgerEvents.grant(lease)).handle((ok, error) -> {
+        if (!passedOver.isEmpty()) {
+            policyMetrics.fallbackLeased(passedOver.get(0).pool(), lease.pool());
+            grantNotice = (notice.isEmpty() ? "" : notice + "; ") + "leased from fallback pool " + lease.pool() + ": "
+                    + passedOver.stream().map(r -> "pool " + r.pool() + " " + r.code()).collect(Collectors.joining(", "));
+        }
+        Refusal shadow = admitted.shadow();
+        if (shadow != null) {
+            grantNotice = (grantNotice.isEmpty() ? "" : grantNotice + "; ") + "granted in shadow mode: enforcing would have refused it ("
+                    + shadow.code() + (shadow.limit() == null ? "" : ", " + shadow.limit()) + ")";
+        }
+        String answeredNotice = grantNotice;
+        var event = LedgerEvents.grant(lease, shadow);
+        CompletableFuture<AcquireOutcome> reply = target.append(event).handle((ok, error) -> {
             if (error == null) {
-                return new AcquireOutcome.Leased(lease, secret, leaseSecret, grantNotice);
+                if (shadow != null) {
+                    policyMetrics.shadowRefusal(lease.pool(), lease.keyId(), shadow.code());
+                    shadows.record(hubId, lease.pool(), lease.keyId(), event.getGrant().getShadow(), event.getAtEpochMs());
+                }
+                return new AcquireOutcome.Leased(lease, secret, leaseSecret, answeredNotice, passedOver, admitted.shadow());
             }
             // The ledger only fails an append that is certainly not stored: forget the grant.
             engine.cancel(lease.leaseId());

@@ -135,7 +135,10 @@ public final class WaitingAcquire implements AutoCloseable {
             return CompletableFuture.completedFuture(shuttingDown());
         }
         String key = key(cmd);
-        Wait mine = new Wait(cmd, clock.millis() + granted.toMillis());
+        long deadlineMillis = clock.millis() + granted.toMillis();
+        // every try knows how long the caller waits: the pool asked for is preferred to a fallback while it fits
+        cmd = cmd.waitingUntil(java.time.Instant.ofEpochMilli(deadlineMillis));
+        Wait mine = new Wait(cmd, deadlineMillis);
         Wait earlier = waits.putIfAbsent(key, mine);
         if (earlier != null) {
             // a retry of a request that waits: the same final answer (never another principal's lease)

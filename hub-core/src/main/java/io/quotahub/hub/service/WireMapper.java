@@ -1,6 +1,7 @@
 package io.quotahub.hub.service;
 
 import io.quotahub.engine.RefusalCode;
+import io.quotahub.proto.PoolRefusal;
 import io.quotahub.hub.ledger.LedgerEvents;
 import io.quotahub.proto.AcquireReply;
 import io.quotahub.proto.AcquireRequest;
@@ -45,8 +46,9 @@ public final class WireMapper {
     /** @param principal who asks, as the transport authenticated it ({@link Principals#ofReply}) */
     public AcquireCommand command(AcquireRequest request, String principal) {
         Instant deadline = request.getDeadlineEpochMs() > 0 ? Instant.ofEpochMilli(request.getDeadlineEpochMs()) : null;
+        Instant waitUntil = request.getWaitUntilEpochMs() > 0 ? Instant.ofEpochMilli(request.getWaitUntilEpochMs()) : null;
         return new AcquireCommand(request.getRequestId(), request.getAgentId(), request.getPool(), request.getTokens(),
-                LedgerEvents.fromProto(request.getPriority()), deadline, principal);
+                LedgerEvents.fromProto(request.getPriority()), deadline, principal, !request.getNoFallback(), waitUntil);
     }
 
     /** @param principal who settles, as the transport authenticated it ({@link Principals#ofReply}) */
@@ -91,7 +93,12 @@ public final class WireMapper {
                     .setApiKey(l.secret().reveal())
                     .setTokens(lease.tokens())
                     .setExpiresAtEpochMs(lease.expiresAt().toEpochMilli())
-                    .setLeaseSecret(l.leaseSecret().reveal()));
+                    .setLeaseSecret(l.leaseSecret().reveal())
+                    .setRequestedPool(l.passedOver().isEmpty() ? "" : l.requestedPool())
+                    .addAllPassedOver(l.passedOver().stream().map(WireMapper::poolRefusal).toList()));
+            if (l.shadow() != null) {
+                reply.getGrantedBuilder().setShadowRefusal(poolRefusal(l.shadow()));
+            }
             reply.setNotice(l.notice());
         } else if (outcome instanceof AcquireOutcome.Refused r) {
             var refusal = r.refusal();
@@ -106,6 +113,7 @@ public final class WireMapper {
             if (refusal.limit() != null) {
                 refused.setLimit(refusal.limit());
             }
+            r.tried().forEach(t -> refused.addTried(poolRefusal(t)));
             reply.setRefused(refused);
             reply.setNotice(r.notice());
         } else if (outcome instanceof AcquireOutcome.Overloaded o) {
@@ -115,6 +123,18 @@ public final class WireMapper {
             reply.setError(error(f.code(), f.message()));
         }
         return reply.build();
+    }
+
+    /** One pool's refusal within a reply (fallback pools tried, a shadow refusal). */
+    static PoolRefusal poolRefusal(io.quotahub.engine.Refusal r) {
+        return PoolRefusal.newBuilder()
+                .setPool(r.pool() == null ? "" : r.pool())
+                .setRefusalCode(toWire(r.code()))
+                .setReason(r.message())
+                .setRetryAfterMs(r.retryAfter().toMillis())
+                .setKeyId(r.keyId() == null ? "" : r.keyId())
+                .setLimit(r.limit() == null ? "" : r.limit())
+                .build();
     }
 
     /** The refusal of an acquire the hub sheds before deciding it ({@code OVERLOADED}). */

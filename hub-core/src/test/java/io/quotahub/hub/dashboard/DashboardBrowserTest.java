@@ -107,7 +107,9 @@ class DashboardBrowserTest {
                 "cool", Map.of("preset", "PREMIUM", "keys", List.of(
                         key("c1", secretFile(dir, "c1", SECRET + "-c1"), List.of(requests(100, "1m"))))),
                 "spark", Map.of("preset", "PREMIUM", "keys", List.of(
-                        key("s1", secretFile(dir, "s1", SECRET + "-s1"), List.of(requests(100, "1m")))))));
+                        key("s1", secretFile(dir, "s1", SECRET + "-s1"), List.of(requests(100, "1m"))))),
+                "watch", Map.of("preset", "PREMIUM", "fallback", List.of("spark"), "keys", List.of(
+                        key("w1", secretFile(dir, "w1", SECRET + "-w1"), List.of(shadow(requests(2, "1m"))))))));
         client = QuotaClient.builder().servers(nats.url()).agentId("dashboard-agent").userPasswordFile(nats.credentials(NatsServer.AGENT)).build();
 
         ChromeOptions options = new ChromeOptions();
@@ -589,6 +591,12 @@ class DashboardBrowserTest {
         return Integer.parseInt(driver.findElement(By.tagName("body")).getDomAttribute(name));
     }
 
+    private static Map<String, Object> shadow(Map<String, Object> limit) {
+        Map<String, Object> watched = new java.util.HashMap<>(limit);
+        watched.put("mode", "shadow");
+        return watched;
+    }
+
     private static long count(String css) {
         return (Long) js("return document.querySelectorAll(arguments[0]).length", css);
     }
@@ -606,11 +614,11 @@ class DashboardBrowserTest {
         within(LIVE_UPDATE, d -> points("spark-quota-bar-spark-s1-0") >= 2);
 
         // one sparkline beside every quota bar and under every temperature gauge, named for screen readers
-        assertThat(count("[data-testid^='spark-quota-bar-']")).isEqualTo(count("[data-testid^='quota-bar-']")).isEqualTo(7);
+        assertThat(count("[data-testid^='spark-quota-bar-']")).isEqualTo(count("[data-testid^='quota-bar-']")).isEqualTo(8);
         assertThat(count("[data-testid^='spark-quota-pool-bar-']")).isEqualTo(count("[data-testid^='quota-pool-bar-']"));
         assertThat(count("[data-testid^='spark-summary-bar-']")).isEqualTo(count("[data-testid^='summary-bar-']")).isPositive();
         assertThat(count("[data-testid^='spark-temperature-']")).isEqualTo(count("[data-testid^='temperature-']"))
-                .isEqualTo(1 + 4 + 5);
+                .isEqualTo(1 + 5 + 6);
         assertThat(js("return document.querySelector(\"[data-testid='quota-bar-spark-s1-0']\").parentElement"
                 + " === document.querySelector(\"[data-testid='spark-quota-bar-spark-s1-0']\").parentElement")).isEqualTo(true);
         for (String id : List.of("spark-quota-bar-demo-k1-0", "spark-quota-bar-batch-b2-1", "spark-summary-bar-demo-0",
@@ -830,5 +838,29 @@ class DashboardBrowserTest {
         assertThat(Long.parseLong(attr("external-demo-k1", "data-value"))).isPositive();
         assertThat(driver.findElements(testId("observed-demo-k1-1"))).as("the token limit: nothing reported").isEmpty();
         screenshot("Quota with an observed limit");
+    }
+
+    @Test
+    @Order(13)
+    void quotaShowsAShadowLimit_theFallbackPools_andWhatTheShadowWouldHaveRefused() throws IOException {
+        open(hub.uri("/").toString());
+        switchTo("quota");
+        assertThat(attr("mode-watch-w1-0", "data-mode")).isEqualTo("shadow");
+        assertThat(text("fallback-watch")).isEqualTo("falls back to spark");
+        assertThat(driver.findElements(testId("mode-demo-k1-0"))).as("an enforced limit shows no mode").isEmpty();
+        assertThat(driver.findElements(testId("shadow-demo"))).as("a pool that watches nothing has no shadow table").isEmpty();
+        within(LIVE_UPDATE, d -> !d.findElements(testId("shadow-none-watch")).isEmpty());
+
+        // 2 a minute in shadow mode: all 4 are granted, the last 2 would have been refused
+        for (int i = 0; i < 4; i++) {
+            try (Lease lease = client.acquire("watch", 1, Duration.ofSeconds(2))) {
+                assertThat(lease.pool()).isEqualTo("watch");
+            }
+        }
+
+        within(LIVE_UPDATE, d -> !d.findElements(testId("shadow-count-watch-w1-QUOTA_EXHAUSTED")).isEmpty());
+        assertThat(attr("shadow-count-watch-w1-QUOTA_EXHAUSTED", "data-value")).isEqualTo("2");
+        assertThat(text("shadow-row-watch-w1-QUOTA_EXHAUSTED")).contains("requests 2/PT1M").contains("hub main");
+        screenshot("Quota with a shadow limit");
     }
 }

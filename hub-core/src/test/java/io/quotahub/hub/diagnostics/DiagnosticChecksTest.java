@@ -57,6 +57,26 @@ class DiagnosticChecksTest {
     }
 
     @Test
+    void rateLimiterWarnsForAKeyOnlyWatchedLimitsProtect_andNotesShadowAndCanary() {
+        LimitSpec shadow = LimitSpec.requests(10, Duration.ofMinutes(1)).withEnforcement(io.quotahub.engine.Enforcement.SHADOW);
+        PoolSpec watchedOnly = new PoolSpec("watched", List.of(new KeySpec("w1", List.of(shadow), 0)), List.of(), 0, Preset.STANDARD);
+        PoolSpec stricter = new PoolSpec("stricter", List.of(new KeySpec("s1",
+                List.of(LimitSpec.requests(100, Duration.ofMinutes(1)), shadow), 0)), List.of(), 0, Preset.STANDARD);
+        PoolSpec canary = new PoolSpec("canary", List.of(new KeySpec("c1", List.of(LimitSpec.requests(100, Duration.ofMinutes(1))), 0)),
+                List.of(), 0, Preset.STANDARD, io.quotahub.engine.PoolPolicy.ofDefaults(), false,
+                io.quotahub.engine.Enforcement.canary(10), List.of());
+        List<PoolSpec> all = List.of(watchedOnly, stricter, canary);
+        QuotaEngine engine = new QuotaEngine(EngineConfig.builder("main").pools(all).build(), Clock.systemUTC(), EngineListener.NONE);
+
+        CheckResult result = new RateLimiterCheck(engine, new PoolsConfig(all, Map.of(), List.of(), Set.of())).run();
+
+        assertThat(result.status()).isEqualTo(CheckStatus.WARN);
+        assertThat(result.detail()).contains("Key w1 of pool watched has no limit enforced for every agent")
+                .doesNotContain("Key s1").doesNotContain("Key c1")
+                .contains("Pool canary is in mode canary 10%").contains("Pool stricter watches 1 limit in shadow or canary mode");
+    }
+
+    @Test
     void memoryWarnsAbove80AndFailsAbove90PercentOfTheHeap() {
         AtomicLong used = new AtomicLong(100);
         MemoryCheck check = new MemoryCheck(() -> new MemoryUsage(0, used.get(), 1000, 1000), 0.8, 0.9);

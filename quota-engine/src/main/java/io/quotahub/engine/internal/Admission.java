@@ -19,21 +19,99 @@ final class Admission {
     record Block(RefusalCode code, long retryMillis, String keyId, String limit, String message) {
     }
 
+    /**
+     * What a decision enforces when a pool or some of its limits are in shadow or canary mode for
+     * the asking agent (docs/operations.md, "Shadow mode and canary"):
+     * <ul>
+     *   <li>{@link #STRICT}: everything, as for any enforced pool;</li>
+     *   <li>a lenience ({@link #shadowFor}): the shadowed limits' windows are skipped — their
+     *       capacity and this hub's budget of them — and, when the whole pool is shadowed for the
+     *       agent, every policy check too (concurrency, fair share, shedding, burst, pacing). A
+     *       key's own word (disabled, cooling down, open circuit) is never skipped: the provider
+     *       refuses such calls anyway;</li>
+     *   <li>its {@link #watching()} form: everything checked again, with the shadowed windows
+     *       judged against the whole limit (all hubs' use) instead of this hub's budget — what
+     *       enforcing the policy would have answered; a share of a limit that only this hub has
+     *       used up would have sent the agent to the other hub, not to a refusal.</li>
+     * </ul>
+     */
+    static final class Lenience {
+
+        static final Lenience STRICT = new Lenience(true, false, null, false);
+
+        private final boolean strict;
+        private final boolean poolShadowed;
+        private final String agent;
+        private final boolean watch;
+
+        private Lenience(boolean strict, boolean poolShadowed, String agent, boolean watch) {
+            this.strict = strict;
+            this.poolShadowed = poolShadowed;
+            this.agent = agent;
+            this.watch = watch;
+        }
+
+        /** What {@code agent} is shadowed for in {@code pool}; null when everything is enforced for it. */
+        static Lenience shadowFor(io.quotahub.engine.PoolSpec pool, String agent) {
+            if (!pool.hasShadow()) {
+                return null;
+            }
+            boolean poolShadowed = !pool.enforcement().enforcesFor(agent);
+            if (poolShadowed) {
+                return new Lenience(false, true, agent, false);
+            }
+            boolean anyLimit = pool.limits().stream().anyMatch(l -> !l.enforcement().enforcesFor(agent))
+                    || pool.keys().stream().flatMap(k -> k.limits().stream()).anyMatch(l -> !l.enforcement().enforcesFor(agent));
+            return anyLimit ? new Lenience(false, false, agent, false) : null;
+        }
+
+        /** Everything checked, shadowed windows against the whole limit: the refusal enforcement would have made. */
+        Lenience watching() {
+            return new Lenience(false, poolShadowed, agent, true);
+        }
+
+        /** Whether the policy checks (not the windows, not the key's own word) are skipped. */
+        boolean skipsPolicy() {
+            return poolShadowed && !watch;
+        }
+
+        private boolean shadows(SlidingWindow w) {
+            return !strict && (poolShadowed || !w.spec.enforcement().enforcesFor(agent));
+        }
+
+        private boolean skips(SlidingWindow w) {
+            return !watch && shadows(w);
+        }
+
+        private boolean judgesWholeLimit(SlidingWindow w) {
+            return watch && shadows(w);
+        }
+    }
+
     private Admission() {
     }
 
     static Block checkPool(PoolState pool, long tokens, long now, long leaseTtlMillis) {
+        return checkPool(pool, tokens, now, leaseTtlMillis, Lenience.STRICT);
+    }
+
+    static Block checkPool(PoolState pool, long tokens, long now, long leaseTtlMillis, Lenience lenience) {
         int max = pool.spec.maxConcurrent();
-        if (max > 0 && pool.inFlight >= max) {
+        if (max > 0 && pool.inFlight >= max && !lenience.skipsPolicy()) {
             long retry = pool.millisUntilOldestExpires(now, leaseTtlMillis);
             return new Block(RefusalCode.CONCURRENCY, retry, null, null,
                     "pool " + pool.name() + ": " + pool.inFlight + "/" + max + " concurrent leases; retry in " + human(retry));
         }
-        return checkWindows(pool.windows, tokens, now, leaseTtlMillis, pool, null);
+        return checkWindows(pool.windows, tokens, now, leaseTtlMillis, pool, null, lenience);
     }
 
     static Block checkKey(PoolState pool, KeyState key, long tokens, Priority priority, String agent, long now,
                           long leaseTtlMillis, long probeWaitMillis) {
+        return checkKey(pool, key, tokens, priority, agent, now, leaseTtlMillis, probeWaitMillis, Lenience.STRICT);
+    }
+
+    static Block checkKey(PoolState pool, KeyState key, long tokens, Priority priority, String agent, long now,
+                          long leaseTtlMillis, long probeWaitMillis, Lenience lenience) {
         KeyGuard guard = key.guard;
         RefusalCode blocked = guard.blockedBy(now);
         if (blocked != null) {
@@ -46,35 +124,36 @@ final class Admission {
             };
             return new Block(blocked, retry, key.id(), null, who(pool, key) + " " + why + "; retry in " + human(retry));
         }
+        boolean policy = !lenience.skipsPolicy();
         int max = key.spec.maxConcurrent();
-        if (max > 0 && key.open.size() >= max) {
+        if (policy && max > 0 && key.open.size() >= max) {
             long retry = key.millisUntilOldestExpires(now, leaseTtlMillis);
             return new Block(RefusalCode.CONCURRENCY, retry, key.id(), null,
                     who(pool, key) + ": " + key.open.size() + "/" + max + " concurrent leases; retry in " + human(retry));
         }
-        if (pool.shares != null) {
+        if (policy && pool.shares != null) {
             Block share = pool.shares.checkKey(key, agent, tokens, now, leaseTtlMillis);
             if (share != null) {
                 return share;
             }
         }
-        if (priority == Priority.LOW && key.zone.compareTo(Zone.CRITICAL) >= 0) {
+        if (policy && priority == Priority.LOW && key.zone.compareTo(Zone.CRITICAL) >= 0) {
             long retry = Math.max(1000, key.thermal.throttled() ? key.thermal.recoveryRemainingMillis(now) : 1000);
             return new Block(RefusalCode.SHED, retry, key.id(), null,
                     who(pool, key) + " is " + key.zone + ": low-priority work is shed; retry in " + human(retry));
         }
-        if (key.burst != null) {
+        if (policy && key.burst != null) {
             long wait = key.burst.millisUntilAllowed(now);
             if (wait > 0) {
                 return new Block(RefusalCode.BURST, wait, key.id(), null, who(pool, key) + ": burst protection allows "
                         + key.burst.max() + " requests per " + BurstGuard.INTERVAL_MILLIS / 1000 + " s; retry in " + human(wait));
             }
         }
-        Block windows = checkWindows(key.windows, tokens, now, leaseTtlMillis, pool, key);
+        Block windows = checkWindows(key.windows, tokens, now, leaseTtlMillis, pool, key, lenience);
         if (windows != null) {
             return windows;
         }
-        if (priority != Priority.HIGH && key.thermal.throttled() && key.lastGrantAt != Long.MIN_VALUE) {
+        if (policy && priority != Priority.HIGH && key.thermal.throttled() && key.lastGrantAt != Long.MIN_VALUE) {
             long spacing = key.pacingMillis();
             long wait = pacingWait(key.lastGrantAt, spacing, now);
             if (wait > 0) {
@@ -94,10 +173,22 @@ final class Admission {
     }
 
     private static Block checkWindows(SlidingWindow[] windows, long tokens, long now, long leaseTtlMillis,
-                                      PoolState pool, KeyState key) {
+                                      PoolState pool, KeyState key, Lenience lenience) {
         Block worst = null;
         for (SlidingWindow w : windows) {
+            if (lenience.skips(w)) {
+                continue;
+            }
             long cost = w.cost(tokens);
+            if (lenience.judgesWholeLimit(w)) {
+                if (Units.add(w.usedAll(), cost) > w.capacity() && (worst == null || leaseTtlMillis > worst.retryMillis())) {
+                    String limit = w.spec.describe();
+                    worst = new Block(RefusalCode.QUOTA_EXHAUSTED, leaseTtlMillis, key == null ? null : key.id(), limit,
+                            who(pool, key) + ": " + limit + " (" + w.spec.enforcement().describe() + ") would be full ("
+                                    + w.usedAll() + "/" + w.capacity() + " used" + (cost > 1 ? ", " + cost + " asked" : "") + ")");
+                }
+                continue;
+            }
             if (w.admits(cost)) {
                 continue;
             }

@@ -140,6 +140,19 @@ public final class EngineCore {
             }
             PoolState.Choice choice = block == null
                     ? selection.choose(pool, r.tokens(), r.priority(), r.agentId(), now, ttlMillis, probeWaitMillis) : null;
+            Refusal shadow = null;
+            if (choice == null || choice.key() == null) {
+                Admission.Lenience lenience = Admission.Lenience.shadowFor(pool.spec, r.agentId());
+                if (lenience != null) {
+                    // shadow or canary: decide again without what is only watched for this agent
+                    PoolState.Choice lenient = shadowChoice(pool, r, now, lenience);
+                    if (lenient.key() != null) {
+                        shadow = refusal(pool.name(), wouldRefuse(pool, lenient.key(), r, now, lenience.watching()));
+                    }
+                    block = null;
+                    choice = lenient; // a grant, or the refusal of what is enforced
+                }
+            }
             if (choice != null && choice.key() != null) {
                 KeyState key = choice.key();
                 Instant at = Instant.ofEpochMilli(now);
@@ -152,7 +165,7 @@ public final class EngineCore {
                 events.zone(pool.name(), key.id(), key.updateZone(now), key.zone);
                 pool.order.granted(key, now);
                 events.granted(lease);
-                decision = new Decision.Admitted(lease);
+                decision = new Decision.Admitted(lease, shadow);
             } else {
                 Admission.Block b = block != null ? block : choice.block();
                 if (b.keyId() != null) {
@@ -168,6 +181,32 @@ public final class EngineCore {
         return decision;
     }
 
+    /** The decision without the checks {@code lenience} skips: the pool's, its fair share, then the keys. */
+    private PoolState.Choice shadowChoice(PoolState pool, AcquireRequest r, long now, Admission.Lenience lenience) {
+        Admission.Block block = Admission.checkPool(pool, r.tokens(), now, ttlMillis, lenience);
+        if (block == null && pool.shares != null && !lenience.skipsPolicy()) {
+            block = pool.shares.checkPool(r.agentId(), r.tokens(), now, ttlMillis);
+        }
+        return block != null ? new PoolState.Choice(null, block)
+                : selection.choose(pool, r.tokens(), r.priority(), r.agentId(), now, ttlMillis, probeWaitMillis, lenience);
+    }
+
+    /**
+     * What enforcing would have answered to a grant on {@code key} ({@code watching}: every check,
+     * the shadowed windows against the whole limit); null when only this hub's share of a shadowed
+     * limit was used up (enforcing would have sent the agent to the other hub, not refused it).
+     */
+    private Admission.Block wouldRefuse(PoolState pool, KeyState key, AcquireRequest r, long now, Admission.Lenience watching) {
+        Admission.Block b = Admission.checkPool(pool, r.tokens(), now, ttlMillis, watching);
+        if (b == null && pool.shares != null) {
+            b = pool.shares.checkPool(r.agentId(), r.tokens(), now, ttlMillis);
+        }
+        if (b == null) {
+            b = Admission.checkKey(pool, key, r.tokens(), r.priority(), r.agentId(), now, ttlMillis, probeWaitMillis, watching);
+        }
+        return b;
+    }
+
     private Decision refuse(String pool, RefusalCode code, String limit, long retryMillis, String message) {
         Refusal refusal = new Refusal(code, pool, null, limit, Duration.ofMillis(Math.max(1, retryMillis)), message);
         listener.onRefused(pool, refusal);
@@ -175,6 +214,9 @@ public final class EngineCore {
     }
 
     private static Refusal refusal(String pool, Admission.Block b) {
+        if (b == null) {
+            return null;
+        }
         return new Refusal(b.code(), pool, b.keyId(), b.limit(), Duration.ofMillis(Math.max(1, b.retryMillis())), b.message());
     }
 

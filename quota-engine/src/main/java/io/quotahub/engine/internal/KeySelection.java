@@ -16,6 +16,12 @@ interface KeySelection {
     PoolState.Choice choose(PoolState pool, long tokens, Priority priority, String agent, long now,
                             long leaseTtlMillis, long probeWaitMillis);
 
+    /** As {@link #choose}, skipping the checks {@code lenience} shadows (a decision in shadow or canary mode). */
+    default PoolState.Choice choose(PoolState pool, long tokens, Priority priority, String agent, long now,
+                                    long leaseTtlMillis, long probeWaitMillis, Admission.Lenience lenience) {
+        return pool.choose(tokens, priority, agent, now, leaseTtlMillis, probeWaitMillis, lenience);
+    }
+
     KeySelection ORDERED = new KeySelection() {
         @Override
         public void refresh(PoolState pool, long now, Events events) {

@@ -78,7 +78,8 @@ final class KeyState {
         this.guard = new KeyGuard(cooldown);
         this.throttleAt = thermalConfig.throttleAt(preset);
         this.thermal = new Thermal(thermalConfig, throttleAt);
-        this.burst = BurstGuard.forKey(limits, preset);
+        // a limit in shadow or canary mode is watched, not a protection of the key: it drives no burst guard
+        this.burst = BurstGuard.forKey(limits.stream().filter(l -> l.enforcement().enforcesAll()).toList(), preset);
         this.maxTokens = limits.stream().filter(l -> l.kind() == LimitKind.TOKENS)
                 .mapToLong(LimitSpec::capacity).min().orElse(Long.MAX_VALUE);
     }
@@ -91,7 +92,7 @@ final class KeyState {
     long pacingMillis() {
         long spacing = 0;
         for (SlidingWindow w : windows) {
-            if (w.spec.kind() == LimitKind.REQUESTS && w.utilisation() >= throttleAt) {
+            if (w.spec.kind() == LimitKind.REQUESTS && !w.watched() && w.utilisation() >= throttleAt) {
                 spacing = Math.max(spacing, spacing(w.spec));
             }
         }
@@ -152,19 +153,29 @@ final class KeyState {
         return Math.max(now + 1, t);
     }
 
-    /** Max over limits of used (all hubs) / capacity. Call {@link #advance} first. */
+    /**
+     * Max over limits of used (all hubs) / capacity. Call {@link #advance} first. A limit in shadow or
+     * canary mode is left out: it is watched, and what it would refuse must not heat, throttle or
+     * shed the key for the agents it does not enforce for.
+     */
     double utilisation() {
         double u = 0;
         for (SlidingWindow w : windows) {
+            if (w.watched()) {
+                continue;
+            }
             u = Math.max(u, w.utilisation());
         }
         return u;
     }
 
-    /** Min over limits of this hub's relative room left: what selection maximises. */
+    /** Min over the enforced limits of this hub's relative room left: what selection maximises. */
     double room() {
         double r = 1;
         for (SlidingWindow w : windows) {
+            if (w.watched()) {
+                continue;
+            }
             r = Math.min(r, w.room());
         }
         return r;

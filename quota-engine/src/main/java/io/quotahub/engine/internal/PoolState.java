@@ -75,6 +75,9 @@ final class PoolState {
     double utilisation() {
         double u = 0;
         for (SlidingWindow w : windows) {
+            if (w.watched()) {
+                continue; // as for a key's: a watched limit heats nothing
+            }
             u = Math.max(u, w.utilisation());
         }
         if (keys.length > 0) {
@@ -106,6 +109,12 @@ final class PoolState {
      * {@code now}, so every key not refreshed is as a refresh would leave it.
      */
     Choice choose(long tokens, Priority priority, String agent, long now, long leaseTtlMillis, long probeWaitMillis) {
+        return choose(tokens, priority, agent, now, leaseTtlMillis, probeWaitMillis, Admission.Lenience.STRICT);
+    }
+
+    /** As {@link #choose(long, Priority, String, long, long, long)}, skipping what {@code lenience} shadows. */
+    Choice choose(long tokens, Priority priority, String agent, long now, long leaseTtlMillis, long probeWaitMillis,
+                  Admission.Lenience lenience) {
         KeyState best = null;
         double bestRoom = -1;
         double bestTemp = 0;
@@ -129,7 +138,8 @@ final class PoolState {
                     continue;
                 }
                 k.advance(now); // evicts nothing (the key is not due); moves the horizon as a refresh would
-                Admission.Block b = Admission.checkKey(this, k, tokens, priority, agent, now, leaseTtlMillis, probeWaitMillis);
+                Admission.Block b = Admission.checkKey(this, k, tokens, priority, agent, now, leaseTtlMillis, probeWaitMillis,
+                        lenience);
                 if (b != null) {
                     if (soonest == null || b.retryMillis() < soonest.retryMillis()
                             || (b.retryMillis() == soonest.retryMillis() && k.index < soonestIndex)) {

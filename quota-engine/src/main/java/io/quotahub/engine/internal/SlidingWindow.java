@@ -350,6 +350,11 @@ final class SlidingWindow {
         return effective;
     }
 
+    /** Whether this limit is in shadow or canary mode: watched, not a protection of its key or pool. */
+    boolean watched() {
+        return !spec.enforcement().enforcesAll();
+    }
+
     /**
      * Enforces {@code limit} (within [0, configured capacity]) instead of the configured capacity;
      * the configured capacity again for a limit at or above it. Every hub's budget is scaled by

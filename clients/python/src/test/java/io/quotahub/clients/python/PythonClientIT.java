@@ -45,6 +45,13 @@ class PythonClientIT {
                 fails-async:
                   keys:
                     - { id: f2, secret-env: QH_PY_K6, limits: [ { requests: 100, per: 1m } ] }
+                first:
+                  fallback: [ spare ]
+                  keys:
+                    - { id: p1, secret-env: QH_PY_K7, limits: [ { requests: 2, per: 1h } ] }
+                spare:
+                  keys:
+                    - { id: s1, secret-env: QH_PY_K8, limits: [ { requests: 100, per: 1m } ] }
             """;
     /** A silent agent is dead after 2 s, so the heartbeat test sees a reclaim quickly. */
     private static final String EXTRA = """
@@ -57,7 +64,8 @@ class PythonClientIT {
     static void start() {
         Assumptions.assumeTrue(python3() != null,
                 "python3 is not installed: the Python client's tests are skipped (apt-get install -y python3)");
-        cluster = ProcessCluster.start(ROOT, POOLS, List.of("QH_PY_K1", "QH_PY_K2", "QH_PY_K3", "QH_PY_K4", "QH_PY_K5", "QH_PY_K6"), EXTRA);
+        cluster = ProcessCluster.start(ROOT, POOLS, List.of("QH_PY_K1", "QH_PY_K2", "QH_PY_K3", "QH_PY_K4", "QH_PY_K5", "QH_PY_K6",
+                "QH_PY_K7", "QH_PY_K8"), EXTRA);
     }
 
     @AfterAll

@@ -1,5 +1,6 @@
 package io.quotahub.hub.config.pools;
 
+import io.quotahub.engine.Enforcement;
 import io.quotahub.engine.KeySpec;
 import io.quotahub.engine.LimitSpec;
 import io.quotahub.engine.PoolPolicy;
@@ -21,9 +22,18 @@ import java.util.Objects;
  *                      {@code high-priority-agents})
  * @param learnLimits   {@code learn-limits}: a provider limit reported lower than a key's configured
  *                      one becomes the limit the hubs enforce (default false)
+ * @param enforcement   {@code mode} (enforce, shadow, canary) and {@code enforce-percent}
+ * @param fallback      {@code fallback}: the pools tried in order when this one has no room (checked:
+ *                      they exist, and no pool reaches itself through them)
  */
 public record PoolSettings(String name, List<KeySettings> keys, List<LimitSpec> limits, int maxConcurrent, Preset preset,
-                           PoolPolicy policy, boolean learnLimits) {
+                           PoolPolicy policy, boolean learnLimits, Enforcement enforcement, List<String> fallback) {
+
+    /** An enforced pool without fallback pools. */
+    public PoolSettings(String name, List<KeySettings> keys, List<LimitSpec> limits, int maxConcurrent, Preset preset,
+                        PoolPolicy policy, boolean learnLimits) {
+        this(name, keys, limits, maxConcurrent, preset, policy, learnLimits, Enforcement.ENFORCED, List.of());
+    }
 
     public PoolSettings {
         Objects.requireNonNull(name, "name");
@@ -31,10 +41,12 @@ public record PoolSettings(String name, List<KeySettings> keys, List<LimitSpec> 
         limits = List.copyOf(limits);
         Objects.requireNonNull(preset, "preset");
         Objects.requireNonNull(policy, "policy");
+        enforcement = enforcement == null ? Enforcement.ENFORCED : enforcement;
+        fallback = List.copyOf(fallback == null ? List.of() : fallback);
     }
 
     /** The engine's spec of this pool with {@code usableKeys} (those whose secret could be read). */
     public PoolSpec spec(List<KeySpec> usableKeys) {
-        return new PoolSpec(name, usableKeys, limits, maxConcurrent, preset, policy, learnLimits);
+        return new PoolSpec(name, usableKeys, limits, maxConcurrent, preset, policy, learnLimits, enforcement, fallback);
     }
 }

@@ -1,5 +1,6 @@
 package io.quotahub.hub.config.pools;
 
+import io.quotahub.engine.Enforcement;
 import io.quotahub.engine.LimitKind;
 import io.quotahub.engine.LimitSpec;
 import io.quotahub.engine.PoolPolicy;
@@ -11,6 +12,7 @@ import java.time.Duration;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -43,12 +45,14 @@ public final class PoolsBinder {
     private record Field(String name, Shape shape, List<Field> fields) {
     }
 
-    private static final List<Field> LIMIT = List.of(value("requests"), value("tokens"), value("per"), value("calendar-day"));
+    private static final List<Field> LIMIT = List.of(value("requests"), value("tokens"), value("per"), value("calendar-day"),
+            value("mode"), value("enforce-percent"));
     private static final List<Field> KEY = List.of(value("id"), value("secret-env"), value("secret-file"), value("max-concurrent"),
             entries("limits", LIMIT));
     private static final List<Field> POOL = List.of(entries("keys", KEY), entries("limits", LIMIT), value("max-concurrent"),
             value("preset"), value("max-tokens-per-call"), value("max-open-leases-per-agent"), value("max-share-per-agent"),
-            new Field("high-priority-agents", Shape.VALUES, List.of()), value("learn-limits"));
+            new Field("high-priority-agents", Shape.VALUES, List.of()), value("learn-limits"),
+            new Field("fallback", Shape.VALUES, List.of()), value("mode"), value("enforce-percent"));
 
     private PoolsBinder() {
     }
@@ -91,7 +95,65 @@ public final class PoolsBinder {
                 out.add(pool(name, mapping(PREFIX + "." + name, e.getValue(), POOL)));
             }
         }
+        checkFallbacks(out);
         return new PoolsSettings(out);
+    }
+
+    /**
+     * Every fallback names another configured pool, at most once, and no pool reaches itself
+     * through fallbacks (a cycle would make the order of trial depend on where one entered it).
+     */
+    private static void checkFallbacks(List<PoolSettings> pools) {
+        Map<String, List<String>> graph = new LinkedHashMap<>();
+        pools.forEach(p -> graph.put(p.name(), p.fallback()));
+        for (PoolSettings p : pools) {
+            String at = PREFIX + "." + p.name() + ".fallback";
+            Set<String> seen = new HashSet<>();
+            for (int i = 0; i < p.fallback().size(); i++) {
+                String f = p.fallback().get(i);
+                if (f.equals(p.name())) {
+                    throw new ConfigException(at + "[" + i + "] names the pool itself: a pool cannot be its own fallback");
+                }
+                if (!graph.containsKey(f)) {
+                    throw new ConfigException(at + "[" + i + "] names no configured pool: '" + f + "'; configured pools: "
+                            + new TreeSet<>(graph.keySet()));
+                }
+                if (!seen.add(f)) {
+                    throw new ConfigException(at + "[" + i + "] names pool '" + f + "' twice");
+                }
+            }
+        }
+        for (String start : graph.keySet()) {
+            List<String> cycle = cycleFrom(start, graph, new ArrayList<>(), new HashSet<>());
+            if (cycle != null) {
+                throw new ConfigException(PREFIX + "." + start + ".fallback makes a cycle: " + String.join(" -> ", cycle)
+                        + "; a pool must not reach itself through fallbacks");
+            }
+        }
+    }
+
+    /** The path from {@code start} back to it through fallbacks, or null (depth-first, config order). */
+    private static List<String> cycleFrom(String start, Map<String, List<String>> graph, List<String> path, Set<String> done) {
+        String at = path.isEmpty() ? start : path.get(path.size() - 1);
+        if (path.isEmpty()) {
+            path.add(start);
+        }
+        for (String next : graph.getOrDefault(at, List.of())) {
+            if (next.equals(start)) {
+                List<String> cycle = new ArrayList<>(path);
+                cycle.add(start);
+                return cycle;
+            }
+            if (!path.contains(next) && done.add(next)) {
+                path.add(next);
+                List<String> found = cycleFrom(start, graph, path, done);
+                if (found != null) {
+                    return found;
+                }
+                path.remove(path.size() - 1);
+            }
+        }
+        return null;
     }
 
     private static PoolSettings pool(String name, Mapping raw) {
@@ -108,8 +170,14 @@ public final class PoolsBinder {
             }
             keys.add(key);
         }
+        List<String> fallback = texts(raw, "fallback", "a pool name");
+        for (int i = 0; i < fallback.size(); i++) {
+            if (fallback.get(i).contains("*")) {
+                throw new ConfigException(raw.at + ".fallback[" + i + "] must name a pool, was '" + fallback.get(i) + "'");
+            }
+        }
         return new PoolSettings(name, keys, limits(raw), integer(raw, "max-concurrent", 0), preset(raw), policy(raw),
-                flag(raw, "learn-limits"));
+                flag(raw, "learn-limits"), enforcement(raw), fallback);
     }
 
     private static KeySettings key(Mapping raw) {
@@ -152,16 +220,48 @@ public final class PoolsBinder {
             throw new ConfigException(raw.at + ".per must be positive, was " + raw.get("per"));
         }
         Object zone = raw.get("calendar-day");
+        Enforcement enforcement = enforcement(raw);
         if (zone == null) {
-            return new LimitSpec(kind, capacity, per, null);
+            return new LimitSpec(kind, capacity, per, null, enforcement);
         }
         if (!per.equals(Duration.ofDays(1))) {
             throw new ConfigException(raw.at + ".calendar-day needs per: 1d, was " + raw.get("per"));
         }
         try {
-            return new LimitSpec(kind, capacity, per, ZoneId.of(zone.toString().trim()));
+            return new LimitSpec(kind, capacity, per, ZoneId.of(zone.toString().trim()), enforcement);
         } catch (DateTimeException e) {
             throw new ConfigException(raw.at + ".calendar-day is not a time zone: '" + zone + "' (e.g. Europe/Berlin)");
+        }
+    }
+
+    /**
+     * {@code mode} (enforce, the default; shadow; canary) and {@code enforce-percent} (1–99, for
+     * canary only) of a pool or a limit.
+     */
+    private static Enforcement enforcement(Mapping owner) {
+        Object rawMode = owner.get("mode");
+        Object rawPercent = owner.get("enforce-percent");
+        String mode = rawMode == null ? "enforce" : rawMode.toString().trim().toLowerCase(Locale.ROOT);
+        switch (mode) {
+            case "enforce", "shadow" -> {
+                if (rawPercent != null) {
+                    throw new ConfigException(owner.at + ".enforce-percent is for mode: canary only, but mode is " + mode);
+                }
+                return mode.equals("shadow") ? Enforcement.SHADOW : Enforcement.ENFORCED;
+            }
+            case "canary" -> {
+                if (rawPercent == null) {
+                    throw new ConfigException(owner.at + ".enforce-percent is missing: mode canary needs the share of agents"
+                            + " to enforce for, 1-99");
+                }
+                long percent = integer(owner, "enforce-percent", -1L);
+                if (percent < 1 || percent > 99) {
+                    throw new ConfigException(owner.at + ".enforce-percent must be between 1 and 99 (use mode enforce for 100,"
+                            + " shadow for 0), was " + rawPercent);
+                }
+                return Enforcement.canary((int) percent);
+            }
+            default -> throw new ConfigException(owner.at + ".mode must be one of enforce, shadow, canary, was '" + rawMode + "'");
         }
     }
 
@@ -206,7 +306,7 @@ public final class PoolsBinder {
         }
         int maxOpen = integer(pool, "max-open-leases-per-agent", 0);
         double maxShare = fraction(pool, "max-share-per-agent");
-        List<String> high = patterns(pool, "high-priority-agents");
+        List<String> high = texts(pool, "high-priority-agents", "an agent id or a pattern with '*'");
         try {
             return new PoolPolicy(maxTokens, maxOpen, maxShare, high);
         } catch (IllegalArgumentException e) {
@@ -231,7 +331,8 @@ public final class PoolsBinder {
         return value;
     }
 
-    private static List<String> patterns(Mapping owner, String field) {
+    /** A list of texts (or one comma-separated text, as environment variables give it). */
+    private static List<String> texts(Mapping owner, String field, String what) {
         Object raw = owner.get(field);
         String at = owner.at + "." + field;
         if (raw == null) {
@@ -242,7 +343,7 @@ public final class PoolsBinder {
         for (int i = 0; i < items.size(); i++) {
             Object item = items.get(i);
             if (item == null || item instanceof Map<?, ?> || item instanceof List<?> || item.toString().isBlank()) {
-                throw new ConfigException(at + "[" + i + "] must be an agent id or a pattern with '*', was " + describe(item));
+                throw new ConfigException(at + "[" + i + "] must be " + what + ", was " + describe(item));
             }
             patterns.add(item.toString().trim());
         }

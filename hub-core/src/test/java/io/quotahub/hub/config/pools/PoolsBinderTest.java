@@ -106,7 +106,78 @@ class PoolsBinderTest {
                 "pools.*.limits[].requests", "pools.*.limits[].tokens", "pools.*.limits[].per", "pools.*.limits[].calendar-day",
                 "pools.*.keys[].id", "pools.*.keys[].secret-env", "pools.*.keys[].secret-file", "pools.*.keys[].max-concurrent",
                 "pools.*.keys[].limits[].requests", "pools.*.keys[].limits[].tokens", "pools.*.keys[].limits[].per",
-                "pools.*.keys[].limits[].calendar-day");
+                "pools.*.keys[].limits[].calendar-day", "pools.*.fallback", "pools.*.fallback[]", "pools.*.mode",
+                "pools.*.enforce-percent", "pools.*.limits[].mode", "pools.*.limits[].enforce-percent",
+                "pools.*.keys[].limits[].mode", "pools.*.keys[].limits[].enforce-percent");
+    }
+
+    private static Map<String, Object> withFallback(Object fallback) {
+        Map<String, Object> p = pool(Map.of(), Map.of("requests", 1, "per", "1m"));
+        if (fallback != null) {
+            p.put("fallback", fallback);
+        }
+        return p;
+    }
+
+    @Test
+    void fallback_isAnOrderedListOfOtherPools_asAListOrOneCommaSeparatedText() {
+        Map<String, Object> tree = new java.util.LinkedHashMap<>();
+        tree.put("a", withFallback(List.of("c", "b")));
+        tree.put("b", withFallback("c"));
+        tree.put("c", withFallback(null));
+        PoolsSettings bound = PoolsBinder.bind(tree);
+
+        assertThat(bound.pools().get(0).fallback()).containsExactly("c", "b");
+        assertThat(bound.pools().get(0).spec(List.of()).fallback()).containsExactly("c", "b");
+        assertThat(bound.pools().get(1).fallback()).containsExactly("c");
+        assertThat(bound.pools().get(2).fallback()).isEmpty();
+        assertThat(PoolsBinder.bind(Map.of("a", withFallback("b, c"), "b", withFallback(null), "c", withFallback(null)))
+                .pools().stream().filter(p -> p.name().equals("a")).findFirst().orElseThrow().fallback()).containsExactly("b", "c");
+    }
+
+    @Test
+    void fallback_toAnUnknownPool_itself_twice_orInACycle_isAnErrorNamingThePath() {
+        assertThatThrownBy(() -> PoolsBinder.bind(Map.of("a", withFallback(List.of("nope")))))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("quotahub.pools.a.fallback[0] names no configured pool: 'nope'; configured pools: [a]");
+        assertThatThrownBy(() -> PoolsBinder.bind(Map.of("a", withFallback(List.of("a")))))
+                .hasMessage("quotahub.pools.a.fallback[0] names the pool itself: a pool cannot be its own fallback");
+        assertThatThrownBy(() -> PoolsBinder.bind(Map.of("a", withFallback(List.of("b", "b")), "b", withFallback(null))))
+                .hasMessage("quotahub.pools.a.fallback[1] names pool 'b' twice");
+        Map<String, Object> cycle = new java.util.LinkedHashMap<>();
+        cycle.put("a", withFallback(List.of("b")));
+        cycle.put("b", withFallback(List.of("c")));
+        cycle.put("c", withFallback(List.of("a")));
+        assertThatThrownBy(() -> PoolsBinder.bind(cycle))
+                .hasMessage("quotahub.pools.a.fallback makes a cycle: a -> b -> c -> a; a pool must not reach itself through fallbacks");
+        assertThatThrownBy(() -> PoolsBinder.bind(Map.of("a", withFallback(List.of(Map.of("x", 1))))))
+                .hasMessageStartingWith("quotahub.pools.a.fallback[0] must be a pool name");
+    }
+
+    @Test
+    void mode_isEnforceByDefault_shadowOrCanaryWithAPercentage_onAPoolOrALimit() {
+        Map<String, Object> p = pool(Map.of("mode", "canary", "enforce-percent", 10),
+                Map.of("requests", 1, "per", "1m", "mode", "shadow"), Map.of("tokens", 5, "per", "1m"));
+        PoolSettings bound = PoolsBinder.bind(Map.of("demo", p)).pools().get(0);
+
+        assertThat(bound.enforcement()).isEqualTo(io.quotahub.engine.Enforcement.canary(10));
+        assertThat(bound.keys().get(0).limits().get(0).enforcement()).isEqualTo(io.quotahub.engine.Enforcement.SHADOW);
+        assertThat(bound.keys().get(0).limits().get(1).enforcement()).isEqualTo(io.quotahub.engine.Enforcement.ENFORCED);
+        assertThat(PoolsBinder.bind(Map.of("demo", pool(Map.of(), Map.of("requests", 1, "per", "1m")))).pools().get(0).enforcement())
+                .isEqualTo(io.quotahub.engine.Enforcement.ENFORCED);
+    }
+
+    @Test
+    void aBadMode_orPercentage_isAnErrorNamingThePath() {
+        assertThatThrownBy(() -> PoolsBinder.bind(Map.of("demo", pool(Map.of("mode", "watch"), Map.of("requests", 1, "per", "1m")))))
+                .hasMessage("quotahub.pools.demo.mode must be one of enforce, shadow, canary, was 'watch'");
+        assertThatThrownBy(() -> PoolsBinder.bind(Map.of("demo", pool(Map.of("mode", "canary"), Map.of("requests", 1, "per", "1m")))))
+                .hasMessageStartingWith("quotahub.pools.demo.enforce-percent is missing");
+        assertThatThrownBy(() -> PoolsBinder.bind(Map.of("demo", pool(Map.of("mode", "canary", "enforce-percent", 100),
+                Map.of("requests", 1, "per", "1m"))))).hasMessageStartingWith("quotahub.pools.demo.enforce-percent must be between 1 and 99");
+        assertThatThrownBy(() -> PoolsBinder.bind(Map.of("demo", pool(Map.of(),
+                Map.of("requests", 1, "per", "1m", "mode", "shadow", "enforce-percent", 5)))))
+                .hasMessage("quotahub.pools.demo.keys[0].limits[0].enforce-percent is for mode: canary only, but mode is shadow");
     }
 
     @Test

@@ -11,9 +11,10 @@ import java.util.Objects;
  * @param policy        what one agent may do in the pool (settle bound, fair share, who may use HIGH)
  * @param learnLimits   a provider limit reported lower than a key's configured one lowers the key's
  *                      limit to it (docs/architecture.md, "Observed limits"); never above the configured one
+ * @param blocks        whether agents may ask for blocks of calls (docs/architecture.md, "Block leases"); off by default
  */
 public record PoolSpec(String name, List<KeySpec> keys, List<LimitSpec> limits, int maxConcurrent, Preset preset,
-                       PoolPolicy policy, boolean learnLimits) {
+                       PoolPolicy policy, boolean learnLimits, BlockPolicy blocks) {
 
     /** Settles may report at most this multiple of the pool's largest token limit unless configured. */
     public static final int DEFAULT_TOKENS_PER_CALL_FACTOR = 4;
@@ -29,6 +30,17 @@ public record PoolSpec(String name, List<KeySpec> keys, List<LimitSpec> limits, 
         this(name, keys, limits, maxConcurrent, preset, policy, false);
     }
 
+    /** A pool that grants no blocks. */
+    public PoolSpec(String name, List<KeySpec> keys, List<LimitSpec> limits, int maxConcurrent, Preset preset,
+                    PoolPolicy policy, boolean learnLimits) {
+        this(name, keys, limits, maxConcurrent, preset, policy, learnLimits, BlockPolicy.off());
+    }
+
+    /** This pool with {@code blocks} instead of its block policy. */
+    public PoolSpec withBlocks(BlockPolicy blocks) {
+        return new PoolSpec(name, keys, limits, maxConcurrent, preset, policy, learnLimits, blocks);
+    }
+
     public PoolSpec {
         Objects.requireNonNull(name, "name");
         if (name.isBlank()) {
@@ -38,6 +50,7 @@ public record PoolSpec(String name, List<KeySpec> keys, List<LimitSpec> limits, 
         limits = List.copyOf(Objects.requireNonNull(limits, "limits"));
         Objects.requireNonNull(preset, "preset");
         Objects.requireNonNull(policy, "policy");
+        Objects.requireNonNull(blocks, "blocks");
         if (maxConcurrent < 0) {
             throw new IllegalArgumentException("maxConcurrent of pool " + name + " must be >= 0, was " + maxConcurrent);
         }

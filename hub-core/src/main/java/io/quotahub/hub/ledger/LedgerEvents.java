@@ -40,7 +40,8 @@ public final class LedgerEvents {
                         .setPriority(toProto(lease.priority()))
                         .setExpiresAtEpochMs(lease.expiresAt().toEpochMilli())
                         .setSecretHash(lease.holderDigest())
-                        .setPrincipal(lease.principal()))
+                        .setPrincipal(lease.principal())
+                        .setBlockCalls(lease.blockCalls()))
                 .build();
     }
 
@@ -55,7 +56,8 @@ public final class LedgerEvents {
                         .setLeaseId(s.leaseId())
                         .setTokensUsed(s.tokensUsed())
                         .setOutcome(toProto(s.outcome()))
-                        .setRetryAfterMs(s.retryAfter().toMillis()))
+                        .setRetryAfterMs(s.retryAfter().toMillis())
+                        .setCallsUsed(s.callsUsed()))
                 .build();
     }
 
@@ -65,7 +67,7 @@ public final class LedgerEvents {
         return new LeaseRecord(g.getLeaseId(), event.getHubId(), g.getPool(), g.getKeyId(), g.getTokens(),
                 fromProto(g.getPriority()), g.getAgentId(), g.getRequestId(),
                 Instant.ofEpochMilli(event.getAtEpochMs()), Instant.ofEpochMilli(g.getExpiresAtEpochMs()), g.getSecretHash(),
-                g.getPrincipal());
+                g.getPrincipal(), g.getBlockCalls());
     }
 
     /** An operator's reset of a key (cooldown, failure block, circuit, disabled), at {@code atEpochMs}. */
@@ -96,7 +98,7 @@ public final class LedgerEvents {
         }
         Settle s = event.getSettle();
         return new Settlement(s.getLeaseId(), s.getTokensUsed(), fromProto(s.getOutcome()),
-                Duration.ofMillis(s.getRetryAfterMs()), at);
+                Duration.ofMillis(s.getRetryAfterMs()), at, s.getCallsUsed());
     }
 
     /** External use a hub booked (its own decision), for its ledger. */

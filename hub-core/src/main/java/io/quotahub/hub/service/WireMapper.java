@@ -46,7 +46,7 @@ public final class WireMapper {
     public AcquireCommand command(AcquireRequest request, String principal) {
         Instant deadline = request.getDeadlineEpochMs() > 0 ? Instant.ofEpochMilli(request.getDeadlineEpochMs()) : null;
         return new AcquireCommand(request.getRequestId(), request.getAgentId(), request.getPool(), request.getTokens(),
-                LedgerEvents.fromProto(request.getPriority()), deadline, principal);
+                LedgerEvents.fromProto(request.getPriority()), deadline, principal, request.getBlockCalls());
     }
 
     /** @param principal who settles, as the transport authenticated it ({@link Principals#ofReply}) */
@@ -55,7 +55,8 @@ public final class WireMapper {
         return new SettleCommand(request.getRequestId(), request.getLeaseId(), request.getAgentId(),
                 request.getTokensUsed(), LedgerEvents.fromProto(request.getOutcome()),
                 Duration.ofMillis(request.getRetryAfterMs()), request.getDetail(), deadline, request.getLeaseSecret(),
-                principal, request.hasProvider() ? provider(request.getProvider()) : null, request.getCallDurationMs());
+                principal, request.hasProvider() ? provider(request.getProvider()) : null, request.getCallDurationMs(),
+                request.getCallsUsed());
     }
 
     /** The report as sent; its kinds by name (an unknown or unspecified kind is refused by {@link SettleService}). */
@@ -91,7 +92,10 @@ public final class WireMapper {
                     .setApiKey(l.secret().reveal())
                     .setTokens(lease.tokens())
                     .setExpiresAtEpochMs(lease.expiresAt().toEpochMilli())
-                    .setLeaseSecret(l.leaseSecret().reveal()));
+                    .setLeaseSecret(l.leaseSecret().reveal())
+                    .setBlockCalls(lease.blockCalls())
+                    .setBlockExpiresInMs(lease.isBlock()
+                            ? Math.max(0, lease.expiresAt().toEpochMilli() - lease.grantedAt().toEpochMilli()) : 0));
             reply.setNotice(l.notice());
         } else if (outcome instanceof AcquireOutcome.Refused r) {
             var refusal = r.refusal();

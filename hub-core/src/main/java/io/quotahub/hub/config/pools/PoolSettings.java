@@ -1,5 +1,6 @@
 package io.quotahub.hub.config.pools;
 
+import io.quotahub.engine.BlockPolicy;
 import io.quotahub.engine.KeySpec;
 import io.quotahub.engine.LimitSpec;
 import io.quotahub.engine.PoolPolicy;
@@ -21,9 +22,10 @@ import java.util.Objects;
  *                      {@code high-priority-agents})
  * @param learnLimits   {@code learn-limits}: a provider limit reported lower than a key's configured
  *                      one becomes the limit the hubs enforce (default false)
+ * @param blocks        {@code blocks: {max-calls, expiry}}: blocks of calls for the Java SDK (off by default)
  */
 public record PoolSettings(String name, List<KeySettings> keys, List<LimitSpec> limits, int maxConcurrent, Preset preset,
-                           PoolPolicy policy, boolean learnLimits) {
+                           PoolPolicy policy, boolean learnLimits, BlockPolicy blocks) {
 
     public PoolSettings {
         Objects.requireNonNull(name, "name");
@@ -31,10 +33,17 @@ public record PoolSettings(String name, List<KeySettings> keys, List<LimitSpec> 
         limits = List.copyOf(limits);
         Objects.requireNonNull(preset, "preset");
         Objects.requireNonNull(policy, "policy");
+        blocks = blocks == null ? BlockPolicy.off() : blocks;
+    }
+
+    /** A pool without blocks. */
+    public PoolSettings(String name, List<KeySettings> keys, List<LimitSpec> limits, int maxConcurrent, Preset preset,
+                        PoolPolicy policy, boolean learnLimits) {
+        this(name, keys, limits, maxConcurrent, preset, policy, learnLimits, BlockPolicy.off());
     }
 
     /** The engine's spec of this pool with {@code usableKeys} (those whose secret could be read). */
     public PoolSpec spec(List<KeySpec> usableKeys) {
-        return new PoolSpec(name, usableKeys, limits, maxConcurrent, preset, policy, learnLimits);
+        return new PoolSpec(name, usableKeys, limits, maxConcurrent, preset, policy, learnLimits, blocks);
     }
 }

@@ -32,12 +32,21 @@ final class AcquireOperation implements AcquireMachine.Out {
 
     AcquireOperation(DefaultQuotaClient client, String pool, long tokens, Priority priority, Duration maxWait,
             boolean callerWaits) {
+        this(client, pool, tokens, priority, maxWait, callerWaits, 0);
+    }
+
+    /** @param blockCalls 0: a lease for one call; n &gt; 0: a block of at most n calls */
+    AcquireOperation(DefaultQuotaClient client, String pool, long tokens, Priority priority, Duration maxWait,
+            boolean callerWaits, int blockCalls) {
         this.client = client;
         this.callerWaits = callerWaits;
         ClientConfig config = client.config();
         this.machine = new AcquireMachine(this, client.router(), client.retryPolicy(), config.metrics(),
                 Requests::newId, config.agentId(), pool, tokens, priority, maxWait,
                 config.requestTimeout(), now(), config.clock()::millis);
+        if (blockCalls > 0) {
+            machine.block(blockCalls);
+        }
     }
 
     private long now() {
@@ -121,6 +130,7 @@ final class AcquireOperation implements AcquireMachine.Out {
     @Override
     public void granted(AcquireReply reply) {
         LeaseImpl lease = client.openLease(reply.getHubId(), reply.getGranted(), machine.tokens());
+        lease.requestSentAt(machine.attemptSentAt());
         client.operationDone(this);
         complete(() -> {
             if (!result.complete(lease)) { // cancelled meanwhile: give the capacity back

@@ -4,6 +4,7 @@ import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import io.nats.client.Message;
 import io.quotahub.agent.AsyncProviderCall;
+import io.quotahub.agent.CallBlocks;
 import io.quotahub.agent.HubUnavailableException;
 import io.quotahub.agent.Lease;
 import io.quotahub.agent.Priority;
@@ -70,6 +71,7 @@ public final class DefaultQuotaClient implements QuotaClient {
     private final Map<Connection, Dispatcher> dispatchers = new ConcurrentHashMap<>();
     private final ScheduledFuture<?> heartbeat;
     private final Map<String, LeaseImpl> openLeases = new ConcurrentHashMap<>();
+    private final Map<String, BlockSupply> blocks = new ConcurrentHashMap<>();
     private final Set<AcquireOperation> pending = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closing = new AtomicBoolean();
     private volatile boolean terminated;
@@ -188,6 +190,60 @@ public final class DefaultQuotaClient implements QuotaClient {
     }
 
     @Override
+    public CallBlocks blocks(String pool) {
+        AcquireArgs.validate(pool, 1, Duration.ZERO, config.defaultPriority());
+        if (closing.get()) {
+            throw new IllegalStateException("QuotaClient is closed");
+        }
+        return blocks.computeIfAbsent(pool, p -> new BlockSupply(p, config.ticker(), blockHub));
+    }
+
+    /** What the blocks of every pool ask of this client: block requests, settles, a timer. */
+    private final BlockSupply.Hub blockHub = new BlockSupply.Hub() {
+        @Override
+        public CompletableFuture<HeldBlock.Grant> request(String pool, long tokensPerCall, int calls, Duration maxWait) {
+            AcquireArgs.validate(pool, tokensPerCall, maxWait, config.defaultPriority());
+            if (closing.get()) {
+                throw new IllegalStateException("QuotaClient is closed");
+            }
+            AcquireOperation op = new AcquireOperation(DefaultQuotaClient.this, pool, tokensPerCall,
+                    AcquireArgs.toProto(config.defaultPriority()), maxWait, false, calls);
+            pending.add(op);
+            op.start();
+            return op.result.thenApply(lease -> grantOf((LeaseImpl) lease));
+        }
+
+        @Override
+        public CompletableFuture<Void> settle(HeldBlock.Grant grant, Outcome outcome, long tokensUsed, int callsUsed,
+                long retryAfterMs) {
+            LeaseImpl lease = (LeaseImpl) grant.handle();
+            if (!lease.claimForBlock(callsUsed)) {
+                return CompletableFuture.completedFuture(null);
+            }
+            return DefaultQuotaClient.this.settle(lease, outcome, tokensUsed, retryAfterMs, "").exceptionally(e -> {
+                LOG.log(System.Logger.Level.WARNING, "block " + lease.leaseId() + " of pool '" + lease.pool()
+                        + "' could not be settled; the hub will expire it: " + e.getMessage());
+                return null;
+            });
+        }
+
+        @Override
+        public void schedule(Runnable task, long delayNanos) {
+            DefaultQuotaClient.this.schedule(task, delayNanos);
+        }
+    };
+
+    /** The block a lease granted for a block request is (a pool without blocks grants a lease of one call). */
+    private HeldBlock.Grant grantOf(LeaseImpl lease) {
+        boolean block = lease.blockCalls() > 0;
+        long sentAt = lease.requestSentAt() >= 0 ? lease.requestSentAt() : config.ticker().nanos();
+        long life = block ? TimeUnit.MILLISECONDS.toNanos(lease.blockExpiresInMs())
+                : TimeUnit.MILLISECONDS.toNanos(Math.max(0, lease.expiresAt().toEpochMilli() - config.clock().millis()));
+        return new HeldBlock.Grant(lease.pool(), lease.leaseId(), lease.keyId(), lease.apiKey(), block ? lease.blockCalls() : 1,
+                lease.tokens(), life, sentAt, block, lease);
+    }
+
+    @Override
     public <T, E extends Exception> T call(String pool, long tokens, Duration maxWait,
             ResultReader<? super T> reader, RetryOptions retries, ProviderCall<T, E> body) throws E {
         AcquireArgs.validate(pool, tokens, maxWait, config.defaultPriority());
@@ -214,6 +270,9 @@ public final class DefaultQuotaClient implements QuotaClient {
             execute(() -> op.abort(new IllegalStateException("QuotaClient is closed")));
         }
         List<CompletableFuture<Void>> settles = new ArrayList<>();
+        for (BlockSupply supply : blocks.values()) {
+            settles.addAll(supply.closeAndSettle()); // with what was drawn, before the rest is settled UNKNOWN
+        }
         for (LeaseImpl lease : List.copyOf(openLeases.values())) {
             CompletableFuture<Void> f = lease.settleOnClose();
             if (f != null) {
@@ -372,6 +431,7 @@ public final class DefaultQuotaClient implements QuotaClient {
         long tokens = g.getTokens() > 0 ? g.getTokens() : requestedTokens;
         LeaseImpl lease = new LeaseImpl(this, g.getLeaseId(), g.getPool(), g.getKeyId(), g.getApiKey(),
                 g.getLeaseSecret(), tokens, Instant.ofEpochMilli(g.getExpiresAtEpochMs()), hubId);
+        lease.block(g.getBlockCalls(), g.getBlockExpiresInMs());
         openLeases.put(lease.leaseId(), lease);
         return lease;
     }

@@ -3,7 +3,7 @@ package io.quotahub.agent;
 import java.time.Duration;
 
 /**
- * Calls of one pool served in-process from blocks (docs/clients.md, "Blocks"): the client holds a
+ * Calls of one pool served in-process from blocks (docs/clients.md, "Blocks (Java SDK)"): the client holds a
  * block (permission for a number of calls on one key, valid for a short time) and hands out its
  * calls without a round trip to a hub, refilling ahead of need in the background. Get one from
  * {@link QuotaClient#blocks(String)}; the pool must have {@code blocks} configured at the hubs

@@ -68,7 +68,7 @@ public interface QuotaClient extends AutoCloseable {
     }
 
     /**
-     * Calls of {@code pool} served in-process from blocks (docs/clients.md, "Blocks"): one hub
+     * Calls of {@code pool} served in-process from blocks (docs/clients.md, "Blocks (Java SDK)"): one hub
      * grant for many calls, handed out without a round trip, for pools whose hubs grant blocks
      * ({@code blocks: {max-calls, expiry}}). One instance per pool and client; closed with the client.
      *

@@ -132,7 +132,7 @@ final class HeldBlock implements Block {
         return Math.max(0, drawn + tokenCorrection.get());
     }
 
-    /** The block's outcome once it ended with {@code callsUsed} calls (docs/clients.md, "Blocks"). */
+    /** The block's outcome once it ended with {@code callsUsed} calls (docs/clients.md, "Blocks (Java SDK)"). */
     Outcome outcome(int callsUsed) {
         if (retryAfterMs >= 0) {
             return Outcome.RATE_LIMITED;

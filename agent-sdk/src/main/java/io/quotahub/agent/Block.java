@@ -21,6 +21,20 @@ public interface Block {
     String pool();
 
     /**
+     * Id of the block's lease (as the hubs' ledgers and dashboards name it; not a secret).
+     *
+     * @return the lease id
+     */
+    String leaseId();
+
+    /**
+     * Id of the hub that granted the block.
+     *
+     * @return the hub id
+     */
+    String hubId();
+
+    /**
      * Id of the key the calls must use.
      *
      * @return the key id

@@ -209,7 +209,9 @@ public final class DefaultQuotaClient implements QuotaClient {
             AcquireOperation op = new AcquireOperation(DefaultQuotaClient.this, pool, tokensPerCall,
                     AcquireArgs.toProto(config.defaultPriority()), maxWait, false, calls);
             pending.add(op);
-            op.start();
+            // started on the client's timer, never on the caller's thread: a refill asked for by a
+            // call drawn from a block must not make that call wait for a send
+            DefaultQuotaClient.this.schedule(op::start, 0);
             return op.result.thenApply(lease -> grantOf((LeaseImpl) lease));
         }
 
@@ -220,11 +222,17 @@ public final class DefaultQuotaClient implements QuotaClient {
             if (!lease.claimForBlock(callsUsed)) {
                 return CompletableFuture.completedFuture(null);
             }
-            return DefaultQuotaClient.this.settle(lease, outcome, tokensUsed, retryAfterMs, "").exceptionally(e -> {
-                LOG.log(System.Logger.Level.WARNING, "block " + lease.leaseId() + " of pool '" + lease.pool()
-                        + "' could not be settled; the hub will expire it: " + e.getMessage());
-                return null;
-            });
+            // started on the client's timer, as a refill (see request): the block's lock is held here
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            DefaultQuotaClient.this.schedule(() -> DefaultQuotaClient.this.settle(lease, outcome, tokensUsed, retryAfterMs, "")
+                    .whenComplete((v, e) -> {
+                        if (e != null) {
+                            LOG.log(System.Logger.Level.WARNING, "block " + lease.leaseId() + " of pool '" + lease.pool()
+                                    + "' could not be settled; the hub will expire it: " + e.getMessage());
+                        }
+                        done.complete(null);
+                    }), 0);
+            return done;
         }
 
         @Override
@@ -239,7 +247,7 @@ public final class DefaultQuotaClient implements QuotaClient {
         long sentAt = lease.requestSentAt() >= 0 ? lease.requestSentAt() : config.ticker().nanos();
         long life = block ? TimeUnit.MILLISECONDS.toNanos(lease.blockExpiresInMs())
                 : TimeUnit.MILLISECONDS.toNanos(Math.max(0, lease.expiresAt().toEpochMilli() - config.clock().millis()));
-        return new HeldBlock.Grant(lease.pool(), lease.leaseId(), lease.keyId(), lease.apiKey(), block ? lease.blockCalls() : 1,
+        return new HeldBlock.Grant(lease.pool(), lease.leaseId(), lease.hubId(), lease.keyId(), lease.apiKey(), block ? lease.blockCalls() : 1,
                 lease.tokens(), life, sentAt, block, lease);
     }
 

@@ -38,7 +38,7 @@ final class HeldBlock implements Block {
     }
 
     /** What a hub granted, as the client received it. */
-    record Grant(String pool, String leaseId, String keyId, String apiKey, int calls, long tokens, long expiresInNanos,
+    record Grant(String pool, String leaseId, String hubId, String keyId, String apiKey, int calls, long tokens, long expiresInNanos,
                  long sentAtNanos, boolean isBlock, Object handle) {
 
         @Override
@@ -157,6 +157,16 @@ final class HeldBlock implements Block {
     @Override
     public String keyId() {
         return grant.keyId();
+    }
+
+    @Override
+    public String leaseId() {
+        return grant.leaseId();
+    }
+
+    @Override
+    public String hubId() {
+        return grant.hubId();
     }
 
     @Override

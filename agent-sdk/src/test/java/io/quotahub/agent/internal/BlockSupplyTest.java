@@ -80,7 +80,7 @@ class BlockSupplyTest {
         /** Grants the last request: {@code calls} calls for {@code lifeMs}, counted from when it was asked. */
         HeldBlock.Grant grant(int calls, long lifeMs) {
             Asked a = asked.get(asked.size() - 1);
-            HeldBlock.Grant g = new HeldBlock.Grant("demo", "lease-" + (++leases), "k1", "sk-test", calls,
+            HeldBlock.Grant g = new HeldBlock.Grant("demo", "lease-" + (++leases), "main", "k1", "sk-test", calls,
                     a.tokensPerCall() * calls, lifeMs * MS, a.at(), true, null);
             a.answer().complete(g);
             return g;
@@ -187,7 +187,7 @@ class BlockSupplyTest {
         blocks.close();
 
         assertThat(hub.settled).containsExactly(new Settled("lease-1", Outcome.OK, 3, 3, 0));
-        HeldBlock errors = new HeldBlock(blocks, new HeldBlock.Grant("demo", "x", "k", "s", 3, 3, 2_000 * MS, time.now, true, null));
+        HeldBlock errors = new HeldBlock(blocks, new HeldBlock.Grant("demo", "x", "main", "k", "s", 3, 3, 2_000 * MS, time.now, true, null));
         errors.draw(1, time.now);
         errors.draw(1, time.now);
         errors.failed();

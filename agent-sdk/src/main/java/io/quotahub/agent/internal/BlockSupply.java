@@ -62,6 +62,8 @@ final class BlockSupply implements CallBlocks {
     /** Guarded by this: calls drawn from blocks already ended; the life of the last block granted. */
     private long callsOfEnded;
     private long lifeNanos = DEFAULT_LIFE_NANOS;
+    /** Guarded by this: what the last refill asked for. */
+    private int lastAsk;
 
     BlockSupply(String pool, Ticker ticker, Hub hub) {
         this.pool = pool;
@@ -187,6 +189,7 @@ final class BlockSupply implements CallBlocks {
         int calls;
         synchronized (this) {
             calls = sizer.next(ticker.nanos(), callsDrawn(), lifeNanos);
+            lastAsk = calls;
         }
         CompletableFuture<HeldBlock.Grant> f;
         try {
@@ -222,9 +225,10 @@ final class BlockSupply implements CallBlocks {
     }
 
     private void install(HeldBlock.Grant grant) {
-        HeldBlock b = new HeldBlock(this, grant);
+        HeldBlock b;
         long now = ticker.nanos();
         synchronized (this) {
+            b = new HeldBlock(this, grant, grant.isBlock() && grant.calls() < lastAsk);
             prefetch = grant.isBlock();
             if (grant.isBlock()) {
                 lifeNanos = grant.expiresInNanos();

@@ -65,11 +65,20 @@ final class HeldBlock implements Block {
     private volatile boolean authFailed;
 
     HeldBlock(BlockSupply owner, Grant grant) {
+        this(owner, grant, false);
+    }
+
+    /**
+     * @param capped the hubs granted fewer calls than asked (max-calls, fair share): at the agent's
+     *               rate the block runs out before its life does, so the next is asked for at half
+     *               of it rather than at a quarter
+     */
+    HeldBlock(BlockSupply owner, Grant grant, boolean capped) {
         this.owner = owner;
         this.grant = grant;
         long life = Math.max(0, grant.expiresInNanos());
         this.usableUntil = grant.sentAtNanos() + life - MARGIN_NANOS - life / 20;
-        this.lowWater = Math.max(1, grant.calls() / 4);
+        this.lowWater = Math.max(1, capped ? grant.calls() / 2 : grant.calls() / 4);
         this.refillAt = usableUntil - life / 4;
         this.left = grant.calls();
         this.tokensLeft = grant.tokens();

@@ -133,6 +133,18 @@ class BlockSupplyTest {
     }
 
     @Test
+    void aBlockTheHubsGrantedSmallerThanAsked_asksForTheNextAtHalfOfItsCalls() {
+        blocks.tryAcquire(1); // asks for 8
+        hub.grant(4, 2_000);   // max-calls or the fair share said 4
+
+        blocks.tryAcquire(1);
+        assertThat(hub.asked).hasSize(1);
+        blocks.tryAcquire(1);
+
+        assertThat(hub.asked).hasSize(2); // 2 of 4 left: half, not a quarter
+    }
+
+    @Test
     void aBlockIsNeverUsedPastItsLifeCountedFromWhenTheRequestWasSent_lessTheSafetyMargin() {
         blocks.tryAcquire(1);
         time.advance(1_500 * MS); // the grant takes 1.5 s to come back: 0.5 s of its 2 s are left

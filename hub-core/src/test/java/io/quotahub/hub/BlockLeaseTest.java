@@ -105,6 +105,20 @@ class BlockLeaseTest {
     }
 
     @Test
+    void aBlockSettledOverHttp_whichCannotSayItsCalls_countsThemAll() throws Exception {
+        try (NatsServer nats = NatsServer.start(); Connection agent = Nats.connect(nats.url());
+             TestHub hub = TestHub.start(nats, "main", pools("2s"))) {
+            Granted g = acquire(agent, "fast", 6).getGranted();
+
+            var r = hub.post("/api/v1/leases/" + g.getLeaseId() + "." + g.getLeaseSecret() + "/complete",
+                    "{\"tokensUsed\":2,\"outcome\":\"OK\"}");
+
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            assertThat(used(hub, poolIndex(hub, "fast"))).isEqualTo(6);
+        }
+    }
+
+    @Test
     void aPoolWithoutBlocks_answersABlockRequestWithALeaseOfOneCall() throws Exception {
         try (NatsServer nats = NatsServer.start(); Connection agent = Nats.connect(nats.url());
              TestHub hub = TestHub.start(nats, "main", pools("2s"))) {

@@ -1,6 +1,7 @@
 package io.quotahub.hub.service;
 
 import io.quotahub.engine.Outcome;
+import io.quotahub.engine.Settlement;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -16,7 +17,8 @@ import java.time.Instant;
  * @param provider    what the provider reported about the key, null when the client sent nothing
  * @param callDurationMs how long the provider call took, 0 when not measured (for listeners of
  *                    settles, e.g. per-key latency; the hub itself does not use it)
- * @param callsUsed   of a block: the calls made with it; ignored for a lease of one call
+ * @param callsUsed   of a block: the calls made with it ({@link Settlement#CALLS_NOT_REPORTED}: all of
+ *                    them); ignored for a lease of one call
  */
 public record SettleCommand(String requestId, String leaseId, String agentId, long tokensUsed, Outcome outcome,
                             Duration retryAfter, String detail, Instant deadline, String leaseSecret, String principal,
@@ -26,12 +28,15 @@ public record SettleCommand(String requestId, String leaseId, String agentId, lo
         principal = principal == null ? Principals.NONE : principal;
     }
 
-    /** A settle that reports no calls (a lease of one call). */
+    /**
+     * A settle that reports no calls (the HTTP API's): a lease of one call counts one, a block all of
+     * its calls ({@link Settlement#CALLS_NOT_REPORTED}).
+     */
     public SettleCommand(String requestId, String leaseId, String agentId, long tokensUsed, Outcome outcome,
                          Duration retryAfter, String detail, Instant deadline, String leaseSecret, String principal,
                          ProviderReport provider, long callDurationMs) {
         this(requestId, leaseId, agentId, tokensUsed, outcome, retryAfter, detail, deadline, leaseSecret, principal,
-                provider, callDurationMs, 0);
+                provider, callDurationMs, Settlement.CALLS_NOT_REPORTED);
     }
 
     /** A settle without a provider report or call duration. */

@@ -230,7 +230,7 @@ public final class SettleService {
         if (cmd.tokensUsed() < 0) {
             return new SettleOutcome.Failed(ErrorCode.BAD_REQUEST, "tokensUsed must be >= 0, was " + cmd.tokensUsed());
         }
-        if (cmd.callsUsed() < 0) {
+        if (cmd.callsUsed() < Settlement.CALLS_NOT_REPORTED) { // -1: not reported, a block counts all its calls
             return new SettleOutcome.Failed(ErrorCode.BAD_REQUEST, "callsUsed must be >= 0, was " + cmd.callsUsed());
         }
         if (cmd.retryAfter() != null && cmd.retryAfter().isNegative()) {

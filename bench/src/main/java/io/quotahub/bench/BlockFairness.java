@@ -38,6 +38,7 @@ import java.util.Locale;
 public final class BlockFairness {
 
     static final int CAPACITY = 100;
+    private static final boolean DEBUG = Boolean.getBoolean("qh.fairness.debug");
     private static final Instant T0 = Instant.parse("2026-12-07T00:00:00Z");
     private static final int[] RATES = {100, 100, 5, 5, 5, 5, 5, 5, 5, 5};
     private static final long SECONDS = 20;
@@ -47,6 +48,10 @@ public final class BlockFairness {
     }
 
     public static void main(String[] args) {
+        if (DEBUG) {
+            System.out.println(run(100, 2_000, 0));
+            return;
+        }
         System.out.println("| max-calls | expiry | max-share-per-agent | goodput (of capacity) | light agents served | heavy agents served | Jain index (served / max-min share) | grants/s | max in any 1 s |");
         System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (long expiry : new long[] {500, 2_000}) {
@@ -135,9 +140,15 @@ public final class BlockFairness {
                             .withBlock(ask));
                     if (d instanceof Decision.Denied denied) {
                         a.backoffUntil = t + denied.refusal().retryAfter().toMillis(); // asks again then, as acquire(maxWait) does
+                        if (DEBUG && measured && t < MEASURE_FROM + 3000) {
+                            System.out.println(t + " agent " + i + " refused " + denied.refusal().code() + " " + denied.refusal().retryAfter());
+                        }
                         continue;
                     }
                     a.block = ((Decision.Admitted) d).lease();
+                    if (DEBUG && measured && t < MEASURE_FROM + 3000) {
+                        System.out.println(t + " agent " + i + " block " + a.block.calls());
+                    }
                     a.left = a.block.calls();
                     a.used = 0;
                     a.usableUntil = t + expiryMs - margin;

@@ -122,6 +122,29 @@ class QuotaEngineBlockTest {
     }
 
     @Test
+    void anAgentRefusedLately_countsAsACompetitor_soItIsNotStarvedByAnotherTakingTheWholeWindowAgain() {
+        // the pool's limit is the tight one (the key stays cool: a hot key grants blocks of one call anyway)
+        PoolSpec pool = new PoolSpec("p", List.of(new KeySpec("k", List.of(LimitSpec.requests(1_000, Duration.ofSeconds(1))), 0)),
+                List.of(LimitSpec.requests(20, Duration.ofSeconds(1))), 0, Preset.PREMIUM).withBlocks(BlockPolicy.of(20));
+        QuotaEngine e = new QuotaEngine(EngineConfig.builder("main").pools(List.of(pool)).settleMargin(Duration.ZERO).build(),
+                clock, EngineListener.NONE);
+        LeaseRecord whole = granted(e.acquire(block("heavy", 0, 20)));
+        assertThat(whole.calls()).isEqualTo(20);
+        assertThat(denied(e.acquire(block("light", 0, 1))).code()).isEqualTo(RefusalCode.QUOTA_EXHAUSTED);
+        clock.advance(Duration.ofMillis(100));
+        e.settle(used(whole, 20, 0, Outcome.OK));
+        clock.advance(Duration.ofMillis(1_100)); // the window is empty again; light was refused 1.2 s ago
+
+        LeaseRecord next = granted(e.acquire(block("heavy", 0, 20)));
+
+        assertThat(next.calls()).isEqualTo(10); // shared with the agent waiting for room
+        clock.advance(BlockPolicy.DEFAULT_EXPIRY); // long enough without a refusal: light no longer counts
+        e.settle(used(next, 0, 0, Outcome.OK));
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(granted(e.acquire(block("heavy", 0, 20))).calls()).isEqualTo(20);
+    }
+
+    @Test
     void blockSize_keepsWithinMaxSharePerAgent_ofTheRoomAndOfTheCapacity() {
         QuotaEngine e = engine(BlockPolicy.of(50), new PoolPolicy(0, 0, 0.25, List.of()),
                 LimitSpec.requests(100, Duration.ofMinutes(1)));

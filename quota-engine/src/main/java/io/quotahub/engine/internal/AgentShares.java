@@ -47,11 +47,20 @@ final class AgentShares {
     private final int maxOpen;
     private final boolean share;
     private final Map<String, Holding> byAgent = new HashMap<>();
+    /**
+     * Pools with blocks: when each agent was last refused, kept for {@code refusalMemory} (the blocks'
+     * expiry, at least 1 s). Decision-only state: a block's size is recorded in its grant, so neither
+     * a replay nor the peer needs it.
+     */
+    private final Map<String, Long> refusedAt = new HashMap<>();
+    private final long refusalMemory;
+    private static final int MAX_REFUSED = 10_000;
 
     private AgentShares(PoolState pool, PoolPolicy policy) {
         this.pool = pool;
         this.maxOpen = policy.maxOpenLeasesPerAgent();
         this.share = policy.maxSharePerAgent() > 0;
+        this.refusalMemory = pool.spec.blocks().enabled() ? Math.max(1_000, Units.millis(pool.spec.blocks().expiry())) : 0;
         if (share) {
             for (SlidingWindow w : pool.windows) {
                 w.agentCap = cap(policy.maxSharePerAgent(), w.spec.capacity());
@@ -73,9 +82,36 @@ final class AgentShares {
                 ? new AgentShares(pool, p) : null;
     }
 
-    /** Agents other than {@code agent} holding at least one lease in the pool: its competitors for a block. */
-    int competitors(String agent) {
-        return byAgent.size() - (agent != null && byAgent.containsKey(agent) ? 1 : 0);
+    /**
+     * Agents other than {@code agent} competing for the pool at {@code now}: those holding a lease,
+     * and those refused within the last {@link #refusalMemory} (waiting for room: an agent starved of
+     * leases must still shrink the others' blocks). Prunes the refusals it passes that are too old.
+     */
+    int competitors(String agent, long now) {
+        int n = byAgent.size() - (agent != null && byAgent.containsKey(agent) ? 1 : 0);
+        for (var it = refusedAt.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            if (now - e.getValue() > refusalMemory) {
+                it.remove();
+            } else if (!e.getKey().equals(agent) && !byAgent.containsKey(e.getKey())) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** {@code agent} was refused at {@code now} (pools with blocks only: it competes for the next ones). */
+    void refused(String agent, long now) {
+        if (refusalMemory <= 0 || agent == null) {
+            return;
+        }
+        refusedAt.put(agent, now);
+        if (refusedAt.size() > MAX_REFUSED) {
+            refusedAt.values().removeIf(at -> now - at > refusalMemory);
+            if (refusedAt.size() > MAX_REFUSED) {
+                refusedAt.clear(); // a flood of agent ids: forget them rather than grow
+            }
+        }
     }
 
     /**

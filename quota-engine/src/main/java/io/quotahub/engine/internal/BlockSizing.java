@@ -12,8 +12,9 @@ import io.quotahub.engine.PoolPolicy;
  *   <li>what this hub can grant now: the free units of its budget in every window of the pool and
  *       the key ({@link SlidingWindow#free}), so the block's cost is admitted like a lease's;</li>
  *   <li>the agent's fair share of that remaining room: {@code floor(room x min(max-share-per-agent, 1/agents))}
- *       where {@code agents} counts every agent holding a lease in the pool, itself included, so sizes
- *       shrink towards 1 (a per-call lease) as competition grows, and no idle block starves the others;</li>
+ *       where {@code agents} counts every agent holding a lease in the pool or refused lately, itself
+ *       included, so sizes shrink towards 1 (a per-call lease) as competition grows, and no idle block
+ *       starves the others;</li>
  *   <li>the agent's {@code max-share-per-agent} of every limit's capacity, less what it holds;</li>
  *   <li>the key's burst allowance; and one call only while the key's circuit is not closed (a probe)
  *       or its thermal state paces it.</li>
@@ -25,7 +26,7 @@ final class BlockSizing {
     private BlockSizing() {
     }
 
-    static int calls(PoolState pool, KeyState key, String agent, long tokensPerCall, int asked) {
+    static int calls(PoolState pool, KeyState key, String agent, long tokensPerCall, int asked, long now) {
         long n = Math.min(asked, pool.spec.blocks().maxCalls());
         if (n <= 1 || key.guard.circuit() != CircuitState.CLOSED || key.thermal.throttled()) {
             return 1;
@@ -42,7 +43,7 @@ final class BlockSizing {
         }
         n = Math.min(n, room);
         if (room != Long.MAX_VALUE) {
-            n = Math.min(n, fairShare(room, pool.spec.policy(), pool.shares == null ? 0 : pool.shares.competitors(agent)));
+            n = Math.min(n, fairShare(room, pool.spec.policy(), pool.shares == null ? 0 : pool.shares.competitors(agent, now)));
         }
         if (pool.shares != null) {
             n = Math.min(n, pool.shares.callsWithinShare(key, agent, tokensPerCall));

@@ -146,7 +146,7 @@ public final class EngineCore {
                 Instant at = Instant.ofEpochMilli(now);
                 // a block: one call was admitted above by every rule; it holds as many as fit (BlockSizing)
                 boolean isBlock = r.blockCalls() > 0 && pool.spec.blocks().enabled();
-                int calls = isBlock ? BlockSizing.calls(pool, key, r.agentId(), r.tokens(), r.blockCalls()) : 0;
+                int calls = isBlock ? BlockSizing.calls(pool, key, r.agentId(), r.tokens(), r.blockCalls(), now) : 0;
                 long tokens = isBlock ? Units.mul(r.tokens(), calls) : r.tokens();
                 long life = isBlock ? Units.millis(pool.spec.blocks().expiry()) : ttlMillis;
                 LeaseRecord lease = new LeaseRecord(ids.next(), config.hubId(), pool.name(), key.id(), tokens, r.priority(),
@@ -163,6 +163,9 @@ public final class EngineCore {
                 Admission.Block b = block != null ? block : choice.block();
                 if (b.keyId() != null) {
                     pool.byId.get(b.keyId()).refused++;
+                }
+                if (pool.shares != null) {
+                    pool.shares.refused(r.agentId(), now); // it competes for the next blocks (BlockSizing)
                 }
                 decision = new Decision.Denied(refusal(pool.name(), b));
             }

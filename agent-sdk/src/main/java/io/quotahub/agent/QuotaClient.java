@@ -68,6 +68,21 @@ public interface QuotaClient extends AutoCloseable {
     }
 
     /**
+     * Calls of {@code pool} served in-process from blocks (docs/clients.md, "Blocks (Java SDK)"): one hub
+     * grant for many calls, handed out without a round trip, for pools whose hubs grant blocks
+     * ({@code blocks: {max-calls, expiry}}). One instance per pool and client; closed with the client.
+     *
+     * @param pool pool to draw from
+     * @return the pool's blocks
+     * @throws IllegalArgumentException if {@code pool} is null, blank or too long
+     * @throws IllegalStateException    if the client is closed
+     * @throws UnsupportedOperationException if this client does not hold blocks
+     */
+    default CallBlocks blocks(String pool) {
+        throw new UnsupportedOperationException("this QuotaClient does not hold blocks");
+    }
+
+    /**
      * Asks for a lease at the {@linkplain Builder#defaultPriority(Priority) default priority},
      * waiting up to {@code maxWait} for room. See {@link #acquire(String, long, Duration, Priority)}.
      *

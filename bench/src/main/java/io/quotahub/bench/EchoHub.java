@@ -31,32 +31,54 @@ public final class EchoHub {
     }
 
     public static void main(String[] args) throws Exception {
-        Connection c = Nats.connect(new Options.Builder().server(args[0]).connectionName("bench-echo-hub").build());
+        Connection c = serve(args[0], 0, 0);
+        System.out.println("ready");
+        System.out.flush();
+        while (true) {
+            announce(c);
+            Thread.sleep(1000);
+        }
+    }
+
+    /**
+     * Serves acquires and settles on {@code url} from a connection of its own (closing it stops the
+     * hub) and announces itself once. A request for a block gets {@code blockCalls} calls (the asked
+     * number when 0) usable for {@code blockLifeMs}; without them blocks are 2 s.
+     */
+    static Connection serve(String url, int blockCalls, long blockLifeMs) throws Exception {
+        Connection c = Nats.connect(new Options.Builder().server(url).connectionName("bench-echo-hub").build());
         AtomicLong leases = new AtomicLong();
-        Dispatcher acquires = c.createDispatcher(msg -> acquire(c, msg, leases.incrementAndGet()));
+        int calls = Math.max(0, blockCalls);
+        long life = blockLifeMs > 0 ? blockLifeMs : 2_000;
+        Dispatcher acquires = c.createDispatcher(msg -> acquire(c, msg, leases.incrementAndGet(), calls, life));
         acquires.subscribe(Subjects.ACQUIRE, Subjects.HUB_QUEUE);
         acquires.subscribe(Subjects.hubAcquire(ID));
         Dispatcher settles = c.createDispatcher(msg -> settle(c, msg));
         settles.subscribe(Subjects.SETTLE, Subjects.HUB_QUEUE);
         settles.subscribe(Subjects.hubSettle(ID));
         c.flush(java.time.Duration.ofSeconds(5));
-        System.out.println("ready");
-        System.out.flush();
-        while (true) {
-            c.publish(Subjects.HUBS, HubAnnouncement.newBuilder().setHubId(ID).setReady(true)
-                    .setSentAtEpochMs(System.currentTimeMillis()).build().toByteArray());
-            Thread.sleep(1000);
-        }
+        announce(c);
+        return c;
     }
 
-    private static void acquire(Connection c, Message msg, long n) {
+    static void announce(Connection c) {
+        c.publish(Subjects.HUBS, HubAnnouncement.newBuilder().setHubId(ID).setReady(true)
+                .setSentAtEpochMs(System.currentTimeMillis()).build().toByteArray());
+    }
+
+    private static void acquire(Connection c, Message msg, long n, int blockCalls, long blockLifeMs) {
         try {
             AcquireRequest r = AcquireRequest.parseFrom(msg.getData());
+            Granted.Builder g = Granted.newBuilder().setLeaseId("L" + n).setPool(r.getPool()).setKeyId("k1")
+                    .setApiKey("sk-echo").setLeaseSecret("s" + n).setTokens(r.getTokens())
+                    .setExpiresAtEpochMs(System.currentTimeMillis() + 60_000);
+            if (r.getBlockCalls() > 0) {
+                int calls = blockCalls > 0 ? blockCalls : r.getBlockCalls();
+                g.setBlockCalls(calls).setTokens(r.getTokens() * calls).setBlockExpiresInMs(blockLifeMs)
+                        .setExpiresAtEpochMs(System.currentTimeMillis() + blockLifeMs);
+            }
             c.publish(msg.getReplyTo(), AcquireReply.newBuilder().setRequestId(r.getRequestId()).setHubId(ID)
-                    .setGranted(Granted.newBuilder().setLeaseId("L" + n).setPool(r.getPool()).setKeyId("k1")
-                            .setApiKey("sk-echo").setLeaseSecret("s" + n).setTokens(r.getTokens())
-                            .setExpiresAtEpochMs(System.currentTimeMillis() + 60_000))
-                    .build().toByteArray());
+                    .setGranted(g).build().toByteArray());
         } catch (InvalidProtocolBufferException e) {
             // not ours
         }

@@ -12,14 +12,35 @@ import java.time.Instant;
  *                     the lease's holder (never the secret itself); empty when none was issued
  * @param principal    opaque to the engine: who asked for it, as the hub's transport authenticated
  *                     it; empty when unauthenticated
+ * @param blockCalls   0 for a lease of one call; n &gt; 0 for a block of n calls (docs/architecture.md,
+ *                     "Block leases"), whose {@code tokens} are the whole block's
  */
 public record LeaseRecord(String leaseId, String hubId, String pool, String keyId, long tokens, Priority priority,
                           String agentId, String requestId, Instant grantedAt, Instant expiresAt, String holderDigest,
-                          String principal) {
+                          String principal, int blockCalls) {
 
     public LeaseRecord {
         holderDigest = holderDigest == null ? "" : holderDigest;
         principal = principal == null ? "" : principal;
+        blockCalls = Math.max(0, blockCalls);
+    }
+
+    /** A lease of one call. */
+    public LeaseRecord(String leaseId, String hubId, String pool, String keyId, long tokens, Priority priority,
+                       String agentId, String requestId, Instant grantedAt, Instant expiresAt, String holderDigest,
+                       String principal) {
+        this(leaseId, hubId, pool, keyId, tokens, priority, agentId, requestId, grantedAt, expiresAt, holderDigest,
+                principal, 0);
+    }
+
+    /** Whether this is a block of calls rather than a lease of one. */
+    public boolean isBlock() {
+        return blockCalls > 0;
+    }
+
+    /** The calls this lease permits: 1, or the block's. */
+    public int calls() {
+        return Math.max(1, blockCalls);
     }
 
     /** A lease without a principal. */

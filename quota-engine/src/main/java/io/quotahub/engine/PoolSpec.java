@@ -15,14 +15,16 @@ import java.util.Objects;
  *                      docs/operations.md, "Shadow mode and canary")
  * @param fallback      the pools a lease may come from when this one has no room, in the order they
  *                      are tried (the hub tries them; the engine only carries the list)
+ * @param blocks        whether agents may ask for blocks of calls (docs/architecture.md, "Block leases"); off by default
  */
 public record PoolSpec(String name, List<KeySpec> keys, List<LimitSpec> limits, int maxConcurrent, Preset preset,
-                       PoolPolicy policy, boolean learnLimits, Enforcement enforcement, List<String> fallback) {
+                       PoolPolicy policy, boolean learnLimits, Enforcement enforcement, List<String> fallback,
+                       BlockPolicy blocks) {
 
-    /** An enforced pool without fallback pools. */
+    /** A pool that grants no blocks. */
     public PoolSpec(String name, List<KeySpec> keys, List<LimitSpec> limits, int maxConcurrent, Preset preset,
-                    PoolPolicy policy, boolean learnLimits) {
-        this(name, keys, limits, maxConcurrent, preset, policy, learnLimits, Enforcement.ENFORCED, List.of());
+                    PoolPolicy policy, boolean learnLimits, Enforcement enforcement, List<String> fallback) {
+        this(name, keys, limits, maxConcurrent, preset, policy, learnLimits, enforcement, fallback, BlockPolicy.off());
     }
 
     /** Settles may report at most this multiple of the pool's largest token limit unless configured. */
@@ -39,6 +41,17 @@ public record PoolSpec(String name, List<KeySpec> keys, List<LimitSpec> limits, 
         this(name, keys, limits, maxConcurrent, preset, policy, false);
     }
 
+    /** An enforced pool without fallback pools that grants no blocks. */
+    public PoolSpec(String name, List<KeySpec> keys, List<LimitSpec> limits, int maxConcurrent, Preset preset,
+                    PoolPolicy policy, boolean learnLimits) {
+        this(name, keys, limits, maxConcurrent, preset, policy, learnLimits, Enforcement.ENFORCED, List.of());
+    }
+
+    /** This pool with {@code blocks} instead of its block policy. */
+    public PoolSpec withBlocks(BlockPolicy blocks) {
+        return new PoolSpec(name, keys, limits, maxConcurrent, preset, policy, learnLimits, enforcement, fallback, blocks);
+    }
+
     public PoolSpec {
         Objects.requireNonNull(name, "name");
         if (name.isBlank()) {
@@ -50,6 +63,7 @@ public record PoolSpec(String name, List<KeySpec> keys, List<LimitSpec> limits, 
         Objects.requireNonNull(policy, "policy");
         enforcement = enforcement == null ? Enforcement.ENFORCED : enforcement;
         fallback = List.copyOf(fallback == null ? List.of() : fallback);
+        Objects.requireNonNull(blocks, "blocks");
         if (maxConcurrent < 0) {
             throw new IllegalArgumentException("maxConcurrent of pool " + name + " must be >= 0, was " + maxConcurrent);
         }

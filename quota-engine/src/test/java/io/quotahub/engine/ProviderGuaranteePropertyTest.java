@@ -24,8 +24,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ProviderGuaranteePropertyTest {
 
-    /** What the provider may have seen of one lease: the call anywhere in [grant, end], costing tokens. */
-    record Call(String key, long grant, long end, long tokens) {
+    /**
+     * What the provider may have seen of one lease: its calls (one, or a block's used ones) anywhere
+     * in [grant, end], costing tokens in all.
+     */
+    record Call(String key, long grant, long end, long tokens, long calls) {
+        Call(String key, long grant, long end, long tokens) {
+            this(key, grant, end, tokens, 1);
+        }
     }
 
     @Test
@@ -70,8 +76,8 @@ class ProviderGuaranteePropertyTest {
             takeovers += sim.takeovers;
             List<Call> calls = new ArrayList<>();
             for (LeaseRecord l : sim.leases.values()) {
-                long[] end = sim.ends.getOrDefault(l.leaseId(), new long[] {l.expiresAt().toEpochMilli(), l.tokens()});
-                calls.add(new Call(l.keyId(), l.grantedAt().toEpochMilli(), end[0], end[1]));
+                long[] end = sim.ends.getOrDefault(l.leaseId(), new long[] {l.expiresAt().toEpochMilli(), l.tokens(), l.calls()});
+                calls.add(new Call(l.keyId(), l.grantedAt().toEpochMilli(), end[0], end[1], end[2]));
             }
             String context = "seed " + seed + " (trading, takeovers) pool " + pool;
             for (KeySpec k : keys) {
@@ -86,6 +92,58 @@ class ProviderGuaranteePropertyTest {
         }
         assertThat(transfers).as("transfers happened").isGreaterThan(1000);
         assertThat(takeovers).as("takeovers happened").isGreaterThan(300);
+    }
+
+    /**
+     * The same with blocks (docs/architecture.md, "Block leases"): pools grant blocks of random
+     * max-calls and expiry, agents ask for random sizes, use a random part of each (0 to all) and
+     * settle it at a random time, or crash holding it (the hubs expire it), while the hubs trade
+     * budget and take each other over. A block counts its calls anywhere in [grant, settle or expiry].
+     */
+    @Test
+    void blocksOfRandomSizesExpiriesAndPartialUseStayWithinEveryLimit_tradingAndTakeovers() {
+        int blocks = 0;
+        int bigBlocks = 0;
+        for (long seed = 1; seed <= 500; seed++) {
+            Random rnd = new Random(seed * 131 + 3);
+            List<KeySpec> keys = randomKeys(rnd);
+            List<LimitSpec> poolLimits = randomPoolLimits(rnd);
+            PoolPolicy policy = rnd.nextBoolean() ? PoolPolicy.ofDefaults() : new PoolPolicy(0, 0, 0.2 + rnd.nextInt(8) / 10.0, List.of());
+            PoolSpec pool = new PoolSpec("p", keys, poolLimits, rnd.nextInt(3) == 0 ? 2 + rnd.nextInt(4) : 0,
+                    Preset.values()[rnd.nextInt(Preset.values().length)], policy)
+                    .withBlocks(new BlockPolicy(1 + rnd.nextInt(12), Duration.ofMillis(200 + rnd.nextInt(3000))));
+            int share = rnd.nextInt(11);
+            Map<String, Double> shares = Map.of("main", share / 10.0, "edge", (10 - share) / 10.0);
+            TwoHubSim sim = new TwoHubSim(seed, List.of(pool), shares, Duration.ofMillis(rnd.nextInt(300)),
+                    Duration.ofMillis(500 + rnd.nextInt(4000)), true).withBlocks(1 + rnd.nextInt(16));
+            int steps = 150 + rnd.nextInt(250);
+            for (int step = 0; step < steps; step++) {
+                sim.step("p", rnd.nextInt(5) == 0 ? 0 : rnd.nextInt(30));
+            }
+            List<Call> calls = new ArrayList<>();
+            for (LeaseRecord l : sim.leases.values()) {
+                long[] end = sim.ends.getOrDefault(l.leaseId(), new long[] {l.expiresAt().toEpochMilli(), l.tokens(), l.calls()});
+                calls.add(new Call(l.keyId(), l.grantedAt().toEpochMilli(), end[0], end[1], end[2]));
+                if (l.isBlock()) {
+                    blocks++;
+                    bigBlocks += l.calls() > 1 ? 1 : 0;
+                    assertThat(l.expiresAt()).isEqualTo(l.grantedAt().plus(pool.blocks().expiry()));
+                    assertThat(l.calls()).isLessThanOrEqualTo(pool.blocks().maxCalls());
+                }
+            }
+            String context = "seed " + seed + " (blocks, trading, takeovers) pool " + pool;
+            for (KeySpec k : keys) {
+                List<Call> ofKey = calls.stream().filter(c -> c.key().equals(k.id())).toList();
+                for (LimitSpec limit : k.limits()) {
+                    assertWithinLimit(ofKey, limit, context + " key " + k.id());
+                }
+            }
+            for (LimitSpec limit : poolLimits) {
+                assertWithinLimit(calls, limit, context + " pool limit");
+            }
+        }
+        assertThat(blocks).as("blocks granted").isGreaterThan(5_000);
+        assertThat(bigBlocks).as("blocks of more than one call").isGreaterThan(1_000);
     }
 
     private static List<KeySpec> randomKeys(Random rnd) {
@@ -240,7 +298,7 @@ class ProviderGuaranteePropertyTest {
             long sum = 0;
             for (Call c : calls) {
                 if (c.grant() < a + per && c.end() >= a) {
-                    sum += limit.kind() == LimitKind.TOKENS ? c.tokens() : 1;
+                    sum += limit.kind() == LimitKind.TOKENS ? c.tokens() : c.calls();
                 }
             }
             assertThat(sum).as("%s: %s holds %d in [%s, +%d ms)", context, limit.describe(), sum,

@@ -109,8 +109,10 @@ final class TwoHubSim {
     final boolean expire;
     final List<LimitRef> refs;
     final Map<String, LeaseRecord> leases = new HashMap<>();
-    final Map<String, long[]> pendingSettle = new HashMap<>(); // leaseId -> {settleAt, tokensUsed}
-    final Map<String, long[]> ends = new HashMap<>();           // leaseId -> {end, charged}
+    final Map<String, long[]> pendingSettle = new HashMap<>(); // leaseId -> {settleAt, tokensUsed, callsUsed}
+    final Map<String, long[]> ends = new HashMap<>();           // leaseId -> {end, charged tokens, charged calls}
+    /** The largest block agents ask for (0: per-call leases only); see {@link #withBlocks}. */
+    private int blockAsk;
     int takeovers;
     int transfers;
     int applied;
@@ -137,6 +139,15 @@ final class TwoHubSim {
                 .leaseTtl(ttl).build(), clock, EngineListener.NONE);
     }
 
+    /**
+     * Agents ask for blocks of 1 to {@code maxAsk} calls (the pools' block policy decides what they
+     * get), use a random part of each, and some never settle (they crashed: the hubs expire them).
+     */
+    TwoHubSim withBlocks(int maxAsk) {
+        this.blockAsk = maxAsk;
+        return this;
+    }
+
     Hub hub(String id) {
         return hubs.get(id);
     }
@@ -154,7 +165,8 @@ final class TwoHubSim {
             for (Hub h : hubs.values()) {
                 if (!h.dead) {
                     for (Settlement s : h.engine.expireDue()) {
-                        ends.putIfAbsent(s.leaseId(), new long[] {s.settledAt().toEpochMilli(), s.tokensUsed()});
+                        ends.putIfAbsent(s.leaseId(), new long[] {s.settledAt().toEpochMilli(), s.tokensUsed(),
+                                leases.get(s.leaseId()).calls()});
                         pendingSettle.remove(s.leaseId());
                         if (responsible(leases.get(s.leaseId())) == h) {
                             h.write(new Settle(h.id, h.seen, s));
@@ -213,9 +225,9 @@ final class TwoHubSim {
             long at = Math.min(now, l.expiresAt().toEpochMilli());
             Outcome outcome = rnd.nextInt(10) < 8 ? Outcome.OK : rnd.nextBoolean() ? Outcome.RATE_LIMITED : Outcome.ERROR;
             Settlement s = new Settlement(l.leaseId(), e.getValue()[1], outcome,
-                    Duration.ofMillis(rnd.nextInt(2) * rnd.nextInt(2000)), java.time.Instant.ofEpochMilli(at));
+                    Duration.ofMillis(rnd.nextInt(2) * rnd.nextInt(2000)), java.time.Instant.ofEpochMilli(at), (int) e.getValue()[2]);
             if (h.engine.settle(s) == SettleResult.SETTLED) {
-                ends.put(l.leaseId(), new long[] {at, s.tokensUsed()});
+                ends.put(l.leaseId(), new long[] {at, s.tokensUsed(), l.isBlock() ? e.getValue()[2] : 1});
                 h.write(new Settle(h.id, h.seen, s));
             }
         }
@@ -223,16 +235,22 @@ final class TwoHubSim {
 
     private void grant(Hub h, String pool, long tokens) {
         Priority priority = Priority.values()[rnd.nextInt(3)];
-        Decision d = h.engine.acquire(new AcquireRequest(pool, tokens, priority, "a", "r" + (nextId++)));
+        AcquireRequest request = new AcquireRequest(pool, tokens, priority, "a" + (blockAsk > 0 ? rnd.nextInt(4) : 0),
+                "r" + (nextId++));
+        if (blockAsk > 0 && rnd.nextInt(4) != 0) {
+            request = request.withBlock(1 + rnd.nextInt(blockAsk));
+        }
+        Decision d = h.engine.acquire(request);
         if (d instanceof Decision.Admitted g) {
             LeaseRecord l = g.lease();
             assertThat(leases).as("lease ids are unique").doesNotContainKey(l.leaseId());
             leases.put(l.leaseId(), l);
             h.write(new Grant(h.id, h.seen, l));
             assertOwnUseWithinBudget(h, "after a grant", l);
-            if (rnd.nextInt(8) != 0) { // the rest stay open (and expire, if hubs expire)
-                long used = tokens == 0 ? 0 : rnd.nextLong(tokens + 1);
-                pendingSettle.put(l.leaseId(), new long[] {clock.millis() + rnd.nextInt(3000), used});
+            if (rnd.nextInt(8) != 0) { // the rest stay open (and expire, if hubs expire: an agent that crashed)
+                long used = l.tokens() == 0 ? 0 : rnd.nextLong(l.tokens() + 1);
+                int calls = l.isBlock() ? rnd.nextInt(l.calls() + 1) : 1;
+                pendingSettle.put(l.leaseId(), new long[] {clock.millis() + rnd.nextInt(3000), used, calls});
             }
         } else {
             Refusal r = ((Decision.Denied) d).refusal();

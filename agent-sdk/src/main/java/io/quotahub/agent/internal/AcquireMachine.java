@@ -118,6 +118,8 @@ final class AcquireMachine {
     private String lastProblem = "no route tried";
     private boolean holdsSlot;
     private boolean waitedForSlot;
+    /** When the current request id was first sent (ticker nanos), or -1: a block's life counts from it. */
+    private long attemptSentAt = -1;
 
     /**
      * @param wallClockMillis wall time for the absolute deadline on the wire (hubs drop requests past it)
@@ -232,7 +234,22 @@ final class AcquireMachine {
 
     // ---- decisions
 
+    /** Asks for a block of at most {@code calls} calls instead of one call (docs/architecture.md, "Block leases"). */
+    AcquireMachine block(int calls) {
+        request.setBlockCalls(calls);
+        return this;
+    }
+
+    /**
+     * When the request id that was granted was first sent: the hub granted it after this, so a
+     * block's life counted from here ends before the hub's. -1 before any send.
+     */
+    long attemptSentAt() {
+        return attemptSentAt;
+    }
+
     private void newAttempt() {
+        attemptSentAt = -1;
         request.setRequestId(ids.get());
         attemptSends = 0;
         resentAfterConnectionLoss = false;
@@ -296,6 +313,9 @@ final class AcquireMachine {
         request.setDeadlineEpochMs(wallNow + TimeUnit.NANOSECONDS.toMillis(timeout));
         // how long this caller still waits: a hub prefers the pool asked for to a fallback while that fits
         request.setWaitUntilEpochMs(remaining > 0 ? wallNow + TimeUnit.NANOSECONDS.toMillis(remaining) : 0);
+        if (attemptSentAt < 0) {
+            attemptSentAt = now;
+        }
         out.send(route, request.build(), timeout);
     }
 

@@ -32,6 +32,15 @@ final class AcquireOperation implements AcquireMachine.Out {
 
     AcquireOperation(DefaultQuotaClient client, String pool, long tokens, Priority priority, Duration maxWait,
             boolean fallback, boolean callerWaits) {
+        this(client, pool, tokens, priority, maxWait, fallback, callerWaits, 0);
+    }
+
+    /**
+     * @param fallback   whether a fallback pool may serve it
+     * @param blockCalls 0: a lease for one call; n &gt; 0: a block of at most n calls
+     */
+    AcquireOperation(DefaultQuotaClient client, String pool, long tokens, Priority priority, Duration maxWait,
+            boolean fallback, boolean callerWaits, int blockCalls) {
         this.client = client;
         this.callerWaits = callerWaits;
         ClientConfig config = client.config();
@@ -39,6 +48,9 @@ final class AcquireOperation implements AcquireMachine.Out {
                 Requests::newId, config.agentId(), pool, tokens, priority, maxWait,
                 config.requestTimeout(), now(), config.clock()::millis);
         machine.fallback(fallback);
+        if (blockCalls > 0) {
+            machine.block(blockCalls);
+        }
     }
 
     private long now() {
@@ -122,6 +134,7 @@ final class AcquireOperation implements AcquireMachine.Out {
     @Override
     public void granted(AcquireReply reply) {
         LeaseImpl lease = client.openLease(reply.getHubId(), reply.getGranted(), machine.tokens());
+        lease.requestSentAt(machine.attemptSentAt());
         client.operationDone(this);
         complete(() -> {
             if (!result.complete(lease)) { // cancelled meanwhile: give the capacity back

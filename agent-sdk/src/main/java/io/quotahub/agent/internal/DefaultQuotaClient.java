@@ -4,6 +4,7 @@ import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import io.nats.client.Message;
 import io.quotahub.agent.AsyncProviderCall;
+import io.quotahub.agent.CallBlocks;
 import io.quotahub.agent.HubUnavailableException;
 import io.quotahub.agent.AcquireOptions;
 import io.quotahub.agent.Lease;
@@ -71,6 +72,7 @@ public final class DefaultQuotaClient implements QuotaClient {
     private final Map<Connection, Dispatcher> dispatchers = new ConcurrentHashMap<>();
     private final ScheduledFuture<?> heartbeat;
     private final Map<String, LeaseImpl> openLeases = new ConcurrentHashMap<>();
+    private final Map<String, BlockSupply> blocks = new ConcurrentHashMap<>();
     private final Set<AcquireOperation> pending = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closing = new AtomicBoolean();
     private volatile boolean terminated;
@@ -214,6 +216,68 @@ public final class DefaultQuotaClient implements QuotaClient {
     }
 
     @Override
+    public CallBlocks blocks(String pool) {
+        AcquireArgs.validate(pool, 1, Duration.ZERO, config.defaultPriority());
+        if (closing.get()) {
+            throw new IllegalStateException("QuotaClient is closed");
+        }
+        return blocks.computeIfAbsent(pool, p -> new BlockSupply(p, config.ticker(), blockHub));
+    }
+
+    /** What the blocks of every pool ask of this client: block requests, settles, a timer. */
+    private final BlockSupply.Hub blockHub = new BlockSupply.Hub() {
+        @Override
+        public CompletableFuture<HeldBlock.Grant> request(String pool, long tokensPerCall, int calls, Duration maxWait) {
+            AcquireArgs.validate(pool, tokensPerCall, maxWait, config.defaultPriority());
+            if (closing.get()) {
+                throw new IllegalStateException("QuotaClient is closed");
+            }
+            AcquireOperation op = new AcquireOperation(DefaultQuotaClient.this, pool, tokensPerCall,
+                    AcquireArgs.toProto(config.defaultPriority()), maxWait, false, false, calls); // a block is of its own pool
+            pending.add(op);
+            // started on the client's timer, never on the caller's thread: a refill asked for by a
+            // call drawn from a block must not make that call wait for a send
+            DefaultQuotaClient.this.schedule(op::start, 0);
+            return op.result.thenApply(lease -> grantOf((LeaseImpl) lease));
+        }
+
+        @Override
+        public CompletableFuture<Void> settle(HeldBlock.Grant grant, Outcome outcome, long tokensUsed, int callsUsed,
+                long retryAfterMs) {
+            LeaseImpl lease = (LeaseImpl) grant.handle();
+            if (!lease.claimForBlock(callsUsed)) {
+                return CompletableFuture.completedFuture(null);
+            }
+            // started on the client's timer, as a refill (see request): the block's lock is held here
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            DefaultQuotaClient.this.schedule(() -> DefaultQuotaClient.this.settle(lease, outcome, tokensUsed, retryAfterMs, "")
+                    .whenComplete((v, e) -> {
+                        if (e != null) {
+                            LOG.log(System.Logger.Level.WARNING, "block " + lease.leaseId() + " of pool '" + lease.pool()
+                                    + "' could not be settled; the hub will expire it: " + e.getMessage());
+                        }
+                        done.complete(null);
+                    }), 0);
+            return done;
+        }
+
+        @Override
+        public void schedule(Runnable task, long delayNanos) {
+            DefaultQuotaClient.this.schedule(task, delayNanos);
+        }
+    };
+
+    /** The block a lease granted for a block request is (a pool without blocks grants a lease of one call). */
+    private HeldBlock.Grant grantOf(LeaseImpl lease) {
+        boolean block = lease.blockCalls() > 0;
+        long sentAt = lease.requestSentAt() >= 0 ? lease.requestSentAt() : config.ticker().nanos();
+        long life = block ? TimeUnit.MILLISECONDS.toNanos(lease.blockExpiresInMs())
+                : TimeUnit.MILLISECONDS.toNanos(Math.max(0, lease.expiresAt().toEpochMilli() - config.clock().millis()));
+        return new HeldBlock.Grant(lease.pool(), lease.leaseId(), lease.hubId(), lease.keyId(), lease.apiKey(), block ? lease.blockCalls() : 1,
+                lease.tokens(), life, sentAt, block, lease);
+    }
+
+    @Override
     public <T, E extends Exception> T call(String pool, long tokens, Duration maxWait,
             ResultReader<? super T> reader, RetryOptions retries, ProviderCall<T, E> body) throws E {
         AcquireArgs.validate(pool, tokens, maxWait, config.defaultPriority());
@@ -240,6 +304,9 @@ public final class DefaultQuotaClient implements QuotaClient {
             execute(() -> op.abort(new IllegalStateException("QuotaClient is closed")));
         }
         List<CompletableFuture<Void>> settles = new ArrayList<>();
+        for (BlockSupply supply : blocks.values()) {
+            settles.addAll(supply.closeAndSettle()); // with what was drawn, before the rest is settled UNKNOWN
+        }
         for (LeaseImpl lease : List.copyOf(openLeases.values())) {
             CompletableFuture<Void> f = lease.settleOnClose();
             if (f != null) {
@@ -398,6 +465,7 @@ public final class DefaultQuotaClient implements QuotaClient {
         long tokens = g.getTokens() > 0 ? g.getTokens() : requestedTokens;
         LeaseImpl lease = new LeaseImpl(this, g.getLeaseId(), g.getPool(), g.getRequestedPool(), g.getKeyId(), g.getApiKey(),
                 g.getLeaseSecret(), tokens, Instant.ofEpochMilli(g.getExpiresAtEpochMs()), hubId);
+        lease.block(g.getBlockCalls(), g.getBlockExpiresInMs());
         openLeases.put(lease.leaseId(), lease);
         return lease;
     }

@@ -37,6 +37,12 @@ final class LeaseImpl implements Lease {
     private volatile ProviderReport report = ProviderReport.EMPTY;
     /** How long the provider call took, measured by {@code QuotaClient.call}; 0 when not measured. */
     private volatile long callDurationMs;
+    /** Of a block: its calls and how long it may be used (0 for a lease of one call), and the calls its settle reports. */
+    private volatile int blockCalls;
+    private volatile long blockExpiresInMs;
+    private volatile int callsUsed;
+    /** When the granted request was first sent (the client's ticker), -1 if unknown. */
+    private volatile long requestSentAt = -1;
 
     LeaseImpl(DefaultQuotaClient client, String leaseId, String pool, String keyId, String apiKey, String secret,
             long tokens, Instant expiresAt, String hubId) {
@@ -218,6 +224,45 @@ final class LeaseImpl implements Lease {
             }
             throw asHubException(e);
         });
+    }
+
+    void block(int calls, long expiresInMs) {
+        this.blockCalls = Math.max(0, calls);
+        this.blockExpiresInMs = Math.max(0, expiresInMs);
+    }
+
+    int blockCalls() {
+        return blockCalls;
+    }
+
+    long blockExpiresInMs() {
+        return blockExpiresInMs;
+    }
+
+    void requestSentAt(long nanos) {
+        this.requestSentAt = nanos;
+    }
+
+    long requestSentAt() {
+        return requestSentAt;
+    }
+
+    /** The calls the settle reports (a block's); 0 for a lease of one call. */
+    int callsUsed() {
+        return callsUsed;
+    }
+
+    /**
+     * Claims the lease of a block for its settle with {@code calls} used.
+     *
+     * @return false if it was settled already (released, or the client closed)
+     */
+    boolean claimForBlock(int calls) {
+        if (!settled.compareAndSet(false, true)) {
+            return false;
+        }
+        this.callsUsed = Math.max(0, calls);
+        return true;
     }
 
     /** The report the settle carries. */

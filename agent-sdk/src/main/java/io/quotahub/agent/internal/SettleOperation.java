@@ -36,7 +36,8 @@ final class SettleOperation implements SettleMachine.Out {
                 .setRetryAfterMs(retryAfterMs)
                 .setDetail(detail)
                 .setLeaseSecret(lease.secret())
-                .setCallDurationMs(lease.callDurationMs());
+                .setCallDurationMs(lease.callDurationMs())
+                .setCallsUsed(lease.callsUsed());
         if (!lease.providerReport().isEmpty()) {
             request.setProvider(ProviderReportWire.toProto(lease.providerReport()));
         }

@@ -80,6 +80,13 @@ public final class Suite implements AutoCloseable {
                       secret-env: QH_CHAOS_X1
                       limits:
                         - { requests: 20, per: 5s }
+                blocks:
+                  blocks: { max-calls: 20, expiry: 2s }
+                  keys:
+                    - id: bk1
+                      secret-env: QH_CHAOS_BK1
+                      limits:
+                        - { requests: 200, per: 5s }
                 guarded:
                   max-tokens-per-call: 250
                   max-open-leases-per-agent: 3
@@ -107,10 +114,11 @@ public final class Suite implements AutoCloseable {
               max-cooldown: 30s
             """;
     public static final List<String> SECRET_ENVS = List.of("QH_CHAOS_B1", "QH_CHAOS_S1", "QH_CHAOS_Q1", "QH_CHAOS_M1",
-            "QH_CHAOS_M2", "QH_CHAOS_C1", "QH_CHAOS_C2", "QH_CHAOS_G1", "QH_CHAOS_G2", "QH_CHAOS_X1");
+            "QH_CHAOS_M2", "QH_CHAOS_C1", "QH_CHAOS_C2", "QH_CHAOS_G1", "QH_CHAOS_G2", "QH_CHAOS_X1", "QH_CHAOS_BK1");
     static final Map<String, List<String>> POOL_KEYS = Map.of("burst", List.of("b1"), "steady", List.of("s1"),
             "exhaust", List.of("q1"), "multi", List.of("m1", "m2"), "chaos", List.of("c1", "c2"),
-            HostileAgentScenario.POOL, List.of("g1", "g2"), ExternalUseScenario.POOL, List.of(ExternalUseScenario.KEY));
+            HostileAgentScenario.POOL, List.of("g1", "g2"), ExternalUseScenario.POOL, List.of(ExternalUseScenario.KEY),
+            BlocksScenario.POOL, List.of(BlocksScenario.KEY));
 
     private final Consumer<String> log;
     private final Recorder rec = new Recorder();

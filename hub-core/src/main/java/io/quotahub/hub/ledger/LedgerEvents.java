@@ -45,7 +45,8 @@ public final class LedgerEvents {
                 .setPriority(toProto(lease.priority()))
                 .setExpiresAtEpochMs(lease.expiresAt().toEpochMilli())
                 .setSecretHash(lease.holderDigest())
-                .setPrincipal(lease.principal());
+                .setPrincipal(lease.principal())
+                .setBlockCalls(lease.blockCalls());
         if (shadow != null) {
             grant.setShadow(io.quotahub.proto.ShadowRefusal.newBuilder()
                     // the engine's codes and the wire's have the same names (WireMapperTest)
@@ -72,7 +73,8 @@ public final class LedgerEvents {
                         .setLeaseId(s.leaseId())
                         .setTokensUsed(s.tokensUsed())
                         .setOutcome(toProto(s.outcome()))
-                        .setRetryAfterMs(s.retryAfter().toMillis()))
+                        .setRetryAfterMs(s.retryAfter().toMillis())
+                        .setCallsUsed(s.callsUsed()))
                 .build();
     }
 
@@ -82,7 +84,7 @@ public final class LedgerEvents {
         return new LeaseRecord(g.getLeaseId(), event.getHubId(), g.getPool(), g.getKeyId(), g.getTokens(),
                 fromProto(g.getPriority()), g.getAgentId(), g.getRequestId(),
                 Instant.ofEpochMilli(event.getAtEpochMs()), Instant.ofEpochMilli(g.getExpiresAtEpochMs()), g.getSecretHash(),
-                g.getPrincipal());
+                g.getPrincipal(), g.getBlockCalls());
     }
 
     /** An operator's reset of a key (cooldown, failure block, circuit, disabled), at {@code atEpochMs}. */
@@ -113,7 +115,7 @@ public final class LedgerEvents {
         }
         Settle s = event.getSettle();
         return new Settlement(s.getLeaseId(), s.getTokensUsed(), fromProto(s.getOutcome()),
-                Duration.ofMillis(s.getRetryAfterMs()), at);
+                Duration.ofMillis(s.getRetryAfterMs()), at, s.getCallsUsed());
     }
 
     /** External use a hub booked (its own decision), for its ledger. */

@@ -13,18 +13,25 @@ import java.time.Instant;
  *                  caller opts out per call)
  * @param waitUntil until when the caller waits for room (its maxWait), or null when it does not
  *                  wait: while the pool itself will have room before then, no fallback is tried
+ * @param blockCalls 0: one call; n &gt; 0: a block of at most n calls of about {@code tokens} each (NATS only)
  */
 public record AcquireCommand(String requestId, String agentId, String pool, long tokens, Priority priority,
-                             Instant deadline, String principal, boolean fallback, Instant waitUntil) {
+                             Instant deadline, String principal, boolean fallback, Instant waitUntil, int blockCalls) {
 
     public AcquireCommand {
         principal = principal == null ? Principals.NONE : principal;
     }
 
-    /** An acquire that may fall back and does not wait. */
+    /** An acquire of one call that may fall back and does not wait. */
     public AcquireCommand(String requestId, String agentId, String pool, long tokens, Priority priority,
                           Instant deadline, String principal) {
         this(requestId, agentId, pool, tokens, priority, deadline, principal, true, null);
+    }
+
+    /** An acquire of one call. */
+    public AcquireCommand(String requestId, String agentId, String pool, long tokens, Priority priority,
+                          Instant deadline, String principal, boolean fallback, Instant waitUntil) {
+        this(requestId, agentId, pool, tokens, priority, deadline, principal, fallback, waitUntil, 0);
     }
 
     /** An unauthenticated acquire. */

@@ -3,6 +3,7 @@ package io.quotahub.hub.service;
 import io.quotahub.hub.ledger.HubLedger;
 import io.quotahub.hub.metrics.RejectReason;
 import io.quotahub.engine.AcquireRequest;
+import io.quotahub.engine.BlockPolicy;
 import io.quotahub.engine.Decision;
 import io.quotahub.engine.LimitKind;
 import io.quotahub.engine.LimitSpec;
@@ -247,7 +248,7 @@ public final class AcquireService {
             Priority priority = priorityIn(pool, cmd, notice);
             LeaseSecret leaseSecret = LeaseSecret.issue();
             Decision decision = engine.acquire(new AcquireRequest(pool, cmd.tokens(), priority, cmd.agentId(),
-                    cmd.requestId(), leaseSecret.digest(), cmd.principal()));
+                    cmd.requestId(), leaseSecret.digest(), cmd.principal(), cmd.blockCalls()));
             if (countsAsDemand(decision)) {
                 demand.record(pool);
             }
@@ -418,6 +419,9 @@ public final class AcquireService {
         long perCall = maxTokensPerCall.get(cmd.pool());
         if (cmd.tokens() > perCall) {
             return bad("tokens " + cmd.tokens() + " exceed the bound " + perCall + " of pool '" + cmd.pool() + "' (max-tokens-per-call)");
+        }
+        if (cmd.blockCalls() < 0 || cmd.blockCalls() > BlockPolicy.MAX_CALLS) {
+            return bad("blockCalls must be between 0 (one call) and " + BlockPolicy.MAX_CALLS + ", was " + cmd.blockCalls());
         }
         if (cmd.deadline() != null && !cmd.deadline().isAfter(clock.instant())) {
             return new AcquireOutcome.Failed(ErrorCode.DEADLINE_EXCEEDED, "request deadline " + cmd.deadline() + " has passed");

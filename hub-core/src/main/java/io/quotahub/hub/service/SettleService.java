@@ -109,7 +109,8 @@ public final class SettleService {
             return failed(ErrorCode.UNAVAILABLE, "hub is starting: its ledger is not replayed yet");
         }
         Duration retryAfter = cmd.retryAfter() == null ? Duration.ZERO : cmd.retryAfter();
-        Settlement settlement = new Settlement(cmd.leaseId(), cmd.tokensUsed(), cmd.outcome(), retryAfter, clock.instant());
+        Settlement settlement = new Settlement(cmd.leaseId(), cmd.tokensUsed(), cmd.outcome(), retryAfter, clock.instant(),
+                cmd.callsUsed());
         Optional<LeaseRecord> open = engine.openLease(cmd.leaseId());
         if (open.isEmpty()) {
             // Not open: settling changes nothing, it only tells us whether the lease ever existed.
@@ -125,7 +126,8 @@ public final class SettleService {
         if (!sameIdentity(lease, cmd)) {
             return failed(ErrorCode.FORBIDDEN, "lease " + lease.leaseId() + " was granted to another principal");
         }
-        long bound = maxTokensPerCall.getOrDefault(lease.pool(), LimitSpec.MAX_CAPACITY);
+        // per call; a block's tokens are all its calls' (at most 10^12 x 10^4: no overflow)
+        long bound = maxTokensPerCall.getOrDefault(lease.pool(), LimitSpec.MAX_CAPACITY) * lease.calls();
         if (cmd.tokensUsed() > bound) {
             return CompletableFuture.completedFuture(new SettleOutcome.Failed(ErrorCode.BAD_REQUEST, "tokensUsed "
                     + cmd.tokensUsed() + " exceeds the bound " + bound + " of pool " + lease.pool() + " (max-tokens-per-call)",
@@ -227,6 +229,9 @@ public final class SettleService {
         }
         if (cmd.tokensUsed() < 0) {
             return new SettleOutcome.Failed(ErrorCode.BAD_REQUEST, "tokensUsed must be >= 0, was " + cmd.tokensUsed());
+        }
+        if (cmd.callsUsed() < Settlement.CALLS_NOT_REPORTED) { // -1: not reported, a block counts all its calls
+            return new SettleOutcome.Failed(ErrorCode.BAD_REQUEST, "callsUsed must be >= 0, was " + cmd.callsUsed());
         }
         if (cmd.retryAfter() != null && cmd.retryAfter().isNegative()) {
             return new SettleOutcome.Failed(ErrorCode.BAD_REQUEST, "retryAfterMs must be >= 0");

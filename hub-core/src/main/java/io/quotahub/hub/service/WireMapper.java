@@ -48,7 +48,8 @@ public final class WireMapper {
         Instant deadline = request.getDeadlineEpochMs() > 0 ? Instant.ofEpochMilli(request.getDeadlineEpochMs()) : null;
         Instant waitUntil = request.getWaitUntilEpochMs() > 0 ? Instant.ofEpochMilli(request.getWaitUntilEpochMs()) : null;
         return new AcquireCommand(request.getRequestId(), request.getAgentId(), request.getPool(), request.getTokens(),
-                LedgerEvents.fromProto(request.getPriority()), deadline, principal, !request.getNoFallback(), waitUntil);
+                LedgerEvents.fromProto(request.getPriority()), deadline, principal, !request.getNoFallback(), waitUntil,
+                request.getBlockCalls());
     }
 
     /** @param principal who settles, as the transport authenticated it ({@link Principals#ofReply}) */
@@ -57,7 +58,8 @@ public final class WireMapper {
         return new SettleCommand(request.getRequestId(), request.getLeaseId(), request.getAgentId(),
                 request.getTokensUsed(), LedgerEvents.fromProto(request.getOutcome()),
                 Duration.ofMillis(request.getRetryAfterMs()), request.getDetail(), deadline, request.getLeaseSecret(),
-                principal, request.hasProvider() ? provider(request.getProvider()) : null, request.getCallDurationMs());
+                principal, request.hasProvider() ? provider(request.getProvider()) : null, request.getCallDurationMs(),
+                request.getCallsUsed());
     }
 
     /** The report as sent; its kinds by name (an unknown or unspecified kind is refused by {@link SettleService}). */
@@ -95,7 +97,10 @@ public final class WireMapper {
                     .setExpiresAtEpochMs(lease.expiresAt().toEpochMilli())
                     .setLeaseSecret(l.leaseSecret().reveal())
                     .setRequestedPool(l.passedOver().isEmpty() ? "" : l.requestedPool())
-                    .addAllPassedOver(l.passedOver().stream().map(WireMapper::poolRefusal).toList()));
+                    .addAllPassedOver(l.passedOver().stream().map(WireMapper::poolRefusal).toList())
+                    .setBlockCalls(lease.blockCalls())
+                    .setBlockExpiresInMs(lease.isBlock()
+                            ? Math.max(0, lease.expiresAt().toEpochMilli() - lease.grantedAt().toEpochMilli()) : 0));
             if (l.shadow() != null) {
                 reply.getGrantedBuilder().setShadowRefusal(poolRefusal(l.shadow()));
             }

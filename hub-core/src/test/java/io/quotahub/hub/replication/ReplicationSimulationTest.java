@@ -61,11 +61,37 @@ class ReplicationSimulationTest {
         assertThat(total.handOvers).as("hand-overs stored").isGreaterThanOrEqualTo(seeds / 10);
     }
 
+    /**
+     * The same with blocks (docs/architecture.md, "Block leases"): the pool grants blocks of random
+     * max-calls and expiry, most agents ask for one, make a random part of its calls one after
+     * another (a 429 may end it), and settle what they used, or die holding it (the hubs expire it).
+     */
+    @Test
+    void randomSeedsWithBlocks_neverExceedALimit_loseNoGrant_andConvergeAfterRepair() throws Exception {
+        Long only = Long.getLong("qh.sim.blockSeed");
+        if (only != null) {
+            replay(only, Simulation.Faults.all(), true);
+            return;
+        }
+        int seeds = Integer.getInteger("qh.sim.blockSeeds", BLOCK_SEEDS);
+        Simulation.Stats total = runSeeds(Long.getLong("qh.sim.firstSeed", 1L), seeds, Simulation.Faults.all(), true);
+        assertThat(total.crashes + total.machinesDown).as("crashes").isGreaterThanOrEqualTo(seeds / 4);
+        assertThat(total.takeovers).as("takeovers").isGreaterThanOrEqualTo(seeds / 10);
+        assertThat(total.refusals).as("refusals (limits were reached)").isGreaterThanOrEqualTo(seeds);
+    }
+
+    /** Seeds of the run with blocks. */
+    static final int BLOCK_SEEDS = 500;
+
     /** Seeds of the planned-stop run: fewer than the main run, which they repeat with one more kind of fault. */
     static final int PLANNED_STOP_SEEDS = 500;
 
     /** Runs the seeds on all cores; fails with the smallest failing seed, replayed with its trace. */
     static Simulation.Stats runSeeds(long first, int count, Simulation.Faults faults) throws Exception {
+        return runSeeds(first, count, faults, false);
+    }
+
+    static Simulation.Stats runSeeds(long first, int count, Simulation.Faults faults, boolean blocks) throws Exception {
         Level before = quietLogs();
         long t0 = System.nanoTime();
         Simulation.Stats total = new Simulation.Stats();
@@ -81,7 +107,7 @@ class ReplicationSimulationTest {
                         return new Simulation.Stats();
                     }
                     try {
-                        return run(s, faults, false);
+                        return run(s, faults, false, blocks);
                     } catch (Simulation.Failure f) {
                         failing.accumulateAndGet(s, Math::min);
                         return new Simulation.Stats();
@@ -100,9 +126,9 @@ class ReplicationSimulationTest {
         if (failing.get() != Long.MAX_VALUE) {
             long seed = failing.get();
             try {
-                run(seed, faults, true);
+                run(seed, faults, true, blocks);
             } catch (Simulation.Failure f) {
-                throw new AssertionError(f.getMessage() + "\n\nreplay with -Dqh.sim.seed=" + seed + "; trace (last lines):\n"
+                throw new AssertionError(f.getMessage() + "\n\nreplay with -Dqh.sim." + (blocks ? "blockSeed" : "seed") + "=" + seed + "; trace (last lines):\n"
                         + f.trace, f);
             }
             throw new AssertionError("seed " + seed + " failed in the bulk run but not when replayed: not deterministic");
@@ -111,7 +137,11 @@ class ReplicationSimulationTest {
     }
 
     static Simulation.Stats run(long seed, Simulation.Faults faults, boolean trace) {
-        Simulation sim = new Simulation(seed, trace, trace ? 200 : 1);
+        return run(seed, faults, trace, false);
+    }
+
+    static Simulation.Stats run(long seed, Simulation.Faults faults, boolean trace, boolean blocks) {
+        Simulation sim = new Simulation(seed, trace, trace ? 200 : 1, blocks);
         sim.faults(faults);
         try {
             sim.runRandom(Duration.ofSeconds(CHAOS_SECONDS));
@@ -124,7 +154,11 @@ class ReplicationSimulationTest {
 
     /** One seed with its whole trace printed. */
     static void replay(long seed, Simulation.Faults faults) {
-        Simulation sim = new Simulation(seed, true, 0);
+        replay(seed, faults, false);
+    }
+
+    static void replay(long seed, Simulation.Faults faults, boolean blocks) {
+        Simulation sim = new Simulation(seed, true, 0, blocks);
         sim.faults(faults);
         try {
             sim.runRandom(Duration.ofSeconds(CHAOS_SECONDS));

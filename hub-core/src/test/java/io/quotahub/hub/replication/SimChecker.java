@@ -53,6 +53,11 @@ final class SimChecker {
         long units(long tokens) {
             return spec.kind() == LimitKind.TOKENS ? tokens : 1;
         }
+
+        /** A lease of {@code calls} calls (a block's, or 1) and {@code tokens} in all. */
+        long units(long calls, long tokens) {
+            return spec.kind() == LimitKind.TOKENS ? tokens : calls;
+        }
     }
 
     /** A lease as the ledgers record it. */
@@ -62,6 +67,11 @@ final class SimChecker {
         final String pool;
         final String key;
         final long tokens;
+        /** Calls it may make: a block's, or 1. */
+        final long calls;
+        final boolean isBlock;
+        /** Calls its first settle counts (-1: all of them). */
+        long chargedCalls = -1;
         final long grantedAt;
         final long expiresAt;
         /** The earliest Settle any hub recorded (the agent's report: its provider call came before), -1 if none. */
@@ -75,6 +85,8 @@ final class SimChecker {
             this.pool = g.getPool();
             this.key = g.getKeyId();
             this.tokens = g.getTokens();
+            this.calls = Math.max(1, g.getBlockCalls());
+            this.isBlock = g.getBlockCalls() > 0;
             this.grantedAt = e.getAtEpochMs();
             this.expiresAt = g.getExpiresAtEpochMs();
         }
@@ -94,6 +106,11 @@ final class SimChecker {
         /** What it counts once ended: what the agent reported it used, or its estimate if it expired. */
         long chargedTokens() {
             return settledAt >= 0 ? charged : tokens;
+        }
+
+        /** Calls it counts once ended: those its settle reported (a block's), else all of them. */
+        long chargedCalls() {
+            return settledAt >= 0 && chargedCalls >= 0 && isBlock ? Math.min(chargedCalls, calls) : calls;
         }
 
         @Override
@@ -215,10 +232,11 @@ final class SimChecker {
                     recent.add(l);
                     List<long[]> ends = pendingEnds.remove(l.id);
                     if (ends != null) {
-                        ends.forEach(end -> settled(l, end[0], end[1]));
+                        ends.forEach(end -> settled(l, end[0], end[1], end[2]));
                     }
                 }
-                case SETTLE -> settled(e.getSettle().getLeaseId(), e.getAtEpochMs(), Math.max(0, e.getSettle().getTokensUsed()));
+                case SETTLE -> settled(e.getSettle().getLeaseId(), e.getAtEpochMs(), Math.max(0, e.getSettle().getTokensUsed()),
+                        e.getSettle().getCallsUsed());
                 case EXPIRE -> { } // at its expiry, with its estimate: what end() assumes of a lease no agent settled
                 case TRANSFER -> {
                     var t = e.getTransfer();
@@ -266,21 +284,22 @@ final class SimChecker {
         return out;
     }
 
-    private void settled(String leaseId, long at, long charged) {
+    private void settled(String leaseId, long at, long charged, long calls) {
         LeaseRec l = leases.get(leaseId);
         if (l == null) {
-            pendingEnds.computeIfAbsent(leaseId, k -> new ArrayList<>()).add(new long[] {at, charged});
+            pendingEnds.computeIfAbsent(leaseId, k -> new ArrayList<>()).add(new long[] {at, charged, calls});
             return;
         }
-        settled(l, at, charged);
+        settled(l, at, charged, calls);
     }
 
-    private static void settled(LeaseRec l, long at, long charged) {
+    private static void settled(LeaseRec l, long at, long charged, long calls) {
         long when = Math.max(at, l.grantedAt);
         if (l.settledAt < 0 || when < l.settledAt) {
             l.settledAt = when;
         }
         l.charged = Math.max(l.charged, charged);
+        l.chargedCalls = Math.max(l.chargedCalls, calls < 0 ? l.calls : calls); // the most any settle counted
     }
 
     /** A Takeover is written only after the survivor folded the fenced hub's whole tail. */
@@ -401,9 +420,9 @@ final class SimChecker {
                     continue;
                 }
                 if (end < 0) {
-                    held[i] += limit.units(l.tokens);
+                    held[i] += limit.units(l.calls, l.tokens);
                 } else if (end > now - limit.window) {
-                    held[i] += limit.units(l.chargedTokens());
+                    held[i] += limit.units(l.chargedCalls(), l.chargedTokens());
                 }
             }
         }

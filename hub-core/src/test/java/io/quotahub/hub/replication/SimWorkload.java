@@ -50,6 +50,10 @@ final class SimWorkload {
         long settleAt;
         long used;
         Outcome outcome;
+        /** A block asked for (0: one call); of a granted block, the calls left to make and made. */
+        int blockCalls;
+        int callsLeft;
+        int callsMade;
 
         Call(int n, String side, long now) {
             this.n = n;
@@ -59,6 +63,7 @@ final class SimWorkload {
             this.startedAt = now;
             this.requestId = newRequestId();
             this.wakeAt = now;
+            this.blockCalls = sim.blocks && sim.rnd.nextInt(4) != 0 ? 1 + sim.rnd.nextInt(12) : 0;
         }
 
         private String newRequestId() {
@@ -183,7 +188,7 @@ final class SimWorkload {
         }
         c.attempt++;
         AcquireCommand cmd = new AcquireCommand(c.requestId, c.agentId, Simulation.POOL, c.tokens, Priority.NORMAL,
-                Instant.ofEpochMilli(c.startedAt + MAX_WAIT_MS));
+                Instant.ofEpochMilli(c.startedAt + MAX_WAIT_MS), "", true, null, c.blockCalls);
         AcquireOutcome out = hub.acquire(cmd, c, c.attempt);
         if (out == null || out instanceof AcquireOutcome.Leased && sim.rnd.nextInt(100) == 0) {
             c.phase = Phase.AWAIT_REPLY; // hung hub, or the reply got lost: the SDK times out
@@ -219,11 +224,18 @@ final class SimWorkload {
             c.phase = Phase.HOLD;
             c.dies = sim.rnd.nextInt(20) == 0;
             long ttlLeft = lease.expiresAt().toEpochMilli() - now;
-            c.providerAt = now + sim.rnd.nextInt((int) Math.min(1500, ttlLeft / 2) + 1);
+            c.providerAt = now + sim.rnd.nextInt((int) Math.max(0, Math.min(1500, ttlLeft / 2)) + 1);
             c.settleAt = c.providerAt + sim.rnd.nextInt(1000);
             int roll = sim.rnd.nextInt(100);
             c.outcome = roll < 92 ? Outcome.OK : roll < 97 ? Outcome.ERROR : Outcome.RATE_LIMITED;
             c.used = c.outcome == Outcome.OK ? (long) (c.tokens * (0.2 + 0.8 * sim.rnd.nextDouble())) : c.tokens / 4;
+            // a block: a random part of its calls (0 to all), one after another from now; a 429 ends it
+            c.callsLeft = lease.isBlock() ? sim.rnd.nextInt(lease.calls() + 1) : 1;
+            c.callsMade = 0;
+            if (lease.isBlock()) {
+                c.providerAt = now + sim.rnd.nextInt(200);
+                c.settleAt = now + sim.rnd.nextInt((int) Math.max(1, ttlLeft + 500));
+            }
             c.wakeAt = c.providerAt;
             sim.trace.log("load", "%s granted %s by %s (key %s, %d tokens)%s", c, lease.leaseId(), hub.id, lease.keyId(),
                     lease.tokens(), c.dies ? ", agent will die" : "");
@@ -255,6 +267,19 @@ final class SimWorkload {
             c.phase = Phase.DONE; // never calls, never settles: the lease expires
             return;
         }
+        if (c.lease.isBlock()) {
+            // the SDK stops using a block before its expiry, whatever is left of it
+            if (c.callsLeft > 0 && now < c.lease.expiresAt().toEpochMilli() && now < c.settleAt) {
+                providerCalls.add(new ProviderCall(c.lease.pool(), c.lease.keyId(), now, c.used, c.lease.leaseId()));
+                c.callsMade++;
+                c.callsLeft = c.outcome == Outcome.RATE_LIMITED && sim.rnd.nextInt(3) == 0 ? 0 : c.callsLeft - 1;
+                c.wakeAt = now + sim.rnd.nextInt(250);
+                return;
+            }
+            c.phase = Phase.SETTLE;
+            settle(c, now);
+            return;
+        }
         if (!c.calledProvider) {
             c.calledProvider = true;
             if (now < c.lease.expiresAt().toEpochMilli()) {
@@ -278,8 +303,12 @@ final class SimWorkload {
             c.wakeAt = now + Simulation.PERIOD;
             return;
         }
-        SettleCommand cmd = new SettleCommand(c.agentId + "-s" + c.n, c.lease.leaseId(), c.agentId, c.used, c.outcome,
-                c.outcome == Outcome.RATE_LIMITED ? Duration.ofMillis(300) : Duration.ZERO, null, null, c.leaseSecret);
+        boolean block = c.lease.isBlock();
+        long tokensUsed = block ? c.used * c.callsMade : c.used;
+        Outcome outcome = block && c.callsMade == 0 ? Outcome.OK : c.outcome;
+        SettleCommand cmd = new SettleCommand(c.agentId + "-s" + c.n, c.lease.leaseId(), c.agentId, tokensUsed, outcome,
+                outcome == Outcome.RATE_LIMITED ? Duration.ofMillis(300) : Duration.ZERO, null, null, c.leaseSecret,
+                "", null, 0, block ? c.callsMade : 0);
         SettleOutcome out = hub.settle(cmd);
         if (out instanceof SettleOutcome.Settled) {
             c.phase = Phase.DONE;

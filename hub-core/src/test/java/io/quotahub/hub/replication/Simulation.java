@@ -2,6 +2,7 @@ package io.quotahub.hub.replication;
 
 import io.quotahub.engine.KeySpec;
 import io.quotahub.engine.LimitSpec;
+import io.quotahub.engine.BlockPolicy;
 import io.quotahub.engine.PoolSpec;
 import io.quotahub.engine.Preset;
 import io.quotahub.engine.view.BudgetView;
@@ -156,6 +157,8 @@ final class Simulation {
     final SimTrace trace;
     final SimNetwork net;
     final PoolsConfig pools;
+    /** Whether agents ask for blocks (and the pool grants them). */
+    final boolean blocks;
     final ReplicationSettings settings = ReplicationSettings.ofDefaults();
     final Duration leaseTtl = Duration.ofSeconds(4);
     final Duration settleMargin = Duration.ofMillis(250);
@@ -174,10 +177,19 @@ final class Simulation {
 
     /** @param keep trace lines kept (the last ones), 0 for all */
     Simulation(long seed, boolean trace, int keep) {
+        this(seed, trace, keep, false);
+    }
+
+    /**
+     * @param blocks the pool grants blocks (random max-calls and expiry) and most agents ask for them
+     *               (docs/architecture.md, "Block leases")
+     */
+    Simulation(long seed, boolean trace, int keep, boolean blocks) {
         this.seed = seed;
         this.rnd = new Random(seed);
         this.trace = new SimTrace(clock, trace, keep);
-        this.pools = poolsFor(rnd);
+        this.blocks = blocks;
+        this.pools = blocks ? withBlocks(poolsFor(rnd), rnd) : poolsFor(rnd);
         this.net = new SimNetwork(rnd, SimNetwork.Params.ofDefaults());
         this.main = new SimHub(MAIN, EDGE, this);
         this.edge = new SimHub(EDGE, MAIN, this);
@@ -191,6 +203,12 @@ final class Simulation {
      * One pool of two keys, each with a request and a token limit, and a request limit of the pool:
      * tight enough that the agents hit them all the time.
      */
+    private static PoolsConfig withBlocks(PoolsConfig config, Random rnd) {
+        BlockPolicy policy = new BlockPolicy(2 + rnd.nextInt(9), Duration.ofMillis(400 + rnd.nextInt(2600)));
+        List<PoolSpec> pools = config.pools().stream().map(p -> p.withBlocks(policy)).toList();
+        return new PoolsConfig(pools, config.secrets(), config.problems(), config.unusablePools());
+    }
+
     private static PoolsConfig poolsFor(Random rnd) {
         Duration per = Duration.ofSeconds(rnd.nextBoolean() ? 5 : 3);
         long requests = rnd.nextBoolean() ? 20 : 12;

@@ -23,11 +23,12 @@ final class Accounting {
     static void record(OpenLease l) {
         KeyState key = l.key;
         long tokens = l.lease.tokens();
+        int calls = l.lease.calls();
         for (SlidingWindow w : key.windows) {
-            w.reserve(w.cost(tokens), l.slot);
+            w.reserve(w.cost(calls, tokens), l.slot);
         }
         for (SlidingWindow w : l.pool.windows) {
-            w.reserve(w.cost(tokens), l.slot);
+            w.reserve(w.cost(calls, tokens), l.slot);
         }
         key.open.put(l.id(), l);
         if (l.pool.shares != null) {
@@ -45,11 +46,12 @@ final class Accounting {
     /** Removes the reservation (cancel, or the first half of a settle). */
     static void unrecord(OpenLease l) {
         long tokens = l.lease.tokens();
+        int calls = l.lease.calls();
         for (SlidingWindow w : l.key.windows) {
-            w.release(w.cost(tokens), l.slot);
+            w.release(w.cost(calls, tokens), l.slot);
         }
         for (SlidingWindow w : l.pool.windows) {
-            w.release(w.cost(tokens), l.slot);
+            w.release(w.cost(calls, tokens), l.slot);
         }
         l.key.open.remove(l.id());
         if (l.pool.shares != null) {
@@ -61,12 +63,14 @@ final class Accounting {
     /** Replaces the reservation by the real use, charged at {@code at}; feeds counters and heat. */
     static void settle(OpenLease l, Settlement s, long at) {
         unrecord(l);
-        long tokens = charged(l.lease.tokens(), s.tokensUsed(), s.outcome(), l.pool.maxTokensPerCall);
+        long tokens = charged(l.lease.tokens(), s.tokensUsed(), s.outcome(),
+                Units.mul(l.pool.maxTokensPerCall, l.lease.calls()));
+        long calls = chargedCalls(l.lease.blockCalls(), s.callsUsed(), s.outcome());
         for (SlidingWindow w : l.key.windows) {
-            w.charge(at, w.spec.kind() == LimitKind.TOKENS ? tokens : 1, l.slot);
+            w.charge(at, w.spec.kind() == LimitKind.TOKENS ? tokens : calls, l.slot);
         }
         for (SlidingWindow w : l.pool.windows) {
-            w.charge(at, w.spec.kind() == LimitKind.TOKENS ? tokens : 1, l.slot);
+            w.charge(at, w.spec.kind() == LimitKind.TOKENS ? tokens : calls, l.slot);
         }
         KeyState key = l.key;
         switch (s.outcome()) {
@@ -82,6 +86,21 @@ final class Accounting {
             case AUTH_FAILED -> key.errors++;
             default -> { }
         }
+    }
+
+    /**
+     * Calls a settled lease costs: one for a lease of one call; for a block of {@code blockCalls},
+     * the calls it reports within {@code [0, blockCalls]} (the rest returns), or all of them if it
+     * expired, reported none ({@link Settlement#CALLS_NOT_REPORTED}), or ended UNKNOWN reporting 0.
+     */
+    static long chargedCalls(int blockCalls, int used, Outcome outcome) {
+        if (blockCalls <= 0) {
+            return 1;
+        }
+        if (outcome == Outcome.EXPIRED || used < 0 || (outcome == Outcome.UNKNOWN && used == 0)) {
+            return blockCalls;
+        }
+        return Math.min(used, blockCalls);
     }
 
     /**

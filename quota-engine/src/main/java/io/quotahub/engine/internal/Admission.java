@@ -194,7 +194,9 @@ final class Admission {
             }
             long retry = w.millisUntilFits(now, cost);
             if (retry <= 0) {
-                retry = leaseTtlMillis;
+                // unsettled leases hold the room: they free it by their expiry at the latest, which for
+                // a pool with blocks is soon (a block's expiry), not a lease TTL away
+                retry = pool.spec.blocks().enabled() ? pool.millisUntilOldestExpires(now, leaseTtlMillis) : leaseTtlMillis;
             }
             if (worst == null || retry > worst.retryMillis()) {
                 worst = windowBlock(w, cost, retry, who(pool, key), key == null ? null : key.id());

@@ -47,11 +47,20 @@ final class AgentShares {
     private final int maxOpen;
     private final boolean share;
     private final Map<String, Holding> byAgent = new HashMap<>();
+    /**
+     * Pools with blocks: when each agent was last refused, kept for {@code refusalMemory} (the blocks'
+     * expiry, at least 1 s). Decision-only state: a block's size is recorded in its grant, so neither
+     * a replay nor the peer needs it.
+     */
+    private final Map<String, Long> refusedAt = new HashMap<>();
+    private final long refusalMemory;
+    private static final int MAX_REFUSED = 10_000;
 
     private AgentShares(PoolState pool, PoolPolicy policy) {
         this.pool = pool;
         this.maxOpen = policy.maxOpenLeasesPerAgent();
         this.share = policy.maxSharePerAgent() > 0;
+        this.refusalMemory = pool.spec.blocks().enabled() ? Math.max(1_000, Units.millis(pool.spec.blocks().expiry())) : 0;
         if (share) {
             for (SlidingWindow w : pool.windows) {
                 w.agentCap = cap(policy.maxSharePerAgent(), w.spec.capacity());
@@ -68,7 +77,67 @@ final class AgentShares {
     /** The fair-share state of a pool, or null when its policy caps nothing per agent. */
     static AgentShares of(PoolState pool) {
         PoolPolicy p = pool.spec.policy();
-        return p.maxOpenLeasesPerAgent() > 0 || p.maxSharePerAgent() > 0 ? new AgentShares(pool, p) : null;
+        // a pool with blocks counts its agents too: block sizes shrink as more of them compete
+        return p.maxOpenLeasesPerAgent() > 0 || p.maxSharePerAgent() > 0 || pool.spec.blocks().enabled()
+                ? new AgentShares(pool, p) : null;
+    }
+
+    /**
+     * Agents other than {@code agent} competing for the pool at {@code now}: those holding a lease,
+     * and those refused within the last {@link #refusalMemory} (waiting for room: an agent starved of
+     * leases must still shrink the others' blocks). Prunes the refusals it passes that are too old.
+     */
+    int competitors(String agent, long now) {
+        int n = byAgent.size() - (agent != null && byAgent.containsKey(agent) ? 1 : 0);
+        for (var it = refusedAt.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            if (now - e.getValue() > refusalMemory) {
+                it.remove();
+            } else if (!e.getKey().equals(agent) && !byAgent.containsKey(e.getKey())) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** {@code agent} was refused at {@code now} (pools with blocks only: it competes for the next ones). */
+    void refused(String agent, long now) {
+        if (refusalMemory <= 0 || agent == null) {
+            return;
+        }
+        refusedAt.put(agent, now);
+        if (refusedAt.size() > MAX_REFUSED) {
+            refusedAt.values().removeIf(at -> now - at > refusalMemory);
+            if (refusedAt.size() > MAX_REFUSED) {
+                refusedAt.clear(); // a flood of agent ids: forget them rather than grow
+            }
+        }
+    }
+
+    /**
+     * The most calls of {@code tokensPerCall} a block of {@code agent} on {@code key} may hold
+     * within its share of every capped limit (at least 1: one call always fits, as for a lease);
+     * unbounded when the pool caps no share.
+     */
+    long callsWithinShare(KeyState key, String agent, long tokensPerCall) {
+        if (!share) {
+            return Long.MAX_VALUE;
+        }
+        Holding h = agent == null ? null : byAgent.get(agent);
+        long[] units = agent == null ? null : key.agentUnits.get(agent);
+        long most = Long.MAX_VALUE;
+        for (int i = 0; i < pool.windows.length; i++) {
+            most = Math.min(most, callsWithin(pool.windows[i], h == null ? 0 : h.poolUnits[i], tokensPerCall));
+        }
+        for (int i = 0; i < key.windows.length; i++) {
+            most = Math.min(most, callsWithin(key.windows[i], units == null ? 0 : units[i], tokensPerCall));
+        }
+        return Math.max(1, most);
+    }
+
+    private static long callsWithin(SlidingWindow w, long held, long tokensPerCall) {
+        long unit = w.cost(1, tokensPerCall);
+        return unit <= 0 ? Long.MAX_VALUE : Math.max(0, Units.sub(w.agentCap, held)) / unit;
     }
 
     /** floor(share x capacity): capacities are at most 10^12, exact in a double. */
@@ -110,8 +179,9 @@ final class AgentShares {
         }
         if (share) {
             long tokens = l.lease.tokens();
+            int calls = l.lease.calls();
             for (int i = 0; i < pool.windows.length; i++) {
-                h.poolUnits[i] = Units.add(h.poolUnits[i], pool.windows[i].cost(tokens));
+                h.poolUnits[i] = Units.add(h.poolUnits[i], pool.windows[i].cost(calls, tokens));
             }
             SlidingWindow[] kw = l.key.windows;
             long[] units = l.key.agentUnits.get(agent);
@@ -120,7 +190,7 @@ final class AgentShares {
                 l.key.agentUnits.put(agent, units);
             }
             for (int i = 0; i < kw.length; i++) {
-                units[i] = Units.add(units[i], kw[i].cost(tokens));
+                units[i] = Units.add(units[i], kw[i].cost(calls, tokens));
             }
             units[kw.length]++;
         }
@@ -148,8 +218,9 @@ final class AgentShares {
             byAgent.remove(agent);
         } else if (share) {
             long tokens = l.lease.tokens();
+            int calls = l.lease.calls();
             for (int i = 0; i < pool.windows.length; i++) {
-                h.poolUnits[i] = Units.minus(h.poolUnits[i], pool.windows[i].cost(tokens));
+                h.poolUnits[i] = Units.minus(h.poolUnits[i], pool.windows[i].cost(calls, tokens));
             }
         }
         if (share) {
@@ -160,8 +231,9 @@ final class AgentShares {
                     l.key.agentUnits.remove(agent);
                 } else {
                     long tokens = l.lease.tokens();
+                    int calls = l.lease.calls();
                     for (int i = 0; i < kw.length; i++) {
-                        units[i] = Units.minus(units[i], kw[i].cost(tokens));
+                        units[i] = Units.minus(units[i], kw[i].cost(calls, tokens));
                     }
                 }
             }

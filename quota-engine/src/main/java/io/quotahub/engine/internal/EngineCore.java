@@ -1,6 +1,7 @@
 package io.quotahub.engine.internal;
 
 import io.quotahub.engine.AcquireRequest;
+import io.quotahub.engine.BlockPolicy;
 import io.quotahub.engine.CircuitState;
 import io.quotahub.engine.Decision;
 import io.quotahub.engine.EngineConfig;
@@ -121,6 +122,10 @@ public final class EngineCore {
             return refuse(r.pool(), RefusalCode.INVALID_REQUEST, null, ttlMillis,
                     "tokens must be >= 0, was " + r.tokens());
         }
+        if (r.blockCalls() < 0) {
+            return refuse(r.pool(), RefusalCode.INVALID_REQUEST, null, ttlMillis,
+                    "blockCalls must be >= 0 (0: one call), was " + r.blockCalls());
+        }
         if (r.tokens() > pool.maxTokensPerCall) {
             return refuse(r.pool(), RefusalCode.INVALID_REQUEST, null, ttlMillis, "tokens must be at most "
                     + pool.maxTokensPerCall + " (the most one call of pool " + r.pool() + " may use), was " + r.tokens());
@@ -156,8 +161,13 @@ public final class EngineCore {
             if (choice != null && choice.key() != null) {
                 KeyState key = choice.key();
                 Instant at = Instant.ofEpochMilli(now);
-                LeaseRecord lease = new LeaseRecord(ids.next(), config.hubId(), pool.name(), key.id(), r.tokens(), r.priority(),
-                        r.agentId(), r.requestId(), at, at.plusMillis(ttlMillis), r.holderDigest(), r.principal());
+                // a block: one call was admitted above by every rule; it holds as many as fit (BlockSizing)
+                boolean isBlock = r.blockCalls() > 0 && pool.spec.blocks().enabled();
+                int calls = isBlock ? BlockSizing.calls(pool, key, r.agentId(), r.tokens(), r.blockCalls(), now) : 0;
+                long tokens = isBlock ? Units.mul(r.tokens(), calls) : r.tokens();
+                long life = isBlock ? Units.millis(pool.spec.blocks().expiry()) : ttlMillis;
+                LeaseRecord lease = new LeaseRecord(ids.next(), config.hubId(), pool.name(), key.id(), tokens, r.priority(),
+                        r.agentId(), r.requestId(), at, at.plusMillis(life), r.holderDigest(), r.principal(), calls);
                 OpenLease open = new OpenLease(lease, pool, key, budgets.ownSlot());
                 Accounting.record(open);
                 leases.put(lease.leaseId(), open);
@@ -170,6 +180,9 @@ public final class EngineCore {
                 Admission.Block b = block != null ? block : choice.block();
                 if (b.keyId() != null) {
                     pool.byId.get(b.keyId()).refused++;
+                }
+                if (pool.shares != null) {
+                    pool.shares.refused(r.agentId(), now); // it competes for the next blocks (BlockSizing)
                 }
                 decision = new Decision.Denied(refusal(pool.name(), b));
             }
@@ -337,11 +350,11 @@ public final class EngineCore {
         if (leases.containsKey(lease.leaseId()) || settled.contains(lease.leaseId())) {
             return;
         }
-        if (lease.tokens() < 0 || lease.tokens() > LimitSpec.MAX_CAPACITY) {
+        if (lease.tokens() < 0 || lease.tokens() > LimitSpec.MAX_CAPACITY || lease.blockCalls() > BlockPolicy.MAX_CALLS) {
             // not written by an honest hub (acquire refuses such a request): count it at the bound
             lease = new LeaseRecord(lease.leaseId(), lease.hubId(), lease.pool(), lease.keyId(), Units.amount(lease.tokens()),
                     lease.priority(), lease.agentId(), lease.requestId(), lease.grantedAt(), lease.expiresAt(),
-                    lease.holderDigest(), lease.principal());
+                    lease.holderDigest(), lease.principal(), Math.min(lease.blockCalls(), BlockPolicy.MAX_CALLS));
         }
         ids.observe(lease.leaseId());
         PoolState pool = pools.get(lease.pool());

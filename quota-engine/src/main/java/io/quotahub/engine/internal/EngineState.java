@@ -29,8 +29,10 @@ public final class EngineState {
      *    fingerprint names the cooldown learning; each key carries its external use booked and its
      *    observed provider limits. Version 3 still reads: nothing learned, booked or observed yet
      *    (what a version-3 engine had), its fingerprint without the learning.
+     * 5: open leases carry their block's calls (0: a lease of one call). Versions 3 and 4 still
+     *    read: every open lease is one call (blocks did not exist).
      */
-    public static final int VERSION = 4;
+    public static final int VERSION = 5;
     /** The oldest format version this engine restores. */
     static final int OLDEST_READABLE = 3;
     /**
@@ -40,6 +42,8 @@ public final class EngineState {
     static final int LEARNED_COOLDOWN_SINCE = 4;
     /** The first format with each key's external use and observed provider limits. */
     static final int PROVIDER_WORD_SINCE = 4;
+    /** The first format whose open leases carry their block's calls. */
+    static final int BLOCKS_SINCE = 5;
     static final int MAX_COUNT = 1 << 26;
 
     private EngineState() {

@@ -102,6 +102,16 @@ final class SlidingWindow {
         return spec.kind() == LimitKind.TOKENS ? tokens : 1;
     }
 
+    /** Units a lease of {@code calls} calls and {@code tokens} tokens in all costs in this limit (a block, docs/architecture.md, "Block leases"). */
+    long cost(int calls, long tokens) {
+        return spec.kind() == LimitKind.TOKENS ? tokens : calls;
+    }
+
+    /** Units this hub may still admit in this limit now: budget − used, never negative. */
+    long free() {
+        return Math.max(0, Units.sub(budget(), usedOwn()));
+    }
+
     /** Evicts entries that left the window at {@code now}. */
     void advance(long now) {
         long cutoff = cutoff(now);

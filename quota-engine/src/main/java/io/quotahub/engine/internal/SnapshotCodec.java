@@ -98,7 +98,7 @@ final class SnapshotCodec {
         expectCount(n, "open leases");
         List<OpenLease> open = new ArrayList<>(Math.min(n, 1 << 16));
         for (int i = 0; i < n; i++) {
-            open.add(readLease(in));
+            open.add(readLease(in, version));
         }
         if (in.readInt() != EngineState.END) {
             throw new IOException("engine state has trailing garbage or lost its end");
@@ -232,13 +232,22 @@ final class SnapshotCodec {
         out.writeUTF(l.holderDigest());
         out.writeUTF(l.principal());
         out.writeInt(slot);
+        out.writeInt(l.blockCalls());
     }
 
-    private OpenLease readLease(DataInput in) throws IOException {
+    private OpenLease readLease(DataInput in, int version) throws IOException {
         LeaseRecord l = new LeaseRecord(in.readUTF(), in.readUTF(), in.readUTF(), in.readUTF(), in.readLong(),
                 enumAt(Priority.values(), in.readByte(), "priority"), readNullable(in), readNullable(in),
                 Instant.ofEpochMilli(in.readLong()), Instant.ofEpochMilli(in.readLong()), in.readUTF(), in.readUTF());
         int slot = in.readInt();
+        if (version >= EngineState.BLOCKS_SINCE) {
+            int calls = in.readInt();
+            if (calls < 0 || calls > io.quotahub.engine.BlockPolicy.MAX_CALLS) {
+                throw new IOException("engine state: implausible block of " + calls + " calls");
+            }
+            l = new LeaseRecord(l.leaseId(), l.hubId(), l.pool(), l.keyId(), l.tokens(), l.priority(), l.agentId(),
+                    l.requestId(), l.grantedAt(), l.expiresAt(), l.holderDigest(), l.principal(), calls);
+        }
         PoolState pool = pools.get(l.pool());
         KeyState key = pool == null ? null : pool.byId.get(l.keyId());
         if (key == null || slot < 0 || slot > budgets.hubs().size()) {

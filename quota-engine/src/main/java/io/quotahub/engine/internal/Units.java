@@ -41,6 +41,13 @@ final class Units {
         return r;
     }
 
+    /** {@code a * b} of non-negative amounts, saturated at {@code Long.MAX_VALUE}. */
+    static long mul(long a, long b) {
+        long hi = Math.multiplyHigh(a, b);
+        long r = a * b;
+        return hi != 0 || r < 0 ? Long.MAX_VALUE : r;
+    }
+
     /** {@code a - b}, never below 0: what is left of a sum when an amount leaves it. */
     static long minus(long a, long b) {
         return Math.max(0, sub(a, b));

@@ -1,6 +1,7 @@
 package io.quotahub.engine.internal;
 
 import io.quotahub.engine.AcquireRequest;
+import io.quotahub.engine.BlockPolicy;
 import io.quotahub.engine.Decision;
 import io.quotahub.engine.CooldownConfig;
 import io.quotahub.engine.EngineConfig;
@@ -46,9 +47,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * key order, open leases with and without agent and request ids). Its bytes were recorded
  * ({@code snapshot-v3.b64}) before the layout moved into one codec. Version 4 adds each key's learned
  * cooldown, external use and observed provider limits: the same scenario plus 429s right after a
- * cooldown and provider reports is recorded in {@code snapshot-v4.b64}. Bytes must not change without
- * a version bump, and a snapshot written by an older build (of this version or of version 3) must
- * still restore.
+ * cooldown and provider reports is recorded in {@code snapshot-v4.b64}. Version 5 adds each open
+ * lease's block calls: the version-4 scenario plus blocks (one open, one settled having used part of
+ * it) is recorded in {@code snapshot-v5.b64}. Bytes must not change without a version bump, and a
+ * snapshot written by an older build (of this version, 4 or 3) must still restore.
  */
 class SnapshotFormatTest {
 
@@ -58,37 +60,61 @@ class SnapshotFormatTest {
     private static final String RECORDED_SHA256 = "536173d635086b2143be9d531b9ef4f13379caaa3d3f99deded684ecca4a9617";
     private static final String RECORDED_V4 = "snapshot-v4.b64";
     private static final String RECORDED_V4_SHA256 = "df55b66daa8609c6eff5bda6f66e6dfb6ea80582549bd3c2de4ebb21c12bab50";
+    private static final String RECORDED_V5 = "snapshot-v5.b64";
+    private static final String RECORDED_V5_SHA256 = "38f528a258a2c71c542eff61951e2c934b388e40e79b7baacf774764e266cb0b";
 
     @Test
-    void snapshotOfAFixedScenario_isByteForByteTheRecordedVersion4() throws Exception {
-        Scenario s = Scenario.run(true);
+    void snapshotOfAFixedScenario_isByteForByteTheRecordedVersion5() throws Exception {
+        Scenario s = Scenario.run(5);
         byte[] written = write(s.engine);
-        assertThat(EngineState.VERSION).isEqualTo(4);
-        assertThat(sha256(written)).isEqualTo(RECORDED_V4_SHA256);
-        assertThat(written).isEqualTo(recorded(RECORDED_V4));
+        assertThat(EngineState.VERSION).isEqualTo(5);
+        assertThat(sha256(written)).isEqualTo(RECORDED_V5_SHA256);
+        assertThat(written).isEqualTo(recorded(RECORDED_V5));
     }
 
     @Test
-    void fixedScenarioWithVersion4Parts_holdsALearnedCooldownExternalUseAndAnObservedLimit() {
-        Scenario s = Scenario.run(true);
-        String view = s.engine.view().toString();
-        assertThat(view).contains("observedLimit=4,");
-        assertThat(s.engine.view().pools().get(0).keys().get(0).externalBooked()).isPositive();
-        assertThat(s.engine.view().pools().get(0).keys()).anyMatch(k -> !k.learnedCooldown().isZero());
-    }
-
-    @Test
-    void recordedVersion4Snapshot_restoresAndWritesBackTheSameBytes() throws Exception {
-        byte[] recorded = recorded(RECORDED_V4);
-        Scenario original = Scenario.run(true);
+    void recordedVersion5Snapshot_restoresItsBlocksAndWritesBackTheSameBytes() throws Exception {
+        byte[] recorded = recorded(RECORDED_V5);
+        Scenario original = Scenario.run(5);
         ManualClock clock = new ManualClock(T0);
         EngineCore restored = Scenario.engine(clock);
         clock.set(original.clock.instant());
         restored.snapshots().read(recorded);
 
         assertThat(write(restored)).isEqualTo(recorded);
+        assertThat(restored.openLeases()).anyMatch(l -> l.blockCalls() > 1)
+                .containsExactlyInAnyOrderElementsOf(original.engine.openLeases());
         assertThat(restored.view()).isEqualTo(original.engine.view());
         assertThat(restored.budgetProtocol().table()).isEqualTo(original.engine.budgetProtocol().table());
+    }
+
+    @Test
+    void recordedVersion4Snapshot_restoresAsTheStateThatWroteIt() throws Exception {
+        byte[] recorded = recorded(RECORDED_V4);
+        assertThat(sha256(recorded)).isEqualTo(RECORDED_V4_SHA256);
+        Scenario original = Scenario.run(4);
+        ManualClock clock = new ManualClock(T0);
+        EngineCore restored = Scenario.engine(clock);
+        clock.set(original.clock.instant());
+        restored.snapshots().read(recorded);
+
+        // written back in the current format (every open lease one call), it reads again to the same state
+        EngineCore again = Scenario.engine(new ManualClock(original.clock.instant()));
+        again.snapshots().read(write(restored));
+        assertThat(again.view()).isEqualTo(restored.view());
+        assertThat(restored.view()).isEqualTo(original.engine.view());
+        assertThat(restored.budgetProtocol().table()).isEqualTo(original.engine.budgetProtocol().table());
+        assertThat(restored.openLeases()).allMatch(l -> !l.isBlock())
+                .containsExactlyInAnyOrderElementsOf(original.engine.openLeases());
+    }
+
+    @Test
+    void fixedScenarioWithVersion4Parts_holdsALearnedCooldownExternalUseAndAnObservedLimit() {
+        Scenario s = Scenario.run(4);
+        String view = s.engine.view().toString();
+        assertThat(view).contains("observedLimit=4,");
+        assertThat(s.engine.view().pools().get(0).keys().get(0).externalBooked()).isPositive();
+        assertThat(s.engine.view().pools().get(0).keys()).anyMatch(k -> !k.learnedCooldown().isZero());
     }
 
     @Test
@@ -134,7 +160,7 @@ class SnapshotFormatTest {
 
     /** Run once to (re-)record the bytes of the current version: prints the resource's content and its SHA-256. */
     public static void main(String[] args) throws Exception {
-        byte[] written = write(Scenario.run(true).engine);
+        byte[] written = write(Scenario.run(EngineState.VERSION).engine);
         System.out.println(Base64.getMimeEncoder(76, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(written));
         System.out.println(sha256(written));
     }
@@ -145,7 +171,7 @@ class SnapshotFormatTest {
                 new KeySpec("k2", List.of(LimitSpec.requests(30, Duration.ofMinutes(1))), 3),
                 new KeySpec("k3", List.of(LimitSpec.requestsPerCalendarDay(200, ZoneId.of("America/Los_Angeles"))), 0)),
                 List.of(LimitSpec.requests(60, Duration.ofMinutes(1))), 0, Preset.CONSERVATIVE,
-                new PoolPolicy(0, 3, 0.5, List.of("ops-*")));
+                new PoolPolicy(0, 3, 0.5, List.of("ops-*"))).withBlocks(BlockPolicy.of(5)); // not in the fingerprint
         PoolSpec q = new PoolSpec("q", List.of(
                 new KeySpec("a", List.of(LimitSpec.tokens(5_000, Duration.ofSeconds(30))), 0),
                 new KeySpec("b", List.of(LimitSpec.tokens(5_000, Duration.ofSeconds(30))), 0)),
@@ -167,21 +193,47 @@ class SnapshotFormatTest {
         }
 
         static Scenario run() {
-            return run(false);
+            return run(3);
         }
 
         /**
-         * @param version4 with version 4's parts after the steps: 429s that come back right after a
-         *                 cooldown (a learned cooldown), then provider reports (external use, an observed limit)
+         * @param version from 4 with version 4's parts after the steps: 429s that come back right after a
+         *                cooldown (a learned cooldown), then provider reports (external use, an observed limit);
+         *                from 5 with blocks: one settled having used part of it, one open
          */
-        static Scenario run(boolean version4) {
+        static Scenario run(int version) {
             Scenario s = new Scenario();
             s.steps();
-            if (version4) {
+            if (version >= 4) {
                 s.relapses();
                 s.reports();
             }
+            if (version >= 5) {
+                s.blocks();
+            }
             return s;
+        }
+
+        private void blocks() {
+            clock.advance(Duration.ofSeconds(12));
+            LeaseRecord used = grantBlock("agent-7", 4);
+            clock.advance(Duration.ofMillis(900));
+            if (used != null) {
+                engine.settle(new Settlement(used.leaseId(), 6, Outcome.OK, Duration.ZERO, clock.instant(), 2));
+                open.remove(used);
+            }
+            grantBlock("agent-8", 5);
+            clock.advance(Duration.ofMillis(150));
+        }
+
+        private LeaseRecord grantBlock(String agent, int calls) {
+            Decision d = engine.acquire(new AcquireRequest("p", 3, Priority.NORMAL, agent, "b" + open.size() + "-" + clock.millis(),
+                    "digest-" + clock.millis(), "principal-" + agent).withBlock(calls));
+            if (!(d instanceof Decision.Admitted g)) {
+                return null;
+            }
+            open.add(g.lease());
+            return g.lease();
         }
 
         /** 429s without a Retry-After every half second in pool p: some key gets one right after its cooldown. */

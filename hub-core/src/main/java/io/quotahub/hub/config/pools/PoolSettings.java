@@ -1,6 +1,7 @@
 package io.quotahub.hub.config.pools;
 
 import io.quotahub.engine.Enforcement;
+import io.quotahub.engine.BlockPolicy;
 import io.quotahub.engine.KeySpec;
 import io.quotahub.engine.LimitSpec;
 import io.quotahub.engine.PoolPolicy;
@@ -25,14 +26,16 @@ import java.util.Objects;
  * @param enforcement   {@code mode} (enforce, shadow, canary) and {@code enforce-percent}
  * @param fallback      {@code fallback}: the pools tried in order when this one has no room (checked:
  *                      they exist, and no pool reaches itself through them)
+ * @param blocks        {@code blocks: {max-calls, expiry}}: blocks of calls for the Java SDK (off by default)
  */
 public record PoolSettings(String name, List<KeySettings> keys, List<LimitSpec> limits, int maxConcurrent, Preset preset,
-                           PoolPolicy policy, boolean learnLimits, Enforcement enforcement, List<String> fallback) {
+                           PoolPolicy policy, boolean learnLimits, Enforcement enforcement, List<String> fallback,
+                           BlockPolicy blocks) {
 
-    /** An enforced pool without fallback pools. */
+    /** An enforced pool without fallback pools or blocks. */
     public PoolSettings(String name, List<KeySettings> keys, List<LimitSpec> limits, int maxConcurrent, Preset preset,
                         PoolPolicy policy, boolean learnLimits) {
-        this(name, keys, limits, maxConcurrent, preset, policy, learnLimits, Enforcement.ENFORCED, List.of());
+        this(name, keys, limits, maxConcurrent, preset, policy, learnLimits, Enforcement.ENFORCED, List.of(), BlockPolicy.off());
     }
 
     public PoolSettings {
@@ -43,10 +46,11 @@ public record PoolSettings(String name, List<KeySettings> keys, List<LimitSpec> 
         Objects.requireNonNull(policy, "policy");
         enforcement = enforcement == null ? Enforcement.ENFORCED : enforcement;
         fallback = List.copyOf(fallback == null ? List.of() : fallback);
+        blocks = blocks == null ? BlockPolicy.off() : blocks;
     }
 
     /** The engine's spec of this pool with {@code usableKeys} (those whose secret could be read). */
     public PoolSpec spec(List<KeySpec> usableKeys) {
-        return new PoolSpec(name, usableKeys, limits, maxConcurrent, preset, policy, learnLimits, enforcement, fallback);
+        return new PoolSpec(name, usableKeys, limits, maxConcurrent, preset, policy, learnLimits, enforcement, fallback, blocks);
     }
 }

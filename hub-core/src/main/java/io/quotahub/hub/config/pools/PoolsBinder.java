@@ -1,5 +1,6 @@
 package io.quotahub.hub.config.pools;
 
+import io.quotahub.engine.BlockPolicy;
 import io.quotahub.engine.Enforcement;
 import io.quotahub.engine.LimitKind;
 import io.quotahub.engine.LimitSpec;
@@ -39,9 +40,9 @@ public final class PoolsBinder {
     /** Where the pools live in the configuration. */
     public static final String PREFIX = "quotahub.pools";
 
-    private enum Shape { VALUE, VALUES, ENTRIES }
+    private enum Shape { VALUE, VALUES, ENTRIES, MAPPING }
 
-    /** A field of a mapping: a value, a list of values, or a list of mappings with fields of their own. */
+    /** A field of a mapping: a value, a list of values, a list of mappings or one mapping with fields of their own. */
     private record Field(String name, Shape shape, List<Field> fields) {
     }
 
@@ -49,10 +50,12 @@ public final class PoolsBinder {
             value("mode"), value("enforce-percent"));
     private static final List<Field> KEY = List.of(value("id"), value("secret-env"), value("secret-file"), value("max-concurrent"),
             entries("limits", LIMIT));
+    private static final List<Field> BLOCKS = List.of(value("max-calls"), value("expiry"));
     private static final List<Field> POOL = List.of(entries("keys", KEY), entries("limits", LIMIT), value("max-concurrent"),
             value("preset"), value("max-tokens-per-call"), value("max-open-leases-per-agent"), value("max-share-per-agent"),
             new Field("high-priority-agents", Shape.VALUES, List.of()), value("learn-limits"),
-            new Field("fallback", Shape.VALUES, List.of()), value("mode"), value("enforce-percent"));
+            new Field("fallback", Shape.VALUES, List.of()), value("mode"), value("enforce-percent"),
+            new Field("blocks", Shape.MAPPING, BLOCKS));
 
     private PoolsBinder() {
     }
@@ -76,6 +79,10 @@ public final class PoolsBinder {
                     out.add(prefix + f.name() + "[]");
                 }
                 case ENTRIES -> addKeys(prefix + f.name() + "[].", f.fields(), out);
+                case MAPPING -> {
+                    out.add(prefix + f.name());
+                    addKeys(prefix + f.name() + ".", f.fields(), out);
+                }
             }
         }
     }
@@ -177,7 +184,30 @@ public final class PoolsBinder {
             }
         }
         return new PoolSettings(name, keys, limits(raw), integer(raw, "max-concurrent", 0), preset(raw), policy(raw),
-                flag(raw, "learn-limits"), enforcement(raw), fallback);
+                flag(raw, "learn-limits"), enforcement(raw), fallback, blocks(raw));
+    }
+
+    /**
+     * Blocks of calls (docs/architecture.md, "Block leases"): {@code blocks: {max-calls: 20, expiry: 2s}};
+     * off when unset. {@code max-calls} is required with it, {@code expiry} defaults to 2 s.
+     */
+    private static BlockPolicy blocks(Mapping pool) {
+        Object raw = pool.get("blocks");
+        if (raw == null) {
+            return BlockPolicy.off();
+        }
+        Mapping blocks = mapping(pool.at + ".blocks", raw, BLOCKS);
+        if (blocks.get("max-calls") == null) {
+            throw new ConfigException(blocks.at + ".max-calls is missing (the most calls one block may hold, e.g. 20)");
+        }
+        int maxCalls = integer(blocks, "max-calls", 0);
+        Duration expiry = blocks.get("expiry") == null ? BlockPolicy.DEFAULT_EXPIRY
+                : DurationText.parse(blocks.at + ".expiry", blocks.get("expiry"));
+        try {
+            return new BlockPolicy(maxCalls, expiry);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(blocks.at + ": " + e.getMessage());
+        }
     }
 
     private static KeySettings key(Mapping raw) {

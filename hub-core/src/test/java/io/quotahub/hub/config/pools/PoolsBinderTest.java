@@ -99,10 +99,29 @@ class PoolsBinderTest {
     }
 
     @Test
+    void blocks_areOffByDefault_needMaxCalls_andTakeAnExpiryOf2sUnlessSet() {
+        Map<String, Object> key = Map.of("0", Map.of("id", "k1"));
+        assertThat(PoolsBinder.bind(Map.of("demo", Map.of("keys", key))).pools().get(0).blocks().enabled()).isFalse();
+        var blocks = PoolsBinder.bind(Map.of("demo", Map.of("keys", key, "blocks", Map.of("max-calls", 20)))).pools().get(0)
+                .spec(List.of()).blocks();
+        assertThat(blocks.maxCalls()).isEqualTo(20);
+        assertThat(blocks.expiry()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(PoolsBinder.bind(Map.of("demo", Map.of("keys", key, "blocks", Map.of("max-calls", "5", "expiry", "500ms"))))
+                .pools().get(0).blocks().expiry()).isEqualTo(Duration.ofMillis(500));
+        assertThatThrownBy(() -> PoolsBinder.bind(Map.of("demo", Map.of("keys", key, "blocks", Map.of("expiry", "1s")))))
+                .hasMessage("quotahub.pools.demo.blocks.max-calls is missing (the most calls one block may hold, e.g. 20)");
+        assertThatThrownBy(() -> PoolsBinder.bind(Map.of("demo", Map.of("keys", key, "blocks", Map.of("max-calls", 5, "expiry", "2h")))))
+                .hasMessageContaining("quotahub.pools.demo.blocks: blocks expiry must be > 0 and at most PT1M");
+        assertThatThrownBy(() -> PoolsBinder.bind(Map.of("demo", Map.of("keys", key, "blocks", "20"))))
+                .hasMessage("quotahub.pools.demo.blocks must be a mapping, was '20'");
+    }
+
+    @Test
     void keys_areTheVocabularyTheStartUpCheckHoldsPropertiesAgainst() {
         assertThat(PoolsBinder.keys()).containsExactlyInAnyOrder(
                 "pools.*.max-concurrent", "pools.*.preset", "pools.*.max-tokens-per-call", "pools.*.max-open-leases-per-agent",
                 "pools.*.max-share-per-agent", "pools.*.high-priority-agents", "pools.*.high-priority-agents[]", "pools.*.learn-limits",
+                "pools.*.blocks", "pools.*.blocks.max-calls", "pools.*.blocks.expiry",
                 "pools.*.limits[].requests", "pools.*.limits[].tokens", "pools.*.limits[].per", "pools.*.limits[].calendar-day",
                 "pools.*.keys[].id", "pools.*.keys[].secret-env", "pools.*.keys[].secret-file", "pools.*.keys[].max-concurrent",
                 "pools.*.keys[].limits[].requests", "pools.*.keys[].limits[].tokens", "pools.*.keys[].limits[].per",

@@ -1,0 +1,289 @@
+package io.quotahub.agent.internal;
+
+import io.quotahub.agent.Block;
+import io.quotahub.agent.QuotaExhaustedException;
+import io.quotahub.proto.Outcome;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The blocks a client holds, on a fake ticker with a fake hub (no NATS, no sleeps): calls drawn
+ * in-process, refills ahead of need, never past the block's end of use as the client counts it,
+ * settled with what was drawn.
+ */
+class BlockSupplyTest {
+
+    private static final long MS = 1_000_000L;
+
+    /** Time only moves when a test says so; timers run when it passes them. */
+    static final class FakeTime implements Ticker {
+        long now = 1_000 * MS;
+        final List<long[]> due = new ArrayList<>();
+        final List<Runnable> tasks = new ArrayList<>();
+
+        @Override
+        public long nanos() {
+            return now;
+        }
+
+        void advance(long nanos) {
+            now += nanos;
+            for (int i = 0; i < tasks.size(); i++) {
+                if (due.get(i)[0] <= now) {
+                    Runnable r = tasks.remove(i);
+                    due.remove(i);
+                    i--;
+                    r.run();
+                }
+            }
+        }
+    }
+
+    record Asked(long tokensPerCall, int calls, Duration maxWait, CompletableFuture<HeldBlock.Grant> answer, long at) {
+    }
+
+    record Settled(String leaseId, Outcome outcome, long tokens, int calls, long retryAfterMs) {
+    }
+
+    final class FakeHub implements BlockSupply.Hub {
+        final List<Asked> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final List<Settled> settled = new java.util.concurrent.CopyOnWriteArrayList<>();
+        int leases;
+
+        @Override
+        public CompletableFuture<HeldBlock.Grant> request(String pool, long tokensPerCall, int calls, Duration maxWait) {
+            Asked a = new Asked(tokensPerCall, calls, maxWait, new CompletableFuture<>(), time.now);
+            asked.add(a);
+            return a.answer();
+        }
+
+        @Override
+        public CompletableFuture<Void> settle(HeldBlock.Grant grant, Outcome outcome, long tokensUsed, int callsUsed,
+                long retryAfterMs) {
+            settled.add(new Settled(grant.leaseId(), outcome, tokensUsed, callsUsed, retryAfterMs));
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public void schedule(Runnable task, long delayNanos) {
+            time.due.add(new long[] {time.now + delayNanos});
+            time.tasks.add(task);
+        }
+
+        /** Grants the last request: {@code calls} calls for {@code lifeMs}, counted from when it was asked. */
+        HeldBlock.Grant grant(int calls, long lifeMs) {
+            Asked a = asked.get(asked.size() - 1);
+            HeldBlock.Grant g = new HeldBlock.Grant("demo", "lease-" + (++leases), "main", "k1", "sk-test", calls,
+                    a.tokensPerCall() * calls, lifeMs * MS, a.at(), true, null);
+            a.answer().complete(g);
+            return g;
+        }
+    }
+
+    final FakeTime time = new FakeTime();
+    final FakeHub hub = new FakeHub();
+    final BlockSupply blocks = new BlockSupply("demo", time, hub);
+
+    @Test
+    void aFirstCallFindsNoBlock_asksForOne_andTheCallsAfterTheGrantDrawOnItWithoutAskingAgain() {
+        assertThat(blocks.tryAcquire(10)).isNull();
+        assertThat(hub.asked).hasSize(1);
+        assertThat(hub.asked.get(0).calls()).isEqualTo(BlockSizer.FIRST_ASK);
+        assertThat(hub.asked.get(0).tokensPerCall()).isEqualTo(10);
+        hub.grant(8, 2_000);
+
+        Block first = blocks.tryAcquire(10);
+        for (int i = 0; i < 4; i++) {
+            assertThat(blocks.tryAcquire(10)).isSameAs(first);
+        }
+        assertThat(first.apiKey()).isEqualTo("sk-test");
+        assertThat(hub.asked).hasSize(1);
+
+        assertThat(blocks.tryAcquire(10)).isSameAs(first);
+        assertThat(blocks.current().left()).isEqualTo(2);
+        assertThat(hub.asked).hasSize(2); // 2 left is the low water mark: the next block is asked for now
+    }
+
+    @Test
+    void theNextBlockIsAskedForAheadOfNeed_andTakesOverWhenTheFirstIsUsedUp() {
+        blocks.tryAcquire(1);
+        hub.grant(8, 2_000);
+        for (int i = 0; i < 6; i++) {
+            time.advance(10 * MS);
+            blocks.tryAcquire(1);
+        }
+        assertThat(hub.asked).hasSize(2); // asked at the low water mark, with 2 calls still held
+        Block first = blocks.current();
+        hub.grant(20, 2_000);
+        assertThat(blocks.spare()).isNotNull();
+
+        assertThat(blocks.tryAcquire(1)).isSameAs(first);
+        assertThat(blocks.tryAcquire(1)).isSameAs(first);
+        Block next = blocks.tryAcquire(1);
+
+        assertThat(next).isNotNull().isNotSameAs(first);
+        assertThat(hub.settled).containsExactly(new Settled("lease-1", Outcome.OK, 8, 8, 0));
+    }
+
+    @Test
+    void aBlockTheHubsGrantedSmallerThanAsked_asksForTheNextAtHalfOfItsCalls() {
+        blocks.tryAcquire(1); // asks for 8
+        hub.grant(4, 2_000);   // max-calls or the fair share said 4
+
+        blocks.tryAcquire(1);
+        assertThat(hub.asked).hasSize(1);
+        blocks.tryAcquire(1);
+
+        assertThat(hub.asked).hasSize(2); // 2 of 4 left: half, not a quarter
+    }
+
+    @Test
+    void aBlockIsNeverUsedPastItsLifeCountedFromWhenTheRequestWasSent_lessTheSafetyMargin() {
+        blocks.tryAcquire(1);
+        time.advance(1_500 * MS); // the grant takes 1.5 s to come back: 0.5 s of its 2 s are left
+        hub.grant(100, 2_000);
+        long margin = HeldBlock.MARGIN_NANOS + 2_000 * MS / 20;
+        long usableFor = 500 * MS - margin;
+
+        time.now += usableFor - 1;
+        assertThat(blocks.tryAcquire(1)).isNotNull();
+        time.now += 1;
+
+        assertThat(blocks.tryAcquire(1)).isNull();
+        assertThat(hub.settled).containsExactly(new Settled("lease-1", Outcome.OK, 1, 1, 0));
+    }
+
+    @Test
+    void anIdleBlockIsSettledByItsTimerAtItsEndOfUse_withTheCallsDrawn() {
+        blocks.tryAcquire(5);
+        hub.grant(10, 2_000);
+        blocks.tryAcquire(5);
+        blocks.tryAcquire(5);
+
+        time.advance(2_000 * MS);
+
+        assertThat(hub.settled).containsExactly(new Settled("lease-1", Outcome.OK, 10, 2, 0));
+        assertThat(blocks.current()).isNull();
+    }
+
+    @Test
+    void a429EndsTheBlockAtOnce_andItsSettleCarriesTheRetryAfterAndTheCallsMade() {
+        blocks.tryAcquire(1);
+        hub.grant(10, 2_000);
+        Block b = blocks.tryAcquire(1);
+        blocks.tryAcquire(1);
+        blocks.tryAcquire(1);
+
+        b.rateLimited(Duration.ofSeconds(7));
+
+        assertThat(hub.settled).containsExactly(new Settled("lease-1", Outcome.RATE_LIMITED, 3, 3, 7_000));
+        assertThat(blocks.tryAcquire(1)).isNull(); // no call draws on it after the 429
+    }
+
+    @Test
+    void failures_makeTheBlockSettleAsErrorOnlyWhenMostOfItsCallsFailed() {
+        blocks.tryAcquire(1);
+        hub.grant(4, 2_000);
+        Block b = blocks.tryAcquire(1);
+        blocks.tryAcquire(1);
+        blocks.tryAcquire(1);
+        b.failed();
+
+        blocks.close();
+
+        assertThat(hub.settled).containsExactly(new Settled("lease-1", Outcome.OK, 3, 3, 0));
+        HeldBlock errors = new HeldBlock(blocks, new HeldBlock.Grant("demo", "x", "main", "k", "s", 3, 3, 2_000 * MS, time.now, true, null));
+        errors.draw(1, time.now);
+        errors.draw(1, time.now);
+        errors.failed();
+        errors.failed();
+        assertThat(errors.outcome(errors.end())).isEqualTo(Outcome.ERROR);
+    }
+
+    @Test
+    void tokens_areDrawnPerCall_correctedByTheCallsReports_andACallThatDoesNotFitEndsTheBlock() {
+        blocks.tryAcquire(100);
+        hub.grant(4, 2_000); // 400 tokens
+        Block b = blocks.tryAcquire(100);
+        b.tokensUsed(100, 40);
+        assertThat(blocks.tryAcquire(250)).isSameAs(b); // 300 left
+
+        assertThat(blocks.tryAcquire(100)).isNull(); // 50 tokens left: too few for the call
+
+        assertThat(hub.settled).containsExactly(new Settled("lease-1", Outcome.OK, 40 + 250, 2, 0));
+    }
+
+    @Test
+    void theBlockSize_followsTheRecentRate() {
+        blocks.tryAcquire(1);
+        hub.grant(8, 2_000);
+        for (int i = 0; i < 6; i++) { // 100 calls a second
+            time.advance(10 * MS);
+            blocks.tryAcquire(1);
+        }
+
+        // 7 calls in 60 ms since the first ask: ~117/s x 2 s x 1.25
+        assertThat(hub.asked.get(1).calls()).isBetween(250, 300);
+        assertThat(hub.asked.get(1).maxWait()).isZero(); // a background refill: one attempt
+    }
+
+    @Test
+    void aRefusedRefill_waitsOutTheRetryAfterBeforeTheNextBackgroundAsk() {
+        blocks.tryAcquire(1);
+        hub.asked.get(0).answer().completeExceptionally(new QuotaExhaustedException("QUOTA_EXHAUSTED", "full",
+                Duration.ofMillis(300), "demo", "k1", "requests 10/PT1S"));
+
+        time.advance(299 * MS);
+        assertThat(blocks.tryAcquire(1)).isNull();
+        assertThat(hub.asked).hasSize(1);
+        time.advance(1 * MS);
+        assertThat(blocks.tryAcquire(1)).isNull();
+        assertThat(hub.asked).hasSize(2);
+    }
+
+    @Test
+    void close_settlesTheHeldBlocksWithWhatWasDrawn_andABlockGrantedAfterIsSettledUnused() {
+        blocks.tryAcquire(1);
+        hub.grant(8, 2_000);
+        blocks.tryAcquire(1);
+        blocks.tryAcquire(1);
+
+        blocks.close();
+        assertThatThrownBy(() -> blocks.tryAcquire(1)).isInstanceOf(IllegalStateException.class);
+        assertThat(hub.settled).containsExactly(new Settled("lease-1", Outcome.OK, 2, 2, 0));
+    }
+
+    @Test
+    void acquire_waitsForTheBlockItAskedFor_andFailsWithTheRefusalWhenNoneCame() {
+        CompletableFuture<Block> waiting = CompletableFuture.supplyAsync(() -> blocks.acquire(3, Duration.ofSeconds(1)));
+        org.awaitility.Awaitility.await().until(() -> hub.asked.size() == 1);
+        // the background ask (one attempt) is refused: the caller asks again, waiting what it may
+        hub.asked.get(0).answer().completeExceptionally(new QuotaExhaustedException("QUOTA_EXHAUSTED", "full",
+                Duration.ofMillis(300), "demo", "k1", "requests 10/PT1S"));
+        org.awaitility.Awaitility.await().until(() -> hub.asked.size() == 2);
+        assertThat(hub.asked.get(1).maxWait()).isEqualTo(Duration.ofSeconds(1));
+        hub.grant(5, 2_000);
+        assertThat(waiting.join().keyId()).isEqualTo("k1");
+
+        BlockSupply other = new BlockSupply("demo", time, hub);
+        CompletableFuture<Block> refused = CompletableFuture.supplyAsync(() -> other.acquire(3, Duration.ZERO));
+        org.awaitility.Awaitility.await().until(() -> hub.asked.size() == 3);
+        hub.asked.get(2).answer().completeExceptionally(new QuotaExhaustedException("QUOTA_EXHAUSTED", "full",
+                Duration.ofMillis(300), "demo", "k1", "requests 10/PT1S"));
+        assertThatThrownBy(refused::join).hasCauseInstanceOf(QuotaExhaustedException.class);
+    }
+
+    @Test
+    void badArguments_areRefusedAtOnce() {
+        assertThatThrownBy(() -> blocks.tryAcquire(0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> blocks.acquire(1, Duration.ofSeconds(-1))).isInstanceOf(IllegalArgumentException.class);
+        assertThat(hub.asked).isEmpty();
+    }
+}

@@ -12,6 +12,11 @@ import io.quotahub.hub.config.CooldownSettings;
 import io.quotahub.hub.config.HubSettings;
 import io.quotahub.hub.config.PoolsConfig;
 import io.quotahub.hub.config.PoolsConfigReader;
+import io.quotahub.hub.config.ConfigAgreement;
+import io.quotahub.hub.config.LivePools;
+import io.quotahub.hub.config.PoolsDigest;
+import io.quotahub.hub.config.PoolsFiles;
+import io.quotahub.hub.service.Reloads;
 import io.quotahub.hub.config.pools.PoolsBinder;
 import io.quotahub.hub.config.pools.PoolsSettings;
 import io.quotahub.hub.ledger.HubLedger;
@@ -60,6 +65,25 @@ public class HubFactory {
         return pools;
     }
 
+    /** The pools served now: a reload or a rotation replaces them. */
+    @Singleton
+    LivePools livePools(PoolsConfig pools, PoolsSettings settings) {
+        return new LivePools(pools, settings);
+    }
+
+    @Singleton
+    ConfigAgreement configAgreement(PoolsConfig pools, Clock clock) {
+        return new ConfigAgreement(PoolsDigest.of(pools.pools()), clock.millis());
+    }
+
+    /** Reloads re-read the configuration files this process was started with. */
+    @Singleton
+    Reloads reloads(HubSettings settings, QuotaEngine engine, HubLedger ledger, LivePools live, ConfigAgreement agreement,
+                    Clock clock) {
+        return new Reloads(settings.hubId(), engine, ledger, live, PoolsFiles.ofThisProcess(System::getenv), System::getenv,
+                agreement, clock, settings.hasPeer() ? settings.peerId() : null, settings.ledgerTimeout());
+    }
+
     @Singleton
     QuotaEngine engine(HubSettings settings, CooldownSettings cooldown, PoolsConfig pools, Clock clock, EngineListener listener) {
         EngineConfig config = EngineConfig.builder(settings.hubId())
@@ -101,7 +125,7 @@ public class HubFactory {
     }
 
     @Singleton
-    AcquireService acquireService(QuotaEngine engine, HubLedger ledger, PoolsConfig pools, RequestIndex requests, Clock clock,
+    AcquireService acquireService(QuotaEngine engine, HubLedger ledger, LivePools pools, RequestIndex requests, Clock clock,
                                   DemandCounter demand, HubSettings settings, InputBounds bounds, GuardMetrics metrics) {
         return new AcquireService(engine, ledger, pools, requests, clock, demand, settings.ledgerTimeout(), bounds, metrics);
     }

@@ -11,6 +11,7 @@ import io.quotahub.engine.Priority;
 import io.quotahub.engine.QuotaEngine;
 import io.quotahub.engine.RefusalCode;
 import io.quotahub.hub.config.KeyRef;
+import io.quotahub.hub.config.LivePools;
 import io.quotahub.hub.config.PoolsConfig;
 import io.quotahub.hub.config.Secret;
 import io.quotahub.hub.ledger.Ledger;
@@ -22,6 +23,7 @@ import io.quotahub.hub.replication.DemandCounter;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
@@ -49,7 +51,7 @@ public final class AcquireService {
 
     private final QuotaEngine engine;
     private final HubLedger ledger;
-    private final PoolsConfig pools;
+    private final LivePools pools;
     private final RequestIndex requests;
     private final Clock clock;
     private final DemandCounter demand;
@@ -57,18 +59,49 @@ public final class AcquireService {
     private final InputBounds bounds;
     private final GuardMetrics metrics;
     private final String hubId;
-    private final Map<String, Long> largestTokenLimit = new HashMap<>();
-    private final Map<String, PoolSpec> poolsByName = new HashMap<>();
-    private final Map<String, Long> maxTokensPerCall = new HashMap<>();
+    /** What validation needs of the pools served now; rebuilt when a reload replaced them. */
+    private volatile PoolIndex index;
+
+    private record PoolIndex(PoolsConfig source, Map<String, Long> largestTokenLimit, Map<String, PoolSpec> poolsByName,
+                             Map<String, Long> maxTokensPerCall) {
+        static PoolIndex of(PoolsConfig pools) {
+            Map<String, Long> largest = new HashMap<>();
+            Map<String, PoolSpec> byName = new HashMap<>();
+            Map<String, Long> perCall = new HashMap<>();
+            for (PoolSpec pool : pools.pools()) {
+                largest.put(pool.name(), largestTokens(pool));
+                byName.put(pool.name(), pool);
+                perCall.put(pool.name(), pool.maxTokensPerCall());
+            }
+            return new PoolIndex(pools, largest, byName, perCall);
+        }
+    }
+
+    private PoolIndex index() {
+        PoolsConfig now = pools.config();
+        PoolIndex i = index;
+        if (i.source() != now) {
+            i = PoolIndex.of(now);
+            index = i;
+        }
+        return i;
+    }
 
     /** With default input bounds and metrics nobody sees (simulations). */
     public AcquireService(QuotaEngine engine, HubLedger ledger, PoolsConfig pools, RequestIndex requests, Clock clock,
+                          DemandCounter demand, Duration replyTimeout) {
+        this(engine, ledger, new LivePools(pools, new io.quotahub.hub.config.pools.PoolsSettings(List.of())), requests, clock,
+                demand, replyTimeout);
+    }
+
+    /** With default input bounds and metrics nobody sees (simulations), serving pools that a reload may replace. */
+    public AcquireService(QuotaEngine engine, HubLedger ledger, LivePools pools, RequestIndex requests, Clock clock,
                           DemandCounter demand, Duration replyTimeout) {
         this(engine, ledger, pools, requests, clock, demand, replyTimeout, InputBounds.ofDefaults(),
                 GuardMetrics.unregistered(engine.config().hubId()));
     }
 
-    public AcquireService(QuotaEngine engine, HubLedger ledger, PoolsConfig pools, RequestIndex requests, Clock clock,
+    public AcquireService(QuotaEngine engine, HubLedger ledger, LivePools pools, RequestIndex requests, Clock clock,
                           DemandCounter demand, Duration replyTimeout, InputBounds bounds, GuardMetrics metrics) {
         this.replyDeadline = new ReplyDeadline(replyTimeout);
         this.engine = engine;
@@ -80,11 +113,7 @@ public final class AcquireService {
         this.bounds = bounds;
         this.metrics = metrics;
         this.hubId = engine.config().hubId();
-        for (PoolSpec pool : pools.pools()) {
-            largestTokenLimit.put(pool.name(), largestTokens(pool));
-            poolsByName.put(pool.name(), pool);
-            maxTokensPerCall.put(pool.name(), pool.maxTokensPerCall());
-        }
+        this.index = PoolIndex.of(pools.config());
     }
 
     /** The most tokens one lease of the pool could ever get (Long.MAX_VALUE without token limits). */
@@ -201,7 +230,8 @@ public final class AcquireService {
         }
         Priority priority = cmd.priority();
         String notice = retryNotice;
-        if (priority == Priority.HIGH && !poolsByName.get(cmd.pool()).policy().mayUseHighPriority(cmd.agentId())) {
+        PoolSpec spec = index().poolsByName().get(cmd.pool());
+        if (priority == Priority.HIGH && spec != null && !spec.policy().mayUseHighPriority(cmd.agentId())) {
             priority = Priority.NORMAL;
             notice = (notice.isEmpty() ? "" : notice + "; ") + "priority HIGH is reserved for the agents in pool "
                     + cmd.pool() + "'s high-priority-agents: this request was taken as NORMAL";
@@ -220,7 +250,7 @@ public final class AcquireService {
             return CompletableFuture.completedFuture(new AcquireOutcome.Refused(denied.refusal(), notice));
         }
         var lease = ((Decision.Admitted) decision).lease();
-        Secret secret = pools.secrets().get(new KeyRef(lease.pool(), lease.keyId()));
+        Secret secret = pools.secret(new KeyRef(lease.pool(), lease.keyId()));
         String grantNotice = notice;
         CompletableFuture<AcquireOutcome> reply = target.append(LedgerEvents.grant(lease)).handle((ok, error) -> {
             if (error == null) {
@@ -270,12 +300,13 @@ public final class AcquireService {
         if (cmd.priority() == null) {
             return bad("priority must be one of LOW, NORMAL, HIGH");
         }
-        Long largest = largestTokenLimit.get(cmd.pool());
+        PoolIndex served = index();
+        Long largest = served.largestTokenLimit().get(cmd.pool());
         if (largest == null) {
             return new AcquireOutcome.Failed(ErrorCode.UNKNOWN_POOL, "unknown pool '" + cmd.pool() + "'; configured pools: "
-                    + largestTokenLimit.keySet());
+                    + served.largestTokenLimit().keySet());
         }
-        if (pools.unusablePools().contains(cmd.pool())) {
+        if (served.source().unusablePools().contains(cmd.pool())) {
             return new AcquireOutcome.Failed(ErrorCode.NO_USABLE_KEY, "pool '" + cmd.pool()
                     + "' has no usable key (their secrets could not be read at start-up; see the hub log)");
         }
@@ -285,7 +316,7 @@ public final class AcquireService {
         if (cmd.tokens() > largest) {
             return bad("tokens " + cmd.tokens() + " exceed the largest token limit of pool '" + cmd.pool() + "' (" + largest + ")");
         }
-        long perCall = maxTokensPerCall.get(cmd.pool());
+        long perCall = served.maxTokensPerCall().get(cmd.pool());
         if (cmd.tokens() > perCall) {
             return bad("tokens " + cmd.tokens() + " exceed the bound " + perCall + " of pool '" + cmd.pool() + "' (max-tokens-per-call)");
         }

@@ -26,10 +26,15 @@ import java.time.Clock;
 public final class SnapshotBuilder {
 
     private final String hubId;
-    private final EngineConfig config;
+    private final java.util.function.Supplier<EngineConfig> config;
     private final Clock clock;
 
     public SnapshotBuilder(String hubId, EngineConfig config, Clock clock) {
+        this(hubId, () -> config, clock);
+    }
+
+    /** @param config the configuration now: after a reload, snapshots are built under the new one */
+    public SnapshotBuilder(String hubId, java.util.function.Supplier<EngineConfig> config, Clock clock) {
         this.hubId = hubId;
         this.config = config;
         this.clock = clock;
@@ -41,7 +46,8 @@ public final class SnapshotBuilder {
      * @param peerTail peer copy after {@code previous.peerSeq()} (empty for a single hub)
      */
     public HubSnapshot build(HubSnapshot previous, BatchSource ownTail, BatchSource peerTail) throws IOException {
-        QuotaEngine engine = new QuotaEngine(config, clock, EngineListener.NONE);
+        EngineConfig now = config.get();
+        QuotaEngine engine = new QuotaEngine(now, clock, EngineListener.NONE);
         LedgerFold fold = new LedgerFold(hubId, engine, lease -> { });
         long own = 0;
         long peer = 0;
@@ -67,6 +73,19 @@ public final class SnapshotBuilder {
         }
         merge.finishCausal(); // a peer batch that saw own batches not read yet waits for the next snapshot
         return new HubSnapshot(hubId, at[0], at[1], clock.millis(), at[2], engine.writeState(), foldState(fold));
+    }
+
+    /**
+     * Can the next snapshot start from {@code s}? Not after a reload changed the pools: the next one
+     * is then folded from the ledgers' start under the new pools, as a restart with the new file folds them.
+     */
+    public boolean fitsNow(HubSnapshot s) {
+        try {
+            QuotaEngine.checkState(config.get(), clock, s.engineState());
+            return true;
+        } catch (EngineStateException e) {
+            return false;
+        }
     }
 
     /** Restores a snapshot into a fresh engine and its fold. @throws IOException if it does not fit them */

@@ -1,4 +1,4 @@
-package io.quotahub.hub.diagnostics;
+package io.quotahub.hub.config;
 
 import io.quotahub.engine.KeySpec;
 import io.quotahub.engine.LimitSpec;
@@ -13,14 +13,15 @@ import java.util.List;
 /**
  * A short SHA-256 of the pools as the engine sees them: pool names, presets, key ids, limits,
  * concurrency caps and learn-limits (both hubs must fold observed limits alike), in configuration order. Secrets never enter it (the engine specs hold none),
- * so two hubs can compare it openly: equal digests mean the same pools.
+ * so two hubs can compare it openly (announcements, {@code ConfigApplied} in the ledger): equal
+ * digests mean the same pools.
  */
-final class PoolsDigest {
+public final class PoolsDigest {
 
     private PoolsDigest() {
     }
 
-    static String of(List<PoolSpec> pools) {
+    public static String of(List<PoolSpec> pools) {
         StringBuilder canonical = new StringBuilder();
         for (PoolSpec p : pools) {
             canonical.append("pool ").append(p.name()).append(' ').append(p.preset()).append(" mc=").append(p.maxConcurrent())

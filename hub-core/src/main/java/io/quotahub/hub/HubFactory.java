@@ -79,8 +79,11 @@ public class HubFactory {
     /** Reloads re-read the configuration files this process was started with. */
     @Singleton
     Reloads reloads(HubSettings settings, QuotaEngine engine, HubLedger ledger, LivePools live, ConfigAgreement agreement,
-                    Clock clock) {
-        return new Reloads(settings.hubId(), engine, ledger, live, PoolsFiles.ofThisProcess(System::getenv), System::getenv,
+                    Clock clock, Environment environment) {
+        // micronaut.config.files as Micronaut saw it: -D, MICRONAUT_CONFIG_FILES, or (tests) a property
+        PoolsFiles files = PoolsFiles.of(environment.getProperty(PoolsFiles.PROPERTY, String.class)
+                .orElse(System.getenv("MICRONAUT_CONFIG_FILES")));
+        return new Reloads(settings.hubId(), engine, ledger, live, files, System::getenv,
                 agreement, clock, settings.hasPeer() ? settings.peerId() : null, settings.ledgerTimeout());
     }
 

@@ -203,7 +203,9 @@ public final class QuotaEngine {
      * (fenced, or declared dead): B_from −= units, B_to += units; and every lease of {@code fromHub}
      * this engine knows now, open or settled within a window, counts against {@code toHub}'s budgets
      * from now on (views' {@code used} of all hubs is unchanged). Leases of {@code fromHub} folded
-     * later (it rejoined) stay its own. Not idempotent: fold each Takeover event once. Unknown refs
+     * later (it rejoined) stay its own. When this hub is the survivor, the extra room of raised
+     * limits it held back for the peer ({@link #reconfigure}) is released: the peer grants nothing
+     * until it has folded the reload. Not idempotent: fold each Takeover event once. Unknown refs
      * are ignored; an event naming a hub without a budget is ignored whole.
      *
      * <p>Both engines end with the same attribution only if they fold the Takeover after the same

@@ -42,7 +42,14 @@ public final class PoolsFiles {
      * variable {@code MICRONAUT_CONFIG_FILES} (comma-separated); empty when neither is set.
      */
     public static PoolsFiles ofThisProcess(Function<String, String> env) {
-        String names = Optional.ofNullable(System.getProperty("micronaut.config.files")).orElse(env.apply("MICRONAUT_CONFIG_FILES"));
+        return of(Optional.ofNullable(System.getProperty(PROPERTY)).orElse(env.apply("MICRONAUT_CONFIG_FILES")));
+    }
+
+    /** The property (and, as MICRONAUT_CONFIG_FILES, the environment variable) naming the configuration files. */
+    public static final String PROPERTY = "micronaut.config.files";
+
+    /** The files of a comma-separated list (as {@code micronaut.config.files} gives them); null: none. */
+    public static PoolsFiles of(String names) {
         List<Path> out = new ArrayList<>();
         if (names != null) {
             for (String n : names.split(",")) {

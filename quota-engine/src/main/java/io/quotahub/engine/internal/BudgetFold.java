@@ -234,6 +234,11 @@ public final class BudgetFold {
                     reattribute(pool, from, to);
                 }
             }
+            if (to == budgets.ownSlot()) {
+                // the peer grants nothing more until it has folded everything, a reload included:
+                // what a reload held back for it is this hub's to use (the peer's budget is, too)
+                budgets.releaseHolds();
+            }
         }
     }
 

@@ -68,6 +68,12 @@ public final class Budgets {
          * give-aways use {@link #usable()}. Never part of a snapshot (a restart starts on its file).
          */
         private volatile long held;
+        /**
+         * While a raise is held back, this hub admits at most the smallest capacity among the
+         * configurations not yet folded by the peer (a budget above the old capacity was cut to it
+         * before the raise, and must stay cut until the peer has the raise).
+         */
+        private volatile long heldCapacity = Long.MAX_VALUE;
 
         private Cell(long capacity, long[] initial) {
             this.capacity = capacity;
@@ -81,7 +87,7 @@ public final class Budgets {
 
         /** This hub's budget less the units a reload holds back: what it may admit against or give away. */
         long usable() {
-            return Units.sub(budgets.get(ownIndex), held);
+            return Math.min(Units.sub(budgets.get(ownIndex), held), heldCapacity);
         }
 
         /**
@@ -100,18 +106,21 @@ public final class Budgets {
             }
             if (holdRaises) {
                 held = Math.max(0, Units.add(held, after[ownIndex] - before[ownIndex]));
+                heldCapacity = Math.min(heldCapacity, capacity);
             }
             capacity = newCapacity;
             version.incrementAndGet();
         }
 
-        long held() {
-            return held;
+        /** Is anything of this hub's budget held back (units, or a capacity below the configured one)? */
+        boolean holding() {
+            return held > 0 || heldCapacity < capacity;
         }
 
         private synchronized void release() {
-            if (held != 0) {
+            if (held != 0 || heldCapacity != Long.MAX_VALUE) {
                 held = 0;
+                heldCapacity = Long.MAX_VALUE;
                 version.incrementAndGet();
             }
         }
@@ -225,7 +234,7 @@ public final class Budgets {
     /** Is any unit of this hub's budgets held back after a reload? */
     boolean holding() {
         for (Cell c : cells.values()) {
-            if (c.held() > 0) {
+            if (c.holding()) {
                 return true;
             }
         }

@@ -163,7 +163,7 @@ public final class Reloads implements ConfigListener {
             Prepared p = prepare();
             String before = agreement.own().digest();
             if (p.digest().equals(before) && p.rotated().isEmpty()) {
-                return new ReloadResult(false, agreement.own().version(), before, before, List.of(), peerState(true), engine.holdingRaises());
+                return new ReloadResult(false, agreement.own().version(), before, before, List.of(), peerState(), engine.holdingRaises());
             }
             long version = highest.get() + 1;
             boolean hold = hasPeer && peerServing.getAsBoolean();
@@ -223,7 +223,7 @@ public final class Reloads implements ConfigListener {
         }
     }
 
-    private String peerState(boolean unchanged) {
+    private String peerState() {
         if (!hasPeer) {
             return "none";
         }

@@ -365,4 +365,47 @@ class ReloadTwoHubTest {
         assertThat(written).anyMatch(line -> line.contains("rotated"));
         assertThat(written).noneMatch(line -> line.contains(oldSecret) || line.contains(newSecret));
     }
+
+    @Test
+    void aSnapshotWrittenAfterAReload_isOfTheNewPools_andARestartWithTheNewFileStartsFromIt() throws Exception {
+        secret = secretFile(dir, "k1", "sk-reload-snapshot-000001");
+        poolsFile = dir.resolve("pools.yml");
+        writePools(yaml(secret, 30));
+        Map<String, Object> snapshots = Map.of("quotahub.snapshot-every", 1, "quotahub.snapshot-max-age", "200ms",
+                "quotahub.takeover-after", "60s");
+        try (NatsPair pair = NatsPair.start()) {
+            java.util.HashMap<String, Object> edgeProps = new java.util.HashMap<>(snapshots);
+            edgeProps.put("quotahub.peer-id", "main");
+            edgeProps.put("micronaut.config.files", poolsFile.toString());
+            java.util.HashMap<String, Object> mainProps = new java.util.HashMap<>(snapshots);
+            mainProps.put("quotahub.peer-id", "edge");
+            mainProps.put("micronaut.config.files", poolsFile.toString());
+            try (TestHub edge = TestHub.start(pair.server("edge"), "edge", pools(30), edgeProps)) {
+                TestHub main = TestHub.start(pair.server("main"), "main", pools(30), mainProps);
+                HubRuntime runtime = main.bean(HubRuntime.class);
+                try {
+                    await("peers connected", Duration.ofSeconds(10), () -> peerStatus(main) == PeerStatus.CONNECTED);
+                    assertThat(main.post("/api/v1/acquire", "{\"pool\":\"demo\",\"tokens\":1,\"agentId\":\"s\"}").statusCode())
+                            .isEqualTo(200);
+                    await("a snapshot", Duration.ofSeconds(10), () -> runtime.snapshots().latest() != null);
+                    long before = runtime.snapshots().latest().ownSeq();
+                    writePools(yaml(secret, 12));
+                    assertThat(main.post("/api/v1/admin/config/reload", "{}").statusCode()).isEqualTo(200);
+                    assertThat(main.post("/api/v1/acquire", "{\"pool\":\"demo\",\"tokens\":1,\"agentId\":\"s\"}").statusCode())
+                            .isEqualTo(200);
+                    await("a snapshot after the reload", Duration.ofSeconds(10), () -> runtime.snapshots().latest().ownSeq() > before + 1);
+                } finally {
+                    main.crash();
+                }
+            }
+            edgeProps.put("quotahub.takeover-after", "60s");
+            try (TestHub edge = TestHub.start(pair.server("edge"), "edge", pools(12), edgeProps);
+                 TestHub restarted = TestHub.start(pair.server("main"), "main", pools(12), mainProps)) {
+                assertThat(restarted.bean(HubRuntime.class).restoredFrom()).as("restarted from the snapshot of the new pools").isNotNull();
+                assertThat(version(restarted)).isEqualTo(1);
+                assertBudgetsWithinTheLimit(restarted, 12);
+                assertThat(restarted.bean(QuotaEngine.class).budgetTable().get(0).usedByHub().get("main")).isEqualTo(2);
+            }
+        }
+    }
 }

@@ -313,12 +313,16 @@ public final class Reloads implements ConfigListener {
      * Otherwise this hub keeps its pools and says why (a mismatch is alerted).
      */
     private synchronized void follow(String peerHub, long version, String digest) {
-        if (version <= agreement.own().version() && digest.equals(agreement.own().digest())) {
-            return; // followed already
-        }
         Ledger target = ledger.current();
         if (target == null || target.fenced()) {
             LOG.warn("hub {}: the peer reloaded its pools (version {}); this hub cannot write its ledger now and follows later", hubId, version);
+            return;
+        }
+        String followsHub = peerHub == null ? peerId : peerHub;
+        if (version <= agreement.own().version() && digest.equals(agreement.own().digest())) {
+            // it runs these pools already (both hubs accepted the same file at once): only say so,
+            // so that the peer hands out what it held back
+            target.append(LedgerEvents.configApplied(hubId, clock.millis(), version, digest, followsHub, "", List.of()));
             return;
         }
         Prepared p;
@@ -336,7 +340,6 @@ public final class Reloads implements ConfigListener {
                     hubId, version, digest, p.digest(), agreement.own().digest());
             return;
         }
-        String followsHub = peerHub == null ? peerId : peerHub;
         ConfigChange[] change = new ConfigChange[1];
         ledger.exclusive(() -> {
             change[0] = engine.reconfigure(p.engine(), false);

@@ -18,6 +18,7 @@ import io.quotahub.engine.view.KeyView;
 import io.quotahub.engine.view.LimitView;
 import io.quotahub.engine.view.PoolView;
 import io.quotahub.hub.config.HubSettings;
+import io.quotahub.hub.config.ConfigAgreement;
 import io.quotahub.hub.config.PoolsConfig;
 import io.quotahub.hub.replication.PeerStatus;
 import io.quotahub.hub.replication.PeerView;
@@ -60,7 +61,8 @@ public class HubGauges {
                     double replicationLagSeconds, PeerStatus peerStatus, boolean ready) {
     }
 
-    public HubGauges(MeterRegistry meterRegistry, HubReadout runtime, QuotaEngine engine, HubSettings settings, PoolsConfig pools) {
+    public HubGauges(MeterRegistry meterRegistry, HubReadout runtime, QuotaEngine engine, HubSettings settings, PoolsConfig pools,
+                     ConfigAgreement agreement) {
         MeterRegistry registry = PerKeyRegistry.of(meterRegistry);
         this.engine = engine;
         this.runtime = runtime;
@@ -91,9 +93,18 @@ public class HubGauges {
         }
         gauge(registry, MetricNames.OPEN_LEASES, "Leases open now (both hubs')", hub, Snapshot::openLeases);
         gauge(registry, MetricNames.HUB_READY, "1 when this hub is ready to grant", hub, s -> s.ready ? 1 : 0);
+        // the pools' version, whether the peer runs the same, whether a raise waits for it (QuotaHubConfigMismatch)
+        Gauge.builder(MetricNames.CONFIG_VERSION, agreement, a -> a.own().version())
+                .description("Version of the pools this hub runs (its newest reload; 0: none recorded)").tags(hub).register(registry);
+        Gauge.builder(MetricNames.CONFIG_HOLDING_RAISES, engine, e -> e.holdingRaises() ? 1 : 0)
+                .description("1 while the extra room of a raised limit waits for the peer to fold the reload").tags(hub)
+                .register(registry);
 
         if (settings.hasPeer()) {
             Tags peer = hub.and(MetricNames.TAG_PEER, settings.peerId());
+            Gauge.builder(MetricNames.CONFIG_MISMATCH, agreement, a -> a.mismatch() ? 1 : 0)
+                    .description("1 while the peer announces other pools (another digest) than this hub runs")
+                    .tags(peer).register(registry);
             gauge(registry, MetricNames.REPLICATION_LAG, "Time from the peer writing its last event to this hub applying it",
                     peer, Snapshot::replicationLagSeconds);
             for (PeerStatus st : PeerStatus.values()) {

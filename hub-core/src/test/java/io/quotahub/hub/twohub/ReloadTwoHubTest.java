@@ -281,6 +281,8 @@ class ReloadTwoHubTest {
             out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(p.waitFor()).as(out).isZero();
             assertThat(out).contains("demo/k1#0 30 -> 20").contains("done: pools version 1");
+            assertThat(main.get("/prometheus").body()).as("the series follow the reload")
+                    .containsPattern("quotahub_limit_capacity\\{[^}]*limit=\"demo/k1#0\"[^}]*} 20\\.0");
             await("edge follows", Duration.ofSeconds(5), () -> version(edge) == 1);
             assertThat(main.get("/api/v1/admin/audit").body()).contains("config-reloaded v1");
         }

@@ -110,6 +110,11 @@ public final class Reloads implements ConfigListener {
     /** Newest own reload accepted with raised limits held back. */
     private final AtomicLong holdingFor = new AtomicLong();
     private final ConcurrentSkipListMap<Long, CompletableFuture<Void>> waitingForPeer = new ConcurrentSkipListMap<>();
+    /** A peer's reload this hub could not follow yet because it could not write its ledger (fenced, starting). */
+    private record Pending(String peerHub, long version, String digest) {
+    }
+
+    private volatile Pending pending;
 
     public Reloads(String hubId, QuotaEngine engine, HubLedger ledger, LivePools live, PoolsFiles files,
                    Function<String, String> env, ConfigAgreement agreement, Clock clock, String peerId, Duration appendTimeout) {
@@ -315,8 +320,15 @@ public final class Reloads implements ConfigListener {
     private synchronized void follow(String peerHub, long version, String digest) {
         Ledger target = ledger.current();
         if (target == null || target.fenced()) {
-            LOG.warn("hub {}: the peer reloaded its pools (version {}); this hub cannot write its ledger now and follows later", hubId, version);
+            if (pending == null || pending.version() < version) {
+                LOG.warn("hub {}: the peer reloaded its pools (version {}); this hub cannot write its ledger now and follows"
+                        + " once it can", hubId, version);
+                pending = new Pending(peerHub, version, digest);
+            }
             return;
+        }
+        if (pending != null && pending.version() <= version) {
+            pending = null;
         }
         String followsHub = peerHub == null ? peerId : peerHub;
         if (version <= agreement.own().version() && digest.equals(agreement.own().digest())) {
@@ -356,6 +368,17 @@ public final class Reloads implements ConfigListener {
         List<String> changes = lines(change[0], p.rotated());
         LOG.info("hub {}: followed the peer's reload: pools version {}, digest {}{}", hubId, version, digest,
                 changes.isEmpty() ? "" : ": " + String.join("; ", changes));
+    }
+
+    /** Follows a peer's reload that was folded while this hub could not write (the housekeeping calls it). */
+    public void retryPending() {
+        Pending p = pending;
+        if (p != null) {
+            Ledger target = ledger.current();
+            if (target != null && !target.fenced()) {
+                follow(p.peerHub(), p.version(), p.digest());
+            }
+        }
     }
 
     @Override

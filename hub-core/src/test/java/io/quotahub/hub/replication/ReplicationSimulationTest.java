@@ -84,7 +84,7 @@ class ReplicationSimulationTest {
         assertThat(total.takeovers).as("takeovers").isGreaterThanOrEqualTo(seeds / 10);
     }
 
-    static final int RELOAD_SEEDS = 300;
+    static final int RELOAD_SEEDS = 600;
 
     static Simulation.Stats runSeeds(long first, int count, Simulation.Faults faults) throws Exception {
         return runSeeds(first, count, faults, false);

@@ -38,6 +38,7 @@ public final class SnapshotBuilder {
         this.hubId = hubId;
         this.config = config;
         this.clock = clock;
+        this.builtUnder = config.get(); // a snapshot restored at start-up fits the configuration of then
     }
 
     /**
@@ -72,20 +73,23 @@ public final class SnapshotBuilder {
             merge.own(b);
         }
         merge.finishCausal(); // a peer batch that saw own batches not read yet waits for the next snapshot
+        builtUnder = now;
         return new HubSnapshot(hubId, at[0], at[1], clock.millis(), at[2], engine.writeState(), foldState(fold));
     }
 
     /**
-     * Can the next snapshot start from {@code s}? Not after a reload changed the pools: the next one
-     * is then folded from the ledgers' start under the new pools, as a restart with the new file folds them.
+     * The configuration the last {@link #build} folded under (before any, the one of the start-up):
+     * a snapshot starts from the previous one only while it is still the engine's.
      */
-    public boolean fitsNow(HubSnapshot s) {
-        try {
-            QuotaEngine.checkState(config.get(), clock, s.engineState());
-            return true;
-        } catch (EngineStateException e) {
-            return false;
-        }
+    private volatile EngineConfig builtUnder;
+
+    /**
+     * Can the next snapshot start from the newest? Not after a reload changed the pools: the next
+     * one is then folded from the ledgers' start under the new pools, as a restart with the new
+     * file folds them.
+     */
+    public boolean previousFits() {
+        return builtUnder == config.get();
     }
 
     /** Restores a snapshot into a fresh engine and its fold. @throws IOException if it does not fit them */

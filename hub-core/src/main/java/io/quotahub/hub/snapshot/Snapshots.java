@@ -147,7 +147,7 @@ public final class Snapshots implements AutoCloseable {
     public synchronized HubSnapshot writeNow() throws IOException {
         long t0 = System.nanoTime();
         HubSnapshot base = latest;
-        if (base != null && !builder.fitsNow(base)) {
+        if (base != null && !builder.previousFits()) {
             LOG.info("hub {}: the pools were reloaded since the last snapshot: the next is folded from the ledgers' start", hubId);
             base = null;
         }

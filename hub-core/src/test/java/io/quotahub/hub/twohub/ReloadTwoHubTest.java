@@ -249,6 +249,7 @@ class ReloadTwoHubTest {
         String good = yaml(secret, 30);
         writePools(good);
         try (NatsPair pair = NatsPair.start(); TestHub edge = hub(pair, "edge", "main", 30); TestHub main = hub(pair, "main", "edge", 30)) {
+            await("main heard edge's pools", Duration.ofSeconds(10), () -> main.get("/api/v1/config").body().contains("peerDigest"));
             String before = main.get("/api/v1/config").body();
             List<String[]> bad = List.of(
                     new String[] {good.replace("secret-file", "secret-fil"), "quotahub.pools.demo.keys[0].secret-fil"},

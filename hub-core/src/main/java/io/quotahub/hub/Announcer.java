@@ -1,6 +1,7 @@
 package io.quotahub.hub;
 
 import io.nats.client.Connection;
+import io.quotahub.hub.config.ConfigAgreement;
 import io.quotahub.hub.config.HubSettings;
 import io.quotahub.proto.HubAnnouncement;
 import io.quotahub.proto.Subjects;
@@ -26,15 +27,17 @@ class Announcer implements AutoCloseable {
 
     private final String hubId;
     private final Clock clock;
+    private final ConfigAgreement config;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "qh-hub-announce");
         t.setDaemon(true);
         return t;
     });
 
-    Announcer(HubSettings settings, Clock clock) {
+    Announcer(HubSettings settings, Clock clock, ConfigAgreement config) {
         this.hubId = settings.hubId();
         this.clock = clock;
+        this.config = config;
     }
 
     /**
@@ -48,7 +51,10 @@ class Announcer implements AutoCloseable {
     private void announce(Connection connection, BooleanSupplier ready, BooleanSupplier stopping) {
         try {
             if (connection.getStatus() == Connection.Status.CONNECTED) {
+                ConfigAgreement.Announced pools = config.own();
                 connection.publish(Subjects.HUBS, HubAnnouncement.newBuilder()
+                        .setConfigDigest(pools.digest())
+                        .setConfigVersion(pools.version())
                         .setHubId(hubId)
                         .setSentAtEpochMs(clock.millis())
                         .setReady(ready.getAsBoolean())

@@ -9,7 +9,10 @@ import io.quotahub.hub.audit.AuditStore;
 import io.quotahub.hub.audit.AuditedLedger;
 import io.quotahub.hub.config.HubSettings;
 import io.quotahub.hub.config.KeyRef;
+import io.quotahub.hub.config.ConfigAgreement;
+import io.quotahub.hub.config.LivePools;
 import io.quotahub.hub.config.PoolsConfig;
+import io.quotahub.hub.service.Reloads;
 import io.quotahub.hub.ledger.HubLedger;
 import io.quotahub.hub.ledger.JetStreamLedger;
 import io.quotahub.hub.ledger.Ledger;
@@ -60,6 +63,9 @@ class HubAssembly {
     private final HubSettings settings;
     private final AuditSettings auditSettings;
     private final PoolsConfig pools;
+    private final LivePools live;
+    private final Reloads reloads;
+    private final ConfigAgreement agreement;
     private final QuotaEngine engine;
     private final HubLedger hubLedger;
     private final RequestIndex requests;
@@ -83,8 +89,11 @@ class HubAssembly {
     HubAssembly(HubSettings settings, AuditSettings auditSettings, PoolsConfig pools, QuotaEngine engine, HubLedger hubLedger,
                 RequestIndex requests, AcquireService acquire, SettleService settle, AgentRegistry agents,
                 MeterRegistry registry, InputBounds bounds, GuardMetrics guardMetrics, DemandCounter demand,
-                ReplicationSettings protocol, Clock clock) {
+                ReplicationSettings protocol, Clock clock, LivePools live, Reloads reloads, ConfigAgreement agreement) {
+        this.agreement = agreement;
         this.settings = settings;
+        this.live = live;
+        this.reloads = reloads;
         this.auditSettings = auditSettings;
         this.pools = pools;
         this.engine = engine;
@@ -129,7 +138,7 @@ class HubAssembly {
             long grantedAt = lease.grantedAt().toEpochMilli();
             if (requests.remembers(grantedAt)) { // an old grant's request can no longer be retried
                 requests.remember(lease.agentId(), lease.requestId(),
-                        new AcquireOutcome.Leased(lease, pools.secrets().get(new KeyRef(lease.pool(), lease.keyId()))), grantedAt);
+                        new AcquireOutcome.Leased(lease, live.secret(new KeyRef(lease.pool(), lease.keyId()))), grantedAt);
             }
         };
         LedgerFold fold = new LedgerFold(settings.hubId(), engine, rememberGrant, acquire.shadowWatch());
@@ -139,7 +148,7 @@ class HubAssembly {
         };
         long t0 = System.nanoTime();
         Snapshots snaps = snapshotConnection != null ? new Snapshots(snapshotConnection, settings.hubId(), settings.peerId(),
-                engine.config(), clock, settings.snapshotEvery(), settings.snapshotMaxAge()) : null;
+                engine.config(), engine::config, clock, settings.snapshotEvery(), settings.snapshotMaxAge()) : null;
         if (restoredFrom == null && snaps != null) {
             HubSnapshot snap = snaps.loadUsable();
             if (snap != null) {
@@ -162,13 +171,19 @@ class HubAssembly {
                     clock);
             replication = new Replication(settings.hubId(), settings.peerId(), engine, audited, fold, link, clock, protocol, demand);
             replay = replayWithPeer(opened, feed, replication, applyOwn, ownAfter, peerAfter);
-            peer = new PeerConnection(connection, replication, feed, settings.peerId());
+            peer = new PeerConnection(connection, replication, feed, settings.peerId(), agreement, clock);
             peer.start();
         } else {
             replay = opened.replayAfter(ownAfter, applyOwn, () -> 0);
         }
         backfill.copyTo(auditStore, settings.hubId());
         hubLedger.open(audited);
+        if (replication != null) {
+            Replication r = replication;
+            reloads.peerServing(() -> !r.ownsPeerLeases());
+        }
+        fold.listen(reloads);   // the peer's reloads and rotations, folded from now on
+        reloads.afterStart(fold); // and one it accepted while this hub was away
         NatsApi api = new NatsApi(connection, acquire, settle, agents, settings.hubId(), registry, bounds, guardMetrics);
         api.start();
         if (snaps != null) {

@@ -13,6 +13,11 @@ import io.quotahub.hub.config.ThermalSettings;
 import io.quotahub.hub.config.HubSettings;
 import io.quotahub.hub.config.PoolsConfig;
 import io.quotahub.hub.config.PoolsConfigReader;
+import io.quotahub.hub.config.ConfigAgreement;
+import io.quotahub.hub.config.LivePools;
+import io.quotahub.hub.config.PoolsDigest;
+import io.quotahub.hub.config.PoolsFiles;
+import io.quotahub.hub.service.Reloads;
 import io.quotahub.hub.config.pools.PoolsBinder;
 import io.quotahub.hub.config.pools.PoolsSettings;
 import io.quotahub.hub.ledger.HubLedger;
@@ -63,6 +68,28 @@ public class HubFactory {
         return pools;
     }
 
+    /** The pools served now: a reload or a rotation replaces them. */
+    @Singleton
+    LivePools livePools(PoolsConfig pools, PoolsSettings settings) {
+        return new LivePools(pools, settings);
+    }
+
+    @Singleton
+    ConfigAgreement configAgreement(PoolsConfig pools, Clock clock) {
+        return new ConfigAgreement(PoolsDigest.of(pools.pools()), clock.millis());
+    }
+
+    /** Reloads re-read the configuration files this process was started with. */
+    @Singleton
+    Reloads reloads(HubSettings settings, QuotaEngine engine, HubLedger ledger, LivePools live, ConfigAgreement agreement,
+                    Clock clock, Environment environment) {
+        // micronaut.config.files as Micronaut saw it: -D, MICRONAUT_CONFIG_FILES, or (tests) a property
+        PoolsFiles files = PoolsFiles.of(environment.getProperty(PoolsFiles.PROPERTY, String.class)
+                .orElse(System.getenv("MICRONAUT_CONFIG_FILES")));
+        return new Reloads(settings.hubId(), engine, ledger, live, files, System::getenv,
+                agreement, clock, settings.hasPeer() ? settings.peerId() : null, settings.ledgerTimeout());
+    }
+
     @Singleton
     QuotaEngine engine(HubSettings settings, CooldownSettings cooldown, ThermalSettings thermal, PoolsConfig pools, Clock clock,
                        EngineListener listener) {
@@ -111,7 +138,7 @@ public class HubFactory {
     }
 
     @Singleton
-    AcquireService acquireService(QuotaEngine engine, HubLedger ledger, PoolsConfig pools, RequestIndex requests, Clock clock,
+    AcquireService acquireService(QuotaEngine engine, HubLedger ledger, LivePools pools, RequestIndex requests, Clock clock,
                                   DemandCounter demand, HubSettings settings, InputBounds bounds, GuardMetrics metrics,
                                   PolicyMetrics policyMetrics, ShadowWatch shadows) {
         return new AcquireService(engine, ledger, pools, requests, clock, demand, settings.ledgerTimeout(), bounds, metrics,

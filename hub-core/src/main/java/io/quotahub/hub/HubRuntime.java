@@ -20,6 +20,7 @@ import io.quotahub.hub.replication.PeerView;
 import io.quotahub.hub.replication.Replication;
 import io.quotahub.hub.service.AgentRegistry;
 import io.quotahub.hub.service.LeaseReaper;
+import io.quotahub.hub.service.Reloads;
 import io.quotahub.hub.service.RequestIndex;
 import io.quotahub.hub.snapshot.HubSnapshot;
 import io.quotahub.hub.snapshot.Snapshots;
@@ -75,6 +76,7 @@ public class HubRuntime implements HubReadout, AutoCloseable {
     private final AgentRegistry agents;
     private final HubAssembly assembly;
     private final Announcer announcer;
+    private final Reloads reloads;
     private final Clock clock;
     private final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "qh-hub-housekeeping");
@@ -84,7 +86,8 @@ public class HubRuntime implements HubReadout, AutoCloseable {
     private volatile Phase phase = new Phase.Starting("starting", null);
 
     HubRuntime(HubSettings settings, NatsSettings natsSettings, QuotaEngine engine, HubLedger hubLedger, RequestIndex requests,
-               AgentRegistry agents, HubAssembly assembly, Announcer announcer, Clock clock) {
+               AgentRegistry agents, HubAssembly assembly, Announcer announcer, Clock clock, Reloads reloads) {
+        this.reloads = reloads;
         this.clock = clock;
         this.settings = settings;
         this.natsSettings = natsSettings;
@@ -231,6 +234,9 @@ public class HubRuntime implements HubReadout, AutoCloseable {
         if (hub.replication() != null) {
             Replication replication = hub.replication();
             housekeeping.scheduleAtFixedRate(() -> guarded("replication tick", replication::tick), 250, 250, TimeUnit.MILLISECONDS);
+            // a peer's reload folded while this hub could not write (fenced, starting): followed once it can
+            housekeeping.scheduleAtFixedRate(() -> guarded("following the peer's reload", reloads::retryPending), 1, 1,
+                    TimeUnit.SECONDS);
         }
     }
 

@@ -30,10 +30,7 @@ public final class QuotaEngine {
     private final EngineCore core;
     private final BudgetFold budgets;
     private final Snapshots snapshots;
-    private final EngineConfig config;
-
     public QuotaEngine(EngineConfig config, Clock clock, EngineListener listener) {
-        this.config = config;
         this.core = new EngineCore(Objects.requireNonNull(config, "config"), Objects.requireNonNull(clock, "clock"), listener);
         this.budgets = core.budgetProtocol();
         this.snapshots = core.snapshots();
@@ -206,7 +203,9 @@ public final class QuotaEngine {
      * (fenced, or declared dead): B_from −= units, B_to += units; and every lease of {@code fromHub}
      * this engine knows now, open or settled within a window, counts against {@code toHub}'s budgets
      * from now on (views' {@code used} of all hubs is unchanged). Leases of {@code fromHub} folded
-     * later (it rejoined) stay its own. Not idempotent: fold each Takeover event once. Unknown refs
+     * later (it rejoined) stay its own. When this hub is the survivor, the extra room of raised
+     * limits it held back for the peer ({@link #reconfigure}) is released: the peer grants nothing
+     * until it has folded the reload. Not idempotent: fold each Takeover event once. Unknown refs
      * are ignored; an event naming a hub without a budget is ignored whole.
      *
      * <p>Both engines end with the same attribution only if they fold the Takeover after the same
@@ -253,9 +252,55 @@ public final class QuotaEngine {
         new QuotaEngine(config, clock, EngineListener.NONE).readState(state);
     }
 
-    /** The configuration this engine was built with (a snapshot fits only an engine of the same). */
+    /** The configuration now: the one it was built with, or the last reload's (a snapshot fits only an engine of the same). */
     public EngineConfig config() {
-        return config;
+        return core.config();
+    }
+
+    // ---- reload (docs/architecture.md, "Changing limits in flight") --------------------------------
+
+    /**
+     * Why {@code next} cannot replace the running configuration {@code current} (empty: it can): a
+     * reload changes capacities and max-concurrent caps, adds and removes keys and pools, and
+     * nothing else (not a limit's kind or window, a pool's preset or policy, the hub's settings).
+     */
+    public static List<String> reconfigureProblems(EngineConfig current, EngineConfig next) {
+        return io.quotahub.engine.internal.Reconfiguration.problems(current, next);
+    }
+
+    /**
+     * Switches to {@code next} now, atomically with every decision and fold. A lowered limit
+     * applies to the next grant (grants already counted stay: a window above the new limit admits
+     * nothing until it drains); a raised one moves every hub's budget by its change of the split,
+     * and with {@code holdRaises} this hub keeps admitting under its old budget until
+     * {@link #releaseRaises}; a new key or pool starts with its split; a removed key or pool grants
+     * nothing more, and its open leases settle normally. Both hubs fold a reload at its place in the
+     * causal order and end with the same budgets, whatever the order of transfers around it.
+     *
+     * @param holdRaises true on the hub that accepted the reload while its peer has not folded it
+     * @return what changed
+     * @throws IllegalArgumentException if {@link #reconfigureProblems} names anything; nothing changed
+     */
+    public ConfigChange reconfigure(EngineConfig next, boolean holdRaises) {
+        return core.reconfigure(next, holdRaises);
+    }
+
+    /** The peer has folded every reload of this hub: raised limits are usable in full. */
+    public void releaseRaises() {
+        core.releaseRaises();
+    }
+
+    /** Is the extra room of a raised limit held back until the peer folds the reload? */
+    public boolean holdingRaises() {
+        return core.holdingRaises();
+    }
+
+    /**
+     * False while a lease of a key a reload removed (from a pool that stays) is open: a snapshot now
+     * could not name its key; take it once the lease settled or expired (within a lease TTL).
+     */
+    public boolean snapshotReady() {
+        return core.snapshotReady();
     }
 
     /** Every lease granted and not settled yet (own and folded from the peer). */

@@ -29,7 +29,7 @@ final class TwoHubSim {
     static final List<String> HUBS = List.of("main", "edge");
 
     /** A ledger event; {@code peerSeen} = how many of the peer's events its writer had folded (causal link). */
-    sealed interface Ev permits Grant, Settle, Transfer, Applied, Takeover {
+    sealed interface Ev permits Grant, Settle, Transfer, Applied, Takeover, Reload, Followed {
         String writer();
 
         int peerSeen();
@@ -50,8 +50,24 @@ final class TwoHubSim {
     record Takeover(String writer, int peerSeen, String from, Map<LimitRef, Long> units) implements Ev {
     }
 
+    /** A reload accepted by its writer: from now on {@code pools} (docs/architecture.md, "Changing limits in flight"). */
+    record Reload(String writer, int peerSeen, int version, List<PoolSpec> pools) implements Ev {
+    }
+
+    /** The writer folded the peer's reload of {@code version} and switched too. */
+    record Followed(String writer, int peerSeen, int version) implements Ev {
+    }
+
+    static EngineConfig withPools(EngineConfig c, List<PoolSpec> pools) {
+        return new EngineConfig(c.hubId(), pools, c.budgetShares(), c.settleMargin(), c.leaseTtl(), c.cooldown(), c.thermal());
+    }
+
     /** The fold of one event, as a hub (or a replay) does it. */
     static void fold(QuotaEngine e, Ev ev) {
+        if (ev instanceof Reload r) {
+            e.reconfigure(withPools(e.config(), r.pools()), false);
+            return;
+        }
         if (ev instanceof Grant g) {
             e.replayGrant(g.lease());
         } else if (ev instanceof Settle s) {
@@ -63,6 +79,7 @@ final class TwoHubSim {
         } else if (ev instanceof Takeover t) {
             e.applyTakeover(t.from(), t.writer(), t.units());
         }
+        // Followed: only the writer of the reload acts on it (releases the raises it held back)
     }
 
     final class Hub {
@@ -92,9 +109,20 @@ final class TwoHubSim {
             if (seen >= p.ledger.size()) {
                 return false;
             }
-            fold(engine, p.ledger.get(seen++));
+            Ev ev = p.ledger.get(seen++);
+            fold(engine, ev);
+            if (ev instanceof Reload r) {
+                // both hubs have it now: the sim's switch time; this hub says so in its ledger
+                switchedAt.putIfAbsent(r.version(), clock.millis());
+                write(new Followed(id, seen, r.version()));
+            } else if (ev instanceof Followed f && f.version() >= pendingReload) {
+                engine.releaseRaises();
+            }
             return true;
         }
+
+        /** The newest own reload whose raised limits this hub holds back until the peer follows. */
+        int pendingReload;
 
         void catchUp() {
             while (deliverOne()) {
@@ -117,6 +145,12 @@ final class TwoHubSim {
     int transfers;
     int applied;
     private int nextId;
+    /** Reloads (off unless {@link #reloadEvery} is set): each version's pools, and when both hubs had it. */
+    final Map<Integer, List<PoolSpec>> versions = new HashMap<>();
+    final Map<Integer, Long> switchedAt = new HashMap<>();
+    int reloadEvery;
+    java.util.function.Function<List<PoolSpec>, List<PoolSpec>> nextPools;
+    int reloads;
 
     /**
      * @param expire whether hubs expire leases (settles of the rest may then come after a lease's
@@ -131,6 +165,50 @@ final class TwoHubSim {
             hubs.put(h, new Hub(h, engine(h, pools, shares, margin, ttl, clock)));
         }
         this.refs = hubs.get("main").engine.limitRefs();
+        versions.put(0, List.copyOf(pools));
+        switchedAt.put(0, Long.MIN_VALUE);
+    }
+
+    /**
+     * Turns reloads on: about every {@code every} steps a live hub accepts {@code next} of the
+     * pools now (once both hubs have the previous reload: the real hubs read one file, so
+     * concurrent reloads end on the same pools; the sim keeps them apart). I1 then allows a
+     * negative raw budget (a lowered limit after transfers: admission reads it as 0) and I2 is
+     * checked at grants only (a window above a lowered limit drains).
+     */
+    TwoHubSim withReloads(int every, java.util.function.Function<List<PoolSpec>, List<PoolSpec>> next) {
+        this.reloadEvery = every;
+        this.nextPools = next;
+        return this;
+    }
+
+    /** The version both hubs had folded at {@code atMillis}. */
+    int versionAt(long atMillis) {
+        int best = 0;
+        for (var e : switchedAt.entrySet()) {
+            if (e.getValue() <= atMillis && e.getKey() > best) {
+                best = e.getKey();
+            }
+        }
+        return best;
+    }
+
+    private void reload(Hub h) {
+        int latest = versions.size() - 1;
+        if (!switchedAt.containsKey(latest)) {
+            return; // the previous reload is still travelling
+        }
+        List<PoolSpec> next = nextPools.apply(versions.get(latest));
+        int version = latest + 1;
+        versions.put(version, next);
+        h.engine.reconfigure(withPools(h.engine.config(), next), true);
+        h.pendingReload = version;
+        h.write(new Reload(h.id, h.seen, version, next));
+        reloads++;
+        if (h.peer().dead) {
+            // a dead peer grants nothing: only this hub decides under the new limits from now on
+            switchedAt.put(version, clock.millis());
+        }
     }
 
     static QuotaEngine engine(String hub, List<PoolSpec> pools, Map<String, Double> shares, Duration margin, Duration ttl,
@@ -185,7 +263,9 @@ final class TwoHubSim {
         }
         int action = rnd.nextInt(100);
         Hub h = randomLive();
-        if (action < 60) {
+        if (reloadEvery > 0 && rnd.nextInt(reloadEvery) == 0) {
+            reload(h);
+        } else if (action < 60) {
             grant(h, pool, tokens);
         } else if (action < 75) {
             giveAway(h);
@@ -260,7 +340,7 @@ final class TwoHubSim {
 
     private void giveAway(Hub h) {
         Map<LimitRef, Long> want = new HashMap<>();
-        for (LimitRef r : refs) {
+        for (LimitRef r : h.engine.limitRefs()) {
             if (rnd.nextInt(3) == 0) {
                 want.put(r, (long) rnd.nextInt(rnd.nextBoolean() ? 5 : 300));
             }
@@ -315,6 +395,9 @@ final class TwoHubSim {
         h.engine.applyTakeover(p.id, h.id, units);
         h.write(new Takeover(h.id, h.seen, p.id, units));
         p.dead = true;
+        for (int v = 1; v < versions.size(); v++) {
+            switchedAt.putIfAbsent(v, clock.millis()); // the survivor decides alone from now on (it released its holds)
+        }
         takeovers++;
         if (!expire) {
             assertOwnUseWithinBudget(h, "after taking over", null);
@@ -341,6 +424,10 @@ final class TwoHubSim {
     /** I1 on every engine; I2 (used_h <= B_h) on every live hub's own engine for itself. */
     void checkInvariants() {
         for (Hub h : hubs.values()) {
+            if (reloadEvery > 0) {
+                assertI1AfterReloads(h.engine.budgetTable(), h.id);
+                continue;
+            }
             assertI1(h.engine.budgetTable(), h.id);
             if (!h.dead && !expire) {
                 assertOwnUseWithinBudget(h, "after a step", null);
@@ -359,6 +446,24 @@ final class TwoHubSim {
     }
 
     /**
+     * I1 with reloads: the raw budgets and the units in flight still add up to at most the limit, and
+     * what admission reads of them (each clamped to [0, capacity]) does too: with two hubs one
+     * budget can be below zero after a lowered limit (the other hub had received units), and is
+     * read as 0.
+     */
+    static void assertI1AfterReloads(List<BudgetView> table, String who) {
+        for (BudgetView b : table) {
+            assertThat(b.inFlight()).as("%s %s in flight", who, b.ref()).isNotNegative();
+            assertThat(b.committed()).as("I1 at %s: %s", who, b).isLessThanOrEqualTo(b.capacity());
+            long admitted = 0;
+            for (long v : b.budgetByHub().values()) {
+                admitted += Math.max(0, Math.min(v, b.capacity()));
+            }
+            assertThat(admitted).as("what admission reads at %s: %s", who, b).isLessThanOrEqualTo(b.capacity());
+        }
+    }
+
+    /**
      * I2 for the limits of {@code lease} (all limits if null). With expiry only at grants, for the
      * lease's limits: a hub expires the peer's leases too, at their expiry, which can be later than
      * the peer's settle it has not folded yet; after a takeover it may then count more of the dead
@@ -370,8 +475,9 @@ final class TwoHubSim {
                     && (b.ref().keyId() == null || b.ref().keyId().equals(lease.keyId())))) {
                 continue;
             }
-            assertThat(b.usedByHub().get(h.id)).as("I2 at %s %s: %s", h.id, when, b)
-                    .isLessThanOrEqualTo(b.budgetByHub().get(h.id));
+            // after a reload lowered a limit a raw budget may be below zero: admission reads it as 0
+            long budget = reloadEvery > 0 ? Math.max(0, b.budgetByHub().get(h.id)) : b.budgetByHub().get(h.id);
+            assertThat(b.usedByHub().get(h.id)).as("I2 at %s %s: %s", h.id, when, b).isLessThanOrEqualTo(budget);
         }
     }
 

@@ -16,6 +16,7 @@ import io.quotahub.hub.ledger.LedgerEvents;
 import io.quotahub.hub.metrics.GuardMetrics;
 import io.quotahub.hub.metrics.Entrance;
 import io.quotahub.hub.service.InputBounds;
+import io.quotahub.hub.service.Reloads;
 import io.quotahub.hub.metrics.RejectReason;
 import io.micronaut.security.authentication.Authentication;
 import io.quotahub.hub.security.HttpPrincipal;
@@ -44,8 +45,11 @@ public class AdminController {
     private final InputBounds bounds;
     private final GuardMetrics metrics;
 
+    private final Reloads reloads;
+
     public AdminController(HubRuntime runtime, QuotaEngine engine, HubLedger ledger, Clock clock, InputBounds bounds,
-                           GuardMetrics metrics) {
+                           GuardMetrics metrics, Reloads reloads) {
+        this.reloads = reloads;
         this.bounds = bounds;
         this.metrics = metrics;
         this.runtime = runtime;
@@ -142,6 +146,69 @@ public class AdminController {
         }
         metrics.rejected(Entrance.HTTP_ADMIN, RejectReason.FIELD_TOO_LONG);
         return ApiError.badRequest(problem);
+    }
+
+    /** How long a reload waits for the peer to fold it before it answers {@code "peer": "waiting"}. */
+    static final java.time.Duration RELOAD_WAITS_FOR_PEER = java.time.Duration.ofSeconds(2);
+
+    /**
+     * The answer of a reload.
+     *
+     * @param changed       false: the files hold what runs already (nothing written)
+     * @param version       the configuration's version now (both hubs announce it)
+     * @param digest        the pools' digest now (ids and limits, never secrets)
+     * @param changes       what changed: limits lowered and raised, pools and keys added and removed, secrets rotated
+     * @param peer          {@code folded}: the peer switched too; {@code waiting}: not yet (a raised
+     *                      limit's extra room waits for it); {@code none}: no peer
+     * @param holdingRaises true while the extra room of a raised limit waits for the peer
+     */
+    @Serdeable
+    public record ReloadBody(String hubId, boolean changed, long version, String digest, String previousDigest,
+                             java.util.List<String> changes, String peer, boolean holdingRaises) {
+    }
+
+    /**
+     * Re-reads the pools from the configuration files this hub was started with, checks them
+     * completely and switches both hubs at this point of the ledger (docs/operations.md,
+     * "Changing limits, keys and pools"). 400 naming the file or path of the first problem, 503 when
+     * the ledger cannot take it; either way nothing changed.
+     */
+    @Post("/config/reload")
+    @io.micronaut.scheduling.annotation.ExecuteOn(io.micronaut.scheduling.TaskExecutors.BLOCKING)
+    public HttpResponse<?> reload(@Nullable Authentication authentication) {
+        try {
+            Reloads.ReloadResult r = reloads.reload(HttpPrincipal.of(authentication), RELOAD_WAITS_FOR_PEER);
+            return HttpResponse.ok(new ReloadBody(runtime.hubId(), r.changed(), r.version(), r.digest(), r.previousDigest(),
+                    r.changes(), r.peer(), r.holdingRaises()));
+        } catch (Reloads.Refused e) {
+            return ApiError.response(e.code(), e.getMessage());
+        }
+    }
+
+    /** The answer of a rotation. */
+    @Serdeable
+    public record KeyRotatedBody(String pool, String keyId, boolean rotated) {
+    }
+
+    /**
+     * Re-reads a key's secret from its {@code secret-file}/{@code secret-env}: new leases get it at
+     * once, open leases finish with theirs; the peer re-reads its own source when it folds the
+     * rotation. 400 when the source cannot be read or still holds the secret in use, 404 for an
+     * unknown key; nothing changed then.
+     */
+    @Post("/keys/{pool}/{keyId}/rotate")
+    @io.micronaut.scheduling.annotation.ExecuteOn(io.micronaut.scheduling.TaskExecutors.BLOCKING)
+    public HttpResponse<?> rotateKey(String pool, String keyId, @Nullable Authentication authentication) {
+        HttpResponse<?> invalid = checkKeyRef(pool, keyId);
+        if (invalid != null) {
+            return invalid;
+        }
+        try {
+            Reloads.RotateResult r = reloads.rotate(pool, keyId, HttpPrincipal.of(authentication));
+            return HttpResponse.ok(new KeyRotatedBody(r.pool(), r.keyId(), r.changed()));
+        } catch (Reloads.Refused e) {
+            return ApiError.response(e.code(), e.getMessage());
+        }
     }
 
     /** The answer of declare-dead: whether it was done, the peer's status, and what it risks. */

@@ -126,6 +126,10 @@ public class AuditController {
                     "key-enabled", e.getKeyEnabled().getPool(), e.getKeyEnabled().getKeyId(), null);
             case KEY_RESET -> new AuditBody.Action(at, e.getHubId(), entry.getLedgerSeq(), who(e.getKeyReset().getPrincipal()),
                     "key-reset", e.getKeyReset().getPool(), e.getKeyReset().getKeyId(), null);
+            case KEY_ROTATED -> new AuditBody.Action(at, e.getHubId(), entry.getLedgerSeq(), who(e.getKeyRotated().getPrincipal()),
+                    "key-rotated", e.getKeyRotated().getPool(), e.getKeyRotated().getKeyId(), null);
+            case CONFIG_APPLIED -> new AuditBody.Action(at, e.getHubId(), entry.getLedgerSeq(), who(e.getConfigApplied().getPrincipal()),
+                    "config-reloaded v" + e.getConfigApplied().getVersion(), null, null, null);
             case TAKEOVER -> new AuditBody.Action(at, e.getHubId(), entry.getLedgerSeq(), who(e.getTakeover().getPrincipal()),
                     "peer-declared-dead", null, null, e.getTakeover().getPeerHub());
             default -> new AuditBody.Action(at, e.getHubId(), entry.getLedgerSeq(), "unknown",

@@ -33,10 +33,14 @@ public final class AuditedLedger implements Ledger {
         this.audit = audit;
     }
 
-    /** An admin action: a key enabled or reset, or a peer declared dead by an operator. */
+    /**
+     * An admin action: a key enabled, reset or rotated, a reload accepted (not the peer's following
+     * of it), or a peer declared dead by an operator.
+     */
     public static boolean isAdminAction(LedgerEvent event) {
         return switch (event.getEventCase()) {
-            case KEY_ENABLED, KEY_RESET -> true;
+            case KEY_ENABLED, KEY_RESET, KEY_ROTATED -> true;
+            case CONFIG_APPLIED -> event.getConfigApplied().getFollowsHub().isEmpty();
             case TAKEOVER -> event.getTakeover().getDeclared();
             default -> false;
         };
@@ -80,6 +84,8 @@ public final class AuditedLedger implements Ledger {
         return switch (event.getEventCase()) {
             case KEY_ENABLED -> event.getKeyEnabled().getPrincipal();
             case KEY_RESET -> event.getKeyReset().getPrincipal();
+            case KEY_ROTATED -> event.getKeyRotated().getPrincipal();
+            case CONFIG_APPLIED -> event.getConfigApplied().getPrincipal();
             case TAKEOVER -> event.getTakeover().getPrincipal();
             default -> "";
         };

@@ -5,6 +5,7 @@ import io.quotahub.engine.QuotaEngine;
 import io.quotahub.hub.HubRuntime;
 import io.quotahub.hub.config.HubSettings;
 import io.quotahub.hub.config.NatsSettings;
+import io.quotahub.hub.config.ConfigAgreement;
 import io.quotahub.hub.config.PoolsConfig;
 import io.quotahub.hub.config.pools.PoolsSettings;
 import io.quotahub.hub.security.BearerTokens;
@@ -38,10 +39,11 @@ public class Diagnostics {
     @Inject
     public Diagnostics(HubRuntime runtime, HubSettings settings, PoolsConfig pools, QuotaEngine engine, Clock clock,
                        Environment environment, DiagnosticsSettings thresholds, BearerTokens tokens,
-                       List<TokenSettings> tokenSettings, NatsSettings natsSettings, PoolsSettings poolsSettings) {
+                       List<TokenSettings> tokenSettings, NatsSettings natsSettings, PoolsSettings poolsSettings,
+                       ConfigAgreement agreement) {
         this(settings.hubId(), clock, pools, List.of(
                 new KeyConfigurationCheck(pools, engine),
-                new EnvironmentCheck(settings, pools),
+                new EnvironmentCheck(settings, pools, agreement),
                 new StorageCheck(runtime::connection, settings, thresholds.natsTimeout()),
                 new RateLimiterCheck(engine, pools),
                 new ThermalCheck(engine),

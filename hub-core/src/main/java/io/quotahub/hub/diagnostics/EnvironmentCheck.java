@@ -1,10 +1,12 @@
 package io.quotahub.hub.diagnostics;
 
+import io.quotahub.hub.config.PoolsDigest;
 import io.quotahub.engine.EngineConfig;
 import io.quotahub.engine.KeySpec;
 import io.quotahub.engine.LimitSpec;
 import io.quotahub.engine.PoolSpec;
 import io.quotahub.hub.config.HubSettings;
+import io.quotahub.hub.config.ConfigAgreement;
 import io.quotahub.hub.config.PoolsConfig;
 import io.quotahub.hub.replication.ReplicationSettings;
 
@@ -27,10 +29,17 @@ final class EnvironmentCheck implements DiagnosticCheck {
 
     private final HubSettings settings;
     private final PoolsConfig pools;
+    private final ConfigAgreement agreement;
 
     EnvironmentCheck(HubSettings settings, PoolsConfig pools) {
+        this(settings, pools, null);
+    }
+
+    /** @param agreement the pools this hub and its peer run now (a reload changes them); null: the start-up pools */
+    EnvironmentCheck(HubSettings settings, PoolsConfig pools, ConfigAgreement agreement) {
         this.settings = settings;
         this.pools = pools;
+        this.agreement = agreement;
     }
 
     @Override
@@ -102,8 +111,19 @@ final class EnvironmentCheck implements DiagnosticCheck {
                     "Set quotahub.ledger-timeout well below quotahub.lease-ttl (default 5s)");
         }
         f.note("Lease TTL " + ttl + ", settle margin " + settings.settleMargin() + ", ledger timeout " + settings.ledgerTimeout());
-        f.note("Pools digest " + PoolsDigest.of(pools.pools()) + " over " + pools.pools().size()
-                + " pool(s) (ids and limits only; both hubs must show the same)");
+        ConfigAgreement.Announced own = agreement == null ? null : agreement.own();
+        String digest = own == null ? PoolsDigest.of(pools.pools()) : own.digest();
+        ConfigAgreement.Announced peer = agreement == null ? null : agreement.peer();
+        if (peer != null && !peer.digest().equals(digest)) {
+            f.fail("This hub runs pools digest " + digest + " (version " + own.version() + "), its peer " + settings.peerId()
+                            + " announces " + peer.digest() + " (version " + peer.version() + "): the hubs run different pools,"
+                            + " so their budgets split different limits",
+                    "Put the same pools file on both machines and run `infra/quotahub reload` (or POST /api/v1/admin/config/reload)"
+                            + " on one hub; the other follows. The hub logs say which side could not follow and why");
+        }
+        f.note("Pools digest " + digest + (own == null ? "" : " version " + own.version()) + " over " + pools.pools().size()
+                + " pool(s) at start-up (ids and limits only; both hubs must show the same)"
+                + (peer == null ? "" : peer.digest().equals(digest) ? "; the peer announces the same" : ""));
         return f.result("No action needed; compare the pools digest with the peer hub's report when you change pools");
     }
 }

@@ -13,6 +13,7 @@ public final class HubLedger {
 
     private volatile Ledger ledger;
     private volatile boolean stopped;
+    private volatile boolean pausing;
     private final AtomicInteger deciding = new AtomicInteger();
 
     public Ledger current() {
@@ -33,12 +34,37 @@ public final class HubLedger {
      * must be followed by {@link #exitDecision()} once the grant's append is queued (or no grant was made).
      */
     public boolean enterDecision() {
-        deciding.incrementAndGet(); // before the check: stopGranting then waits for this decision
-        if (stopped) {
+        while (true) {
+            deciding.incrementAndGet(); // before the checks: stopGranting and exclusive then wait for this decision
+            if (stopped) {
+                deciding.decrementAndGet();
+                return false;
+            }
+            if (!pausing) {
+                return true;
+            }
             deciding.decrementAndGet();
-            return false;
+            while (pausing) { // a reload switches the engine: a few milliseconds
+                java.util.concurrent.locks.LockSupport.parkNanos(20_000);
+            }
         }
-        return true;
+    }
+
+    /**
+     * Runs {@code body} while no acquire is being decided: new decisions wait at the gate, and those
+     * underway have their grants queued for the ledger first. So an event {@code body} appends
+     * (a reload) stands in the ledger exactly between the grants decided before it and those after.
+     */
+    public synchronized <T> T exclusive(java.util.function.Supplier<T> body) {
+        pausing = true;
+        try {
+            while (deciding.get() > 0) {
+                java.util.concurrent.locks.LockSupport.parkNanos(20_000);
+            }
+            return body.get();
+        } finally {
+            pausing = false;
+        }
     }
 
     public void exitDecision() {

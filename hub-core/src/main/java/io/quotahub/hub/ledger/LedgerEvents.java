@@ -87,6 +87,23 @@ public final class LedgerEvents {
                 g.getPrincipal(), g.getBlockCalls());
     }
 
+    /**
+     * A reload: accepted by {@code hubId} ({@code followsHub} empty, with the operator and what
+     * changed) or followed ({@code followsHub} the accepting hub). Ids, numbers and a digest only.
+     */
+    public static LedgerEvent configApplied(String hubId, long atEpochMs, long version, String digest, String followsHub,
+                                            String principal, java.util.List<String> changes) {
+        return LedgerEvent.newBuilder().setHubId(hubId).setAtEpochMs(atEpochMs)
+                .setConfigApplied(io.quotahub.proto.ConfigApplied.newBuilder().setVersion(version).setDigest(digest)
+                        .setFollowsHub(followsHub).setPrincipal(principal).addAllChanges(changes)).build();
+    }
+
+    /** An operator rotated a key's secret (re-read from its source); never the secret. */
+    public static LedgerEvent keyRotated(String hubId, String pool, String keyId, long atEpochMs, String principal) {
+        return LedgerEvent.newBuilder().setHubId(hubId).setAtEpochMs(atEpochMs)
+                .setKeyRotated(io.quotahub.proto.KeyRotated.newBuilder().setPool(pool).setKeyId(keyId).setPrincipal(principal)).build();
+    }
+
     /** An operator's reset of a key (cooldown, failure block, circuit, disabled), at {@code atEpochMs}. */
     public static LedgerEvent keyReset(String hubId, String pool, String keyId, long atEpochMs) {
         return keyReset(hubId, pool, keyId, atEpochMs, "");

@@ -49,8 +49,16 @@ public final class LedgerFold {
     private long peerFenceSeq;          // newest fence this hub wrote into the peer's ledger
     private long peerLastWriteSeq;      // newest batch the peer wrote itself
     private long peerTakenOverThroughFence; // newest peer fence this hub's own Takeover answered
-    private boolean peerHandOverStands;
-    private final ShadowWatch shadows; // the peer handed over (planned stop) and has not granted or moved budget since
+    private boolean peerHandOverStands; // the peer handed over (planned stop) and has not granted or moved budget since
+    // reloads (docs/architecture.md, "Changing limits in flight")
+    private long configVersion;         // newest ConfigApplied version folded or written, by either hub
+    private String configDigest = "";   // its digest
+    private long ownConfigWritten;      // newest version this hub wrote (accepted or followed)
+    private long peerAccepted;          // newest version the peer accepted
+    private String peerAcceptedDigest = "";
+    private long peerFollowedMine;      // newest version of this hub's the peer followed
+    private volatile ConfigListener configListener; // null during the start-up replay
+    private final ShadowWatch shadows;
 
     /** @param onGrant told of every folded grant (e.g. to answer retried request ids) */
     public LedgerFold(String hubId, QuotaEngine engine, Consumer<LeaseRecord> onGrant) {
@@ -149,12 +157,94 @@ public final class LedgerFold {
                 engine.clearObservedLimits(event.getKeyReset().getPool(), event.getKeyReset().getKeyId(),
                         event.getAtEpochMs(), event.getHubId());
             }
+            case CONFIG_APPLIED -> configApplied(event);
+            case KEY_ROTATED -> {
+                ConfigListener l = configListener;
+                if (l != null && !event.getHubId().equals(hubId)) {
+                    l.peerRotated(event.getKeyRotated().getPool(), event.getKeyRotated().getKeyId());
+                }
+            }
             case EXTERNAL_USE -> engine.bookExternalUse(LedgerEvents.externalUse(event));
             case LIMIT_OBSERVED -> engine.observeLimit(LedgerEvents.limitObservation(event));
             default -> {
-                // ConfigApplied and fences carry nothing the engine folds.
+                // fences carry nothing the engine folds
             }
         }
+    }
+
+    /**
+     * A reload folded: recorded (version, digest, who accepted and who followed); while serving,
+     * the peer's is handed to the listener, which switches this hub at this place in the fold.
+     */
+    private void configApplied(LedgerEvent event) {
+        var c = event.getConfigApplied();
+        boolean own = event.getHubId().equals(hubId);
+        if (c.getVersion() >= configVersion) {
+            configVersion = c.getVersion();
+            configDigest = c.getDigest();
+        }
+        if (own) {
+            ownConfigWritten = Math.max(ownConfigWritten, c.getVersion());
+            return;
+        }
+        ConfigListener l = configListener;
+        if (c.getFollowsHub().isEmpty()) {
+            if (c.getVersion() > peerAccepted) {
+                peerAccepted = c.getVersion();
+                peerAcceptedDigest = c.getDigest();
+            }
+            if (l != null) {
+                l.peerAccepted(event.getHubId(), c);
+            }
+        } else if (c.getFollowsHub().equals(hubId)) {
+            peerFollowedMine = Math.max(peerFollowedMine, c.getVersion());
+            if (l != null) {
+                l.peerFollowed(c.getVersion(), c.getDigest());
+            }
+        }
+    }
+
+    /** From now on (the start-up replay is done) the peer's reloads and rotations go to {@code listener}. */
+    public void listen(ConfigListener listener) {
+        this.configListener = listener;
+    }
+
+    /** This hub's own ConfigApplied is stored (a live hub does not fold its own events). */
+    public synchronized void ownConfigWritten(long version, String digest) {
+        ownConfigWritten = Math.max(ownConfigWritten, version);
+        if (version >= configVersion) {
+            configVersion = version;
+            configDigest = digest;
+        }
+    }
+
+    /** Newest reload version folded or written by either hub (0: none). */
+    public synchronized long configVersion() {
+        return configVersion;
+    }
+
+    /** Digest of the newest reload ("" if none). */
+    public synchronized String configDigest() {
+        return configDigest;
+    }
+
+    /** Newest version this hub wrote, accepted or followed. */
+    public synchronized long ownConfigWritten() {
+        return ownConfigWritten;
+    }
+
+    /** Newest version the peer accepted (0: none) and its digest. */
+    public synchronized long peerAccepted() {
+        return peerAccepted;
+    }
+
+    public synchronized String peerAcceptedDigest() {
+        return peerAcceptedDigest;
+    }
+
+    /** Newest version of this hub's reloads the peer followed (0: none). */
+    public synchronized long peerFollowedMine() {
+        return peerFollowedMine;
     }
 
     /**
@@ -239,7 +329,9 @@ public final class LedgerFold {
 
     // ---- state (snapshots) -----------------------------------------------------------------------
 
-    private static final int STATE_VERSION = 3; // 2: fences and takeovers of the peer, rejoins; 3: the peer's hand-over
+    /** 2: fences and takeovers of the peer, rejoins; 3: the peer's hand-over; 4: reloads (config versions). Reads 3. */
+    private static final int STATE_VERSION = 4;
+    private static final int OLDEST_STATE = 3;
 
     /** What the fold knows besides the engine: fences, takeovers, transfers to this hub (applied or not). */
     public synchronized void writeState(DataOutput out) throws IOException {
@@ -262,13 +354,19 @@ public final class LedgerFold {
         for (String id : appliedTransfers.keySet()) {
             out.writeUTF(id);
         }
+        out.writeLong(configVersion);
+        out.writeUTF(configDigest);
+        out.writeLong(ownConfigWritten);
+        out.writeLong(peerAccepted);
+        out.writeUTF(peerAcceptedDigest);
+        out.writeLong(peerFollowedMine);
     }
 
     /** Replaces this fold's own state by a written one (the engine is restored separately). */
     public synchronized void readState(DataInput in) throws IOException {
         int version = in.readInt();
-        if (version != STATE_VERSION) {
-            throw new IOException("fold state version " + version + ", this hub reads " + STATE_VERSION);
+        if (version < OLDEST_STATE || version > STATE_VERSION) {
+            throw new IOException("fold state version " + version + ", this hub reads " + OLDEST_STATE + " to " + STATE_VERSION);
         }
         String writer = in.readUTF();
         if (!writer.equals(hubId)) {
@@ -304,6 +402,19 @@ public final class LedgerFold {
         for (int i = 0; i < m; i++) {
             applied.put(in.readUTF(), Boolean.TRUE);
         }
+        boolean reloads = version >= 4;
+        long cVersion = reloads ? in.readLong() : 0;
+        String cDigest = reloads ? in.readUTF() : "";
+        long cOwn = reloads ? in.readLong() : 0;
+        long cPeer = reloads ? in.readLong() : 0;
+        String cPeerDigest = reloads ? in.readUTF() : "";
+        long cFollowed = reloads ? in.readLong() : 0;
+        configVersion = cVersion;
+        configDigest = cDigest;
+        ownConfigWritten = cOwn;
+        peerAccepted = cPeer;
+        peerAcceptedDigest = cPeerDigest;
+        peerFollowedMine = cFollowed;
         ownFenceSeq = fence;
         takenOverThroughFence = takenOver;
         ownPassedFence = passed;

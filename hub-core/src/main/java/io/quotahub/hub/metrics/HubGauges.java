@@ -11,6 +11,7 @@ import io.quotahub.engine.Health;
 import io.quotahub.engine.KeySpec;
 import io.quotahub.engine.LimitRef;
 import io.quotahub.engine.PoolSpec;
+import io.quotahub.engine.EngineConfig;
 import io.quotahub.engine.QuotaEngine;
 import io.quotahub.engine.Zone;
 import io.quotahub.engine.view.EngineView;
@@ -18,7 +19,7 @@ import io.quotahub.engine.view.KeyView;
 import io.quotahub.engine.view.LimitView;
 import io.quotahub.engine.view.PoolView;
 import io.quotahub.hub.config.HubSettings;
-import io.quotahub.hub.config.PoolsConfig;
+import io.quotahub.hub.config.ConfigAgreement;
 import io.quotahub.hub.replication.PeerStatus;
 import io.quotahub.hub.replication.PeerView;
 
@@ -30,8 +31,8 @@ import java.util.Map;
 import java.util.function.ToDoubleFunction;
 
 /**
- * The hub's gauges (and its takeover counters), registered once at start-up: pools, keys and
- * limits are fixed by the configuration. Every gauge reads one {@link Snapshot} of the engine's
+ * The hub's gauges (and its takeover counters), registered once at start-up; the per-limit and
+ * per-key series follow the engine's configuration (a reload adds and removes them). Every gauge reads one {@link Snapshot} of the engine's
  * {@code view()} and of the runtime, taken at most every {@link #MAX_AGE} and only when read (so a
  * scrape computes the view once, not once per gauge, and nothing runs between scrapes).
  *
@@ -48,40 +49,61 @@ public class HubGauges {
 
     private final QuotaEngine engine;
     private final HubReadout runtime;
-    private final List<LimitRef> limits;
-    private final Map<LimitRef, Integer> limitIndex = new HashMap<>();
-    private final Map<String, Integer> keyIndex = new HashMap<>();
+    /** Which limits and keys the series are of: the engine's configuration, again after a reload. */
+    private volatile Layout layout;
+
+    /** The limits and keys of one configuration, in series order. */
+    record Layout(EngineConfig source, List<LimitRef> limits, Map<LimitRef, Integer> limitIndex, List<String[]> keys,
+                  Map<String, Integer> keyIndex) {
+        static Layout of(EngineConfig config, List<LimitRef> limits) {
+            Map<LimitRef, Integer> limitIndex = new HashMap<>();
+            for (int i = 0; i < limits.size(); i++) {
+                limitIndex.put(limits.get(i), i);
+            }
+            List<String[]> keys = new ArrayList<>();
+            Map<String, Integer> keyIndex = new HashMap<>();
+            for (PoolSpec pool : config.pools()) {
+                for (KeySpec key : pool.keys()) {
+                    keyIndex.put(id(pool.name(), key.id()), keys.size());
+                    keys.add(new String[] {pool.name(), key.id()});
+                }
+            }
+            return new Layout(config, List.copyOf(limits), limitIndex, keys, keyIndex);
+        }
+    }
+
+    /** The layout of the engine's configuration now (a reload adds and removes series). */
+    private Layout layout() {
+        EngineConfig now = engine.config();
+        Layout l = layout;
+        if (l.source() != now) {
+            l = Layout.of(now, engine.limitRefs());
+            layout = l;
+        }
+        return l;
+    }
     private volatile Snapshot snapshot;
 
     /** One consistent read of everything the gauges show; arrays indexed like the registered series. */
-    record Snapshot(long takenAtNanos, double[] used, double[] capacity, double[] budget, double[] utilization,
+    record Snapshot(Layout layout, long takenAtNanos, double[] used, double[] capacity, double[] budget, double[] utilization,
                     double[] temperature, Zone[] zone, CircuitState[] circuit, double[] cooldownSeconds,
                     double[] nextCooldownSeconds, double[] learnedCooldownSeconds, boolean[] disabled, double healthScore, int openLeases, int[] agentsByHealth,
                     double replicationLagSeconds, PeerStatus peerStatus, boolean ready) {
     }
 
-    public HubGauges(MeterRegistry meterRegistry, HubReadout runtime, QuotaEngine engine, HubSettings settings, PoolsConfig pools) {
+    public HubGauges(MeterRegistry meterRegistry, HubReadout runtime, QuotaEngine engine, HubSettings settings,
+                     ConfigAgreement agreement) {
         MeterRegistry registry = PerKeyRegistry.of(meterRegistry);
         this.engine = engine;
         this.runtime = runtime;
-        this.limits = engine.limitRefs();
+        this.layout = Layout.of(engine.config(), engine.limitRefs());
         Tags hub = Tags.of(MetricNames.TAG_HUB, settings.hubId());
-
-        List<String[]> keys = new ArrayList<>();
-        for (PoolSpec pool : pools.pools()) {
-            for (KeySpec key : pool.keys()) {
-                keyIndex.put(id(pool.name(), key.id()), keys.size());
-                keys.add(new String[] {pool.name(), key.id()});
-            }
-        }
-        for (int i = 0; i < limits.size(); i++) {
-            limitIndex.put(limits.get(i), i);
-        }
         if (registry instanceof PrometheusMeterRegistry prometheus) {
-            // per-limit and per-key series: one collector, not ≈ 15 Micrometer meters per key
-            prometheus.getPrometheusRegistry().register(new KeySeriesCollector(this::current, settings.hubId(), limits, keys));
+            // per-limit and per-key series: one collector, not ≈ 15 Micrometer meters per key; it
+            // follows the layout of each snapshot, so a reload's keys and limits come and go
+            prometheus.getPrometheusRegistry().register(new KeySeriesCollector(this::current, settings.hubId()));
         } else {
-            registerKeySeries(registry, hub, keys);
+            registerKeySeries(registry, hub, layout.keys()); // the start-up's keys (tests' simple registries)
         }
 
         gauge(registry, MetricNames.HUB_HEALTH, "Hub health score 0-100", hub, Snapshot::healthScore);
@@ -91,9 +113,18 @@ public class HubGauges {
         }
         gauge(registry, MetricNames.OPEN_LEASES, "Leases open now (both hubs')", hub, Snapshot::openLeases);
         gauge(registry, MetricNames.HUB_READY, "1 when this hub is ready to grant", hub, s -> s.ready ? 1 : 0);
+        // the pools' version, whether the peer runs the same, whether a raise waits for it (QuotaHubConfigMismatch)
+        Gauge.builder(MetricNames.CONFIG_VERSION, agreement, a -> a.own().version())
+                .description("Version of the pools this hub runs (its newest reload; 0: none recorded)").tags(hub).register(registry);
+        Gauge.builder(MetricNames.CONFIG_HOLDING_RAISES, engine, e -> e.holdingRaises() ? 1 : 0)
+                .description("1 while the extra room of a raised limit waits for the peer to fold the reload").tags(hub)
+                .register(registry);
 
         if (settings.hasPeer()) {
             Tags peer = hub.and(MetricNames.TAG_PEER, settings.peerId());
+            Gauge.builder(MetricNames.CONFIG_MISMATCH, agreement, a -> a.mismatch() ? 1 : 0)
+                    .description("1 while the peer announces other pools (another digest) than this hub runs")
+                    .tags(peer).register(registry);
             gauge(registry, MetricNames.REPLICATION_LAG, "Time from the peer writing its last event to this hub applying it",
                     peer, Snapshot::replicationLagSeconds);
             for (PeerStatus st : PeerStatus.values()) {
@@ -115,6 +146,7 @@ public class HubGauges {
 
     /** The per-limit and per-key series as Micrometer gauges, for a registry that is not Prometheus's. */
     private void registerKeySeries(MeterRegistry registry, Tags hub, List<String[]> keys) {
+        List<LimitRef> limits = layout.limits();
         for (int i = 0; i < limits.size(); i++) {
             LimitRef ref = limits.get(i);
             int j = i;
@@ -178,12 +210,13 @@ public class HubGauges {
 
     private Snapshot take() {
         EngineView view = engine.view();
-        int n = limits.size();
+        Layout l = layout();
+        int n = l.limits().size();
         double[] used = new double[n];
         double[] capacity = new double[n];
         double[] budget = new double[n];
         double[] utilization = new double[n];
-        int keys = keyIndex.size();
+        int keys = l.keyIndex().size();
         double[] temperature = new double[keys];
         Zone[] zone = new Zone[keys];
         CircuitState[] circuit = new CircuitState[keys];
@@ -192,10 +225,10 @@ public class HubGauges {
         double[] learnedCooldown = new double[keys];
         boolean[] disabled = new boolean[keys];
         for (PoolView pool : view.pools()) {
-            putLimits(pool.limits(), i -> LimitRef.ofPool(pool.name(), i), used, capacity, budget, utilization);
+            putLimits(l, pool.limits(), i -> LimitRef.ofPool(pool.name(), i), used, capacity, budget, utilization);
             for (KeyView key : pool.keys()) {
-                putLimits(key.limits(), i -> LimitRef.ofKey(pool.name(), key.id(), i), used, capacity, budget, utilization);
-                Integer k = keyIndex.get(id(pool.name(), key.id()));
+                putLimits(l, key.limits(), i -> LimitRef.ofKey(pool.name(), key.id(), i), used, capacity, budget, utilization);
+                Integer k = l.keyIndex().get(id(pool.name(), key.id()));
                 if (k == null) {
                     continue;
                 }
@@ -212,16 +245,16 @@ public class HubGauges {
         int[] agents = new int[Health.values().length];
         runtime.agentHealth().forEach(h -> agents[h.ordinal()]++);
         PeerView peer = runtime.peer().orElse(null);
-        return new Snapshot(System.nanoTime(), used, capacity, budget, utilization, temperature, zone, circuit, cooldown,
+        return new Snapshot(l, System.nanoTime(), used, capacity, budget, utilization, temperature, zone, circuit, cooldown,
                 nextCooldown, learnedCooldown, disabled, view.thermal().healthScore(), view.openLeases(), agents,
                 peer == null ? Double.NaN : peer.replicationLagMs() / 1000.0, peer == null ? null : peer.status(),
                 runtime.ready());
     }
 
-    private void putLimits(List<LimitView> views, java.util.function.IntFunction<LimitRef> refOf, double[] used,
-                           double[] capacity, double[] budget, double[] utilization) {
+    private static void putLimits(Layout layout, List<LimitView> views, java.util.function.IntFunction<LimitRef> refOf, double[] used,
+                                  double[] capacity, double[] budget, double[] utilization) {
         for (int i = 0; i < views.size(); i++) {
-            Integer j = limitIndex.get(refOf.apply(i));
+            Integer j = layout.limitIndex().get(refOf.apply(i));
             if (j == null) {
                 continue;
             }

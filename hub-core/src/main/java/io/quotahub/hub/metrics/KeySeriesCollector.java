@@ -23,28 +23,50 @@ import java.util.function.Supplier;
 final class KeySeriesCollector implements MultiCollector {
 
     private final Supplier<HubGauges.Snapshot> snapshot;
-    private final Labels[] limitLabels;
-    private final Labels[] keyLabels;
+    private final String hubId;
+    /** The label sets of one layout (they change only with a reload). */
+    private volatile LayoutLabels labels;
 
-    /** @param keys pool name and key id of each key, in the snapshot's key order */
-    KeySeriesCollector(Supplier<HubGauges.Snapshot> snapshot, String hubId, List<LimitRef> limits, List<String[]> keys) {
+    private record LayoutLabels(HubGauges.Layout layout, Labels[] limitLabels, Labels[] keyLabels) {
+    }
+
+    KeySeriesCollector(Supplier<HubGauges.Snapshot> snapshot, String hubId) {
         this.snapshot = snapshot;
-        this.limitLabels = new Labels[limits.size()];
+        this.hubId = hubId;
+    }
+
+    private LayoutLabels labels(HubGauges.Layout layout) {
+        LayoutLabels l = labels;
+        if (l == null || l.layout() != layout) {
+            l = of(layout, hubId);
+            labels = l;
+        }
+        return l;
+    }
+
+    private static LayoutLabels of(HubGauges.Layout layout, String hubId) {
+        List<LimitRef> limits = layout.limits();
+        List<String[]> keys = layout.keys();
+        Labels[] limitLabels = new Labels[limits.size()];
         for (int i = 0; i < limits.size(); i++) {
             LimitRef ref = limits.get(i);
             limitLabels[i] = Labels.of(MetricNames.TAG_HUB, hubId, MetricNames.TAG_POOL, ref.pool(),
                     MetricNames.TAG_KEY, ref.isPoolLimit() ? "" : ref.keyId(), MetricNames.TAG_LIMIT, ref.toString());
         }
-        this.keyLabels = new Labels[keys.size()];
+        Labels[] keyLabels = new Labels[keys.size()];
         for (int k = 0; k < keys.size(); k++) {
             keyLabels[k] = Labels.of(MetricNames.TAG_HUB, hubId, MetricNames.TAG_POOL, keys.get(k)[0],
                     MetricNames.TAG_KEY, keys.get(k)[1]);
         }
+        return new LayoutLabels(layout, limitLabels, keyLabels);
     }
 
     @Override
     public MetricSnapshots collect() {
         HubGauges.Snapshot s = snapshot.get();
+        LayoutLabels l = labels(s.layout());
+        Labels[] limitLabels = l.limitLabels();
+        Labels[] keyLabels = l.keyLabels();
         MetricSnapshots.Builder out = MetricSnapshots.builder();
         out.metricSnapshot(gauge(MetricNames.LIMIT_USED, "Units in the current window, leases of both hubs", limitLabels, j -> s.used()[j]));
         out.metricSnapshot(gauge(MetricNames.LIMIT_CAPACITY, "Capacity of the limit per window", limitLabels, j -> s.capacity()[j]));

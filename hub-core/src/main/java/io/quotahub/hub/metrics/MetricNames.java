@@ -120,6 +120,12 @@ public final class MetricNames {
     public static final String REPLICATION_LAG = "quotahub.replication.lag.seconds";
     /** 1 for the peer's current status, 0 for the others. Tags: hub, peer, status. */
     public static final String PEER_STATUS = "quotahub.peer.status";
+    /** Version of the pools this hub runs (its newest reload; 0: none recorded). Tags: hub. */
+    public static final String CONFIG_VERSION = "quotahub.config.version";
+    /** 1 while the peer announces other pools (another digest) than this hub runs, else 0. Tags: hub, peer. */
+    public static final String CONFIG_MISMATCH = "quotahub.config.mismatch";
+    /** 1 while the extra room of a raised limit waits for the peer to fold the reload. Tags: hub. */
+    public static final String CONFIG_HOLDING_RAISES = "quotahub.config.holding.raises";
     /** 1 when this hub is ready to grant. Tags: hub. */
     public static final String HUB_READY = "quotahub.hub.ready";
     /** Agents in the registry (known from heartbeats). Tags: hub. */
@@ -202,6 +208,9 @@ public final class MetricNames {
             "quotahub_replication_lag_seconds",
             "quotahub_peer_status",
             "quotahub_hub_ready",
+            "quotahub_config_version",
+            "quotahub_config_mismatch",
+            "quotahub_config_holding_raises",
             "quotahub_agent_registry_size",
             "quotahub_agent_registry_capacity",
             "quotahub_request_index_size",

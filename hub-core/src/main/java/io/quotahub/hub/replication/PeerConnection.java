@@ -2,6 +2,7 @@ package io.quotahub.hub.replication;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.nats.client.Connection;
+import io.quotahub.hub.config.ConfigAgreement;
 import io.nats.client.Dispatcher;
 import io.quotahub.hub.ledger.PeerFeed;
 import io.quotahub.proto.Demand;
@@ -25,7 +26,18 @@ public final class PeerConnection implements AutoCloseable {
     private final String peerId;
     private Dispatcher dispatcher;
 
+    private final ConfigAgreement config;
+    private final java.time.Clock clock;
+
     public PeerConnection(Connection connection, Replication replication, PeerFeed feed, String peerId) {
+        this(connection, replication, feed, peerId, null, java.time.Clock.systemUTC());
+    }
+
+    /** @param config told of the pools the peer announces (null: not followed) */
+    public PeerConnection(Connection connection, Replication replication, PeerFeed feed, String peerId, ConfigAgreement config,
+                          java.time.Clock clock) {
+        this.config = config;
+        this.clock = clock;
         this.connection = connection;
         this.replication = replication;
         this.feed = feed;
@@ -47,6 +59,9 @@ public final class PeerConnection implements AutoCloseable {
                 HubAnnouncement a = HubAnnouncement.parseFrom(msg.getData());
                 if (a.getHubId().equals(peerId)) {
                     replication.onPeerAnnouncement(a.getReady(), a.getStopping());
+                    if (config != null) {
+                        config.peerAnnounced(a.getConfigVersion(), a.getConfigDigest(), clock.millis());
+                    }
                 }
             } catch (InvalidProtocolBufferException | RuntimeException ignored) {
                 // not ours to answer: announcements are advisory (and a handler must never throw)

@@ -82,6 +82,7 @@ public final class Replication {
     private boolean declaredDead;
     private Map<String, Double> peerDemand = Map.of();
     private Set<String> poolNames; // the configured pools, once needed
+    private List<PoolSpec> poolsSeen; // the engine's pools they were taken from
     private final AtomicLong takeovers = new AtomicLong();         // fenced takeovers this hub appended
     private final AtomicLong declaredTakeovers = new AtomicLong(); // declare-dead takeovers this hub appended
     private final AtomicLong handOvers = new AtomicLong();         // the peer's planned hand-overs folded while running
@@ -192,8 +193,10 @@ public final class Replication {
     }
 
     private boolean servesPool(String pool) {
-        if (poolNames == null) {
-            poolNames = engine.config().pools().stream().map(PoolSpec::name).collect(Collectors.toUnmodifiableSet());
+        var pools = engine.config().pools(); // a reload replaces the list: the names follow it
+        if (poolNames == null || poolsSeen != pools) {
+            poolNames = pools.stream().map(PoolSpec::name).collect(Collectors.toUnmodifiableSet());
+            poolsSeen = pools;
         }
         return poolNames.contains(pool);
     }

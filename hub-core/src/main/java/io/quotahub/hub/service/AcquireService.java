@@ -13,6 +13,7 @@ import io.quotahub.engine.QuotaEngine;
 import io.quotahub.engine.Refusal;
 import io.quotahub.engine.RefusalCode;
 import io.quotahub.hub.config.KeyRef;
+import io.quotahub.hub.config.LivePools;
 import io.quotahub.hub.config.PoolsConfig;
 import io.quotahub.hub.config.Secret;
 import io.quotahub.hub.ledger.Ledger;
@@ -65,7 +66,7 @@ public final class AcquireService {
 
     private final QuotaEngine engine;
     private final HubLedger ledger;
-    private final PoolsConfig pools;
+    private final LivePools pools;
     private final RequestIndex requests;
     private final Clock clock;
     private final DemandCounter demand;
@@ -75,18 +76,49 @@ public final class AcquireService {
     private final PolicyMetrics policyMetrics;
     private final ShadowWatch shadows;
     private final String hubId;
-    private final Map<String, Long> largestTokenLimit = new HashMap<>();
-    private final Map<String, PoolSpec> poolsByName = new HashMap<>();
-    private final Map<String, Long> maxTokensPerCall = new HashMap<>();
+    /** What validation needs of the pools served now; rebuilt when a reload replaced them. */
+    private volatile PoolIndex index;
+
+    private record PoolIndex(PoolsConfig source, Map<String, Long> largestTokenLimit, Map<String, PoolSpec> poolsByName,
+                             Map<String, Long> maxTokensPerCall) {
+        static PoolIndex of(PoolsConfig pools) {
+            Map<String, Long> largest = new HashMap<>();
+            Map<String, PoolSpec> byName = new HashMap<>();
+            Map<String, Long> perCall = new HashMap<>();
+            for (PoolSpec pool : pools.pools()) {
+                largest.put(pool.name(), largestTokens(pool));
+                byName.put(pool.name(), pool);
+                perCall.put(pool.name(), pool.maxTokensPerCall());
+            }
+            return new PoolIndex(pools, largest, byName, perCall);
+        }
+    }
+
+    private PoolIndex index() {
+        PoolsConfig now = pools.config();
+        PoolIndex i = index;
+        if (i.source() != now) {
+            i = PoolIndex.of(now);
+            index = i;
+        }
+        return i;
+    }
 
     /** With default input bounds and metrics nobody sees (simulations). */
     public AcquireService(QuotaEngine engine, HubLedger ledger, PoolsConfig pools, RequestIndex requests, Clock clock,
+                          DemandCounter demand, Duration replyTimeout) {
+        this(engine, ledger, LivePools.of(pools), requests, clock,
+                demand, replyTimeout);
+    }
+
+    /** With default input bounds and metrics nobody sees (simulations), serving pools that a reload may replace. */
+    public AcquireService(QuotaEngine engine, HubLedger ledger, LivePools pools, RequestIndex requests, Clock clock,
                           DemandCounter demand, Duration replyTimeout) {
         this(engine, ledger, pools, requests, clock, demand, replyTimeout, InputBounds.ofDefaults(),
                 GuardMetrics.unregistered(engine.config().hubId()));
     }
 
-    public AcquireService(QuotaEngine engine, HubLedger ledger, PoolsConfig pools, RequestIndex requests, Clock clock,
+    public AcquireService(QuotaEngine engine, HubLedger ledger, LivePools pools, RequestIndex requests, Clock clock,
                           DemandCounter demand, Duration replyTimeout, InputBounds bounds, GuardMetrics metrics) {
         this(engine, ledger, pools, requests, clock, demand, replyTimeout, bounds, metrics,
                 PolicyMetrics.unregistered(engine.config().hubId()), new ShadowWatch());
@@ -96,7 +128,7 @@ public final class AcquireService {
      * @param policyMetrics fallback and shadow metrics
      * @param shadows       where this hub's own shadow grants are recorded (the fold records the rest)
      */
-    public AcquireService(QuotaEngine engine, HubLedger ledger, PoolsConfig pools, RequestIndex requests, Clock clock,
+    public AcquireService(QuotaEngine engine, HubLedger ledger, LivePools pools, RequestIndex requests, Clock clock,
                           DemandCounter demand, Duration replyTimeout, InputBounds bounds, GuardMetrics metrics,
                           PolicyMetrics policyMetrics, ShadowWatch shadows) {
         this.policyMetrics = policyMetrics;
@@ -111,11 +143,7 @@ public final class AcquireService {
         this.bounds = bounds;
         this.metrics = metrics;
         this.hubId = engine.config().hubId();
-        for (PoolSpec pool : pools.pools()) {
-            largestTokenLimit.put(pool.name(), largestTokens(pool));
-            poolsByName.put(pool.name(), pool);
-            maxTokensPerCall.put(pool.name(), pool.maxTokensPerCall());
-        }
+        this.index = PoolIndex.of(pools.config());
     }
 
     /** The shadow refusals this hub recorded and folded (for the state endpoint and the dashboard). */
@@ -240,7 +268,7 @@ public final class AcquireService {
         StringBuilder notice = new StringBuilder(retryNotice);
         for (int i = 0; i < chain.size(); i++) {
             String pool = chain.get(i);
-            if (i > 0 && pools.unusablePools().contains(pool)) {
+            if (i > 0 && pools.config().unusablePools().contains(pool)) {
                 tried.add(new Refusal(RefusalCode.NO_USABLE_KEY, pool, null, null, NOT_SERVING_RETRY,
                         "pool " + pool + " has no usable key (their secrets could not be read at start-up)"));
                 continue;
@@ -276,14 +304,14 @@ public final class AcquireService {
 
     /** The pools to try, in order: the pool asked for, then its fallbacks unless the caller opted out. */
     private List<String> chain(AcquireCommand cmd) {
-        PoolSpec spec = poolsByName.get(cmd.pool());
+        PoolSpec spec = index().poolsByName().get(cmd.pool());
         if (!cmd.fallback() || spec.fallback().isEmpty()) {
             return List.of(cmd.pool());
         }
         List<String> chain = new ArrayList<>(1 + spec.fallback().size());
         chain.add(cmd.pool());
         for (String f : spec.fallback()) {
-            if (poolsByName.containsKey(f)) { // the binder checked the names; specs built in code are not
+            if (index().poolsByName().containsKey(f)) { // the binder checked the names; specs built in code are not
                 chain.add(f);
             }
         }
@@ -320,7 +348,7 @@ public final class AcquireService {
 
     /** The priority the request gets in {@code pool}: HIGH only for the pool's high-priority agents. */
     private Priority priorityIn(String pool, AcquireCommand cmd, StringBuilder notice) {
-        if (cmd.priority() != Priority.HIGH || poolsByName.get(pool).policy().mayUseHighPriority(cmd.agentId())) {
+        if (cmd.priority() != Priority.HIGH || index().poolsByName().get(pool).policy().mayUseHighPriority(cmd.agentId())) {
             return cmd.priority();
         }
         if (notice.indexOf("priority HIGH is reserved") < 0) {
@@ -335,7 +363,7 @@ public final class AcquireService {
     private CompletableFuture<AcquireOutcome> grant(Ledger target, Decision.Admitted admitted, LeaseSecret leaseSecret,
                                                     String notice, List<Refusal> passedOver) {
         var lease = admitted.lease();
-        Secret secret = pools.secrets().get(new KeyRef(lease.pool(), lease.keyId()));
+        Secret secret = pools.secret(new KeyRef(lease.pool(), lease.keyId()));
         String grantNotice = notice;
         if (!passedOver.isEmpty()) {
             policyMetrics.fallbackLeased(passedOver.get(0).pool(), lease.pool());
@@ -401,12 +429,13 @@ public final class AcquireService {
         if (cmd.priority() == null) {
             return bad("priority must be one of LOW, NORMAL, HIGH");
         }
-        Long largest = largestTokenLimit.get(cmd.pool());
+        PoolIndex served = index();
+        Long largest = served.largestTokenLimit().get(cmd.pool());
         if (largest == null) {
             return new AcquireOutcome.Failed(ErrorCode.UNKNOWN_POOL, "unknown pool '" + cmd.pool() + "'; configured pools: "
-                    + largestTokenLimit.keySet());
+                    + served.largestTokenLimit().keySet());
         }
-        if (pools.unusablePools().contains(cmd.pool())) {
+        if (served.source().unusablePools().contains(cmd.pool())) {
             return new AcquireOutcome.Failed(ErrorCode.NO_USABLE_KEY, "pool '" + cmd.pool()
                     + "' has no usable key (their secrets could not be read at start-up; see the hub log)");
         }
@@ -416,7 +445,7 @@ public final class AcquireService {
         if (cmd.tokens() > largest) {
             return bad("tokens " + cmd.tokens() + " exceed the largest token limit of pool '" + cmd.pool() + "' (" + largest + ")");
         }
-        long perCall = maxTokensPerCall.get(cmd.pool());
+        long perCall = served.maxTokensPerCall().get(cmd.pool());
         if (cmd.tokens() > perCall) {
             return bad("tokens " + cmd.tokens() + " exceed the bound " + perCall + " of pool '" + cmd.pool() + "' (max-tokens-per-call)");
         }

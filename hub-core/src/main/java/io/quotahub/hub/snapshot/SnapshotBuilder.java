@@ -26,13 +26,19 @@ import java.time.Clock;
 public final class SnapshotBuilder {
 
     private final String hubId;
-    private final EngineConfig config;
+    private final java.util.function.Supplier<EngineConfig> config;
     private final Clock clock;
 
     public SnapshotBuilder(String hubId, EngineConfig config, Clock clock) {
+        this(hubId, () -> config, clock);
+    }
+
+    /** @param config the configuration now: after a reload, snapshots are built under the new one */
+    public SnapshotBuilder(String hubId, java.util.function.Supplier<EngineConfig> config, Clock clock) {
         this.hubId = hubId;
         this.config = config;
         this.clock = clock;
+        this.builtUnder = config.get(); // a snapshot restored at start-up fits the configuration of then
     }
 
     /**
@@ -41,7 +47,8 @@ public final class SnapshotBuilder {
      * @param peerTail peer copy after {@code previous.peerSeq()} (empty for a single hub)
      */
     public HubSnapshot build(HubSnapshot previous, BatchSource ownTail, BatchSource peerTail) throws IOException {
-        QuotaEngine engine = new QuotaEngine(config, clock, EngineListener.NONE);
+        EngineConfig now = config.get();
+        QuotaEngine engine = new QuotaEngine(now, clock, EngineListener.NONE);
         LedgerFold fold = new LedgerFold(hubId, engine, lease -> { });
         long own = 0;
         long peer = 0;
@@ -66,7 +73,23 @@ public final class SnapshotBuilder {
             merge.own(b);
         }
         merge.finishCausal(); // a peer batch that saw own batches not read yet waits for the next snapshot
+        builtUnder = now;
         return new HubSnapshot(hubId, at[0], at[1], clock.millis(), at[2], engine.writeState(), foldState(fold));
+    }
+
+    /**
+     * The configuration the last {@link #build} folded under (before any, the one of the start-up):
+     * a snapshot starts from the previous one only while it is still the engine's.
+     */
+    private volatile EngineConfig builtUnder;
+
+    /**
+     * Can the next snapshot start from the newest? Not after a reload changed the pools: the next
+     * one is then folded from the ledgers' start under the new pools, as a restart with the new
+     * file folds them.
+     */
+    public boolean previousFits() {
+        return builtUnder == config.get();
     }
 
     /** Restores a snapshot into a fresh engine and its fold. @throws IOException if it does not fit them */

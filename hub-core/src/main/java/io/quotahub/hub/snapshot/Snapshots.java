@@ -58,6 +58,16 @@ public final class Snapshots implements AutoCloseable {
      */
     public Snapshots(Connection connection, String hubId, String peerId, EngineConfig config, Clock clock,
                      long everyMessages, Duration maxAge) throws IOException {
+        this(connection, hubId, peerId, config, () -> config, clock, everyMessages, maxAge);
+    }
+
+    /**
+     * @param config  the configuration a snapshot must fit to be restored (the one this hub started with)
+     * @param current the configuration now (a reload changes it): new snapshots are built under it
+     */
+    public Snapshots(Connection connection, String hubId, String peerId, EngineConfig config,
+                     java.util.function.Supplier<EngineConfig> current, Clock clock, long everyMessages, Duration maxAge)
+            throws IOException {
         this.hubId = hubId;
         this.peerId = peerId;
         this.config = config;
@@ -65,7 +75,7 @@ public final class Snapshots implements AutoCloseable {
         this.js = connection.jetStream();
         this.jsm = connection.jetStreamManagement();
         this.store = new SnapshotStore(connection, hubId);
-        this.builder = new SnapshotBuilder(hubId, config, clock);
+        this.builder = new SnapshotBuilder(hubId, current, clock);
         this.everyMessages = everyMessages;
         this.maxAge = maxAge;
     }
@@ -148,6 +158,10 @@ public final class Snapshots implements AutoCloseable {
     public synchronized HubSnapshot writeNow() throws IOException {
         long t0 = System.nanoTime();
         HubSnapshot base = latest;
+        if (base != null && !builder.previousFits()) {
+            LOG.info("hub {}: the pools were reloaded since the last snapshot: the next is folded from the ledgers' start", hubId);
+            base = null;
+        }
         long ownAfter = base == null ? 0 : base.ownSeq();
         long peerAfter = base == null ? 0 : base.peerSeq();
         HubSnapshot s;

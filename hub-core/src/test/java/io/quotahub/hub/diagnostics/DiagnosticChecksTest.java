@@ -1,5 +1,6 @@
 package io.quotahub.hub.diagnostics;
 
+import io.quotahub.hub.config.PoolsDigest;
 import io.quotahub.engine.EngineConfig;
 import io.quotahub.engine.EngineListener;
 import io.quotahub.engine.KeySpec;

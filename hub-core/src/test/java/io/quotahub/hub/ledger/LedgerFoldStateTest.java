@@ -109,4 +109,65 @@ class LedgerFoldStateTest {
         fold.apply(transfer("t0"));          // past the bound: forgotten (in causal order it never comes again)
         assertThat(fold.unappliedTransfersToMe()).extracting(Transfer::getTransferId).containsExactly("t0");
     }
+
+    private static LedgerEvent reload(String hub, long version, String digest, String follows) {
+        return LedgerEvents.configApplied(hub, 3, version, digest, follows, follows.isEmpty() ? "ops" : "", List.of());
+    }
+
+    @Test
+    void reloadVersionsSurviveWriteAndRead_andAStateWithoutThemStillReads() throws IOException {
+        LedgerFold fold = new LedgerFold("main", engine(), lease -> { });
+        fold.apply(reload("main", 1, "aaa", ""));
+        fold.apply(reload("edge", 1, "aaa", "main"));
+        fold.apply(reload("edge", 2, "bbb", ""));
+
+        LedgerFold restored = new LedgerFold("main", engine(), lease -> { });
+        restored.readState(new DataInputStream(new ByteArrayInputStream(state(fold))));
+
+        assertThat(restored.configVersion()).isEqualTo(2);
+        assertThat(restored.configDigest()).isEqualTo("bbb");
+        assertThat(restored.ownConfigWritten()).isEqualTo(1);
+        assertThat(restored.peerFollowedMine()).isEqualTo(1);
+        assertThat(restored.peerAccepted()).isEqualTo(2);
+        assertThat(restored.peerAcceptedDigest()).isEqualTo("bbb");
+
+        // the previous format (3) ends before the reloads: it reads as "no reload seen"
+        byte[] v4 = state(new LedgerFold("main", engine(), lease -> { }));
+        byte[] v3 = java.util.Arrays.copyOf(v4, v4.length - (8 + 2 + 8 + 8 + 2 + 8));
+        v3[3] = 3;
+        LedgerFold old = new LedgerFold("main", engine(), lease -> { });
+        old.readState(new DataInputStream(new ByteArrayInputStream(v3)));
+        assertThat(old.configVersion()).isZero();
+    }
+
+    @Test
+    void thePeersReloadsAndRotations_reachTheListenerOnlyOnceItListens() {
+        LedgerFold fold = new LedgerFold("main", engine(), lease -> { });
+        List<String> heard = new java.util.ArrayList<>();
+        fold.apply(reload("edge", 1, "aaa", ""));
+        fold.listen(new ConfigListener() {
+            @Override
+            public void peerAccepted(String peerHub, io.quotahub.proto.ConfigApplied reload) {
+                heard.add("accepted " + peerHub + " v" + reload.getVersion());
+            }
+
+            @Override
+            public void peerFollowed(long version, String digest) {
+                heard.add("followed v" + version);
+            }
+
+            @Override
+            public void peerRotated(String pool, String keyId) {
+                heard.add("rotated " + pool + "/" + keyId);
+            }
+        });
+        fold.apply(reload("edge", 2, "bbb", ""));
+        fold.apply(reload("edge", 3, "ccc", "main"));
+        fold.apply(reload("main", 4, "ddd", ""));        // its own: recorded, not heard
+        fold.apply(LedgerEvents.keyRotated("edge", "p", "k1", 5, "ops"));
+        fold.apply(LedgerEvents.keyRotated("main", "p", "k1", 6, "ops"));
+
+        assertThat(heard).containsExactly("accepted edge v2", "followed v3", "rotated p/k1");
+        assertThat(fold.configVersion()).isEqualTo(4);
+    }
 }

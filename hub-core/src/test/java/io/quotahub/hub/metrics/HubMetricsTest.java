@@ -87,7 +87,7 @@ class HubMetricsTest {
         Scrape s = freshScrape();
 
         List<String> peerOnly = List.of("quotahub_replication_lag_seconds", "quotahub_peer_status", "quotahub_takeovers_total",
-                "quotahub_handovers_total");
+                "quotahub_handovers_total", "quotahub_config_mismatch");
         for (String name : MetricNames.PROMETHEUS_NAMES) {
             if (!peerOnly.contains(name)) {
                 assertThat(s.names()).as("exported: " + name).contains(name);

@@ -70,11 +70,11 @@ class ReplicationSimulationTest {
     void randomSeedsWithBlocks_neverExceedALimit_loseNoGrant_andConvergeAfterRepair() throws Exception {
         Long only = Long.getLong("qh.sim.blockSeed");
         if (only != null) {
-            replay(only, Simulation.Faults.all(), true);
+            replay(only, Simulation.Faults.all(), true, false);
             return;
         }
         int seeds = Integer.getInteger("qh.sim.blockSeeds", BLOCK_SEEDS);
-        Simulation.Stats total = runSeeds(Long.getLong("qh.sim.firstSeed", 1L), seeds, Simulation.Faults.all(), true);
+        Simulation.Stats total = runSeeds(Long.getLong("qh.sim.firstSeed", 1L), seeds, Simulation.Faults.all(), true, false);
         assertThat(total.crashes + total.machinesDown).as("crashes").isGreaterThanOrEqualTo(seeds / 4);
         assertThat(total.takeovers).as("takeovers").isGreaterThanOrEqualTo(seeds / 10);
         assertThat(total.refusals).as("refusals (limits were reached)").isGreaterThanOrEqualTo(seeds);
@@ -86,12 +86,34 @@ class ReplicationSimulationTest {
     /** Seeds of the planned-stop run: fewer than the main run, which they repeat with one more kind of fault. */
     static final int PLANNED_STOP_SEEDS = 500;
 
-    /** Runs the seeds on all cores; fails with the smallest failing seed, replayed with its trace. */
-    static Simulation.Stats runSeeds(long first, int count, Simulation.Faults faults) throws Exception {
-        return runSeeds(first, count, faults, false);
+    /**
+     * Reloads (docs/architecture.md, "Changing limits in flight") amid every fault: capacities lowered
+     * and raised again (never above the first ones, which the provider-side check holds them to),
+     * accepted by either hub, followed by the other when it folds them, read from the file by a
+     * restarted hub; transfers in flight across them. I1 on each hub and across the hubs, no limit
+     * exceeded, no grant lost, convergence after repair.
+     */
+    @Test
+    void randomSeedsWithReloads_neverExceedALimit_loseNoGrant_andConvergeAfterRepair() throws Exception {
+        Long only = Long.getLong("qh.sim.reloadSeed");
+        if (only != null) {
+            replay(only, Simulation.Faults.all(), false, true);
+            return;
+        }
+        int seeds = Integer.getInteger("qh.sim.reloadSeeds", RELOAD_SEEDS);
+        Simulation.Stats total = runSeeds(Long.getLong("qh.sim.firstSeed", 1L), seeds, Simulation.Faults.all(), false, true);
+        assertThat(total.reloads).as("reloads").isGreaterThanOrEqualTo(seeds * 3);
+        assertThat(total.takeovers).as("takeovers").isGreaterThanOrEqualTo(seeds / 10);
     }
 
-    static Simulation.Stats runSeeds(long first, int count, Simulation.Faults faults, boolean blocks) throws Exception {
+    static final int RELOAD_SEEDS = 600;
+
+    static Simulation.Stats runSeeds(long first, int count, Simulation.Faults faults) throws Exception {
+        return runSeeds(first, count, faults, false, false);
+    }
+
+    /** Runs the seeds on all cores; fails with the smallest failing seed, replayed with its trace. */
+    static Simulation.Stats runSeeds(long first, int count, Simulation.Faults faults, boolean blocks, boolean reloads) throws Exception {
         Level before = quietLogs();
         long t0 = System.nanoTime();
         Simulation.Stats total = new Simulation.Stats();
@@ -107,7 +129,7 @@ class ReplicationSimulationTest {
                         return new Simulation.Stats();
                     }
                     try {
-                        return run(s, faults, false, blocks);
+                        return run(s, faults, false, blocks, reloads);
                     } catch (Simulation.Failure f) {
                         failing.accumulateAndGet(s, Math::min);
                         return new Simulation.Stats();
@@ -126,9 +148,9 @@ class ReplicationSimulationTest {
         if (failing.get() != Long.MAX_VALUE) {
             long seed = failing.get();
             try {
-                run(seed, faults, true, blocks);
+                run(seed, faults, true, blocks, reloads);
             } catch (Simulation.Failure f) {
-                throw new AssertionError(f.getMessage() + "\n\nreplay with -Dqh.sim." + (blocks ? "blockSeed" : "seed") + "=" + seed + "; trace (last lines):\n"
+                throw new AssertionError(f.getMessage() + "\n\nreplay with -Dqh.sim." + (blocks ? "blockSeed" : reloads ? "reloadSeed" : "seed") + "=" + seed + "; trace (last lines):\n"
                         + f.trace, f);
             }
             throw new AssertionError("seed " + seed + " failed in the bulk run but not when replayed: not deterministic");
@@ -137,12 +159,13 @@ class ReplicationSimulationTest {
     }
 
     static Simulation.Stats run(long seed, Simulation.Faults faults, boolean trace) {
-        return run(seed, faults, trace, false);
+        return run(seed, faults, trace, false, false);
     }
 
-    static Simulation.Stats run(long seed, Simulation.Faults faults, boolean trace, boolean blocks) {
+    static Simulation.Stats run(long seed, Simulation.Faults faults, boolean trace, boolean blocks, boolean reloads) {
         Simulation sim = new Simulation(seed, trace, trace ? 200 : 1, blocks);
         sim.faults(faults);
+        sim.reloads(reloads);
         try {
             sim.runRandom(Duration.ofSeconds(CHAOS_SECONDS));
         } catch (Simulation.Failure f) {
@@ -154,12 +177,13 @@ class ReplicationSimulationTest {
 
     /** One seed with its whole trace printed. */
     static void replay(long seed, Simulation.Faults faults) {
-        replay(seed, faults, false);
+        replay(seed, faults, false, false);
     }
 
-    static void replay(long seed, Simulation.Faults faults, boolean blocks) {
+    static void replay(long seed, Simulation.Faults faults, boolean blocks, boolean reloads) {
         Simulation sim = new Simulation(seed, true, 0, blocks);
         sim.faults(faults);
+        sim.reloads(reloads);
         try {
             sim.runRandom(Duration.ofSeconds(CHAOS_SECONDS));
         } finally {

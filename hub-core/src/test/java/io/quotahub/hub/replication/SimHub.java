@@ -41,6 +41,8 @@ final class SimHub {
     /** One run of the hub process. */
     final class Process {
         final QuotaEngine engine;
+        final io.quotahub.hub.config.LivePools live;
+        final io.quotahub.hub.service.Reloads reloads;
         final SimLedger ledger;
         final LedgerFold fold;
         final Replication replication;
@@ -59,13 +61,14 @@ final class SimHub {
 
         Process(long now) {
             Simulation s = sim;
-            EngineConfig config = EngineConfig.builder(id).pools(s.pools.pools())
+            live = s.poolsOf(SimHub.this); // a restart reads the pools file of its machine again
+            EngineConfig config = EngineConfig.builder(id).pools(live.config().pools())
                     .budgetShares(Map.of(Simulation.MAIN, 0.5, Simulation.EDGE, 0.5))
                     .settleMargin(s.settleMargin).leaseTtl(s.leaseTtl).build();
             engine = new QuotaEngine(config, s.clock, null);
             requests = new RequestIndex(s.clock, s.leaseTtl, Duration.ofSeconds(2), leaseId -> engine.openLease(leaseId).isPresent());
             fold = new LedgerFold(id, engine, lease -> requests.remember(lease.agentId(), lease.requestId(),
-                    new AcquireOutcome.Leased(lease, s.pools.secrets().get(new KeyRef(lease.pool(), lease.keyId()))),
+                    new AcquireOutcome.Leased(lease, live.secret(new KeyRef(lease.pool(), lease.keyId()))),
                     lease.grantedAt().toEpochMilli()));
             ledger = new SimLedger(store, () -> outage, s.faults.faultsWhileTakeoverPending(), s.faults.slowFenceNotice());
             SimPeerLink link = new SimPeerLink(id, peerId, s.net, s.trace, s::fenceWritten);
@@ -76,9 +79,17 @@ final class SimHub {
             replication.start(own, peer);
             consumed = peer.size();
             hubLedger.open(ledger);
+            // reloads as HubAssembly wires them: the peer's, folded from now on, and one missed while away
+            io.quotahub.hub.config.ConfigAgreement agreement = new io.quotahub.hub.config.ConfigAgreement(
+                    io.quotahub.hub.config.PoolsDigest.of(live.config().pools()), s.clock.millis());
+            reloads = new io.quotahub.hub.service.Reloads(id, engine, hubLedger, live, s.poolsFiles(SimHub.this), Simulation::env,
+                    agreement, s.clock, peerId, REPLY_TIMEOUT);
+            reloads.peerServing(() -> !replication.ownsPeerLeases());
+            fold.listen(reloads);
+            reloads.afterStart(fold);
             // The reply timeout runs on wall-clock time; it never fires here: a running process's
             // appends complete at once, a dead one's answers reach nobody.
-            acquire = new AcquireService(engine, hubLedger, s.pools, requests, s.clock, demand, REPLY_TIMEOUT);
+            acquire = new AcquireService(engine, hubLedger, live, requests, s.clock, demand, REPLY_TIMEOUT);
             settle = new SettleService(engine, hubLedger, s.clock, id, REPLY_TIMEOUT);
             reaper = new LeaseReaper(engine, hubLedger, requests, id,
                     leaseHub -> leaseHub.equals(id) || replication.ownsPeerLeases());
@@ -282,6 +293,7 @@ final class SimHub {
         }
         if (now >= p.nextTick) {
             p.replication.tick();
+            p.reloads.retryPending();
             p.nextTick = next(p.nextTick, now);
         }
         if (process == p && p.ledger.alive() && now >= p.nextAnnounce) {

@@ -113,6 +113,7 @@ final class Simulation {
         int rejoins;
         int plannedStops;
         int handOvers;
+        int reloads;
         int grants;
         int refusals;
         int orphans;
@@ -131,6 +132,7 @@ final class Simulation {
             rejoins += o.rejoins;
             plannedStops += o.plannedStops;
             handOvers += o.handOvers;
+            reloads += o.reloads;
             grants += o.grants;
             refusals += o.refusals;
             orphans += o.orphans;
@@ -142,9 +144,9 @@ final class Simulation {
         public String toString() {
             return String.format("%d steps, %d grants, %d refusals, %d late grants ignored; faults: %d splits, %d crashes, "
                             + "%d hangs, %d machines down, %d ledger outages; %d fences (%d of a hub that was running), "
-                            + "%d takeovers, %d rejoins, %d planned stops (%d hand-overs stored); slowest convergence %d ms", steps,
-                    grants, refusals, orphans, splits, crashes, hangs, machinesDown, outages, fences, falseTakeovers, takeovers,
-                    rejoins, plannedStops, handOvers, convergeMillis);
+                            + "%d takeovers, %d rejoins, %d planned stops (%d hand-overs stored), %d reloads; slowest convergence %d ms",
+                    steps, grants, refusals, orphans, splits, crashes, hangs, machinesDown, outages, fences, falseTakeovers, takeovers,
+                    rejoins, plannedStops, handOvers, reloads, convergeMillis);
         }
     }
 
@@ -171,6 +173,14 @@ final class Simulation {
             (a, b) -> a.at != b.at ? Long.compare(a.at, b.at) : Long.compare(a.order, b.order));
     private long actions;
     Faults faults = Faults.none();
+    /**
+     * Reloads of the pools (off unless {@link #reloads}): both machines' pools files get new
+     * capacities (never above the first ones, so the provider-side check keeps its bound) and a
+     * running hub reloads; its peer follows when it folds it, and a restarted hub reads its file.
+     */
+    boolean reloads;
+    private java.nio.file.Path poolsDir;
+    private int version;
     /** Fail when a hub fences a peer whose process has been running for takeoverAfter: takeover is for death. */
     boolean strictTakeovers = true;
     private boolean inFenceHook;
@@ -221,6 +231,124 @@ final class Simulation {
         return new PoolsConfig(List.of(pool),
                 Map.of(new KeyRef(POOL, "k1"), new Secret("sk-sim-key-one-0001"), new KeyRef(POOL, "k2"), new Secret("sk-sim-key-two-0002")),
                 List.of(), Set.of());
+    }
+
+    // ---- the pools files (reloads) ------------------------------------------------------------
+
+    /** The secrets of the sim's keys, as each machine's environment holds them. */
+    static String env(String name) {
+        return name.equals("SIM_K1") ? "sk-sim-key-one-0001" : name.equals("SIM_K2") ? "sk-sim-key-two-0002" : null;
+    }
+
+    Simulation reloads(boolean on) {
+        this.reloads = on;
+        checker.allowNegativeBudgets = on; // a lowered limit after transfers (admission reads it as 0)
+        return this;
+    }
+
+    /** The pools file of a hub's machine (written at the first start of either hub). */
+    io.quotahub.hub.config.PoolsFiles poolsFiles(SimHub h) {
+        return io.quotahub.hub.config.PoolsFiles.of(reloads ? poolsFile(h).toString() : null);
+    }
+
+    private java.nio.file.Path poolsFile(SimHub h) {
+        try {
+            if (poolsDir == null) {
+                poolsDir = java.nio.file.Files.createTempDirectory("qh-sim-pools-");
+                poolsDir.toFile().deleteOnExit();
+                writePools(pools.pools().get(0), main);
+                writePools(pools.pools().get(0), edge);
+            }
+            return poolsDir.resolve(h.id + ".yml");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** What a hub starts with: the sim's pools, or with reloads what its machine's file says now. */
+    io.quotahub.hub.config.LivePools poolsOf(SimHub h) {
+        if (!reloads) {
+            return new io.quotahub.hub.config.LivePools(pools, new io.quotahub.hub.config.pools.PoolsSettings(List.of()));
+        }
+        var settings = poolsFiles(h).read();
+        return new io.quotahub.hub.config.LivePools(new io.quotahub.hub.config.PoolsConfigReader(Simulation::env).read(settings),
+                settings);
+    }
+
+    private void writePools(PoolSpec p, SimHub h) {
+        StringBuilder y = new StringBuilder("quotahub:\n  pools:\n    ").append(p.name()).append(":\n      preset: ")
+                .append(p.preset()).append("\n      limits:\n");
+        limitsYaml(y, p.limits(), "        ");
+        y.append("      keys:\n");
+        for (KeySpec k : p.keys()) {
+            y.append("        - id: ").append(k.id()).append("\n          secret-env: SIM_").append(k.id().toUpperCase())
+                    .append("\n          limits:\n");
+            limitsYaml(y, k.limits(), "            ");
+        }
+        try {
+            java.nio.file.Path f = poolsDir.resolve(h.id + ".yml");
+            java.nio.file.Files.writeString(f, y.toString());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static void limitsYaml(StringBuilder y, List<LimitSpec> limits, String indent) {
+        for (LimitSpec l : limits) {
+            y.append(indent).append("- { ").append(l.kind() == io.quotahub.engine.LimitKind.TOKENS ? "tokens" : "requests")
+                    .append(": ").append(l.capacity()).append(", per: ").append(l.per().toMillis()).append("ms }\n");
+        }
+    }
+
+    /** A reload: new capacities (a third to all of the first ones) in both files, accepted by a running hub. */
+    private void reload() {
+        SimHub h = rnd.nextBoolean() ? main : edge;
+        if (h.state != SimHub.State.RUNNING) {
+            return;
+        }
+        PoolSpec first = pools.pools().get(0);
+        if (accepted == null) {
+            accepted = first;
+        }
+        List<KeySpec> keys = new ArrayList<>();
+        for (KeySpec k : first.keys()) {
+            keys.add(new KeySpec(k.id(), scaled(k.limits()), k.maxConcurrent()));
+        }
+        PoolSpec next = new PoolSpec(first.name(), keys, scaled(first.limits()), first.maxConcurrent(), first.preset());
+        writePools(next, main);
+        writePools(next, edge);
+        // as an operator does: a refused reload is tried on the other hub, and the files put back if that fails too
+        for (SimHub via : List.of(h, hub(peerOf(h.id)))) {
+            if (via.state != SimHub.State.RUNNING) {
+                continue;
+            }
+            try {
+                var r = via.process.reloads.reload("sim", Duration.ZERO);
+                stats.reloads++;
+                accepted = next;
+                trace.log(via.id, "RELOAD v%d %s", r.version(), r.changes());
+                return;
+            } catch (io.quotahub.hub.service.Reloads.Refused e) {
+                trace.log(via.id, "reload refused: %s", e.getMessage());
+            }
+        }
+        writePools(accepted, main);
+        writePools(accepted, edge);
+    }
+
+    /** The pools of the last accepted reload (the first ones before any). */
+    private PoolSpec accepted;
+
+    private List<LimitSpec> scaled(List<LimitSpec> limits) {
+        List<LimitSpec> out = new ArrayList<>();
+        for (LimitSpec l : limits) {
+            long c = Math.max(1, Math.round(l.capacity() * (0.34 + rnd.nextDouble() * 0.66)));
+            if (l.kind() == io.quotahub.engine.LimitKind.TOKENS) {
+                c = Math.max(c, 220); // the agents ask up to 219 tokens: a smaller limit would make their calls invalid
+            }
+            out.add(new LimitSpec(l.kind(), c, l.per(), l.calendarDayZone()));
+        }
+        return out;
     }
 
     // ---- the world -----------------------------------------------------------------------------
@@ -315,6 +443,9 @@ final class Simulation {
             }
             if (faults.perSecond > 0 && rnd.nextDouble() < faults.perSecond * STEP_MS / 1000.0) {
                 injectFault();
+            }
+            if (reloads && rnd.nextDouble() < 0.4 * STEP_MS / 1000.0) {
+                reload();
             }
             step();
         }

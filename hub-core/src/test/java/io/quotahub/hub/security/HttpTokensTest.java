@@ -132,7 +132,7 @@ class HttpTokensTest {
         assertThat(done.statusCode()).as(done.body()).isEqualTo(200);
 
         for (String admin : List.of("/api/v1/admin/keys/demo/k1/reset", "/api/v1/admin/keys/demo/k1/enable",
-                "/api/v1/admin/peer/declare-dead")) {
+                "/api/v1/admin/peer/declare-dead", "/api/v1/admin/config/reload", "/api/v1/admin/keys/demo/k1/rotate")) {
             HttpResponse<String> r = hub.post(admin, "{}", AGENT);
             assertThat(r.statusCode()).as(admin).isEqualTo(403);
             assertThat(json(r)).as(admin).containsEntry("error", "forbidden");
@@ -162,6 +162,10 @@ class HttpTokensTest {
         assertThat(json(acquire)).containsEntry("error", "forbidden");
         assertThat(granted()).isEqualTo(before);
         assertThat(hub.post("/api/v1/admin/keys/demo/k1/reset", "{}", VIEWER).statusCode()).isEqualTo(403);
+        assertThat(hub.post("/api/v1/admin/config/reload", "{}", VIEWER).statusCode()).isEqualTo(403);
+        assertThat(hub.post("/api/v1/admin/keys/demo/k1/rotate", "{}", VIEWER).statusCode()).isEqualTo(403);
+        assertThat(hub.get("/api/v1/config", VIEWER).statusCode()).as("the pools' version and digest are a viewer's").isEqualTo(200);
+        assertThat(hub.get("/api/v1/config", AGENT).statusCode()).isEqualTo(403);
         for (String endpoint : List.of("/beans", "/routes", "/loggers", "/threaddump", "/info")) {
             assertThat(hub.get(endpoint, VIEWER).statusCode()).as(endpoint).isIn(403, 404);
         }

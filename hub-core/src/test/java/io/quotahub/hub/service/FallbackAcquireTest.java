@@ -13,6 +13,7 @@ import io.quotahub.engine.QuotaEngine;
 import io.quotahub.engine.Refusal;
 import io.quotahub.engine.RefusalCode;
 import io.quotahub.hub.config.KeyRef;
+import io.quotahub.hub.config.LivePools;
 import io.quotahub.hub.config.PoolsConfig;
 import io.quotahub.hub.config.Secret;
 import io.quotahub.hub.ledger.HubLedger;
@@ -66,7 +67,7 @@ class FallbackAcquireTest {
         engine = new QuotaEngine(EngineConfig.builder("main").pools(specs).budgetShares(Map.of("main", 1.0)).build(), clock, null);
         ledger.open(memory);
         RequestIndex requests = new RequestIndex(clock, Duration.ofMinutes(2), Duration.ofSeconds(10), id -> engine.openLease(id).isPresent());
-        service = new AcquireService(engine, ledger, pools, requests, clock, new DemandCounter(), Duration.ofSeconds(2),
+        service = new AcquireService(engine, ledger, LivePools.of(pools), requests, clock, new DemandCounter(), Duration.ofSeconds(2),
                 InputBounds.ofDefaults(), GuardMetrics.unregistered("main"), new PolicyMetrics(registry, "main", specs),
                 new io.quotahub.hub.ledger.ShadowWatch());
         waiting = new WaitingAcquire(service, ledger, timer, clock, Duration.ofSeconds(30), () -> 0.0);

@@ -3,6 +3,7 @@ package io.quotahub.engine.internal;
 import java.io.IOException;
 
 import io.quotahub.engine.LimitRef;
+import io.quotahub.engine.LimitSpec;
 import io.quotahub.engine.view.BudgetView;
 
 import java.time.Clock;
@@ -12,6 +13,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Folds the budget events of the two-hub protocol (docs/architecture.md, "Budgets and the split", "Takeover and fence") into
@@ -37,33 +39,50 @@ public final class BudgetFold {
 
     private final Budgets budgets;
     private final Clock clock;
-    private final Collection<PoolState> pools;
-    private final Map<String, Limit> limits = new LinkedHashMap<>();
-    private final List<LimitRef> refs;
+    private final Supplier<Collection<PoolState>> pools;
+    /** The configured limits; replaced whole by {@link #rebuild} after a reload, under {@link #lock}. */
+    private volatile Map<String, Limit> limits = Map.of();
+    private volatile List<LimitRef> refs = List.of();
     private final TransferLog log = new TransferLog();
     private final Object lock = new Object();
 
-    BudgetFold(Budgets budgets, Clock clock, Collection<PoolState> pools) {
+    BudgetFold(Budgets budgets, Clock clock, Supplier<Collection<PoolState>> pools) {
         this.budgets = budgets;
         this.clock = clock;
         this.pools = pools;
+        rebuild();
+    }
+
+    /** The table of limits from the pools configured now (at construction, and after a reload under every lock). */
+    void rebuild() {
+        Map<String, Limit> table = new LinkedHashMap<>();
         List<LimitRef> order = new ArrayList<>();
-        for (PoolState p : pools) {
+        for (PoolState p : pools.get()) {
             for (int i = 0; i < p.windows.length; i++) {
-                add(LimitRef.ofPool(p.name(), i), p, p.windows[i], order);
+                add(table, LimitRef.ofPool(p.name(), i), p, p.windows[i], order);
             }
             for (KeyState k : p.keys) {
                 for (int i = 0; i < k.windows.length; i++) {
-                    add(LimitRef.ofKey(p.name(), k.id(), i), p, k.windows[i], order);
+                    add(table, LimitRef.ofKey(p.name(), k.id(), i), p, k.windows[i], order);
                 }
             }
         }
+        this.limits = table;
         this.refs = List.copyOf(order);
     }
 
-    private void add(LimitRef ref, PoolState pool, SlidingWindow window, List<LimitRef> order) {
-        if (limits.putIfAbsent(ref.toString(), new Limit(ref, pool, window)) == null) {
+    private static void add(Map<String, Limit> table, LimitRef ref, PoolState pool, SlidingWindow window, List<LimitRef> order) {
+        if (table.putIfAbsent(ref.toString(), new Limit(ref, pool, window)) == null) {
             order.add(ref);
+        }
+    }
+
+    /** Runs {@code body} holding the fold's lock and every pool's (a reload). */
+    void underAllLocksNoIo(Runnable body) {
+        try {
+            underAllLocks((IoBody) body::run);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e); // the body does no I/O
         }
     }
 
@@ -206,7 +225,7 @@ public final class BudgetFold {
         }
         Map<PoolState, List<Map.Entry<Limit, Long>>> moves = byPool(known(units, true));
         synchronized (lock) {
-            for (PoolState pool : pools) {
+            for (PoolState pool : pools.get()) {
                 synchronized (pool) {
                     for (Map.Entry<Limit, Long> m : moves.getOrDefault(pool, List.of())) {
                         m.getKey().cell().add(from, -m.getValue());
@@ -214,6 +233,11 @@ public final class BudgetFold {
                     }
                     reattribute(pool, from, to);
                 }
+            }
+            if (to == budgets.ownSlot()) {
+                // the peer grants nothing more until it has folded everything, a reload included:
+                // what a reload held back for it is this hub's to use (the peer's budget is, too)
+                budgets.releaseHolds();
             }
         }
     }
@@ -263,9 +287,10 @@ public final class BudgetFold {
 
     /**
      * The entries of limits this engine has, with non-zero units (positive only unless {@code signed}),
-     * each clamped to the limit's capacity: no event moves more than a whole limit, however many
-     * units it names, so budgets stay sums of bounded amounts (see {@link Units}). Both hubs clamp
-     * the same event alike, so they still agree.
+     * each clamped to the largest capacity a limit may have: no event moves more than a whole limit,
+     * however many units it names, so budgets stay sums of bounded amounts (see {@link Units}). The
+     * bound is the same for every configuration, so both hubs clamp an event alike even when one
+     * folds it before a reload changed the limit and the other after.
      */
     private Map<Limit, Long> known(Map<LimitRef, Long> units, boolean signed) {
         Map<Limit, Long> out = new LinkedHashMap<>();
@@ -279,10 +304,7 @@ public final class BudgetFold {
                 out.merge(l, n, Units::add);
             }
         }
-        out.replaceAll((l, n) -> {
-            long capacity = l.window.spec.capacity();
-            return Units.clamp(n, signed ? -capacity : 0, capacity);
-        });
+        out.replaceAll((l, n) -> Units.clamp(n, signed ? -LimitSpec.MAX_CAPACITY : 0, LimitSpec.MAX_CAPACITY));
         out.values().removeIf(n -> n == 0);
         return out;
     }
@@ -317,7 +339,7 @@ public final class BudgetFold {
     /** Runs {@code body} holding the fold's lock and every pool's, in the order the fold takes them. */
     void underAllLocks(IoBody body) throws IOException {
         synchronized (lock) {
-            lockPools(new ArrayList<>(pools), 0, body);
+            lockPools(new ArrayList<>(pools.get()), 0, body);
         }
     }
 

@@ -58,9 +58,22 @@ public final class Budgets {
 
     /** One limit's budgets, one slot per hub. */
     public final class Cell {
-        final long capacity;
+        /** The configured capacity; a reload changes it ({@link #rebase}). */
+        volatile long capacity;
         private final AtomicLongArray budgets;
         private long inFlight;
+        /**
+         * Units of this hub's budget held back after a reload raised the limit, until the peer has
+         * folded the reload too (docs/architecture.md, "Changing limits in flight"): admission and
+         * give-aways use {@link #usable()}. Never part of a snapshot (a restart starts on its file).
+         */
+        private volatile long held;
+        /**
+         * While a raise is held back, this hub admits at most the smallest capacity among the
+         * configurations not yet folded by the peer (a budget above the old capacity was cut to it
+         * before the raise, and must stay cut until the peer has the raise).
+         */
+        private volatile long heldCapacity = Long.MAX_VALUE;
 
         private Cell(long capacity, long[] initial) {
             this.capacity = capacity;
@@ -70,6 +83,46 @@ public final class Budgets {
         /** This hub's budget. */
         public long own() {
             return budgets.get(ownIndex);
+        }
+
+        /** This hub's budget less the units a reload holds back: what it may admit against or give away. */
+        long usable() {
+            return Math.min(Units.sub(budgets.get(ownIndex), held), heldCapacity);
+        }
+
+        /**
+         * A reload changed the capacity: every hub's budget moves by the change of its share of the
+         * split (B_h += split_h(C') - split_h(C)), so the budgets are what a fresh start with C'
+         * followed by the same events gives, whatever order the hubs fold a reload and transfers in,
+         * and they still add up (with the units in flight) to the capacity (I1). When
+         * {@code holdRaises}, this hub's gain is held back until {@link Budgets#releaseHolds}: it
+         * admits under the smaller of its old and new budget.
+         */
+        synchronized void rebase(long newCapacity, boolean holdRaises) {
+            long[] before = initialSplit(capacity);
+            long[] after = initialSplit(newCapacity);
+            for (int i = 0; i < before.length; i++) {
+                budgets.set(i, Units.add(budgets.get(i), after[i] - before[i]));
+            }
+            if (holdRaises) {
+                held = Math.max(0, Units.add(held, after[ownIndex] - before[ownIndex]));
+                heldCapacity = Math.min(heldCapacity, capacity);
+            }
+            capacity = newCapacity;
+            version.incrementAndGet();
+        }
+
+        /** Is anything of this hub's budget held back (units, or a capacity below the configured one)? */
+        boolean holding() {
+            return held > 0 || heldCapacity < capacity;
+        }
+
+        private synchronized void release() {
+            if (held != 0 || heldCapacity != Long.MAX_VALUE) {
+                held = 0;
+                heldCapacity = Long.MAX_VALUE;
+                version.incrementAndGet();
+            }
         }
 
         public long of(String hub) {
@@ -163,6 +216,29 @@ public final class Budgets {
             }
         }
         return out;
+    }
+
+    /** A reload dropped the limit: its cell leaves the table (windows of open leases keep their own reference). */
+    void unregister(String ref) {
+        cells.remove(ref);
+        version.incrementAndGet();
+    }
+
+    /** The peer has folded the reloads too: every raise held back is usable now. */
+    void releaseHolds() {
+        for (Cell c : cells.values()) {
+            c.release();
+        }
+    }
+
+    /** Is any unit of this hub's budgets held back after a reload? */
+    boolean holding() {
+        for (Cell c : cells.values()) {
+            if (c.holding()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public Cell cell(String ref) {

@@ -3,6 +3,7 @@ package io.quotahub.engine.internal;
 import io.quotahub.engine.AcquireRequest;
 import io.quotahub.engine.BlockPolicy;
 import io.quotahub.engine.CircuitState;
+import io.quotahub.engine.ConfigChange;
 import io.quotahub.engine.Decision;
 import io.quotahub.engine.EngineConfig;
 import io.quotahub.engine.EngineListener;
@@ -46,10 +47,16 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class EngineCore {
 
-    private final EngineConfig config;
+    /** The configuration now: replaced by a reload, like {@link #pools}. */
+    private volatile EngineConfig config;
     private final Clock clock;
     private final EngineListener listener;
-    private final Map<String, PoolState> pools = new LinkedHashMap<>();
+    /**
+     * The configured pools in configuration order; never changed in place: a reload publishes a new
+     * map (decisions look their pool up without a lock). A removed pool is not here; its open
+     * leases still settle through it.
+     */
+    private volatile Map<String, PoolState> pools;
     private final Budgets budgets;
     private final Map<String, OpenLease> leases = new ConcurrentHashMap<>();
     private final SettledIds settled;
@@ -78,8 +85,9 @@ public final class EngineCore {
         this.budgets = new Budgets(config.budgetShares(), config.hubId());
         long margin = Units.millis(config.settleMargin());
         long longest = 0;
+        Map<String, PoolState> table = new LinkedHashMap<>();
         for (PoolSpec p : config.pools()) {
-            pools.put(p.name(), new PoolState(p, budgets, margin, config.cooldown(), config.thermal()));
+            table.put(p.name(), new PoolState(p, budgets, margin, config.cooldown(), config.thermal()));
             for (LimitSpec l : p.limits()) {
                 longest = Math.max(longest, Units.millis(l.per()));
             }
@@ -89,13 +97,87 @@ public final class EngineCore {
                 }
             }
         }
+        this.pools = java.util.Collections.unmodifiableMap(table);
         this.ttlMillis = Units.millis(config.leaseTtl());
         this.probeWaitMillis = Math.max(1, Math.min(ttlMillis, Units.millis(config.cooldown().openFor())));
         this.settled = new SettledIds(Units.add(Units.add(ttlMillis, longest), margin));
         this.ids = new LeaseIds(config.hubId(), clock.millis(), idRandom);
-        this.fold = new BudgetFold(budgets, clock, pools.values());
-        this.snapshots = new Snapshots(clock, fold, settled, pools, leases,
-                new SnapshotCodec(config, ids, settled, budgets, fold.log(), pools));
+        this.fold = new BudgetFold(budgets, clock, () -> pools.values());
+        this.snapshots = new Snapshots(clock, fold, settled, () -> pools, leases,
+                new SnapshotCodec(() -> this.config, ids, settled, budgets, fold.log(), () -> pools));
+    }
+
+    /** The configuration now. */
+    public EngineConfig config() {
+        return config;
+    }
+
+    /**
+     * A reload (docs/architecture.md, "Changing limits in flight"): from now on the engine decides
+     * under {@code next}. Atomic: taken under the budget fold's lock and every pool's, so no decision
+     * or fold sees half of it. Checked first ({@link Reconfiguration#problems}); nothing changes
+     * when it is refused.
+     *
+     * @param holdRaises this hub accepted the reload and its peer has not folded it yet: the extra
+     *                   room of a raised limit is held back until {@link #releaseRaises}
+     * @throws IllegalArgumentException naming every change a running engine cannot take
+     */
+    public ConfigChange reconfigure(EngineConfig next, boolean holdRaises) {
+        java.util.Objects.requireNonNull(next, "next");
+        List<String> problems = Reconfiguration.problems(config, next);
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("cannot reload: " + String.join("; ", problems));
+        }
+        ConfigChange[] change = new ConfigChange[1];
+        fold.underAllLocksNoIo(() -> {
+            long margin = Units.millis(next.settleMargin());
+            Map<String, PoolState> before = new LinkedHashMap<>(pools);
+            Map<String, PoolState> table = new LinkedHashMap<>();
+            for (PoolSpec p : next.pools()) {
+                PoolState kept = before.remove(p.name());
+                if (kept != null) {
+                    kept.reconfigure(p, budgets, margin, next.cooldown(), next.thermal(), holdRaises);
+                    table.put(p.name(), kept);
+                } else {
+                    table.put(p.name(), new PoolState(p, budgets, margin, next.cooldown(), next.thermal()));
+                }
+            }
+            for (PoolState gone : before.values()) {
+                gone.retire(budgets);
+            }
+            change[0] = Reconfiguration.change(config, next, holdRaises);
+            pools = java.util.Collections.unmodifiableMap(table);
+            config = next;
+            fold.rebuild();
+        });
+        // the caller (the hub) logs the change; the listener hears of it through the views
+        return change[0];
+    }
+
+    /** The peer has folded the reloads: the extra room of raised limits is usable now. */
+    public void releaseRaises() {
+        fold.underAllLocksNoIo(budgets::releaseHolds);
+    }
+
+    /** Is extra room of a raised limit held back, waiting for the peer? */
+    public boolean holdingRaises() {
+        return budgets.holding();
+    }
+
+    /**
+     * Can a snapshot be taken now? Not while a lease of a key a reload removed from a pool that
+     * stays is open: the pool's windows count it, and a snapshot (of the configuration now) could
+     * not name its key. It settles or expires within a lease TTL.
+     */
+    public boolean snapshotReady() {
+        Map<String, PoolState> now = pools;
+        for (OpenLease l : leases.values()) {
+            PoolState p = now.get(l.pool.name());
+            if (p == l.pool && p.byId.get(l.key.id()) != l.key) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The state of a pool (tests), null if unknown. */
@@ -137,6 +219,9 @@ public final class EngineCore {
         Events events = new Events(listener);
         Decision decision;
         synchronized (pool) {
+            if (pool.retired) {
+                return refuse(r.pool(), RefusalCode.UNKNOWN_POOL, null, ttlMillis, "no pool named " + r.pool() + " (removed by a reload)");
+            }
             long now = clock.millis();
             refresh(pool, now, events);
             Admission.Block block = Admission.checkPool(pool, r.tokens(), now, ttlMillis);
@@ -453,7 +538,7 @@ public final class EngineCore {
     public void bookExternalUse(ExternalUse e) {
         KeyState k = key(e.pool(), e.keyId(), e.limitIndex());
         if (k != null) {
-            synchronized (pools.get(e.pool())) {
+            synchronized (poolOf(e.pool(), k)) {
                 ProviderReports.book(k, e, budgets);
             }
         }
@@ -462,7 +547,7 @@ public final class EngineCore {
     public void observeLimit(LimitObservation o) {
         KeyState k = key(o.pool(), o.keyId(), o.limitIndex());
         if (k != null) {
-            synchronized (pools.get(o.pool())) {
+            synchronized (poolOf(o.pool(), k)) {
                 ProviderReports.record(k, o);
             }
         }
@@ -481,6 +566,12 @@ public final class EngineCore {
                 }
             }
         }
+    }
+
+    /** The lock of a key found by {@link #key}: its pool, or the key itself if a reload removed the pool meanwhile. */
+    private Object poolOf(String pool, KeyState k) {
+        PoolState p = pools.get(pool);
+        return p != null ? p : k;
     }
 
     /** A key that has a limit at {@code index}, or null (a pool, key or limit no longer configured). */

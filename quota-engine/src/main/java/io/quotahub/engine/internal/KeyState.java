@@ -18,16 +18,18 @@ import java.util.Map;
 /** Everything the engine knows about one key. Guarded by its pool's lock. */
 final class KeyState {
 
-    final KeySpec spec;
+    /** Its configuration; a reload may change capacities and max-concurrent ({@link #reconfigure}). */
+    KeySpec spec;
     final String pool;
-    final int index;
+    /** Its place in the pool's configuration order (ties of key selection); a reload may move it. */
+    int index;
     final SlidingWindow[] windows;
     final KeyGuard guard;
     final Thermal thermal;
-    final BurstGuard burst;
+    BurstGuard burst;
     private final double throttleAt;
     /** Smallest TOKENS capacity: a request for more tokens can never be served by this key. */
-    final long maxTokens;
+    long maxTokens;
     /** Open leases in grant order (for max-concurrent and its retry time). */
     final Map<String, OpenLease> open = new LinkedHashMap<>();
     /**
@@ -78,10 +80,36 @@ final class KeyState {
         this.guard = new KeyGuard(cooldown);
         this.throttleAt = thermalConfig.throttleAt(preset);
         this.thermal = new Thermal(thermalConfig, throttleAt);
-        // a limit in shadow or canary mode is watched, not a protection of the key: it drives no burst guard
-        this.burst = BurstGuard.forKey(limits.stream().filter(l -> l.enforcement().enforcesAll()).toList(), preset);
-        this.maxTokens = limits.stream().filter(l -> l.kind() == LimitKind.TOKENS)
+        this.burst = BurstGuard.forKey(guarding(limits), preset);
+        this.maxTokens = smallestTokens(limits);
+    }
+
+    /** The limits that protect the key: one in shadow or canary mode is watched, and drives no burst guard. */
+    private static List<LimitSpec> guarding(List<LimitSpec> limits) {
+        return limits.stream().filter(l -> l.enforcement().enforcesAll()).toList();
+    }
+
+    private static long smallestTokens(List<LimitSpec> limits) {
+        return limits.stream().filter(l -> l.kind() == LimitKind.TOKENS)
                 .mapToLong(LimitSpec::capacity).min().orElse(Long.MAX_VALUE);
+    }
+
+    /**
+     * A reload: the same limits (kind and length) with new capacities, a new max-concurrent, a new
+     * place in the pool. The burst guard starts over only if its rate changed.
+     */
+    void reconfigure(KeySpec next, int newIndex, Preset preset, boolean holdRaises) {
+        for (int i = 0; i < windows.length; i++) {
+            windows[i].reconfigure(next.limits().get(i), holdRaises);
+        }
+        if (BurstGuard.maxPerInterval(guarding(spec.limits()), preset.burstFactor())
+                != BurstGuard.maxPerInterval(guarding(next.limits()), preset.burstFactor())) {
+            burst = BurstGuard.forKey(guarding(next.limits()), preset);
+        }
+        spec = next;
+        index = newIndex;
+        maxTokens = smallestTokens(next.limits());
+        touch();
     }
 
     /**

@@ -21,23 +21,27 @@ import java.util.Map;
  */
 final class PoolState {
 
-    final PoolSpec spec;
-    final KeyState[] keys;
+    /** Its configuration; replaced by a reload ({@link #reconfigure}), like the fields derived from it. */
+    PoolSpec spec;
+    /** The configured keys; a key a reload removed is not here (its open leases still settle through it). */
+    KeyState[] keys;
     final Map<String, KeyState> byId = new HashMap<>();
     final SlidingWindow[] windows;
     final Thermal thermal;
-    /** Smallest TOKENS capacity of the pool's own limits. */
-    final long maxTokens;
+    /** Smallest TOKENS capacity of the pool's own limits (read before the lock: a reload is atomic per field). */
+    volatile long maxTokens;
     /** The most tokens one call may reserve or report ({@link PoolSpec#maxTokensPerCall()}). */
-    final long maxTokensPerCall;
+    volatile long maxTokensPerCall;
     /** The keys in selection order, refreshed lazily (see {@link KeyOrder}). */
-    final KeyOrder order;
+    KeyOrder order;
     /** The latest time a decision or tick refreshed the pool: key windows are caught up to it before a charge. */
     long refreshedAt = Long.MIN_VALUE;
     int inFlight;
     Zone zone = Zone.OPTIMAL;
     /** Per-agent caps of the pool's policy; null when it has none (the default). */
-    final AgentShares shares;
+    AgentShares shares;
+    /** A reload removed the pool: it grants nothing more (a decision may have looked it up just before). */
+    volatile boolean retired;
 
     PoolState(PoolSpec spec, Budgets budgets, long marginMillis, CooldownConfig cooldown, ThermalConfig thermalConfig) {
         this.spec = spec;
@@ -55,10 +59,91 @@ final class PoolState {
         }
         this.thermal = new Thermal(thermalConfig, thermalConfig.throttleAt(spec.preset()));
         this.order = new KeyOrder(keys, budgets);
-        this.maxTokens = limits.stream().filter(l -> l.kind() == LimitKind.TOKENS)
-                .mapToLong(LimitSpec::capacity).min().orElse(Long.MAX_VALUE);
+        this.maxTokens = smallestTokens(limits);
         this.maxTokensPerCall = spec.maxTokensPerCall();
         this.shares = AgentShares.of(this);
+    }
+
+    private static long smallestTokens(List<LimitSpec> limits) {
+        return limits.stream().filter(l -> l.kind() == LimitKind.TOKENS)
+                .mapToLong(LimitSpec::capacity).min().orElse(Long.MAX_VALUE);
+    }
+
+    /**
+     * A reload of this pool (checked by {@code Reconfiguration} first: same limits by kind and
+     * length, same preset and policy). Kept keys keep their windows, leases, cooldowns and
+     * thermal state with the new capacities; a new key starts with its split of each limit; a
+     * removed key leaves the selection and the budget table, while its open leases settle normally.
+     * Caller holds this pool's lock.
+     *
+     * @return ids of the keys removed
+     */
+    List<String> reconfigure(PoolSpec next, Budgets budgets, long marginMillis, CooldownConfig cooldown,
+                             ThermalConfig thermalConfig, boolean holdRaises) {
+        for (int i = 0; i < windows.length; i++) {
+            windows[i].reconfigure(next.limits().get(i), holdRaises);
+        }
+        Map<String, KeyState> before = new HashMap<>(byId);
+        KeyState[] after = new KeyState[next.keys().size()];
+        for (int i = 0; i < after.length; i++) {
+            var k = next.keys().get(i);
+            KeyState kept = before.remove(k.id());
+            if (kept != null) {
+                kept.reconfigure(k, i, next.preset(), holdRaises);
+                after[i] = kept;
+            } else {
+                after[i] = new KeyState(next.name(), k, i, next.preset(), budgets, marginMillis, cooldown, thermalConfig);
+                after[i].learnLimits = next.learnLimits();
+            }
+        }
+        List<String> removed = new java.util.ArrayList<>();
+        for (KeyState gone : before.values()) {
+            for (SlidingWindow w : gone.windows) {
+                budgets.unregister(w.ref);
+            }
+            gone.order = null; // out of the selection: nothing of it needs refreshing for a decision
+            removed.add(gone.id());
+        }
+        spec = next;
+        keys = after;
+        byId.clear();
+        for (KeyState k : after) {
+            byId.put(k.id(), k);
+            k.touched = false; // the new order starts with every key due
+            k.inTouchedList = false;
+            k.inUpkeep = false;
+        }
+        order = new KeyOrder(keys, budgets);
+        maxTokens = smallestTokens(next.limits());
+        maxTokensPerCall = next.maxTokensPerCall();
+        // caps follow the capacities, and blocks may have been turned on or off: what each agent holds
+        // is counted again from its open leases
+        for (KeyState k : keys) {
+            k.agentUnits = null;
+        }
+        shares = AgentShares.of(this);
+        if (shares != null) {
+            List<OpenLease> open = new java.util.ArrayList<>();
+            for (KeyState k : keys) {
+                open.addAll(k.open.values());
+            }
+            open.sort(java.util.Comparator.comparingLong(l -> l.expiresAtMillis));
+            open.forEach(shares::record);
+        }
+        return removed;
+    }
+
+    /** A reload removed the pool: its limits leave the budget table; its open leases settle normally. */
+    void retire(Budgets budgets) {
+        retired = true;
+        for (SlidingWindow w : windows) {
+            budgets.unregister(w.ref);
+        }
+        for (KeyState k : keys) {
+            for (SlidingWindow w : k.windows) {
+                budgets.unregister(w.ref);
+            }
+        }
     }
 
     String name() {

@@ -38,7 +38,8 @@ import java.time.ZoneId;
  */
 final class SlidingWindow {
 
-    final LimitSpec spec;
+    /** The configured limit; a reload may change its capacity ({@link #reconfigure}), nothing else. */
+    LimitSpec spec;
     final String ref;
     private final long perMillis;
     private final long marginMillis;
@@ -376,6 +377,21 @@ final class SlidingWindow {
         touch();
     }
 
+    /**
+     * A reload changed the limit's capacity (same kind and length): the budgets are rebased
+     * ({@link Budgets.Cell#rebase}); a learned lower limit stays in force if it is still lower.
+     * Grants already in the window stay counted: above a lower limit it admits nothing until it drains.
+     */
+    void reconfigure(LimitSpec next, boolean holdRaises) {
+        if (next.capacity() != spec.capacity()) {
+            boolean learned = effective < spec.capacity();
+            budget.rebase(next.capacity(), holdRaises);
+            effective = learned ? Math.min(effective, next.capacity()) : next.capacity();
+        }
+        spec = next; // also when only its mode (enforce, shadow, canary) changed
+        touch();
+    }
+
     /** A budget of the configured capacity, scaled to the effective one (floor: the hubs' scaled budgets never add up to more). */
     private long scaled(long budget) {
         long b = Units.clamp(budget, 0, spec.capacity());
@@ -394,7 +410,7 @@ final class SlidingWindow {
      * (I2 under a learned limit): at most {@code requested}.
      */
     long givable(long requested) {
-        long own = budget.own();
+        long own = budget.usable();
         if (effective == spec.capacity()) {
             return Budgets.headroomToGive(own, usedOwn(), requested);
         }
@@ -451,7 +467,7 @@ final class SlidingWindow {
      * of inconsistent events could take it out of that range, and then it admits as if at the edge.
      */
     long budget() {
-        return scaled(budget.own());
+        return scaled(budget.usable());
     }
 
     Budgets.Cell budgetCell() {

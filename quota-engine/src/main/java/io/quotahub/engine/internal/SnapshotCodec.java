@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 
 /**
  * The binary layout of an engine's whole state, in one place (format {@value EngineState#VERSION},
@@ -27,15 +28,16 @@ import java.util.TreeMap;
  */
 final class SnapshotCodec {
 
-    private final EngineConfig config;
+    private final Supplier<EngineConfig> config;
     private final LeaseIds ids;
     private final SettledIds settled;
     private final Budgets budgets;
     private final TransferLog log;
-    private final Map<String, PoolState> pools;
+    private final Supplier<Map<String, PoolState>> pools;
 
-    SnapshotCodec(EngineConfig config, LeaseIds ids, SettledIds settled, Budgets budgets, TransferLog log,
-                  Map<String, PoolState> pools) {
+    /** Both suppliers give what is configured now: a reload replaces them, a snapshot is of the configuration then. */
+    SnapshotCodec(Supplier<EngineConfig> config, LeaseIds ids, SettledIds settled, Budgets budgets, TransferLog log,
+                  Supplier<Map<String, PoolState>> pools) {
         this.config = config;
         this.ids = ids;
         this.settled = settled;
@@ -47,9 +49,10 @@ final class SnapshotCodec {
     // ---- the whole state -------------------------------------------------------------------------
 
     void write(DataOutput out) throws IOException {
+        Map<String, PoolState> pools = this.pools.get();
         out.writeInt(EngineState.MAGIC);
         out.writeInt(EngineState.VERSION);
-        writeLongString(out, EngineState.fingerprint(config));
+        writeLongString(out, EngineState.fingerprint(config.get()));
         long[] counter = ids.counter();
         out.writeLong(counter[0]);
         out.writeLong(counter[1]);
@@ -75,6 +78,7 @@ final class SnapshotCodec {
 
     /** Reads a whole state into the parts; @return the open leases, for the caller to index. */
     List<OpenLease> read(DataInput in) throws IOException {
+        Map<String, PoolState> pools = this.pools.get();
         if (in.readInt() != EngineState.MAGIC) {
             throw new IOException("not an engine state (bad magic)");
         }
@@ -83,7 +87,7 @@ final class SnapshotCodec {
             throw new IOException("engine state format version " + version + ", this engine reads versions "
                     + EngineState.OLDEST_READABLE + " to " + EngineState.VERSION);
         }
-        if (!readLongString(in).equals(EngineState.fingerprint(config, version))) {
+        if (!readLongString(in).equals(EngineState.fingerprint(config.get(), version))) {
             throw new IOException("engine state was written for another configuration (pools, keys, limits, shares or TTL changed)");
         }
         ids.moveTo(in.readLong(), in.readLong());
@@ -248,7 +252,7 @@ final class SnapshotCodec {
             l = new LeaseRecord(l.leaseId(), l.hubId(), l.pool(), l.keyId(), l.tokens(), l.priority(), l.agentId(),
                     l.requestId(), l.grantedAt(), l.expiresAt(), l.holderDigest(), l.principal(), calls);
         }
-        PoolState pool = pools.get(l.pool());
+        PoolState pool = pools.get().get(l.pool());
         KeyState key = pool == null ? null : pool.byId.get(l.keyId());
         if (key == null || slot < 0 || slot > budgets.hubs().size()) {
             throw new IOException("open lease of an unknown key or slot");

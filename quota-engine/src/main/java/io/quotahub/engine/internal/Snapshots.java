@@ -12,6 +12,7 @@ import java.time.Clock;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The snapshot concern of {@link io.quotahub.engine.QuotaEngine}: takes the engine's whole state
@@ -24,11 +25,11 @@ public final class Snapshots {
     private final Clock clock;
     private final BudgetFold fold;
     private final SettledIds settled;
-    private final Map<String, PoolState> pools;
+    private final Supplier<Map<String, PoolState>> pools;
     private final Map<String, OpenLease> leases;
     private final SnapshotCodec codec;
 
-    Snapshots(Clock clock, BudgetFold fold, SettledIds settled, Map<String, PoolState> pools,
+    Snapshots(Clock clock, BudgetFold fold, SettledIds settled, Supplier<Map<String, PoolState>> pools,
               Map<String, OpenLease> leases, SnapshotCodec codec) {
         this.clock = clock;
         this.fold = fold;
@@ -47,7 +48,7 @@ public final class Snapshots {
                 // leaves every settle it folded in the windows until then (hundreds of thousands).
                 long now = clock.millis();
                 settled.prune(now);
-                for (PoolState p : pools.values()) {
+                for (PoolState p : pools.get().values()) {
                     p.advance(now);
                     for (KeyState k : p.keys) {
                         k.advance(now);

@@ -1,4 +1,4 @@
-package io.quotahub.hub.diagnostics;
+package io.quotahub.hub.config;
 
 import io.quotahub.engine.KeySpec;
 import io.quotahub.engine.LimitSpec;
@@ -12,24 +12,26 @@ import java.util.List;
 
 /**
  * A short SHA-256 of the pools as the engine sees them: pool names, presets, key ids, limits,
- * concurrency caps, learn-limits (both hubs must fold observed limits alike), modes and fallback pools, in
- * configuration order. Secrets never enter it (the engine specs hold none),
- * so two hubs can compare it openly: equal digests mean the same pools.
+ * concurrency caps, learn-limits (both hubs must fold observed limits alike), modes, fallback pools
+ * and blocks, in configuration order. Secrets never enter it (the engine specs hold none), so two
+ * hubs can compare it openly (announcements, {@code ConfigApplied} in the ledger): equal digests
+ * mean the same pools.
  */
-final class PoolsDigest {
+public final class PoolsDigest {
 
     private PoolsDigest() {
     }
 
-    static String of(List<PoolSpec> pools) {
+    public static String of(List<PoolSpec> pools) {
         StringBuilder canonical = new StringBuilder();
         for (PoolSpec p : pools) {
             canonical.append("pool ").append(p.name()).append(' ').append(p.preset()).append(" mc=").append(p.maxConcurrent())
-                    // only when set, so the digest of a pool without it is what it was before the setting existed
+                    // each only when set, so the digest of a pool without it is what it was before the setting existed
                     .append(p.learnLimits() ? " learns limits" : "")
-                    // mode and fallback likewise only when set: both hubs must route and shadow alike
+                    // both hubs must route, shadow and size blocks alike
                     .append(p.enforcement().enforcesAll() ? "" : " mode " + p.enforcement().describe())
-                    .append(p.fallback().isEmpty() ? "" : " fallback " + p.fallback());
+                    .append(p.fallback().isEmpty() ? "" : " fallback " + p.fallback())
+                    .append(p.blocks().enabled() ? " blocks " + p.blocks().maxCalls() + " for " + p.blocks().expiry() : "");
             limits(canonical, p.limits());
             canonical.append('\n');
             for (KeySpec k : p.keys()) {

@@ -9,11 +9,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -130,26 +128,7 @@ public final class AcquireLatencyBench {
 
     /** The real hub-main with the production JVM flags ({@link HubLaunch}) and NATS user, pool {@code bench}. */
     private HubLaunch startHub(NatsServer nats, Path work) throws Exception {
-        Path config = work.resolve("hub-bench.yml");
-        Files.writeString(config, """
-                quotahub:
-                  hub-id: main
-                  nats-url: %s
-                  nats:
-                    user-password-file: %s
-                  pools:
-                    bench:
-                      preset: PREMIUM
-                      keys:
-                        - id: k1
-                          secret-env: BENCH_KEY_1
-                          limits:
-                            - { requests: 1000000000, per: 1m }
-                """.formatted(nats.url(), nats.hubCredentials()));
-        byte[] secret = new byte[24];
-        new SecureRandom().nextBytes(secret);
-        return HubLaunch.start(hubJar, HubLaunch.PROD_JVM, config,
-                Map.of("BENCH_KEY_1", "sk-bench-" + HexFormat.of().formatHex(secret)), Duration.ofSeconds(120));
+        return HubLaunch.oneKeyPool(hubJar, HubLaunch.PROD_JVM, nats, work, "");
     }
 
     private static void deleteQuietly(Path root) {

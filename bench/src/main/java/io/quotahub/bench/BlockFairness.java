@@ -33,7 +33,9 @@ import java.util.Locale;
  * 20 s simulated, the last 15 s measured; every served call is checked against the provider's
  * window (no second ever holds more than the capacity).
  *
- * <pre>java -cp bench/target/bench.jar io.quotahub.bench.BlockFairness</pre>
+ * Prints a Markdown table and draws goodput and Jain's index against max-calls ({@link FairnessPlot}).
+ *
+ * <pre>java -cp bench/target/bench.jar io.quotahub.bench.BlockFairness [PNG, default docs/block-fairness.png]</pre>
  */
 public final class BlockFairness {
 
@@ -47,20 +49,38 @@ public final class BlockFairness {
     private BlockFairness() {
     }
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws java.io.IOException {
         if (DEBUG) {
-            System.out.println(run(100, 2_000, 0));
+            System.out.println(run(100, 2_000, 0).row());
             return;
         }
+        java.nio.file.Path png = java.nio.file.Path.of(args.length > 0 ? args[0] : "docs/block-fairness.png");
         System.out.println("| max-calls | expiry | max-share-per-agent | goodput (of capacity) | light agents served | heavy agents served | Jain index (served / max-min share) | grants/s | max in any 1 s |");
         System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        java.util.List<Result> results = new java.util.ArrayList<>();
         for (long expiry : new long[] {500, 2_000}) {
             for (int maxCalls : new int[] {1, 5, 20, 100}) {
-                System.out.println(run(maxCalls, expiry, 0));
+                results.add(run(maxCalls, expiry, 0));
+                System.out.println(results.get(results.size() - 1).row());
             }
         }
-        System.out.println(run(100, 2_000, 0.2));
-        System.out.println(run(50, 2_000, 0));
+        results.add(run(100, 2_000, 0.2));
+        System.out.println(results.get(results.size() - 1).row());
+        results.add(run(50, 2_000, 0));
+        System.out.println(results.get(results.size() - 1).row());
+        FairnessPlot.write(png, results);
+        System.out.println("wrote " + png);
+    }
+
+    /** One configuration's outcome; goodput and the served shares are fractions (0..1). */
+    record Result(int maxCalls, long expiryMs, double maxShare, double goodput, double lightServed, double heavyServed,
+                  double jain, double grantsPerSec, long maxInSecond) {
+
+        String row() {
+            return String.format(Locale.ROOT, "| %d | %.1f s | %s | %.1f %% | %.1f %% | %.1f %% | %.3f | %.1f | %d |", maxCalls,
+                    expiryMs / 1000.0, maxShare > 0 ? String.valueOf(maxShare) : "off", 100 * goodput, 100 * lightServed,
+                    100 * heavyServed, jain, grantsPerSec, maxInSecond);
+        }
     }
 
     private static final class Agent {
@@ -84,7 +104,7 @@ public final class BlockFairness {
         }
     }
 
-    static String run(int maxCalls, long expiryMs, double maxShare) {
+    static Result run(int maxCalls, long expiryMs, double maxShare) {
         ManualClock clock = new ManualClock(T0);
         PoolSpec pool = new PoolSpec("p", java.util.List.of(new KeySpec("k", java.util.List.of(
                 LimitSpec.requests(CAPACITY, Duration.ofSeconds(1))), 0)), java.util.List.of(), 0, Preset.PREMIUM,
@@ -193,8 +213,7 @@ public final class BlockFairness {
             squares += x * x;
         }
         double jain = sum * sum / (agents.length * squares);
-        return String.format(Locale.ROOT, "| %d | %.1f s | %s | %.1f %% | %.1f %% | %.1f %% | %.3f | %.1f | %d |", maxCalls, expiryMs / 1000.0,
-                maxShare > 0 ? String.valueOf(maxShare) : "off", 100.0 * served / (CAPACITY * seconds), 100 * lightServed / lightWanted, 100 * heavyServed / heavyWanted, jain,
-                grants / seconds, maxInSecond);
+        return new Result(maxCalls, expiryMs, maxShare, served / (CAPACITY * seconds), lightServed / lightWanted,
+                heavyServed / heavyWanted, jain, grants / seconds, maxInSecond);
     }
 }

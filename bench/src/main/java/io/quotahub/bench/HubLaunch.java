@@ -44,6 +44,34 @@ final class HubLaunch implements AutoCloseable {
         this.startNanos = startNanos;
     }
 
+    /**
+     * The hub of most benchmarks: pool {@code bench} (preset PREMIUM, {@code poolExtra} lines such
+     * as {@code blocks: ...}) with one key of {@code requests 1e9 per 1m}, whose secret is a fresh
+     * random value passed in an environment variable; config written into {@code dir}.
+     */
+    static HubLaunch oneKeyPool(Path jar, List<String> jvmOpts, io.quotahub.testkit.NatsServer nats, Path dir,
+                                String poolExtra) throws Exception {
+        Path config = Files.writeString(dir.resolve("hub.yml"), """
+                quotahub:
+                  hub-id: main
+                  nats-url: %s
+                  nats:
+                    user-password-file: %s
+                  pools:
+                    bench:
+                      preset: PREMIUM
+                %s      keys:
+                        - id: k1
+                          secret-env: BENCH_KEY_1
+                          limits:
+                            - { requests: 1000000000, per: 1m }
+                """.formatted(nats.url(), nats.hubCredentials(), poolExtra.isEmpty() ? "" : "      " + poolExtra + "\n"));
+        byte[] secret = new byte[24];
+        new java.security.SecureRandom().nextBytes(secret);
+        return start(jar, jvmOpts, config, Map.of("BENCH_KEY_1", "sk-bench-" + java.util.HexFormat.of().formatHex(secret)),
+                Duration.ofSeconds(120));
+    }
+
     static HubLaunch start(Path jar, List<String> jvmOpts, Path config, Map<String, String> env, Duration readyWithin)
             throws IOException {
         int port = FreePorts.next();

@@ -13,12 +13,9 @@ import io.quotahub.testkit.NatsServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -55,25 +52,7 @@ final class HubTarget implements AutoCloseable {
         String natsUrl = nats.url();
         this.maxWait = maxWait;
         this.dir = Files.createTempDirectory("qh-bench-tp-");
-        Path config = Files.writeString(dir.resolve("hub.yml"), """
-                quotahub:
-                  hub-id: main
-                  nats-url: %s
-                  nats:
-                    user-password-file: %s
-                  pools:
-                    %s:
-                      preset: PREMIUM
-                      keys:
-                        - id: k1
-                          secret-env: BENCH_TP_K1
-                          limits:
-                            - { requests: 1000000000, per: 1m }
-                """.formatted(natsUrl, nats.hubCredentials(), POOL));
-        byte[] secret = new byte[16];
-        new SecureRandom().nextBytes(secret);
-        this.hub = HubLaunch.start(hubJar, jvm, config, Map.of("BENCH_TP_K1", "sk-bench-" + HexFormat.of().formatHex(secret)),
-                Duration.ofSeconds(120));
+        this.hub = HubLaunch.oneKeyPool(hubJar, jvm, nats, dir, "");
         for (int i = 0; i < clientCount; i++) {
             clients.add(QuotaClient.builder().servers(natsUrl).agentId("bench-tp-" + i)
                     .userPasswordFile(nats.credentials(NatsServer.AGENT)).build());

@@ -15,8 +15,9 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Latency against offered rate as a PNG (headless java.awt): x = offered acquires/s (linear),
- * y = latency in ms (log scale, 0.1 ms … 10 s), one line per series, a dashed line at the 5 ms
+ * Latency against offered rate as a PNG (headless java.awt): x = offered acquires/s (linear, or log
+ * for rates a decade apart), y = latency in ms (log scale, 0.1 ms … 10 s, or from 1 µs for
+ * in-process answers), one line per series, a dashed line at the 5 ms
  * target. Points of a series that did not keep up (unsent or failed sends) are drawn hollow.
  */
 final class LatencyPlot {
@@ -29,6 +30,12 @@ final class LatencyPlot {
     }
 
     static void write(Path png, String title, String subtitle, List<Series> series) throws IOException {
+        write(png, title, subtitle, series, false, -1);
+    }
+
+    /** {@code logX}: rates on a log axis; {@code yMinLog}: the lowest latency drawn, 10^yMinLog ms. */
+    static void write(Path png, String title, String subtitle, List<Series> series, boolean logX, int yMinLog)
+            throws IOException {
         System.setProperty("java.awt.headless", "true");
         int w = 1000;
         int h = 640;
@@ -42,13 +49,15 @@ final class LatencyPlot {
         g.setColor(Color.WHITE);
         g.fillRect(0, 0, w, h);
         double xMax = 0;
+        double xMinPositive = Double.MAX_VALUE;
         for (Series s : series) {
             for (double x : s.x) {
                 xMax = Math.max(xMax, x);
+                xMinPositive = Math.min(xMinPositive, Math.max(1, x));
             }
         }
-        xMax = niceCeil(xMax * 1.05);
-        double yMinLog = -1; // 0.1 ms
+        XAxis xAxis = logX ? new XAxis(true, Math.floor(Math.log10(Math.min(xMinPositive, xMax))), Math.ceil(Math.log10(Math.max(10, xMax))))
+                : new XAxis(false, 0, niceCeil(xMax * 1.05));
         double yMaxLog = 4;  // 10 s
         int pw = w - left - right;
         int ph = h - top - bottom;
@@ -64,19 +73,19 @@ final class LatencyPlot {
             g.setColor(new Color(220, 220, 220));
             g.drawLine(left, y, left + pw, y);
             g.setColor(Color.DARK_GRAY);
-            String label = e < 0 ? "0.1 ms" : e < 3 ? (int) Math.pow(10, e) + " ms" : (int) Math.pow(10, e - 3) + " s";
+            String label = e == -3 ? "1 µs" : e == -2 ? "10 µs" : e < 0 ? "0.1 ms" : e < 3 ? (int) Math.pow(10, e) + " ms" : (int) Math.pow(10, e - 3) + " s";
             g.drawString(label, left - 60, y + 4);
         }
-        int ticks = 8;
+        int ticks = xAxis.log ? (int) (xAxis.max - xAxis.min) : 8;
         for (int i = 0; i <= ticks; i++) {
-            double xv = xMax * i / ticks;
-            int x = left + (int) (pw * xv / xMax);
+            double xv = xAxis.log ? Math.pow(10, xAxis.min + i) : xAxis.max * i / ticks;
+            int x = left + xAxis.pixels(xv, pw);
             g.setColor(new Color(235, 235, 235));
             g.drawLine(x, top, x, top + ph);
             g.setColor(Color.DARK_GRAY);
-            g.drawString(String.format(Locale.ROOT, "%.0fk", xv / 1000), x - 10, top + ph + 18);
+            g.drawString(xv < 1000 ? String.format(Locale.ROOT, "%.0f", xv) : String.format(Locale.ROOT, "%.0fk", xv / 1000), x - 10, top + ph + 18);
         }
-        g.drawString("offered rate (requests/s, open loop)", left + pw / 2 - 100, top + ph + 40);
+        g.drawString("offered rate (requests/s, open loop" + (xAxis.log ? ", log scale)" : ")"), left + pw / 2 - 100, top + ph + 40);
         g.setColor(Color.BLACK);
         g.drawRect(left, top, pw, ph);
         // 5 ms target
@@ -94,8 +103,8 @@ final class LatencyPlot {
             int px = -1;
             int py = -1;
             for (int i = 0; i < s.x.length; i++) {
-                int x = left + (int) (pw * s.x[i] / xMax);
-                int y = yPix(Math.max(0.1, s.y[i]), yMinLog, yMaxLog, top, ph);
+                int x = left + xAxis.pixels(s.x[i], pw);
+                int y = yPix(Math.max(Math.pow(10, yMinLog), s.y[i]), yMinLog, yMaxLog, top, ph);
                 if (px >= 0) {
                     g.drawLine(px, py, x, y);
                 }
@@ -120,6 +129,17 @@ final class LatencyPlot {
         g.dispose();
         Files.createDirectories(png.toAbsolutePath().getParent());
         ImageIO.write(img, "png", png.toFile());
+    }
+
+    /** The rate axis: linear from 0 to {@code max}, or log from 10^min to 10^max. */
+    private record XAxis(boolean log, double min, double max) {
+        int pixels(double x, int width) {
+            if (!log) {
+                return (int) (width * x / max);
+            }
+            double l = Math.max(min, Math.min(max, Math.log10(Math.max(1, x))));
+            return (int) (width * (l - min) / (max - min));
+        }
     }
 
     private static int yPix(double ms, double minLog, double maxLog, int top, int ph) {

@@ -42,6 +42,11 @@ final class OpenLoop {
             return unsent == 0 && failed == 0 && Stats.ms(latency, 99) < p99Ms;
         }
 
+        /** Every send made and acknowledged, at 95 % or more of the offered rate. */
+        boolean keptUp() {
+            return unsent == 0 && failed == 0 && achievedPerSec >= 0.95 * offeredPerSec;
+        }
+
         /** The phase as a JSON tree (see {@link BenchJson}). */
         Map<String, Object> tree() {
             Map<String, Object> m = new LinkedHashMap<>();

@@ -367,8 +367,7 @@ public final class Throughput {
         for (int i = 0; i < phases.size(); i++) {
             x[i] = phases.get(i).offeredPerSec();
             y[i] = Stats.ms(phases.get(i).latency(), pct);
-            kept[i] = phases.get(i).unsent() == 0 && phases.get(i).failed() == 0
-                    && phases.get(i).achievedPerSec() >= 0.95 * phases.get(i).offeredPerSec();
+            kept[i] = phases.get(i).keptUp();
         }
         return new LatencyPlot.Series(name, c, dashed, x, y, kept);
     }

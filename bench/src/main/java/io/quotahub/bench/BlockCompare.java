@@ -190,7 +190,7 @@ public final class BlockCompare {
         return "**no** (" + String.join(", ", why) + ")";
     }
 
-    /** A latency with its unit: µs below 10 ms, ms below 10 s, else s. */
+    /** A latency with its unit: µs below 10 ms, ms below 1 s, else s. */
     static String latency(OpenLoop.Phase p, double pct) {
         double us = Stats.us(p.latency(), pct);
         if (us < 100) {
@@ -199,10 +199,10 @@ public final class BlockCompare {
         if (us < 10_000) {
             return String.format(Locale.ROOT, "%,.0f µs", us);
         }
-        if (us < 10_000_000) {
+        if (us < 1_000_000) {
             return String.format(Locale.ROOT, "%,.1f ms", us / 1000);
         }
-        return String.format(Locale.ROOT, "%.1f s", us / 1e6);
+        return String.format(Locale.ROOT, "%.2f s", us / 1e6);
     }
 
     private static String fmt(double v) {

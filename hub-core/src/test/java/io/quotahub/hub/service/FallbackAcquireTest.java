@@ -27,12 +27,10 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Future;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -50,7 +48,7 @@ class FallbackAcquireTest {
     private QuotaEngine engine;
     private AcquireService service;
     private WaitingAcquire waiting;
-    private final Timer timer = new Timer();
+    private final ManualTimer timer = new ManualTimer();
 
     /**
      * "primary": 1 request per 10 s, falls back to "second" (1 request per minute), then "third"
@@ -205,37 +203,5 @@ class FallbackAcquireTest {
         SettleOutcome done = settle.settle(new SettleCommand("s-" + g.lease().leaseId(), g.lease().leaseId(), g.lease().agentId(), 1,
                 io.quotahub.engine.Outcome.OK, Duration.ZERO, null, null, g.leaseSecret().reveal(), Principals.NONE)).join();
         assertThat(done).isInstanceOf(SettleOutcome.Settled.class);
-    }
-
-    /** Runs scheduled tries when the test moves the clock (10 ms steps). */
-    private static final class Timer implements WaitingAcquire.Timer {
-        private record Task(long dueMillis, Runnable run, CompletableFuture<Void> handle) {
-        }
-
-        private final List<Task> tasks = new ArrayList<>();
-        private long now;
-
-        @Override
-        public synchronized Future<?> schedule(Runnable task, long delayMillis) {
-            Task t = new Task(now + delayMillis, task, new CompletableFuture<>());
-            tasks.add(t);
-            return t.handle;
-        }
-
-        void advance(ManualClock clock, Duration by) {
-            for (long step = 0; step < by.toMillis(); step += 10) {
-                clock.advance(Duration.ofMillis(10));
-                now += 10;
-                List<Task> due;
-                synchronized (this) {
-                    due = tasks.stream().filter(t -> t.dueMillis <= now && !t.handle.isDone()).toList();
-                    tasks.removeAll(due);
-                }
-                for (Task t : due) {
-                    t.handle.complete(null);
-                    t.run.run();
-                }
-            }
-        }
     }
 }

@@ -27,7 +27,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Future;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -242,50 +241,5 @@ class WaitingAcquireTest {
         assertThat(waiting.nextTryIn(new AcquireOutcome.Refused(cooldown), 5_000)).isEqualTo(2_100);
         Refusal concurrency = new Refusal(RefusalCode.CONCURRENCY, "window", "w1", null, Duration.ofSeconds(60), "test");
         assertThat(waiting.nextTryIn(new AcquireOutcome.Refused(concurrency), 5_000)).isEqualTo(262);
-    }
-
-    /** Runs scheduled tasks as the manual clock passes their time. */
-    private static final class ManualTimer implements WaitingAcquire.Timer {
-
-        private record Task(long dueMillis, Runnable run, CompletableFuture<Void> handle) {
-        }
-
-        private final List<Task> tasks = new ArrayList<>();
-        private long now;
-        boolean cancelled;
-
-        @Override
-        public synchronized Future<?> schedule(Runnable task, long delayMillis) {
-            Task t = new Task(now + delayMillis, task, new CompletableFuture<>());
-            tasks.add(t);
-            return t.handle;
-        }
-
-        @Override
-        public void stop() {
-            cancelled = true;
-        }
-
-        synchronized int pending() {
-            tasks.removeIf(t -> t.handle.isDone());
-            return tasks.size();
-        }
-
-        /** Moves the clock in 10 ms steps, running each task when its time comes. */
-        void advance(ManualClock clock, Duration by) {
-            for (long step = 0; step < by.toMillis(); step += 10) {
-                clock.advance(Duration.ofMillis(10));
-                now += 10;
-                List<Task> due;
-                synchronized (this) {
-                    due = tasks.stream().filter(t -> t.dueMillis <= now && !t.handle.isDone()).toList();
-                    tasks.removeAll(due);
-                }
-                for (Task t : due) {
-                    t.handle.complete(null);
-                    t.run.run();
-                }
-            }
-        }
     }
 }

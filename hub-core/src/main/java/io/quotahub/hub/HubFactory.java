@@ -82,12 +82,17 @@ public class HubFactory {
     /** Reloads re-read the configuration files this process was started with. */
     @Singleton
     Reloads reloads(HubSettings settings, QuotaEngine engine, HubLedger ledger, LivePools live, ConfigAgreement agreement,
-                    Clock clock, Environment environment) {
+                    Clock clock, Environment environment, PolicyMetrics policyMetrics, GuardMetrics guardMetrics) {
         // micronaut.config.files as Micronaut saw it: -D, MICRONAUT_CONFIG_FILES, or (tests) a property
         PoolsFiles files = PoolsFiles.of(environment.getProperty(PoolsFiles.PROPERTY, String.class)
                 .orElse(System.getenv("MICRONAUT_CONFIG_FILES")));
-        return new Reloads(settings.hubId(), engine, ledger, live, files, System::getenv,
+        Reloads reloads = new Reloads(settings.hubId(), engine, ledger, live, files, System::getenv,
                 agreement, clock, settings.hasPeer() ? settings.peerId() : null, settings.ledgerTimeout());
+        reloads.onSwitch(pools -> { // the per-pool series of what a reload adds
+            policyMetrics.follow(pools);
+            guardMetrics.followPools(pools.stream().map(PoolSpec::name).toList());
+        });
+        return reloads;
     }
 
     @Singleton

@@ -14,8 +14,9 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 /**
- * Whether both hubs agree: each sees its peer {@code CONNECTED} and both report the same
- * {@code used} for every limit of every key ({@code GET /api/v1/state}). This is the one place
+ * Whether both hubs agree: each sees its peer {@code CONNECTED}, both run the same version of the
+ * pools ({@code GET /api/v1/config}: a reload raises it) and both report the same {@code used} for
+ * every limit of every key ({@code GET /api/v1/state}). This is the one place
  * the checker asks the hubs anything, and only to see whether they agree with each other.
  */
 public final class HubAgreement {
@@ -38,6 +39,12 @@ public final class HubAgreement {
             String pe = peerStatus(edge);
             if (!"CONNECTED".equals(pm) || !"CONNECTED".equals(pe)) {
                 lastDisagreement = "peer status main→" + pm + ", edge→" + pe;
+                return false;
+            }
+            long vm = configVersion(cluster.hubUrl("main"), viewer);
+            long ve = configVersion(cluster.hubUrl("edge"), viewer);
+            if (vm != ve) {
+                lastDisagreement = "pools version differs: main " + vm + " vs edge " + ve;
                 return false;
             }
             Map<String, Long> um = used(main);
@@ -68,9 +75,18 @@ public final class HubAgreement {
         return -1;
     }
 
+    /** The version of the pools a hub runs (a reload raises it; both hubs run the same once they agree). */
+    private long configVersion(String base, String viewerToken) {
+        return ChaosJson.num(get(base, "/api/v1/config", viewerToken).get("version"));
+    }
+
     private Map<String, Object> state(String base, String viewerToken) {
+        return get(base, "/api/v1/state", viewerToken);
+    }
+
+    private Map<String, Object> get(String base, String path, String viewerToken) {
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/state"))
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + path))
                     .header("Authorization", "Bearer " + viewerToken)
                     .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() != 200) {

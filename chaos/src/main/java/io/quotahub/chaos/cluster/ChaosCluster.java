@@ -47,6 +47,18 @@ public interface ChaosCluster extends AutoCloseable {
     /** The secrets (env name → value) the hubs' config names. */
     Map<String, String> secrets();
 
+    /**
+     * An operator's change of the pools: every hub's config file holds {@code poolsYaml} (the
+     * {@code pools:} block, indented as at the start) from now on, rewritten at once and on every
+     * restart, so a hub restarted after a reload starts from the reloaded pools. The hubs switch
+     * only when told to reload.
+     *
+     * @throws UnsupportedOperationException where the cluster cannot rewrite its hubs' files
+     */
+    default void replacePools(String poolsYaml) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot change its hubs' pools");
+    }
+
     /** {@code kill -9} of a hub. */
     void killHub(String hubId);
 

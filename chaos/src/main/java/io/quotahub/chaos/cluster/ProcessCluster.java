@@ -33,7 +33,9 @@ public final class ProcessCluster implements ChaosCluster {
 
     private final NatsPair nats;
     private final Path dir;
-    private final String poolsYaml;
+    /** The pools block the config files hold: an operator's reload replaces it ({@link #replacePools}). */
+    private volatile String poolsYaml;
+    private final String extraYaml;
     private final Map<String, String> secrets;
     /** The hubs' HTTP tokens: the suite runs with authentication on, as a two-machine install does. */
     private final HubTokens tokens = HubTokens.random();
@@ -42,10 +44,12 @@ public final class ProcessCluster implements ChaosCluster {
     private final List<ProcessHandle> started = new CopyOnWriteArrayList<>();
     private final Map<String, String> hubLogs = new ConcurrentHashMap<>();
 
-    private ProcessCluster(NatsPair nats, Path dir, String poolsYaml, Map<String, String> secrets, Map<String, Path> jars) {
+    private ProcessCluster(NatsPair nats, Path dir, String poolsYaml, String extraYaml, Map<String, String> secrets,
+                           Map<String, Path> jars) {
         this.nats = nats;
         this.dir = dir;
         this.poolsYaml = poolsYaml;
+        this.extraYaml = extraYaml;
         this.secrets = secrets;
         this.jars = jars;
     }
@@ -77,7 +81,7 @@ public final class ProcessCluster implements ChaosCluster {
         NatsPair nats = NatsPair.start();
         try {
             Path dir = Files.createTempDirectory("qh-cluster-");
-            ProcessCluster cluster = new ProcessCluster(nats, dir, poolsYaml + extraYaml, secrets, jars);
+            ProcessCluster cluster = new ProcessCluster(nats, dir, poolsYaml, extraYaml, secrets, jars);
             cluster.started.add(nats.main().handle());
             cluster.started.add(nats.edge().handle());
             cluster.startHub("main");
@@ -100,23 +104,13 @@ public final class ProcessCluster implements ChaosCluster {
      * the new one gets its HTTP port.
      */
     public HubProcess startHub(String hubId, Map<String, String> extraEnv) {
-        String peer = hubId.equals("main") ? "edge" : "main";
         HubProcess previous = hubs.get(hubId);
         if (previous != null) {
             keepLog(hubId, previous);
             previous.close();
         }
         try {
-            Path config = Files.writeString(dir.resolve("hub-" + hubId + ".yml"), """
-                    quotahub:
-                      hub-id: %s
-                      peer-id: %s
-                      nats-url: %s
-                      nats:
-                        user-password-file: %s
-                      takeover-after: 1500ms
-                    %s%s""".formatted(hubId, peer, nats.server(hubId).url(), nats.server(hubId).hubCredentials(), poolsYaml,
-                    HubTokens.configYaml()));
+            Path config = writeConfig(hubId);
             Map<String, String> env = new HashMap<>(secrets);
             env.putAll(tokens.env());
             env.putAll(extraEnv);
@@ -139,6 +133,37 @@ public final class ProcessCluster implements ChaosCluster {
             hub.useToken(tokens.operator());
             hubs.put(hubId, hub);
             return hub;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A hub's config file, with the pools in force now. */
+    private synchronized Path writeConfig(String hubId) throws IOException {
+        String peer = ChaosCluster.peerOf(hubId);
+        Path file = dir.resolve("hub-" + hubId + ".yml");
+        Path tmp = dir.resolve("hub-" + hubId + ".yml.tmp");
+        Files.writeString(tmp, """
+                quotahub:
+                  hub-id: %s
+                  peer-id: %s
+                  nats-url: %s
+                  nats:
+                    user-password-file: %s
+                  takeover-after: 1500ms
+                %s%s%s""".formatted(hubId, peer, nats.server(hubId).url(), nats.server(hubId).hubCredentials(), poolsYaml,
+                extraYaml, HubTokens.configYaml()));
+        // whole or not at all: a reload reading it meanwhile sees the old file or the new one
+        return Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    @Override
+    public synchronized void replacePools(String poolsYaml) {
+        this.poolsYaml = poolsYaml;
+        try {
+            for (String hubId : HUBS) {
+                writeConfig(hubId);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

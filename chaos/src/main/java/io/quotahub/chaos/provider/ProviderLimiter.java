@@ -144,6 +144,21 @@ public final class ProviderLimiter {
         return admitted;
     }
 
+    /**
+     * The provider changed limit {@code index} of key {@code keyId} to {@code amount} (same kind
+     * and window), as an operator's reload of the hubs follows it: the calls already in the window
+     * stay counted, and from now on a call is admitted only within the new amount.
+     *
+     * @throws IllegalArgumentException for an unknown key or limit, or an amount not above 0
+     */
+    public void changeLimit(String keyId, int index, long amount) {
+        KeyState s = byId.get(keyId);
+        if (s == null || index < 0 || index >= s.windows.length) {
+            throw new IllegalArgumentException("no limit " + index + " of key " + keyId);
+        }
+        s.change(index, amount);
+    }
+
     /** A copy of the call log, in arrival order per key. */
     public List<Call> calls() {
         synchronized (calls) {
@@ -223,6 +238,11 @@ public final class ProviderLimiter {
             return new Result(OK, key.id(), tokens, null, states(t), null);
         }
 
+        synchronized void change(int index, long amount) {
+            Limit was = windows[index].limit;
+            windows[index].limit = new Limit(was.kind(), amount, was.per());
+        }
+
         synchronized boolean admitExternal(long tokens) {
             long t = nanos(clock.instant());
             for (Window w : windows) {
@@ -271,7 +291,7 @@ public final class ProviderLimiter {
 
     /** The admitted calls of one limit that are still inside its window. */
     private static final class Window {
-        final Limit limit;
+        Limit limit; // its amount changes with the provider's (changeLimit), under the key's lock
         final long perNanos;
         final ArrayDeque<long[]> events = new ArrayDeque<>(); // {time, cost}
         long sum;

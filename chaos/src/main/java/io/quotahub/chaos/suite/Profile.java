@@ -17,7 +17,7 @@ public record Profile(String name, List<String> scenarios, long holdMillis, long
     public static final List<String> ALL = List.of("burst", "sustained", "quota-exhaustion", "multi-key-failover",
             "kill-hub-main", "kill-hub-edge", "pause-hub-main", "pause-hub-edge", "kill-nats-main", "kill-nats-edge",
             "split-cut", "split-blackhole", "restart-both-hubs", "agent-crash", "clock-skew", "hostile-agent", "cross-language",
-            "external-use", "blocks", "random-mix");
+            "external-use", "blocks", "reload-under-faults", "random-mix");
 
     /**
      * The quick profile of {@code ./mvnw verify}: each kind of fault that passes today once, on

@@ -24,7 +24,7 @@ final class Scenarios {
                 new FaultScenario("split-blackhole", FaultKind.SPLIT_BLACKHOLE, null),
                 new FaultScenario("restart-both-hubs", FaultKind.RESTART_BOTH, null),
                 new AgentCrashScenario(), new ClockSkewScenario(), new HostileAgentScenario(), new CrossLanguageScenario(),
-                new ExternalUseScenario(), new BlocksScenario(),
+                new ExternalUseScenario(), new BlocksScenario(), new ReloadUnderFaultsScenario(),
                 new RandomMixScenario())) {
             BY_NAME.put(s.name(), s);
         }

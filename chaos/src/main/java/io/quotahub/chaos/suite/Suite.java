@@ -87,6 +87,12 @@ public final class Suite implements AutoCloseable {
                       secret-env: QH_CHAOS_BK1
                       limits:
                         - { requests: 200, per: 5s }
+                reload:
+                  keys:
+                    - id: r1
+                      secret-env: QH_CHAOS_R1
+                      limits:
+                        - { requests: 60, per: 5s }
                 guarded:
                   max-tokens-per-call: 250
                   max-open-leases-per-agent: 3
@@ -114,11 +120,12 @@ public final class Suite implements AutoCloseable {
               max-cooldown: 30s
             """;
     public static final List<String> SECRET_ENVS = List.of("QH_CHAOS_B1", "QH_CHAOS_S1", "QH_CHAOS_Q1", "QH_CHAOS_M1",
-            "QH_CHAOS_M2", "QH_CHAOS_C1", "QH_CHAOS_C2", "QH_CHAOS_G1", "QH_CHAOS_G2", "QH_CHAOS_X1", "QH_CHAOS_BK1");
+            "QH_CHAOS_M2", "QH_CHAOS_C1", "QH_CHAOS_C2", "QH_CHAOS_G1", "QH_CHAOS_G2", "QH_CHAOS_X1", "QH_CHAOS_BK1",
+            "QH_CHAOS_R1", "QH_CHAOS_R2");
     static final Map<String, List<String>> POOL_KEYS = Map.of("burst", List.of("b1"), "steady", List.of("s1"),
             "exhaust", List.of("q1"), "multi", List.of("m1", "m2"), "chaos", List.of("c1", "c2"),
             HostileAgentScenario.POOL, List.of("g1", "g2"), ExternalUseScenario.POOL, List.of(ExternalUseScenario.KEY),
-            BlocksScenario.POOL, List.of(BlocksScenario.KEY));
+            BlocksScenario.POOL, List.of(BlocksScenario.KEY), ReloadUnderFaultsScenario.POOL, ReloadUnderFaultsScenario.KEYS);
 
     private final Consumer<String> log;
     private final Recorder rec = new Recorder();
@@ -136,7 +143,9 @@ public final class Suite implements AutoCloseable {
         this.log = log;
         this.nemesis = new Nemesis(cluster, log);
         Map<String, String> secrets = cluster.secrets();
-        Object yaml = new Yaml(new SafeConstructor(new LoaderOptions())).load("quotahub:\n" + POOLS);
+        // the provider also knows the keys a reload adds later (the operator's account has them already)
+        Object yaml = new Yaml(new SafeConstructor(new LoaderOptions())).load("quotahub:\n" + POOLS
+                + ReloadUnderFaultsScenario.PROVIDER_ONLY_KEYS);
         List<ProviderKey> keys = HubConfigKeys.parse(yaml, secrets::get, w -> log.accept("provider: " + w));
         try {
             this.provider = ProviderServer.start(keys, "127.0.0.1", 0, Duration.ofMillis(2));
@@ -152,6 +161,7 @@ public final class Suite implements AutoCloseable {
         }
         ScenarioChecker checker = new ScenarioChecker(providerUri, keys, POOL_KEYS, rec, new LedgerScan(), cluster);
         this.run = new SuiteRun(cluster, projectRoot, profile, new Random(seed), log, rec, nemesis, caller, checker, chaosAgents);
+        run.provider = provider.limiter();
     }
 
     public Nemesis nemesis() {

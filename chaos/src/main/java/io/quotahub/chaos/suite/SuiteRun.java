@@ -39,6 +39,8 @@ final class SuiteRun {
     private final HubAgreement agreement = new HubAgreement();
     private final List<ChaosAgent> chaosAgents;
     private final AtomicInteger ids = new AtomicInteger();
+    /** The provider simulator, where a scenario changes a provider's limit (reload-under-faults). */
+    io.quotahub.chaos.provider.ProviderLimiter provider;
 
     SuiteRun(ChaosCluster cluster, Path root, Profile profile, Random random, Consumer<String> log, Recorder rec, Nemesis nemesis,
             ProviderCaller caller, ScenarioChecker checker, List<ChaosAgent> chaosAgents) {

@@ -46,6 +46,29 @@ class ProviderLimiterTest {
     }
 
     @Test
+    void changeLimit_lowered_countsTheCallsAlreadyInTheWindow_raised_admitsUpToTheNewAmount() {
+        ProviderLimiter l = limiter(Limit.requests(4, Duration.ofSeconds(10)));
+        for (int i = 0; i < 3; i++) {
+            assertThat(l.call("sk-secret-1", 1).status()).isEqualTo(200);
+        }
+        l.changeLimit("k1", 0, 2);
+        assertThat(l.call("sk-secret-1", 1).status()).as("3 in the window, the limit now 2").isEqualTo(429);
+        l.changeLimit("k1", 0, 5);
+        assertThat(l.call("sk-secret-1", 1).status()).isEqualTo(200);
+        assertThat(l.call("sk-secret-1", 1).status()).isEqualTo(200);
+        assertThat(l.call("sk-secret-1", 1).status()).isEqualTo(429);
+        assertThat(l.stats().keys().get("k1").maxWindowFill().get(0).capacity()).isEqualTo(5);
+    }
+
+    @Test
+    void changeLimit_ofAnUnknownKeyOrLimit_isRefused() {
+        ProviderLimiter l = limiter(Limit.requests(4, Duration.ofSeconds(10)));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> l.changeLimit("k9", 0, 2)).hasMessageContaining("k9");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> l.changeLimit("k1", 1, 2)).hasMessageContaining("no limit 1");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> l.changeLimit("k1", 0, 0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void call_refusedCallsAreNotCountedInTheWindow() {
         ProviderLimiter l = limiter(Limit.requests(1, Duration.ofSeconds(1)));
         assertThat(l.call("sk-secret-1", 1).status()).isEqualTo(200);

@@ -6,7 +6,6 @@ import io.micronaut.http.annotation.Get;
 import io.quotahub.engine.QuotaEngine;
 import io.quotahub.hub.HubRuntime;
 import io.quotahub.hub.config.HubSettings;
-import io.quotahub.hub.config.PoolsConfig;
 import io.quotahub.hub.ledger.ShadowWatch;
 
 import java.util.Map;
@@ -20,14 +19,12 @@ public class StateController {
     private final QuotaEngine engine;
     private final HubRuntime runtime;
     private final String peerHttpUrl;
-    private final PoolsConfig pools;
     private final ShadowWatch shadows;
 
-    public StateController(QuotaEngine engine, HubRuntime runtime, HubSettings settings, PoolsConfig pools, ShadowWatch shadows) {
+    public StateController(QuotaEngine engine, HubRuntime runtime, HubSettings settings, ShadowWatch shadows) {
         this.engine = engine;
         this.runtime = runtime;
         this.peerHttpUrl = settings.peerHttpUrl();
-        this.pools = pools;
         this.shadows = shadows;
     }
 
@@ -37,7 +34,7 @@ public class StateController {
         runtime.agents().all().forEach((id, health) -> agents.put(id, health.name()));
         var replication = runtime.replication();
         return StateBody.of(engine.view(), runtime.ready(), runtime.notReadyReason(),
-                replication == null ? null : replication.view(), agents, peerHttpUrl, pools.pools(), shadows.rows(),
+                replication == null ? null : replication.view(), agents, peerHttpUrl, engine.config().pools(), shadows.rows(),
                 engine.config().thermal().zones());
     }
 }

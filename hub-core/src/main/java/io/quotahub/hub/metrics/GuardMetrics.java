@@ -6,7 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import java.util.Collection;
-import java.util.HashMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntSupplier;
@@ -26,7 +26,7 @@ public final class GuardMetrics {
     private final Counter agentRegistryRefused;
     private final Counter requestIndexRefused;
     private final Counter retryAfterClamped;
-    private final Map<String, Counter> downgraded = new HashMap<>();
+    private final Map<String, Counter> downgraded = new ConcurrentHashMap<>();
 
     public GuardMetrics(MeterRegistry registry, String hubId, Collection<String> pools) {
         this.registry = registry;
@@ -48,10 +48,15 @@ public final class GuardMetrics {
         agentRegistryRefused = counter(MetricNames.AGENT_REGISTRY_REFUSED, "Heartbeats of new agents ignored: the agent registry was full");
         requestIndexRefused = counter(MetricNames.REQUEST_INDEX_REFUSED, "Acquires refused OVERLOADED: the request index was full");
         retryAfterClamped = counter(MetricNames.RETRY_AFTER_CLAMPED, "Settles whose Retry-After was above quotahub.max-cooldown");
+        followPools(pools);
+    }
+
+    /** The pools served now (start-up, then each reload): registers the per-pool series of new ones. */
+    public void followPools(Collection<String> pools) {
         for (String pool : pools) {
-            downgraded.put(pool, Counter.builder(MetricNames.PRIORITY_DOWNGRADED)
+            downgraded.computeIfAbsent(pool, p -> Counter.builder(MetricNames.PRIORITY_DOWNGRADED)
                     .description("HIGH priority asked by an agent not in the pool's high-priority-agents, taken as NORMAL")
-                    .tags(MetricNames.TAG_HUB, hubId, MetricNames.TAG_POOL, pool)
+                    .tags(MetricNames.TAG_HUB, hubId, MetricNames.TAG_POOL, p)
                     .register(registry));
         }
     }

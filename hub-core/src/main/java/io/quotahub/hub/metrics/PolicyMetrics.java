@@ -8,59 +8,71 @@ import io.quotahub.engine.PoolSpec;
 import io.quotahub.engine.RefusalCode;
 
 import java.util.Collection;
-import java.util.HashMap;
+import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The metrics of the pools' routing policies: fallback pools (per pool and fallback pair) and
- * shadow refusals (per pool, key and code). Every series is registered at start-up at 0, from the
- * configured pools only (tag values are configured names and enum names, never client input):
- * shadow series only for pools that shadow something.
+ * shadow refusals (per pool, key and code). Every series is registered at 0, from the configured
+ * pools only (tag values are configured names and enum names, never client input): at start-up and
+ * again for what a reload adds ({@link #follow}); shadow series only for pools that shadow something.
+ * Series of pools a reload removed or stopped shadowing stay (counters only grow).
  */
 public final class PolicyMetrics {
 
-    private final Map<String, Counter> fallbackLeases = new HashMap<>();
-    private final Map<String, Counter> fallbackRefusals = new HashMap<>();
-    private final Map<String, Counter> exhausted = new HashMap<>();
-    private final Map<String, Counter> shadow = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Counter> fallbackLeases = new ConcurrentHashMap<>();
+    private final Map<String, Counter> fallbackRefusals = new ConcurrentHashMap<>();
+    private final Map<String, Counter> exhausted = new ConcurrentHashMap<>();
+    private final Map<String, Counter> shadow = new ConcurrentHashMap<>();
     private final MeterRegistry registry;
     private final String hubId;
-    private final java.util.Set<String> shadowedKeys = new java.util.HashSet<>();
+    /** The (pool, key)s that shadow something now: a reload replaces the set. */
+    private volatile Set<String> shadowedKeys = Set.of();
 
     /** The codes a shadow refusal can have: those of what shadow and canary modes watch (windows and policy). */
-    static final java.util.Set<RefusalCode> SHADOW_CODES = java.util.EnumSet.of(RefusalCode.QUOTA_EXHAUSTED,
+    static final Set<RefusalCode> SHADOW_CODES = EnumSet.of(RefusalCode.QUOTA_EXHAUSTED,
             RefusalCode.BUDGET_EXHAUSTED, RefusalCode.CONCURRENCY, RefusalCode.AGENT_LIMIT, RefusalCode.SHED, RefusalCode.BURST,
             RefusalCode.THROTTLED);
 
     public PolicyMetrics(MeterRegistry registry, String hubId, Collection<PoolSpec> pools) {
         this.registry = registry;
         this.hubId = hubId;
+        follow(pools);
+    }
+
+    /** The pools served now (start-up, then each reload): registers their series not registered yet. */
+    public synchronized void follow(Collection<PoolSpec> pools) {
+        Set<String> shadowing = new HashSet<>();
         for (PoolSpec p : pools) {
             if (!p.fallback().isEmpty()) {
-                exhausted.put(p.name(), Counter.builder(MetricNames.FALLBACK_EXHAUSTED)
+                exhausted.computeIfAbsent(p.name(), n -> Counter.builder(MetricNames.FALLBACK_EXHAUSTED)
                         .description("Acquires refused after the pool and every fallback pool refused")
                         .tags(MetricNames.TAG_HUB, hubId, MetricNames.TAG_POOL, p.name()).register(registry));
             }
             for (String f : p.fallback()) {
-                fallbackLeases.put(pair(p.name(), f), Counter.builder(MetricNames.FALLBACK_LEASES)
+                fallbackLeases.computeIfAbsent(pair(p.name(), f), k -> Counter.builder(MetricNames.FALLBACK_LEASES)
                         .description("Leases granted by a fallback pool because the pool asked for had no room")
                         .tags(MetricNames.TAG_HUB, hubId, MetricNames.TAG_POOL, p.name(), MetricNames.TAG_FALLBACK, f)
                         .register(registry));
-                fallbackRefusals.put(pair(p.name(), f), Counter.builder(MetricNames.FALLBACK_REFUSALS)
+                fallbackRefusals.computeIfAbsent(pair(p.name(), f), k -> Counter.builder(MetricNames.FALLBACK_REFUSALS)
                         .description("Fallback pools tried that had no room either")
                         .tags(MetricNames.TAG_HUB, hubId, MetricNames.TAG_POOL, p.name(), MetricNames.TAG_FALLBACK, f)
                         .register(registry));
             }
             if (p.hasShadow()) {
                 for (KeySpec k : p.keys()) {
-                    shadowedKeys.add(p.name() + '\u0000' + k.id());
+                    shadowing.add(p.name() + '\u0000' + k.id());
                     for (RefusalCode code : SHADOW_CODES) {
-                        shadow.put(shadowKey(p.name(), k.id(), code), shadowCounter(p.name(), k.id(), code));
+                        shadow.computeIfAbsent(shadowKey(p.name(), k.id(), code), c -> shadowCounter(p.name(), k.id(), code));
                     }
                 }
             }
         }
+        shadowedKeys = Set.copyOf(shadowing);
     }
 
     /** Counts into a registry of its own, seen by nobody (tests, simulations). */

@@ -40,6 +40,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -115,6 +116,7 @@ public final class Reloads implements ConfigListener {
     }
 
     private volatile Pending pending;
+    private volatile Consumer<List<PoolSpec>> onSwitch = pools -> { };
 
     public Reloads(String hubId, QuotaEngine engine, HubLedger ledger, LivePools live, PoolsFiles files,
                    Function<String, String> env, ConfigAgreement agreement, Clock clock, String peerId, Duration appendTimeout) {
@@ -129,6 +131,15 @@ public final class Reloads implements ConfigListener {
         this.peerId = peerId;
         this.hasPeer = peerId != null;
         this.appendTimeout = appendTimeout;
+    }
+
+    /** Told the engine's pools after every switch (this hub's reload, a followed one, one undone). */
+    public void onSwitch(Consumer<List<PoolSpec>> listener) {
+        this.onSwitch = listener;
+    }
+
+    private void switched() {
+        onSwitch.accept(engine.config().pools());
     }
 
     /** Whether the peer grants now (not fenced or taken over): a raise waits for it only then. */
@@ -196,11 +207,13 @@ public final class Reloads implements ConfigListener {
                     live.replace(poolsBefore.config(), poolsBefore.settings());
                     return null;
                 });
+                switched();
                 throw new Refused(ErrorCode.UNAVAILABLE, "the ledger did not store the reload (" + e.getClass().getSimpleName()
                         + "): nothing changed; try again");
             }
             highest.accumulateAndGet(version, Math::max);
             agreement.running(version, p.digest(), clock.millis());
+            switched();
             if (change[0].holding()) {
                 holdingFor.accumulateAndGet(version, Math::max);
             }
@@ -365,6 +378,7 @@ public final class Reloads implements ConfigListener {
             }
         });
         agreement.running(version, digest, clock.millis());
+        switched();
         List<String> changes = lines(change[0], p.rotated());
         LOG.info("hub {}: followed the peer's reload: pools version {}, digest {}{}", hubId, version, digest,
                 changes.isEmpty() ? "" : ": " + String.join("; ", changes));

@@ -21,6 +21,7 @@ import io.quotahub.hub.service.Reloads;
 import io.quotahub.hub.config.pools.PoolsBinder;
 import io.quotahub.hub.config.pools.PoolsSettings;
 import io.quotahub.hub.ledger.HubLedger;
+import io.quotahub.hub.metrics.EngineMetrics;
 import io.quotahub.hub.metrics.GuardMetrics;
 import io.quotahub.hub.metrics.PolicyMetrics;
 import io.quotahub.hub.ledger.ShadowWatch;
@@ -82,7 +83,8 @@ public class HubFactory {
     /** Reloads re-read the configuration files this process was started with. */
     @Singleton
     Reloads reloads(HubSettings settings, QuotaEngine engine, HubLedger ledger, LivePools live, ConfigAgreement agreement,
-                    Clock clock, Environment environment, PolicyMetrics policyMetrics, GuardMetrics guardMetrics) {
+                    Clock clock, Environment environment, PolicyMetrics policyMetrics, GuardMetrics guardMetrics,
+                    EngineMetrics engineMetrics) {
         // micronaut.config.files as Micronaut saw it: -D, MICRONAUT_CONFIG_FILES, or (tests) a property
         PoolsFiles files = PoolsFiles.of(environment.getProperty(PoolsFiles.PROPERTY, String.class)
                 .orElse(System.getenv("MICRONAUT_CONFIG_FILES")));
@@ -91,6 +93,7 @@ public class HubFactory {
         reloads.onSwitch(pools -> { // the per-pool series of what a reload adds
             policyMetrics.follow(pools);
             guardMetrics.followPools(pools.stream().map(PoolSpec::name).toList());
+            engineMetrics.follow(pools); // and the per-key lease counters of its new keys
         });
         return reloads;
     }

@@ -18,8 +18,9 @@ import jakarta.inject.Singleton;
 
 import java.time.Duration;
 import java.util.EnumMap;
-import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Counts the engine's decisions as Prometheus metrics, tagged by hub, pool and key id (never a
@@ -49,11 +50,12 @@ public class EngineMetrics implements EngineListener {
     private final MeterRegistry registry;
     private final String hubId;
     private final HubLedger ledger;
-    // filled in the constructor, read-only afterwards: pool -> key id -> counter(s), no allocation per lookup
-    private final Map<String, Map<String, Counter>> granted = new HashMap<>();
-    private final Map<String, EnumMap<RefusalCode, Counter>> refused = new HashMap<>();
-    private final Map<String, Map<String, EnumMap<Outcome, Counter>>> settled = new HashMap<>();
-    private final Map<String, Timer> cooldowns = new HashMap<>();
+    // pool -> key id -> counter(s), no allocation per lookup; filled in the constructor and by
+    // follow (a reload's new pools and keys), so concurrent maps
+    private final Map<String, Map<String, Counter>> granted = new ConcurrentHashMap<>();
+    private final Map<String, EnumMap<RefusalCode, Counter>> refused = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, EnumMap<Outcome, Counter>>> settled = new ConcurrentHashMap<>();
+    private final Map<String, Timer> cooldowns = new ConcurrentHashMap<>();
     private final ProviderCallMetrics calls;
 
     public EngineMetrics(MeterRegistry registry, HubSettings settings, PoolsConfig pools, HubLedger ledger,
@@ -62,18 +64,25 @@ public class EngineMetrics implements EngineListener {
         this.hubId = settings.hubId();
         this.ledger = ledger;
         this.calls = calls;
-        for (PoolSpec pool : pools.pools()) {
-            refused.put(pool.name(), refusedCounters(pool.name()));
-            cooldowns.put(pool.name(), Timer.builder(MetricNames.COOLDOWN_APPLIED)
+        follow(pools.pools());
+        refused.put(UNKNOWN_POOL, refusedCounters(UNKNOWN_POOL));
+    }
+
+    /** Registers the series of pools and keys not seen yet (at start, and after a reload added some); keeps the others. */
+    public void follow(List<PoolSpec> pools) {
+        for (PoolSpec pool : pools) {
+            refused.computeIfAbsent(pool.name(), this::refusedCounters);
+            cooldowns.computeIfAbsent(pool.name(), name -> Timer.builder(MetricNames.COOLDOWN_APPLIED)
                     .description("Cooldowns 429s caused: a Retry-After (clamped) or the learned ladder's step")
-                    .tags(MetricNames.TAG_HUB, hubId, MetricNames.TAG_POOL, pool.name())
-                    .serviceLevelObjectives(COOLDOWN_BUCKETS).register(this.registry));
+                    .tags(MetricNames.TAG_HUB, hubId, MetricNames.TAG_POOL, name)
+                    .serviceLevelObjectives(COOLDOWN_BUCKETS).register(registry));
             for (KeySpec key : pool.keys()) {
-                granted.computeIfAbsent(pool.name(), p -> new HashMap<>()).put(key.id(), grantedCounter(pool.name(), key.id()));
-                settled.computeIfAbsent(pool.name(), p -> new HashMap<>()).put(key.id(), settledCounters(pool.name(), key.id()));
+                granted.computeIfAbsent(pool.name(), p -> new ConcurrentHashMap<>())
+                        .computeIfAbsent(key.id(), id -> grantedCounter(pool.name(), id));
+                settled.computeIfAbsent(pool.name(), p -> new ConcurrentHashMap<>())
+                        .computeIfAbsent(key.id(), id -> settledCounters(pool.name(), id));
             }
         }
-        refused.put(UNKNOWN_POOL, refusedCounters(UNKNOWN_POOL));
     }
 
     private static <T> T lookup(Map<String, Map<String, T>> byPool, String pool, String keyId) {

@@ -286,6 +286,23 @@ class ReloadTwoHubTest {
                     .containsPattern("quotahub_limit_capacity\\{[^}]*limit=\"demo/k1#0\"[^}]*} 20\\.0");
             await("edge follows", Duration.ofSeconds(5), () -> version(edge) == 1);
             assertThat(main.get("/api/v1/admin/audit").body()).contains("config-reloaded v1");
+
+            // a key a reload adds gets its per-key series at once, not after a restart
+            Path second = secretFile(dir, "k2", "sk-reload-bad-file-000002");
+            writePools(good.replace("requests: 30", "requests: 20") + """
+                            - id: k2
+                              secret-file: %s
+                              limits:
+                                - { requests: 10, per: 2s }
+                    """.formatted(second));
+            HttpResponse<String> added = main.post("/api/v1/admin/config/reload", "{}");
+            assertThat(added.statusCode()).as(added.body()).isEqualTo(200);
+            assertThat(added.body()).contains("demo/k2");
+            assertThat(main.get("/prometheus").body())
+                    .containsPattern("quotahub_leases_granted_total\\{[^}]*key=\"k2\"[^}]*pool=\"demo\"[^}]*} 0\\.0")
+                    .containsPattern("quotahub_leases_settled_total\\{[^}]*key=\"k2\"[^}]*outcome=\"OK\"[^}]*} 0\\.0");
+            await("edge registers them when it follows", Duration.ofSeconds(5),
+                    () -> edge.get("/prometheus").body().contains("key=\"k2\""));
         }
     }
 

@@ -229,6 +229,16 @@ public final class QuotaEngine {
     }
 
     /**
+     * The state {@link #writeState()} gives, written to {@code out} (not closed): for large states,
+     * which then need no single array holding all of them.
+     *
+     * @throws java.io.UncheckedIOException if {@code out} fails
+     */
+    public void writeState(java.io.OutputStream out) {
+        snapshots.write(out);
+    }
+
+    /**
      * Restores a state {@link #writeState written} by an engine of the same configuration, into
      * this fresh engine (nothing acquired or folded yet). Afterwards it decides exactly as the
      * writing engine did.

@@ -6,7 +6,7 @@ import io.nats.client.ObjectStoreOptions;
 import io.nats.client.api.ObjectStoreStatus;
 import io.nats.client.api.StorageType;
 import io.quotahub.hub.config.HubSettings;
-import io.quotahub.hub.snapshot.HubSnapshot;
+import io.quotahub.hub.snapshot.SnapshotMark;
 import io.quotahub.hub.snapshot.SnapshotStore;
 
 import java.io.IOException;
@@ -24,12 +24,12 @@ import java.util.function.Supplier;
 final class SnapshotStoreCheck implements DiagnosticCheck {
 
     private final Supplier<Connection> connection;
-    private final Supplier<HubSnapshot> newest;
+    private final Supplier<SnapshotMark> newest;
     private final HubSettings settings;
     private final Clock clock;
     private final Duration timeout;
 
-    SnapshotStoreCheck(Supplier<Connection> connection, Supplier<HubSnapshot> newest, HubSettings settings, Clock clock,
+    SnapshotStoreCheck(Supplier<Connection> connection, Supplier<SnapshotMark> newest, HubSettings settings, Clock clock,
                        Duration timeout) {
         this.connection = connection;
         this.newest = newest;
@@ -78,7 +78,7 @@ final class SnapshotStoreCheck implements DiagnosticCheck {
                             + " (" + e.getClass().getSimpleName() + ")",
                     "Check that the local nats-server has JetStream enabled and is not overloaded (its log, disk space)");
         }
-        HubSnapshot s = newest.get();
+        SnapshotMark s = newest.get();
         if (s == null) {
             f.note("No snapshot loaded or written since the start");
         } else {

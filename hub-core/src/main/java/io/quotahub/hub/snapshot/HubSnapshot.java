@@ -1,7 +1,6 @@
 package io.quotahub.hub.snapshot;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -20,28 +19,42 @@ public record HubSnapshot(String hubId, long ownSeq, long peerSeq, long takenAtM
     public static final int FORMAT = 1;
     private static final int MAX_PART = 1 << 30;
 
+    public SnapshotMark mark() {
+        return new SnapshotMark(hubId, ownSeq, peerSeq, takenAtMillis, events);
+    }
+
     public byte[] encode() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(engineState.length + foldState.length + 128);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
+        return encode(mark(), ChunkedBytes.of(engineState), ChunkedBytes.of(foldState)).toByteArray();
+    }
+
+    /** The encoding of a snapshot whose states are chunked: written as it is stored, with no array of its size. */
+    static ChunkedBytes encode(SnapshotMark mark, ChunkedBytes engineState, ChunkedBytes foldState) {
+        if (engineState.length() > MAX_PART || foldState.length() > MAX_PART) {
+            throw new IllegalArgumentException("snapshot state of " + Math.max(engineState.length(), foldState.length())
+                    + " bytes exceeds the format's " + MAX_PART);
+        }
+        ChunkedBytes bytes = new ChunkedBytes();
+        try {
+            DataOutputStream out = new DataOutputStream(bytes);
             out.writeInt(MAGIC);
             out.writeInt(FORMAT);
-            out.writeUTF(hubId);
-            out.writeLong(ownSeq);
-            out.writeLong(peerSeq);
-            out.writeLong(takenAtMillis);
-            out.writeLong(events);
-            out.writeInt(engineState.length);
-            out.write(engineState);
-            out.writeInt(foldState.length);
-            out.write(foldState);
+            out.writeUTF(mark.hubId());
+            out.writeLong(mark.ownSeq());
+            out.writeLong(mark.peerSeq());
+            out.writeLong(mark.takenAtMillis());
+            out.writeLong(mark.events());
+            out.writeInt((int) engineState.length());
             out.flush();
-            CRC32 crc = new CRC32();
-            crc.update(bytes.toByteArray());
-            out.writeLong(crc.getValue());
+            bytes.append(engineState);
+            out.writeInt((int) foldState.length());
+            out.flush();
+            bytes.append(foldState);
+            out.writeLong(bytes.crc32());
+            out.flush();
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e); // in memory: not reached
         }
-        return bytes.toByteArray();
+        return bytes;
     }
 
     /** @throws IOException with the reason if the bytes are not a whole snapshot of this format */

@@ -8,9 +8,10 @@ import io.quotahub.hub.ledger.BatchSource;
 import io.quotahub.hub.ledger.LedgerFold;
 import io.quotahub.hub.ledger.StoredBatch;
 import io.quotahub.hub.replication.CausalMerge;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -22,12 +23,34 @@ import java.time.Clock;
  * folded in causal order. It never reads the live engine, whose state may already hold grants
  * whose append is not acknowledged yet: a snapshot is by construction the fold of the two ledgers'
  * prefixes it names, however busy the hub is, and needs no lock on the hot path.
+ *
+ * <p>The scratch engine is kept between snapshots (the "shadow"), so each snapshot folds only the
+ * tails since the previous one instead of restoring megabytes and refolding: restore(write(s)) is
+ * s, so both give the same bytes, and keeping it makes a snapshot's garbage the tails' messages and
+ * the written chunks only. A shadow whose build failed half-way, or built under pools a reload
+ * replaced, is dropped and rebuilt.
  */
 public final class SnapshotBuilder {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SnapshotBuilder.class);
+
+    /** The fold of both ledgers through {@code ownSeq} / {@code peerSeq}, under {@code config}. */
+    private record Shadow(QuotaEngine engine, LedgerFold fold, EngineConfig config, long[] at) {
+        long ownSeq() {
+            return at[0];
+        }
+
+        long peerSeq() {
+            return at[1];
+        }
+    }
 
     private final String hubId;
     private final java.util.function.Supplier<EngineConfig> config;
     private final Clock clock;
+    private final EngineConfig startConfig;
+    private HubSnapshot base; // loaded at start-up: the first shadow starts from it, then it is let go
+    private Shadow shadow;
 
     public SnapshotBuilder(String hubId, EngineConfig config, Clock clock) {
         this(hubId, () -> config, clock);
@@ -38,34 +61,78 @@ public final class SnapshotBuilder {
         this.hubId = hubId;
         this.config = config;
         this.clock = clock;
-        this.builtUnder = config.get(); // a snapshot restored at start-up fits the configuration of then
+        this.startConfig = config.get(); // a snapshot restored at start-up fits the configuration of then
     }
 
     /**
-     * @param previous the newest snapshot (null: fold from the start)
-     * @param ownTail  own ledger after {@code previous.ownSeq()}
-     * @param peerTail peer copy after {@code previous.peerSeq()} (empty for a single hub)
+     * The next build starts from {@code loaded} (the snapshot the hub restored at start-up), already
+     * restored into {@code engine} and {@code fold} under the start-up configuration.
      */
-    public HubSnapshot build(HubSnapshot previous, BatchSource ownTail, BatchSource peerTail) throws IOException {
+    synchronized void startFrom(HubSnapshot loaded, QuotaEngine engine, LedgerFold fold) {
+        base = null;
+        shadow = new Shadow(engine, fold, startConfig, new long[] {loaded.ownSeq(), loaded.peerSeq(), loaded.events()});
+    }
+
+    /** Forgets the shadow (a build failed half-way): the next build starts from {@code loaded}, or from the start if null. */
+    synchronized void reset(HubSnapshot loaded) {
+        base = loaded;
+        shadow = null;
+    }
+
+    /**
+     * Makes sure a shadow exists for the configuration now and says where the next tails start.
+     *
+     * @return {own ledger sequence, peer copy sequence} the shadow covers
+     */
+    synchronized long[] prepare() {
         EngineConfig now = config.get();
-        QuotaEngine engine = new QuotaEngine(now, clock, EngineListener.NONE);
-        LedgerFold fold = new LedgerFold(hubId, engine, lease -> { });
-        long own = 0;
-        long peer = 0;
-        long events = 0;
-        if (previous != null) {
-            restore(previous, engine, fold);
-            own = previous.ownSeq();
-            peer = previous.peerSeq();
-            events = previous.events();
+        if (shadow != null && shadow.config() != now) {
+            LOG.info("hub {}: the pools were reloaded since the last snapshot: the next is folded from the ledgers' start", hubId);
+            shadow = null;
+            base = null;
         }
-        long[] at = {own, peer, events};
-        CausalMerge merge = new CausalMerge(peerTail, own, peer, b -> {
-            fold.applyOwn(b);
+        if (shadow == null) {
+            QuotaEngine engine = new QuotaEngine(now, clock, EngineListener.NONE);
+            LedgerFold fold = new LedgerFold(hubId, engine, lease -> { });
+            long[] at = {0, 0, 0};
+            HubSnapshot from = base;
+            base = null;
+            if (from != null && now == startConfig) {
+                try {
+                    restore(from, engine, fold);
+                    at = new long[] {from.ownSeq(), from.peerSeq(), from.events()};
+                } catch (IOException | RuntimeException e) {
+                    LOG.warn("hub {}: the stored snapshot does not restore ({}): the next is folded from the ledgers' start",
+                            hubId, e.getMessage());
+                    engine = new QuotaEngine(now, clock, EngineListener.NONE);
+                    fold = new LedgerFold(hubId, engine, lease -> { });
+                }
+            }
+            shadow = new Shadow(engine, fold, now, at);
+        }
+        return new long[] {shadow.ownSeq(), shadow.peerSeq()};
+    }
+
+    /**
+     * Folds the tails after {@link #prepare}'s sequences into the shadow and encodes the result.
+     * A failure drops the shadow (it may be half-folded): call {@link #reset} before the next.
+     *
+     * @param ownTail  own ledger after the prepared own sequence
+     * @param peerTail peer copy after the prepared peer sequence (empty for a single hub)
+     */
+    synchronized Encoded build(BatchSource ownTail, BatchSource peerTail) throws IOException {
+        Shadow s = shadow;
+        if (s == null) {
+            throw new IllegalStateException("prepare() before build()");
+        }
+        shadow = null; // back only once this build completed
+        long[] at = s.at();
+        CausalMerge merge = new CausalMerge(peerTail, at[0], at[1], b -> {
+            s.fold().applyOwn(b);
             at[0] = b.seq();
             at[2] += b.events().size();
         }, b -> {
-            fold.applyPeer(b);
+            s.fold().applyPeer(b);
             at[1] = b.seq();
             at[2] += b.events().size();
         });
@@ -73,23 +140,23 @@ public final class SnapshotBuilder {
             merge.own(b);
         }
         merge.finishCausal(); // a peer batch that saw own batches not read yet waits for the next snapshot
-        builtUnder = now;
-        return new HubSnapshot(hubId, at[0], at[1], clock.millis(), at[2], engine.writeState(), foldState(fold));
+        SnapshotMark mark = new SnapshotMark(hubId, at[0], at[1], clock.millis(), at[2]);
+        ChunkedBytes engineState = new ChunkedBytes();
+        s.engine().writeState(engineState);
+        ChunkedBytes foldState = new ChunkedBytes();
+        try (DataOutputStream out = new DataOutputStream(foldState)) {
+            s.fold().writeState(out);
+        }
+        Encoded encoded = new Encoded(mark, HubSnapshot.encode(mark, engineState, foldState));
+        shadow = s;
+        return encoded;
     }
 
-    /**
-     * The configuration the last {@link #build} folded under (before any, the one of the start-up):
-     * a snapshot starts from the previous one only while it is still the engine's.
-     */
-    private volatile EngineConfig builtUnder;
-
-    /**
-     * Can the next snapshot start from the newest? Not after a reload changed the pools: the next
-     * one is then folded from the ledgers' start under the new pools, as a restart with the new
-     * file folds them.
-     */
-    public boolean previousFits() {
-        return builtUnder == config.get();
+    /** A snapshot as stored: where it stands and its bytes, in chunks. */
+    record Encoded(SnapshotMark mark, ChunkedBytes bytes) {
+        long size() {
+            return bytes.length();
+        }
     }
 
     /** Restores a snapshot into a fresh engine and its fold. @throws IOException if it does not fit them */
@@ -107,11 +174,4 @@ public final class SnapshotBuilder {
         fold.readState(new DataInputStream(new ByteArrayInputStream(s.foldState())));
     }
 
-    static byte[] foldState(LedgerFold fold) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            fold.writeState(out);
-        }
-        return bytes.toByteArray();
-    }
 }

@@ -5,6 +5,7 @@ import io.nats.client.JetStreamApiException;
 import io.nats.client.ObjectStore;
 import io.nats.client.ObjectStoreManagement;
 import io.nats.client.api.ObjectInfo;
+import io.nats.client.api.ObjectMeta;
 import io.nats.client.api.ObjectStoreConfiguration;
 import io.nats.client.api.StorageType;
 
@@ -52,8 +53,13 @@ public final class SnapshotStore {
     }
 
     public void put(byte[] snapshot) throws IOException {
+        put(new java.io.ByteArrayInputStream(snapshot));
+    }
+
+    /** Stores the bytes {@code snapshot} gives as the newest snapshot, read chunk by chunk. */
+    public void put(java.io.InputStream snapshot) throws IOException {
         try {
-            store.put(OBJECT, snapshot);
+            store.put(ObjectMeta.objectName(OBJECT), snapshot);
         } catch (JetStreamApiException | NoSuchAlgorithmException e) {
             throw new IOException("cannot write snapshot to " + bucket + ": " + e.getMessage(), e);
         }

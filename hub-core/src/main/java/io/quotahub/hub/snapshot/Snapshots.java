@@ -48,7 +48,7 @@ public final class Snapshots implements AutoCloseable {
     private final SnapshotBuilder builder;
     private final long everyMessages;
     private final Duration maxAge;
-    private volatile HubSnapshot latest;
+    private volatile SnapshotMark latest;
     private ScheduledExecutorService writer;
 
     /**
@@ -83,6 +83,8 @@ public final class Snapshots implements AutoCloseable {
     /** The newest snapshot if it can be used, else null (why is logged): then replay everything. */
     public HubSnapshot loadUsable() {
         HubSnapshot s;
+        QuotaEngine scratch;
+        LedgerFold scratchFold;
         try {
             byte[] bytes = store.latest();
             if (bytes == null) {
@@ -92,14 +94,16 @@ public final class Snapshots implements AutoCloseable {
             s = HubSnapshot.decode(bytes);
             check(s);
             // restore into a scratch engine first: a failure must never leave the live engine half-restored
-            QuotaEngine scratch = new QuotaEngine(config, clock, EngineListener.NONE);
-            SnapshotBuilder.restore(s, scratch, new LedgerFold(hubId, scratch, lease -> { }));
+            scratch = new QuotaEngine(config, clock, EngineListener.NONE);
+            scratchFold = new LedgerFold(hubId, scratch, lease -> { });
+            SnapshotBuilder.restore(s, scratch, scratchFold);
         } catch (IOException | RuntimeException e) {
             LOG.error("hub {}: the snapshot in {} cannot be used ({}): IGNORING it and replaying the whole ledger;"
                     + " a new snapshot replaces it shortly (see docs/operations.md \"Snapshots\")", hubId, store.bucket(), e.getMessage());
             return null;
         }
-        latest = s;
+        latest = s.mark();
+        builder.startFrom(s, scratch, scratchFold); // the check's engine is where the next snapshot starts
         return s;
     }
 
@@ -141,7 +145,7 @@ public final class Snapshots implements AutoCloseable {
 
     private void writeIfDue() {
         try {
-            HubSnapshot base = latest;
+            SnapshotMark base = latest;
             long pending = lastSeq(Subjects.ledgerStream(hubId)) - (base == null ? 0 : base.ownSeq())
                     + (peerId == null ? 0 : lastSeq(Subjects.peerCopyStream(peerId)) - (base == null ? 0 : base.peerSeq()));
             long age = base == null ? Long.MAX_VALUE : clock.millis() - base.takenAtMillis();
@@ -155,32 +159,41 @@ public final class Snapshots implements AutoCloseable {
     }
 
     /** Builds a snapshot of both ledgers as stored now and stores it. */
-    public synchronized HubSnapshot writeNow() throws IOException {
+    public synchronized SnapshotMark writeNow() throws IOException {
         long t0 = System.nanoTime();
-        HubSnapshot base = latest;
-        if (base != null && !builder.previousFits()) {
-            LOG.info("hub {}: the pools were reloaded since the last snapshot: the next is folded from the ledgers' start", hubId);
-            base = null;
+        SnapshotBuilder.Encoded s;
+        try {
+            long[] after = builder.prepare();
+            try (LedgerCursor own = new LedgerCursor(js, Subjects.ledgerStream(hubId), Subjects.ledgerSubjects(hubId), after[0],
+                    lastSeq(Subjects.ledgerStream(hubId)));
+                 LedgerCursor peer = peerId == null ? null : new LedgerCursor(js, Subjects.peerCopyStream(peerId),
+                         Subjects.ledgerSubjects(peerId), after[1], lastSeq(Subjects.peerCopyStream(peerId)))) {
+                s = builder.build(own, peer == null ? BatchSource.of(List.of()) : peer);
+            }
+        } catch (IOException | RuntimeException e) {
+            builder.reset(storedQuietly()); // the shadow may be half-folded: start again from what is stored
+            throw e;
         }
-        long ownAfter = base == null ? 0 : base.ownSeq();
-        long peerAfter = base == null ? 0 : base.peerSeq();
-        HubSnapshot s;
-        try (LedgerCursor own = new LedgerCursor(js, Subjects.ledgerStream(hubId), Subjects.ledgerSubjects(hubId), ownAfter,
-                lastSeq(Subjects.ledgerStream(hubId)));
-             LedgerCursor peer = peerId == null ? null : new LedgerCursor(js, Subjects.peerCopyStream(peerId),
-                     Subjects.ledgerSubjects(peerId), peerAfter, lastSeq(Subjects.peerCopyStream(peerId)))) {
-            s = builder.build(base, own, peer == null ? BatchSource.of(List.of()) : peer);
-        }
-        byte[] bytes = s.encode();
-        store.put(bytes);
-        latest = s;
+        store.put(s.bytes().inputStream());
+        latest = s.mark();
         LOG.info("hub {}: snapshot written: own ledger through {}, peer copy through {}, {} events folded, {} KiB, in {} ms",
-                hubId, s.ownSeq(), s.peerSeq(), s.events(), bytes.length / 1024, (System.nanoTime() - t0) / 1_000_000);
-        return s;
+                hubId, s.mark().ownSeq(), s.mark().peerSeq(), s.mark().events(), s.size() / 1024, (System.nanoTime() - t0) / 1_000_000);
+        return s.mark();
     }
 
-    /** The newest snapshot this hub loaded or wrote, or null. */
-    public HubSnapshot latest() {
+    /** The stored snapshot if it is this hub's and decodes, else null (a shadow then starts from the ledgers' start). */
+    private HubSnapshot storedQuietly() {
+        try {
+            byte[] bytes = store.latest();
+            HubSnapshot s = bytes == null ? null : HubSnapshot.decode(bytes);
+            return s != null && s.hubId().equals(hubId) ? s : null;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** Where the newest snapshot this hub loaded or wrote stands, or null. */
+    public SnapshotMark latest() {
         return latest;
     }
 

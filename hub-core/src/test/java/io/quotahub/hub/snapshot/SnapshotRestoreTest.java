@@ -105,7 +105,7 @@ class SnapshotRestoreTest {
             hub.settle(1, Outcome.RATE_LIMITED); // a cooldown: part of the state
             hub.settle(2, Outcome.OK);
             LeaseRecord grantedBeforeStillOpen = hub.open.get(hub.open.size() - 1);
-            HubSnapshot written = new Snapshots(c, "main", null, config(1000), clock, 1, Duration.ofMinutes(10)).writeNow();
+            SnapshotMark written = new Snapshots(c, "main", null, config(1000), clock, 1, Duration.ofMinutes(10)).writeNow();
             assertThat(written.ownSeq()).isEqualTo(58);
             // the tail: settles of leases granted before the snapshot, new grants, some settled
             hub.settle(5, Outcome.OK);
@@ -135,8 +135,38 @@ class SnapshotRestoreTest {
             assertThat(fromSnapshot.engine().settle(late)).isEqualTo(SettleResult.ALREADY_SETTLED);
 
             // the next snapshot builds on this one: the tail only
-            HubSnapshot next = new Snapshots(c, "main", null, config(1000), clock, 1, Duration.ofMinutes(10)).writeNow();
+            SnapshotMark next = new Snapshots(c, "main", null, config(1000), clock, 1, Duration.ofMinutes(10)).writeNow();
             assertThat(next.ownSeq()).isEqualTo(58 + 5 + 12 + 2);
+        }
+    }
+
+    @Test
+    void aHubsSnapshotsBuildOnEachOther_andEachRestoresToTheStateOfAFullReplay() throws Exception {
+        try (NatsServer nats = NatsServer.start(); Connection c = Nats.connect(nats.url())) {
+            Writer hub = new Writer(c);
+            Snapshots snaps = new Snapshots(c, "main", null, config(1000), clock, 1, Duration.ofMinutes(10));
+            hub.grant(30);
+            hub.settle(10, Outcome.OK);
+            assertThat(snaps.writeNow().ownSeq()).isEqualTo(40);
+            hub.settle(1, Outcome.RATE_LIMITED);
+            clock.advance(Duration.ofSeconds(2));
+            hub.grant(8);
+            hub.settle(12, Outcome.OK);
+            SnapshotMark second = snaps.writeNow(); // folds only the 21 events since the first into the kept state
+            assertThat(second.ownSeq()).isEqualTo(61);
+            assertThat(second.events()).isEqualTo(61);
+            assertThat(snaps.latest()).isEqualTo(second);
+            hub.grant(3);
+            hub.settle(2, Outcome.ERROR);
+            hub.ledger.close();
+
+            Restarted full = restart(c, config(1000), false);
+            Restarted fromSecond = restart(c, config(1000), true);
+            assertThat(fromSecond.from().mark()).isEqualTo(second);
+            assertThat(fromSecond.engine().budgetTable()).isEqualTo(full.engine().budgetTable()).isEqualTo(hub.engine.budgetTable());
+            assertThat(fromSecond.engine().openLeases()).containsExactlyInAnyOrderElementsOf(full.engine().openLeases());
+            assertThat(fromSecond.engine().openLeases()).hasSize(30 - 10 - 1 + 8 - 12 + 3 - 2);
+            assertThat(fromSecond.engine().view().toString()).isEqualTo(full.engine().view().toString());
         }
     }
 
@@ -148,7 +178,8 @@ class SnapshotRestoreTest {
             hub.settle(4, Outcome.OK);
             hub.ledger.close();
             Snapshots snaps = new Snapshots(c, "main", null, config(1000), clock, 1, Duration.ofMinutes(10));
-            byte[] good = snaps.writeNow().encode();
+            snaps.writeNow();
+            byte[] good = snaps.store().latest();
 
             byte[] flipped = good.clone();
             flipped[flipped.length / 2] ^= 0x5A;

@@ -6,6 +6,7 @@ import io.quotahub.hub.HubRuntime;
 import io.quotahub.hub.TestHub;
 import io.quotahub.hub.replication.PeerStatus;
 import io.quotahub.hub.snapshot.HubSnapshot;
+import io.quotahub.hub.snapshot.SnapshotMark;
 import io.quotahub.testkit.NatsPair;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
@@ -74,7 +75,7 @@ class TwoHubSnapshotTest {
                 await("main folded edge's grants", () -> openLeaseIds(main).size() == 12);
                 HubRuntime runtime = main.bean(HubRuntime.class);
                 await("a snapshot covering both ledgers", () -> {
-                    HubSnapshot s = runtime.snapshots().latest();
+                    SnapshotMark s = runtime.snapshots().latest();
                     return s != null && s.events() >= 12 && s.peerSeq() > 0;
                 });
                 before = openLeaseIds(main);

@@ -7,6 +7,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.Comparator;
@@ -42,7 +43,17 @@ public final class Snapshots {
     /** The whole state as bytes, consistent: no decision or fold is half-way. */
     public byte[] write() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(1 << 16);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
+        write(bytes);
+        return bytes.toByteArray();
+    }
+
+    /**
+     * The whole state written to {@code target} (not closed), as {@link #write()} gives it: a large
+     * state then needs no single array holding all of it.
+     */
+    public void write(OutputStream target) {
+        try {
+            DataOutputStream out = new DataOutputStream(target);
             fold.underAllLocks(() -> {
                 // What the next decision or tick evicts anyway is not worth writing: a replayed ledger
                 // leaves every settle it folded in the windows until then (hundreds of thousands).
@@ -56,10 +67,10 @@ public final class Snapshots {
                 }
                 codec.write(out);
             });
+            out.flush();
         } catch (IOException e) {
-            throw new UncheckedIOException(e); // in-memory stream: not reached
+            throw new UncheckedIOException(e);
         }
-        return bytes.toByteArray();
     }
 
     /**

@@ -23,6 +23,7 @@ import io.quotahub.hub.service.LeaseReaper;
 import io.quotahub.hub.service.Reloads;
 import io.quotahub.hub.service.RequestIndex;
 import io.quotahub.hub.snapshot.HubSnapshot;
+import io.quotahub.hub.snapshot.IdlePriority;
 import io.quotahub.hub.snapshot.Snapshots;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
@@ -303,7 +304,13 @@ public class HubRuntime implements HubReadout, AutoCloseable {
 
     /** @param purpose "" for the serving connection, else what the extra connection is for (its name says it) */
     private Connection connect(String purpose) throws Exception {
-        Options options = natsSettings.applyTo(Options.builder(), settings.hubId())
+        Options.Builder builder = natsSettings.applyTo(Options.builder(), settings.hubId());
+        if (purpose.equals("snapshots")) { // a snapshot reads a whole ledger tail: only on CPU the serving threads leave
+            String name = "qh-snapshot-nats-" + settings.hubId();
+            builder.readerThreadFactory(IdlePriority.threadFactory(name + "-reader"))
+                    .writerThreadFactory(IdlePriority.threadFactory(name + "-writer"));
+        }
+        Options options = builder
                 .server(settings.natsUrl())
                 .connectionName("quotahub-hub-" + settings.hubId() + (purpose.isEmpty() ? "" : "-" + purpose))
                 .noRandomize()

@@ -82,7 +82,9 @@ final class JmhBlockTable {
         sb.append("|---|---:|---:|---:|---:|---:|---|---:|---:|\n");
         for (Row r : rows) {
             boolean block = r.method().equals("blockTryAcquire");
-            String avg = String.format(Locale.ROOT, "%.1f ± %.1f", r.average(), r.averageError());
+            String avg = Double.isNaN(r.average()) ? "–" : Double.isNaN(r.averageError()) // one iteration: JMH gives no error
+                    ? String.format(Locale.ROOT, "%.1f", r.average())
+                    : String.format(Locale.ROOT, "%.1f ± %.1f", r.average(), r.averageError());
             String p50 = grouped(r.p50());
             sb.append("| ").append(OPS.get(r.method()))
                     .append(" | ").append(block ? "**" + avg + "**" : avg)

@@ -31,20 +31,22 @@ import java.util.function.Consumer;
 
 /**
  * Block size and expiry on a key WITH SPARE ROOM (docs/benchmarks.md, section 8): where blocks pay
- * (calls served in-process, fewer hub round trips) and what they cost (units stranded in held blocks,
- * so a burst or a late agent waits or is refused). One engine on a manual clock, one key of
+ * (calls served in-process, fewer hub round trips) and what they may cost (units idle in held blocks:
+ * a burst or a late agent refused or kept waiting, the key's thermal throttle). One engine on a manual clock, one key of
  * {@value #CAPACITY} calls per second, 1 ms steps; each agent runs the SDK's own block supply
  * ({@link SimulatedBlockSupply}: refill ahead of need, sizing from the recent rate, the block's usable
  * life less the safety margin, the end-of-use timer that settles an idle block) against the engine, a
- * hub round trip of {@value #RTT_MS} ms away. Demand (seeded, the same for every configuration):
+ * hub round trip of {@value #RTT_MS} ms away; the hub's housekeeping (expiry, thermal tick) every
+ * {@value #HOUSEKEEPING_MS} ms. Demand (seeded, the same for every configuration):
  * <ul>
- *   <li>2 steady agents, Poisson 15 calls/s each;</li>
- *   <li>3 bursty agents, 25/s for 1.5 s then idle 3.5 s (each 5 s; staggered);</li>
+ *   <li>2 steady agents, Poisson 12 calls/s each;</li>
+ *   <li>3 bursty agents, 20/s for 1.5 s in every 5 s (staggered);</li>
  *   <li>1 on-off agent, 20/s for 2 s then idle for 4 s: it goes idle holding its blocks;</li>
- *   <li>1 late agent, 20/s from t = 30 s;</li>
+ *   <li>1 late agent, 15/s from t = 60 s;</li>
  *   <li>3 light agents, Poisson 3/s each.</li>
  * </ul>
- * On average about 78 % of the capacity (at moments just over it). A call that finds no block with
+ * On average 65 % of the capacity (at moments 88 %); {@link #SCALES} adds a second level at 0.6 x
+ * those rates (39 %). A call that finds no block with
  * room waits, drawing again every millisecond (as {@code acquire(maxWait)} does, the refill started
  * by the supply and retried after a refusal's retry-after), for at most {@value #MAX_WAIT_MS} ms, then
  * is given up. Every call served is checked against the key's window: a second holding more than

@@ -34,8 +34,11 @@ import java.util.Locale;
  * window (no second ever holds more than the capacity).
  *
  * Prints a Markdown table and draws goodput and Jain's index against max-calls ({@link FairnessPlot}).
+ * Runs the key with room first ({@link SpareRoomFairness}: where block size and expiry do trade
+ * something), then this saturated key.
  *
- * <pre>java -cp bench/target/bench.jar io.quotahub.bench.BlockFairness [PNG, default docs/block-fairness.png]</pre>
+ * <pre>java -cp bench/target/bench.jar io.quotahub.bench.BlockFairness [--png docs/block-fairness.png]
+ *     [--spare-png docs/block-fairness-spare-room.png]</pre>
  */
 public final class BlockFairness {
 
@@ -49,27 +52,58 @@ public final class BlockFairness {
     private BlockFairness() {
     }
 
+    static final String SATURATED_HEADER = "| max-calls | expiry | max-share-per-agent | goodput (of capacity) | light agents served | heavy agents served | Jain index (served / max-min share) | grants/s | max in any 1 s |\n"
+            + "|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
+
     public static void main(String[] args) throws java.io.IOException {
         if (DEBUG) {
             System.out.println(run(100, 2_000, 0).row());
             return;
         }
-        java.nio.file.Path png = java.nio.file.Path.of(args.length > 0 ? args[0] : "docs/block-fairness.png");
-        System.out.println("| max-calls | expiry | max-share-per-agent | goodput (of capacity) | light agents served | heavy agents served | Jain index (served / max-min share) | grants/s | max in any 1 s |");
-        System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        java.util.Map<String, String> o = BenchCli.parse("BlockFairness", args, "png=docs/block-fairness.png",
+                "spare-png=docs/block-fairness-spare-room.png");
+        java.nio.file.Path png = java.nio.file.Path.of(o.getOrDefault("png", "docs/block-fairness.png"));
+        java.nio.file.Path sparePng = java.nio.file.Path.of(o.getOrDefault("spare-png", "docs/block-fairness-spare-room.png"));
+        runBoth(png, sparePng, System.out);
+    }
+
+    /**
+     * Both scenarios: the key with room (the sweep, its table and plot), then the saturated key.
+     *
+     * @return the two Markdown tables, in that order
+     */
+    static java.util.List<String> runBoth(java.nio.file.Path png, java.nio.file.Path sparePng, java.io.PrintStream out)
+            throws java.io.IOException {
+        out.println("A key with room (" + SpareRoomFairness.AGENTS.size() + " agents, sweep of "
+                + SpareRoomFairness.SCALES.length * 2 * SpareRoomFairness.EXPIRIES_MS.length * SpareRoomFairness.MAX_CALLS.length
+                + " configurations):");
+        StringBuilder spare = new StringBuilder(SpareRoomFairness.HEADER).append('\n');
+        out.println(SpareRoomFairness.HEADER);
+        java.util.List<SpareRoomFairness.Result> spareResults = SpareRoomFairness.sweep(r -> {
+            out.println(r.row());
+            spare.append(r.row()).append('\n');
+        });
+        FairnessPlot.writeTradeOff(sparePng, spareResults);
+        out.println("wrote " + sparePng);
+        out.println();
+        out.println("A saturated key (240/s asked of " + CAPACITY + "/s):");
+        StringBuilder saturated = new StringBuilder(SATURATED_HEADER).append('\n');
+        out.println(SATURATED_HEADER);
         java.util.List<Result> results = new java.util.ArrayList<>();
         for (long expiry : new long[] {500, 2_000}) {
             for (int maxCalls : new int[] {1, 5, 20, 100}) {
                 results.add(run(maxCalls, expiry, 0));
-                System.out.println(results.get(results.size() - 1).row());
             }
         }
         results.add(run(100, 2_000, 0.2));
-        System.out.println(results.get(results.size() - 1).row());
         results.add(run(50, 2_000, 0));
-        System.out.println(results.get(results.size() - 1).row());
+        for (Result r : results) {
+            out.println(r.row());
+            saturated.append(r.row()).append('\n');
+        }
         FairnessPlot.write(png, results);
-        System.out.println("wrote " + png);
+        out.println("wrote " + png);
+        return java.util.List.of(spare.toString(), saturated.toString());
     }
 
     /** One configuration's outcome; goodput and the served shares are fractions (0..1). */

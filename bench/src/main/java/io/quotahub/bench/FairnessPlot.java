@@ -26,7 +26,7 @@ import java.util.function.ToDoubleFunction;
 final class FairnessPlot {
 
     private static final Color[] COLORS = {new Color(0, 90, 200), new Color(200, 60, 0), new Color(0, 150, 60),
-            new Color(130, 0, 160)};
+            new Color(130, 0, 160), new Color(90, 90, 90)};
 
     private FairnessPlot() {
     }
@@ -49,12 +49,12 @@ final class FairnessPlot {
         Map<String, List<BlockFairness.Result>> series = series(results);
         double maxCalls = results.stream().mapToInt(BlockFairness.Result::maxCalls).max().orElse(1);
         double mostPerGrant = results.stream().mapToDouble(FairnessPlot::callsPerGrant).max().orElse(1);
-        new Panel(60, 80, 290, 380, "goodput (% of capacity served)", 0, 100, "%.0f %%")
-                .draw(g, series, r -> 100 * r.goodput(), maxCalls);
-        new Panel(420, 80, 290, 380, "Jain's fairness index", 0, 1, "%.1f")
-                .draw(g, series, BlockFairness.Result::jain, maxCalls);
-        new Panel(780, 80, 290, 380, "calls per block granted (hub grants saved)", 0, Math.max(2, Math.ceil(mostPerGrant)), "%.1f")
-                .draw(g, series, FairnessPlot::callsPerGrant, maxCalls);
+        new Panel<BlockFairness.Result>(60, 80, 290, 380, "goodput (% of capacity served)", 0, 100, "%.0f %%")
+                .draw(g, series, BlockFairness.Result::maxCalls, r -> 100 * r.goodput(), maxCalls);
+        new Panel<BlockFairness.Result>(420, 80, 290, 380, "Jain's fairness index", 0, 1, "%.1f")
+                .draw(g, series, BlockFairness.Result::maxCalls, BlockFairness.Result::jain, maxCalls);
+        new Panel<BlockFairness.Result>(780, 80, 290, 380, "calls per block granted (hub grants saved)", 0, Math.max(2, Math.ceil(mostPerGrant)), "%.1f")
+                .draw(g, series, BlockFairness.Result::maxCalls, FairnessPlot::callsPerGrant, maxCalls);
         int lx = 60;
         int ly = h - 40;
         int i = 0;
@@ -90,10 +90,77 @@ final class FairnessPlot {
         return by;
     }
 
-    private record Panel(int left, int top, int width, int height, String title, double yMin, double yMax, String yFormat) {
+    /**
+     * The spare-room scenario ({@link SpareRoomFairness}) as a PNG: one row of panels per demand level
+     * (max-share-per-agent off), block max-calls on a log x axis, one line per expiry: the benefit
+     * (calls served per block granted) beside the costs (time the key was throttled, calls that waited
+     * for the hub, Jain's index).
+     */
+    static void writeTradeOff(Path png, List<SpareRoomFairness.Result> results) throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        List<Double> levels = results.stream().map(SpareRoomFairness.Result::scale).distinct().toList();
+        int w = 1480;
+        int rowHeight = 330;
+        int h = 110 + rowHeight * levels.size() + 40;
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = img.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, w, h);
+        g.setColor(Color.BLACK);
+        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
+        g.drawString("Block size and expiry on a key with room: what blocks save against what they cost (the SDK's block supply against the engine, one key of "
+                + SpareRoomFairness.CAPACITY + " calls/s)", 60, 25);
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        g.drawString("10 agents: 2 steady, 3 bursty, 1 on-off (idle while holding its blocks), 1 late, 3 light; 1 ms steps, hub round trip "
+                + SpareRoomFairness.RTT_MS + " ms; max-share-per-agent off (on gives the same lines)", 60, 45);
+        double maxCalls = results.stream().mapToInt(SpareRoomFairness.Result::maxCalls).max().orElse(1);
+        double mostPerGrant = results.stream().mapToDouble(SpareRoomFairness.Result::callsPerGrant).max().orElse(1);
+        double mostWaited = results.stream().mapToDouble(SpareRoomFairness.Result::waited).max().orElse(0.1);
+        int top = 100;
+        for (double level : levels) {
+            List<SpareRoomFairness.Result> row = results.stream().filter(r -> r.scale() == level && r.maxShare() == 0).toList();
+            Map<String, List<SpareRoomFairness.Result>> series = new LinkedHashMap<>();
+            for (SpareRoomFairness.Result r : row) {
+                series.computeIfAbsent("expiry " + SpareRoomFairness.seconds(r.expiryMs()) + " s", k -> new ArrayList<>()).add(r);
+            }
+            String demand = String.format(Locale.ROOT, "%.0f %% demand: ", 100 * row.get(0).demand());
+            ToDoubleFunction<SpareRoomFairness.Result> x = SpareRoomFairness.Result::maxCalls;
+            new Panel<SpareRoomFairness.Result>(80, top, 270, rowHeight - 90, demand + "calls per grant (benefit)", 0,
+                    Math.max(2, Math.ceil(mostPerGrant)), "%.1f").draw(g, series, x, SpareRoomFairness.Result::callsPerGrant, maxCalls);
+            new Panel<SpareRoomFairness.Result>(440, top, 270, rowHeight - 90, demand + "key throttled, % of time (cost)", 0, 100,
+                    "%.0f %%").draw(g, series, x, r -> 100 * r.throttled(), maxCalls);
+            new Panel<SpareRoomFairness.Result>(800, top, 270, rowHeight - 90, demand + "calls that waited for the hub (cost)", 0,
+                    Math.ceil(100 * mostWaited / 10) * 10, "%.0f %%").draw(g, series, x, r -> 100 * r.waited(), maxCalls);
+            new Panel<SpareRoomFairness.Result>(1160, top, 270, rowHeight - 90, demand + "Jain's index (cost if below 1)", 0, 1,
+                    "%.1f").draw(g, series, x, SpareRoomFairness.Result::jain, maxCalls);
+            top += rowHeight;
+        }
+        legend(g, results.stream().filter(r -> r.scale() == levels.get(0) && r.maxShare() == 0)
+                .map(r -> "expiry " + SpareRoomFairness.seconds(r.expiryMs()) + " s").distinct().toList(), 80, h - 30);
+        g.dispose();
+        Files.createDirectories(png.toAbsolutePath().getParent());
+        ImageIO.write(img, "png", png.toFile());
+    }
 
-        void draw(Graphics2D g, Map<String, List<BlockFairness.Result>> series, ToDoubleFunction<BlockFairness.Result> y,
-                  double maxCalls) {
+    private static void legend(Graphics2D g, List<String> names, int x, int y) {
+        int lx = x;
+        int i = 0;
+        for (String name : names) {
+            g.setColor(COLORS[i++ % COLORS.length]);
+            g.setStroke(new BasicStroke(2f));
+            g.drawLine(lx, y, lx + 30, y);
+            g.fillOval(lx + 11, y - 4, 8, 8);
+            g.setColor(Color.BLACK);
+            g.drawString(name, lx + 36, y + 4);
+            lx += 60 + g.getFontMetrics().stringWidth(name);
+        }
+        g.setStroke(new BasicStroke(1f));
+    }
+
+    private record Panel<R>(int left, int top, int width, int height, String title, double yMin, double yMax, String yFormat) {
+
+        void draw(Graphics2D g, Map<String, List<R>> series, ToDoubleFunction<R> x, ToDoubleFunction<R> y, double maxCalls) {
             double xMaxLog = Math.ceil(Math.log10(Math.max(10, maxCalls)));
             g.setColor(Color.BLACK);
             g.drawString(title, left, top - 8);
@@ -122,13 +189,13 @@ final class FairnessPlot {
             g.setColor(Color.BLACK);
             g.drawRect(left, top, width, height);
             int i = 0;
-            for (List<BlockFairness.Result> line : series.values()) {
+            for (List<R> line : series.values()) {
                 g.setColor(COLORS[i++ % COLORS.length]);
                 g.setStroke(new BasicStroke(2f));
                 int lastX = -1;
                 int lastY = -1;
-                for (BlockFairness.Result r : line) {
-                    int px = px(r.maxCalls(), xMaxLog);
+                for (R r : line) {
+                    int px = px(x.applyAsDouble(r), xMaxLog);
                     int py = py(y.applyAsDouble(r));
                     if (lastX >= 0) {
                         g.drawLine(lastX, lastY, px, py);

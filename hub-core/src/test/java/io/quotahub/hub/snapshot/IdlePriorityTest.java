@@ -24,11 +24,7 @@ class IdlePriorityTest {
         AtomicBoolean seen = new AtomicBoolean();
         Thread t = new Thread(() -> {
             applied.set(IdlePriority.applyToCurrentThread());
-            try {
-                seen.set(IdlePriority.isIdle(Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString()));
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
+            seen.set(currentThreadIsIdle());
         });
         t.start();
         t.join();
@@ -44,13 +40,7 @@ class IdlePriorityTest {
         assumeTrue(Files.exists(Path.of("/proc/thread-self")), "Linux only");
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/chrt")), "needs util-linux's chrt");
         AtomicBoolean seen = new AtomicBoolean();
-        Thread t = IdlePriority.threadFactory("idle-test").newThread(() -> {
-            try {
-                seen.set(IdlePriority.isIdle(Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString()));
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        Thread t = IdlePriority.threadFactory("idle-test").newThread(() -> seen.set(currentThreadIsIdle()));
         t.start();
         t.join();
         assertThat(seen).as("a task of the factory's thread runs in the idle class").isTrue();
@@ -63,6 +53,14 @@ class IdlePriorityTest {
             assertThat(Thread.getAllStackTraces().keySet()).extracting(Thread::getName)
                     .anyMatch(n -> n.startsWith("qh-snap-reader-"))
                     .anyMatch(n -> n.startsWith("qh-snap-writer-"));
+        }
+    }
+
+    private static boolean currentThreadIsIdle() {
+        try {
+            return IdlePriority.isIdle(Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
     }
 }

@@ -161,7 +161,8 @@ export class ClientCore implements LeaseSettler {
 
   /**
    * Sends a request on the active connection; "no responders" through a server while a hub that
-   * should answer is alive elsewhere sends the same request once more on the other connection.
+   * should answer is alive elsewhere sends the same request once more on the other connection, and
+   * so does a request through a connection on trial that got no answer within the trial.
    */
   request(route: Route, data: Uint8Array, timeoutMs: number, handler: (msg: Msg | null, error: unknown) => void): void {
     this.send(this.links.active(), route, data, timeoutMs, handler, true);
@@ -173,13 +174,28 @@ export class ClientCore implements LeaseSettler {
       queueMicrotask(() => handler(null, new Error("no NATS connection")));
       return;
     }
-    this.links.request(link, route.subject, data, timeoutMs).then(
-      (m) => handler(m, null),
+    const links = this.links;
+    const waitMs = mayMove ? links.trialTimeout(link, timeoutMs) : timeoutMs;
+    links.request(link, route.subject, data, waitMs).then(
+      (m) => {
+        if (isQueue(route)) links.answeredThrough(link);
+        handler(m, null);
+      },
       (e: unknown) => {
-        if (mayMove && classify(e) === "NO_RESPONDERS" && (isQueue(route) || this.router.isFresh(route.hubId))) {
-          const other = this.links.moveAwayFrom(link);
+        if (mayMove) {
+          const failure = classify(e);
+          let other: Link | null = null;
+          let left = timeoutMs;
+          if (failure === "NO_RESPONDERS" && (isQueue(route) || this.router.isFresh(route.hubId))) {
+            other = links.moveAwayFrom(link);
+          } else if (failure === "TIMEOUT" && waitMs < timeoutMs) {
+            other = links.trialFailed(link);
+            left = timeoutMs - waitMs; // the attempt keeps its whole timeout
+            this.settings.logger.debug(`no answer on ${route.subject} within the trial of a server that came back: `
+              + "sending it through the other server");
+          }
           if (other !== null) {
-            this.send(other, route, data, timeoutMs, handler, false);
+            this.send(other, route, data, left, handler, false);
             return;
           }
         }

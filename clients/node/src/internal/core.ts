@@ -26,7 +26,7 @@ import type { NatsSecurity } from "./security.js";
 import { SettleMachine, type SettleOut } from "./settle-machine.js";
 import { settleRequest } from "./settle-request.js";
 import { AcquireSlots } from "./slots.js";
-import { HEARTBEAT, HUBS, isQueue, type Route } from "./subjects.js";
+import { ACQUIRE, HEARTBEAT, HUBS, isQueue, type Route } from "./subjects.js";
 
 /** Proofs per heartbeat message: an agent holding more leases sends several messages per beat. */
 export const MAX_PROOFS_PER_HEARTBEAT = 256;
@@ -178,7 +178,11 @@ export class ClientCore implements LeaseSettler {
     const waitMs = mayMove ? links.trialTimeout(link, timeoutMs) : timeoutMs;
     links.request(link, route.subject, data, waitMs).then(
       (m) => {
-        if (isQueue(route)) links.answeredThrough(link);
+        if (isQueue(route) && link.trial) {
+          // an error such as UNAVAILABLE: the hub announced itself a moment before it serves
+          if (isErrorReply(route, m)) links.trialFailed(link);
+          else links.answeredThrough(link);
+        }
         handler(m, null);
       },
       (e: unknown) => {
@@ -478,5 +482,16 @@ class SettleOperation implements SettleOut {
   ended(failure: Error | null): void {
     if (failure === null) this.resolve();
     else this.reject(failure);
+  }
+}
+
+/** Whether `msg`, a reply on `route`, is a hub's error; an unparsable reply counts as one. */
+function isErrorReply(route: Route, msg: Msg): boolean {
+  try {
+    return route.subject === ACQUIRE
+      ? fromBinary(AcquireReplySchema, msg.data).result.case === "error"
+      : fromBinary(SettleReplySchema, msg.data).error !== undefined;
+  } catch {
+    return true;
   }
 }

@@ -224,9 +224,9 @@ export class ServerLinks {
   }
 
   /**
-   * A request through `link` on trial got no answer within the trial: `link` goes back on probation
-   * (until a hub announces itself there again) and the other usable connection is returned for the
-   * same request, or null.
+   * A request through `link` on trial got no answer within the trial, or the hub there answered that
+   * it cannot serve yet: `link` goes back on probation (until a hub announces itself there again)
+   * and the other usable connection is returned, or null.
    */
   trialFailed(link: Link): Link | null {
     if (!link.trial) return null;

@@ -447,8 +447,12 @@ public final class DefaultQuotaClient implements QuotaClient {
         long waitNanos = mayMove ? links.trialTimeout(conn, timeoutNanos) : timeoutNanos;
         links.request(conn, route.subject(), body, waitNanos, inFlight).whenComplete((msg, error) -> execute(() -> {
             if (error == null) {
-                if (route.isQueue()) { // the hubs behind this server serve (a direct reply may come over the leafnode)
-                    links.answeredThrough(conn);
+                if (route.isQueue() && links.onTrial(conn)) {
+                    if (HubReplies.isError(route, msg)) {
+                        links.trialFailed(conn); // the next request takes the other connection
+                    } else {
+                        links.answeredThrough(conn); // the hub behind this server serves
+                    }
                 }
             } else if (mayMove) {
                 ClientMetrics.RouteFailure failure = Requests.classify(error);

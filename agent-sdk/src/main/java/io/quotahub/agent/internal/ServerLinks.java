@@ -134,10 +134,16 @@ final class ServerLinks implements AutoCloseable {
         }
     }
 
+    /** Whether {@code c} is on trial: a hub announced itself through it, the queue was not answered yet. */
+    boolean onTrial(Connection c) {
+        int slot = slotOf(c);
+        return slot >= 0 && probation.get(slot) == TRIAL;
+    }
+
     /**
      * A request on the queue was answered through {@code c}: the hub the queue reaches there serves,
      * its trial ends. (A reply on a direct subject proves less: it may come from the other machine's
-     * hub over the leafnode.)
+     * hub over the leafnode; so does an error such as {@code UNAVAILABLE}, see {@link #trialFailed}.)
      */
     void answeredThrough(Connection c) {
         int slot = slotOf(c);
@@ -160,9 +166,10 @@ final class ServerLinks implements AutoCloseable {
     }
 
     /**
-     * A request through {@code c} on trial got no answer within the trial: {@code c} goes back on
-     * probation (until a hub announces itself there again) and the other usable connection is
-     * returned for the same request, or null when {@code c} was not on trial or none is usable.
+     * A request through {@code c} on trial got no answer within the trial, or the hub there answered
+     * that it cannot serve yet (it announces itself ready a moment before it serves): {@code c} goes
+     * back on probation (until a hub announces itself there again) and the other usable connection
+     * is returned, or null when {@code c} was not on trial or none is usable.
      */
     Connection trialFailed(Connection c) {
         int slot = slotOf(c);

@@ -26,7 +26,7 @@ import type { NatsSecurity } from "./security.js";
 import { SettleMachine, type SettleOut } from "./settle-machine.js";
 import { settleRequest } from "./settle-request.js";
 import { AcquireSlots } from "./slots.js";
-import { HEARTBEAT, HUBS, isQueue, type Route } from "./subjects.js";
+import { ACQUIRE, HEARTBEAT, HUBS, isQueue, type Route } from "./subjects.js";
 
 /** Proofs per heartbeat message: an agent holding more leases sends several messages per beat. */
 export const MAX_PROOFS_PER_HEARTBEAT = 256;
@@ -161,7 +161,8 @@ export class ClientCore implements LeaseSettler {
 
   /**
    * Sends a request on the active connection; "no responders" through a server while a hub that
-   * should answer is alive elsewhere sends the same request once more on the other connection.
+   * should answer is alive elsewhere sends the same request once more on the other connection, and
+   * so does a request through a connection on trial that got no answer within the trial.
    */
   request(route: Route, data: Uint8Array, timeoutMs: number, handler: (msg: Msg | null, error: unknown) => void): void {
     this.send(this.links.active(), route, data, timeoutMs, handler, true);
@@ -173,13 +174,32 @@ export class ClientCore implements LeaseSettler {
       queueMicrotask(() => handler(null, new Error("no NATS connection")));
       return;
     }
-    this.links.request(link, route.subject, data, timeoutMs).then(
-      (m) => handler(m, null),
+    const links = this.links;
+    const waitMs = mayMove ? links.trialTimeout(link, timeoutMs) : timeoutMs;
+    links.request(link, route.subject, data, waitMs).then(
+      (m) => {
+        if (isQueue(route) && link.trial) {
+          // an error such as UNAVAILABLE: the hub announced itself a moment before it serves
+          if (isErrorReply(route, m)) links.trialFailed(link);
+          else links.answeredThrough(link);
+        }
+        handler(m, null);
+      },
       (e: unknown) => {
-        if (mayMove && classify(e) === "NO_RESPONDERS" && (isQueue(route) || this.router.isFresh(route.hubId))) {
-          const other = this.links.moveAwayFrom(link);
+        if (mayMove) {
+          const failure = classify(e);
+          let other: Link | null = null;
+          let left = timeoutMs;
+          if (failure === "NO_RESPONDERS" && (isQueue(route) || this.router.isFresh(route.hubId))) {
+            other = links.moveAwayFrom(link);
+          } else if (failure === "TIMEOUT" && waitMs < timeoutMs) {
+            other = links.trialFailed(link);
+            left = timeoutMs - waitMs; // the attempt keeps its whole timeout
+            this.settings.logger.debug(`no answer on ${route.subject} within the trial of a server that came back: `
+              + "sending it through the other server");
+          }
           if (other !== null) {
-            this.send(other, route, data, timeoutMs, handler, false);
+            this.send(other, route, data, left, handler, false);
             return;
           }
         }
@@ -462,5 +482,16 @@ class SettleOperation implements SettleOut {
   ended(failure: Error | null): void {
     if (failure === null) this.resolve();
     else this.reject(failure);
+  }
+}
+
+/** Whether `msg`, a reply on `route`, is a hub's error; an unparsable reply counts as one. */
+function isErrorReply(route: Route, msg: Msg): boolean {
+  try {
+    return route.subject === ACQUIRE
+      ? fromBinary(AcquireReplySchema, msg.data).result.case === "error"
+      : fromBinary(SettleReplySchema, msg.data).error !== undefined;
+  } catch {
+    return true;
   }
 }

@@ -10,6 +10,11 @@ export const CONNECTION_TIMEOUT_MS = 2_000;
 export const PING_INTERVAL_MS = 1_000;
 /** Reconnect wait: short, failover to the second server must be fast. */
 export const RECONNECT_WAIT_MS = 250;
+/**
+ * How long a request through a connection on trial waits before it goes through another one (a
+ * hub answers in milliseconds; a loaded machine's hub in a few hundred). See {@link Link.trial}.
+ */
+export const TRIAL_TIMEOUT_MS = 300;
 
 /** A request in flight on a connection that dropped: it can never be answered. */
 export class ConnectionLostError extends Error {
@@ -27,6 +32,14 @@ export interface Link {
   connected: boolean;
   /** Dropped (or first made late) and no hub announced itself through it since. */
   probation: boolean;
+  /**
+   * A hub announced itself ready through it since it came back, but no request on the queue was
+   * answered through it yet: requests take it, each for at most {@link TRIAL_TIMEOUT_MS} while
+   * another connection is usable. A hub announces itself as soon as it is connected again, but its
+   * first grants after its server restarted can take over a second (its ledger on the restarted
+   * JetStream): the chaos suite's kill-nats failback gaps of 1.3–1.6 s.
+   */
+  trial: boolean;
   closedForGood: boolean;
   readonly inFlight: Set<(e: Error) => void>;
 }
@@ -68,7 +81,7 @@ export class ServerLinks {
   /** Connects to each server; a server down now is connected to in the background. At least one must answer. */
   static async connect(settings: LinkSettings): Promise<ServerLinks> {
     const links: Link[] = settings.servers.map((url, slot) => ({
-      url, slot, nc: null, connected: false, probation: false, closedForGood: false, inFlight: new Set(),
+      url, slot, nc: null, connected: false, probation: false, trial: false, closedForGood: false, inFlight: new Set(),
     }));
     const sl = new ServerLinks(links, settings);
     const results = await Promise.allSettled(links.map((l) => sl.open(l)));
@@ -117,6 +130,7 @@ export class ServerLinks {
           this.settings.logger.info(`NATS disconnected (${link.url})`);
           link.connected = false;
           link.probation = true;
+          link.trial = false;
           this.failInFlight(link);
         } else if (s.type === "reconnect") {
           this.settings.logger.info(`NATS reconnected (${link.url})`);
@@ -176,14 +190,52 @@ export class ServerLinks {
    * the same request; otherwise null.
    */
   moveAwayFrom(link: Link): Link | null {
-    const other = this.links.find((o) => o !== link && o.nc !== null && !o.probation && o.connected) ?? null;
-    if (other !== null) link.probation = true;
+    const other = this.otherUsable(link);
+    if (other !== null) {
+      link.probation = true;
+      link.trial = false;
+    }
     return other;
   }
 
-  /** A hub announced itself ready through `link`: requests may take it again. */
+  private otherUsable(link: Link): Link | null {
+    return this.links.find((o) => o !== link && o.nc !== null && !o.probation && o.connected) ?? null;
+  }
+
+  /** A hub announced itself ready through `link`: requests may take it again, on trial. */
   hubHeard(link: Link): void {
-    link.probation = false;
+    if (link.probation) {
+      link.probation = false;
+      link.trial = true;
+    }
+  }
+
+  /**
+   * A request on the queue was answered through `link`: the hub the queue reaches there serves, its
+   * trial ends (a reply on a direct subject may come from the other machine's hub over the leafnode).
+   */
+  answeredThrough(link: Link): void {
+    link.trial = false;
+  }
+
+  /** How long a request through `link` may wait: {@link TRIAL_TIMEOUT_MS} on trial while another connection is usable. */
+  trialTimeout(link: Link, timeoutMs: number): number {
+    return link.trial && this.otherUsable(link) !== null ? Math.min(timeoutMs, TRIAL_TIMEOUT_MS) : timeoutMs;
+  }
+
+  /**
+   * A request through `link` on trial got no answer within the trial, or the hub there answered that
+   * it cannot serve yet: `link` goes back on probation (until a hub announces itself there again)
+   * and the other usable connection is returned, or null.
+   */
+  trialFailed(link: Link): Link | null {
+    if (!link.trial) return null;
+    const other = this.otherUsable(link);
+    if (other !== null) {
+      link.trial = false;
+      link.probation = true;
+    }
+    return other;
   }
 
   /** Every connection made is closed for good. */

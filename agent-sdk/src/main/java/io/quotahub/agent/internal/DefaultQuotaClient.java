@@ -435,7 +435,8 @@ public final class DefaultQuotaClient implements QuotaClient {
      * Sends a request with a timeout on the active connection (on the client's logical thread);
      * {@code handler} runs there too. {@code route} "no responders" through a server while a hub that
      * should answer is alive elsewhere sends the same request once more on the other connection
-     * ({@link ServerLinks#moveAwayFrom}).
+     * ({@link ServerLinks#moveAwayFrom}); so does a request through a connection on trial that got
+     * no answer within the trial ({@link ServerLinks#trialTimeout}).
      */
     void request(Route route, byte[] body, long timeoutNanos, BiConsumer<Message, Throwable> handler) {
         send(links.active(), route, body, timeoutNanos, handler, true);
@@ -443,12 +444,31 @@ public final class DefaultQuotaClient implements QuotaClient {
 
     private void send(Connection conn, Route route, byte[] body, long timeoutNanos,
             BiConsumer<Message, Throwable> handler, boolean mayMove) {
-        links.request(conn, route.subject(), body, timeoutNanos, inFlight).whenComplete((msg, error) -> execute(() -> {
-            if (mayMove && error != null && Requests.classify(error) == ClientMetrics.RouteFailure.NO_RESPONDERS
-                    && (route.isQueue() || router.isFresh(route.hubId()))) {
-                Connection other = links.moveAwayFrom(conn);
+        long waitNanos = mayMove ? links.trialTimeout(conn, timeoutNanos) : timeoutNanos;
+        links.request(conn, route.subject(), body, waitNanos, inFlight).whenComplete((msg, error) -> execute(() -> {
+            if (error == null) {
+                if (route.isQueue() && links.onTrial(conn)) {
+                    if (HubReplies.isError(route, msg)) {
+                        links.trialFailed(conn); // the next request takes the other connection
+                    } else {
+                        links.answeredThrough(conn); // the hub behind this server serves
+                    }
+                }
+            } else if (mayMove) {
+                ClientMetrics.RouteFailure failure = Requests.classify(error);
+                Connection other = null;
+                long left = timeoutNanos;
+                if (failure == ClientMetrics.RouteFailure.NO_RESPONDERS
+                        && (route.isQueue() || router.isFresh(route.hubId()))) {
+                    other = links.moveAwayFrom(conn);
+                } else if (failure == ClientMetrics.RouteFailure.TIMEOUT && waitNanos < timeoutNanos) {
+                    other = links.trialFailed(conn);
+                    left = timeoutNanos - waitNanos; // the attempt keeps its whole timeout
+                    LOG.log(System.Logger.Level.DEBUG, () -> "no answer on " + route.subject()
+                            + " within the trial of a server that came back: sending it through the other server");
+                }
                 if (other != null) {
-                    send(other, route, body, timeoutNanos, handler, false);
+                    send(other, route, body, left, handler, false);
                     return;
                 }
             }

@@ -5,6 +5,8 @@ import io.quotahub.agent.QuotaHubException;
 import io.quotahub.proto.AcquireReply;
 import io.quotahub.proto.ErrorReply;
 import io.quotahub.proto.Refused;
+import io.quotahub.proto.SettleReply;
+import io.quotahub.proto.Subjects;
 
 import java.time.Duration;
 
@@ -41,6 +43,19 @@ final class HubReplies {
     }
 
     /** Whether the hub shed the request ({@code OVERLOADED}): the client's signal to keep fewer outstanding. */
+    /**
+     * Whether {@code msg}, a reply on {@code route}, is a hub's error (e.g. {@code UNAVAILABLE} from
+     * a hub that announced itself a moment before it serves); an unparsable reply counts as one.
+     */
+    static boolean isError(Route route, io.nats.client.Message msg) {
+        try {
+            return Subjects.ACQUIRE.equals(route.subject()) ? AcquireReply.parseFrom(msg.getData()).hasError()
+                    : SettleReply.parseFrom(msg.getData()).hasError();
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            return true;
+        }
+    }
+
     static boolean overloaded(AcquireReply reply) {
         return reply.hasRefused() && code(reply.getRefused()) == Refused.Code.OVERLOADED;
     }

@@ -29,15 +29,39 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * its ledger, and the leafnode to the other machine comes back after a second or more. Requests
  * sent there meanwhile found no responders on every route, round after round, while the other
  * connection was serving: the 1 242 ms failback gap of chaos seed 20261207 ({@code FailbackGapTest}).
+ *
+ * <p>Why an announcement is not proof enough: a hub announces itself ready as soon as it is
+ * connected again, but its first grants after its server restarted can take over a second (the
+ * ledger's appends on the restarted JetStream). Requests that went back at once timed out after
+ * the whole request timeout, twice (the queue, then that hub's direct subject), before the other
+ * hub was asked: failback gaps of 1.3–1.6 s in the chaos suite. So a connection a hub announced
+ * itself through is only on trial ({@link #TRIAL_TIMEOUT_NANOS}) until a request on the queue is
+ * answered through it.
  */
 final class ServerLinks implements AutoCloseable {
 
     /** One slot per configured server, in order; null until that server was first reached. */
     private final AtomicReferenceArray<Connection> connections;
     /**
-     * Per slot: the connection dropped (or was first made late) and no hub announced itself
-     * through it since, so requests take another connection while one is usable.
+     * How long a request on a connection on trial waits before it goes once more through another
+     * connection (a hub answers in milliseconds; a loaded machine's hub in a few hundred).
      */
+    static final long TRIAL_TIMEOUT_NANOS = 300_000_000L;
+    /** A connection through which the queue was answered since it last came back: requests take it. */
+    private static final int PROVEN = 0;
+    /**
+     * The connection dropped (or was first made late) and no hub announced itself through it
+     * since: requests take another connection while one is usable.
+     */
+    private static final int PROBATION = 1;
+    /**
+     * A hub announced itself ready through it since it came back, but no request on the queue was
+     * answered through it yet: requests take it (failback), each only for
+     * {@link #TRIAL_TIMEOUT_NANOS} while another connection is usable.
+     */
+    private static final int TRIAL = 2;
+
+    /** Per slot: {@link #PROVEN}, {@link #PROBATION} or {@link #TRIAL}. */
     private final AtomicIntegerArray probation;
     private final boolean owned;
     private final java.util.function.Consumer<Connection> onConnected;
@@ -84,25 +108,79 @@ final class ServerLinks implements AutoCloseable {
      */
     Connection moveAwayFrom(Connection c) {
         int slot = slotOf(c);
-        Connection other = null;
-        for (int i = 0; i < connections.length() && other == null; i++) {
-            Connection o = connections.get(i);
-            if (i != slot && o != null && probation.get(i) == 0 && o.getStatus() == Connection.Status.CONNECTED) {
-                other = o;
-            }
-        }
+        Connection other = otherUsable(slot);
         if (other != null && slot >= 0) {
-            probation.set(slot, 1);
+            probation.set(slot, PROBATION);
         }
         return other;
     }
 
-    /** A hub announced itself ready through {@code c}: requests may take it again. */
+    /** The first connected connection other than {@code slot} that is not on probation, or null. */
+    private Connection otherUsable(int slot) {
+        for (int i = 0; i < connections.length(); i++) {
+            Connection o = connections.get(i);
+            if (i != slot && o != null && probation.get(i) != PROBATION && o.getStatus() == Connection.Status.CONNECTED) {
+                return o;
+            }
+        }
+        return null;
+    }
+
+    /** A hub announced itself ready through {@code c}: requests may take it again, on trial. */
     void hubHeard(Connection c) {
         int slot = slotOf(c);
         if (slot >= 0) {
-            probation.set(slot, 0);
+            probation.compareAndSet(slot, PROBATION, TRIAL);
         }
+    }
+
+    /** Whether {@code c} is on trial: a hub announced itself through it, the queue was not answered yet. */
+    boolean onTrial(Connection c) {
+        int slot = slotOf(c);
+        return slot >= 0 && probation.get(slot) == TRIAL;
+    }
+
+    /**
+     * A request on the queue was answered through {@code c}: the hub the queue reaches there serves,
+     * its trial ends. (A reply on a direct subject proves less: it may come from the other machine's
+     * hub over the leafnode; so does an error such as {@code UNAVAILABLE}, see {@link #trialFailed}.)
+     */
+    void answeredThrough(Connection c) {
+        int slot = slotOf(c);
+        if (slot >= 0) {
+            probation.compareAndSet(slot, TRIAL, PROVEN);
+        }
+    }
+
+    /**
+     * How long a request through {@code c} may wait before it goes through another connection:
+     * {@link #TRIAL_TIMEOUT_NANOS} while {@code c} is on trial and another is usable, else
+     * {@code timeoutNanos}.
+     */
+    long trialTimeout(Connection c, long timeoutNanos) {
+        int slot = slotOf(c);
+        if (slot < 0 || probation.get(slot) != TRIAL || otherUsable(slot) == null) {
+            return timeoutNanos;
+        }
+        return Math.min(timeoutNanos, TRIAL_TIMEOUT_NANOS);
+    }
+
+    /**
+     * A request through {@code c} on trial got no answer within the trial, or the hub there answered
+     * that it cannot serve yet (it announces itself ready a moment before it serves): {@code c} goes
+     * back on probation (until a hub announces itself there again) and the other usable connection
+     * is returned, or null when {@code c} was not on trial or none is usable.
+     */
+    Connection trialFailed(Connection c) {
+        int slot = slotOf(c);
+        if (slot < 0 || probation.get(slot) != TRIAL) {
+            return null;
+        }
+        Connection other = otherUsable(slot);
+        if (other != null) {
+            probation.compareAndSet(slot, TRIAL, PROBATION);
+        }
+        return other;
     }
 
     /**
@@ -163,7 +241,7 @@ final class ServerLinks implements AutoCloseable {
                 Connection c = Nats.connect(options);
                 synchronized (this) {
                     if (!closed) {
-                        probation.set(slot, 1); // like a failback: wait for a hub to be heard there
+                        probation.set(slot, PROBATION); // like a failback: wait for a hub to be heard there
                         add(slot, c);
                         return;
                     }
@@ -205,7 +283,7 @@ final class ServerLinks implements AutoCloseable {
         if (event == ConnectionListener.Events.DISCONNECTED || event == ConnectionListener.Events.CLOSED) {
             int slot = slotOf(conn);
             if (slot >= 0) {
-                probation.set(slot, 1);
+                probation.set(slot, PROBATION);
             }
             onLost.accept(conn);
         }
@@ -213,8 +291,8 @@ final class ServerLinks implements AutoCloseable {
 
     /**
      * The connection requests take now: the first connected one in the configured order that is
-     * not on probation (a hub was heard through it since it last came back), else the first
-     * connected one.
+     * not on probation (a hub was heard through it since it last came back; it may be on trial),
+     * else the first connected one.
      */
     Connection active() {
         Connection first = null;
@@ -225,7 +303,7 @@ final class ServerLinks implements AutoCloseable {
                 continue;
             }
             if (c.getStatus() == Connection.Status.CONNECTED) {
-                if (probation.get(i) == 0) {
+                if (probation.get(i) != PROBATION) {
                     return c;
                 }
                 firstConnected = firstConnected == null ? c : firstConnected;

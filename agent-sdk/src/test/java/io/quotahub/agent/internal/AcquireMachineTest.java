@@ -309,6 +309,19 @@ class AcquireMachineTest {
     }
 
     @Test
+    void aRequestWhoseServerDiesMidAttempt_goesOutAgainAtThatInstant_notAfterTheRequestTimeout() {
+        AcquireMachine m = machine(Duration.ofSeconds(2));
+        m.start(now);
+        now += 120 * MS; // the server dies; the connection reports it (InFlightRequests.connectionLost)
+        m.failed(now, QUEUE, ClientMetrics.RouteFailure.CONNECTION, "NATS connection lost before the reply");
+        assertThat(out.actions).containsExactly("slot", "send qh.v1.acquire r1", "release slot",
+                "slot", "send qh.v1.acquire r1"); // no wait between: the next connection takes it now
+        assertThat(out.timeouts.get(1)).as("a whole attempt on the next connection").isEqualTo(750 * MS);
+        m.replied(now += 5 * MS, QUEUE, grant("edge", "L1"));
+        assertThat(out.granted.getGranted().getLeaseId()).isEqualTo("L1");
+    }
+
+    @Test
     void withoutAFreeSlot_itWaits_andSendsWhenGivenOne() {
         out.slotsFree = false;
         AcquireMachine m = machine(Duration.ofSeconds(5));

@@ -9,7 +9,9 @@ import java.time.Duration;
  * the same object (nothing is allocated per call), so an outcome reported here is the block's.
  *
  * <p>The client settles the block itself, with the calls and tokens drawn from it, when it is used
- * up, expires, or ends, or when {@link CallBlocks#close()} or the client closes. Thread-safe.
+ * up, expires, or ends, or when {@link CallBlocks#close()} or the client closes. A block used up
+ * is settled as soon as each of its calls was reported {@link #callCompleted() completed}, else at
+ * the next call or at its end of use. Thread-safe.
  */
 public interface Block {
 
@@ -56,6 +58,15 @@ public interface Block {
      * @throws IllegalArgumentException if {@code retryAfter} is null or negative
      */
     void rateLimited(Duration retryAfter);
+
+    /**
+     * A call of the block completed, whatever its outcome: report it once per call drawn, after the
+     * call's 429, failure or tokens. Optional, and cheap (one atomic increment): once every call of
+     * the block was drawn and completed, the client settles it at once, which frees the calls it
+     * reserved at the hubs; without it a used-up block is settled at the next call or at its end of
+     * use, and the hubs count its calls as reserved until then.
+     */
+    void callCompleted();
 
     /**
      * A call of the block failed (an error answer or no answer). The block goes on; its settle

@@ -222,6 +222,7 @@ final class SpareRoomFairness {
             agents.add(a);
         }
         ArrayDeque<Long> window = new ArrayDeque<>();
+        boolean[] wasThrottled = {false};
         long maxInWindow = 0;
         int[] waitHistogram = new int[MAX_WAIT_MS + 1];
         long waitedCalls = 0;
@@ -241,6 +242,16 @@ final class SpareRoomFairness {
             }
             while (!events.isEmpty() && events.peek().at <= t) {
                 events.poll().task.run();
+            }
+            if (DEBUG) {
+                var kv = engine.view().pools().get(0).keys().get(0);
+                boolean th = kv.thermal().throttled();
+                if (th != wasThrottled[0]) {
+                    long open = engine.openLeases().stream().mapToLong(l -> l.calls()).sum();
+                    System.out.println(t + " throttled=" + th + " used=" + kv.limits().get(0).used() + " open=" + open + " window=" + window.size());
+                    wasThrottled[0] = th;
+                    engine.openLeases().forEach(l -> System.out.println("   " + l.agentId() + " " + l.calls() + " " + l.grantedAt() + " " + l.expiresAt()));
+                }
             }
             boolean measured = t >= MEASURE_FROM;
             for (int i = idx.length - 1; i > 0; i--) { // no agent wins every tie by its place in a list

@@ -32,6 +32,18 @@ class SpareRoomFairnessTest {
     }
 
     @Test
+    void blocksNeverThrottleTheQuieterKey_andPayThere() {
+        // before blocks were held briefly and sized below the throttle: 26-50 % of the time throttled
+        for (long[] c : new long[][] {{5, 1_000}, {100, 2_000}, {100, 5_000}, {2, 250}}) {
+            SpareRoomFairness.Result r = SpareRoomFairness.run((int) c[0], c[1], 0, 0.6);
+
+            assertThat(r.throttled()).as("max-calls %d, expiry %d ms", c[0], c[1]).isZero();
+            assertThat(r.callsPerGrant()).as("max-calls %d, expiry %d ms", c[0], c[1]).isGreaterThan(1.3);
+            assertThat(r.jain()).isEqualTo(1.0);
+        }
+    }
+
+    @Test
     void maxMinFairSharesFillTheSmallDemandsFirst() {
         double[] share = SpareRoomFairness.maxMinFair(new long[] {5, 5, 100, 100}, 100);
 

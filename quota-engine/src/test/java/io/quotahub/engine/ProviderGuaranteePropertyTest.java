@@ -143,7 +143,8 @@ class ProviderGuaranteePropertyTest {
             }
         }
         assertThat(blocks).as("blocks granted").isGreaterThan(5_000);
-        assertThat(bigBlocks).as("blocks of more than one call").isGreaterThan(1_000);
+        // fewer since blocks stop 10 points below a key's throttle (888 with these seeds): still hundreds
+        assertThat(bigBlocks).as("blocks of more than one call").isGreaterThan(750);
     }
 
     private static List<KeySpec> randomKeys(Random rnd) {

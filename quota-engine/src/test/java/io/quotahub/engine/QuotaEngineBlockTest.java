@@ -93,12 +93,32 @@ class QuotaEngineBlockTest {
         assertThat(e.openLeases()).isEmpty();
     }
 
+    /** A pool whose own limit is the tight one, on a key far from its throttle. */
+    private QuotaEngine poolLimited(BlockPolicy blocks, PoolPolicy policy, LimitSpec poolLimit) {
+        PoolSpec pool = new PoolSpec("p", List.of(new KeySpec("k", List.of(LimitSpec.requests(1_000_000, Duration.ofMinutes(1))), 0)),
+                List.of(poolLimit), 0, Preset.PREMIUM, policy).withBlocks(blocks);
+        return new QuotaEngine(EngineConfig.builder("main").pools(List.of(pool)).settleMargin(Duration.ZERO).build(), clock,
+                EngineListener.NONE);
+    }
+
     @Test
     void blockSize_isCappedByMaxCallsAndByWhatTheHubCanGrantNow() {
-        QuotaEngine e = engine(BlockPolicy.of(20), LimitSpec.requests(12, Duration.ofMinutes(1)));
+        QuotaEngine e = poolLimited(BlockPolicy.of(20), PoolPolicy.ofDefaults(), LimitSpec.requests(12, Duration.ofMinutes(1)));
 
         assertThat(granted(e.acquire(block("a", 0, 50))).calls()).isEqualTo(12); // the room, below max-calls 20
         assertThat(denied(e.acquire(block("a", 0, 5))).code()).isEqualTo(RefusalCode.QUOTA_EXHAUSTED);
+    }
+
+    @Test
+    void blocks_takeTheKeyOnlyTo10PointsBelowItsThrottle_soReservationsAloneNeverThrottleIt() {
+        QuotaEngine e = engine(BlockPolicy.of(100), LimitSpec.requests(100, Duration.ofSeconds(1))); // PREMIUM: throttles at 95 %
+
+        assertThat(granted(e.acquire(block("a", 0, 100))).calls()).isEqualTo(84); // 85 % would be at the margin
+        assertThat(granted(e.acquire(block("b", 0, 100))).calls()).isEqualTo(1); // the call admitted: no room for more
+        e.tick();
+
+        assertThat(limit(e, 0).used()).isEqualTo(85);
+        assertThat(e.view().pools().get(0).keys().get(0).thermal().throttled()).isFalse();
     }
 
     @Test
@@ -108,17 +128,34 @@ class QuotaEngineBlockTest {
         int first = granted(e.acquire(block("a1", 0, 20))).calls();
         int second = granted(e.acquire(block("a2", 0, 20))).calls();
         int third = granted(e.acquire(block("a3", 0, 20))).calls();
-        // the key runs hot by now (pacing, which HIGH skips; a paced key grants blocks of one call anyway)
-        int fourth = granted(e.acquire(block("a4", 0, 20, Priority.HIGH))).calls();
+        int fourth = granted(e.acquire(block("a4", 0, 20))).calls();
 
-        // alone: max-calls; then the room left shared among the agents holding leases, the asker included
+        // alone: max-calls; then the room left below the throttle's margin (33 calls: under 85 % of 40)
+        // shared among the agents holding leases, the asker included
         assertThat(first).isEqualTo(20);
-        assertThat(second).isEqualTo(10);  // 20 left, 2 agents
-        assertThat(third).isEqualTo(3);    // 10 left, 3 agents
-        assertThat(fourth).isEqualTo(1);   // 7 left, 4 agents
+        assertThat(second).isEqualTo(6);   // 13 left, 2 agents
+        assertThat(third).isEqualTo(2);    // 7 left, 3 agents
+        assertThat(fourth).isEqualTo(1);   // 5 left, 4 agents
         for (int i = 5; i <= 10; i++) {
             assertThat(granted(e.acquire(block("a" + i, 0, 20, Priority.HIGH))).calls()).as("agent %d", i).isEqualTo(1);
         }
+    }
+
+    @Test
+    void anAgentThatUsedUpItsBlockLately_countsAsACompetitor_oneThatLeftCallsUnusedDoesNot() {
+        QuotaEngine e = engine(BlockPolicy.of(100), LimitSpec.requests(100, Duration.ofSeconds(1)));
+        LeaseRecord spent = granted(e.acquire(block("spent", 0, 10)));
+        LeaseRecord idle = granted(e.acquire(block("idle", 0, 10)));
+        e.settle(used(spent, 10, 0, Outcome.OK)); // used up: it is between two blocks and comes back for more
+        e.settle(used(idle, 3, 0, Outcome.OK));   // calls left unused: it has no demand now
+
+        // 71 calls below the margin (84, less the 13 settled), shared with "spent" only
+        LeaseRecord shared = granted(e.acquire(block("new", 0, 100)));
+        assertThat(shared.calls()).isEqualTo(35);
+
+        clock.advance(BlockPolicy.DEFAULT_EXPIRY.plusMillis(1)); // remembered for the blocks' expiry
+        e.settle(used(shared, 0, 0, Outcome.OK));
+        assertThat(granted(e.acquire(block("new", 0, 100))).calls()).isEqualTo(84);
     }
 
     @Test
@@ -146,7 +183,7 @@ class QuotaEngineBlockTest {
 
     @Test
     void blockSize_keepsWithinMaxSharePerAgent_ofTheRoomAndOfTheCapacity() {
-        QuotaEngine e = engine(BlockPolicy.of(50), new PoolPolicy(0, 0, 0.25, List.of()),
+        QuotaEngine e = poolLimited(BlockPolicy.of(50), new PoolPolicy(0, 0, 0.25, List.of()),
                 LimitSpec.requests(100, Duration.ofMinutes(1)));
 
         assertThat(granted(e.acquire(block("a", 0, 50))).calls()).isEqualTo(25);

@@ -21,8 +21,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * ending a spent block and settling it, installing a granted one — runs under this object's lock,
  * off the fast path.
  *
- * <p>A refill is asked for when the current block runs low ({@link HeldBlock#wantsRefill}), sized by
- * {@link BlockSizer}; at most one is in flight. A refused background refill waits out the hub's
+ * <p>A refill is asked for when the current block runs low ({@link HeldBlock#wantsRefill}): when its
+ * calls left, at the agent's recent rate, or its usable life left would last no longer than the
+ * lead ({@link #leadNanos}: a few round trips to the hub, at least {@link #MIN_LEAD_NANOS}), so a
+ * spare block is held only for about the round trip before it is needed — each block held is
+ * reserved at the hubs, and a spare held all along would double what the agent reserves. Sized by
+ * {@link BlockSizer}; at most one is in flight. A block whose calls were all drawn and reported
+ * completed is settled at once ({@link #completed}). A refused background refill waits out the hub's
  * retry-after before the next. Each block is ended and settled at the latest when the client's own
  * clock says it is past its use ({@link HeldBlock#usableUntil}), by a timer.
  */
@@ -44,6 +49,10 @@ final class BlockSupply implements CallBlocks {
     /** Wait after a background refill failed without a retry-after. */
     static final long REFILL_BACKOFF_NANOS = 100_000_000L;
     private static final long DEFAULT_LIFE_NANOS = 2_000_000_000L;
+    /** The least lead of a refill: covers a loaded machine's slow round trips. */
+    static final long MIN_LEAD_NANOS = 20_000_000L;
+    /** The lead of a refill in round trips (smoothed) to the hub. */
+    static final int LEAD_ROUND_TRIPS = 4;
 
     private final String pool;
     private final Ticker ticker;
@@ -62,8 +71,8 @@ final class BlockSupply implements CallBlocks {
     /** Guarded by this: calls drawn from blocks already ended; the life of the last block granted. */
     private long callsOfEnded;
     private long lifeNanos = DEFAULT_LIFE_NANOS;
-    /** Guarded by this: what the last refill asked for. */
-    private int lastAsk;
+    /** Guarded by this: the round trip of a block request, smoothed (0: none measured yet). */
+    private long roundTripNanos;
 
     BlockSupply(String pool, Ticker ticker, Hub hub) {
         this.pool = pool;
@@ -189,7 +198,6 @@ final class BlockSupply implements CallBlocks {
         int calls;
         synchronized (this) {
             calls = sizer.next(ticker.nanos(), callsDrawn(), lifeNanos);
-            lastAsk = calls;
         }
         CompletableFuture<HeldBlock.Grant> f;
         try {
@@ -228,7 +236,10 @@ final class BlockSupply implements CallBlocks {
         HeldBlock b;
         long now = ticker.nanos();
         synchronized (this) {
-            b = new HeldBlock(this, grant, grant.isBlock() && grant.calls() < lastAsk);
+            long rtt = Math.max(0, now - grant.sentAtNanos());
+            roundTripNanos = roundTripNanos == 0 ? rtt : (roundTripNanos + rtt) / 2;
+            long lead = leadNanos();
+            b = new HeldBlock(this, grant, (int) Math.min(Integer.MAX_VALUE, (long) (sizer.callsPerSecond() * lead / 1e9)), lead);
             prefetch = grant.isBlock();
             if (grant.isBlock()) {
                 lifeNanos = grant.expiresInNanos();
@@ -251,6 +262,18 @@ final class BlockSupply implements CallBlocks {
             }
         }
         hub.schedule(() -> expire(b), Math.max(0, b.usableUntil - now));
+    }
+
+    /** How long before the current block runs out the next is asked for: a few round trips, at least {@link #MIN_LEAD_NANOS}. Under the lock. */
+    private long leadNanos() {
+        return Math.max(MIN_LEAD_NANOS, LEAD_ROUND_TRIPS * roundTripNanos);
+    }
+
+    /** Every call of {@code b} was drawn and completed: settle it now rather than at the next call or its end of use. */
+    void completed(HeldBlock b) {
+        synchronized (this) {
+            end(b);
+        }
     }
 
     /** The timer at a block's end of use: it is settled even when no call comes to notice. */

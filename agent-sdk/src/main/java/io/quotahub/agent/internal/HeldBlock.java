@@ -16,22 +16,30 @@ import java.time.Duration;
  * <p>Usable until {@code usableUntil} on the client's ticker: the hub's grant of
  * {@code expiresIn}, counted from when the client sent its request (the hub granted it later, so
  * the block ends here before it ends there, whatever the two wall clocks say), less a safety
- * margin for the time a call takes to reach the provider.
+ * margin for the time a call takes to reach the provider: 1/20 of its life plus 100 ms, or plus a
+ * tenth of its life for a block shorter than 1 s (a fixed 100 ms would leave a 0.25 s block usable
+ * for half its life).
+ *
+ * <p>Its calls drawn and completed are counted: once every call of the block was drawn and reported
+ * completed ({@link #callCompleted}), it is settled at once, freeing the hubs' reservation instead of
+ * holding it until the next call or its end of use.
  */
 final class HeldBlock implements Block {
 
     /** The calls left once a block ended: below every count, so no draw succeeds. */
     private static final int ENDED = Integer.MIN_VALUE;
-    /** Part of the safety margin: a block stops this long before its expiry, plus 1/20 of its life. */
+    /** Part of the safety margin: a block stops this long (at most a tenth of its life) before its expiry, plus 1/20 of its life. */
     static final long MARGIN_NANOS = 100_000_000L;
     private static final VarHandle LEFT;
     private static final VarHandle TOKENS_LEFT;
+    private static final VarHandle COMPLETED;
 
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
             LEFT = l.findVarHandle(HeldBlock.class, "left", int.class);
             TOKENS_LEFT = l.findVarHandle(HeldBlock.class, "tokensLeft", long.class);
+            COMPLETED = l.findVarHandle(HeldBlock.class, "completed", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -50,7 +58,7 @@ final class HeldBlock implements Block {
 
     final Grant grant;
     final long usableUntil;
-    /** When the supply asks for the next block: few calls left, or little time. */
+    /** When the supply asks for the next block: the calls or the time it has left would last only the supply's lead. */
     final int lowWater;
     final long refillAt;
     private final BlockSupply owner;
@@ -59,29 +67,39 @@ final class HeldBlock implements Block {
     private volatile int left;
     @SuppressWarnings("unused") // through TOKENS_LEFT
     private volatile long tokensLeft;
+    @SuppressWarnings("unused") // through COMPLETED
+    private volatile int completed;
     private final java.util.concurrent.atomic.AtomicLong tokenCorrection = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
     private volatile long retryAfterMs = -1;
     private volatile boolean authFailed;
 
     HeldBlock(BlockSupply owner, Grant grant) {
-        this(owner, grant, false);
+        this(owner, grant, 0, 0);
     }
 
     /**
-     * @param capped the hubs granted fewer calls than asked (max-calls, fair share): at the agent's
-     *               rate the block runs out before its life does, so the next is asked for at half
-     *               of it rather than at a quarter
+     * @param lowWater  the next block is asked for when this many calls or fewer are left: the calls
+     *                  the agent makes within the supply's lead at its recent rate (0: when the last is
+     *                  drawn); a block of one call asks for none ahead
+     * @param leadNanos ... or when this little of its usable life is left
      */
-    HeldBlock(BlockSupply owner, Grant grant, boolean capped) {
+    HeldBlock(BlockSupply owner, Grant grant, int lowWater, long leadNanos) {
         this.owner = owner;
         this.grant = grant;
         long life = Math.max(0, grant.expiresInNanos());
-        this.usableUntil = grant.sentAtNanos() + life - MARGIN_NANOS - life / 20;
-        this.lowWater = Math.max(1, capped ? grant.calls() / 2 : grant.calls() / 4);
-        this.refillAt = usableUntil - life / 4;
+        this.usableUntil = grant.sentAtNanos() + life - margin(life);
+        // a block of one call: the hubs had no more to spare (max-calls 1, a hot or paced key, a share of
+        // about one call): holding the next one ahead of need would only reserve another unit of a busy key
+        this.lowWater = grant.calls() <= 1 ? -1 : Math.max(0, Math.min(grant.calls(), lowWater));
+        this.refillAt = usableUntil - Math.max(0, leadNanos);
         this.left = grant.calls();
         this.tokensLeft = grant.tokens();
+    }
+
+    /** The safety margin of a block of {@code lifeNanos}: see the class comment. */
+    static long margin(long lifeNanos) {
+        return Math.min(MARGIN_NANOS, lifeNanos / 10) + lifeNanos / 20;
     }
 
     /**
@@ -111,7 +129,7 @@ final class HeldBlock implements Block {
         return true;
     }
 
-    /** Whether the next block should be asked for now (few calls or little time left). */
+    /** Whether the next block should be asked for now (the calls or the time left last only the lead). */
     boolean wantsRefill(long now) {
         return (int) LEFT.getOpaque(this) <= lowWater || now - refillAt >= 0;
     }
@@ -190,6 +208,14 @@ final class HeldBlock implements Block {
         }
         retryAfterMs = retryAfter.toMillis();
         owner.ended(this);
+    }
+
+    @Override
+    public void callCompleted() {
+        // every call is drawn before it completes, so as many completions as calls means every call was drawn
+        if ((int) COMPLETED.getAndAdd(this, 1) + 1 == grant.calls()) {
+            owner.completed(this);
+        }
     }
 
     @Override

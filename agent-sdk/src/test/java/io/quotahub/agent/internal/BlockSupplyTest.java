@@ -100,48 +100,137 @@ class BlockSupplyTest {
         hub.grant(8, 2_000);
 
         Block first = blocks.tryAcquire(10);
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < 6; i++) {
             assertThat(blocks.tryAcquire(10)).isSameAs(first);
         }
         assertThat(first.apiKey()).isEqualTo("sk-test");
         assertThat(hub.asked).hasSize(1);
 
         assertThat(blocks.tryAcquire(10)).isSameAs(first);
-        assertThat(blocks.current().left()).isEqualTo(2);
-        assertThat(hub.asked).hasSize(2); // 2 left is the low water mark: the next block is asked for now
+        assertThat(blocks.current().left()).isZero();
+        assertThat(hub.asked).hasSize(2); // the last call drawn: the next block is asked for now, before a call needs it
     }
 
     @Test
-    void theNextBlockIsAskedForAheadOfNeed_andTakesOverWhenTheFirstIsUsedUp() {
+    void aSlowAgent_asksForTheNextBlockOnlyWhenItsLastCallIsDrawn_andHoldsNoSpare() {
         blocks.tryAcquire(1);
         hub.grant(8, 2_000);
-        for (int i = 0; i < 6; i++) {
+        for (int i = 0; i < 8; i++) { // 5 calls a second: a call every 200 ms
+            time.advance(i == 0 ? 0 : 200 * MS);
+            blocks.tryAcquire(1);
+        }
+        assertThat(hub.asked).hasSize(2);
+        hub.grant(4, 2_000);
+        assertThat(blocks.spare()).isNull(); // the first was used up: the new one is the current one
+
+        for (int i = 0; i < 3; i++) {
+            assertThat(blocks.tryAcquire(1)).isNotNull();
+            time.advance(200 * MS);
+            assertThat(blocks.spare()).isNull();
+        }
+        assertThat(hub.asked).hasSize(2); // 1 left lasts 200 ms, far more than the lead: nothing held ahead
+        blocks.tryAcquire(1);
+        assertThat(hub.asked).hasSize(3);
+    }
+
+    @Test
+    void aFastAgent_asksForTheNextWhenItsCallsLeftLastOnlyTheLead_andHoldsThatOneAsASpare() {
+        blocks.tryAcquire(1);
+        hub.grant(8, 2_000);
+        for (int i = 0; i < 8; i++) { // 100 calls a second
+            time.advance(i == 0 ? 0 : 10 * MS);
+            blocks.tryAcquire(1);
+        }
+        Block first = blocks.current();
+        hub.grant(20, 2_000); // at once: the round trip is 0 here
+        time.advance(10 * MS);
+        Block second = blocks.tryAcquire(1);
+        assertThat(second).isNotSameAs(first);
+        assertThat(hub.settled).containsExactly(new Settled("lease-1", Outcome.OK, 8, 8, 0));
+
+        for (int i = 1; i < 17; i++) {
             time.advance(10 * MS);
             blocks.tryAcquire(1);
         }
-        assertThat(hub.asked).hasSize(2); // asked at the low water mark, with 2 calls still held
-        Block first = blocks.current();
+        assertThat(hub.asked).hasSize(2);
+        time.advance(10 * MS);
+        blocks.tryAcquire(1);
+        // 2 left: at ~100 calls/s they last 20 ms, the least lead
+        assertThat(hub.asked).hasSize(3);
         hub.grant(20, 2_000);
         assertThat(blocks.spare()).isNotNull();
 
-        assertThat(blocks.tryAcquire(1)).isSameAs(first);
-        assertThat(blocks.tryAcquire(1)).isSameAs(first);
-        Block next = blocks.tryAcquire(1);
-
-        assertThat(next).isNotNull().isNotSameAs(first);
-        assertThat(hub.settled).containsExactly(new Settled("lease-1", Outcome.OK, 8, 8, 0));
+        assertThat(blocks.tryAcquire(1)).isSameAs(second);
+        assertThat(blocks.tryAcquire(1)).isSameAs(second);
+        assertThat(blocks.tryAcquire(1)).isNotNull().isNotSameAs(second);
+        assertThat(hub.settled).extracting(Settled::leaseId).containsExactly("lease-1", "lease-2");
     }
 
     @Test
-    void aBlockTheHubsGrantedSmallerThanAsked_asksForTheNextAtHalfOfItsCalls() {
-        blocks.tryAcquire(1); // asks for 8
-        hub.grant(4, 2_000);   // max-calls or the fair share said 4
-
+    void aBlockOfOneCall_asksForNoneAheadOfNeed() {
         blocks.tryAcquire(1);
+        hub.grant(1, 2_000); // max-calls 1, or a hot key: the hubs had no more to spare
+
+        assertThat(blocks.tryAcquire(1)).isNotNull();
+
         assertThat(hub.asked).hasSize(1);
-        blocks.tryAcquire(1);
+        assertThat(blocks.tryAcquire(1)).isNull(); // the next call asks, and waits one round trip
+        assertThat(hub.asked).hasSize(2);
+    }
 
-        assertThat(hub.asked).hasSize(2); // 2 of 4 left: half, not a quarter
+    @Test
+    void aUsedUpBlockIsSettledAsSoonAsItsLastCallCompleted_notAtTheNextCall() {
+        blocks.tryAcquire(1);
+        hub.grant(3, 2_000);
+        Block b = blocks.tryAcquire(1);
+        blocks.tryAcquire(1);
+        b.callCompleted();
+        b.callCompleted();
+        assertThat(hub.settled).isEmpty(); // a call left to draw
+
+        assertThat(blocks.tryAcquire(1)).isSameAs(b);
+        assertThat(hub.settled).isEmpty(); // its last call is still in flight: its outcome may be a 429
+        b.callCompleted();
+
+        assertThat(hub.settled).containsExactly(new Settled("lease-1", Outcome.OK, 3, 3, 0));
+        assertThat(blocks.current()).isNull();
+        b.callCompleted(); // a completion too many changes nothing
+        assertThat(hub.settled).hasSize(1);
+    }
+
+    @Test
+    void aCallThatCompletesLate_stillReportsItsOutcomeInTheSettle() {
+        blocks.tryAcquire(1);
+        hub.grant(2, 2_000);
+        Block b = blocks.tryAcquire(1);
+        blocks.tryAcquire(1);
+        b.callCompleted();
+
+        b.failed();
+        b.callCompleted();
+
+        assertThat(hub.settled).containsExactly(new Settled("lease-1", Outcome.OK, 2, 2, 0));
+        blocks.tryAcquire(1);
+        hub.grant(2, 2_000);
+        Block c = blocks.tryAcquire(1);
+        c.callCompleted();
+        blocks.tryAcquire(1);
+        c.rateLimited(Duration.ofSeconds(3)); // the last call's 429, before it completed
+        assertThat(hub.settled).last().isEqualTo(new Settled("lease-2", Outcome.RATE_LIMITED, 2, 2, 3_000));
+    }
+
+    @Test
+    void aShortBlock_keepsASafetyMarginInProportionToItsLife() {
+        assertThat(HeldBlock.margin(2_000 * MS)).isEqualTo(100 * MS + 100 * MS);
+        assertThat(HeldBlock.margin(1_000 * MS)).isEqualTo(100 * MS + 50 * MS);
+        assertThat(HeldBlock.margin(250 * MS)).isEqualTo(25 * MS + 12_500_000L); // usable for 212.5 of its 250 ms
+
+        blocks.tryAcquire(1);
+        hub.grant(5, 250);
+        time.now += 212 * MS;
+        assertThat(blocks.tryAcquire(1)).isNotNull();
+        time.now += MS;
+        assertThat(blocks.tryAcquire(1)).isNull();
     }
 
     @Test
@@ -224,12 +313,12 @@ class BlockSupplyTest {
     void theBlockSize_followsTheRecentRate() {
         blocks.tryAcquire(1);
         hub.grant(8, 2_000);
-        for (int i = 0; i < 6; i++) { // 100 calls a second
+        for (int i = 0; i < 8; i++) { // 100 calls a second
             time.advance(10 * MS);
             blocks.tryAcquire(1);
         }
 
-        // 7 calls in 60 ms since the first ask: ~117/s x 2 s x 1.25
+        // 8 calls in 80 ms since the first ask: 100/s x 2 s x 1.25
         assertThat(hub.asked.get(1).calls()).isBetween(250, 300);
         assertThat(hub.asked.get(1).maxWait()).isZero(); // a background refill: one attempt
     }

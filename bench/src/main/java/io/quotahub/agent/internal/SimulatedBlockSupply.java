@@ -71,9 +71,17 @@ public final class SimulatedBlockSupply {
         });
     }
 
-    /** {@code CallBlocks.tryAcquire(1)}: whether a call was drawn from a held block (else a refill may start). */
+    /**
+     * {@code CallBlocks.tryAcquire(1)}: whether a call was drawn from a held block (else a refill may
+     * start). The model's calls complete at once: a call drawn is reported {@code callCompleted()}.
+     */
     public boolean tryAcquire() {
-        return supply.tryAcquire(1) != null;
+        io.quotahub.agent.Block b = supply.tryAcquire(1);
+        if (b == null) {
+            return false;
+        }
+        b.callCompleted();
+        return true;
     }
 
     /** The calls/s the supply's sizer last measured. */

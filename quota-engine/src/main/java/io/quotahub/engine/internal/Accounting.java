@@ -66,6 +66,9 @@ final class Accounting {
         long tokens = charged(l.lease.tokens(), s.tokensUsed(), s.outcome(),
                 Units.mul(l.pool.maxTokensPerCall, l.lease.calls()));
         long calls = chargedCalls(l.lease.blockCalls(), s.callsUsed(), s.outcome());
+        if (l.pool.shares != null && calls >= l.lease.calls()) {
+            l.pool.shares.wantsMore(l.lease.agentId(), at); // used up: it comes back for more, a competitor for the next blocks
+        }
         for (SlidingWindow w : l.key.windows) {
             w.charge(at, w.spec.kind() == LimitKind.TOKENS ? tokens : calls, l.slot);
         }

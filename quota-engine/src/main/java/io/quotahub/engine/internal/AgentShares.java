@@ -48,19 +48,20 @@ final class AgentShares {
     private final boolean share;
     private final Map<String, Holding> byAgent = new HashMap<>();
     /**
-     * Pools with blocks: when each agent was last refused, kept for {@code refusalMemory} (the blocks'
-     * expiry, at least 1 s). Decision-only state: a block's size is recorded in its grant, so neither
-     * a replay nor the peer needs it.
+     * Pools with blocks: when each agent was last refused or last used up a lease (settled with all
+     * its calls: it comes back for more), kept for {@code wantMemory} (the blocks' expiry, at least
+     * 1 s). Decision-only state: a block's size is recorded in its grant, so neither a replay nor the
+     * peer needs it.
      */
-    private final Map<String, Long> refusedAt = new HashMap<>();
-    private final long refusalMemory;
-    private static final int MAX_REFUSED = 10_000;
+    private final Map<String, Long> wantedAt = new HashMap<>();
+    private final long wantMemory;
+    private static final int MAX_REMEMBERED = 10_000;
 
     private AgentShares(PoolState pool, PoolPolicy policy) {
         this.pool = pool;
         this.maxOpen = policy.maxOpenLeasesPerAgent();
         this.share = policy.maxSharePerAgent() > 0;
-        this.refusalMemory = pool.spec.blocks().enabled() ? Math.max(1_000, Units.millis(pool.spec.blocks().expiry())) : 0;
+        this.wantMemory = pool.spec.blocks().enabled() ? Math.max(1_000, Units.millis(pool.spec.blocks().expiry())) : 0;
         if (share) {
             for (SlidingWindow w : pool.windows) {
                 w.agentCap = cap(policy.maxSharePerAgent(), w.spec.capacity());
@@ -84,14 +85,18 @@ final class AgentShares {
 
     /**
      * Agents other than {@code agent} competing for the pool at {@code now}: those holding a lease,
-     * and those refused within the last {@link #refusalMemory} (waiting for room: an agent starved of
-     * leases must still shrink the others' blocks). Prunes the refusals it passes that are too old.
+     * and those refused or that used up a lease within the last {@link #wantMemory}: an agent refused
+     * is waiting for room (one starved of leases must still shrink the others' blocks); one whose last
+     * lease was used up a moment ago comes back for more (a block sized as if the pool were the
+     * asker's alone would take the room these agents' next calls need, and the key to its thermal
+     * throttle). An agent that settled calls unused is not counted: it has no demand now. Prunes
+     * what is too old.
      */
     int competitors(String agent, long now) {
         int n = byAgent.size() - (agent != null && byAgent.containsKey(agent) ? 1 : 0);
-        for (var it = refusedAt.entrySet().iterator(); it.hasNext(); ) {
+        for (var it = wantedAt.entrySet().iterator(); it.hasNext(); ) {
             var e = it.next();
-            if (now - e.getValue() > refusalMemory) {
+            if (now - e.getValue() > wantMemory) {
                 it.remove();
             } else if (!e.getKey().equals(agent) && !byAgent.containsKey(e.getKey())) {
                 n++;
@@ -100,16 +105,16 @@ final class AgentShares {
         return n;
     }
 
-    /** {@code agent} was refused at {@code now} (pools with blocks only: it competes for the next ones). */
-    void refused(String agent, long now) {
-        if (refusalMemory <= 0 || agent == null) {
+    /** {@code agent} was refused, or used up a lease, at {@code now} (pools with blocks only: it competes for the next blocks). */
+    void wantsMore(String agent, long now) {
+        if (wantMemory <= 0 || agent == null) {
             return;
         }
-        refusedAt.put(agent, now);
-        if (refusedAt.size() > MAX_REFUSED) {
-            refusedAt.values().removeIf(at -> now - at > refusalMemory);
-            if (refusedAt.size() > MAX_REFUSED) {
-                refusedAt.clear(); // a flood of agent ids: forget them rather than grow
+        wantedAt.put(agent, now);
+        if (wantedAt.size() > MAX_REMEMBERED) {
+            wantedAt.values().removeIf(at -> now - at > wantMemory);
+            if (wantedAt.size() > MAX_REMEMBERED) {
+                wantedAt.clear(); // a flood of agent ids: forget them rather than grow
             }
         }
     }

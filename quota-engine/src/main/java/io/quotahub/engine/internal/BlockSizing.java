@@ -11,10 +11,16 @@ import io.quotahub.engine.PoolPolicy;
  *   <li>what the agent asked and the pool's {@code max-calls};</li>
  *   <li>what this hub can grant now: the free units of its budget in every window of the pool and
  *       the key ({@link SlidingWindow#free}), so the block's cost is admitted like a lease's;</li>
+ *   <li>what keeps the key 10 points of utilisation below its thermal throttle
+ *       ({@link KeyState#callsBelowThrottle}): the engine counts a block's calls as used until it is
+ *       settled, so blocks that took the key to the preset's threshold would throttle it by their
+ *       reservations alone, however few calls are made;</li>
  *   <li>the agent's fair share of that remaining room: {@code floor(room x min(max-share-per-agent, 1/agents))}
- *       where {@code agents} counts every agent holding a lease in the pool or refused lately, itself
- *       included, so sizes shrink towards 1 (a per-call lease) as competition grows, and no idle block
- *       starves the others;</li>
+ *       where {@code agents} counts every agent holding a lease in the pool, refused lately or whose
+ *       last lease was used up lately ({@link AgentShares#competitors}), itself included; so sizes
+ *       shrink towards 1 (a per-call lease) as competition grows, no idle block starves the others,
+ *       and an agent that finds the others between two blocks does not take the room their next
+ *       calls need;</li>
  *   <li>the agent's {@code max-share-per-agent} of every limit's capacity, less what it holds;</li>
  *   <li>the key's burst allowance; and one call only while the key's circuit is not closed (a probe)
  *       or its thermal state paces it.</li>
@@ -34,7 +40,7 @@ final class BlockSizing {
         if (key.burst != null) {
             n = Math.min(n, key.burst.max());
         }
-        long room = Long.MAX_VALUE;
+        long room = key.callsBelowThrottle(tokensPerCall);
         for (SlidingWindow w : pool.windows) {
             room = Math.min(room, callsThatFit(w, tokensPerCall));
         }

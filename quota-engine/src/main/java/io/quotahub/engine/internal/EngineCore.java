@@ -267,7 +267,7 @@ public final class EngineCore {
                     pool.byId.get(b.keyId()).refused++;
                 }
                 if (pool.shares != null) {
-                    pool.shares.refused(r.agentId(), now); // it competes for the next blocks (BlockSizing)
+                    pool.shares.wantsMore(r.agentId(), now); // it competes for the next blocks (BlockSizing)
                 }
                 decision = new Decision.Denied(refusal(pool.name(), b));
             }

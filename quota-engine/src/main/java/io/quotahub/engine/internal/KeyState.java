@@ -127,6 +127,29 @@ final class KeyState {
         return spacing;
     }
 
+    /**
+     * How far below its throttle threshold a block may take a key's utilisation: a block's calls are
+     * counted at its settle time, so the utilisation the throttle sees runs above the calls made by
+     * up to the calls of blocks settled within the window, and the agents' own calls come in bursts.
+     */
+    static final double BLOCK_MARGIN = 0.10;
+
+    /**
+     * Calls of {@code tokensPerCall} that fit while the key's utilisation (every enforced limit) stays
+     * {@link #BLOCK_MARGIN} below its throttle threshold: the most a block may reserve without heating
+     * the key towards its throttle by itself (docs/architecture.md, "Block leases").
+     */
+    long callsBelowThrottle(long tokensPerCall) {
+        long calls = Long.MAX_VALUE;
+        for (SlidingWindow w : windows) {
+            long unit = w.cost(1, tokensPerCall);
+            if (!w.watched() && unit > 0) {
+                calls = Math.min(calls, w.unitsBelow(throttleAt - BLOCK_MARGIN) / unit);
+            }
+        }
+        return calls;
+    }
+
     static long spacing(LimitSpec l) {
         return Math.max(1, Units.millis(l.per()) / l.capacity());
     }

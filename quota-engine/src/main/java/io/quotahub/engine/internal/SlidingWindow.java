@@ -490,6 +490,22 @@ final class SlidingWindow {
         return b <= 0 ? 0 : Math.max(0, b - usedOwn()) / (double) b;
     }
 
+    /**
+     * Units that may still be added (by any hub) while {@link #utilisation} stays below {@code level}
+     * (0–1): a block never takes a key to its thermal throttle by its reservation alone.
+     */
+    long unitsBelow(double level) {
+        if (effective == 0) {
+            return 0;
+        }
+        long used = usedAll();
+        long u = Math.max(0, Units.sub((long) Math.floor(level * effective), used));
+        while (u > 0 && Units.add(used, u) / (double) effective >= level) { // the same arithmetic as utilisation()
+            u--;
+        }
+        return u;
+    }
+
     /** Utilisation of the limit by all hubs (0–1), for the thermal model. */
     double utilisation() {
         return effective == 0 ? 1.0 : Math.min(1.0, usedAll() / (double) effective);

@@ -58,6 +58,7 @@ final class BlockTarget implements AutoCloseable {
     CompletableFuture<?> send(long i) {
         Block b = blocks.tryAcquire(1);
         if (b != null) {
+            b.callCompleted(); // the call "is made" at once: a used-up block settles now, as an agent's would
             fast.incrementAndGet();
             if (i % 64 == 0) {
                 grants.add(b.leaseId());
@@ -65,7 +66,11 @@ final class BlockTarget implements AutoCloseable {
             return SERVED;
         }
         slow.incrementAndGet();
-        return CompletableFuture.supplyAsync(() -> grants.add(blocks.acquire(1, Duration.ofSeconds(2)).leaseId()), waiters);
+        return CompletableFuture.supplyAsync(() -> {
+            Block waited = blocks.acquire(1, Duration.ofSeconds(2));
+            waited.callCompleted();
+            return grants.add(waited.leaseId());
+        }, waiters);
     }
 
     /** Starts counting afresh (before a phase). */

@@ -159,9 +159,12 @@ final class BlocksScenario implements Scenario {
                 ProviderCaller.Answer a = run.caller.call(b.apiKey(), 1);
                 run.rec.call(new Recorder.CallRec(id, b.keyId(), Clock.now(), a.status()));
                 switch (a.status()) {
-                    case 200 -> { }
-                    case 429 -> b.rateLimited(Duration.ofSeconds(a.retryAfterSeconds()));
-                    default -> b.failed();
+                    case 200 -> b.callCompleted();
+                    case 429 -> b.rateLimited(Duration.ofSeconds(a.retryAfterSeconds())); // ends the block
+                    default -> {
+                        b.failed();
+                        b.callCompleted();
+                    }
                 }
                 Clock.sleep(PACE_MILLIS);
             }

@@ -23,7 +23,6 @@ import io.quotahub.hub.service.LeaseReaper;
 import io.quotahub.hub.service.Reloads;
 import io.quotahub.hub.service.RequestIndex;
 import io.quotahub.hub.snapshot.HubSnapshot;
-import io.quotahub.hub.snapshot.IdlePriority;
 import io.quotahub.hub.snapshot.Snapshots;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
@@ -304,13 +303,7 @@ public class HubRuntime implements HubReadout, AutoCloseable {
 
     /** @param purpose "" for the serving connection, else what the extra connection is for (its name says it) */
     private Connection connect(String purpose) throws Exception {
-        Options.Builder builder = natsSettings.applyTo(Options.builder(), settings.hubId());
-        if (purpose.equals("snapshots")) { // a snapshot reads a whole ledger tail: only on CPU the serving threads leave
-            String name = "qh-snapshot-nats-" + settings.hubId();
-            builder.readerThreadFactory(IdlePriority.threadFactory(name + "-reader"))
-                    .writerThreadFactory(IdlePriority.threadFactory(name + "-writer"));
-        }
-        Options options = builder
+        Options options = natsSettings.applyTo(Options.builder(), settings.hubId())
                 .server(settings.natsUrl())
                 .connectionName("quotahub-hub-" + settings.hubId() + (purpose.isEmpty() ? "" : "-" + purpose))
                 .noRandomize()

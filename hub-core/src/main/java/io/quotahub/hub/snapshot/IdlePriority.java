@@ -7,9 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Puts the calling thread in Linux's idle scheduling class (SCHED_IDLE), so background work such
@@ -17,7 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * mean nothing to Linux's scheduler; this uses util-linux's {@code chrt} on the thread's own id.
  * Best effort: elsewhere, or without {@code chrt}, the thread keeps its priority (logged once).
  */
-public final class IdlePriority {
+final class IdlePriority {
 
     private static final Logger LOG = LoggerFactory.getLogger(IdlePriority.class);
     private static final Path THREAD_SELF = Path.of("/proc/thread-self");
@@ -25,24 +23,8 @@ public final class IdlePriority {
     private IdlePriority() {
     }
 
-    /**
-     * Threads that put themselves at idle priority before they run anything: for the reader and
-     * writer of the snapshots' own NATS connection, which move a whole ledger tail per snapshot.
-     */
-    public static ThreadFactory threadFactory(String name) {
-        AtomicInteger n = new AtomicInteger();
-        return task -> {
-            Thread t = new Thread(() -> {
-                applyToCurrentThread();
-                task.run();
-            }, name + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
-    }
-
     /** @return whether the calling thread now runs at idle priority */
-    public static boolean applyToCurrentThread() {
+    static boolean applyToCurrentThread() {
         try {
             if (!Files.exists(THREAD_SELF)) {
                 LOG.info("no /proc/thread-self: the snapshot thread keeps its normal OS priority");

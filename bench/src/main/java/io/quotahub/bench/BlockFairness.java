@@ -164,12 +164,7 @@ public final class BlockFairness {
             clock.set(T0.plusMillis(t));
             engine.expireDue();
             boolean measured = t >= MEASURE_FROM;
-            for (int i = idx.length - 1; i > 0; i--) { // no agent wins every tie by its place in a list
-                int j = order.nextInt(i + 1);
-                int x = idx[i];
-                idx[i] = idx[j];
-                idx[j] = x;
-            }
+            shuffle(idx, order); // no agent wins every tie by its place in a list
             for (int i : idx) {
                 Agent a = agents[i];
                 if (t >= a.offset && (t - a.offset) % a.period == 0) {
@@ -249,5 +244,15 @@ public final class BlockFairness {
         double jain = sum * sum / (agents.length * squares);
         return new Result(maxCalls, expiryMs, maxShare, served / (CAPACITY * seconds), lightServed / lightWanted,
                 heavyServed / heavyWanted, jain, grants / seconds, maxInSecond);
+    }
+
+    /** Fisher–Yates on {@code idx}, drawing from {@code order}: the agents' order for one millisecond. */
+    static void shuffle(int[] idx, java.util.Random order) {
+        for (int i = idx.length - 1; i > 0; i--) {
+            int j = order.nextInt(i + 1);
+            int x = idx[i];
+            idx[i] = idx[j];
+            idx[j] = x;
+        }
     }
 }

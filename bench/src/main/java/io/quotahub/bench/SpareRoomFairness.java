@@ -254,12 +254,7 @@ final class SpareRoomFairness {
                 }
             }
             boolean measured = t >= MEASURE_FROM;
-            for (int i = idx.length - 1; i > 0; i--) { // no agent wins every tie by its place in a list
-                int j = order.nextInt(i + 1);
-                int x = idx[i];
-                idx[i] = idx[j];
-                idx[j] = x;
-            }
+            BlockFairness.shuffle(idx, order); // no agent wins every tie by its place in a list
             for (int i : idx) {
                 Agent a = agents.get(i);
                 boolean arrives = a.arrivals.nextDouble() < a.demand.rate() * scale / 1000.0; // drawn every ms: the same demand in every run

@@ -32,20 +32,12 @@ final class FairnessPlot {
     }
 
     static void write(Path png, List<BlockFairness.Result> results) throws IOException {
-        System.setProperty("java.awt.headless", "true");
         int w = 1120;
         int h = 560;
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = img.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, w, h);
-        g.setColor(Color.BLACK);
-        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
-        g.drawString("Block size and expiry: goodput against fairness (engine, one key of "
-                + BlockFairness.CAPACITY + " calls/s, 240/s asked)", 60, 25);
-        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-        g.drawString("2 heavy agents (100/s) and 8 light ones (5/s); Jain's index of served / max-min fair share (1 = fair)", 60, 45);
+        Graphics2D g = titled(img, "Block size and expiry: goodput against fairness (engine, one key of "
+                + BlockFairness.CAPACITY + " calls/s, 240/s asked)",
+                "2 heavy agents (100/s) and 8 light ones (5/s); Jain's index of served / max-min fair share (1 = fair)");
         Map<String, List<BlockFairness.Result>> series = series(results);
         double maxCalls = results.stream().mapToInt(BlockFairness.Result::maxCalls).max().orElse(1);
         double mostPerGrant = results.stream().mapToDouble(FairnessPlot::callsPerGrant).max().orElse(1);
@@ -97,23 +89,15 @@ final class FairnessPlot {
      * for the hub, Jain's index).
      */
     static void writeTradeOff(Path png, List<SpareRoomFairness.Result> results) throws IOException {
-        System.setProperty("java.awt.headless", "true");
         List<Double> levels = results.stream().map(SpareRoomFairness.Result::scale).distinct().toList();
         int w = 1480;
         int rowHeight = 330;
         int h = 110 + rowHeight * levels.size() + 40;
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = img.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, w, h);
-        g.setColor(Color.BLACK);
-        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
-        g.drawString("Block size and expiry on a key with room: what blocks save against what they cost (the SDK's block supply against the engine, one key of "
-                + SpareRoomFairness.CAPACITY + " calls/s)", 60, 25);
-        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-        g.drawString("10 agents: 2 steady, 3 bursty, 1 on-off (idle while holding its blocks), 1 late, 3 light; 1 ms steps, hub round trip "
-                + SpareRoomFairness.RTT_MS + " ms; max-share-per-agent off (on gives the same lines)", 60, 45);
+        Graphics2D g = titled(img, "Block size and expiry on a key with room: what blocks save against what they cost"
+                + " (the SDK's block supply against the engine, one key of " + SpareRoomFairness.CAPACITY + " calls/s)",
+                "10 agents: 2 steady, 3 bursty, 1 on-off (idle while holding its blocks), 1 late, 3 light; 1 ms steps, hub round trip "
+                + SpareRoomFairness.RTT_MS + " ms; max-share-per-agent off (on gives the same lines)");
         double maxCalls = results.stream().mapToInt(SpareRoomFairness.Result::maxCalls).max().orElse(1);
         double mostPerGrant = results.stream().mapToDouble(SpareRoomFairness.Result::callsPerGrant).max().orElse(1);
         double mostWaited = results.stream().mapToDouble(SpareRoomFairness.Result::waited).max().orElse(0.1);
@@ -216,5 +200,20 @@ final class FairnessPlot {
             double f = (Math.max(yMin, Math.min(yMax, v)) - yMin) / (yMax - yMin);
             return top + height - (int) (height * f);
         }
+    }
+
+    /** A white canvas with the plot's title and subtitle drawn; the graphics left in black, plain 12 pt for the caller. */
+    private static Graphics2D titled(BufferedImage img, String title, String subtitle) {
+        System.setProperty("java.awt.headless", "true");
+        Graphics2D g = img.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, img.getWidth(), img.getHeight());
+        g.setColor(Color.BLACK);
+        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
+        g.drawString(title, 60, 25);
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        g.drawString(subtitle, 60, 45);
+        return g;
     }
 }
